@@ -1,0 +1,70 @@
+"""The one exception hierarchy of Yunli.
+
+Every error the engine raises on purpose derives from :class:`YunliError`.
+The Rust core raises these same classes (through one conversion in
+``rust_core/src/python/convert.rs``) and the gRPC server maps them to status
+codes in one place (``server/status.py``).
+"""
+
+from __future__ import annotations
+
+
+class YunliError(Exception):
+    """Base class of every error Yunli raises on purpose."""
+
+
+class InvalidInputError(YunliError, ValueError):
+    """Input violates the documented schema or a precondition.
+
+    Attributes
+    ----------
+    field
+        The column, argument or message field at fault (``None`` if unknown).
+    row_id
+        The id of the offending row, when the input is tabular.
+    reason
+        Human-readable reason, without the field and row prefix.
+    """
+
+    def __init__(
+        self, message: str, *, field: str | None = None, row_id: object = None, reason: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.row_id = row_id
+        self.reason = reason or message
+
+    @classmethod
+    def at(cls, field: str, reason: str, row_id: object = None) -> InvalidInputError:
+        """Build an error whose message names the field, the row id and the reason."""
+        where = f"{field}" if row_id is None else f"{field} (row id {row_id!r})"
+        return cls(f"{where}: {reason}", field=field, row_id=row_id, reason=reason)
+
+
+class NotFoundError(YunliError, KeyError):
+    """An id refers to no known vehicle, load, job, site or plan."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class InfeasibleError(YunliError):
+    """The problem, or a part of it, admits no feasible solution."""
+
+
+class SolverTimeoutError(YunliError, TimeoutError):
+    """A solver ran out of time before finding any usable solution."""
+
+
+class InternalError(YunliError, RuntimeError):
+    """A bug inside Yunli (for example a panic in the Rust core)."""
+
+
+__all__ = [
+    "InfeasibleError",
+    "InternalError",
+    "InvalidInputError",
+    "NotFoundError",
+    "SolverTimeoutError",
+    "YunliError",
+]

@@ -1,0 +1,217 @@
+//! Great-circle distance and travel-time matrices.
+//!
+//! Distances are integer metres (great-circle distance on a sphere of radius
+//! [`EARTH_RADIUS_M`] times a road circuity factor, rounded to the nearest
+//! metre); durations are integer seconds from a [`SpeedProfile`].
+
+use rayon::prelude::*;
+
+use crate::error::{CoreError, CoreResult};
+
+/// Mean Earth radius in metres (IUGG), the same constant `engine.geo` uses.
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// A point as unit vector on the sphere; distance between two points is
+/// `2 R asin(|a - b| / 2)`, which needs one `asin` per pair and no other
+/// trigonometry (the per-point trig is paid once).
+#[derive(Clone, Copy, Debug)]
+struct Unit3 {
+    x: f64,
+    y: f64,
+    z: f64,
+}
+
+impl Unit3 {
+    fn from_deg(lat: f64, lon: f64) -> Self {
+        let (slat, clat) = lat.to_radians().sin_cos();
+        let (slon, clon) = lon.to_radians().sin_cos();
+        Unit3 {
+            x: clat * clon,
+            y: clat * slon,
+            z: slat,
+        }
+    }
+
+    #[inline]
+    fn arc(&self, o: &Unit3) -> f64 {
+        let dx = self.x - o.x;
+        let dy = self.y - o.y;
+        let dz = self.z - o.z;
+        let half_chord = 0.5 * (dx * dx + dy * dy + dz * dz).sqrt();
+        2.0 * half_chord.min(1.0).asin()
+    }
+}
+
+/// Speed profile of a vehicle type: the first `urban_m` metres of a leg are
+/// driven at `urban_kmh`, the rest at `highway_kmh`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpeedProfile {
+    pub urban_kmh: f64,
+    pub highway_kmh: f64,
+    pub urban_m: f64,
+}
+
+impl SpeedProfile {
+    /// Validate the profile (positive, finite speeds; non-negative urban part).
+    pub fn new(urban_kmh: f64, highway_kmh: f64, urban_m: f64) -> CoreResult<Self> {
+        for (name, v) in [("urban_kmh", urban_kmh), ("highway_kmh", highway_kmh)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(CoreError::invalid(name, format!("speed must be positive, got {v}")));
+            }
+        }
+        if !(urban_m.is_finite() && urban_m >= 0.0) {
+            return Err(CoreError::invalid("urban_m", format!("must be >= 0, got {urban_m}")));
+        }
+        Ok(SpeedProfile {
+            urban_kmh,
+            highway_kmh,
+            urban_m,
+        })
+    }
+
+    /// Seconds to drive `metres`, rounded to the nearest second.
+    #[inline]
+    pub fn seconds(&self, metres: f64) -> i64 {
+        let urban = metres.min(self.urban_m);
+        let rest = (metres - urban).max(0.0);
+        (urban * 3.6 / self.urban_kmh + rest * 3.6 / self.highway_kmh).round() as i64
+    }
+}
+
+/// Check that latitude/longitude arrays are finite and in range.
+pub fn check_coords(field: &str, lat: &[f64], lon: &[f64]) -> CoreResult<()> {
+    if lat.len() != lon.len() {
+        return Err(CoreError::invalid(
+            field,
+            format!("latitude has {} values but longitude {}", lat.len(), lon.len()),
+        ));
+    }
+    for (i, (&a, &o)) in lat.iter().zip(lon).enumerate() {
+        if !(a.is_finite() && (-90.0..=90.0).contains(&a)) {
+            return Err(CoreError::invalid(field, format!("row {i}: latitude {a} is not in [-90, 90]")));
+        }
+        if !(o.is_finite() && (-180.0..=180.0).contains(&o)) {
+            return Err(CoreError::invalid(field, format!("row {i}: longitude {o} is not in [-180, 180]")));
+        }
+    }
+    Ok(())
+}
+
+fn check_circuity(circuity: f64) -> CoreResult<()> {
+    if !(circuity.is_finite() && circuity >= 1.0) {
+        return Err(CoreError::invalid("circuity", format!("must be >= 1, got {circuity}")));
+    }
+    Ok(())
+}
+
+/// Road distance in metres between two points (great circle × circuity).
+pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64, circuity: f64) -> i64 {
+    let a = Unit3::from_deg(lat1, lon1);
+    let b = Unit3::from_deg(lat2, lon2);
+    (a.arc(&b) * EARTH_RADIUS_M * circuity).round() as i64
+}
+
+/// Great-circle arc in metres (no circuity, not rounded) for each pair `i`.
+pub fn pairwise_arc_m(lat1: &[f64], lon1: &[f64], lat2: &[f64], lon2: &[f64]) -> Vec<f64> {
+    (0..lat1.len())
+        .map(|i| {
+            Unit3::from_deg(lat1[i], lon1[i]).arc(&Unit3::from_deg(lat2[i], lon2[i])) * EARTH_RADIUS_M
+        })
+        .collect()
+}
+
+/// Row-major `n × m` distance matrix in metres, rows computed in parallel.
+pub fn distance_matrix(
+    src_lat: &[f64],
+    src_lon: &[f64],
+    dst_lat: &[f64],
+    dst_lon: &[f64],
+    circuity: f64,
+) -> CoreResult<Vec<i64>> {
+    check_coords("sources", src_lat, src_lon)?;
+    check_coords("destinations", dst_lat, dst_lon)?;
+    check_circuity(circuity)?;
+    let src: Vec<Unit3> = src_lat.iter().zip(src_lon).map(|(&a, &o)| Unit3::from_deg(a, o)).collect();
+    let dst: Vec<Unit3> = dst_lat.iter().zip(dst_lon).map(|(&a, &o)| Unit3::from_deg(a, o)).collect();
+    let m = dst.len();
+    let scale = EARTH_RADIUS_M * circuity;
+    let mut out = vec![0i64; src.len() * m];
+    if m == 0 {
+        return Ok(out);
+    }
+    out.par_chunks_mut(m).zip(src.par_iter()).for_each(|(row, s)| {
+        for (cell, d) in row.iter_mut().zip(&dst) {
+            *cell = (s.arc(d) * scale).round() as i64;
+        }
+    });
+    Ok(out)
+}
+
+/// Durations in seconds for a slice of distances in metres, in parallel.
+pub fn duration_from_distance(dist_m: &[i64], profile: &SpeedProfile) -> CoreResult<Vec<i64>> {
+    if let Some(i) = dist_m.iter().position(|&d| d < 0) {
+        return Err(CoreError::invalid("distance", format!("entry {i} is negative")));
+    }
+    let mut out = vec![0i64; dist_m.len()];
+    out.par_chunks_mut(4096)
+        .zip(dist_m.par_chunks(4096))
+        .for_each(|(o, d)| {
+            for (x, &dm) in o.iter_mut().zip(d) {
+                *x = profile.seconds(dm as f64);
+            }
+        });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn haversine(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+        let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+        let dp = p2 - p1;
+        let dl = (lon2 - lon1).to_radians();
+        let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_M * h.sqrt().asin()
+    }
+
+    #[test]
+    fn shanghai_beijing_matches_haversine() {
+        let d = distance_m(31.22222, 121.45806, 39.9075, 116.39723, 1.0);
+        let h = haversine(31.22222, 121.45806, 39.9075, 116.39723);
+        assert!((d as f64 - h).abs() <= 1.0, "{d} vs {h}");
+        assert!((1_050_000..1_080_000).contains(&d));
+    }
+
+    #[test]
+    fn matrix_shape_and_diagonal() {
+        let lat = [30.0, 31.0, 32.5];
+        let lon = [120.0, 121.0, 119.0];
+        let m = distance_matrix(&lat, &lon, &lat, &lon, 1.3).unwrap();
+        assert_eq!(m.len(), 9);
+        for i in 0..3 {
+            assert_eq!(m[i * 3 + i], 0);
+            for j in 0..3 {
+                assert_eq!(m[i * 3 + j], m[j * 3 + i]);
+                let h = haversine(lat[i], lon[i], lat[j], lon[j]) * 1.3;
+                assert!((m[i * 3 + j] as f64 - h).abs() <= 1.0);
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_bad_coordinates() {
+        let err = distance_matrix(&[f64::NAN], &[0.0], &[0.0], &[0.0], 1.0).unwrap_err();
+        assert!(err.to_string().contains("sources"));
+        assert!(distance_matrix(&[0.0], &[181.0], &[0.0], &[0.0], 1.0).is_err());
+        assert!(distance_matrix(&[0.0], &[0.0], &[0.0], &[0.0], 0.5).is_err());
+    }
+
+    #[test]
+    fn speed_profile_two_bands() {
+        let p = SpeedProfile::new(36.0, 72.0, 10_000.0).unwrap();
+        assert_eq!(p.seconds(5_000.0), 500);
+        assert_eq!(p.seconds(30_000.0), 1000 + 1000);
+        assert!(SpeedProfile::new(0.0, 10.0, 0.0).is_err());
+    }
+}

@@ -1,0 +1,1 @@
+"""Yunli gRPC service."""
