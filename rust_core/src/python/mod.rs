@@ -5,6 +5,8 @@
 
 mod convert;
 mod geo;
+mod matching;
+mod routing;
 
 use pyo3::prelude::*;
 
@@ -14,5 +16,7 @@ use pyo3::prelude::*;
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     geo::register(m)?;
+    matching::register(m)?;
+    routing::register(m)?;
     Ok(())
 }

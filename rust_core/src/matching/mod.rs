@@ -1,0 +1,1 @@
+//! Vehicle–cargo matching: route-expertise profiles, scoring, top-k and assignment.

@@ -1,0 +1,1 @@
+//! Routing search core: route segments, local search and the metaheuristic.
