@@ -1,0 +1,317 @@
+//! Cheapest feasible insertion of single jobs and pickup–delivery pairs, and
+//! the recreate step (greedy insertion with blinks, Christiaens & Vanden Berghe
+//! 2020).
+
+use super::problem::Problem;
+use super::rng::Rng;
+use super::route::{eval_pieces, Piece};
+use super::solution::Solution;
+
+/// Where to put a job (or pair): `route == usize::MAX` opens a new route of `vtype`.
+#[derive(Clone, Copy, Debug)]
+pub struct Insertion {
+    pub route: usize,
+    pub vtype: usize,
+    /// Node after which the job (pickup) goes.
+    pub after: usize,
+    /// Node after which the delivery goes (pairs only; `>= after`).
+    pub after_b: usize,
+    pub delta: i64,
+}
+
+/// Counters for benchmarks and reports.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stats {
+    pub evaluations: u64,
+}
+
+#[inline]
+fn accept(best: &Option<Insertion>, delta: i64) -> bool {
+    best.as_ref().is_none_or(|b| delta < b.delta)
+}
+
+/// Cheapest insertion of the single (unpaired) job `j`, skipping each
+/// position with probability `blink`.
+pub fn best_single(
+    p: &Problem,
+    sol: &Solution,
+    j: usize,
+    rng: &mut Rng,
+    blink: f64,
+    stats: &mut Stats,
+) -> Option<Insertion> {
+    let mut best: Option<Insertion> = None;
+    let js = &p.job_seg[j];
+    let lj = p.job_loc(j);
+    for (ri, r) in sol.routes.iter().enumerate() {
+        let k = r.vtype;
+        if r.pinned || !p.can_serve(k, j) {
+            continue;
+        }
+        let prof = p.profile(k);
+        let exact = r.exact || p.job_multi_tw[j];
+        let cpk = p.inp.type_cost_per_km[k] * 3600;
+        let dist_only = p.inp.type_cost_per_hour[k] == 0;
+        let n = r.len();
+        for i in r.fixed..=n {
+            let (a, b) = (r.fwd[i].last as usize, r.bwd[i + 1].first as usize);
+            if dist_only {
+                let dd = p.dist(a, lj) + p.dist(lj, b) - p.dist(a, b);
+                if !accept(&best, cpk * dd) {
+                    continue;
+                }
+            }
+            if blink > 0.0 && rng.f64() < blink {
+                continue;
+            }
+            stats.evaluations += 1;
+            let cost = if exact {
+                eval_pieces(
+                    p,
+                    k,
+                    &[
+                        Piece::Range(r, 0, i),
+                        Piece::Job(j),
+                        Piece::Range(r, i + 1, n + 1),
+                    ],
+                    true,
+                )
+            } else {
+                let s = p.concat(prof, &p.concat(prof, &r.fwd[i], js), &r.bwd[i + 1]);
+                p.seg_feasible(k, &s).then(|| p.route_cost(k, &s))
+            };
+            if let Some(c) = cost {
+                let delta = c - r.cost;
+                if accept(&best, delta) {
+                    best = Some(Insertion {
+                        route: ri,
+                        vtype: k,
+                        after: i,
+                        after_b: i,
+                        delta,
+                    });
+                }
+            }
+        }
+    }
+    for k in 0..p.n_types {
+        if sol.used_per_type[k] >= p.inp.type_count[k] || !p.can_serve(k, j) {
+            continue;
+        }
+        stats.evaluations += 1;
+        if let Some(c) = new_route_cost(p, k, &[j]) {
+            if accept(&best, c) {
+                best = Some(Insertion {
+                    route: usize::MAX,
+                    vtype: k,
+                    after: 0,
+                    after_b: 0,
+                    delta: c,
+                });
+            }
+        }
+    }
+    best
+}
+
+/// Cost of a fresh route of type `k` serving `jobs` in order, if feasible.
+pub fn new_route_cost(p: &Problem, k: usize, jobs: &[usize]) -> Option<i64> {
+    let prof = p.profile(k);
+    let mut s = p.start_seg[k];
+    for &j in jobs {
+        s = p.concat(prof, &s, &p.job_seg[j]);
+    }
+    s = p.concat(prof, &s, &p.end_seg[k]);
+    if !p.seg_feasible(k, &s) {
+        return None;
+    }
+    if p.type_has_breaks(k) || jobs.iter().any(|&j| p.job_multi_tw[j]) {
+        let w = super::route::walk(p, k, jobs);
+        return w.feasible().then(|| p.route_cost_dd(k, w.dist, w.dur));
+    }
+    Some(p.route_cost(k, &s))
+}
+
+/// Cheapest insertion of pair (`pu` pickup, `de` delivery), pickup first.
+pub fn best_pair(
+    p: &Problem,
+    sol: &Solution,
+    pu: usize,
+    de: usize,
+    rng: &mut Rng,
+    blink: f64,
+    stats: &mut Stats,
+) -> Option<Insertion> {
+    let mut best: Option<Insertion> = None;
+    let (ps, ds) = (&p.job_seg[pu], &p.job_seg[de]);
+    for (ri, r) in sol.routes.iter().enumerate() {
+        let k = r.vtype;
+        if r.pinned || !p.can_serve(k, pu) || !p.can_serve(k, de) {
+            continue;
+        }
+        let prof = p.profile(k);
+        let exact = r.exact || p.job_multi_tw[pu] || p.job_multi_tw[de];
+        let n = r.len();
+        for i in r.fixed..=n {
+            if blink > 0.0 && rng.f64() < blink {
+                continue;
+            }
+            // head = fwd[i] + P, then extend with nodes i+1..=j before D.
+            let mut head = p.concat(prof, &r.fwd[i], ps);
+            if head.tw > 0 {
+                continue;
+            }
+            for jn in i..=n {
+                if jn > i {
+                    head = p.concat(prof, &head, r.node_seg(p, jn));
+                    if head.tw > 0 {
+                        break;
+                    }
+                }
+                stats.evaluations += 1;
+                let cost = if exact {
+                    eval_pieces(
+                        p,
+                        k,
+                        &[
+                            Piece::Range(r, 0, i),
+                            Piece::Job(pu),
+                            Piece::Range(r, i + 1, jn),
+                            Piece::Job(de),
+                            Piece::Range(r, jn + 1, n + 1),
+                        ],
+                        true,
+                    )
+                } else {
+                    let s = p.concat(prof, &p.concat(prof, &head, ds), &r.bwd[jn + 1]);
+                    p.seg_feasible(k, &s).then(|| p.route_cost(k, &s))
+                };
+                if let Some(c) = cost {
+                    let delta = c - r.cost;
+                    if accept(&best, delta) {
+                        best = Some(Insertion {
+                            route: ri,
+                            vtype: k,
+                            after: i,
+                            after_b: jn,
+                            delta,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    for k in 0..p.n_types {
+        if sol.used_per_type[k] >= p.inp.type_count[k] || !p.can_serve(k, pu) || !p.can_serve(k, de)
+        {
+            continue;
+        }
+        stats.evaluations += 1;
+        if let Some(c) = new_route_cost(p, k, &[pu, de]) {
+            if accept(&best, c) {
+                best = Some(Insertion {
+                    route: usize::MAX,
+                    vtype: k,
+                    after: 0,
+                    after_b: 0,
+                    delta: c,
+                });
+            }
+        }
+    }
+    best
+}
+
+/// Apply an insertion of `j` (and its partner `q` for pairs).
+pub fn apply(p: &Problem, sol: &mut Solution, ins: &Insertion, j: usize, q: Option<usize>) {
+    let r = if ins.route == usize::MAX {
+        let jobs = match q {
+            Some(q) => vec![j, q],
+            None => vec![j],
+        };
+        sol.add_route(p, ins.vtype, jobs)
+    } else {
+        let jobs = &mut sol.routes[ins.route].jobs;
+        match q {
+            // Insert delivery first (later position) so indices stay valid.
+            Some(q) => {
+                jobs.insert(ins.after_b, q);
+                jobs.insert(ins.after, j);
+            }
+            None => jobs.insert(ins.after, j),
+        }
+        ins.route
+    };
+    sol.refresh(p, r);
+    sol.unassigned.retain(|&u| u != j && Some(u) != q);
+}
+
+/// Order in which recreate inserts the removed jobs.
+#[derive(Clone, Copy, Debug)]
+pub enum Order {
+    Random,
+    Demand,
+    Far,
+    Close,
+}
+
+/// Greedily insert every unassigned job (cheapest position, with blinks).
+/// Optional jobs are inserted only when cheaper than their drop penalty.
+/// `weight`, when given, sorts jobs by descending weight first (fleet
+/// minimisation uses absence counts).
+pub fn recreate(
+    p: &Problem,
+    sol: &mut Solution,
+    rng: &mut Rng,
+    blink: f64,
+    weight: Option<&[u64]>,
+    stats: &mut Stats,
+) {
+    let mut todo: Vec<usize> = sol
+        .unassigned
+        .iter()
+        .copied()
+        .filter(|&j| p.pair[j].is_none() || p.inp.is_pickup[j])
+        .collect();
+    rng.shuffle(&mut todo);
+    let order = match rng.below(11) {
+        0..=3 => Order::Random,
+        4..=7 => Order::Demand,
+        8..=9 => Order::Far,
+        _ => Order::Close,
+    };
+    let nd = p.dims();
+    let depot = p.inp.type_start[0];
+    match order {
+        Order::Random => {}
+        Order::Demand => todo.sort_by_key(|&j| {
+            std::cmp::Reverse(
+                (0..nd)
+                    .map(|d| p.inp.job_delivery[j * nd + d] + p.inp.job_pickup[j * nd + d])
+                    .sum::<i64>(),
+            )
+        }),
+        Order::Far => todo.sort_by_key(|&j| std::cmp::Reverse(p.dist(depot, p.job_loc(j)))),
+        Order::Close => todo.sort_by_key(|&j| p.dist(depot, p.job_loc(j))),
+    }
+    if let Some(w) = weight {
+        todo.sort_by_key(|&j| std::cmp::Reverse(w[j]));
+    }
+    for j in todo {
+        let q = p.pair[j];
+        let ins = match q {
+            Some(q) => best_pair(p, sol, j, q, rng, blink, stats),
+            None => best_single(p, sol, j, rng, blink, stats),
+        };
+        if let Some(ins) = ins {
+            let penalty = if p.inp.job_required[j] {
+                i64::MAX
+            } else {
+                p.drop_cost[j] + q.map_or(0, |q| p.drop_cost[q])
+            };
+            if ins.delta < penalty {
+                apply(p, sol, &ins, j, q);
+            }
+        }
+    }
+}

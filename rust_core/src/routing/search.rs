@@ -1,0 +1,393 @@
+//! The metaheuristic: construction, optional fleet minimisation, then an
+//! iterated ruin-and-recreate (SISR) with simulated-annealing acceptance and a
+//! granular local-search descent on every new best solution.
+
+use std::time::{Duration, Instant};
+
+use crate::error::{CoreError, CoreResult};
+
+use super::insert::{recreate, Stats};
+use super::ops::{descend, Operator, OrOpt, Relocate, Swap, SwapStar, TwoOptStar};
+use super::problem::{Problem, COST_SCALE};
+use super::rng::Rng;
+use super::route::walk;
+use super::ruin::{ruin, RuinParams};
+use super::solution::{Objective, Solution, UNASSIGNED};
+
+/// A starting route: vehicle type, jobs in order, how many leading jobs are
+/// fixed, and whether the whole route is pinned (never changed).
+#[derive(Clone, Debug, Default)]
+pub struct InitialRoute {
+    pub vtype: usize,
+    pub jobs: Vec<usize>,
+    pub fixed: usize,
+    pub pinned: bool,
+}
+
+/// Search settings.
+#[derive(Clone, Debug)]
+pub struct SearchParams {
+    pub time_limit: Duration,
+    pub seed: u64,
+    /// Iteration budget; when set, the annealing schedule follows iterations
+    /// (not the clock), so a run is reproducible for a seed and budget.
+    pub max_iterations: Option<u64>,
+    pub initial: Vec<InitialRoute>,
+    /// Granular neighbourhood size of the local search.
+    pub granular: usize,
+    /// Start and final annealing temperatures, as fractions of the average
+    /// cost per job of the first solution.
+    pub t_start: f64,
+    pub t_end: f64,
+    pub ruin: RuinParams,
+    pub blink: f64,
+    /// Share of the time (or iterations) spent removing routes when vehicles
+    /// have a fixed cost.
+    pub fleet_share: f64,
+}
+
+impl Default for SearchParams {
+    fn default() -> Self {
+        SearchParams {
+            time_limit: Duration::from_secs(10),
+            seed: 0,
+            max_iterations: None,
+            initial: Vec::new(),
+            granular: 20,
+            t_start: 0.05,
+            t_end: 0.0005,
+            ruin: RuinParams::default(),
+            blink: 0.01,
+            fleet_share: 0.4,
+        }
+    }
+}
+
+/// What the search returns.
+#[derive(Clone, Debug)]
+pub struct SearchResult {
+    /// `(vehicle type, jobs in visit order)` for every used vehicle.
+    pub routes: Vec<(usize, Vec<usize>)>,
+    /// Jobs in no route (optional jobs dropped, or required jobs no vehicle could take).
+    pub dropped: Vec<usize>,
+    /// Objective in cost units (routes plus drop penalties of optional jobs).
+    pub cost: f64,
+    /// Internal integer objective (cost units × [`COST_SCALE`]).
+    pub cost_internal: i64,
+    /// Total distance of the routes.
+    pub distance: i64,
+    /// All required jobs served and every route feasible.
+    pub feasible: bool,
+    pub iterations: u64,
+    pub runtime: Duration,
+    /// Move / insertion evaluations performed.
+    pub evaluations: u64,
+}
+
+struct Clock {
+    start: Instant,
+    limit: Duration,
+    max_it: Option<u64>,
+}
+
+impl Clock {
+    fn done(&self, it: u64) -> bool {
+        self.max_it.is_some_and(|m| it >= m) || self.start.elapsed() >= self.limit
+    }
+    /// Progress in [0, 1] by iterations when budgeted, else by time.
+    fn progress(&self, it: u64) -> f64 {
+        match self.max_it {
+            Some(m) => it as f64 / m.max(1) as f64,
+            None => self.start.elapsed().as_secs_f64() / self.limit.as_secs_f64().max(1e-9),
+        }
+    }
+}
+
+fn build_initial(p: &Problem, init: &[InitialRoute]) -> CoreResult<Solution> {
+    let mut sol = Solution::empty(p);
+    let mut seen = vec![false; p.n_jobs];
+    for (ri, ir) in init.iter().enumerate() {
+        if ir.vtype >= p.n_types {
+            return Err(CoreError::invalid(
+                "initial_routes",
+                format!("route {ri}: vehicle type {} out of range", ir.vtype),
+            ));
+        }
+        if ir.fixed > ir.jobs.len() {
+            return Err(CoreError::invalid(
+                "fixed_prefixes",
+                format!(
+                    "route {ri}: {} fixed jobs but the route has {}",
+                    ir.fixed,
+                    ir.jobs.len()
+                ),
+            ));
+        }
+        for &j in &ir.jobs {
+            if j >= p.n_jobs || seen[j] {
+                return Err(CoreError::invalid(
+                    "initial_routes",
+                    format!("route {ri}: job {j} out of range or repeated"),
+                ));
+            }
+            seen[j] = true;
+        }
+        if sol.used_per_type[ir.vtype] >= p.inp.type_count[ir.vtype] {
+            return Err(CoreError::invalid(
+                "initial_routes",
+                format!("route {ri}: more routes of type {} than vehicles", ir.vtype),
+            ));
+        }
+        let r = sol.add_route(p, ir.vtype, ir.jobs.clone());
+        sol.routes[r].fixed = ir.fixed;
+        sol.routes[r].pinned = ir.pinned;
+        sol.refresh(p, r);
+    }
+    sol.unassigned.retain(|&j| !seen[j]);
+    // A non-pinned route that is infeasible (or splits a pair across routes)
+    // keeps only its fixed prefix; the rest is re-inserted.
+    for r in 0..sol.routes.len() {
+        let rt = &sol.routes[r];
+        if rt.pinned {
+            continue;
+        }
+        let bad = !walk(p, rt.vtype, &rt.jobs).feasible();
+        if bad {
+            let loose: Vec<usize> = rt.jobs[rt.fixed..].to_vec();
+            for j in loose {
+                if sol.pos[j] != UNASSIGNED {
+                    let partner_fixed = p.pair[j].is_some_and(|q| {
+                        let (qr, qi) = sol.pos[q];
+                        qr as usize == r && (qi as usize) < sol.routes[r].fixed
+                    });
+                    if !partner_fixed {
+                        sol.take_out(j);
+                    }
+                }
+            }
+            sol.refresh(p, r);
+        }
+    }
+    // Pair partners left alone (one in a route, one unassigned) go back together.
+    let lone: Vec<usize> = (0..p.n_jobs)
+        .filter(|&j| {
+            sol.pos[j] != UNASSIGNED && p.pair[j].is_some_and(|q| sol.pos[q] == UNASSIGNED)
+        })
+        .collect();
+    for j in lone {
+        let (r, i) = sol.pos[j];
+        if !sol.routes[r as usize].pinned && (i as usize) >= sol.routes[r as usize].fixed {
+            let r = sol.take_out(j);
+            sol.refresh(p, r);
+        }
+    }
+    sol.remove_empty_routes(p);
+    Ok(sol)
+}
+
+fn ops() -> [&'static dyn Operator; 5] {
+    [&Relocate, &Swap, &TwoOptStar, &OrOpt, &SwapStar]
+}
+
+/// Solve `p` within the time limit; deterministic for a seed and an
+/// iteration budget.
+///
+/// # Errors
+/// [`CoreError::InvalidInput`] for an invalid warm start.
+pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
+    let clock = Clock {
+        start: Instant::now(),
+        limit: prm.time_limit,
+        max_it: prm.max_iterations,
+    };
+    let mut rng = Rng::new(prm.seed);
+    let mut stats = Stats::default();
+    let ops = ops();
+    let mut cur = build_initial(p, &prm.initial)?;
+    recreate(p, &mut cur, &mut rng, 0.0, None, &mut stats);
+    descend(
+        p,
+        &mut cur,
+        &ops,
+        prm.granular,
+        &mut rng,
+        &mut stats,
+        Some(clock.start + prm.time_limit),
+    );
+    recreate(p, &mut cur, &mut rng, 0.0, None, &mut stats);
+    let mut best = cur.clone();
+    let mut best_obj = best.objective(p);
+    let mut it: u64 = 0;
+
+    let has_fixed = (0..p.n_types).any(|k| p.inp.type_fixed_cost[k] > 0);
+    if has_fixed && prm.fleet_share > 0.0 {
+        let fleet_clock = Clock {
+            start: clock.start,
+            limit: prm.time_limit.mul_f64(prm.fleet_share),
+            max_it: prm
+                .max_iterations
+                .map(|m| (m as f64 * prm.fleet_share) as u64),
+        };
+        let (s, used) = minimise_fleet(p, best.clone(), &fleet_clock, &mut rng, prm, &mut stats);
+        it += used;
+        let o = s.objective(p);
+        if o < best_obj {
+            best = s;
+            best_obj = o;
+        }
+        cur = best.clone();
+    }
+
+    let assigned = (p.n_jobs - best.unassigned.len()).max(1) as f64;
+    let route_part: i64 = best
+        .routes
+        .iter()
+        .map(|r| r.cost - p.inp.type_fixed_cost[r.vtype] * COST_SCALE)
+        .sum();
+    let base = (route_part as f64 / assigned).max(1.0);
+    let (t0, t1) = (prm.t_start * base, prm.t_end * base);
+    let mut cur_obj = cur.objective(p);
+    let it0 = it;
+    let main_budget = prm.max_iterations.map(|m| m.saturating_sub(it0));
+    while !clock.done(it) {
+        it += 1;
+        let frac = match main_budget {
+            Some(m) => ((it - it0) as f64 / m.max(1) as f64).min(1.0),
+            None => clock.progress(it).min(1.0),
+        };
+        let temp = t0 * (t1 / t0).powf(frac);
+        let mut cand = cur.clone();
+        ruin(p, &mut cand, &mut rng, &prm.ruin);
+        recreate(p, &mut cand, &mut rng, prm.blink, None, &mut stats);
+        let obj = cand.objective(p);
+        let threshold = cur_obj.cost as f64 - temp * rng.f64().max(1e-300).ln();
+        let accept = obj.missing_required < cur_obj.missing_required
+            || (obj.missing_required == cur_obj.missing_required && (obj.cost as f64) < threshold);
+        if accept {
+            if obj < best_obj {
+                descend(p, &mut cand, &ops, prm.granular, &mut rng, &mut stats, None);
+                let o2 = cand.objective(p);
+                best = cand.clone();
+                best_obj = o2;
+                cur_obj = o2;
+            } else {
+                cur_obj = obj;
+            }
+            cur = cand;
+        }
+    }
+    Ok(finish(p, &best, it, clock.start.elapsed(), stats))
+}
+
+/// Route elimination (SISR fleet minimisation): repeatedly remove a route and
+/// ruin-and-recreate, preferring solutions with fewer (or less often absent)
+/// missing jobs, until every job fits again.
+fn minimise_fleet(
+    p: &Problem,
+    mut best: Solution,
+    clock: &Clock,
+    rng: &mut Rng,
+    prm: &SearchParams,
+    stats: &mut Stats,
+) -> (Solution, u64) {
+    let mut it = 0u64;
+    if best.objective(p).missing_required > 0 {
+        return (best, it);
+    }
+    let mut absence = vec![0u64; p.n_jobs];
+    let ops = ops();
+    'outer: while !clock.done(it) {
+        let removable: Vec<usize> = (0..best.routes.len())
+            .filter(|&r| {
+                !best.routes[r].pinned
+                    && best.routes[r].fixed == 0
+                    && !best.routes[r].jobs.is_empty()
+            })
+            .collect();
+        if removable.len() <= 1 {
+            break;
+        }
+        let mut cur = best.clone();
+        let r = removable[rng.below(removable.len())];
+        for j in cur.routes[r].jobs.clone() {
+            cur.take_out(j);
+        }
+        cur.refresh(p, r);
+        cur.remove_empty_routes(p);
+        // The removed vehicle stays unavailable: insertion must not open routes.
+        let cap = cur.used_per_type.clone();
+        let missing = |s: &Solution| {
+            s.unassigned
+                .iter()
+                .filter(|&&j| p.inp.job_required[j])
+                .count()
+        };
+        let abs_sum = |s: &Solution, a: &[u64]| {
+            s.unassigned
+                .iter()
+                .filter(|&&j| p.inp.job_required[j])
+                .map(|&j| a[j])
+                .sum::<u64>()
+        };
+        let mut fleet_p = p.clone();
+        for k in 0..p.n_types {
+            fleet_p.inp.type_count[k] = cap[k];
+        }
+        let fp = &fleet_p;
+        recreate(fp, &mut cur, rng, 0.0, Some(&absence), stats);
+        while !clock.done(it) {
+            if missing(&cur) == 0 {
+                descend(p, &mut cur, &ops, prm.granular, rng, stats, None);
+                best = cur;
+                continue 'outer;
+            }
+            it += 1;
+            let mut cand = cur.clone();
+            ruin(fp, &mut cand, rng, &prm.ruin);
+            recreate(fp, &mut cand, rng, prm.blink, Some(&absence), stats);
+            for &j in &cand.unassigned {
+                absence[j] += 1;
+            }
+            if missing(&cand) < missing(&cur) || abs_sum(&cand, &absence) < abs_sum(&cur, &absence)
+            {
+                cur = cand;
+            }
+        }
+    }
+    (best, it)
+}
+
+fn finish(
+    p: &Problem,
+    best: &Solution,
+    iterations: u64,
+    runtime: Duration,
+    stats: Stats,
+) -> SearchResult {
+    let obj: Objective = best.objective(p);
+    let mut routes = Vec::new();
+    let mut distance = 0;
+    let mut routes_ok = true;
+    for r in &best.routes {
+        if r.jobs.is_empty() {
+            continue;
+        }
+        let w = walk(p, r.vtype, &r.jobs);
+        routes_ok &= w.feasible();
+        distance += w.dist;
+        routes.push((r.vtype, r.jobs.clone()));
+    }
+    let mut dropped = best.unassigned.clone();
+    dropped.sort_unstable();
+    SearchResult {
+        routes,
+        dropped,
+        cost: obj.cost as f64 / COST_SCALE as f64,
+        cost_internal: obj.cost,
+        distance,
+        feasible: routes_ok && obj.missing_required == 0,
+        iterations,
+        runtime,
+        evaluations: stats.evaluations,
+    }
+}

@@ -1,0 +1,108 @@
+//! A solution: routes, unassigned jobs, and where each job sits.
+
+use super::problem::Problem;
+use super::route::Route;
+
+/// Position of a job: route index and job position (0-based) in that route.
+pub const UNASSIGNED: (u32, u32) = (u32::MAX, u32::MAX);
+
+/// Lexicographic objective: first required jobs left out, then cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Objective {
+    pub missing_required: usize,
+    pub cost: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Solution {
+    pub routes: Vec<Route>,
+    /// Jobs not in any route (sorted for determinism only where it matters).
+    pub unassigned: Vec<usize>,
+    /// `pos[j]` = (route, index in `jobs`), or [`UNASSIGNED`].
+    pub pos: Vec<(u32, u32)>,
+    pub used_per_type: Vec<usize>,
+}
+
+impl Solution {
+    /// Everything unassigned.
+    pub fn empty(p: &Problem) -> Solution {
+        Solution {
+            routes: Vec::new(),
+            unassigned: (0..p.n_jobs).collect(),
+            pos: vec![UNASSIGNED; p.n_jobs],
+            used_per_type: vec![0; p.n_types],
+        }
+    }
+
+    pub fn objective(&self, p: &Problem) -> Objective {
+        let mut cost: i64 = self.routes.iter().map(|r| r.cost).sum();
+        let mut missing = 0;
+        for &j in &self.unassigned {
+            if p.inp.job_required[j] {
+                missing += 1;
+            } else {
+                cost += p.drop_cost[j];
+            }
+        }
+        Objective {
+            missing_required: missing,
+            cost,
+        }
+    }
+
+    /// Refresh caches of route `r` and the positions of its jobs.
+    pub fn refresh(&mut self, p: &Problem, r: usize) {
+        self.routes[r].update(p);
+        for (i, &j) in self.routes[r].jobs.iter().enumerate() {
+            self.pos[j] = (r as u32, i as u32);
+        }
+    }
+
+    /// Append a new route; returns its index.
+    pub fn add_route(&mut self, p: &Problem, vtype: usize, jobs: Vec<usize>) -> usize {
+        self.used_per_type[vtype] += 1;
+        self.routes.push(Route::new(p, vtype, jobs));
+        let r = self.routes.len() - 1;
+        self.refresh(p, r);
+        r
+    }
+
+    /// Drop empty routes that carry no fixed part (keeps positions valid).
+    pub fn remove_empty_routes(&mut self, p: &Problem) {
+        let mut r = 0;
+        while r < self.routes.len() {
+            let rt = &self.routes[r];
+            if rt.jobs.is_empty() && rt.fixed == 0 && !rt.pinned {
+                self.used_per_type[rt.vtype] -= 1;
+                self.routes.swap_remove(r);
+                if r < self.routes.len() {
+                    for (i, &j) in self.routes[r].jobs.iter().enumerate() {
+                        self.pos[j] = (r as u32, i as u32);
+                    }
+                }
+            } else {
+                r += 1;
+            }
+        }
+        let _ = p;
+    }
+
+    /// Remove job `j` from its route (caches of that route are NOT refreshed;
+    /// call [`Solution::refresh`] on the returned route after a batch).
+    pub fn take_out(&mut self, j: usize) -> usize {
+        let (r, i) = self.pos[j];
+        let (r, i) = (r as usize, i as usize);
+        self.routes[r].jobs.remove(i);
+        for (k, &o) in self.routes[r].jobs.iter().enumerate().skip(i) {
+            self.pos[o] = (r as u32, k as u32);
+        }
+        self.pos[j] = UNASSIGNED;
+        self.unassigned.push(j);
+        r
+    }
+
+    /// Number of routes with at least one job.
+    pub fn n_used(&self) -> usize {
+        self.routes.iter().filter(|r| !r.jobs.is_empty()).count()
+    }
+}
