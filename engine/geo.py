@@ -29,7 +29,11 @@ MAX_CELLS: Final = 400_000_000
 
 @dataclass(frozen=True, slots=True)
 class SpeedProfile:
-    """Speeds of a vehicle type: ``urban_m`` metres at ``urban_kmh``, the rest at ``highway_kmh``."""
+    """Speeds of a vehicle type.
+
+    The first ``urban_m`` metres of a leg are driven at ``urban_kmh``, the rest at
+    ``highway_kmh``.
+    """
 
     urban_kmh: float
     highway_kmh: float
@@ -55,7 +59,9 @@ class SpeedProfile:
     def seconds(self, metres: IntMatrix) -> IntMatrix:
         """Travel time in seconds for distances in metres (any shape)."""
         d = np.ascontiguousarray(metres, dtype=np.int64)
-        out = _core.duration_from_distance(d.ravel(), self.urban_kmh, self.highway_kmh, self.urban_m)
+        out = _core.duration_from_distance(
+            d.ravel(), self.urban_kmh, self.highway_kmh, self.urban_m
+        )
         return out.reshape(d.shape)
 
 
@@ -125,7 +131,8 @@ def haversine_numpy(
     p1 = np.radians(np.asarray(src_lat, dtype=np.float64))[:, None]
     p2 = np.radians(np.asarray(dst_lat, dtype=np.float64))[None, :]
     dl = np.radians(
-        np.asarray(dst_lon, dtype=np.float64)[None, :] - np.asarray(src_lon, dtype=np.float64)[:, None]
+        np.asarray(dst_lon, dtype=np.float64)[None, :]
+        - np.asarray(src_lon, dtype=np.float64)[:, None]
     )
     h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     return np.asarray(2 * EARTH_RADIUS_M * circuity * np.arcsin(np.sqrt(h)))

@@ -45,7 +45,9 @@ def register(sub: Any) -> None:
         description="Load and validate the bundled sample world (or --world DIR), then show "
         "what each capability does on it, with timings.",
     )
-    p.add_argument("--world", help="directory written by `yunli generate` (default: bundled sample)")
+    p.add_argument(
+        "--world", help="directory written by `yunli generate` (default: bundled sample)"
+    )
     p.set_defaults(func=_demo)
 
     g = sub.add_parser(

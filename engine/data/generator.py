@@ -53,7 +53,9 @@ def load_cities(n: int | None = None) -> pl.DataFrame:
     return df if n is None else df.head(n)
 
 
-def _haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+def _haversine_m(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dl = np.radians(lon2 - lon1)
     h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
@@ -66,7 +68,7 @@ def _sample_rows(cum: np.ndarray, rows: np.ndarray, rng: np.random.Generator) ->
     flat = (cum + np.arange(n_rows)[:, None]).ravel()
     u = rng.random(rows.shape[0]) * 0.999999 + rows
     idx = np.searchsorted(flat, u, side="right")
-    return np.minimum(idx - rows * n_cols, n_cols - 1)
+    return np.asarray(np.minimum(idx - rows * n_cols, n_cols - 1))
 
 
 def _jitter(
@@ -106,7 +108,8 @@ class _Geography:
             self.dest_cdf[t, :, -1] = 1.0
 
     def draw_origins(self, k: int, rng: np.random.Generator) -> np.ndarray:
-        return np.minimum(np.searchsorted(self.origin_cdf, rng.random(k)), self.lat.shape[0] - 1)
+        top = self.lat.shape[0] - 1
+        return np.asarray(np.minimum(np.searchsorted(self.origin_cdf, rng.random(k)), top))
 
     def draw_destinations(
         self, origins: np.ndarray, types: np.ndarray, rng: np.random.Generator
@@ -163,7 +166,9 @@ def generate_world(
     geo = _Geography(n_cities)
 
     vehicles, lanes, lane_w, vtype, home = _vehicles(geo, n_vehicles, now, rng)
-    trips = _trips(geo, n_trips, lanes, lane_w, vtype, home, vehicles["capacity_kg"], now, history_days, rng)
+    trips = _trips(
+        geo, n_trips, lanes, lane_w, vtype, home, vehicles["capacity_kg"], now, history_days, rng
+    )
     vehicles = _place_vehicles(vehicles, trips, geo, home, now, rng)
     loads = _loads(geo, n_loads, now, rng)
     sites = _sites(geo, rng)
@@ -206,7 +211,9 @@ def _vehicles(
     rating_count = rng.negative_binomial(1, 0.03, n).astype(np.int64)
     quality = rng.beta(8, 2, n)
     rating = np.where(
-        rating_count > 0, np.round(np.clip(3.0 + 2.0 * quality + rng.normal(0, 0.15, n), 0, 5), 2), 0.0
+        rating_count > 0,
+        np.round(np.clip(3.0 + 2.0 * quality + rng.normal(0, 0.15, n), 0, 5), 2),
+        0.0,
     )
     status = rng.choice(["idle", "busy", "offline"], size=n, p=[0.7, 0.2, 0.1])
     n_carriers = max(1, n // 4)
@@ -243,11 +250,15 @@ def _trips(
     rng: np.random.Generator,
 ) -> pl.DataFrame:
     n = lanes.shape[0]
-    activity = rng.gamma(2.0, 1.0, n)
+    activity: np.ndarray = np.asarray(rng.gamma(2.0, 1.0, n))
     activity[rng.random(n) < 0.05] = 0.0  # newcomers without history: cold start
     if activity.sum() == 0:
         activity[:] = 1.0
-    veh = rng.choice(n, size=n_trips, p=activity / activity.sum()) if n_trips else np.zeros(0, np.int64)
+    veh = (
+        rng.choice(n, size=n_trips, p=activity / activity.sum())
+        if n_trips
+        else np.zeros(0, np.int64)
+    )
     veh.sort()
     on_lane = rng.random(n_trips) < 0.85
     cum = np.cumsum(lane_w, axis=1)
@@ -258,7 +269,9 @@ def _trips(
     d = np.where(backhaul, lanes[veh, lane, 0], lanes[veh, lane, 1])
     off = ~on_lane
     if off.any():
-        o_off = np.where(rng.random(int(off.sum())) < 0.5, home[veh[off]], geo.draw_origins(int(off.sum()), rng))
+        o_off = np.where(
+            rng.random(int(off.sum())) < 0.5, home[veh[off]], geo.draw_origins(int(off.sum()), rng)
+        )
         o[off] = o_off
         d[off] = geo.draw_destinations(o_off, vtype[veh[off]], rng)
     olat, olon = _jitter(geo.lat[o], geo.lon[o], geo.radius_m[o], rng)
@@ -337,7 +350,9 @@ def _loads(geo: _Geography, n: int, now: int, rng: np.random.Generator) -> pl.Da
     any_type = rng.random(n) < 0.55
     req: list[list[str]] = []
     reefer = _TYPE_NAMES.index("reefer")
-    for c, anyt, w, v in zip(cls.tolist(), any_type.tolist(), weight.tolist(), volume.tolist(), strict=True):
+    for c, anyt, w, v in zip(
+        cls.tolist(), any_type.tolist(), weight.tolist(), volume.tolist(), strict=True
+    ):
         if c == reefer:
             req.append(["reefer"])
         elif anyt:
@@ -389,19 +404,46 @@ def _sites(geo: _Geography, rng: np.random.Generator) -> pl.DataFrame:
         rows.append((f"{geo.names[i]} depot", "depot", float(lat[0]), float(lon[0]), 0, 86_400))
     for i in range(10, 22):
         lat, lon = _jitter(geo.lat[i : i + 1], geo.lon[i : i + 1], geo.radius_m[i : i + 1], rng)
-        rows.append((f"{geo.names[i]} warehouse", "warehouse", float(lat[0]), float(lon[0]), 6 * 3600, 22 * 3600))
+        rows.append(
+            (
+                f"{geo.names[i]} warehouse",
+                "warehouse",
+                float(lat[0]),
+                float(lon[0]),
+                6 * 3600,
+                22 * 3600,
+            )
+        )
     names = list(geo.names)
     for c in _BONDED_CITIES:
         if c in names:
             i = names.index(c)
             lat, lon = _jitter(geo.lat[i : i + 1], geo.lon[i : i + 1], geo.radius_m[i : i + 1], rng)
-            rows.append((f"{c} bonded warehouse", "bonded_warehouse", float(lat[0]), float(lon[0]), 8 * 3600, 20 * 3600))
+            rows.append(
+                (
+                    f"{c} bonded warehouse",
+                    "bonded_warehouse",
+                    float(lat[0]),
+                    float(lon[0]),
+                    8 * 3600,
+                    20 * 3600,
+                )
+            )
     for name, lat0, lon0 in _OVERSEAS:
         rows.append((name, "overseas_warehouse", lat0, lon0, 8 * 3600, 18 * 3600))
     # Community stores for 30-minute delivery, around the largest city.
     lat, lon = _jitter(np.full(30, geo.lat[0]), np.full(30, geo.lon[0]), np.full(30, 12_000.0), rng)
     for k in range(30):
-        rows.append((f"{geo.names[0]} store {k + 1:02d}", "store", float(lat[k]), float(lon[k]), 7 * 3600, 23 * 3600))
+        rows.append(
+            (
+                f"{geo.names[0]} store {k + 1:02d}",
+                "store",
+                float(lat[k]),
+                float(lon[k]),
+                7 * 3600,
+                23 * 3600,
+            )
+        )
     return pl.DataFrame(
         {
             "site_id": np.arange(1, len(rows) + 1, dtype=np.int64),

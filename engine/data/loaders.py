@@ -81,7 +81,7 @@ def _read_raw(source: Source, schema: TableSchema) -> pl.DataFrame:
         if suffix in (".parquet", ".pq"):
             return pl.read_parquet(path)
         if suffix in (".arrow", ".ipc", ".feather"):
-            return pl.read_ipc(path, memory_map=False)
+            return pl.read_ipc(path)
     except (pl.exceptions.PolarsError, OSError) as e:
         raise InvalidInputError.at(schema.name, f"cannot read {path}: {e}") from e
     raise InvalidInputError.at(
@@ -97,7 +97,10 @@ def _row_id(df: pl.DataFrame, schema: TableSchema, mask: pl.Series) -> tuple[obj
         rid = df[schema.id_column][idx]
         return (rid if rid is not None else f"#{idx}"), count
     if schema.id_column in df.columns:
-        return df[schema.id_column][idx], count
+        rid = df[schema.id_column][idx]
+        if isinstance(rid, str) and rid.strip().lstrip("-").isdigit():
+            return int(rid), count  # CSV text, ids are integers
+        return rid, count
     return f"#{idx}", count
 
 
@@ -117,7 +120,9 @@ def _parse_text(df: pl.DataFrame, schema: TableSchema, col: str, target: pl.Data
             pl.select(
                 pl.when(stripped.is_null() | (stripped == ""))
                 .then(pl.lit([], dtype=pl.List(pl.String())))
-                .otherwise(stripped.str.split(_LIST_SEPARATOR).list.eval(pl.element().str.strip_chars()))
+                .otherwise(
+                    stripped.str.split(_LIST_SEPARATOR).list.eval(pl.element().str.strip_chars())
+                )
             )
             .to_series()
             .alias(col)
@@ -164,7 +169,11 @@ def conform(df: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
             if dtype == pl.UInt64() and s.max() is not None and int(s.max()) > 2**63 - 1:  # type: ignore[arg-type]
                 raise _fail(df, schema, col, s > 2**63 - 1, "value exceeds Int64")
             out.append(s.cast(pl.Int64))
-        elif isinstance(target, pl.List) and isinstance(dtype, pl.List) and dtype.inner == pl.String():
+        elif (
+            isinstance(target, pl.List)
+            and isinstance(dtype, pl.List)
+            and dtype.inner == pl.String()
+        ):
             out.append(s)
         else:
             raise InvalidInputError.at(
@@ -223,7 +232,11 @@ def validate(df: pl.DataFrame, schema: TableSchema) -> None:
         bad = ~df[col].is_in(list(allowed))
         if bad.any():
             raise _fail(
-                df, schema, col, bad, f"unknown value {df[col].filter(bad)[0]!r}; allowed: {allowed}"
+                df,
+                schema,
+                col,
+                bad,
+                f"unknown value {df[col].filter(bad)[0]!r}; allowed: {allowed}",
             )
     if schema is VEHICLES:
         r = df["rating"]
@@ -233,7 +246,9 @@ def validate(df: pl.DataFrame, schema: TableSchema) -> None:
     if schema is LOADS:
         from engine.data.schemas import VEHICLE_TYPES
 
-        exploded = df.select(schema.id_column, "vehicle_types").explode("vehicle_types").drop_nulls()
+        exploded = (
+            df.select(schema.id_column, "vehicle_types").explode("vehicle_types").drop_nulls()
+        )
         bad_t = ~exploded["vehicle_types"].is_in(list(VEHICLE_TYPES))
         if bad_t.any():
             rid = exploded[schema.id_column].filter(bad_t)[0]
@@ -245,7 +260,11 @@ def validate(df: pl.DataFrame, schema: TableSchema) -> None:
 
 
 def check_references(
-    child: pl.DataFrame, child_schema: TableSchema, column: str, parent: pl.DataFrame, parent_column: str
+    child: pl.DataFrame,
+    child_schema: TableSchema,
+    column: str,
+    parent: pl.DataFrame,
+    parent_column: str,
 ) -> None:
     """Every ``child[column]`` must occur in ``parent[parent_column]``.
 
@@ -308,17 +327,18 @@ class World:
         by_type = v.group_by("vehicle_type").len().sort("len", descending=True)
         types = ", ".join(f"{r[0]} {r[1]}" for r in by_type.iter_rows())
         idle = int((v["status"] == "idle").sum())
+        kinds = self.sites.group_by("kind").len().sort("kind").iter_rows()
+        span_days = ((t["completed_at"].max() or 0) - (t["completed_at"].min() or 0)) / 86_400  # type: ignore[operator]
         return "\n".join(
             [
                 f"vehicles : {v.height:,} ({idle:,} idle) — {types}",
-                f"carriers : {v['carrier_id'].n_unique():,}; home cities: {v['home_city'].n_unique():,}",
-                f"trips    : {t.height:,} completed "
-                f"({(t['completed_at'].max() or 0) - (t['completed_at'].min() or 0):,} s span)",
+                f"carriers : {v['carrier_id'].n_unique():,}; "
+                f"home cities: {v['home_city'].n_unique():,}",
+                f"trips    : {t.height:,} completed over {span_days:.0f} days",
                 f"loads    : {lo.height:,} open, {lo['weight_kg'].sum() / 1000:,.0f} t, "
                 f"{lo['origin_city'].n_unique():,} origin cities → "
                 f"{lo['dest_city'].n_unique():,} destination cities",
-                f"sites    : {self.sites.height:,} "
-                f"({', '.join(f'{k} {n}' for k, n in self.sites.group_by('kind').len().sort('kind').iter_rows())})",
+                f"sites    : {self.sites.height:,} ({', '.join(f'{k} {n}' for k, n in kinds)})",
             ]
         )
 

@@ -49,7 +49,11 @@ where
                 .map(|s| (*s).to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            Err(engine_error(py, "InternalError", format!("internal error in engine core: {msg}")))
+            Err(engine_error(
+                py,
+                "InternalError",
+                format!("internal error in engine core: {msg}"),
+            ))
         }
     }
 }
@@ -60,7 +64,6 @@ pub fn slice<'a, T: numpy::Element>(
     field: &str,
     arr: &'a numpy::PyReadonlyArray1<'_, T>,
 ) -> PyResult<&'a [T]> {
-    arr.as_slice().map_err(|_| {
-        to_pyerr(py, CoreError::invalid(field, "array must be C-contiguous"))
-    })
+    arr.as_slice()
+        .map_err(|_| to_pyerr(py, CoreError::invalid(field, "array must be C-contiguous")))
 }

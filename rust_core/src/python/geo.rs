@@ -17,8 +17,14 @@ fn distance_matrix<'py>(
     dst_lon: PyReadonlyArray1<'py, f64>,
     circuity: f64,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
-    let (a, b) = (slice(py, "src_lat", &src_lat)?, slice(py, "src_lon", &src_lon)?);
-    let (c, d) = (slice(py, "dst_lat", &dst_lat)?, slice(py, "dst_lon", &dst_lon)?);
+    let (a, b) = (
+        slice(py, "src_lat", &src_lat)?,
+        slice(py, "src_lon", &src_lon)?,
+    );
+    let (c, d) = (
+        slice(py, "dst_lat", &dst_lat)?,
+        slice(py, "dst_lon", &dst_lon)?,
+    );
     let (n, m) = (a.len(), c.len());
     let out = run_detached(py, || geo::distance_matrix(a, b, c, d, circuity))?;
     out.into_pyarray(py).reshape([n, m])

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# One lint command, the same locally and in CI: ruff (lint + format), mypy,
+# stubtest of the native module, cargo fmt and clippy (with and without the
+# Python bindings).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== ruff check";        ruff check engine server tests bench
+echo "== ruff format";       ruff format --check engine server tests bench
+echo "== mypy";              mypy engine server
+echo "== stubtest";          python -m mypy.stubtest engine._core --allowlist stubtest_allowlist.txt
+echo "== cargo fmt";         cargo fmt --all -- --check
+echo "== cargo clippy";      cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo clippy (python bindings)"
+cargo clippy --workspace --all-targets --features yunli-core/python -- -D warnings
+echo "lint: ok"
