@@ -18,3 +18,21 @@ def distance_matrix(
 def duration_from_distance(
     dist_m: npt.NDArray[np.int64], urban_kmh: float, highway_kmh: float, urban_m: float
 ) -> npt.NDArray[np.int64]: ...
+
+# --- matching ---
+def max_weight_matching(
+    n_rows: int,
+    n_cols: int,
+    indptr: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], int]: ...
+def greedy_matching(
+    n_rows: int,
+    n_cols: int,
+    indptr: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], int]: ...
+
+# --- end matching ---
