@@ -280,11 +280,24 @@ fn main() {
             secs
         };
         let p = Problem::new(inst.input).unwrap();
-        let prm = SearchParams {
+        let mut prm = SearchParams {
             time_limit: Duration::from_secs_f64(limit),
             seed,
             ..Default::default()
         };
+        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
+        if let Some(v) = env("YUNLI_T0") {
+            prm.t_start = v;
+        }
+        if let Some(v) = env("YUNLI_T1") {
+            prm.t_end = v;
+        }
+        if let Some(v) = env("YUNLI_FLEET") {
+            prm.fleet_share = v;
+        }
+        if let Some(v) = env("YUNLI_REMOVED") {
+            prm.ruin.avg_removed = v;
+        }
         let res = solve(&p, &prm).unwrap();
         let cost = res.distance as f64 / inst.scale;
         let gap = 100.0 * (cost / bks_cost - 1.0);

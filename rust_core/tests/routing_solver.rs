@@ -3,6 +3,8 @@
 //! evaluation (windows, capacities per dimension, pairs, skills, fleet size,
 //! duration and distance limits) and its cost recomputed from the routes.
 
+#![allow(clippy::needless_range_loop)]
+
 use std::time::Duration;
 
 use yunli_core::routing::{solve, InitialRoute, Problem, ProblemInput, SearchParams, SearchResult};

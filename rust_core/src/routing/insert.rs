@@ -95,7 +95,7 @@ pub fn best_single(
         }
     }
     for k in 0..p.n_types {
-        if sol.used_per_type[k] >= p.inp.type_count[k] || !p.can_serve(k, j) {
+        if sol.used_per_type[k] >= sol.type_limit[k] || !p.can_serve(k, j) {
             continue;
         }
         stats.evaluations += 1;
@@ -202,8 +202,7 @@ pub fn best_pair(
         }
     }
     for k in 0..p.n_types {
-        if sol.used_per_type[k] >= p.inp.type_count[k] || !p.can_serve(k, pu) || !p.can_serve(k, de)
-        {
+        if sol.used_per_type[k] >= sol.type_limit[k] || !p.can_serve(k, pu) || !p.can_serve(k, de) {
             continue;
         }
         stats.evaluations += 1;

@@ -102,6 +102,7 @@ impl Problem {
     ///
     /// # Errors
     /// [`CoreError::InvalidInput`] naming the first offending field.
+    #[allow(clippy::needless_range_loop)]
     pub fn new(inp: ProblemInput) -> CoreResult<Problem> {
         let l = inp.n_locations;
         let nd = inp.n_dims;
@@ -112,7 +113,7 @@ impl Problem {
             ));
         }
         check_len("distance", inp.distance.len(), l * l)?;
-        if l == 0 || inp.durations.is_empty() || inp.durations.len() % (l * l) != 0 {
+        if l == 0 || inp.durations.is_empty() || !inp.durations.len().is_multiple_of(l * l) {
             return Err(CoreError::invalid(
                 "durations",
                 "must hold P >= 1 matrices of L × L",

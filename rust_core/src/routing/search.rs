@@ -329,15 +329,13 @@ fn minimise_fleet(
                 .map(|&j| a[j])
                 .sum::<u64>()
         };
-        let mut fleet_p = p.clone();
-        for k in 0..p.n_types {
-            fleet_p.inp.type_count[k] = cap[k];
-        }
-        let fp = &fleet_p;
+        cur.type_limit = cap;
+        let fp = p;
         recreate(fp, &mut cur, rng, 0.0, Some(&absence), stats);
         while !clock.done(it) {
             if missing(&cur) == 0 {
                 descend(p, &mut cur, &ops, prm.granular, rng, stats, None);
+                cur.type_limit = p.inp.type_count.clone();
                 best = cur;
                 continue 'outer;
             }

@@ -73,6 +73,7 @@ impl Seg {
 
     /// `self` followed by `o`, with `dist`/`time` the arc from `self.last` to `o.first`.
     #[inline]
+    #[allow(clippy::needless_range_loop)]
     pub fn concat(&self, o: &Seg, dist: i64, time: i64, dims: usize) -> Seg {
         let delta = self.dur - self.tw + time;
         let wait = (o.early - delta - self.late).max(0);

@@ -21,6 +21,9 @@ pub struct Solution {
     /// `pos[j]` = (route, index in `jobs`), or [`UNASSIGNED`].
     pub pos: Vec<(u32, u32)>,
     pub used_per_type: Vec<usize>,
+    /// Most routes of each type this solution may use (the fleet, or fewer
+    /// while fleet minimisation holds a vehicle back).
+    pub type_limit: Vec<usize>,
 }
 
 impl Solution {
@@ -31,6 +34,7 @@ impl Solution {
             unassigned: (0..p.n_jobs).collect(),
             pos: vec![UNASSIGNED; p.n_jobs],
             used_per_type: vec![0; p.n_types],
+            type_limit: p.inp.type_count.clone(),
         }
     }
 
