@@ -435,3 +435,34 @@ fn bad_warm_start_is_rejected() {
     };
     assert!(solve(&p, &prm).is_err());
 }
+
+#[test]
+fn allowed_type_and_disruption_cost_are_respected() {
+    let f = Flavor {
+        hetero: true,
+        ..PLAIN
+    };
+    let mut inp = instance(30, 13, f);
+    let n = inp.job_location.len();
+    // Jobs 0..5 may only ride type 1; every job's home is type 0 with a cost
+    // high enough that no job leaves it unless forced.
+    inp.job_allowed_type = (0..n).map(|j| if j < 5 { 1 } else { -1 }).collect();
+    for j in 0..n {
+        inp.job_skills[j] = 0;
+    }
+    inp.job_home_type = vec![0; n];
+    inp.job_disruption_cost = vec![1_000_000; n];
+    let res = run(&inp, 1, 300);
+    assert!(res.feasible);
+    for (k, jobs) in &res.routes {
+        for &j in jobs {
+            if j < 5 {
+                assert_eq!(*k, 1, "job {j} must ride type 1");
+            } else {
+                assert_eq!(*k, 0, "job {j} must stay on its home type");
+            }
+        }
+    }
+    let forced: f64 = 5.0 * 1_000_000.0;
+    assert!(res.cost >= forced);
+}

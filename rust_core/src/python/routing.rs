@@ -20,6 +20,9 @@
 //!     initial_routes: list[tuple[int, list[int]]] | None = None,
 //!     fixed_prefixes: list[int] | None = None,
 //!     pinned: list[bool] | None = None,
+//!     job_allowed_type: int64[J] | None = None,
+//!     job_home_type: int64[J] | None = None,
+//!     job_disruption_cost: int64[J] | None = None,
 //! ) -> dict
 //! ```
 //!
@@ -124,6 +127,8 @@ fn ragged<T>(
 ///     For each initial route, how many leading jobs must stay in place.
 /// pinned : list of bool or None
 ///     For each initial route, whether it must not change at all.
+/// job_allowed_type, job_home_type, job_disruption_cost : int64[J] or None
+///     Live re-planning extensions of the contract (absent = no effect).
 ///
 /// Returns
 /// -------
@@ -144,7 +149,8 @@ fn ragged<T>(
     is_pickup, type_count, type_capacity, type_start, type_end, type_fixed_cost,
     type_cost_per_km, type_cost_per_hour, type_tw, type_max_duration, type_max_distance,
     type_skills, type_profile, type_breaks_offsets, type_breaks, time_limit_s, seed = 0,
-    max_iterations = None, initial_routes = None, fixed_prefixes = None, pinned = None
+    max_iterations = None, initial_routes = None, fixed_prefixes = None, pinned = None,
+    job_allowed_type = None, job_home_type = None, job_disruption_cost = None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn solve_routing<'py>(
@@ -183,6 +189,9 @@ fn solve_routing<'py>(
     initial_routes: Option<Vec<(usize, Vec<usize>)>>,
     fixed_prefixes: Option<Vec<usize>>,
     pinned: Option<Vec<bool>>,
+    job_allowed_type: Option<PyReadonlyArrayDyn<'py, i64>>,
+    job_home_type: Option<PyReadonlyArrayDyn<'py, i64>>,
+    job_disruption_cost: Option<PyReadonlyArrayDyn<'py, i64>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (dist, dshape) = flat(py, "distance", &distance, 2)?;
     let (durs, tshape) = flat(py, "durations", &durations, 3)?;
@@ -213,6 +222,13 @@ fn solve_routing<'py>(
     let tsk = flat(py, "type_skills", &type_skills, 1)?.0;
     let jreq = flat(py, "job_required", &job_required, 1)?.0;
     let jpu = flat(py, "is_pickup", &is_pickup, 1)?.0;
+    let opt = |f: &str, a: &Option<PyReadonlyArrayDyn<'py, i64>>| match a {
+        Some(a) => flat(py, f, a, 1).map(|x| x.0),
+        None => Ok(Vec::new()),
+    };
+    let jallowed = opt("job_allowed_type", &job_allowed_type)?;
+    let jhome = opt("job_home_type", &job_home_type)?;
+    let jdisr = opt("job_disruption_cost", &job_disruption_cost)?;
 
     let out = run_detached(py, move || {
         let l = dshape[0];
@@ -279,6 +295,9 @@ fn solve_routing<'py>(
                     duration: tbr[3 * r + 2],
                 }
             })?,
+            job_allowed_type: jallowed,
+            job_home_type: jhome,
+            job_disruption_cost: jdisr,
         };
         let problem = Problem::new(input)?;
         let routes = initial_routes.unwrap_or_default();

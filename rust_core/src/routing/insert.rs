@@ -78,7 +78,8 @@ pub fn best_single(
                 )
             } else {
                 let s = p.concat(prof, &p.concat(prof, &r.fwd[i], js), &r.bwd[i + 1]);
-                p.seg_feasible(k, &s).then(|| p.route_cost(k, &s))
+                p.seg_feasible(k, &s)
+                    .then(|| p.route_cost(k, &s) + r.disruption + p.disruption(k, j))
             };
             if let Some(c) = cost {
                 let delta = c - r.cost;
@@ -125,11 +126,14 @@ pub fn new_route_cost(p: &Problem, k: usize, jobs: &[usize]) -> Option<i64> {
     if !p.seg_feasible(k, &s) {
         return None;
     }
+    let extra = p.disruption_of(k, jobs.iter().copied());
     if p.type_has_breaks(k) || jobs.iter().any(|&j| p.job_multi_tw[j]) {
         let w = super::route::walk(p, k, jobs);
-        return w.feasible().then(|| p.route_cost_dd(k, w.dist, w.dur));
+        return w
+            .feasible()
+            .then(|| p.route_cost_dd(k, w.dist, w.dur) + extra);
     }
-    Some(p.route_cost(k, &s))
+    Some(p.route_cost(k, &s) + extra)
 }
 
 /// Cheapest insertion of pair (`pu` pickup, `de` delivery), pickup first.
@@ -184,7 +188,12 @@ pub fn best_pair(
                     )
                 } else {
                     let s = p.concat(prof, &p.concat(prof, &head, ds), &r.bwd[jn + 1]);
-                    p.seg_feasible(k, &s).then(|| p.route_cost(k, &s))
+                    p.seg_feasible(k, &s).then(|| {
+                        p.route_cost(k, &s)
+                            + r.disruption
+                            + p.disruption(k, pu)
+                            + p.disruption(k, de)
+                    })
                 };
                 if let Some(c) = cost {
                     let delta = c - r.cost;

@@ -57,6 +57,13 @@ pub struct ProblemInput {
     pub type_skills: Vec<u64>,
     pub type_profile: Vec<usize>,
     pub type_breaks: Vec<Vec<BreakRule>>,
+    /// Live re-planning (optional, empty = absent): the only type that may
+    /// serve each job (`-1` = any).
+    pub job_allowed_type: Vec<i64>,
+    /// Home type of each job (`-1` = none) and the cost of serving it with
+    /// another type.
+    pub job_home_type: Vec<i64>,
+    pub job_disruption_cost: Vec<i64>,
 }
 
 /// Validated problem with derived per-node segments and neighbour lists.
@@ -82,6 +89,10 @@ pub struct Problem {
     pub drop_cost: Vec<i64>,
     /// `can_serve[k * J + j]`: skills and capacity allow type k to serve job j.
     pub can_serve: Vec<bool>,
+    /// Any job has a disruption cost.
+    pub has_disruption: bool,
+    /// Some job is restricted to one vehicle type.
+    pub has_allowed_type: bool,
 }
 
 /// How many nearest jobs each job remembers (ruin adjacency and granular lists).
@@ -137,6 +148,27 @@ impl Problem {
         check_len("job_priority", inp.job_priority.len(), nj)?;
         check_len("pair_of", inp.pair_of.len(), nj)?;
         check_len("is_pickup", inp.is_pickup.len(), nj)?;
+        for (f, v) in [
+            ("job_allowed_type", &inp.job_allowed_type),
+            ("job_home_type", &inp.job_home_type),
+            ("job_disruption_cost", &inp.job_disruption_cost),
+        ] {
+            if !v.is_empty() {
+                check_len(f, v.len(), nj)?;
+            }
+        }
+        if inp.job_disruption_cost.iter().any(|&c| c < 0) {
+            return Err(CoreError::invalid(
+                "job_disruption_cost",
+                "must be non-negative",
+            ));
+        }
+        if inp.job_disruption_cost.is_empty() != inp.job_home_type.is_empty() {
+            return Err(CoreError::invalid(
+                "job_home_type",
+                "job_home_type and job_disruption_cost come together",
+            ));
+        }
         let nk = inp.type_count.len();
         if nk == 0 {
             return Err(CoreError::invalid("type_count", "no vehicle types"));
@@ -351,10 +383,18 @@ impl Problem {
                 let cap_ok = (0..nd).all(|d| {
                     inp.job_delivery[j * nd + d] <= cap[d] && inp.job_pickup[j * nd + d] <= cap[d]
                 });
-                can_serve[k * nj + j] = skills_ok && cap_ok && inp.type_count[k] > 0;
+                let allowed = inp
+                    .job_allowed_type
+                    .get(j)
+                    .is_none_or(|&a| a < 0 || a == k as i64);
+                can_serve[k * nj + j] = skills_ok && cap_ok && allowed && inp.type_count[k] > 0;
             }
         }
+        let has_disruption = inp.job_disruption_cost.iter().any(|&c| c > 0);
+        let has_allowed_type = inp.job_allowed_type.iter().any(|&a| a >= 0);
         Ok(Problem {
+            has_disruption,
+            has_allowed_type,
             n_jobs: nj,
             n_types: nk,
             n_profiles,
@@ -442,6 +482,28 @@ impl Problem {
     #[inline]
     pub fn profile(&self, k: usize) -> usize {
         self.inp.type_profile[k]
+    }
+
+    /// Internal-unit disruption cost of serving job `j` with type `k`.
+    #[inline]
+    pub fn disruption(&self, k: usize, j: usize) -> i64 {
+        if !self.has_disruption {
+            return 0;
+        }
+        let home = self.inp.job_home_type[j];
+        if home >= 0 && home != k as i64 {
+            self.inp.job_disruption_cost[j] * COST_SCALE
+        } else {
+            0
+        }
+    }
+
+    /// Disruption cost of a whole job list served by type `k`.
+    pub fn disruption_of(&self, k: usize, jobs: impl IntoIterator<Item = usize>) -> i64 {
+        if !self.has_disruption {
+            return 0;
+        }
+        jobs.into_iter().map(|j| self.disruption(k, j)).sum()
     }
 
     #[inline]

@@ -22,8 +22,10 @@ pub struct Route {
     pub open: Vec<u32>,
     /// Union of the skills of jobs at nodes `i..` (`skills_from[n + 1] = 0`).
     pub skills_from: Vec<u64>,
-    /// Internal-unit cost (0 for an empty route).
+    /// Internal-unit cost (0 for an empty route), disruption included.
     pub cost: i64,
+    /// Disruption part of `cost` (live re-planning).
+    pub disruption: i64,
     /// Route must be verified by walking (multiple windows or breaks).
     pub exact: bool,
 }
@@ -49,6 +51,7 @@ impl Route {
             open: Vec::new(),
             skills_from: Vec::new(),
             cost: 0,
+            disruption: 0,
             exact: false,
         };
         r.update(p);
@@ -131,14 +134,16 @@ impl Route {
             self.skills_from[i] = self.skills_from[i + 1] | p.inp.job_skills[self.jobs[i - 1]];
         }
         self.exact = p.type_has_breaks(self.vtype) || self.jobs.iter().any(|&j| p.job_multi_tw[j]);
-        self.cost = if n == 0 {
-            0
-        } else if self.exact {
-            let e = walk(p, self.vtype, &self.jobs);
-            p.route_cost_dd(self.vtype, e.dist, e.dur)
-        } else {
-            p.route_cost(self.vtype, &self.fwd[n + 1])
-        };
+        self.disruption = p.disruption_of(self.vtype, self.jobs.iter().copied());
+        self.cost = self.disruption
+            + if n == 0 {
+                0
+            } else if self.exact {
+                let e = walk(p, self.vtype, &self.jobs);
+                p.route_cost_dd(self.vtype, e.dist, e.dur)
+            } else {
+                p.route_cost(self.vtype, &self.fwd[n + 1])
+            };
     }
 }
 
@@ -167,7 +172,7 @@ pub fn eval_pieces(p: &Problem, k: usize, pieces: &[Piece<'_>], exact: bool) -> 
     if !p.seg_feasible(k, &s) {
         return None;
     }
-    if !exact {
+    if !exact && !p.has_disruption {
         return Some(p.route_cost(k, &s));
     }
     let mut jobs = Vec::new();
@@ -181,8 +186,13 @@ pub fn eval_pieces(p: &Problem, k: usize, pieces: &[Piece<'_>], exact: bool) -> 
             Piece::Job(j) => jobs.push(j),
         }
     }
+    let extra = p.disruption_of(k, jobs.iter().copied());
+    if !exact {
+        return Some(p.route_cost(k, &s) + extra);
+    }
     let e = walk(p, k, &jobs);
-    e.feasible().then(|| p.route_cost_dd(k, e.dist, e.dur))
+    e.feasible()
+        .then(|| p.route_cost_dd(k, e.dist, e.dur) + extra)
 }
 
 /// Result of walking a route stop by stop.

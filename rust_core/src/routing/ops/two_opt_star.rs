@@ -61,6 +61,13 @@ fn cut(
     {
         return None;
     }
+    if p.has_allowed_type
+        && ka != kb
+        && (b.jobs[cb..].iter().any(|&j| !p.can_serve(ka, j))
+            || a.jobs[ca..].iter().any(|&j| !p.can_serve(kb, j)))
+    {
+        return None;
+    }
     if ka == kb && p.inp.type_cost_per_hour[ka] == 0 {
         let d = |i: u32, j: u32| p.dist(i as usize, j as usize);
         let (xa, ya) = (a.fwd[ca].last, a.bwd[ca + 1].first);
