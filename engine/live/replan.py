@@ -1,0 +1,370 @@
+"""Re-optimize a live plan from its current state, keeping what is committed.
+
+The remaining work becomes a routing :class:`~engine.routing.Problem` in which
+every vehicle on duty is its own vehicle type (one vehicle) starting where it
+is, when it is there, with the cargo it carries:
+
+* served stops are gone (fixed in the past);
+* cargo on board (depot deliveries once departed, shipments picked up) is pinned
+  to the vehicle carrying it (``job_allowed_type``);
+* depot deliveries of vehicles still at the depot may move only between vehicles
+  still at a depot (skill ``at_depot``);
+* the stop a vehicle is driving to stays first unless diversion is allowed
+  (a fixed route prefix);
+* moving a job off its current vehicle costs ``disruption_cost`` (``job_home_type``);
+* traffic slowdowns overlapping the horizon scale the travel times of the legs
+  they touch.
+
+The Rust search core is warm-started from the current routes and its answer is
+verified by the independent checker before the plan changes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.errors import InfeasibleError, InvalidInputError
+from engine.geo import SpeedProfile, distance_matrix
+from engine.live.eta import Forecast, forecast
+from engine.live.state import LiveJob, LivePlan, LiveVehicle
+from engine.live.traffic import factor_matrix
+from engine.routing.model import Model, Problem
+
+#: Default cost of moving one job to another vehicle (cost units = metres at the
+#: default 1000 per km): 2 km of driving.
+DEFAULT_DISRUPTION_COST = 2_000
+#: Horizon over which traffic slowdowns are considered when re-planning (s).
+TRAFFIC_HORIZON_S = 12 * 3600
+_AT_DEPOT = "at_depot"
+
+
+@dataclass
+class ReplanProblem:
+    """The routing problem of the remaining work and how it maps back to the plan."""
+
+    problem: Problem
+    vehicle_ids: list[str]
+    job_ids: list[str]
+    extras: dict[str, Any]
+    initial_routes: list[tuple[int, list[int]]]
+    fixed_prefixes: list[int]
+    stranded: dict[str, list[str]]
+
+
+@dataclass
+class ReplanDiff:
+    """What a re-plan changed, for a dispatcher.
+
+    Attributes
+    ----------
+    moved
+        ``job_id -> (old vehicle or None, new vehicle or None)`` for jobs whose vehicle changed.
+    changed_vehicles
+        Vehicles whose pending sequence changed.
+    eta_changes
+        ``job_id -> seconds`` the predicted service start moved (positive = later).
+    distance_change_m, late_stops_change, lateness_change_s
+        New minus old remaining distance, late stops and total lateness.
+    unassigned
+        Pending jobs left without a vehicle, with the reason.
+    """
+
+    moved: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    changed_vehicles: list[str] = field(default_factory=list)
+    eta_changes: dict[str, int] = field(default_factory=dict)
+    distance_change_m: int = 0
+    late_stops_change: int = 0
+    lateness_change_s: int = 0
+    unassigned: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """A few readable lines."""
+        lines = [
+            f"{len(self.moved)} jobs moved, {len(self.changed_vehicles)} vehicles changed, "
+            f"distance {self.distance_change_m / 1000:+.1f} km, late stops "
+            f"{self.late_stops_change:+d}, lateness {self.lateness_change_s / 60:+.0f} min",
+        ]
+        for jid, (a, b) in list(self.moved.items())[:5]:
+            lines.append(f"  {jid}: {a or '-'} → {b or '-'}")
+        for jid, why in list(self.unassigned.items())[:5]:
+            lines.append(f"  unassigned {jid}: {why}")
+        return "\n".join(lines)
+
+
+@dataclass
+class ReplanResult:
+    """A re-plan: the diff, the new forecast, timings and the solver's figures."""
+
+    diff: ReplanDiff
+    forecast: Forecast
+    runtime_s: float
+    solver_runtime_s: float
+    cost: float
+    feasible: bool
+    iterations: int
+
+
+def _effective_windows(job: LiveJob, now: int) -> list[tuple[int, int]] | None:
+    """Windows still reachable; a job whose windows have all closed is served as soon as
+    possible (its lateness shows in the warnings) rather than dropped."""
+    if not job.windows:
+        return None
+    open_ = [(max(a, now), b) for a, b in job.windows if b >= now]
+    return open_ or [(now, now + 7 * 86_400)]
+
+
+def build_problem(
+    plan: LivePlan,
+    *,
+    allow_diversion: bool = False,
+    disruption_cost: int = DEFAULT_DISRUPTION_COST,
+) -> ReplanProblem:
+    """The routing problem of the remaining work (see the module docstring).
+
+    Raises
+    ------
+    InfeasibleError
+        If no vehicle is on duty while jobs are pending.
+    """
+    dims = plan.dimensions
+    active = [v for v in plan.vehicles.values() if v.status == "active"]
+    stranded = {
+        v.vehicle_id: sorted(plan.committed(v))
+        for v in plan.vehicles.values()
+        if v.status == "broken" and plan.committed(v)
+    }
+    stranded_ids = {j for js in stranded.values() for j in js}
+    pending = [
+        j for j in plan.jobs.values() if j.status == "pending" and j.job_id not in stranded_ids
+    ]
+    if pending and not active:
+        raise InfeasibleError("no vehicle is on duty to serve the pending jobs")
+    m = Model(dimensions=dims)
+    owner: dict[str, int] = {}
+    vehicle_ids: list[str] = []
+    at_depot = [not v.departed for v in active]
+    for k, v in enumerate(active):
+        t0 = max(plan.now, v.position_time) + v.delay_s
+        start = m.add_site(lat=v.lat, lon=v.lon, name=f"@{v.vehicle_id}")
+        end = m.add_depot(lat=v.end_lat, lon=v.end_lon, name=f"end@{v.vehicle_id}")
+        committed = plan.committed(v)
+        carried = list(v.on_board)
+        for jid in committed:
+            carried = [c - a for c, a in zip(carried, plan.jobs[jid].amounts, strict=True)]
+        cap = tuple(max(1, c - max(0, x)) for c, x in zip(v.capacity, carried, strict=True))
+        day_start = min(v.shift_start, v.position_time)
+        m.add_vehicle_type(
+            1,
+            capacity=cap,
+            start=start,
+            end=end,
+            cost_per_km=v.cost_per_km,
+            cost_per_hour=v.cost_per_hour,
+            shift=(t0, max(t0, v.shift_end) + 7 * 86_400),
+            max_duration=max(1, v.max_duration_s - (t0 - day_start) + 7 * 86_400),
+            skills=set(v.skills) | ({_AT_DEPOT} if at_depot[k] else set()),
+            profile=v.profile,
+            name=v.vehicle_id,
+        )
+        vehicle_ids.append(v.vehicle_id)
+        for jid in v.route:
+            owner[jid] = k
+    job_ids: list[str] = []
+    allowed: list[int] = []
+    home: list[int] = []
+    index: dict[str, int] = {}
+    done: set[str] = set()
+    for job in pending:
+        if job.job_id in done:
+            continue
+        k_owner = owner.get(job.job_id, -1)
+        carrier = plan.vehicle_of(job.job_id)
+        pinned = carrier is not None and job.job_id in plan.committed(carrier)
+        site = m.add_site(lat=job.lat, lon=job.lon, name=job.job_id)
+        if job.kind == "shipment_pickup" and job.pair is not None:
+            partner = plan.jobs[job.pair]
+            dsite = m.add_site(lat=partner.lat, lon=partner.lon, name=partner.job_id)
+            m.add_shipment(
+                site,
+                dsite,
+                amount=job.amounts,
+                pickup_service=job.service_s,
+                delivery_service=partner.service_s,
+                pickup_windows=_effective_windows(job, plan.now),
+                delivery_windows=_effective_windows(partner, plan.now),
+                skills=set(job.skills),
+                required=job.required,
+                penalty=job.penalty,
+                name=job.job_id,
+            )
+            for jid in (job.job_id, partner.job_id):
+                index[jid] = len(job_ids)
+                job_ids.append(jid)
+                allowed.append(-1)
+                home.append(k_owner)
+                done.add(jid)
+            continue
+        if job.kind == "shipment_delivery" and not pinned:
+            continue  # added with its pickup
+        skills = set(job.skills)
+        if job.kind == "delivery" and not pinned:
+            skills.add(_AT_DEPOT)
+        m.add_job(
+            site,
+            delivery=job.amounts if job.kind in ("delivery", "shipment_delivery") else None,
+            pickup=job.amounts if job.kind == "pickup" else None,
+            service=job.service_s,
+            time_windows=_effective_windows(job, plan.now),
+            skills=skills,
+            required=job.required,
+            penalty=job.penalty,
+            name=job.job_id,
+        )
+        index[job.job_id] = len(job_ids)
+        job_ids.append(job.job_id)
+        allowed.append(k_owner if pinned else -1)
+        home.append(k_owner)
+        done.add(job.job_id)
+    if not active:
+        m.add_vehicle_type(1, capacity=(1,) * len(dims), start=m.add_depot(lat=0.0, lon=0.0))
+    _set_matrices(m, plan, active)
+    problem = m.data(name=f"replan@{plan.now}")
+    initial: list[tuple[int, list[int]]] = []
+    fixed: list[int] = []
+    for k, v in enumerate(active):
+        route = [index[j] for j in v.route if j in index]
+        initial.append((k, route))
+        fixed.append(1 if (v.en_route and route and not allow_diversion) else 0)
+    extras = {
+        "job_allowed_type": np.array(allowed, dtype=np.int64),
+        "job_home_type": np.array(home, dtype=np.int64),
+        "job_disruption_cost": np.full(len(job_ids), int(disruption_cost), dtype=np.int64),
+    }
+    return ReplanProblem(problem, vehicle_ids, job_ids, extras, initial, fixed, stranded)
+
+
+def _set_matrices(m: Model, plan: LivePlan, active: list[LiveVehicle]) -> None:
+    """Distances and per-profile durations, with traffic slowdowns on the legs they touch."""
+    sites = m._sites
+    lat = np.array([s.lat for s in sites], dtype=np.float64)
+    lon = np.array([s.lon for s in sites], dtype=np.float64)
+    dist = distance_matrix(lat, lon, circuity=plan.circuity)
+    profiles = sorted({v.profile for v in active}) or ["light_truck"]
+    durs = {p: SpeedProfile.for_type(p).seconds(dist) for p in profiles}
+    active_slow = [
+        s for s in plan.slowdowns if s.end >= plan.now and s.start <= plan.now + TRAFFIC_HORIZON_S
+    ]
+    if active_slow:
+        names = [s.name for s in sites]
+        factor = factor_matrix(active_slow, lat, lon, names, plan.now, plan.now + TRAFFIC_HORIZON_S)
+        if np.any(factor > 1.0):
+            durs = {p: np.rint(d * factor).astype(np.int64) for p, d in durs.items()}
+    m.set_matrix(dist, durs)
+
+
+def replan(
+    plan: LivePlan,
+    *,
+    time_limit: float = 0.25,
+    seed: int = 0,
+    allow_diversion: bool = False,
+    disruption_cost: int = DEFAULT_DISRUPTION_COST,
+    max_iterations: int | None = None,
+) -> ReplanResult:
+    """Re-optimize ``plan`` in place from its current state (see the module docstring).
+
+    Parameters
+    ----------
+    time_limit
+        Wall-clock seconds for the search (the core stops earlier when it converges
+        within ``max_iterations``).
+    allow_diversion
+        Let vehicles abandon the stop they are driving to.
+    disruption_cost
+        Cost of moving a job to another vehicle (cost units; 1000 per km by default).
+
+    Raises
+    ------
+    InfeasibleError
+        No vehicle on duty for pending jobs.
+    InvalidInputError
+        Bad parameters. The plan is unchanged on any error.
+    """
+    if not time_limit > 0:
+        raise InvalidInputError.at("time_limit", f"must be positive, got {time_limit}")
+    if disruption_cost < 0:
+        raise InvalidInputError.at("disruption_cost", "must be >= 0")
+    t0 = time.perf_counter()
+    before = forecast(plan)
+    rp = build_problem(plan, allow_diversion=allow_diversion, disruption_cost=disruption_cost)
+    from engine import _core
+    from engine.routing.checker import check
+
+    arrays = rp.problem.to_arrays()
+    res = _core.solve_routing(
+        **arrays,
+        time_limit_s=float(max(0.01, time_limit - (time.perf_counter() - t0))),
+        seed=int(seed),
+        max_iterations=max_iterations,
+        initial_routes=rp.initial_routes,
+        fixed_prefixes=rp.fixed_prefixes,
+        **rp.extras,
+    )
+    routes = [(int(k), [int(j) for j in js]) for k, js in res["routes"]]
+    report = check(rp.problem, routes)
+    if report.violations:
+        raise InfeasibleError(
+            f"re-plan rejected by the checker: {report.violations[0]}; the plan is unchanged"
+        )
+    old_owner = {j: v.vehicle_id for v in plan.vehicles.values() for j in v.route}
+    old_routes = {vid: list(v.route) for vid, v in plan.vehicles.items()}
+    new_routes: dict[str, list[str]] = {vid: [] for vid in rp.vehicle_ids}
+    for k, js in routes:
+        new_routes[rp.vehicle_ids[k]] = [rp.job_ids[j] for j in js]
+    served_in_problem = {j for js in new_routes.values() for j in js}
+    diff = ReplanDiff()
+    for vid, route in new_routes.items():
+        plan.vehicles[vid].route = route
+        if route != old_routes.get(vid, []):
+            diff.changed_vehicles.append(vid)
+    for v in plan.vehicles.values():
+        if v.status == "broken":
+            v.route = sorted(plan.committed(v), key=lambda j: old_routes[v.vehicle_id].index(j))
+    new_owner = {j: v.vehicle_id for v in plan.vehicles.values() for j in v.route}
+    for jid in set(old_owner) | set(new_owner):
+        if old_owner.get(jid) != new_owner.get(jid):
+            diff.moved[jid] = (old_owner.get(jid), new_owner.get(jid))
+    for jid in rp.job_ids:
+        if jid not in served_in_problem:
+            job = plan.jobs[jid]
+            diff.unassigned[jid] = (
+                "optional job dropped (cheaper than its penalty)"
+                if not job.required
+                else "no vehicle can serve it within its window, capacity and skills"
+            )
+    for vid, jobs in rp.stranded.items():
+        for jid in jobs:
+            diff.unassigned[jid] = f"on board broken-down vehicle {vid}"
+    plan.version += 1
+    after = forecast(plan)
+    old_start = {s.job_id: s.service_start for f in before.vehicles.values() for s in f.stops}
+    for f in after.vehicles.values():
+        for s in f.stops:
+            if s.job_id in old_start and s.service_start != old_start[s.job_id]:
+                diff.eta_changes[s.job_id] = s.service_start - old_start[s.job_id]
+    diff.distance_change_m = after.distance_m - before.distance_m
+    diff.late_stops_change = after.late_stops - before.late_stops
+    diff.lateness_change_s = after.total_lateness_s - before.total_lateness_s
+    return ReplanResult(
+        diff=diff,
+        forecast=after,
+        runtime_s=time.perf_counter() - t0,
+        solver_runtime_s=float(res["runtime_s"]),
+        cost=float(res["cost"]),
+        feasible=bool(res["feasible"]),
+        iterations=int(res["iterations"]),
+    )

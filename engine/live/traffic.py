@@ -1,0 +1,170 @@
+"""Traffic slowdowns: which legs an area or leg slowdown applies to, and the factor."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.live.state import Slowdown
+from engine.units import EARTH_RADIUS_M
+
+Point = tuple[float, float]
+
+
+def _local_xy(p: Point, origin: Point) -> tuple[float, float]:
+    """Equirectangular projection around ``origin`` in metres (fine for areas < 500 km)."""
+    lat0 = math.radians(origin[0])
+    x = math.radians(p[1] - origin[1]) * math.cos(lat0) * EARTH_RADIUS_M
+    y = math.radians(p[0] - origin[0]) * EARTH_RADIUS_M
+    return x, y
+
+
+def _segment_circle(a: Point, b: Point, center: Point, radius_m: float) -> bool:
+    ax, ay = _local_xy(a, center)
+    bx, by = _local_xy(b, center)
+    dx, dy = bx - ax, by - ay
+    seg2 = dx * dx + dy * dy
+    t = 0.0 if seg2 == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / seg2))
+    px, py = ax + t * dx, ay + t * dy
+    return px * px + py * py <= radius_m * radius_m
+
+
+def _inside(p: tuple[float, float], poly: Sequence[tuple[float, float]]) -> bool:
+    x, y = p
+    inside = False
+    n = len(poly)
+    for i in range(n):
+        x1, y1 = poly[i]
+        x2, y2 = poly[(i + 1) % n]
+        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
+            inside = not inside
+    return inside
+
+
+def _cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def _segments_intersect(
+    p1: tuple[float, float],
+    p2: tuple[float, float],
+    q1: tuple[float, float],
+    q2: tuple[float, float],
+) -> bool:
+    d1, d2 = _cross(q1, q2, p1), _cross(q1, q2, p2)
+    d3, d4 = _cross(p1, p2, q1), _cross(p1, p2, q2)
+    return (d1 * d2 < 0) and (d3 * d4 < 0)
+
+
+def _segment_polygon(a: Point, b: Point, polygon: Sequence[Point]) -> bool:
+    origin = polygon[0]
+    poly = [_local_xy(p, origin) for p in polygon]
+    pa, pb = _local_xy(a, origin), _local_xy(b, origin)
+    if _inside(pa, poly) or _inside(pb, poly):
+        return True
+    n = len(poly)
+    return any(_segments_intersect(pa, pb, poly[i], poly[(i + 1) % n]) for i in range(n))
+
+
+def leg_hits(s: Slowdown, a: Point, b: Point, a_id: str, b_id: str) -> bool:
+    """Does slowdown ``s`` apply to the leg from ``a`` to ``b`` (ignoring time)?"""
+    if s.leg is not None:
+        return s.leg == (a_id, b_id)
+    if s.area is None:
+        return False
+    if s.area[0] == "circle":
+        _, lat, lon, r = s.area
+        return _segment_circle(a, b, (float(lat), float(lon)), float(r))  # type: ignore[arg-type]
+    _, pts = s.area
+    return _segment_polygon(a, b, pts)  # type: ignore[arg-type]
+
+
+def leg_factor(
+    slowdowns: Sequence[Slowdown], a: Point, b: Point, a_id: str, b_id: str, depart: int
+) -> float:
+    """Travel-time multiplier of a leg departing at ``depart`` (the largest active factor)."""
+    f = 1.0
+    for s in slowdowns:
+        if s.start <= depart <= s.end and s.factor > f and leg_hits(s, a, b, a_id, b_id):
+            f = s.factor
+    return f
+
+
+def leg_factor_over(
+    slowdowns: Sequence[Slowdown], a: Point, b: Point, a_id: str, b_id: str, t0: int, t1: int
+) -> float:
+    """Multiplier for planning: the largest factor of slowdowns overlapping ``[t0, t1]``."""
+    f = 1.0
+    for s in slowdowns:
+        if s.end >= t0 and s.start <= t1 and s.factor > f and leg_hits(s, a, b, a_id, b_id):
+            f = s.factor
+    return f
+
+
+def factor_matrix(
+    slowdowns: Sequence[Slowdown],
+    lat: np.ndarray,
+    lon: np.ndarray,
+    names: Sequence[str],
+    t0: int,
+    t1: int,
+) -> np.ndarray:
+    """Travel-time multipliers for every leg between the points, for planning over
+    ``[t0, t1]``: the largest factor of the slowdowns active then that touch the leg.
+
+    Vectorized over legs: circles by point-to-segment distance, polygons by endpoint
+    containment and edge crossings, named legs by lookup.
+    """
+    n = lat.shape[0]
+    out = np.ones((n, n), dtype=np.float64)
+    pos = {nm: i for i, nm in enumerate(names)}
+    for s in slowdowns:
+        if s.end < t0 or s.start > t1 or s.factor <= 1.0:
+            continue
+        if s.leg is not None:
+            a, b = pos.get(s.leg[0]), pos.get(s.leg[1])
+            if a is not None and b is not None:
+                out[a, b] = max(out[a, b], s.factor)
+            continue
+        if s.area is None:
+            continue
+        if s.area[0] == "circle":
+            _, clat, clon, r = s.area
+            origin = (float(clat), float(clon))  # type: ignore[arg-type]
+            x, y = _xy_arrays(lat, lon, origin)
+            ax, ay = x[:, None], y[:, None]
+            dx, dy = x[None, :] - ax, y[None, :] - ay
+            seg2 = dx * dx + dy * dy
+            with np.errstate(invalid="ignore", divide="ignore"):
+                t = np.where(seg2 > 0, -(ax * dx + ay * dy) / seg2, 0.0)
+            t = np.clip(t, 0.0, 1.0)
+            px, py = ax + t * dx, ay + t * dy
+            hit = px * px + py * py <= float(r) ** 2  # type: ignore[arg-type]
+        else:
+            pts = list(s.area[1])  # type: ignore[call-overload]
+            origin = (float(pts[0][0]), float(pts[0][1]))
+            x, y = _xy_arrays(lat, lon, origin)
+            poly = [_local_xy((float(p[0]), float(p[1])), origin) for p in pts]
+            inside = np.array([_inside((x[i], y[i]), poly) for i in range(n)], dtype=bool)
+            hit = inside[:, None] | inside[None, :]
+            ax, ay = x[:, None], y[:, None]
+            bx, by = x[None, :], y[None, :]
+            for k in range(len(poly)):
+                (qx1, qy1), (qx2, qy2) = poly[k], poly[(k + 1) % len(poly)]
+                d1 = (qx2 - qx1) * (ay - qy1) - (qy2 - qy1) * (ax - qx1)
+                d2 = (qx2 - qx1) * (by - qy1) - (qy2 - qy1) * (bx - qx1)
+                d3 = (bx - ax) * (qy1 - ay) - (by - ay) * (qx1 - ax)
+                d4 = (bx - ax) * (qy2 - ay) - (by - ay) * (qx2 - ax)
+                hit |= (d1 * d2 < 0) & (d3 * d4 < 0)
+        out = np.where(hit, np.maximum(out, s.factor), out)
+    np.fill_diagonal(out, 1.0)
+    return out
+
+
+def _xy_arrays(lat: np.ndarray, lon: np.ndarray, origin: Point) -> tuple[np.ndarray, np.ndarray]:
+    lat0 = math.radians(origin[0])
+    x = np.radians(lon - origin[1]) * math.cos(lat0) * EARTH_RADIUS_M
+    y = np.radians(lat - origin[0]) * EARTH_RADIUS_M
+    return x, y
