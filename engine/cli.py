@@ -16,6 +16,7 @@ from engine.errors import NotFoundError, YunliError
 #: Modules whose ``register(subparsers)`` adds sub-commands, in help order.
 COMMAND_MODULES: list[str] = [
     "engine.data.cli",
+    "engine.routing.cli",
 ]
 
 #: Exit codes: 0 success, 2 bad input (argparse uses 2 as well), 3 not found,

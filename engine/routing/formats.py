@@ -73,6 +73,7 @@ class Instance:
         sum of double-precision distances.
         """
         total = 0.0
+        units = 0  # exact integer sum for the truncated/rounded conventions
         p = self.problem
         loc = [j.site.index for j in p.jobs]
         vt = p.vehicle_types[0]
@@ -84,12 +85,12 @@ class Instance:
             b = self.coords[path[1:]]
             d = np.sqrt(((a - b) ** 2).sum(axis=1))
             if self.format == "solomon":
-                total += float(np.floor(10 * d + 1e-9).sum()) / 10
+                units += int(np.floor(10 * d + 1e-9).sum())
             elif self.format == "vrplib":
-                total += float(np.floor(d + 0.5).sum())
+                units += int(np.floor(d + 0.5).sum())
             else:
                 total += float(d.sum())
-        return total
+        return units / 10 if self.format == "solomon" else float(units) + total
 
     def route_numbers(self, routes: Sequence[Sequence[int]]) -> list[list[int]]:
         """Routes as file numbers (depot excluded)."""

@@ -311,9 +311,9 @@ def solve_ortools(
     for j in active:
         m = int(arr["job_skills"][j])
         if m:
-            allowed = [v for v in range(nv) if not (m & ~tmask[v])]
-            if len(allowed) < nv:
-                routing.SetAllowedVehiclesForIndex(allowed, manager.NodeToIndex(node_of_job[j]))
+            forbidden = [v for v in range(nv) if m & ~tmask[v]]
+            if forbidden:
+                routing.VehicleVar(manager.NodeToIndex(node_of_job[j])).RemoveValues(forbidden)
     max_fixed = max((problem.vehicle_types[k].fixed_cost for k in vtypes), default=0)
     max_cph = max((problem.vehicle_types[k].cost_per_hour for k in vtypes), default=0)
     max_a = max(cost_cb)

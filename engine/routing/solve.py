@@ -19,7 +19,7 @@ import numpy as np
 
 from engine.errors import InvalidInputError
 from engine.routing.checker import CheckReport, Violation, check
-from engine.routing.model import UNLIMITED, Problem
+from engine.routing.model import Problem
 
 SOLVERS: Final = ("auto", "ortools", "core", "best")
 
@@ -311,13 +311,13 @@ def core_available() -> bool:
 
 
 def core_unsupported(problem: Problem) -> str | None:
-    """Why the Rust core cannot take ``problem`` (None when it can)."""
+    """Why the Rust core cannot take ``problem`` (None when it can).
+
+    The core implements the whole contract (``docs/routing_contract.md``), so the only
+    reason today is that it is not built in; features it lacks in future go here.
+    """
     if not core_available():
         return "the Rust search core is not built in"
-    if any(t.breaks for t in problem.vehicle_types):
-        return "driver breaks are solved by OR-Tools"
-    if any(t.max_distance < UNLIMITED for t in problem.vehicle_types):
-        return "maximum route distance is solved by OR-Tools"
     return None
 
 
@@ -327,16 +327,15 @@ def _solve_core(
     """Call ``engine._core.solve_routing`` with the contract arrays.
 
     The core takes the arrays of :meth:`Problem.to_arrays` as keyword arguments plus
-    ``time_limit`` and ``seed`` and returns ``(routes, dropped)`` with routes as
+    ``time_limit_s`` and ``seed``, and returns a dict whose ``routes`` are
     ``(vehicle_type, [job indices])``.
     """
     from engine import _core
 
-    core_solve = getattr(_core, "solve_routing")  # noqa: B009  (absent until issue 5 lands)
-    routes, _dropped = core_solve(
-        **problem.to_arrays(), time_limit=float(time_limit), seed=int(seed)
-    )
-    return [(int(k), [int(j) for j in js]) for k, js in routes], "solved"
+    core_solve = getattr(_core, "solve_routing")  # noqa: B009  (absent in older builds)
+    out = core_solve(**problem.to_arrays(), time_limit_s=float(time_limit), seed=int(seed))
+    routes = [(int(k), [int(j) for j in js]) for k, js in out["routes"]]
+    return routes, "solved"
 
 
 def _solve_with(

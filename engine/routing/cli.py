@@ -1,0 +1,237 @@
+"""``yunli solve`` (standard benchmark files) and ``yunli optimize`` (Yunli's own tables)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.errors import InvalidInputError
+from engine.routing.solve import SOLVERS, Solution, solve
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``solve`` and ``optimize`` sub-commands to the ``yunli`` parser."""
+    p = subparsers.add_parser(
+        "solve",
+        help="solve a standard routing instance (Solomon, VRPLIB, Li & Lim)",
+        description="Solve a benchmark instance and write "
+        '{"cost", "vehicles", "routes"} (customer numbers as in the file, depot excluded).',
+    )
+    p.add_argument("path", type=Path, help="instance file")
+    p.add_argument(
+        "--format",
+        choices=("solomon", "vrplib", "lilim"),
+        default=None,
+        help="file format (default: guessed)",
+    )
+    _common(p)
+    p.add_argument("--output", type=Path, default=None, help="solution JSON to write")
+    p.add_argument("--sol", type=Path, default=None, help="also write a CVRPLIB .sol file")
+    p.set_defaults(func=_cmd_solve)
+
+    o = subparsers.add_parser(
+        "optimize",
+        help="plan routes for Yunli sites/vehicles/jobs tables (CSV or Parquet)",
+        description="Plan routes for a problem given as three tables; see "
+        "engine.routing.Model.from_polars for the columns.",
+    )
+    o.add_argument("--sites", type=Path, required=True, help="sites table (.csv/.parquet)")
+    o.add_argument("--vehicles", type=Path, required=True, help="vehicle types table")
+    o.add_argument("--jobs", type=Path, required=True, help="jobs table")
+    o.add_argument(
+        "--dimensions",
+        default="weight_kg,volume_l",
+        help="comma-separated capacity dimensions (columns of both tables)",
+    )
+    _common(o)
+    o.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="plan to write: .json (summary, routes, unserved) or .csv/.parquet (visits)",
+    )
+    o.add_argument("--plot", type=Path, default=None, help="PNG of the routes (needs matplotlib)")
+    o.add_argument("--quiet", action="store_true", help="no progress display")
+    o.set_defaults(func=_cmd_optimize)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--time-limit", type=float, default=10.0, help="wall-clock seconds (10)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument(
+        "--solver",
+        choices=SOLVERS,
+        default="auto",
+        help="auto (Rust core where it applies, else OR-Tools), ortools, core, best",
+    )
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from engine.routing import formats
+
+    inst = formats.read(args.path, args.format)
+    sol = solve(inst.problem, args.time_limit, args.seed, args.solver)
+    routes = [list(r.jobs) for r in sol.routes]
+    out = formats.solution_dict(inst, routes)
+    if args.output is not None:
+        args.output.write_text(json.dumps(out) + "\n")
+    if args.sol is not None:
+        formats.write_sol(args.sol, inst, routes)
+    state = "feasible" if sol.complete else "INCOMPLETE/INFEASIBLE"
+    print(
+        f"{inst.name}: cost {out['cost']:.2f}, {out['vehicles']} vehicles, {state}, "
+        f"solver {sol.solver}, {sol.runtime:.1f} s" + (f" -> {args.output}" if args.output else "")
+    )
+    return 0 if sol.complete else 4
+
+
+def _read_table(path: Path) -> Any:
+    import polars as pl
+
+    from engine.errors import NotFoundError
+
+    if not path.exists():
+        raise NotFoundError(f"table {str(path)!r} does not exist")
+    if path.suffix == ".parquet":
+        return pl.read_parquet(path)
+    if path.suffix == ".csv":
+        return pl.read_csv(path)
+    raise InvalidInputError.at("path", f"{path.name}: use .csv or .parquet")
+
+
+class _Progress:
+    """Prints improvements to stderr, at most twice a second, and a final newline."""
+
+    def __init__(self, limit: float, quiet: bool) -> None:
+        self.limit, self.quiet, self.last = limit, quiet, 0.0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, elapsed: float, objective: float) -> None:
+        if self.quiet or (elapsed - self.last < 0.5 and self.last):
+            return
+        self.last = elapsed
+        bar = int(20 * min(1.0, elapsed / self.limit))
+        line = f"[{'#' * bar}{'.' * (20 - bar)}] {elapsed:6.1f}/{self.limit:.0f} s"
+        line += f"  best {objective:,.2f}"
+        print(
+            ("\r" + line) if self.tty else line,
+            end="" if self.tty else "\n",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def done(self) -> None:
+        if self.tty and not self.quiet and self.last:
+            print(file=sys.stderr)
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    from engine.routing.model import Model
+
+    dims = tuple(d.strip() for d in args.dimensions.split(",") if d.strip())
+    model = Model.from_polars(
+        _read_table(args.sites),
+        _read_table(args.vehicles),
+        _read_table(args.jobs),
+        dimensions=dims,
+    )
+    problem = model.data()
+    prog = _Progress(args.time_limit, args.quiet)
+    if not args.quiet:
+        print(
+            f"optimizing {problem.num_jobs} jobs, {problem.num_vehicles} vehicles "
+            f"({len(problem.vehicle_types)} types) for up to {args.time_limit:.0f} s ...",
+            file=sys.stderr,
+        )
+    sol = solve(problem, args.time_limit, args.seed, args.solver, progress=prog)
+    prog.done()
+    if args.output is not None:
+        _write_plan(args.output, sol)
+    if args.plot is not None:
+        plot_routes(sol, args.plot)
+    print(sol.summary() + (f" -> {args.output}" if args.output else ""))
+    for u in sol.unserved:
+        print(f"  unserved {u.name}: {u.reason}")
+    return 0 if sol.complete else 4
+
+
+def _write_plan(path: Path, sol: Solution) -> None:
+    if path.suffix == ".json":
+        doc = {
+            "summary": sol.summary(),
+            "cost": sol.cost,
+            "vehicles": sol.num_vehicles,
+            "distance": sol.distance,
+            "duration": sol.duration,
+            "solver": sol.solver,
+            "routes": [
+                {
+                    "vehicle_type": r.vehicle_type_name,
+                    "jobs": list(r.job_names),
+                    "service_starts": list(r.service_starts),
+                    "distance": r.distance,
+                    "duration": r.duration,
+                    "departure": r.departure,
+                    "arrival": r.arrival,
+                    "peak_load": list(r.peak_load),
+                    "cost": r.cost,
+                }
+                for r in sol.routes
+            ],
+            "unserved": [
+                {"job": u.name, "required": u.required, "reason": u.reason} for u in sol.unserved
+            ],
+        }
+        path.write_text(json.dumps(doc, indent=1) + "\n")
+    elif path.suffix == ".parquet":
+        sol.to_polars().write_parquet(path)
+    elif path.suffix == ".csv":
+        sol.to_polars().write_csv(path)
+    else:
+        raise InvalidInputError.at("output", f"{path.name}: use .json, .csv or .parquet")
+
+
+def plot_routes(sol: Solution, path: Path) -> None:
+    """Draw the routes (one colour each) over the sites and save a PNG.
+
+    Raises
+    ------
+    InvalidInputError
+        If sites have no coordinates or matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise InvalidInputError.at("plot", "matplotlib is not installed") from None
+    sites = sol.problem.sites
+
+    def xy(i: int) -> tuple[float, float]:
+        s = sites[i]
+        if s.lon is not None and s.lat is not None:
+            return s.lon, s.lat
+        if s.x is not None and s.y is not None:
+            return s.x, s.y
+        raise InvalidInputError.at("plot", f"site {s.name!r} has no coordinates")
+
+    fig, ax = plt.subplots(figsize=(8, 8))
+    pts = [xy(s.index) for s in sites]
+    ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=6, c="grey", zorder=1)
+    for r in sol.routes:
+        vt = sol.problem.vehicle_types[r.vehicle_type]
+        path_ix = [vt.start.index, *(sol.problem.jobs[j].site.index for j in r.jobs), vt.end.index]
+        line = [xy(i) for i in path_ix]
+        ax.plot([p[0] for p in line], [p[1] for p in line], lw=0.8, zorder=2)
+    for s in sites:
+        if s.is_depot:
+            x, y = xy(s.index)
+            ax.scatter([x], [y], marker="s", s=60, c="black", zorder=3)
+    ax.set_title(sol.summary()[:90], fontsize=8)
+    ax.set_aspect("equal", adjustable="datalim")
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
