@@ -1,0 +1,52 @@
+# shellcheck shell=bash
+# Services the tests need, for `source scripts/start_services.sh` (scripts/test.sh does).
+#
+# PostgreSQL: installed from Debian's packages if missing, a throwaway cluster on
+# 127.0.0.1 (trust auth, data in /tmp) started without a service manager, a database
+# created, and YUNLI_TEST_PG_URL exported. Idempotent: a running cluster is reused.
+# An already set YUNLI_TEST_PG_URL is kept as it is.
+
+_yunli_start_postgres() {
+  if [ -n "${YUNLI_TEST_PG_URL:-}" ]; then
+    echo "start_services: using YUNLI_TEST_PG_URL from the environment"
+    return 0
+  fi
+  local port="${YUNLI_PG_PORT:-54329}" data="${YUNLI_PG_DIR:-/tmp/yunli-pg}" db=yunli_test
+  local bindir
+  bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  if [ -z "$bindir" ]; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "start_services: PostgreSQL is not installed and I am not root; PostgreSQL tests will be skipped"
+      return 0
+    fi
+    echo "start_services: installing PostgreSQL from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+  fi
+  # PostgreSQL refuses to run as root: run it as the `postgres` user the package made.
+  local -a as=()
+  if [ "$(id -u)" = 0 ]; then
+    as=(runuser -u postgres --)
+    mkdir -p "$data"
+    chown postgres: "$data"
+    chmod 700 "$data"
+  fi
+  if [ ! -s "$data/PG_VERSION" ]; then
+    "${as[@]}" "$bindir/initdb" -D "$data" -A trust -U postgres -E UTF8 >/dev/null
+  fi
+  if ! "${as[@]}" "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    "${as[@]}" "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+      -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
+  fi
+  if ! "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -Atc \
+      "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+    "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres "$db"
+  fi
+  export YUNLI_TEST_PG_URL="postgresql://postgres@127.0.0.1:$port/$db"
+  echo "start_services: PostgreSQL ready at $YUNLI_TEST_PG_URL"
+}
+
+_yunli_start_postgres
+unset -f _yunli_start_postgres

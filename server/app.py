@@ -1,0 +1,190 @@
+"""``create_server``: the Yunli gRPC server with health, reflection, auth and metrics."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from server.config import ServerConfig
+from server.interceptors import ServiceInterceptor
+from server.observability import LOGGER, Metrics
+from server.proto import SERVICE_NAMES, fleet_grpc, live_grpc, matching_grpc, routing_grpc
+from server.state import FleetState, Syncer
+from server.store import open_store
+
+
+class YunliServer:
+    """A running (after :meth:`start`) Yunli server and what it owns.
+
+    Attributes
+    ----------
+    grpc_server
+        The underlying :class:`grpc.Server`.
+    port
+        The bound gRPC port.
+    metrics_port
+        Port of the Prometheus endpoint (None when off).
+    state
+        The in-memory view of the store.
+    metrics
+        The server's metrics.
+    """
+
+    def __init__(
+        self,
+        grpc_server: grpc.Server,
+        port: int,
+        config: ServerConfig,
+        state: FleetState,
+        metrics: Metrics,
+        health_servicer: health.HealthServicer,
+        closers: list[Any],
+    ) -> None:
+        self.grpc_server = grpc_server
+        self.port = port
+        self.config = config
+        self.state = state
+        self.metrics = metrics
+        self.metrics_port: int | None = None
+        self._health = health_servicer
+        self._closers = closers
+        self._stopped = threading.Event()
+
+    def start(self) -> None:
+        """Start serving (and the metrics endpoint, if configured)."""
+        cfg = self.config
+        if cfg.metrics_port is not None:
+            from prometheus_client import start_http_server
+
+            httpd, _thread = start_http_server(
+                cfg.metrics_port, cfg.metrics_host, registry=self.metrics.registry
+            )
+            self.metrics_port = int(httpd.server_address[1])
+            self._closers.append(httpd.server_close)
+            self._closers.append(httpd.shutdown)
+        self.grpc_server.start()
+        LOGGER.info(
+            "serving",
+            extra={"port": self.port, "metrics_port": self.metrics_port, "db": _safe(cfg.db)},
+        )
+
+    def stop(self, grace: float | None = None) -> None:
+        """Graceful shutdown: refuse new calls, let in-flight calls finish within ``grace``
+        seconds (default ``config.grace_s``), then release the store and workers."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        g = self.config.grace_s if grace is None else grace
+        self._health.enter_graceful_shutdown()
+        LOGGER.info("shutting down", extra={"grace_s": g})
+        self.grpc_server.stop(g).wait()
+        for close in reversed(self._closers):
+            try:
+                close()
+            except Exception:
+                LOGGER.warning("error while shutting down", exc_info=True)
+        LOGGER.info("stopped")
+
+    def wait_for_termination(self, timeout: float | None = None) -> bool:
+        """Block until the server stops (or ``timeout`` passes); True if it stopped."""
+        return bool(self.grpc_server.wait_for_termination(timeout))
+
+
+def _safe(db: str) -> str:
+    """The database location without a password."""
+    if "://" in db and "@" in db:
+        scheme, rest = db.split("://", 1)
+        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    return db
+
+
+def create_server(
+    address: str = "127.0.0.1:0", config: ServerConfig | None = None
+) -> tuple[YunliServer, int]:
+    """Build the Yunli gRPC server bound to ``address`` (not started yet).
+
+    Parameters
+    ----------
+    address
+        ``HOST:PORT``; port 0 picks a free port.
+    config
+        Server configuration (default: :class:`ServerConfig` defaults).
+
+    Returns
+    -------
+    tuple
+        The :class:`YunliServer` (call ``start()``) and the bound port.
+
+    Raises
+    ------
+    server.status.UnavailableError
+        If the store cannot be opened.
+    RuntimeError
+        If the address cannot be bound.
+    """
+    from concurrent import futures
+
+    from server.servicers.fleet import FleetServicer
+    from server.servicers.live import LivePlansServicer
+    from server.servicers.matching import MatchingServicer
+    from server.servicers.routing import RoutingServicer
+    from server.solver_pool import SolverPool
+
+    cfg = config or ServerConfig()
+    if (cfg.tls_cert is None) != (cfg.tls_key is None):
+        raise ValueError("give both tls_cert and tls_key, or neither")
+    store = open_store(cfg.db)
+    closers: list[Any] = [store.close]
+    state = FleetState(store)
+    if cfg.import_world and state.vehicles.height == 0:
+        from engine.data.loaders import load_world
+
+        world = load_world(cfg.import_world)
+        store.bulk_import({"vehicles": world.vehicles, "loads": world.loads, "trips": world.trips})
+        state.sync()
+    if cfg.sync_interval_s > 0:
+        syncer = Syncer(state, cfg.sync_interval_s)
+        syncer.start()
+        closers.append(syncer.stop)
+    metrics = Metrics()
+    pool = SolverPool(cfg.solver_workers)
+    closers.append(pool.shutdown)
+    executor = futures.ThreadPoolExecutor(max_workers=cfg.max_workers, thread_name_prefix="rpc")
+    closers.append(lambda: executor.shutdown(wait=False, cancel_futures=True))
+    server = grpc.server(
+        executor,
+        interceptors=[ServiceInterceptor(cfg.tokens, metrics)],
+        options=[
+            ("grpc.max_receive_message_length", cfg.max_message_bytes),
+            ("grpc.max_send_message_length", cfg.max_message_bytes),
+            ("grpc.so_reuseport", 0),
+        ],
+        maximum_concurrent_rpcs=cfg.max_workers * 8,
+    )
+    fleet_grpc.add_FleetServicer_to_server(FleetServicer(state, cfg), server)
+    matching_grpc.add_MatchingServicer_to_server(MatchingServicer(state, cfg, metrics), server)
+    routing_grpc.add_RoutingServicer_to_server(RoutingServicer(cfg, metrics, pool), server)
+    live_grpc.add_LivePlansServicer_to_server(LivePlansServicer(state, cfg, metrics, pool), server)
+
+    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    for name in ("", *SERVICE_NAMES):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+
+    if cfg.tls_cert is not None and cfg.tls_key is not None:
+        creds = grpc.ssl_server_credentials([(cfg.tls_key, cfg.tls_cert)])
+        port = server.add_secure_port(address, creds)
+    else:
+        port = server.add_insecure_port(address)
+    if port == 0:
+        for close in reversed(closers):
+            close()
+        raise RuntimeError(f"cannot bind {address}")
+    return YunliServer(server, port, cfg, state, metrics, health_servicer, closers), port

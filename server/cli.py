@@ -1,0 +1,131 @@
+"""``yunli serve``: run the gRPC server.
+
+Nothing here imports grpc at module import time (``import engine.cli`` must work
+without the server's dependencies); the handler imports :mod:`server.app`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from engine.errors import InvalidInputError
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+    from pathlib import Path
+
+    from server.app import create_server
+    from server.config import ServerConfig
+    from server.observability import LOGGER, configure_logging
+
+    configure_logging(args.log_level)
+    tokens = set(args.token or [])
+    env = os.environ.get("YUNLI_TOKENS", "")
+    tokens |= {t.strip() for t in env.split(",") if t.strip()}
+    if args.token_file:
+        path = Path(args.token_file)
+        if not path.exists():
+            raise InvalidInputError.at("--token-file", f"file not found: {path}")
+        tokens |= {t.strip() for t in path.read_text().splitlines() if t.strip()}
+    if not tokens and not args.no_auth:
+        raise InvalidInputError.at(
+            "--token",
+            "no token configured: give --token, --token-file or YUNLI_TOKENS "
+            "(or --no-auth to serve without authentication)",
+        )
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise InvalidInputError.at("--tls-cert", "give both --tls-cert and --tls-key")
+    cert = key = None
+    if args.tls_cert:
+        for flag, p in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+            if not Path(p).exists():
+                raise InvalidInputError.at(flag, f"file not found: {p}")
+        cert, key = Path(args.tls_cert).read_bytes(), Path(args.tls_key).read_bytes()
+    cfg = ServerConfig(
+        db=args.db,
+        tokens=frozenset(tokens),
+        tls_cert=cert,
+        tls_key=key,
+        metrics_port=args.metrics_port,
+        metrics_host=args.metrics_host,
+        max_workers=args.workers,
+        solver_workers=args.solver_workers,
+        sync_interval_s=args.sync_interval,
+        grace_s=args.grace,
+        import_world=args.import_world,
+    )
+    server, port = create_server(args.address, cfg)
+    server.start()
+    if args.port_file:
+        Path(args.port_file).write_text(f"{port}\n")
+    print(f"yunli serve: listening on port {port}", flush=True)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: Any) -> None:
+        LOGGER.info("signal received", extra={"signal": signal.Signals(signum).name})
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    stop.wait()
+    server.stop()
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add ``serve`` to the ``yunli`` command."""
+    p = sub.add_parser(
+        "serve",
+        help="run the gRPC server (matching, routing, live plans, fleet data)",
+        description="Serve the yunli.v1 gRPC services (Fleet, Matching, Routing, LivePlans) "
+        "with the standard health service and server reflection. State (vehicles, loads, "
+        "completed trips, live plans) is stored durably in a SQLite file or PostgreSQL and "
+        "reloaded on start. Calls need 'authorization: Bearer <token>' metadata. SIGTERM or "
+        "Ctrl-C shuts down gracefully, letting in-flight calls finish.",
+    )
+    p.add_argument(
+        "--address",
+        default="127.0.0.1:50051",
+        help="HOST:PORT to listen on (port 0: any free port; default %(default)s)",
+    )
+    p.add_argument(
+        "--db",
+        default="yunli.db",
+        help="SQLite file path or postgresql:// URL (default %(default)s)",
+    )
+    p.add_argument(
+        "--token", action="append", help="accepted bearer token (repeatable; also YUNLI_TOKENS=a,b)"
+    )
+    p.add_argument("--token-file", help="file with one accepted token per line")
+    p.add_argument("--no-auth", action="store_true", help="serve without authentication")
+    p.add_argument("--tls-cert", help="PEM certificate chain (TLS on when given with --tls-key)")
+    p.add_argument("--tls-key", help="PEM private key")
+    p.add_argument("--metrics-port", type=int, help="serve Prometheus /metrics on this port")
+    p.add_argument("--metrics-host", default="127.0.0.1", help="metrics bind address")
+    p.add_argument("--workers", type=int, default=32, help="threads serving calls")
+    p.add_argument(
+        "--solver-workers", type=int, default=1, help="processes running optimizations in parallel"
+    )
+    p.add_argument(
+        "--sync-interval",
+        type=float,
+        default=1.0,
+        help="seconds between pulls of other instances' writes (0: off)",
+    )
+    p.add_argument(
+        "--grace",
+        type=float,
+        default=30.0,
+        help="seconds in-flight calls get to finish on shutdown",
+    )
+    p.add_argument(
+        "--import-world",
+        help="directory from `yunli generate` to load into an empty store at start",
+    )
+    p.add_argument("--port-file", help="write the bound port to this file once serving")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.set_defaults(func=_serve)

@@ -1,0 +1,65 @@
+"""Configuration of the gRPC server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything :func:`server.create_server` needs besides the address.
+
+    Attributes
+    ----------
+    db
+        SQLite file path (default ``yunli.db``) or a ``postgresql://`` URL.
+    tokens
+        Accepted bearer tokens. Empty means authentication is off (``yunli serve``
+        refuses that unless ``--no-auth`` is given).
+    tls_cert, tls_key
+        PEM certificate chain and private key; both or neither (plain TCP).
+    metrics_port
+        Port of the Prometheus ``/metrics`` endpoint (None: off; 0: any free port).
+    metrics_host
+        Address the metrics endpoint binds to.
+    max_workers
+        Threads serving calls (also the bound on concurrent calls).
+    solver_workers
+        Processes running optimizations (OR-Tools holds the GIL, so solves run in
+        their own processes and never stall recommendation calls).
+    max_message_bytes
+        Largest request accepted (larger: RESOURCE_EXHAUSTED).
+    max_rows
+        Most rows (vehicles, loads, trips, ids) per request.
+    max_k
+        Largest ``k`` of a recommendation.
+    max_jobs
+        Most jobs (shipments count twice) and sites per routing problem.
+    max_time_limit_s
+        Longest solver time limit accepted.
+    sync_interval_s
+        How often to pull writes made by other server instances sharing the database
+        (0: never; a single instance sees its own writes at once).
+    grace_s
+        Graceful shutdown: seconds in-flight calls get to finish.
+    import_world
+        Directory of a world saved by ``yunli generate`` to import when the store has
+        no vehicles yet.
+    """
+
+    db: str = "yunli.db"
+    tokens: frozenset[str] = field(default_factory=frozenset)
+    tls_cert: bytes | None = None
+    tls_key: bytes | None = None
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    max_workers: int = 32
+    solver_workers: int = 1
+    max_message_bytes: int = 64 * 1024 * 1024
+    max_rows: int = 50_000
+    max_k: int = 1_000
+    max_jobs: int = 5_000
+    max_time_limit_s: float = 3_600.0
+    sync_interval_s: float = 1.0
+    grace_s: float = 30.0
+    import_world: str | None = None

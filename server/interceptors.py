@@ -1,0 +1,158 @@
+"""One interceptor around every call: bearer-token auth, error mapping, metrics, logs."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import grpc
+
+from server.observability import LOGGER, Metrics
+from server.status import status_for
+
+#: Calls that need no token (load balancers and orchestrators probe health).
+PUBLIC_PREFIXES: tuple[str, ...] = ("/grpc.health.v1.Health/",)
+
+
+def _token_ok(metadata: Any, tokens: frozenset[str]) -> str | None:
+    """None if the metadata carries an accepted bearer token, else why not."""
+    value = None
+    for key, v in metadata or ():
+        if key == "authorization":
+            value = v
+            break
+    if value is None:
+        return "missing bearer token (metadata 'authorization: Bearer <token>')"
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    scheme, _, token = str(value).partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return "malformed authorization metadata (expected 'Bearer <token>')"
+    # compare against every token so timing does not reveal which one nearly matched
+    ok = False
+    for t in tokens:
+        ok |= hmac.compare_digest(token.encode(), t.encode())
+    return None if ok else "invalid bearer token"
+
+
+class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
+    """Wraps every handler: authenticates, maps exceptions, counts and times calls."""
+
+    def __init__(self, tokens: frozenset[str], metrics: Metrics) -> None:
+        self._tokens = tokens
+        self._metrics = metrics
+
+    def intercept_service(
+        self,
+        continuation: Callable[[Any], Any],
+        handler_call_details: Any,
+    ) -> Any:
+        """Return the wrapped handler (or one that rejects the call)."""
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        method: str = handler_call_details.method
+        if self._tokens and not method.startswith(PUBLIC_PREFIXES):
+            why = _token_ok(handler_call_details.invocation_metadata, self._tokens)
+            if why is not None:
+                return self._reject(handler, method, why)
+        return self._wrap(handler, method)
+
+    # ---- helpers ------------------------------------------------------------------------
+    def _done(self, method: str, code: grpc.StatusCode, t0: float, msg: str = "") -> None:
+        m = self._metrics
+        m.requests.labels(method, code.name).inc()
+        m.latency.labels(method).observe(time.perf_counter() - t0)
+        m.in_flight.dec()
+        if code is grpc.StatusCode.INTERNAL:
+            LOGGER.error("call failed", extra={"method": method, "code": code.name, "detail": msg})
+        elif code is not grpc.StatusCode.OK:
+            LOGGER.info("call rejected", extra={"method": method, "code": code.name, "detail": msg})
+
+    def _fail(self, context: grpc.ServicerContext, exc: BaseException, method: str) -> Any:
+        code, msg = status_for(exc)
+        if code is grpc.StatusCode.INTERNAL:
+            LOGGER.exception("unexpected error", extra={"method": method})
+        context.abort(code, msg)
+
+    def _reject(self, handler: Any, method: str, why: str) -> Any:
+        metrics = self._metrics
+
+        def deny(_request: Any, context: grpc.ServicerContext) -> Any:
+            metrics.requests.labels(method, "UNAUTHENTICATED").inc()
+            LOGGER.info("unauthenticated", extra={"method": method, "detail": why})
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, why)
+
+        return _same_kind(handler, deny, deny)
+
+    def _wrap(self, handler: Any, method: str) -> Any:
+        behavior: Any = (
+            handler.unary_unary
+            or handler.unary_stream
+            or handler.stream_unary
+            or handler.stream_stream
+        )
+
+        def unary(request: Any, context: grpc.ServicerContext) -> Any:
+            t0 = time.perf_counter()
+            self._metrics.in_flight.inc()
+            code, msg = grpc.StatusCode.OK, ""
+            try:
+                return behavior(request, context)
+            except Exception as e:
+                code, msg = _code_of(context, e)
+                if _is_abort(context):
+                    raise
+                self._fail(context, e, method)
+            finally:
+                self._done(method, code, t0, msg)
+
+        def streaming(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            t0 = time.perf_counter()
+            self._metrics.in_flight.inc()
+            code, msg = grpc.StatusCode.OK, ""
+            try:
+                yield from behavior(request, context)
+            except GeneratorExit:
+                code = grpc.StatusCode.CANCELLED
+                raise
+            except Exception as e:
+                code, msg = _code_of(context, e)
+                if _is_abort(context):
+                    raise
+                self._fail(context, e, method)
+            finally:
+                if code is grpc.StatusCode.OK and not context.is_active():
+                    code = grpc.StatusCode.CANCELLED
+                self._done(method, code, t0, msg)
+
+        return _same_kind(handler, unary, streaming)
+
+
+def _is_abort(context: Any) -> bool:
+    """True if the servicer itself called ``context.abort`` (the code is set)."""
+    code = context.code()
+    return code is not None and code is not grpc.StatusCode.OK
+
+
+def _code_of(context: Any, exc: BaseException) -> tuple[grpc.StatusCode, str]:
+    if _is_abort(context):
+        return context.code(), str(context.details() or "")
+    return status_for(exc)
+
+
+def _same_kind(handler: Any, unary_resp: Any, stream_resp: Any) -> Any:
+    """A handler of the same streaming kind as ``handler`` running the given behaviors."""
+    kw = {
+        "request_deserializer": handler.request_deserializer,
+        "response_serializer": handler.response_serializer,
+    }
+    if handler.request_streaming and handler.response_streaming:
+        return grpc.stream_stream_rpc_method_handler(stream_resp, **kw)
+    if handler.request_streaming:
+        return grpc.stream_unary_rpc_method_handler(unary_resp, **kw)
+    if handler.response_streaming:
+        return grpc.unary_stream_rpc_method_handler(stream_resp, **kw)
+    return grpc.unary_unary_rpc_method_handler(unary_resp, **kw)

@@ -1,0 +1,130 @@
+# ruff: noqa: N802
+# (RPC method names are the proto's.)
+"""``yunli.v1.Fleet``: vehicles, open loads and completed trips, stored durably."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import polars as pl
+
+from engine.errors import NotFoundError
+from server import convert
+from server.config import ServerConfig
+from server.proto import common_pb2, fleet_pb2
+from server.state import FleetState
+
+
+def _select(df: pl.DataFrame, idc: str, wanted: list[int], table: str) -> pl.DataFrame:
+    """Rows of ``df`` with the ids ``wanted``, in that order (NotFoundError if one is absent)."""
+    sub = df.filter(pl.col(idc).is_in(wanted))
+    if sub.height != len(wanted):
+        known = set(sub[idc].to_list())
+        missing = next(i for i in wanted if i not in known)
+        raise NotFoundError(f"{table}.{idc}: unknown id {missing}")
+    order = pl.DataFrame({idc: wanted}, schema={idc: pl.Int64})
+    return order.join(sub, on=idc, how="left", maintain_order="left")
+
+
+def _page(df: pl.DataFrame, idc: str, request: Any) -> pl.DataFrame:
+    if request.HasField("after_id"):
+        df = df.filter(pl.col(idc) > request.after_id)
+    if request.HasField("limit"):
+        if request.limit < 0:
+            from engine.errors import InvalidInputError
+
+            raise InvalidInputError.at("limit", f"must be >= 0, got {request.limit}")
+        df = df.head(request.limit)
+    return df
+
+
+class FleetServicer:
+    """Implements ``yunli.v1.Fleet`` over a :class:`~server.state.FleetState`."""
+
+    def __init__(self, state: FleetState, config: ServerConfig) -> None:
+        self._state = state
+        self._cfg = config
+
+    # ---- vehicles ---------------------------------------------------------------------------
+    def UpsertVehicles(
+        self, request: fleet_pb2.UpsertVehiclesRequest, context: grpc.ServicerContext
+    ) -> fleet_pb2.WriteResponse:
+        df = convert.frame("vehicles", request.vehicles, self._cfg.max_rows)
+        rev = self._state.upsert("vehicles", df)
+        return fleet_pb2.WriteResponse(written=df.height, revision=rev)
+
+    def GetVehicles(
+        self, request: fleet_pb2.GetByIdsRequest, context: grpc.ServicerContext
+    ) -> fleet_pb2.GetVehiclesResponse:
+        wanted = convert.ids("ids", request.ids, self._cfg.max_rows)
+        df = _select(self._state.vehicles, "vehicle_id", wanted, "vehicles")
+        return fleet_pb2.GetVehiclesResponse(vehicles=list(convert.messages("vehicles", df)))
+
+    def ListVehicles(
+        self, request: fleet_pb2.ListRequest, context: grpc.ServicerContext
+    ) -> Iterator[common_pb2.Vehicle]:
+        yield from convert.messages("vehicles", _page(self._state.vehicles, "vehicle_id", request))
+
+    def DeleteVehicles(
+        self, request: fleet_pb2.DeleteRequest, context: grpc.ServicerContext
+    ) -> fleet_pb2.WriteResponse:
+        wanted = convert.ids("ids", request.ids, self._cfg.max_rows)
+        rev = self._state.delete("vehicles", wanted)
+        return fleet_pb2.WriteResponse(written=len(wanted), revision=rev)
+
+    # ---- loads ------------------------------------------------------------------------------
+    def UpsertLoads(
+        self, request: fleet_pb2.UpsertLoadsRequest, context: grpc.ServicerContext
+    ) -> fleet_pb2.WriteResponse:
+        df = convert.frame("loads", request.loads, self._cfg.max_rows)
+        rev = self._state.upsert("loads", df)
+        return fleet_pb2.WriteResponse(written=df.height, revision=rev)
+
+    def GetLoads(
+        self, request: fleet_pb2.GetByIdsRequest, context: grpc.ServicerContext
+    ) -> fleet_pb2.GetLoadsResponse:
+        wanted = convert.ids("ids", request.ids, self._cfg.max_rows)
+        df = _select(self._state.loads, "load_id", wanted, "loads")
+        return fleet_pb2.GetLoadsResponse(loads=list(convert.messages("loads", df)))
+
+    def ListLoads(
+        self, request: fleet_pb2.ListRequest, context: grpc.ServicerContext
+    ) -> Iterator[common_pb2.Load]:
+        yield from convert.messages("loads", _page(self._state.loads, "load_id", request))
+
+    def DeleteLoads(
+        self, request: fleet_pb2.DeleteRequest, context: grpc.ServicerContext
+    ) -> fleet_pb2.WriteResponse:
+        wanted = convert.ids("ids", request.ids, self._cfg.max_rows)
+        rev = self._state.delete("loads", wanted)
+        return fleet_pb2.WriteResponse(written=len(wanted), revision=rev)
+
+    # ---- trips ------------------------------------------------------------------------------
+    def RecordTrips(
+        self, request: fleet_pb2.RecordTripsRequest, context: grpc.ServicerContext
+    ) -> fleet_pb2.WriteResponse:
+        df = convert.frame("trips", request.trips, self._cfg.max_rows)
+        known = self._state.vehicles["vehicle_id"]
+        bad = ~df["vehicle_id"].is_in(known.implode())
+        if bad.any():
+            i = int(bad.arg_true()[0])
+            raise NotFoundError(
+                f"trips.vehicle_id (row id {df['trip_id'][i]}): unknown vehicle id "
+                f"{df['vehicle_id'][i]}"
+            )
+        rev, new = self._state.record_trips(df)
+        return fleet_pb2.WriteResponse(written=new, revision=rev)
+
+    def ListTrips(
+        self, request: fleet_pb2.ListTripsRequest, context: grpc.ServicerContext
+    ) -> Iterator[common_pb2.Trip]:
+        df = self._state.trips
+        if request.HasField("vehicle_id"):
+            vid = request.vehicle_id
+            if not (self._state.vehicles["vehicle_id"] == vid).any():
+                raise NotFoundError(f"vehicle_id: unknown vehicle id {vid}")
+            df = df.filter(pl.col("vehicle_id") == vid)
+        df = _page(df.sort("trip_id"), "trip_id", request)
+        yield from convert.messages("trips", df)

@@ -1,0 +1,88 @@
+"""Processes that run optimizations, so a long solve never stalls other calls.
+
+OR-Tools keeps the GIL while it searches, so a solve in a server thread would stall
+every recommendation call; each solve runs in a worker process instead (spawned,
+never forked from the multi-threaded server). Workers are started on first use.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from engine.errors import InternalError, SolverTimeoutError
+
+
+class SolverPool:
+    """A lazily started pool of ``workers`` solver processes."""
+
+    def __init__(self, workers: int) -> None:
+        self._workers = max(1, int(workers))
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._manager: Any = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _get(self) -> concurrent.futures.ProcessPoolExecutor:
+        with self._lock:
+            if self._closed:
+                raise InternalError("the server is shutting down")
+            if self._pool is None:
+                self._pool = concurrent.futures.ProcessPoolExecutor(
+                    max_workers=self._workers, mp_context=multiprocessing.get_context("spawn")
+                )
+            return self._pool
+
+    def queue(self) -> Any:
+        """A queue a worker can put progress events on (a manager proxy)."""
+        with self._lock:
+            if self._manager is None:
+                self._manager = multiprocessing.get_context("spawn").Manager()
+            return self._manager.Queue()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
+        """Start ``fn(*args)`` in a worker process."""
+        return self._get().submit(fn, *args)
+
+    def result(self, future: concurrent.futures.Future[Any], timeout: float | None) -> Any:
+        """Wait for ``future``.
+
+        Raises
+        ------
+        SolverTimeoutError
+            If it is not done within ``timeout`` seconds.
+        InternalError
+            If the worker process died (the pool is restarted).
+        """
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise SolverTimeoutError("the solver did not finish before the deadline") from None
+        except BrokenProcessPool:
+            with self._lock:
+                self._pool = None
+            raise InternalError("a solver process died; the pool was restarted") from None
+
+    def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+        """``fn(*args)`` in a worker process, waiting at most ``timeout`` seconds."""
+        return self.result(self.submit(fn, *args), timeout)
+
+    def shutdown(self) -> None:
+        """Stop the workers (running solves are abandoned)."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+            manager, self._manager = self._manager, None
+        if pool is not None:
+            procs = list(getattr(pool, "_processes", {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.join(5)
+        if manager is not None:
+            manager.shutdown()

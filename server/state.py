@@ -1,0 +1,144 @@
+"""The server's in-memory view of the durable store.
+
+Frames of vehicles, open loads and completed trips (the engine's schemas) and the
+serialized live plans, kept equal to the store: every local write goes to the store
+first and is then pulled back with :meth:`FleetState.sync`, the same path that
+brings in the writes of other instances sharing the database. Frames are replaced,
+never mutated, so readers take a reference without locking.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+import polars as pl
+
+from engine.data.schemas import LOADS, TRIPS, VEHICLES
+from server.store.sql import FRAME_TABLES, SqlStore
+
+
+class FleetState:
+    """Vehicles, loads, trips and live plans as last synced from ``store``.
+
+    Attributes
+    ----------
+    revision
+        Store revision the frames reflect.
+    versions
+        Per table, a counter bumped whenever that table changed (the matching
+        servicer rebuilds its index when these move).
+    changed
+        Condition notified after every sync that changed something.
+    """
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self._lock = threading.RLock()
+        self.changed = threading.Condition(self._lock)
+        self.vehicles = pl.DataFrame(schema=VEHICLES.polars_schema)
+        self.loads = pl.DataFrame(schema=LOADS.polars_schema)
+        self.trips = pl.DataFrame(schema=TRIPS.polars_schema)
+        self.plans: dict[str, tuple[int, bytes]] = {}
+        self.revision = 0
+        self.versions = {"vehicles": 0, "loads": 0, "trips": 0, "plans": 0}
+        self.sync()
+
+    def frame(self, table: str) -> pl.DataFrame:
+        """The current frame of ``table`` (``vehicles``, ``loads`` or ``trips``)."""
+        df: pl.DataFrame = getattr(self, table)
+        return df
+
+    def sync(self) -> bool:
+        """Pull every write after :attr:`revision` from the store; True if any."""
+        with self._lock:
+            ch = self.store.changes(self.revision)
+            if ch.revision == self.revision:
+                return False
+            for table, schema in FRAME_TABLES.items():
+                up = ch.upserted.get(table)
+                gone = ch.deleted.get(table, [])
+                if up is None and not gone:
+                    continue
+                df = self.frame(table)
+                idc = schema.id_column
+                drop = list(gone) + ([] if up is None or table == "trips" else up[idc].to_list())
+                if drop and df.height:
+                    df = df.filter(~pl.col(idc).is_in(drop))
+                if up is not None:
+                    df = pl.concat([df, up]) if df.height else up
+                if table != "trips":
+                    df = df.sort(idc)
+                setattr(self, table, df)
+                self.versions[table] += 1
+            if ch.plans:
+                self.plans.update(ch.plans)
+                self.versions["plans"] += 1
+            self.revision = ch.revision
+            self.changed.notify_all()
+            return True
+
+    # ---- writes (store first, then pull) ---------------------------------------------------
+    def upsert(self, table: str, df: pl.DataFrame) -> int:
+        """Durably insert or replace validated rows; returns the store revision."""
+        with self._lock:
+            self.store.upsert(table, df)
+            self.sync()
+            return self.revision
+
+    def delete(self, table: str, ids: Sequence[int]) -> int:
+        """Durably delete rows by id (NotFoundError if one is unknown)."""
+        with self._lock:
+            self.store.delete(table, ids)
+            self.sync()
+            return self.revision
+
+    def record_trips(self, df: pl.DataFrame) -> tuple[int, int]:
+        """Durably append completed trips; returns (revision, trips new to the store)."""
+        with self._lock:
+            _, new = self.store.insert_new("trips", df)
+            self.sync()
+            return self.revision, len(new)
+
+    def put_plan(self, plan_id: str, version: int, body: bytes) -> int:
+        """Durably store a live plan."""
+        with self._lock:
+            self.store.put_plan(plan_id, version, body)
+            self.sync()
+            return self.revision
+
+    def wait_for_change(self, seen_revision: int, timeout: float) -> int:
+        """Block until the revision moves past ``seen_revision`` or ``timeout`` passes."""
+        end = time.monotonic() + timeout
+        with self._lock:
+            while self.revision == seen_revision:
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                self.changed.wait(left)
+            return self.revision
+
+
+class Syncer(threading.Thread):
+    """Background thread pulling other instances' writes every ``interval`` seconds."""
+
+    def __init__(self, state: FleetState, interval: float) -> None:
+        super().__init__(name="yunli-store-sync", daemon=True)
+        self._state = state
+        self._interval = interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        """Sync until stopped; a failing store is retried at the next tick."""
+        from server.observability import LOGGER
+
+        while not self._stop_event.wait(self._interval):
+            try:
+                self._state.sync()
+            except Exception:
+                LOGGER.warning("store sync failed", exc_info=True)
+
+    def stop(self) -> None:
+        """Stop the thread (returns at once; it exits within one interval)."""
+        self._stop_event.set()

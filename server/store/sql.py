@@ -1,0 +1,276 @@
+"""The SQL store shared by the SQLite and PostgreSQL back-ends.
+
+Every row carries ``rev``, the store revision of the write that last touched it,
+and a ``deleted`` flag (deletions are tombstones). A write takes the next revision
+from the counter row ``yunli_meta('rev')`` with ``UPDATE … RETURNING``, which
+locks that row until the transaction commits, so writes (from any number of server
+instances) are serialized and revisions become visible in order. A server reloads
+everything at start with ``changes(0)`` and then pulls ``changes(last_revision)``,
+which is how the writes of other instances sharing a PostgreSQL database reach it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import polars as pl
+
+from engine.data.schemas import LOADS, TRIPS, VEHICLES, TableSchema
+from engine.errors import NotFoundError
+
+#: Tables holding engine frames, by name.
+FRAME_TABLES: Final[dict[str, TableSchema]] = {
+    "vehicles": VEHICLES,
+    "loads": LOADS,
+    "trips": TRIPS,
+}
+
+
+@dataclass
+class Changes:
+    """Everything written after some revision, up to ``revision``.
+
+    Attributes
+    ----------
+    revision
+        The store revision these changes bring a reader to.
+    upserted
+        Table name to a frame of the rows inserted or replaced (schema columns).
+    deleted
+        Table name to the ids deleted.
+    plans
+        Live plans written: plan id to ``(version, serialized LivePlan)``.
+    """
+
+    revision: int
+    upserted: dict[str, pl.DataFrame] = field(default_factory=dict)
+    deleted: dict[str, list[int]] = field(default_factory=dict)
+    plans: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+
+
+def _sql_type(dtype: pl.DataType) -> str:
+    if dtype == pl.Int64():
+        return "BIGINT"
+    if dtype == pl.Float64():
+        return "DOUBLE PRECISION"
+    return "TEXT"  # strings, and lists of strings as JSON
+
+
+class SqlStore:
+    """Base class: the SQL both back-ends share; subclasses connect and run transactions.
+
+    Subclasses set ``placeholder`` (``?`` or ``%s``) and ``blob_type`` and implement
+    :meth:`_transaction` (yielding a cursor inside one serializable write or a
+    consistent read) and :meth:`close`.
+    """
+
+    placeholder: str = "?"
+    blob_type: str = "BLOB"
+    location: str = ""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    # ---- back-end hooks -----------------------------------------------------------------
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+        yield None
+
+    def close(self) -> None:  # pragma: no cover - abstract
+        """Close the connection."""
+        raise NotImplementedError
+
+    # ---- schema -------------------------------------------------------------------------
+    def _create_tables(self) -> None:
+        with self._transaction() as cur:
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS yunli_meta "
+                "(key TEXT PRIMARY KEY, value BIGINT NOT NULL)"
+            )
+            cur.execute(
+                "INSERT INTO yunli_meta (key, value) VALUES ('rev', 0) ON CONFLICT (key) DO NOTHING"
+            )
+            for name, schema in FRAME_TABLES.items():
+                cols = ", ".join(
+                    f"{c} {_sql_type(t)}" + (" PRIMARY KEY" if c == schema.id_column else "")
+                    for c, t in schema.columns.items()
+                )
+                cur.execute(
+                    f"CREATE TABLE IF NOT EXISTS {name} ({cols}, rev BIGINT NOT NULL, "
+                    "deleted SMALLINT NOT NULL DEFAULT 0)"
+                )
+                cur.execute(f"CREATE INDEX IF NOT EXISTS {name}_rev ON {name} (rev)")
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS live_plans (plan_id TEXT PRIMARY KEY, "
+                f"version BIGINT NOT NULL, body {self.blob_type} NOT NULL, "
+                "rev BIGINT NOT NULL, deleted SMALLINT NOT NULL DEFAULT 0)"
+            )
+            cur.execute("CREATE INDEX IF NOT EXISTS live_plans_rev ON live_plans (rev)")
+
+    def _next_rev(self, cur: Any) -> int:
+        cur.execute("UPDATE yunli_meta SET value = value + 1 WHERE key = 'rev' RETURNING value")
+        return int(cur.fetchone()[0])
+
+    def revision(self) -> int:
+        """The current store revision (0 for an empty store)."""
+        with self._lock, self._transaction() as cur:
+            cur.execute("SELECT value FROM yunli_meta WHERE key = 'rev'")
+            return int(cur.fetchone()[0])
+
+    # ---- writes -------------------------------------------------------------------------
+    @staticmethod
+    def _rows(df: pl.DataFrame, schema: TableSchema) -> list[tuple[Any, ...]]:
+        cols = list(schema.columns)
+        out = df.select(cols)
+        lists = [c for c, t in schema.columns.items() if isinstance(t, pl.List)]
+        if lists:
+            out = out.with_columns(
+                pl.col(c).map_elements(lambda v: json.dumps(list(v)), return_dtype=pl.String)
+                for c in lists
+            )
+        return out.rows()
+
+    def upsert(self, table: str, df: pl.DataFrame) -> int:
+        """Insert or replace rows of a validated frame by id; returns the new revision."""
+        schema = FRAME_TABLES[table]
+        cols = list(schema.columns)
+        p = self.placeholder
+        sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c != schema.id_column)
+        sql = (
+            f"INSERT INTO {table} ({', '.join(cols)}, rev, deleted) "
+            f"VALUES ({', '.join([p] * (len(cols) + 1))}, 0) "
+            f"ON CONFLICT ({schema.id_column}) DO UPDATE SET {sets}, rev = excluded.rev, "
+            "deleted = 0"
+        )
+        rows = self._rows(df, schema)
+        with self._lock, self._transaction() as cur:
+            rev = self._next_rev(cur)
+            cur.executemany(sql, [(*r, rev) for r in rows])
+            return rev
+
+    def insert_new(self, table: str, df: pl.DataFrame) -> tuple[int, list[int]]:
+        """Insert the rows whose id is not stored yet (append-only tables).
+
+        Returns
+        -------
+        tuple
+            The new revision and the ids actually inserted.
+        """
+        schema = FRAME_TABLES[table]
+        cols = list(schema.columns)
+        idc = schema.id_column
+        p = self.placeholder
+        ids = df[idc].to_list()
+        with self._lock, self._transaction() as cur:
+            existing: set[int] = set()
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                cur.execute(
+                    f"SELECT {idc} FROM {table} WHERE {idc} IN ({', '.join([p] * len(chunk))})",
+                    chunk,
+                )
+                existing.update(int(r[0]) for r in cur.fetchall())
+            new = df.filter(~pl.col(idc).is_in(list(existing))) if existing else df
+            new = new.unique(subset=[idc], keep="first", maintain_order=True)
+            rev = self._next_rev(cur)
+            if new.height:
+                cur.executemany(
+                    f"INSERT INTO {table} ({', '.join(cols)}, rev, deleted) "
+                    f"VALUES ({', '.join([p] * (len(cols) + 1))}, 0)",
+                    [(*r, rev) for r in self._rows(new, schema)],
+                )
+            return rev, new[idc].to_list()
+
+    def delete(self, table: str, ids: Sequence[int]) -> int:
+        """Delete rows by id (all or nothing); returns the new revision.
+
+        Raises
+        ------
+        NotFoundError
+            If an id is not stored (nothing is deleted).
+        """
+        schema = FRAME_TABLES[table]
+        idc, p = schema.id_column, self.placeholder
+        with self._lock, self._transaction() as cur:
+            rev = self._next_rev(cur)
+            for i in ids:
+                cur.execute(
+                    f"UPDATE {table} SET deleted = 1, rev = {p} WHERE {idc} = {p} AND deleted = 0",
+                    (rev, int(i)),
+                )
+                if cur.rowcount != 1:
+                    raise NotFoundError(f"{table}.{idc}: unknown id {i}")
+            return rev
+
+    def put_plan(self, plan_id: str, version: int, body: bytes) -> int:
+        """Store a live plan (insert or replace); returns the new revision."""
+        p = self.placeholder
+        with self._lock, self._transaction() as cur:
+            rev = self._next_rev(cur)
+            cur.execute(
+                f"INSERT INTO live_plans (plan_id, version, body, rev, deleted) "
+                f"VALUES ({p}, {p}, {p}, {p}, 0) ON CONFLICT (plan_id) DO UPDATE SET "
+                "version = excluded.version, body = excluded.body, rev = excluded.rev, "
+                "deleted = 0",
+                (plan_id, int(version), body, rev),
+            )
+            return rev
+
+    def bulk_import(self, frames: dict[str, pl.DataFrame]) -> int:
+        """Write whole validated tables in one transaction (``--import-world``)."""
+        for table, df in frames.items():
+            if table == "trips":
+                self.insert_new(table, df)
+            else:
+                self.upsert(table, df)
+        return self.revision()
+
+    # ---- reads --------------------------------------------------------------------------
+    def changes(self, since: int) -> Changes:
+        """Every row written after revision ``since`` (``0``: everything)."""
+        p = self.placeholder
+        with self._lock, self._transaction() as cur:
+            cur.execute("SELECT value FROM yunli_meta WHERE key = 'rev'")
+            upto = int(cur.fetchone()[0])
+            out = Changes(revision=upto)
+            if upto <= since:
+                return out
+            for name, schema in FRAME_TABLES.items():
+                cols = list(schema.columns)
+                cur.execute(
+                    f"SELECT {', '.join(cols)}, deleted FROM {name} WHERE rev > {p} AND rev <= {p}",
+                    (since, upto),
+                )
+                rows = cur.fetchall()
+                if not rows:
+                    continue
+                live = [r[:-1] for r in rows if not r[-1]]
+                gone = [int(r[0]) for r in rows if r[-1]]
+                if live:
+                    out.upserted[name] = self._frame(live, schema)
+                if gone:
+                    out.deleted[name] = gone
+            cur.execute(
+                f"SELECT plan_id, version, body FROM live_plans WHERE rev > {p} AND rev <= {p} "
+                "AND deleted = 0",
+                (since, upto),
+            )
+            for pid, version, body in cur.fetchall():
+                out.plans[str(pid)] = (int(version), bytes(body))
+            return out
+
+    @staticmethod
+    def _frame(rows: list[tuple[Any, ...]], schema: TableSchema) -> pl.DataFrame:
+        cols = list(schema.columns)
+        lists = {i for i, t in enumerate(schema.columns.values()) if isinstance(t, pl.List)}
+        if lists:
+            rows = [
+                tuple(json.loads(v) if i in lists else v for i, v in enumerate(r)) for r in rows
+            ]
+        return pl.DataFrame(rows, schema=schema.polars_schema, orient="row").select(cols)
