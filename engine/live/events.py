@@ -86,7 +86,8 @@ class VehicleAvailable:
 @dataclass(frozen=True, slots=True)
 class PositionUpdate:
     """A vehicle reports its position; ``served`` lists stops completed since its last
-    report (in order), ``driving_since_break_s`` its tachograph reading if known."""
+    report (in order), ``driving_since_break_s`` its tachograph reading if known, and
+    ``busy_until`` when it will be free to drive on (still serving or waiting at a stop)."""
 
     t: int
     vehicle_id: str
@@ -94,6 +95,7 @@ class PositionUpdate:
     lon: float
     served: tuple[str, ...] = ()
     driving_since_break_s: int | None = None
+    busy_until: int | None = None
 
 
 Event = (
@@ -334,7 +336,10 @@ def _apply_one(plan: LivePlan, ev: Event, rep: ApplyReport) -> None:
             v.driving_since_break_s = ev.driving_since_break_s
         elif jump > GPS_NOISE_M:
             v.driving_since_break_s += dt
-        v.lat, v.lon, v.position_time, v.delay_s = ev.lat, ev.lon, ev.t, 0
+        if ev.busy_until is not None and ev.busy_until < ev.t:
+            raise InvalidInputError.at("position.busy_until", "is before the report time")
+        v.lat, v.lon, v.position_time = ev.lat, ev.lon, ev.t
+        v.delay_s = 0 if ev.busy_until is None else ev.busy_until - ev.t
         v.en_route = bool(v.route)
         rep.touched_vehicles.add(v.vehicle_id)
     else:  # pragma: no cover - exhaustive over Event

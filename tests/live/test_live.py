@@ -167,7 +167,7 @@ def test_replan_inserts_new_shipment_and_keeps_commitments(plan: LivePlan) -> No
     sc, _ = city_day(6, 40, seed=3), None
     p, d = random_new_shipment(rng, sc, plan.now + 60, "NEW1")
     apply_events(plan, [NewJob(plan.now + 60, p, d)])
-    res = replan(plan, time_limit=0.5, seed=2)
+    res = replan(plan, time_limit=0.5, seed=2, verify=True)
     assert res.feasible
     assert plan.vehicles[v.vehicle_id].route[0] == nxt  # stop it drives to stays first
     assert onboard <= set(plan.vehicles[v.vehicle_id].route)  # cargo on board stays
@@ -189,7 +189,7 @@ def test_breakdown_reassigns_jobs_and_flags_cargo(plan: LivePlan) -> None:
     assert sorted(rep.released_jobs) == sorted(released)
     if onboard:
         assert rep.stranded_cargo[v.vehicle_id] == sorted(onboard)
-    res = replan(plan, time_limit=0.5)
+    res = replan(plan, time_limit=0.5, verify=True)
     for jid in released:
         owner = plan.vehicle_of(jid)
         assert owner is not None
@@ -208,7 +208,7 @@ def test_cancel_removes_job_and_replan_is_checked(plan: LivePlan) -> None:
     apply_events(plan, [CancelJob(plan.now + 5, jid)])
     assert plan.jobs[jid].status == "cancelled"
     assert all(jid not in vv.route for vv in plan.vehicles.values())
-    res = replan(plan, time_limit=0.3)
+    res = replan(plan, time_limit=0.3, verify=True)
     assert res.feasible
 
 
@@ -246,7 +246,7 @@ def test_vehicle_available_and_delay(plan: LivePlan) -> None:
         ],
     )
     assert plan.vehicles["spare"].status == "active"
-    res = replan(plan, time_limit=0.3)
+    res = replan(plan, time_limit=0.3, verify=True)
     assert res.feasible
 
 
