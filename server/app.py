@@ -153,6 +153,11 @@ def create_server(
     metrics = Metrics()
     pool = SolverPool(cfg.solver_workers)
     closers.append(pool.shutdown)
+    if cfg.warm_solvers:
+        from server.workers import warm_up
+
+        for _ in range(cfg.solver_workers):
+            pool.submit(warm_up)
     executor = futures.ThreadPoolExecutor(max_workers=cfg.max_workers, thread_name_prefix="rpc")
     closers.append(lambda: executor.shutdown(wait=False, cancel_futures=True))
     server = grpc.server(

@@ -57,6 +57,7 @@ def _serve(args: argparse.Namespace) -> int:
         sync_interval_s=args.sync_interval,
         grace_s=args.grace,
         import_world=args.import_world,
+        warm_solvers=True,
     )
     server, port = create_server(args.address, cfg)
     server.start()

@@ -42,6 +42,8 @@ class ServerConfig:
         (0: never; a single instance sees its own writes at once).
     grace_s
         Graceful shutdown: seconds in-flight calls get to finish.
+    warm_solvers
+        Start the solver processes at once (else on the first optimization).
     import_world
         Directory of a world saved by ``yunli generate`` to import when the store has
         no vehicles yet.
@@ -62,4 +64,5 @@ class ServerConfig:
     max_time_limit_s: float = 3_600.0
     sync_interval_s: float = 1.0
     grace_s: float = 30.0
+    warm_solvers: bool = False
     import_world: str | None = None
