@@ -1,19 +1,102 @@
 # ruff: noqa: N802
 # (RPC method names are the proto's.)
-"""``yunli.v1.Matching``: recommendations both ways and optimal batch dispatch."""
+"""``yunli.v1.Matching``: recommendations both ways and optimal batch dispatch.
+
+One :class:`engine.matching.Matcher` serves every call. It is kept equal to the
+stored fleet: new completed trips are merged into the profiles incrementally
+(``add_trips``), changed vehicle states replace the fleet arrays
+(``update_vehicles``), changed loads are registered again, and only a change in
+the set of vehicle ids rebuilds it. Calls read it under a shared lock; a refresh
+takes the lock exclusively (the core's arrays must not change under a running
+recommendation). The Rust core releases the GIL while it scores.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, Final
 
 import grpc
+import polars as pl
 
+from engine.errors import InvalidInputError, NotFoundError
+from server import convert
 from server.config import ServerConfig
 from server.observability import Metrics
+from server.proto import matching_pb2
 from server.state import FleetState
-from server.status import UnimplementedError
 
-_MISSING = "engine.matching has no Matcher in this build"
+#: Pair columns reported as score components.
+COMPONENTS: Final = (
+    "expertise",
+    "backhaul",
+    "deadhead_m",
+    "arrival_at",
+    "utilization",
+    "rating_vs_prior",
+    "price_margin",
+)
+
+
+class _SharedLock:
+    """Many readers or one writer."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    def acquire_read(self) -> None:
+        with self._cond:
+            while self._writer:
+                self._cond.wait()
+            self._readers += 1
+
+    def release_read(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            if not self._readers:
+                self._cond.notify_all()
+
+    def acquire_write(self) -> None:
+        with self._cond:
+            while self._writer:
+                self._cond.wait()
+            self._writer = True
+            while self._readers:
+                self._cond.wait()
+
+    def release_write(self) -> None:
+        with self._cond:
+            self._writer = False
+            self._cond.notify_all()
+
+
+def _pairs(df: pl.DataFrame) -> list[matching_pb2.Recommendation]:
+    cols = ["vehicle_id", "load_id", "rank", "score", *COMPONENTS]
+    return [
+        matching_pb2.Recommendation(
+            vehicle_id=r[0],
+            load_id=r[1],
+            rank=r[2],
+            score=r[3],
+            components=dict(zip(COMPONENTS, map(float, r[4:]), strict=True)),
+        )
+        for r in df.select(cols).iter_rows()
+    ]
+
+
+def _summary(df: pl.DataFrame, loads: int, vehicles: int, seconds: float) -> Any:
+    return matching_pb2.DispatchSummary(
+        assigned=df.height,
+        loads=loads,
+        vehicles=vehicles,
+        total_score=float(df["score"].sum()) if df.height else 0.0,
+        total_deadhead_m=int(df["deadhead_m"].sum()) if df.height else 0,
+        runtime_s=seconds,
+    )
 
 
 class MatchingServicer:
@@ -23,15 +106,186 @@ class MatchingServicer:
         self._state = state
         self._cfg = config
         self._metrics = metrics
+        self._lock = _SharedLock()
+        self._refresh_lock = threading.Lock()
+        self._matcher: Any = None
+        self._key: tuple[int, int, int] | None = None
+        self._trips_seen = 0
+        self._vehicle_ids: pl.Series | None = None
 
-    def RecommendLoads(self, request: Any, context: grpc.ServicerContext) -> Any:
-        raise UnimplementedError(f"Matching.RecommendLoads: {_MISSING}")
+    # ---- the matcher ---------------------------------------------------------------------
+    def _current_key(self) -> tuple[int, int, int]:
+        v = self._state.versions
+        return v["vehicles"], v["trips"], v["loads"]
 
-    def RecommendVehicles(self, request: Any, context: grpc.ServicerContext) -> Any:
-        raise UnimplementedError(f"Matching.RecommendVehicles: {_MISSING}")
+    def _refresh(self) -> None:
+        """Bring the matcher up to date with the state (called with the write lock)."""
+        from engine.matching.matcher import Matcher
 
-    def RecommendVehiclesBatch(self, request: Any, context: grpc.ServicerContext) -> Any:
-        raise UnimplementedError(f"Matching.RecommendVehiclesBatch: {_MISSING}")
+        st = self._state
+        key = self._current_key()
+        vehicles, trips, loads = st.vehicles, st.trips, st.loads
+        known = vehicles["vehicle_id"].implode()
+        t0 = time.perf_counter()
+        if vehicles.height == 0:
+            self._matcher = None
+        elif (
+            self._matcher is None
+            or self._vehicle_ids is None
+            or not self._vehicle_ids.equals(vehicles["vehicle_id"])
+        ):
+            history = trips.filter(pl.col("vehicle_id").is_in(known))
+            self._matcher = Matcher(vehicles, history, loads=loads if loads.height else None)
+            self._trips_seen = trips.height
+            self._vehicle_ids = vehicles["vehicle_id"]
+            self._metrics.observe_solver("matcher_build", t0)
+        else:
+            assert self._key is not None
+            m = self._matcher
+            if key[0] != self._key[0]:
+                m.update_vehicles(vehicles)
+            if trips.height > self._trips_seen:
+                new = trips.slice(self._trips_seen)
+                m.add_trips(new.filter(pl.col("vehicle_id").is_in(known)))
+                self._trips_seen = trips.height
+            if key[2] != self._key[2] and loads.height:
+                m.set_loads(loads)
+            self._metrics.observe_solver("matcher_update", t0)
+        self._key = key
 
-    def Dispatch(self, request: Any, context: grpc.ServicerContext) -> Any:
-        raise UnimplementedError(f"Matching.Dispatch: {_MISSING}")
+    def _read(self) -> Any:
+        """Take the shared lock on an up-to-date matcher (release it with release_read)."""
+        if self._key != self._current_key():
+            with self._refresh_lock:
+                if self._key != self._current_key():
+                    self._lock.acquire_write()
+                    try:
+                        self._refresh()
+                    finally:
+                        self._lock.release_write()
+        self._lock.acquire_read()
+        return self._matcher
+
+    def _k(self, k: int) -> int:
+        if k <= 0 or k > self._cfg.max_k:
+            raise InvalidInputError.at("k", f"must be in 1..{self._cfg.max_k}, got {k}")
+        return k
+
+    def _load_frame(self, ids: list[int]) -> pl.DataFrame:
+        loads = self._state.loads
+        if not ids:
+            return loads
+        sub = loads.filter(pl.col("load_id").is_in(ids))
+        if sub.height != len(ids):
+            known = set(sub["load_id"].to_list())
+            missing = next(i for i in ids if i not in known)
+            raise NotFoundError(f"load_id: unknown load {missing}")
+        return sub
+
+    # ---- RPCs ----------------------------------------------------------------------------
+    def RecommendLoads(
+        self, request: matching_pb2.RecommendLoadsRequest, context: grpc.ServicerContext
+    ) -> matching_pb2.RecommendResponse:
+        k = self._k(request.k)
+        if not request.HasField("vehicle_id"):
+            raise InvalidInputError.at("vehicle_id", "required")
+        vid = request.vehicle_id
+        m = self._read()
+        try:
+            if m is None or self._state.loads.height == 0:
+                if not (self._state.vehicles["vehicle_id"] == vid).any():
+                    raise NotFoundError(f"vehicle_id: unknown vehicle {vid}")
+                return matching_pb2.RecommendResponse(subject_id=vid)
+            df = m.recommend_loads(vid, k=k)
+        finally:
+            self._lock.release_read()
+        return matching_pb2.RecommendResponse(subject_id=vid, recommendations=_pairs(df))
+
+    def RecommendVehicles(
+        self, request: matching_pb2.RecommendVehiclesRequest, context: grpc.ServicerContext
+    ) -> matching_pb2.RecommendResponse:
+        k = self._k(request.k)
+        if not request.HasField("load_id"):
+            raise InvalidInputError.at("load_id", "required")
+        lid = request.load_id
+        m = self._read()
+        try:
+            if m is None or self._state.loads.height == 0:
+                if not (self._state.loads["load_id"] == lid).any():
+                    raise NotFoundError(f"load_id: unknown load {lid}")
+                return matching_pb2.RecommendResponse(subject_id=lid)
+            df = m.recommend_vehicles(lid, k=k)
+        finally:
+            self._lock.release_read()
+        return matching_pb2.RecommendResponse(subject_id=lid, recommendations=_pairs(df))
+
+    def RecommendVehiclesBatch(
+        self, request: matching_pb2.RecommendVehiclesBatchRequest, context: grpc.ServicerContext
+    ) -> Iterator[matching_pb2.RecommendResponse]:
+        k = self._k(request.k)
+        ids = convert.ids("load_ids", request.load_ids, self._cfg.max_rows)
+        loads = self._load_frame(ids)
+        order = ids or loads["load_id"].to_list()
+        m = self._read()
+        try:
+            if m is None or loads.height == 0:
+                df = None
+            else:
+                t0 = time.perf_counter()
+                df = m.recommend_vehicles_batch(loads, k=k)
+                self._metrics.observe_solver("recommend_batch", t0)
+        finally:
+            self._lock.release_read()
+        groups = {} if df is None else df.partition_by("load_id", as_dict=True)
+        for lid in order:
+            part = groups.get((lid,))
+            yield matching_pb2.RecommendResponse(
+                subject_id=lid, recommendations=[] if part is None else _pairs(part)
+            )
+
+    def Dispatch(
+        self, request: matching_pb2.DispatchRequest, context: grpc.ServicerContext
+    ) -> matching_pb2.DispatchResponse:
+        objective = {
+            matching_pb2.DISPATCH_OBJECTIVE_UNSPECIFIED: "score",
+            matching_pb2.DISPATCH_OBJECTIVE_MAX_SCORE: "score",
+            matching_pb2.DISPATCH_OBJECTIVE_MIN_DEADHEAD: "deadhead",
+        }.get(request.objective)
+        if objective is None:
+            raise InvalidInputError.at("objective", f"unknown value {request.objective}")
+        ids = convert.ids("load_ids", request.load_ids, self._cfg.max_rows)
+        loads = self._load_frame(ids)
+        m = self._read()
+        try:
+            if m is None or loads.height == 0:
+                n_v = int((self._state.vehicles["status"] != "offline").sum())
+                empty = _summary(pl.DataFrame(), loads.height, n_v, 0.0)
+                return matching_pb2.DispatchResponse(optimal=empty, greedy=empty, nearest=empty)
+            t0 = time.perf_counter()
+            res = m.dispatch(loads, objective=objective)
+            self._metrics.observe_solver("dispatch", t0)
+        finally:
+            self._lock.release_read()
+        a = res.assignments
+        cols = ["load_id", "vehicle_id", "score", *COMPONENTS]
+        assignments = [
+            matching_pb2.Assignment(
+                load_id=r["load_id"],
+                vehicle_id=r["vehicle_id"],
+                score=r["score"],
+                deadhead_m=r["deadhead_m"],
+                components={c: float(r[c]) for c in COMPONENTS},
+            )
+            for r in a.select(cols).iter_rows(named=True)
+        ]
+
+        def summary(name: str, df: pl.DataFrame) -> Any:
+            return _summary(df, res.n_loads, res.n_vehicles, res.seconds.get(name, 0.0))
+
+        return matching_pb2.DispatchResponse(
+            assignments=assignments,
+            optimal=summary("optimal", a),
+            greedy=summary("greedy", res.baselines["greedy"]),
+            nearest=summary("nearest", res.baselines["nearest"]),
+            candidate_pairs=res.n_candidate_edges,
+        )
