@@ -7,6 +7,7 @@ the plan exactly as it was.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -121,17 +122,32 @@ class ApplyReport:
 
 
 def _vehicle(plan: LivePlan, vid: str, field_name: str = "vehicle_id") -> LiveVehicle:
+    """The vehicle, made writable in the batch's working copy (copy on first write)."""
     try:
-        return plan.vehicles[vid]
+        v = plan.vehicles[vid]
     except KeyError:
         raise NotFoundError(f"{field_name}: unknown vehicle {vid!r}") from None
+    key = "v:" + vid
+    if key not in plan.touched:
+        v = copy.copy(v)
+        v.route, v.served = list(v.route), list(v.served)
+        plan.vehicles[vid] = v
+        plan.touched.add(key)
+    return v
 
 
 def _job(plan: LivePlan, jid: str, field_name: str = "job_id") -> LiveJob:
+    """The job, made writable in the batch's working copy (copy on first write)."""
     try:
-        return plan.jobs[jid]
+        j = plan.jobs[jid]
     except KeyError:
         raise NotFoundError(f"{field_name}: unknown job {jid!r}") from None
+    key = "j:" + jid
+    if key not in plan.touched:
+        j = copy.copy(j)
+        plan.jobs[jid] = j
+        plan.touched.add(key)
+    return j
 
 
 def _check_coords(lat: float, lon: float, field_name: str) -> None:
@@ -154,8 +170,10 @@ def _add_job(plan: LivePlan, job: LiveJob) -> None:
             raise InvalidInputError.at("job.windows", f"inverted window ({a}, {b})", job.job_id)
     if job.service_s < 0:
         raise InvalidInputError.at("job.service_s", "must be >= 0", job.job_id)
+    job = copy.copy(job)  # never alias the caller's event objects
     job.status = "pending"
     plan.jobs[job.job_id] = job
+    plan.touched.add("j:" + job.job_id)
 
 
 def _serve(plan: LivePlan, v: LiveVehicle, jid: str, t: int) -> None:
@@ -192,8 +210,9 @@ def _apply_one(plan: LivePlan, ev: Event, rep: ApplyReport) -> None:
         _add_job(plan, ev.job)
         if ev.pair_job is not None:
             _add_job(plan, ev.pair_job)
-            ev.job.pair, ev.pair_job.pair = ev.pair_job.job_id, ev.job.job_id
-            ev.job.kind, ev.pair_job.kind = "shipment_pickup", "shipment_delivery"
+            a, b = _job(plan, ev.job.job_id), _job(plan, ev.pair_job.job_id)
+            a.pair, b.pair = b.job_id, a.job_id
+            a.kind, b.kind = "shipment_pickup", "shipment_delivery"
         elif ev.job.kind.startswith("shipment"):
             raise InvalidInputError.at("job.kind", "a shipment needs its pair_job", ev.job.job_id)
         rep.needs_replan = True
@@ -214,11 +233,11 @@ def _apply_one(plan: LivePlan, ev: Event, rep: ApplyReport) -> None:
                     "job_id", f"delivery {jid!r} is on board {v.vehicle_id!r}; cannot cancel"
                 )
         for jid in ids:
-            plan.jobs[jid].status = "cancelled"
-            v = plan.vehicle_of(jid)
-            if v is not None and jid in v.route:
-                v.route.remove(jid)
-                rep.touched_vehicles.add(v.vehicle_id)
+            _job(plan, jid).status = "cancelled"
+            owner = plan.vehicle_of(jid)
+            if owner is not None and jid in owner.route:
+                _vehicle(plan, owner.vehicle_id).route.remove(jid)
+                rep.touched_vehicles.add(owner.vehicle_id)
         rep.needs_replan = True
     elif isinstance(ev, ChangeJob):
         job = _job(plan, ev.job_id)
@@ -234,15 +253,16 @@ def _apply_one(plan: LivePlan, ev: Event, rep: ApplyReport) -> None:
         if ev.amounts is not None:
             if len(ev.amounts) != len(plan.dimensions) or any(a < 0 for a in ev.amounts):
                 raise InvalidInputError.at("amounts", "need one non-negative amount per dimension")
-            v = plan.vehicle_of(ev.job_id)
-            if v is not None and ev.job_id in plan.committed(v):
+            owner = plan.vehicle_of(ev.job_id)
+            if owner is not None and ev.job_id in plan.committed(owner):
                 # Cargo on board changed (re-weighed): the load on board changes too.
+                v = _vehicle(plan, owner.vehicle_id)
                 delta = [n - o for n, o in zip(ev.amounts, job.amounts, strict=True)]
                 v.on_board = tuple(x + d for x, d in zip(v.on_board, delta, strict=True))
             job.amounts = tuple(ev.amounts)
-        v = plan.vehicle_of(ev.job_id)
-        if v is not None:
-            rep.touched_vehicles.add(v.vehicle_id)
+        owner = plan.vehicle_of(ev.job_id)
+        if owner is not None:
+            rep.touched_vehicles.add(owner.vehicle_id)
         rep.needs_replan = True
     elif isinstance(ev, Traffic):
         s = ev.slowdown
@@ -293,7 +313,8 @@ def _apply_one(plan: LivePlan, ev: Event, rep: ApplyReport) -> None:
         rep.needs_replan = True
     elif isinstance(ev, VehicleAvailable):
         if ev.vehicle is not None:
-            nv = ev.vehicle
+            nv = copy.copy(ev.vehicle)
+            nv.route, nv.served = list(nv.route), list(nv.served)
             if nv.vehicle_id in plan.vehicles:
                 raise InvalidInputError.at("vehicle.vehicle_id", "duplicate id", nv.vehicle_id)
             _check_coords(nv.lat, nv.lon, "vehicle")
@@ -305,6 +326,7 @@ def _apply_one(plan: LivePlan, ev: Event, rep: ApplyReport) -> None:
             nv.status = "active"
             nv.position_time = max(nv.position_time, ev.t)
             plan.vehicles[nv.vehicle_id] = nv
+            plan.touched.add("v:" + nv.vehicle_id)
         elif ev.vehicle_id is not None:
             v = _vehicle(plan, ev.vehicle_id)
             v.status = "active"
@@ -364,7 +386,10 @@ def apply_events(plan: LivePlan, events: Sequence[Event]) -> ApplyReport:
     """
     if not events:
         raise InvalidInputError.at("events", "empty batch")
-    work = plan.copy()
+    work = copy.copy(plan)  # copy on write: only what the batch touches is copied
+    work.jobs, work.vehicles = dict(plan.jobs), dict(plan.vehicles)
+    work.slowdowns = list(plan.slowdowns)
+    work.touched = set()
     rep = ApplyReport()
     last = plan.now
     for i, ev in enumerate(events):
@@ -376,6 +401,7 @@ def apply_events(plan: LivePlan, events: Sequence[Event]) -> ApplyReport:
         _apply_one(work, ev, rep)
     work.now = last
     work.version += 1
-    work.check()
+    work.check(only=work.touched)
+    work.touched = set()
     plan.__dict__.update(work.__dict__)
     return rep

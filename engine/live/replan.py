@@ -110,6 +110,8 @@ class ReplanResult:
     cost: float
     feasible: bool
     iterations: int
+    problem: ReplanProblem | None = None
+    routes: list[tuple[int, list[int]]] = field(default_factory=list)
 
 
 #: A window relaxed for a job that can no longer be served on time: served as soon as
@@ -469,4 +471,6 @@ def replan(
         cost=float(res["cost"]),
         feasible=bool(res["feasible"]),
         iterations=int(res["iterations"]),
+        problem=rp,
+        routes=routes,
     )

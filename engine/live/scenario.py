@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.data.generator import load_cities
-from engine.live.state import LiveJob
+from engine.live.state import LiveJob, LivePlan
 from engine.routing.model import Model, Problem
 from engine.units import EARTH_RADIUS_M
 
@@ -129,3 +129,31 @@ def random_new_shipment(
         windows=((t, t + 4 * 3600),),
     )
     return p, d
+
+
+def advance(plan: LivePlan, t: int) -> None:
+    """Move the plan's clock to ``t`` as if every vehicle drove its forecast exactly:
+    stops whose service ends by ``t`` are reported served and each vehicle reports the
+    last stop it served (busy until it may leave)."""
+    from engine.live.eta import forecast
+    from engine.live.events import PositionUpdate, apply_events
+
+    f = forecast(plan)
+    ups: list[PositionUpdate] = []
+    for vid, vf in f.vehicles.items():
+        done = [s for s in vf.stops if s.departure <= t]
+        if not done:
+            continue
+        last = plan.jobs[done[-1].job_id]
+        ups.append(
+            PositionUpdate(
+                t,
+                vid,
+                last.lat,
+                last.lon,
+                served=tuple(s.job_id for s in done),
+                busy_until=None,
+            )
+        )
+    if ups:
+        apply_events(plan, ups)

@@ -159,13 +159,15 @@ class LivePlan:
     slowdowns: list[Slowdown] = field(default_factory=list)
     circuity: float = 1.3
     version: int = 0
+    #: Keys (``"v:<id>"``, ``"j:<id>"``) written by the batch being applied.
+    touched: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.check()
 
     # -- invariants ------------------------------------------------------------------
-    def check(self) -> None:
-        """Check the plan's invariants.
+    def check(self, only: set[str] | None = None) -> None:
+        """Check the plan's invariants (of every object, or of the ``only`` keys written).
 
         Raises
         ------
@@ -173,7 +175,17 @@ class LivePlan:
             On unknown ids in routes, jobs on two routes, bad amounts or windows.
         """
         nd = len(self.dimensions)
-        for j in self.jobs.values():
+        jobs = (
+            self.jobs.values()
+            if only is None
+            else [self.jobs[k[2:]] for k in only if k.startswith("j:")]
+        )
+        vehicles = (
+            self.vehicles.values()
+            if only is None
+            else [self.vehicles[k[2:]] for k in only if k.startswith("v:")]
+        )
+        for j in jobs:
             if j.kind not in JOB_KINDS:
                 raise InvalidInputError.at("job.kind", f"unknown kind {j.kind!r}", j.job_id)
             if len(j.amounts) != nd or any(a < 0 for a in j.amounts):
@@ -188,7 +200,7 @@ class LivePlan:
             if j.kind.startswith("shipment") and (j.pair is None or j.pair not in self.jobs):
                 raise InvalidInputError.at("job.pair", f"unknown partner {j.pair!r}", j.job_id)
         seen: dict[str, str] = {}
-        for v in self.vehicles.values():
+        for v in vehicles:
             if len(v.capacity) != nd or any(c <= 0 for c in v.capacity):
                 raise InvalidInputError.at(
                     "vehicle.capacity", f"need {nd} positive capacities", v.vehicle_id
