@@ -39,8 +39,15 @@ def section_world(world: World) -> str:
 
 
 #: Demo sections in order: (title, function of the world returning text).
+def _live(world: World) -> str:
+    from engine.live.demo import section_live
+
+    return section_live(world)
+
+
 SECTIONS: list[tuple[str, Callable[[World], str]]] = [
     ("World", section_world),
+    ("Live re-planning", _live),
 ]
 
 

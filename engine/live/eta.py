@@ -17,6 +17,8 @@ margin:
 ``shift``
     Return to the end depot after the shift ends, or working time above the maximum
     (margin: seconds over).
+``stranded``
+    Cargo on board a broken-down vehicle (margin 0; predicted time: now).
 """
 
 from __future__ import annotations
@@ -288,12 +290,35 @@ class Forecast:
         )
 
 
+def _stranded(plan: LivePlan, v: LiveVehicle) -> VehicleForecast:
+    """A broken-down vehicle: no ETAs; its cargo on board is flagged."""
+    warnings = tuple(
+        RiskWarning(
+            "stranded",
+            v.vehicle_id,
+            jid,
+            plan.now,
+            0,
+            f"{v.vehicle_id} broke down with {jid} on board: send a vehicle to transship it",
+        )
+        for jid in v.route
+    )
+    return VehicleForecast(v.vehicle_id, (), v.position_time, 0, warnings)
+
+
 def forecast(plan: LivePlan, vehicle_ids: Iterable[str] | None = None) -> Forecast:
-    """ETAs and risk warnings for the given vehicles (default: every vehicle with a route)."""
+    """ETAs and risk warnings for the given vehicles (default: every vehicle with a route).
+
+    A broken-down vehicle gets no ETAs and one ``stranded`` warning per job on board.
+    """
     ids = list(plan.vehicles) if vehicle_ids is None else list(vehicle_ids)
     return Forecast(
         {
-            vid: forecast_vehicle(plan, plan.vehicles[vid])
+            vid: (
+                _stranded(plan, plan.vehicles[vid])
+                if plan.vehicles[vid].status == "broken"
+                else forecast_vehicle(plan, plan.vehicles[vid])
+            )
             for vid in ids
             if plan.vehicles[vid].status != "off" or plan.vehicles[vid].route
         }

@@ -44,6 +44,9 @@ _AT_DEPOT = "at_depot"
 #: A stop predicted late may be planned up to this much later than its current ETA
 #: (0: re-planning never makes a late stop later).
 LATE_SLACK_S = 0
+#: How much later than its window a job that fits nowhere on time may be planned, tried
+#: in turn (the last stage accepts any lateness rather than dropping the job).
+RELAX_STAGES_S = (1_800, 7_200, 7 * 86_400)
 
 
 @dataclass
@@ -368,7 +371,6 @@ def replan(
     rp = build_problem(
         plan, allow_diversion=allow_diversion, disruption_cost=disruption_cost, relax=late_now
     )
-    old_ids = rp.job_ids
     from engine import _core
     from engine.routing.checker import check
 
@@ -383,12 +385,17 @@ def replan(
             **rp.extras,
         )
 
-    res = run(rp, rp.initial_routes, 0.8 * time_limit - (time.perf_counter() - t0))
-    dropped_required = [rp.job_ids[j] for j in res["dropped"] if plan.jobs[rp.job_ids[j]].required]
-    if dropped_required:
-        # Required jobs the search could not fit on time are planned late instead:
-        # relax their windows (and their partners') and repair from the routes found.
-        relax = dict(late_now)
+    res = run(rp, rp.initial_routes, 0.6 * time_limit - (time.perf_counter() - t0))
+    relax = dict(late_now)
+    for stage, extra in enumerate(RELAX_STAGES_S):
+        dropped_required = [
+            rp.job_ids[j] for j in res["dropped"] if plan.jobs[rp.job_ids[j]].required
+        ]
+        if not dropped_required:
+            break
+        # Required jobs the search could not fit on time are planned late instead, a
+        # little later at each stage: relax their windows (and their partners'), and
+        # those of cargo pinned to the same vehicle, then repair from the routes found.
         pinned_to = {
             rp.job_ids[j]: int(k) for j, k in enumerate(rp.extras["job_allowed_type"]) if k >= 0
         }
@@ -396,8 +403,10 @@ def replan(
         for jid in dropped_required + [j for j, k in pinned_to.items() if k in stuck]:
             for x in (jid, plan.jobs[jid].pair):
                 if x is not None:
-                    relax[x] = plan.now + _LATE_HORIZON_S
-        found = {int(k): [old_ids[j] for j in js] for k, js in res["routes"]}
+                    job = plan.jobs[x]
+                    close = max((b for _, b in job.windows), default=plan.now)
+                    relax[x] = max(relax.get(x, 0), max(close, plan.now) + extra)
+        found = {int(k): [rp.job_ids[j] for j in js] for k, js in res["routes"]}
         rp = build_problem(
             plan,
             allow_diversion=allow_diversion,
@@ -409,7 +418,8 @@ def replan(
             (k, [pos[jid] for jid in found.get(k, []) if jid in pos])
             for k in range(len(rp.vehicle_ids))
         ]
-        res = run(rp, warm, time_limit - (time.perf_counter() - t0))
+        left = time_limit - (time.perf_counter() - t0)
+        res = run(rp, warm, max(0.03, left / (len(RELAX_STAGES_S) - stage)))
     routes = [(int(k), [int(j) for j in js]) for k, js in res["routes"]]
     # Cargo on board is never dropped: whatever the search could not fit goes at the end
     # of its carrier's route (its lateness shows in the warnings).
