@@ -46,7 +46,10 @@ _AT_DEPOT = "at_depot"
 LATE_SLACK_S = 0
 #: How much later than its window a job that fits nowhere on time may be planned, tried
 #: in turn (the last stage accepts any lateness rather than dropping the job).
-RELAX_STAGES_S = (1_800, 7_200, 7 * 86_400)
+RELAX_STAGES_S = (0, 600, 1_800, 3_600, 7_200, 7 * 86_400)
+#: Plan to arrive this long before a window closes where possible, so that small delays
+#: do not make stops late (dropped back to the real window when it does not fit).
+PLANNING_BUFFER_S = 600
 
 
 @dataclass
@@ -123,7 +126,11 @@ _LATE_HORIZON_S = 7 * 86_400
 
 
 def _effective_windows(
-    job: LiveJob, now: int, earliest: int | None = None, relax: Mapping[str, int] | None = None
+    job: LiveJob,
+    now: int,
+    earliest: int | None = None,
+    relax: Mapping[str, int] | None = None,
+    buffer: int = 0,
 ) -> list[tuple[int, int]] | None:
     """Windows still reachable from ``earliest`` (the soonest any vehicle can be there).
 
@@ -134,9 +141,15 @@ def _effective_windows(
     if not job.windows:
         return None
     if relax is not None and job.job_id in relax:
-        return [(now, max(now, relax[job.job_id]))]
+        end = max(now, relax[job.job_id])
+        return [(min(max(now, job.windows[0][0]), end), end)]
     t = now if earliest is None else max(now, earliest)
-    open_ = [(max(a, now), b) for a, b in job.windows if b >= t]
+    open_ = [
+        (lo, b - buffer if b - buffer >= max(lo, t) else b)
+        for a, b in job.windows
+        if b >= t
+        for lo in (max(a, now),)
+    ]
     return open_ or [(now, now + _LATE_HORIZON_S)]
 
 
@@ -165,6 +178,7 @@ def build_problem(
     allow_diversion: bool = False,
     disruption_cost: int = DEFAULT_DISRUPTION_COST,
     relax: Mapping[str, int] | None = None,
+    buffer_s: int = PLANNING_BUFFER_S,
 ) -> ReplanProblem:
     """The routing problem of the remaining work (see the module docstring).
 
@@ -244,9 +258,11 @@ def build_problem(
                 amount=job.amounts,
                 pickup_service=job.service_s,
                 delivery_service=partner.service_s,
-                pickup_windows=_effective_windows(job, plan.now, earliest.get(job.job_id), relax),
+                pickup_windows=_effective_windows(
+                    job, plan.now, earliest.get(job.job_id), relax, buffer_s
+                ),
                 delivery_windows=_effective_windows(
-                    partner, plan.now, earliest.get(partner.job_id), relax
+                    partner, plan.now, earliest.get(partner.job_id), relax, buffer_s
                 ),
                 skills=set(job.skills),
                 required=job.required,
@@ -270,7 +286,9 @@ def build_problem(
             delivery=job.amounts if job.kind in ("delivery", "shipment_delivery") else None,
             pickup=job.amounts if job.kind == "pickup" else None,
             service=job.service_s,
-            time_windows=_effective_windows(job, plan.now, earliest.get(job.job_id), relax),
+            time_windows=_effective_windows(
+                job, plan.now, earliest.get(job.job_id), relax, buffer_s
+            ),
             skills=skills,
             required=job.required,
             penalty=job.penalty,
@@ -358,12 +376,15 @@ def replan(
     before = forecast(plan)
     # Stops already predicted late on their current route are planned late rather than
     # dropped; that also keeps the warm start feasible.
-    late_now = {
-        s.job_id: s.service_start + LATE_SLACK_S
-        for f in before.vehicles.values()
-        for s in f.stops
-        if s.late_s
-    }
+    late_now: dict[str, int] = {}
+    for f in before.vehicles.values():
+        for st in f.stops:
+            job = plan.jobs[st.job_id]
+            if st.late_s:
+                late_now[st.job_id] = st.service_start + LATE_SLACK_S
+            elif len(job.windows) == 1 and st.service_start > job.windows[0][1] - PLANNING_BUFFER_S:
+                # On time but inside the buffer: keep the real window, not the buffered one.
+                late_now[st.job_id] = job.windows[0][1]
     # The stop a vehicle is driving to is visited first whatever its window says.
     for v in plan.vehicles.values():
         if v.status == "active" and v.en_route and v.route and not allow_diversion:
