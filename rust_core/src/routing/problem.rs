@@ -432,7 +432,7 @@ impl Problem {
     }
 
     /// Concatenate two segments for a vehicle of speed profile `profile`.
-    #[inline]
+    #[inline(always)]
     pub fn concat(&self, profile: usize, a: &Seg, b: &Seg) -> Seg {
         let (la, fb) = (a.last as usize, b.first as usize);
         a.concat(

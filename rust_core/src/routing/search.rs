@@ -44,6 +44,9 @@ pub struct SearchParams {
     /// Share of the time (or iterations) spent removing routes when vehicles
     /// have a fixed cost.
     pub fleet_share: f64,
+    /// Temperature multiplier when the problem has pickup–delivery pairs
+    /// (measured on Li & Lim: long pair routes need a cooler search).
+    pub pair_temperature: f64,
 }
 
 impl Default for SearchParams {
@@ -54,11 +57,12 @@ impl Default for SearchParams {
             max_iterations: None,
             initial: Vec::new(),
             granular: 20,
-            t_start: 0.05,
-            t_end: 0.0005,
+            t_start: 6.0,
+            t_end: 0.05,
             ruin: RuinParams::default(),
             blink: 0.01,
-            fleet_share: 0.4,
+            fleet_share: 0.25,
+            pair_temperature: 1.0 / 6.0,
         }
     }
 }
@@ -185,7 +189,24 @@ fn build_initial(p: &Problem, init: &[InitialRoute]) -> CoreResult<Solution> {
     Ok(sol)
 }
 
-fn ops() -> [&'static dyn Operator; 5] {
+/// The starting solution: the warm start (if any) completed by cheapest
+/// insertion; always complete up to jobs no vehicle can take.
+///
+/// # Errors
+/// [`CoreError::InvalidInput`] for an invalid warm start.
+pub fn construct(
+    p: &Problem,
+    prm: &SearchParams,
+    rng: &mut Rng,
+    stats: &mut Stats,
+) -> CoreResult<Solution> {
+    let mut cur = build_initial(p, &prm.initial)?;
+    recreate(p, &mut cur, rng, 0.0, None, stats);
+    Ok(cur)
+}
+
+/// The local-search operators, in the order the descent tries them.
+pub fn ops() -> [&'static dyn Operator; 5] {
     [&Relocate, &Swap, &TwoOptStar, &OrOpt, &SwapStar]
 }
 
@@ -203,8 +224,7 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
     let mut rng = Rng::new(prm.seed);
     let mut stats = Stats::default();
     let ops = ops();
-    let mut cur = build_initial(p, &prm.initial)?;
-    recreate(p, &mut cur, &mut rng, 0.0, None, &mut stats);
+    let mut cur = construct(p, prm, &mut rng, &mut stats)?;
     descend(
         p,
         &mut cur,
@@ -245,7 +265,12 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
         .map(|r| r.cost - p.inp.type_fixed_cost[r.vtype] * COST_SCALE)
         .sum();
     let base = (route_part as f64 / assigned).max(1.0);
-    let (t0, t1) = (prm.t_start * base, prm.t_end * base);
+    let scale = if p.pair.iter().any(Option::is_some) {
+        prm.pair_temperature
+    } else {
+        1.0
+    };
+    let (t0, t1) = (prm.t_start * base * scale, prm.t_end * base * scale);
     let mut cur_obj = cur.objective(p);
     let it0 = it;
     let main_budget = prm.max_iterations.map(|m| m.saturating_sub(it0));

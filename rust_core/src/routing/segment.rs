@@ -12,7 +12,7 @@
 //! pickup–delivery pair's amount is on board only between its two stops.
 
 /// Most capacity dimensions a problem may use.
-pub const MAX_DIMS: usize = 6;
+pub const MAX_DIMS: usize = 4;
 
 /// Load summary of one dimension over a segment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -72,7 +72,7 @@ impl Seg {
     }
 
     /// `self` followed by `o`, with `dist`/`time` the arc from `self.last` to `o.first`.
-    #[inline]
+    #[inline(always)]
     #[allow(clippy::needless_range_loop)]
     pub fn concat(&self, o: &Seg, dist: i64, time: i64, dims: usize) -> Seg {
         let delta = self.dur - self.tw + time;
