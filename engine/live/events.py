@@ -210,9 +210,9 @@ def _apply_one(plan: LivePlan, ev: Event, rep: ApplyReport) -> None:
         _add_job(plan, ev.job)
         if ev.pair_job is not None:
             _add_job(plan, ev.pair_job)
-            a, b = _job(plan, ev.job.job_id), _job(plan, ev.pair_job.job_id)
-            a.pair, b.pair = b.job_id, a.job_id
-            a.kind, b.kind = "shipment_pickup", "shipment_delivery"
+            pick, drop = _job(plan, ev.job.job_id), _job(plan, ev.pair_job.job_id)
+            pick.pair, drop.pair = drop.job_id, pick.job_id
+            pick.kind, drop.kind = "shipment_pickup", "shipment_delivery"
         elif ev.job.kind.startswith("shipment"):
             raise InvalidInputError.at("job.kind", "a shipment needs its pair_job", ev.job.job_id)
         rep.needs_replan = True

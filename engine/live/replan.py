@@ -396,8 +396,9 @@ def replan(
     from engine.routing.checker import check
 
     def run(rp: ReplanProblem, initial: list[tuple[int, list[int]]], budget: float) -> Any:
+        arrays: dict[str, Any] = rp.problem.to_arrays()
         return _core.solve_routing(
-            **rp.problem.to_arrays(),
+            **arrays,
             time_limit_s=float(max(0.01, budget)),
             seed=int(seed),
             max_iterations=max_iterations,
