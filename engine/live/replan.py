@@ -409,12 +409,15 @@ def replan(
 
     res = run(rp, rp.initial_routes, 0.6 * time_limit - (time.perf_counter() - t0))
     relax = dict(late_now)
-    for stage, extra in enumerate(RELAX_STAGES_S):
+    for stage, extra_s in enumerate(RELAX_STAGES_S):
         dropped_required = [
             rp.job_ids[j] for j in res["dropped"] if plan.jobs[rp.job_ids[j]].required
         ]
         if not dropped_required:
             break
+        # Out of time: go straight to the last stage (any lateness) and stop there.
+        out_of_time = time.perf_counter() - t0 > time_limit
+        extra = RELAX_STAGES_S[-1] if out_of_time else extra_s
         # Required jobs the search could not fit on time are planned late instead, a
         # little later at each stage: relax their windows (and their partners'), and
         # those of cargo pinned to the same vehicle, then repair from the routes found.
@@ -442,6 +445,8 @@ def replan(
         ]
         left = time_limit - (time.perf_counter() - t0)
         res = run(rp, warm, max(0.03, left / (len(RELAX_STAGES_S) - stage)))
+        if out_of_time:
+            break
     routes = [(int(k), [int(j) for j in js]) for k, js in res["routes"]]
     # Cargo on board is never dropped: whatever the search could not fit goes at the end
     # of its carrier's route (its lateness shows in the warnings).
