@@ -18,6 +18,7 @@ COMMAND_MODULES: list[str] = [
     "engine.data.cli",
     "server.cli",
     "engine.routing.cli",
+    "engine.live.cli",
 ]
 
 #: Exit codes: 0 success, 2 bad input (argparse uses 2 as well), 3 not found,

@@ -1,0 +1,105 @@
+"""``yunli replan``: apply events to a live plan, re-optimize, report ETAs and warnings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from engine.errors import InvalidInputError
+
+
+def _read_json(path: str, what: str) -> Any:
+    p = Path(path)
+    if not p.exists():
+        raise InvalidInputError.at(what, f"file not found: {p}")
+    try:
+        return json.loads(p.read_text())
+    except json.JSONDecodeError as e:
+        raise InvalidInputError.at(what, f"{p} is not valid JSON: {e}") from e
+
+
+def _run(args: argparse.Namespace) -> int:
+    from engine.live.eta import forecast
+    from engine.live.events import apply_events
+    from engine.live.io import events_from_dicts, plan_from_dict, plan_to_dict
+    from engine.live.replan import replan
+
+    if args.new_day:
+        from engine.live.build import plan_from_solution
+        from engine.live.scenario import city_day
+        from engine.routing.solve import solve
+
+        sc = city_day(args.vehicles, args.stops, seed=args.seed)
+        sol = solve(sc.problem, time_limit=args.time_limit, seed=args.seed, solver="core")
+        plan = plan_from_solution(sol)
+        print(f"morning plan: {sol.summary()}")
+    else:
+        if not args.plan:
+            raise InvalidInputError.at("plan", "give a plan JSON file or --new-day")
+        plan = plan_from_dict(_read_json(args.plan, "plan"))
+        if args.events:
+            events = events_from_dicts(_read_json(args.events, "events"))
+            rep = apply_events(plan, events)
+            print(
+                f"applied {len(events)} events: {len(rep.released_jobs)} jobs released, "
+                f"{sum(len(v) for v in rep.stranded_cargo.values())} on board flagged"
+            )
+        res = replan(
+            plan,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            allow_diversion=args.allow_diversion,
+            disruption_cost=args.disruption_cost,
+        )
+        print(f"re-plan in {res.runtime_s * 1000:.0f} ms: {res.diff.summary()}")
+    f = forecast(plan)
+    print(
+        f"{sum(len(v.route) for v in plan.vehicles.values())} pending stops, "
+        f"{f.late_stops} predicted late, {len(f.warnings)} warnings"
+    )
+    if args.output:
+        Path(args.output).write_text(json.dumps(plan_to_dict(plan), indent=1))
+        print(f"plan written to {args.output}")
+    if args.etas:
+        _write(f.stops_frame(), args.etas)
+    if args.warnings:
+        _write(f.warnings_frame(), args.warnings)
+    return 0
+
+
+def _write(df: Any, path: str) -> None:
+    if path.endswith(".parquet"):
+        df.write_parquet(path)
+    elif path.endswith(".json"):
+        df.write_json(path)
+    else:
+        df.write_csv(path)
+    print(f"written {df.height} rows to {path}")
+
+
+def register(sub: Any) -> None:
+    """Add ``replan`` to the ``yunli`` command."""
+    p = sub.add_parser(
+        "replan",
+        help="apply events to a live plan and re-optimize it",
+        description="Load a live plan (JSON written by this command), apply a batch of events "
+        "(JSON list; atomic: a bad event leaves the plan unchanged), re-optimize from the "
+        "current state keeping served stops, cargo on board and the stop each vehicle drives "
+        "to, then write the new plan, ETAs and risk warnings. --new-day creates a starting "
+        "plan for a generated Shanghai distribution day.",
+    )
+    p.add_argument("plan", nargs="?", help="plan JSON")
+    p.add_argument("--events", help="events JSON (a list of {type, t, ...})")
+    p.add_argument("--new-day", action="store_true", help="plan a generated day instead")
+    p.add_argument("--vehicles", type=int, default=50)
+    p.add_argument("--stops", type=int, default=500)
+    p.add_argument("--time-limit", type=float, default=0.3, help="seconds (default 0.3)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--allow-diversion", action="store_true")
+    p.add_argument("--disruption-cost", type=int, default=2_000)
+    p.add_argument("--output", help="write the new plan JSON here")
+    p.add_argument("--etas", help="write ETAs (.csv, .parquet or .json)")
+    p.add_argument("--warnings", help="write risk warnings (.csv, .parquet or .json)")
+    p.set_defaults(func=_run)
