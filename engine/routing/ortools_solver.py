@@ -101,6 +101,92 @@ def _strategy(name: str) -> int:
         raise InvalidInputError.at("first_solution", f"unknown strategy {name!r}") from None
 
 
+def greedy_routes(
+    problem: Problem, active: Sequence[int], vtypes: Sequence[int]
+) -> list[list[int]] | None:
+    """Time-window-aware nearest-neighbour routes, vectorized over the candidates.
+
+    Vehicles are filled one after another (in the order of ``vtypes``): each route
+    repeatedly appends the job reachable soonest (travel plus waiting) among those that
+    keep capacity in every dimension, meet a window, and let the vehicle return within
+    its shift, duration and distance limits. Jobs that fit nowhere are left out (the
+    search then inserts them). Linear work per appended job, so it starts large
+    problems in seconds where OR-Tools' insertion heuristics take minutes.
+
+    Returns
+    -------
+    list or None
+        Job lists per vehicle, or None for problems with shipments or breaks.
+    """
+    if any(problem.jobs[j].pair is not None for j in active) or any(
+        problem.vehicle_types[k].breaks for k in vtypes
+    ):
+        return None
+    arr = problem.to_arrays()
+    act = np.asarray(active, dtype=np.int64)
+    n = len(act)
+    loc = arr["job_location"][act]
+    svc = arr["job_service"][act]
+    nw = max(len(problem.jobs[j].time_windows) for j in active)
+    ws = np.full((n, nw), np.iinfo(np.int64).max // 4, dtype=np.int64)
+    we = np.full((n, nw), -1, dtype=np.int64)
+    for i, j in enumerate(active):
+        for w, (a, b) in enumerate(problem.jobs[j].time_windows):
+            ws[i, w], we[i, w] = a, b
+    deliv = arr["job_delivery"][act]
+    pick = arr["job_pickup"][act]
+    skills = arr["job_skills"][act]
+    free = np.ones(n, dtype=bool)
+    out: list[list[int]] = [[] for _ in vtypes]
+    big = np.iinfo(np.int64).max // 4
+    for v, k in enumerate(vtypes):
+        if not free.any():
+            break
+        t_ = problem.vehicle_types[k]
+        tt = problem.durations[int(arr["type_profile"][k])]
+        ok_skill = (skills & ~np.uint64(arr["type_skills"][k])) == 0
+        cap = arr["type_capacity"][k]
+        back_t = tt[loc, t_.end.index]
+        back_d = problem.distance[loc, t_.end.index]
+        cur, clock, dist = t_.start.index, t_.shift[0], 0
+        total = np.zeros_like(cap)
+        rel_last = np.zeros_like(cap)
+        peak_rel = np.zeros_like(cap)
+        depart = t_.shift[0]
+        while True:
+            arrive = clock + tt[cur, loc]
+            st = np.where(arrive[:, None] <= we, np.maximum(arrive[:, None], ws), big).min(axis=1)
+            new_rel = rel_last[None, :] - deliv + pick
+            load_ok = (total[None, :] + deliv + np.maximum(peak_rel[None, :], new_rel) <= cap).all(
+                axis=1
+            )
+            fin = st + svc + back_t
+            ok = (
+                free
+                & ok_skill
+                & load_ok
+                & (st < big)
+                & (fin <= t_.shift[1])
+                & (fin - depart <= t_.max_duration)
+                & (dist + problem.distance[cur, loc] + back_d <= t_.max_distance)
+            )
+            if not ok.any():
+                break
+            score = np.where(ok, st - clock, big)
+            c = int(np.argmin(score))
+            if not out[v]:
+                depart = max(depart, int(st[c]) - int(tt[cur, loc[c]]))
+            out[v].append(int(act[c]))
+            free[c] = False
+            dist += int(problem.distance[cur, loc[c]])
+            clock = int(st[c] + svc[c])
+            cur = int(loc[c])
+            total = total + deliv[c]
+            rel_last = new_rel[c]
+            peak_rel = np.maximum(peak_rel, rel_last)
+    return out
+
+
 def solve_ortools(
     problem: Problem,
     *,
@@ -359,8 +445,6 @@ def solve_ortools(
         except AttributeError:
             raise InvalidInputError.at("metaheuristic", f"unknown {metaheuristic!r}") from None
     params.log_search = log_search
-    remaining = max(0.05, time_limit - (time.monotonic() - t0) - 0.05)
-    params.time_limit.FromMilliseconds(int(remaining * 1000))
 
     n_sol = 0
     best = math.inf
@@ -375,21 +459,41 @@ def solve_ortools(
                 on_solution(time.monotonic() - t0, obj)
 
     routing.AddAtSolutionCallback(_cb)
+    start_routes: list[list[int]] | None = None
     if initial_routes:
-        per_v: list[list[int]] = [[] for _ in range(nv)]
+        start_routes = [[] for _ in range(nv)]
         free = list(range(nv))
         for k, jobs in initial_routes:
             veh = next((u for u in free if vtypes[u] == k), None)
             if veh is None:
                 continue
             free.remove(veh)
-            per_v[veh] = [manager.NodeToIndex(node_of_job[j]) for j in jobs if j in node_of_job]
+            start_routes[veh] = [j for j in jobs if j in node_of_job]
+    elif not plain and first_solution is None and na > LARGE_PROBLEM_JOBS:
+        start_routes = greedy_routes(problem, active, vtypes)
+
+    # the search gets what model building left of the limit, less a reserve for reading
+    # and checking the answer and for the search's own overshoot on large problems
+    reserve = 0.05 + 0.001 * na
+
+    def set_deadline() -> None:
+        remaining = max(0.05, time_limit - (time.monotonic() - t0) - reserve)
+        params.time_limit.FromMilliseconds(int(remaining * 1000))
+
+    if start_routes is not None:
+        per_v = [[manager.NodeToIndex(node_of_job[j]) for j in r] for r in start_routes]
+        set_deadline()
         routing.CloseModelWithParameters(params)
         init = routing.ReadAssignmentFromRoutes(per_v, True)
+        set_deadline()
         sol = routing.SolveFromAssignmentWithParameters(init, params) if init else None
+        if sol is None and init is not None:
+            sol = init  # no improvement in time: the warm start is the best so far
         if sol is None:
+            set_deadline()
             sol = routing.SolveWithParameters(params)
     else:
+        set_deadline()
         sol = routing.SolveWithParameters(params)
     if sol is None:
         return OrtoolsResult((), tuple(active), math.nan, "no_solution", n_sol)
