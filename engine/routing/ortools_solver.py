@@ -511,5 +511,5 @@ def solve_ortools(
             routes.append((vtypes[v], tuple(seq)))
             served.update(seq)
     dropped = tuple(j for j in active if j not in served)
-    status = "timeout" if time.monotonic() - t0 >= 0.95 * time_limit else "solved"
+    status = "timeout" if time.monotonic() - t0 >= 0.95 * (time_limit - reserve) else "solved"
     return OrtoolsResult(tuple(routes), dropped, sol.ObjectiveValue() / scale, status, n_sol)
