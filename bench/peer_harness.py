@@ -11,6 +11,9 @@ Solvers:
 ``yunli``
     ``engine.routing.solve(problem, solver="auto")``: the Rust core where built in,
     else OR-Tools with Yunli's construction.
+``yunli-ortools`` (on request)
+    ``solve(problem, solver="ortools")``: Yunli's OR-Tools model (parallel cheapest
+    insertion or savings, guided local search, robust disjunctions).
 ``ortools``
     OR-Tools as documented: ``PATH_CHEAPEST_ARC`` then ``GUIDED_LOCAL_SEARCH``, every
     customer a hard visit, the time limit as the only stop.
@@ -107,6 +110,13 @@ def run_yunli(inst: Instance, limit: float, seed: int) -> Routes:
     from engine.routing import solve
 
     sol = solve(inst.problem, time_limit=limit, seed=seed, solver="auto")
+    return [list(r.jobs) for r in sol.routes]
+
+
+def run_yunli_ortools(inst: Instance, limit: float, seed: int) -> Routes:
+    from engine.routing import solve
+
+    sol = solve(inst.problem, time_limit=limit, seed=seed, solver="ortools")
     return [list(r.jobs) for r in sol.routes]
 
 
@@ -227,6 +237,7 @@ def run_vroom(inst: Instance, limit: float, seed: int) -> Routes:
 
 RUNNERS: dict[str, Callable[[Instance, float, int], Routes | None]] = {
     "yunli": run_yunli,
+    "yunli-ortools": run_yunli_ortools,
     "ortools": run_ortools,
     "pyvrp": run_pyvrp,
     "vroom": run_vroom,
@@ -349,8 +360,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(out)
     if args.write:
         cmd = "python bench/peer_harness.py " + " ".join(sys.argv[1:] if argv is None else argv)
+        from engine.routing import core_available
+
+        when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        yunli = "Rust core" if core_available() else "OR-Tools"
         head = (
-            f"\n## Peer benchmark, {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}\n\n"
+            f"\n## Peer benchmark, {when} (yunli = solve(solver='auto') = {yunli})\n\n"
             f"`{cmd}` — nproc {os.cpu_count()}, {platform.processor() or platform.machine()}"
             f", machine shared with other work\n\n"
         )
