@@ -228,3 +228,266 @@ def solution(sol: Any, time_limit: float) -> Any:
         complete=sol.complete,
         time_limit_s=time_limit,
     )
+
+
+# ---- live plans -------------------------------------------------------------------------
+def live_job(msg: Any) -> Any:
+    """An :class:`engine.live.LiveJob` from its message."""
+    from engine.live import LiveJob
+
+    if not msg.job_id:
+        raise InvalidInputError.at("job.job_id", "required")
+    return LiveJob(
+        job_id=msg.job_id,
+        kind=msg.kind or "delivery",
+        lat=finite("job.lat", msg.lat),
+        lon=finite("job.lon", msg.lon),
+        amounts=tuple(msg.amounts),
+        service_s=msg.service_s,
+        windows=tuple((w.start, w.end) for w in msg.windows),
+        pair=msg.pair or None,
+        skills=frozenset(msg.skills),
+        required=msg.required if msg.HasField("required") else True,
+        penalty=msg.penalty,
+        status=msg.status or "pending",
+        served_at=_opt(msg, "served_at"),
+    )
+
+
+def live_job_msg(j: Any) -> Any:
+    """The message of an :class:`engine.live.LiveJob`."""
+    from server.proto import common_pb2, live_pb2
+
+    return live_pb2.LiveJob(
+        job_id=j.job_id, kind=j.kind, lat=j.lat, lon=j.lon, amounts=list(j.amounts),
+        service_s=j.service_s,
+        windows=[common_pb2.TimeWindow(start=a, end=b) for a, b in j.windows],
+        pair=j.pair or "", skills=sorted(j.skills), required=j.required, penalty=j.penalty,
+        status=j.status, served_at=j.served_at,
+    )  # fmt: skip
+
+
+_VEHICLE_SCALARS = (
+    "profile", "depot_lat", "depot_lon", "end_lat", "end_lon", "shift_start", "shift_end",
+    "lat", "lon", "position_time", "max_duration_s", "cost_per_km", "cost_per_hour",
+    "driving_since_break_s", "departed", "en_route", "status", "delay_s",
+)  # fmt: skip
+
+
+def live_vehicle(msg: Any) -> Any:
+    """An :class:`engine.live.LiveVehicle` from its message."""
+    from engine.data.schemas import VEHICLE_TYPES
+    from engine.live import LiveVehicle
+
+    if not msg.vehicle_id:
+        raise InvalidInputError.at("vehicle.vehicle_id", "required")
+    for name in ("depot_lat", "depot_lon", "end_lat", "end_lon", "lat", "lon"):
+        finite(f"vehicle.{name}", getattr(msg, name))
+    profile = msg.profile or "light_truck"
+    if profile not in VEHICLE_TYPES:
+        raise InvalidInputError.at(
+            "vehicle.profile", f"unknown profile {profile!r}", msg.vehicle_id
+        )
+    kw = {n: getattr(msg, n) for n in _VEHICLE_SCALARS}
+    kw.update(profile=profile, status=msg.status or "active")
+    if not msg.max_duration_s:
+        kw.pop("max_duration_s")
+    return LiveVehicle(
+        vehicle_id=msg.vehicle_id,
+        capacity=tuple(msg.capacity),
+        skills=frozenset(msg.skills),
+        route=list(msg.route),
+        served=list(msg.served),
+        on_board=tuple(msg.on_board),
+        **kw,
+    )
+
+
+def live_vehicle_msg(v: Any) -> Any:
+    """The message of an :class:`engine.live.LiveVehicle`."""
+    from server.proto import live_pb2
+
+    return live_pb2.LiveVehicle(
+        vehicle_id=v.vehicle_id, capacity=list(v.capacity), skills=sorted(v.skills),
+        route=list(v.route), served=list(v.served), on_board=list(v.on_board),
+        **{n: getattr(v, n) for n in _VEHICLE_SCALARS},
+    )  # fmt: skip
+
+
+def slowdown(msg: Any) -> Any:
+    """An :class:`engine.live.Slowdown` from its message."""
+    from engine.live import Slowdown
+
+    factor = finite("traffic.factor", msg.factor)
+    if factor < 1.0:
+        raise InvalidInputError.at("traffic.factor", f"must be >= 1, got {factor}")
+    if msg.start > msg.end:
+        raise InvalidInputError.at("traffic.end", f"inverted interval ({msg.start}, {msg.end})")
+    area: tuple[object, ...] | None = None
+    which = msg.WhichOneof("area")
+    if which == "circle":
+        c = msg.circle
+        radius = finite("traffic.circle.radius_m", c.radius_m)
+        if radius <= 0:
+            raise InvalidInputError.at("traffic.circle.radius_m", f"must be > 0, got {radius}")
+        area = ("circle", finite("traffic.circle.lat", c.lat), finite("traffic.circle.lon", c.lon),
+                radius)  # fmt: skip
+    elif which == "polygon":
+        p = msg.polygon
+        if len(p.lats) != len(p.lons) or len(p.lats) < 3:
+            raise InvalidInputError.at("traffic.polygon", "needs >= 3 points with lat and lon")
+        area = ("polygon", tuple((finite("traffic.polygon", a), finite("traffic.polygon", b))
+                                 for a, b in zip(p.lats, p.lons, strict=True)))  # fmt: skip
+    leg = (msg.leg_from, msg.leg_to) if msg.leg_from or msg.leg_to else None
+    if (area is None) == (leg is None):
+        raise InvalidInputError.at("traffic", "give an area (circle or polygon) or a leg")
+    return Slowdown(factor=factor, start=msg.start, end=msg.end, area=area, leg=leg)
+
+
+def slowdown_msg(s: Any) -> Any:
+    """The message of an :class:`engine.live.Slowdown`."""
+    from server.proto import live_pb2
+
+    m = live_pb2.Slowdown(factor=s.factor, start=s.start, end=s.end)
+    if s.area is not None and s.area[0] == "circle":
+        m.circle.CopyFrom(live_pb2.Circle(lat=s.area[1], lon=s.area[2], radius_m=s.area[3]))
+    elif s.area is not None:
+        m.polygon.lats.extend(p[0] for p in s.area[1])
+        m.polygon.lons.extend(p[1] for p in s.area[1])
+    if s.leg is not None:
+        m.leg_from, m.leg_to = s.leg
+    return m
+
+
+def live_plan(msg: Any) -> Any:
+    """An :class:`engine.live.LivePlan` from its message (invariants checked)."""
+    from engine.live import LivePlan
+
+    jobs = {}
+    for j in msg.jobs:
+        job = live_job(j)
+        if job.job_id in jobs:
+            raise InvalidInputError.at("jobs.job_id", "duplicate id", job.job_id)
+        jobs[job.job_id] = job
+    vehicles = {}
+    for v in msg.vehicles:
+        veh = live_vehicle(v)
+        if veh.vehicle_id in vehicles:
+            raise InvalidInputError.at("vehicles.vehicle_id", "duplicate id", veh.vehicle_id)
+        vehicles[veh.vehicle_id] = veh
+    if not msg.dimensions:
+        raise InvalidInputError.at("plan.dimensions", "give at least one dimension")
+    return LivePlan(
+        dimensions=tuple(msg.dimensions),
+        jobs=jobs,
+        vehicles=vehicles,
+        now=msg.now,
+        slowdowns=[slowdown(s) for s in msg.slowdowns],
+        circuity=finite("plan.circuity", msg.circuity) if msg.circuity else 1.3,
+        version=msg.version,
+    )
+
+
+def live_plan_msg(plan: Any, plan_id: str) -> Any:
+    """The message of an :class:`engine.live.LivePlan`."""
+    from server.proto import live_pb2
+
+    return live_pb2.LivePlan(
+        plan_id=plan_id,
+        version=plan.version,
+        dimensions=list(plan.dimensions),
+        jobs=[live_job_msg(j) for j in plan.jobs.values()],
+        vehicles=[live_vehicle_msg(v) for v in plan.vehicles.values()],
+        now=plan.now,
+        slowdowns=[slowdown_msg(s) for s in plan.slowdowns],
+        circuity=plan.circuity,
+    )
+
+
+def warning_msg(w: Any) -> Any:
+    """The message of an :class:`engine.live.RiskWarning`."""
+    from server.proto import live_pb2
+
+    return live_pb2.RiskWarning(
+        kind=w.kind, vehicle_id=w.vehicle_id, job_id=w.job_id or "",
+        predicted_time=w.predicted_time, margin=w.margin, message=w.message,
+    )  # fmt: skip
+
+
+def plan_view(plan: Any, plan_id: str, fc: Any) -> Any:
+    """A ``PlanView``: the plan and its forecast (ETAs and warnings)."""
+    from server.proto import live_pb2
+
+    return live_pb2.PlanView(
+        plan=live_plan_msg(plan, plan_id),
+        etas=[
+            live_pb2.StopEta(
+                vehicle_id=s.vehicle_id, position=s.position, job_id=s.job_id,
+                arrival=s.arrival, service_start=s.service_start, departure=s.departure,
+                late_s=s.late_s,
+            )
+            for f in fc.vehicles.values()
+            for s in f.stops
+        ],
+        warnings=[warning_msg(w) for w in fc.warnings],
+        late_stops=fc.late_stops,
+        total_lateness_s=fc.total_lateness_s,
+        remaining_distance_m=fc.distance_m,
+    )  # fmt: skip
+
+
+def position(msg: Any, t: int) -> Any:
+    """An :class:`engine.live.PositionUpdate` from its message."""
+    from engine.live import PositionUpdate
+
+    return PositionUpdate(
+        t=t,
+        vehicle_id=msg.vehicle_id,
+        lat=finite("position.lat", msg.lat),
+        lon=finite("position.lon", msg.lon),
+        served=tuple(msg.served),
+        driving_since_break_s=_opt(msg, "driving_since_break_s"),
+        busy_until=_opt(msg, "busy_until"),
+    )
+
+
+def event(msg: Any) -> Any:
+    """An engine live event from an ``Event`` message."""
+    from engine.live import (
+        Breakdown,
+        CancelJob,
+        ChangeJob,
+        NewJob,
+        Traffic,
+        VehicleAvailable,
+        VehicleDelayed,
+    )
+
+    t = msg.t
+    kind = msg.WhichOneof("kind")
+    if kind == "new_job":
+        pair = live_job(msg.new_job.pair_job) if msg.new_job.HasField("pair_job") else None
+        return NewJob(t, live_job(msg.new_job.job), pair)
+    if kind == "cancel_job":
+        return CancelJob(t, msg.cancel_job)
+    if kind == "change_job":
+        c = msg.change_job
+        windows = (
+            tuple((w.start, w.end) for w in c.windows.windows) if c.HasField("windows") else None
+        )
+        amounts = tuple(c.amounts.values) if c.HasField("amounts") else None
+        return ChangeJob(t, c.job_id, windows, amounts)
+    if kind == "traffic":
+        return Traffic(t, slowdown(msg.traffic))
+    if kind == "vehicle_delayed":
+        return VehicleDelayed(t, msg.vehicle_delayed.vehicle_id, msg.vehicle_delayed.delay_s)
+    if kind == "breakdown":
+        return Breakdown(t, msg.breakdown)
+    if kind == "vehicle_available":
+        a = msg.vehicle_available
+        if a.HasField("vehicle"):
+            return VehicleAvailable(t, vehicle=live_vehicle(a.vehicle))
+        return VehicleAvailable(t, vehicle_id=a.vehicle_id or None)
+    if kind == "position":
+        return position(msg.position, t)
+    raise InvalidInputError.at("events.kind", "event without a kind")

@@ -101,11 +101,13 @@ class FleetState:
             self.sync()
             return self.revision, len(new)
 
-    def put_plan(self, plan_id: str, version: int, body: bytes) -> int:
-        """Durably store a live plan."""
+    def put_plan(self, plan_id: str, version: int, body: bytes, expected: int | None) -> int:
+        """Durably store a live plan (``expected``: the version replaced; None: create)."""
         with self._lock:
-            self.store.put_plan(plan_id, version, body)
-            self.sync()
+            try:
+                self.store.put_plan(plan_id, version, body, expected)
+            finally:
+                self.sync()
             return self.revision
 
     def wait_for_change(self, seen_revision: int, timeout: float) -> int:

@@ -7,7 +7,9 @@ error                             status code
 ``NotFoundError``                 ``NOT_FOUND``
 ``InfeasibleError``               ``FAILED_PRECONDITION``
 ``SolverTimeoutError``            ``DEADLINE_EXCEEDED``
-``UnavailableError`` (store down)      ``UNAVAILABLE``
+``AlreadyExistsError``            ``ALREADY_EXISTS``
+``ConflictError`` (stale version) ``ABORTED``
+``UnavailableError`` (store down) ``UNAVAILABLE``
 ``UnimplementedError``        ``UNIMPLEMENTED``
 any other ``YunliError``          ``INTERNAL``
 anything else (a bug)             ``INTERNAL`` (details only in the log)
@@ -31,6 +33,14 @@ class UnavailableError(YunliError):
     """The durable store cannot be reached; the call may be retried."""
 
 
+class AlreadyExistsError(YunliError):
+    """An object with that id exists already."""
+
+
+class ConflictError(YunliError):
+    """The object changed since the caller read it (optimistic concurrency)."""
+
+
 class UnimplementedError(YunliError):
     """The engine capability behind an RPC is not in this build."""
 
@@ -41,6 +51,8 @@ _CODES: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
     (InfeasibleError, grpc.StatusCode.FAILED_PRECONDITION),
     (SolverTimeoutError, grpc.StatusCode.DEADLINE_EXCEEDED),
     (UnavailableError, grpc.StatusCode.UNAVAILABLE),
+    (AlreadyExistsError, grpc.StatusCode.ALREADY_EXISTS),
+    (ConflictError, grpc.StatusCode.ABORTED),
     (UnimplementedError, grpc.StatusCode.UNIMPLEMENTED),
 )
 

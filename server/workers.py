@@ -80,3 +80,22 @@ def optimize(request: bytes, time_limit: float, max_jobs: int, progress: Any = N
         return "ok", convert.solution(sol, time_limit).SerializeToString()
     except YunliError as e:
         return _error(e)
+
+
+def create_plan(request: bytes, time_limit: float, max_jobs: int) -> Outcome:
+    """Solve the problem of a serialized ``CreatePlanRequest`` into a live plan; returns
+    the serialized ``LivePlan``."""
+    from engine.live import plan_from_solution
+    from engine.routing import solve
+    from server import convert
+    from server.proto import live_pb2
+
+    try:
+        req = live_pb2.CreatePlanRequest.FromString(request)
+        prob = convert.problem(req.problem, max_jobs)
+        sol = solve(prob, time_limit=time_limit, seed=req.seed)
+        now = req.now if req.HasField("now") else None
+        plan = plan_from_solution(sol, now=now)
+        return "ok", convert.live_plan_msg(plan, req.plan_id).SerializeToString()
+    except YunliError as e:
+        return _error(e)

@@ -1,20 +1,44 @@
 # ruff: noqa: N802
 # (RPC method names are the proto's.)
-"""``yunli.v1.LivePlans``: live plans, events, re-planning, ETAs and risk warnings."""
+"""``yunli.v1.LivePlans``: live plans, events, re-planning, ETAs and risk warnings.
+
+Plans live in the store as serialized ``LivePlan`` messages, versioned: every change
+is written with compare-and-set on the version it started from, so two server
+instances never lose each other's updates (the loser gets ABORTED). Each instance
+keeps the engine objects of the plans it serves in memory and changes them under a
+per-plan lock; events are applied atomically by :func:`engine.live.apply_events` and
+re-plans run in the Rust core (GIL released).
+"""
 
 from __future__ import annotations
 
+import re
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import grpc
 
+from engine.errors import InvalidInputError, NotFoundError
+from server import convert, workers
 from server.config import ServerConfig
 from server.observability import Metrics
+from server.proto import live_pb2
+from server.servicers.routing import remaining, time_limit_for
 from server.solver_pool import SolverPool
 from server.state import FleetState
-from server.status import UnimplementedError
+from server.status import UnavailableError
 
-_MISSING = "engine.live is not in this build"
+_PLAN_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+#: Most events in one ApplyEvents call.
+MAX_EVENTS = 10_000
+
+
+def _check_id(plan_id: str) -> str:
+    if not _PLAN_ID.fullmatch(plan_id):
+        raise InvalidInputError.at("plan_id", f"must match {_PLAN_ID.pattern}, got {plan_id!r}")
+    return plan_id
 
 
 class LivePlansServicer:
@@ -27,18 +51,213 @@ class LivePlansServicer:
         self._cfg = config
         self._metrics = metrics
         self._pool = pool
+        self._cache: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._subscribers = 0
+        self._max_subscribers = max(1, config.max_workers // 2)
 
-    def CreatePlan(self, request: Any, context: grpc.ServicerContext) -> Any:
-        raise UnimplementedError(f"LivePlans.CreatePlan: {_MISSING}")
+    # ---- plans in memory and in the store ---------------------------------------------
+    def _lock(self, plan_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(plan_id, threading.Lock())
 
-    def GetPlan(self, request: Any, context: grpc.ServicerContext) -> Any:
-        raise UnimplementedError(f"LivePlans.GetPlan: {_MISSING}")
+    def _plan(self, plan_id: str) -> Any:
+        """The engine plan, as stored (call with the plan's lock held)."""
+        stored = self._state.plans.get(plan_id)
+        if stored is None:
+            raise NotFoundError(f"plan_id: unknown plan {plan_id!r}")
+        version, body = stored
+        cached = self._cache.get(plan_id)
+        if cached is None or cached.version != version:
+            cached = convert.live_plan(live_pb2.LivePlan.FromString(body))
+            cached.version = version
+            self._cache[plan_id] = cached
+        return cached
 
-    def ApplyEvents(self, request: Any, context: grpc.ServicerContext) -> Any:
-        raise UnimplementedError(f"LivePlans.ApplyEvents: {_MISSING}")
+    def _save(self, plan_id: str, plan: Any, expected: int | None) -> None:
+        """Store ``plan`` (its version already bumped); on failure forget the cached copy."""
+        body = convert.live_plan_msg(plan, plan_id).SerializeToString()
+        try:
+            self._state.put_plan(plan_id, plan.version, body, expected)
+        except Exception:
+            self._cache.pop(plan_id, None)
+            raise
+        self._cache[plan_id] = plan
 
-    def Subscribe(self, request: Any, context: grpc.ServicerContext) -> Any:
-        raise UnimplementedError(f"LivePlans.Subscribe: {_MISSING}")
+    def _view(self, plan_id: str, plan: Any) -> live_pb2.PlanView:
+        from engine.live import forecast
 
-    def ReportPositions(self, request_iterator: Any, context: grpc.ServicerContext) -> Any:
-        raise UnimplementedError(f"LivePlans.ReportPositions: {_MISSING}")
+        return convert.plan_view(plan, plan_id, forecast(plan))  # type: ignore[no-any-return]
+
+    # ---- RPCs ------------------------------------------------------------------------------
+    def CreatePlan(
+        self, request: live_pb2.CreatePlanRequest, context: grpc.ServicerContext
+    ) -> live_pb2.PlanView:
+        plan_id = _check_id(request.plan_id)
+        if plan_id in self._state.plans:
+            from server.status import AlreadyExistsError
+
+            raise AlreadyExistsError(f"plan_id: plan {plan_id!r} exists already")
+        source = request.WhichOneof("source")
+        if source == "plan":
+            convert.check_count("plan.jobs", len(request.plan.jobs), self._cfg.max_jobs)
+            plan = convert.live_plan(request.plan)
+            if request.HasField("now"):
+                plan.now = request.now
+        elif source == "problem":
+            limit = time_limit_for(request.time_limit_s, context, self._cfg.max_time_limit_s)
+            t0 = time.perf_counter()
+            fut = self._pool.submit(
+                workers.create_plan, request.SerializeToString(), limit, self._cfg.max_jobs
+            )
+            body = workers.raise_outcome(self._pool.result(fut, remaining(context)))
+            self._metrics.observe_solver("optimize", t0)
+            plan = convert.live_plan(live_pb2.LivePlan.FromString(body))
+        else:
+            raise InvalidInputError.at("source", "give a problem or a plan")
+        plan.version = 1
+        with self._lock(plan_id):
+            self._save(plan_id, plan, None)
+            return self._view(plan_id, plan)
+
+    def GetPlan(
+        self, request: live_pb2.GetPlanRequest, context: grpc.ServicerContext
+    ) -> live_pb2.PlanView:
+        plan_id = _check_id(request.plan_id)
+        with self._lock(plan_id):
+            return self._view(plan_id, self._plan(plan_id))
+
+    def ApplyEvents(
+        self, request: live_pb2.ApplyEventsRequest, context: grpc.ServicerContext
+    ) -> live_pb2.ApplyEventsResponse:
+        plan_id = _check_id(request.plan_id)
+        convert.check_count("events", len(request.events), MAX_EVENTS)
+        events = [convert.event(e) for e in request.events]
+        opts = request.options
+        if not events and not opts.replan:
+            raise InvalidInputError.at("events", "empty batch and no re-plan asked")
+        limit = (
+            time_limit_for(opts.time_limit_s, context, self._cfg.max_time_limit_s)
+            if opts.replan
+            else 0.0
+        )
+        with self._lock(plan_id):
+            plan = self._plan(plan_id)
+            before = plan.version
+            if request.HasField("expected_version") and request.expected_version != before:
+                from server.status import ConflictError
+
+                raise ConflictError(
+                    f"plan {plan_id!r} is at version {before}, not {request.expected_version}"
+                )
+            try:
+                return self._apply(plan_id, plan, before, events, opts, limit)
+            except BaseException:
+                self._cache.pop(plan_id, None)  # the stored plan is the truth
+                raise
+
+    def _apply(
+        self, plan_id: str, work: Any, before: int, events: list[Any], opts: Any, limit: float
+    ) -> live_pb2.ApplyEventsResponse:
+        """Apply events to the cached ``work`` plan in place, re-plan, store (plan lock held)."""
+        from engine.live import apply_events, replan
+
+        rep = apply_events(work, events) if events else None
+        out = live_pb2.ApplyEventsResponse()
+        if opts.replan:
+            kw: dict[str, Any] = {"time_limit": limit, "seed": opts.seed,
+                                  "allow_diversion": opts.allow_diversion}  # fmt: skip
+            if opts.HasField("disruption_cost"):
+                kw["disruption_cost"] = opts.disruption_cost
+            t0 = time.perf_counter()
+            res = replan(work, **kw)
+            self._metrics.observe_solver("replan", t0)
+            d = res.diff
+            out.diff.CopyFrom(
+                live_pb2.PlanDiff(
+                    moved=[
+                        live_pb2.JobMove(job_id=j, from_vehicle=a or "", to_vehicle=b or "")
+                        for j, (a, b) in d.moved.items()
+                    ],
+                    changed_vehicles=list(d.changed_vehicles),
+                    eta_changes=[
+                        live_pb2.EtaChange(job_id=j, change_s=s) for j, s in d.eta_changes.items()
+                    ],
+                    distance_change_m=d.distance_change_m,
+                    late_stops_change=d.late_stops_change,
+                    lateness_change_s=d.lateness_change_s,
+                    unassigned=dict(d.unassigned),
+                    runtime_s=res.runtime_s,
+                    cost=res.cost,
+                )
+            )
+        work.version = before + 1
+        self._save(plan_id, work, before)
+        if rep is not None:
+            out.released_jobs.extend(rep.released_jobs)
+            for vid, jobs in rep.stranded_cargo.items():
+                out.stranded_cargo[vid].ids.extend(jobs)
+        out.view.CopyFrom(self._view(plan_id, work))
+        return out
+
+    def Subscribe(
+        self, request: live_pb2.SubscribeRequest, context: grpc.ServicerContext
+    ) -> Iterator[live_pb2.PlanUpdate]:
+        plan_id = _check_id(request.plan_id)
+        with self._guard:
+            if self._subscribers >= self._max_subscribers:
+                raise UnavailableError(
+                    f"too many subscribers ({self._max_subscribers}); retry later"
+                )
+            self._subscribers += 1
+        try:
+            sent = -1
+            while context.is_active():
+                rev = self._state.revision
+                stored = self._state.plans.get(plan_id)
+                if stored is None:
+                    raise NotFoundError(f"plan_id: unknown plan {plan_id!r}")
+                if stored[0] != sent:
+                    with self._lock(plan_id):
+                        plan = self._plan(plan_id)
+                        view = self._view(plan_id, plan)
+                    sent = plan.version
+                    yield live_pb2.PlanUpdate(view=view)
+                self._state.wait_for_change(rev, 0.5)
+        finally:
+            with self._guard:
+                self._subscribers -= 1
+
+    def ReportPositions(
+        self, request_iterator: Iterator[live_pb2.PositionReport], context: grpc.ServicerContext
+    ) -> live_pb2.ReportPositionsResponse:
+        from engine.live import apply_events, forecast
+
+        accepted = 0
+        last: tuple[str, Any, str] | None = None
+        for i, report in enumerate(request_iterator):
+            if i >= MAX_EVENTS:
+                raise InvalidInputError.at("positions", f"at most {MAX_EVENTS:,} per call")
+            plan_id = _check_id(report.plan_id)
+            ev = convert.position(report.position, report.t)
+            with self._lock(plan_id):
+                plan = self._plan(plan_id)
+                before = plan.version
+                try:
+                    apply_events(plan, [ev])
+                    plan.version = before + 1
+                    self._save(plan_id, plan, before)
+                except BaseException:
+                    self._cache.pop(plan_id, None)  # the stored plan is the truth
+                    raise
+                work = plan
+            accepted += 1
+            last = (plan_id, work, ev.vehicle_id)
+        out = live_pb2.ReportPositionsResponse(accepted=accepted)
+        if last is not None:
+            plan_id, plan, vid = last
+            out.version = plan.version
+            fc = forecast(plan, [vid])
+            out.warnings.extend(convert.warning_msg(w) for w in fc.warnings)
+        return out

@@ -74,17 +74,31 @@ class _SharedLock:
             self._cond.notify_all()
 
 
-def _pairs(df: pl.DataFrame) -> list[matching_pb2.Recommendation]:
-    cols = ["vehicle_id", "load_id", "rank", "score", *COMPONENTS]
+def _components(df: pl.DataFrame) -> list[matching_pb2.ScoreComponents]:
+    c = {name: df[name].to_list() for name in COMPONENTS}
     return [
-        matching_pb2.Recommendation(
-            vehicle_id=r[0],
-            load_id=r[1],
-            rank=r[2],
-            score=r[3],
-            components=dict(zip(COMPONENTS, map(float, r[4:]), strict=True)),
+        matching_pb2.ScoreComponents(
+            expertise=e, backhaul=b, deadhead_m=d, arrival_at=a, utilization=u,
+            rating_vs_prior=r, price_margin=p,
         )
-        for r in df.select(cols).iter_rows()
+        for e, b, d, a, u, r, p in zip(
+            c["expertise"], c["backhaul"], c["deadhead_m"], c["arrival_at"],
+            c["utilization"], c["rating_vs_prior"], c["price_margin"], strict=True,
+        )
+    ]  # fmt: skip
+
+
+def _pairs(df: pl.DataFrame) -> list[matching_pb2.Recommendation]:
+    return [
+        matching_pb2.Recommendation(vehicle_id=v, load_id=lo, rank=k, score=s, components=c)
+        for v, lo, k, s, c in zip(
+            df["vehicle_id"].to_list(),
+            df["load_id"].to_list(),
+            df["rank"].to_list(),
+            df["score"].to_list(),
+            _components(df),
+            strict=True,
+        )
     ]
 
 
@@ -267,16 +281,15 @@ class MatchingServicer:
         finally:
             self._lock.release_read()
         a = res.assignments
-        cols = ["load_id", "vehicle_id", "score", *COMPONENTS]
         assignments = [
-            matching_pb2.Assignment(
-                load_id=r["load_id"],
-                vehicle_id=r["vehicle_id"],
-                score=r["score"],
-                deadhead_m=r["deadhead_m"],
-                components={c: float(r[c]) for c in COMPONENTS},
+            matching_pb2.Assignment(load_id=lo, vehicle_id=v, score=sc, components=c)
+            for lo, v, sc, c in zip(
+                a["load_id"].to_list(),
+                a["vehicle_id"].to_list(),
+                a["score"].to_list(),
+                _components(a),
+                strict=True,
             )
-            for r in a.select(cols).iter_rows(named=True)
         ]
 
         def summary(name: str, df: pl.DataFrame) -> Any:

@@ -208,28 +208,73 @@ class SqlStore:
                     raise NotFoundError(f"{table}.{idc}: unknown id {i}")
             return rev
 
-    def put_plan(self, plan_id: str, version: int, body: bytes) -> int:
-        """Store a live plan (insert or replace); returns the new revision."""
+    def put_plan(self, plan_id: str, version: int, body: bytes, expected: int | None) -> int:
+        """Store a live plan; returns the new revision.
+
+        ``expected`` is the version the caller changed (compare-and-set), or None to
+        create the plan.
+
+        Raises
+        ------
+        AlreadyExistsError
+            Creating a plan whose id is taken.
+        ConflictError
+            The stored version is not ``expected`` (another writer won), or the plan
+            does not exist.
+        """
+        from server.status import AlreadyExistsError, ConflictError
+
         p = self.placeholder
         with self._lock, self._transaction() as cur:
             rev = self._next_rev(cur)
-            cur.execute(
-                f"INSERT INTO live_plans (plan_id, version, body, rev, deleted) "
-                f"VALUES ({p}, {p}, {p}, {p}, 0) ON CONFLICT (plan_id) DO UPDATE SET "
-                "version = excluded.version, body = excluded.body, rev = excluded.rev, "
-                "deleted = 0",
-                (plan_id, int(version), body, rev),
-            )
+            if expected is None:
+                cur.execute(
+                    f"INSERT INTO live_plans (plan_id, version, body, rev, deleted) "
+                    f"VALUES ({p}, {p}, {p}, {p}, 0) ON CONFLICT (plan_id) DO NOTHING",
+                    (plan_id, int(version), body, rev),
+                )
+                if cur.rowcount != 1:
+                    raise AlreadyExistsError(f"plan_id: plan {plan_id!r} exists already")
+            else:
+                cur.execute(
+                    f"UPDATE live_plans SET version = {p}, body = {p}, rev = {p} "
+                    f"WHERE plan_id = {p} AND version = {p} AND deleted = 0",
+                    (int(version), body, rev, plan_id, int(expected)),
+                )
+                if cur.rowcount != 1:
+                    raise ConflictError(
+                        f"plan {plan_id!r} changed since version {expected}; read it again"
+                    )
             return rev
 
     def bulk_import(self, frames: dict[str, pl.DataFrame]) -> int:
-        """Write whole validated tables in one transaction (``--import-world``)."""
-        for table, df in frames.items():
-            if table == "trips":
-                self.insert_new(table, df)
-            else:
-                self.upsert(table, df)
-        return self.revision()
+        """Write whole validated tables into an empty store in one transaction (used by
+        ``--import-world``); returns the new revision.
+
+        Raises
+        ------
+        InvalidInputError
+            If the store is not empty.
+        """
+        from engine.errors import InvalidInputError
+
+        p = self.placeholder
+        with self._lock, self._transaction() as cur:
+            cur.execute("SELECT value FROM yunli_meta WHERE key = 'rev'")
+            if int(cur.fetchone()[0]) != 0:
+                raise InvalidInputError.at("import_world", "the store is not empty")
+            rev = self._next_rev(cur)
+            for table, df in frames.items():
+                schema = FRAME_TABLES[table]
+                cols = list(schema.columns)
+                sql = (
+                    f"INSERT INTO {table} ({', '.join(cols)}, rev, deleted) "
+                    f"VALUES ({', '.join([p] * (len(cols) + 1))}, 0)"
+                )
+                for i in range(0, df.height, 100_000):
+                    part = df.slice(i, 100_000)
+                    cur.executemany(sql, [(*r, rev) for r in self._rows(part, schema)])
+            return rev
 
     # ---- reads --------------------------------------------------------------------------
     def changes(self, since: int) -> Changes:
@@ -247,13 +292,15 @@ class SqlStore:
                     f"SELECT {', '.join(cols)}, deleted FROM {name} WHERE rev > {p} AND rev <= {p}",
                     (since, upto),
                 )
-                rows = cur.fetchall()
-                if not rows:
-                    continue
-                live = [r[:-1] for r in rows if not r[-1]]
-                gone = [int(r[0]) for r in rows if r[-1]]
-                if live:
-                    out.upserted[name] = self._frame(live, schema)
+                parts: list[pl.DataFrame] = []
+                gone: list[int] = []
+                while rows := cur.fetchmany(100_000):
+                    live = [r[:-1] for r in rows if not r[-1]]
+                    gone += [int(r[0]) for r in rows if r[-1]]
+                    if live:
+                        parts.append(self._frame(live, schema))
+                if parts:
+                    out.upserted[name] = pl.concat(parts) if len(parts) > 1 else parts[0]
                 if gone:
                     out.deleted[name] = gone
             cur.execute(

@@ -43,8 +43,10 @@ def _same(recs: Any, df: pl.DataFrame) -> None:
     assert [r.load_id for r in recs] == df["load_id"].to_list()
     assert [r.rank for r in recs] == df["rank"].to_list()
     assert [r.score for r in recs] == pytest.approx(df["score"].to_list())
-    assert [r.components["deadhead_m"] for r in recs] == df["deadhead_m"].to_list()
-    assert [r.components["expertise"] for r in recs] == pytest.approx(df["expertise"].to_list())
+    assert [r.components.deadhead_m for r in recs] == df["deadhead_m"].to_list()
+    assert [r.components.arrival_at for r in recs] == df["arrival_at"].to_list()
+    assert [r.components.expertise for r in recs] == pytest.approx(df["expertise"].to_list())
+    assert [r.components.price_margin for r in recs] == pytest.approx(df["price_margin"].to_list())
 
 
 def test_recommend_vehicles_matches_engine(loaded: Any, data: dict[str, pl.DataFrame]) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from engine.errors import NotFoundError
 from server.state import FleetState
+from server.status import AlreadyExistsError, ConflictError
 from server.store import SqlStore, open_store
 from tests.server.conftest import PG_SKIP, PG_URL, small_world
 
@@ -116,9 +117,15 @@ def test_insert_new_skips_stored_and_duplicate_ids(
 def test_plans(opened: Callable[[], SqlStore]) -> None:
     """Live plans are stored as versioned blobs and replaced by id."""
     s = opened()
-    s.put_plan("a", 1, b"\x00one")
-    s.put_plan("b", 1, b"two")
-    s.put_plan("a", 2, b"\x00three")
+    s.put_plan("a", 1, b"\x00one", None)
+    s.put_plan("b", 1, b"two", None)
+    s.put_plan("a", 2, b"\x00three", 1)
+    with pytest.raises(AlreadyExistsError):
+        s.put_plan("a", 1, b"again", None)
+    with pytest.raises(ConflictError):
+        s.put_plan("a", 3, b"stale", 1)
+    with pytest.raises(ConflictError):
+        s.put_plan("nope", 2, b"x", 1)
     st = FleetState(opened())
     assert st.plans == {"a": (2, b"\x00three"), "b": (1, b"two")}
 

@@ -1,0 +1,54 @@
+"""gRPC server under load: recommend-vehicles-for-a-load from a separate client process.
+
+Quick mode (CI): a 2,000-vehicle world for a few seconds. Full mode
+(``YUNLI_BENCH_FULL=1``): the 20,000-vehicle, 2,000,000-trip world at 1,000 requests/s
+for 60 s, then beside a 30-second optimization (``bench/server_load.py`` does the work;
+``python -m bench.server_load --record`` appends the figures to ``RESULTS.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.conftest import FULL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.benchmark(group="server")
+def test_recommend_vehicles_under_load(benchmark: Any, tmp_path: Path) -> None:
+    """Sustained RecommendVehicles load: no errors, the target rate reached in full mode,
+    and the bare grpcio ceiling measured in the same run."""
+    out_file = tmp_path / "load.json"
+    cmd = [sys.executable, "-m", "bench.server_load", "--json", str(out_file)]
+    if not FULL:
+        cmd.append("--quick")
+
+    def run() -> dict[str, Any]:
+        subprocess.run(cmd, cwd=ROOT, check=True, timeout=1800)
+        result: dict[str, Any] = json.loads(out_file.read_text())
+        return result
+
+    out = benchmark.pedantic(run, rounds=1, iterations=1)
+    steady = out["steady"]
+    benchmark.extra_info.update(
+        rps=steady["rps"],
+        p50_ms=steady["p50_ms"],
+        p99_ms=steady["p99_ms"],
+        ceiling_rps=out["ceiling"]["rps"],
+        ratio_to_ceiling=out["ratio_to_ceiling"],
+        rss_start_mib=out["rss_start_mib"],
+        rss_end_mib=out["rss_end_mib"],
+    )
+    assert steady["errors"] == {}
+    assert out["max"]["errors"] == {}
+    assert steady["requests"] > 0
+    if "during_optimize" in out:
+        assert out["during_optimize"]["errors"] == {}
+        assert out["optimize"]["routes"] > 0
