@@ -9,7 +9,8 @@ format    files                       convention (integer matrix; cost in file u
 solomon   Solomon / Gehring–Homberger Euclidean truncated to 0.1 (``floor(10 d)``; times
                                       and service ×10; travel time = distance);
                                       cost = distance / 10; vehicles free (≤ fleet)
-vrplib    VRPLIB / CVRPLIB (X set)    ``EUC_2D``: Euclidean rounded to an integer
+vrplib    VRPLIB / CVRPLIB (X set)    ``EUC_2D``: Euclidean rounded to an integer;
+                                      ``EXPLICIT`` matrices as given (rounded)
 lilim     Li & Lim PDPTW              double precision: distance ``round(1000 d)``,
                                       travel time ``ceil(1000 d)``, times ×1000; fewest
                                       vehicles first (a fixed cost per vehicle above any
@@ -81,6 +82,9 @@ class Instance:
             if not r:
                 continue
             path = [vt.start.index, *(loc[j] for j in r), vt.end.index]
+            if self.format == "vrplib" and self.problem.meta.get("explicit"):
+                units += int(p.distance[path[:-1], path[1:]].sum())
+                continue
             a = self.coords[path[:-1]]
             b = self.coords[path[1:]]
             d = np.sqrt(((a - b) ** 2).sum(axis=1))
@@ -185,16 +189,21 @@ def read_vrplib(path: str | Path, num_vehicles: int | None = None) -> Instance:
     except Exception as e:  # vrplib raises assorted errors on malformed files
         raise InvalidInputError.at("file", f"{p.name}: not a VRPLIB file ({e})") from None
     ewt = str(inst.get("edge_weight_type", "EUC_2D"))
-    if ewt != "EUC_2D" or "node_coord" not in inst:
-        raise InvalidInputError.at("file", f"{p.name}: EDGE_WEIGHT_TYPE {ewt} is not supported")
-    xy = np.asarray(inst["node_coord"], dtype=np.float64)
     demand = np.asarray(inst["demand"], dtype=np.int64)
+    n = len(demand)
+    if ewt == "EUC_2D" and "node_coord" in inst:
+        xy = np.asarray(inst["node_coord"], dtype=np.float64)
+        mat = np.floor(_euclid(xy) + 0.5).astype(np.int64)
+    elif ewt == "EXPLICIT":
+        full = vrplib.read_instance(str(p), compute_edge_weights=True)
+        mat = np.rint(np.asarray(full["edge_weight"], dtype=np.float64)).astype(np.int64)
+        xy = np.asarray(inst.get("node_coord", np.zeros((n, 2))), dtype=np.float64)
+    else:
+        raise InvalidInputError.at("file", f"{p.name}: EDGE_WEIGHT_TYPE {ewt} is not supported")
     depots = np.asarray(inst.get("depot", [0])).ravel()
     if len(depots) != 1:
         raise InvalidInputError.at("file", f"{p.name}: exactly one depot is supported")
     dep = int(depots[0])
-    mat = np.floor(_euclid(xy) + 0.5).astype(np.int64)
-    n = len(xy)
     m = Model(dimensions=("demand",))
     sites = []
     for i in range(n):
@@ -208,7 +217,8 @@ def read_vrplib(path: str | Path, num_vehicles: int | None = None) -> Instance:
             m.add_job(sites[i], delivery=int(demand[i]), name=str(i + 1))
             nums.append(i + 1)
     m.set_matrix(mat)
-    prob = m.data(name=p.stem, meta={"format": "vrplib", "cost_scale": 1})
+    meta = {"format": "vrplib", "cost_scale": 1, "explicit": ewt == "EXPLICIT"}
+    prob = m.data(name=p.stem, meta=meta)
     return Instance(p.stem, "vrplib", prob, tuple(nums), xy)
 
 

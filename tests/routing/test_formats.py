@@ -89,3 +89,35 @@ def test_missing_file_and_bad_format(data_dir: Path, tmp_path: Path) -> None:
     bad.write_text("hello\nworld\n")
     with pytest.raises(InvalidInputError):
         f.read(bad, "solomon")
+
+
+def test_vrplib_explicit_matrix(tmp_path: Path) -> None:
+    """EXPLICIT edge weights are used as given."""
+    text = "\n".join(
+        [
+            "NAME : tiny",
+            "TYPE : CVRP",
+            "DIMENSION : 3",
+            "EDGE_WEIGHT_TYPE : EXPLICIT",
+            "EDGE_WEIGHT_FORMAT : LOWER_ROW",
+            "CAPACITY : 10",
+            "EDGE_WEIGHT_SECTION",
+            "7",
+            "5 4",
+            "DEMAND_SECTION",
+            "1 0",
+            "2 3",
+            "3 4",
+            "DEPOT_SECTION",
+            "1",
+            "-1",
+            "EOF",
+            "",
+        ]
+    )
+    path = tmp_path / "tiny.vrp"
+    path.write_text(text)
+    inst = f.read(path)
+    assert inst.problem.distance.tolist() == [[0, 7, 5], [7, 0, 4], [5, 4, 0]]
+    assert inst.cost([[0, 1]]) == 7 + 4 + 5
+    assert check(inst.problem, [(0, [0, 1])]).feasible
