@@ -31,6 +31,9 @@ UNLIMITED: Final = 2**53
 #: Speed profile used when a vehicle type names none (see ``engine.data.schemas.VEHICLE_TYPES``).
 DEFAULT_PROFILE: Final = "light_truck"
 
+#: Site kinds (``engine.data.schemas.SITE_KINDS``) that :meth:`Model.from_polars` marks as depots.
+DEPOT_KINDS: Final = frozenset({"depot", "warehouse", "bonded_warehouse", "overseas_warehouse"})
+
 #: At most this many distinct skills (they are packed into a u64 bitmask).
 MAX_SKILLS: Final = 64
 
@@ -799,7 +802,9 @@ class Model:
     ) -> Model:
         """Build a model from three Polars frames (see ``docs`` of :mod:`engine.routing`).
 
-        ``sites``: ``site_id``, ``lat``, ``lon`` (or ``x``, ``y``), optional ``is_depot``.
+        ``sites``: ``site_id``, ``lat``, ``lon`` (or ``x``, ``y``), optional ``is_depot``
+        (or a ``kind`` from :data:`DEPOT_KINDS`; the ``sites`` table of
+        :mod:`engine.data.schemas` fits).
 
         ``vehicles``: ``type_id``, ``count``, one capacity column per dimension,
         ``start_site``, optional ``end_site``, ``fixed_cost``, ``cost_per_km``,
@@ -849,7 +854,8 @@ class Model:
         need(sites, "sites", ["site_id"])
         for r in sites.iter_rows(named=True):
             sid = str(r["site_id"])
-            kw: dict[str, Any] = {"name": sid, "is_depot": bool(get(r, "is_depot", False))}
+            depot = bool(get(r, "is_depot", False)) or get(r, "kind", "") in DEPOT_KINDS
+            kw: dict[str, Any] = {"name": sid, "is_depot": depot}
             if "lat" in r and r.get("lat") is not None:
                 m.add_site(r["lat"], r["lon"], **kw)
             elif "x" in r and r.get("x") is not None:
