@@ -39,6 +39,12 @@ def section_world(world: World) -> str:
 
 
 #: Demo sections in order: (title, function of the world returning text).
+def _routing(world: World) -> str:
+    from engine.routing.demo import section_routing
+
+    return section_routing(world)
+
+
 def _live(world: World) -> str:
     from engine.live.demo import section_live
 
@@ -47,6 +53,7 @@ def _live(world: World) -> str:
 
 SECTIONS: list[tuple[str, Callable[[World], str]]] = [
     ("World", section_world),
+    ("Route optimization", _routing),
     ("Live re-planning", _live),
 ]
 
