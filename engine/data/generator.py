@@ -74,11 +74,19 @@ def _sample_rows(cum: np.ndarray, rows: np.ndarray, rng: np.random.Generator) ->
 def _jitter(
     lat: np.ndarray, lon: np.ndarray, radius_m: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    r = radius_m * np.sqrt(rng.random(lat.shape[0]))
-    theta = rng.random(lat.shape[0]) * 2 * np.pi
-    dlat = np.degrees(r * np.cos(theta) / EARTH_RADIUS_M)
-    dlon = np.degrees(r * np.sin(theta) / (EARTH_RADIUS_M * np.cos(np.radians(lat))))
-    return np.round(lat + dlat, 5), np.round(lon + dlon, 5)
+    """Scatter points around ``lat``/``lon``: a Gaussian of standard deviation
+    ``radius_m / 2`` per axis (about 86% of points within ``radius_m``)."""
+    k = lat.shape[0]
+    sigma = np.degrees(0.5 * radius_m / EARTH_RADIUS_M)
+    out_lat = rng.standard_normal(k)
+    out_lat *= sigma
+    out_lat += lat
+    np.clip(out_lat, -89.9, 89.9, out=out_lat)
+    out_lon = rng.standard_normal(k)
+    out_lon *= sigma
+    out_lon /= np.cos(np.radians(lat))
+    out_lon += lon
+    return np.round(out_lat, 5, out=out_lat), np.round(out_lon, 5, out=out_lon)
 
 
 class _Geography:
@@ -254,16 +262,14 @@ def _trips(
     activity[rng.random(n) < 0.05] = 0.0  # newcomers without history: cold start
     if activity.sum() == 0:
         activity[:] = 1.0
-    veh = (
-        rng.choice(n, size=n_trips, p=activity / activity.sum())
-        if n_trips
-        else np.zeros(0, np.int64)
-    )
-    veh.sort()
+    # Trips per vehicle and per lane by multinomial draws; repeating ids gives the
+    # trips grouped by vehicle without sampling and sorting ten million indices.
+    per_vehicle = rng.multinomial(n_trips, activity / activity.sum())
+    n_l = lanes.shape[1]
+    per_lane = rng.multinomial(per_vehicle, lane_w)  # [vehicle, lane]
+    veh = np.repeat(np.repeat(np.arange(n), n_l), per_lane.ravel())
+    lane = np.repeat(np.tile(np.arange(n_l), n), per_lane.ravel())
     on_lane = rng.random(n_trips) < 0.85
-    cum = np.cumsum(lane_w, axis=1)
-    cum[:, -1] = 1.0
-    lane = np.minimum((rng.random(n_trips)[:, None] > cum[veh]).sum(axis=1), lanes.shape[1] - 1)
     backhaul = rng.random(n_trips) < 0.45
     o = np.where(backhaul, lanes[veh, lane, 1], lanes[veh, lane, 0])
     d = np.where(backhaul, lanes[veh, lane, 0], lanes[veh, lane, 1])
@@ -304,9 +310,11 @@ def _place_vehicles(
     n = vehicles.height
     last = (
         trips.lazy()
-        .sort("completed_at")
         .group_by("vehicle_id")
-        .agg(pl.col("dest_lat").last(), pl.col("dest_lon").last())
+        .agg(
+            pl.col("dest_lat").get(pl.col("completed_at").arg_max()),
+            pl.col("dest_lon").get(pl.col("completed_at").arg_max()),
+        )
         .collect()
     )
     lat = vehicles["home_lat"].to_numpy().copy()
@@ -348,24 +356,23 @@ def _loads(geo: _Geography, n: int, now: int, rng: np.random.Generator) -> pl.Da
     price = np.maximum((dist / 1000 * rate).astype(np.int64) // 100 * 100, 20_000)
     # Required types: reefer loads need a reefer; others accept their class or bigger, or any.
     any_type = rng.random(n) < 0.55
-    req: list[list[str]] = []
+    # Required types: reefer loads need a reefer; others accept their class or bigger
+    # (the two smallest types that fit), or any type. Few distinct lists: build them
+    # once and pick by code instead of creating one Python list per load.
+    caps = np.array(
+        [[VEHICLE_TYPES[t].capacity_kg, VEHICLE_TYPES[t].capacity_l] for t in _TYPE_NAMES]
+    )
+    fits = (caps[None, :-1, 0] >= weight[:, None]) & (caps[None, :-1, 1] >= volume[:, None])
+    first = np.argmax(fits, axis=1)
+    second = np.minimum(first + 1, len(_TYPE_NAMES) - 2)
+    two = fits[np.arange(n), second] & (second != first)
     reefer = _TYPE_NAMES.index("reefer")
-    for c, anyt, w, v in zip(
-        cls.tolist(), any_type.tolist(), weight.tolist(), volume.tolist(), strict=True
-    ):
-        if c == reefer:
-            req.append(["reefer"])
-        elif anyt:
-            req.append([])
-        else:
-            req.append(
-                [
-                    t
-                    for t in _TYPE_NAMES[:-1]
-                    if VEHICLE_TYPES[t].capacity_kg >= w and VEHICLE_TYPES[t].capacity_l >= v
-                ][:2]
-                or [_TYPE_NAMES[-2]]
-            )
+    code = np.where(cls == reefer, 0, np.where(any_type, 1, 2 + first * 2 + two))
+    choices: list[list[str]] = [["reefer"], []]
+    for f in range(len(_TYPE_NAMES) - 1):
+        choices.append([_TYPE_NAMES[f]])
+        choices.append([_TYPE_NAMES[f], _TYPE_NAMES[min(f + 1, len(_TYPE_NAMES) - 2)]])
+    req = pl.Series(choices, dtype=pl.List(pl.String)).gather(pl.Series(code.astype(np.int64)))
     return pl.DataFrame(
         {
             "load_id": np.arange(1, n + 1, dtype=np.int64),
@@ -378,7 +385,7 @@ def _loads(geo: _Geography, n: int, now: int, rng: np.random.Generator) -> pl.Da
             "dest_city": geo.names[d],
             "weight_kg": weight,
             "volume_l": volume,
-            "vehicle_types": pl.Series(req, dtype=pl.List(pl.String)),
+            "vehicle_types": req,
             "pickup_start": pickup_start.astype(np.int64),
             "pickup_end": pickup_end.astype(np.int64),
             "delivery_deadline": deadline.astype(np.int64),
