@@ -78,11 +78,11 @@ def _jitter(
     ``radius_m / 2`` per axis (about 86% of points within ``radius_m``)."""
     k = lat.shape[0]
     sigma = np.degrees(0.5 * radius_m / EARTH_RADIUS_M)
-    out_lat: np.ndarray = rng.standard_normal(k)
+    out_lat = np.asarray(rng.standard_normal(size=k), dtype=np.float64)
     out_lat *= sigma
     out_lat += lat
     np.clip(out_lat, -89.9, 89.9, out=out_lat)
-    out_lon: np.ndarray = rng.standard_normal(k)
+    out_lon = np.asarray(rng.standard_normal(size=k), dtype=np.float64)
     out_lon *= sigma
     out_lon /= np.cos(np.radians(lat))
     out_lon += lon
