@@ -43,6 +43,9 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
     def __init__(self, tokens: frozenset[str], metrics: Metrics) -> None:
         self._tokens = tokens
         self._metrics = metrics
+        # metric children by label values: labels() takes a lock and hashes every call
+        self._counters: dict[tuple[str, str], Any] = {}
+        self._timers: dict[str, Any] = {}
 
     def intercept_service(
         self,
@@ -63,8 +66,15 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
     # ---- helpers ------------------------------------------------------------------------
     def _done(self, method: str, code: grpc.StatusCode, t0: float, msg: str = "") -> None:
         m = self._metrics
-        m.requests.labels(method, code.name).inc()
-        m.latency.labels(method).observe(time.perf_counter() - t0)
+        key = (method, code.name)
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = m.requests.labels(method, code.name)
+        timer = self._timers.get(method)
+        if timer is None:
+            timer = self._timers[method] = m.latency.labels(method)
+        counter.inc()
+        timer.observe(time.perf_counter() - t0)
         m.in_flight.dec()
         if code is grpc.StatusCode.INTERNAL:
             LOGGER.error("call failed", extra={"method": method, "code": code.name, "detail": msg})

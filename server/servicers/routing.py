@@ -17,7 +17,6 @@ from server.config import ServerConfig
 from server.observability import Metrics
 from server.proto import routing_pb2
 from server.solver_pool import SolverPool
-from server.status import UnimplementedError
 
 #: Seconds kept back from the call's deadline for conversion and the answer's transfer.
 DEADLINE_MARGIN_S = 0.25
@@ -112,5 +111,13 @@ class RoutingServicer:
 
     def PlanLoads(
         self, request: routing_pb2.PlanLoadsRequest, context: grpc.ServicerContext
-    ) -> Any:
-        raise UnimplementedError("Routing.PlanLoads: engine.routing has no plan_loads yet")
+    ) -> routing_pb2.PlanLoadsResponse:
+        limit = time_limit_for(request.time_limit_s, context, self._cfg.max_time_limit_s)
+        t0 = time.perf_counter()
+        fut = self._pool.submit(
+            workers.plan_loads, request.SerializeToString(), limit, self._cfg.max_rows
+        )
+        context.add_callback(lambda: _drop(fut))
+        out = workers.raise_outcome(self._pool.result(fut, remaining(context)))
+        self._metrics.observe_solver("plan_loads", t0)
+        return routing_pb2.PlanLoadsResponse.FromString(out)

@@ -197,9 +197,57 @@ def test_graceful_shutdown_finishes_solve(make_server: Any) -> None:
     assert len(result["r"].routes) >= 1
 
 
-def test_plan_loads_unimplemented(served: Any) -> None:
-    """Load planning answers UNIMPLEMENTED until the engine has it (never a fake result)."""
+def _plan_request(n: int = 12) -> routing_pb2.PlanLoadsRequest:
+    req = routing_pb2.PlanLoadsRequest(time_limit_s=5.0)
+    for i in range(n):
+        req.shipments.add(shipment_id=f"s{i}", weight_kg=300 + 97 * i, volume_l=900 + 50 * i)
+    req.fleet.add(
+        vehicle_type="light", capacity_kg=2000, capacity_l=8000, count=10, cost_fen=40_000
+    )
+    req.fleet.add(
+        vehicle_type="medium", capacity_kg=5000, capacity_l=20000, count=3, cost_fen=70_000
+    )
+    return req
+
+
+def test_plan_loads(served: Any) -> None:
+    """Every shipment on one vehicle within capacity, never worse than the FFD baseline."""
     _, c = served
+    req = _plan_request()
+    r = c.routing.PlanLoads(req, timeout=60)
+    placed = sorted(s for v in r.vehicles for s in v.shipment_ids)
+    assert placed == sorted(s.shipment_id for s in req.shipments)
+    assert not r.unplaced
+    sizes = {s.shipment_id: s.weight_kg for s in req.shipments}
+    for v in r.vehicles:
+        assert v.load["weight_kg"] == sum(sizes[s] for s in v.shipment_ids)
+        assert v.load["weight_kg"] <= v.capacity["weight_kg"]
+        assert 0 < v.load_factor["weight_kg"] <= 1
+    assert r.total_cost_fen == sum(v.cost_fen for v in r.vehicles)
+    assert r.total_cost_fen <= r.first_fit_decreasing.total_cost_fen
+    assert r.lower_bound <= r.total_cost_fen
+
+
+def test_plan_loads_bad_input(served: Any) -> None:
+    """Too-heavy shipments are reported unplaced; bad fleets and sizes are rejected."""
+    _, c = served
+    req = _plan_request(3)
+    req.shipments.add(shipment_id="huge", weight_kg=10**6, volume_l=10)
+    r = c.routing.PlanLoads(req, timeout=60)
+    assert [u.shipment_id for u in r.unplaced] == ["huge"]
+    bad = _plan_request(3)
+    bad.shipments[1].weight_kg = -5
     with pytest.raises(grpc.RpcError) as e:
-        c.routing.PlanLoads(routing_pb2.PlanLoadsRequest(time_limit_s=1))
-    assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        c.routing.PlanLoads(bad, timeout=60)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "weight_kg" in e.value.details()
+    empty = _plan_request(3)
+    empty.ClearField("fleet")
+    with pytest.raises(grpc.RpcError) as e:
+        c.routing.PlanLoads(empty, timeout=60)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    dup = _plan_request(3)
+    dup.shipments[1].shipment_id = "s0"
+    with pytest.raises(grpc.RpcError) as e:
+        c.routing.PlanLoads(dup, timeout=60)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
