@@ -18,6 +18,7 @@ COMMAND_MODULES: list[str] = [
     "engine.data.cli",
     "server.cli",
     "engine.routing.cli",
+    "engine.routing.loadplan_cli",
     "engine.live.cli",
 ]
 

@@ -1,0 +1,103 @@
+"""Run load planning's 1-D solver over the bin-packing benchmark sets and print a table.
+
+Usage::
+
+    python bench/loadplan_report.py [--sets u120,t60,hard28] [--time-limit 10] [--workers 2]
+                                    [--only NAME_SUBSTRING] [--markdown]
+
+For every instance: the proven optimum (``optima.csv``), first-fit decreasing (the baseline,
+same run), Yunli's :func:`engine.routing.loadplan.pack_bins`, wall time, whether optimality
+was proven, and the method that produced the packing. Every packing is checked (each item
+exactly once, no bin over capacity) before it is counted. Ends with one summary line per set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from engine.routing.binpacking_io import read_bpp, read_optima
+from engine.routing.loadplan import first_fit_decreasing, pack_bins
+
+DATA = Path(__file__).resolve().parent / "data" / "binpacking"
+SETS = {"u120": "u120/*u120_*.txt", "t60": "t60/*t60_*.txt", "hard28": "hard28/Hard28_*.txt"}
+
+
+def check(bins: list[list[int]], sizes: tuple[int, ...], capacity: int) -> None:
+    """Raise if the packing misses or repeats an item or overfills a bin."""
+    seen = sorted(i for b in bins for i in b)
+    if seen != list(range(len(sizes))):
+        raise SystemExit("invalid packing: items missing or repeated")
+    for b in bins:
+        if sum(sizes[i] for i in b) > capacity:
+            raise SystemExit("invalid packing: bin over capacity")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns 0 when every instance's packing was valid."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sets", default="u120,t60,hard28")
+    ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    args = ap.parse_args(argv)
+    optima = read_optima(DATA / "optima.csv")
+    sep = " | " if args.markdown else "  "
+    head = ["instance", "opt", "FFD", "Yunli", "time_s", "proven", "method"]
+    widths = [22, 4, 4, 5, 7, 6, 14]
+
+    def row(cells: list[object]) -> str:
+        text = sep.join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True))
+        return f"| {text} |" if args.markdown else text
+
+    print(row(head))
+    if args.markdown:
+        print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    summary = []
+    for name in args.sets.split(","):
+        files = sorted(DATA.glob(SETS[name]))
+        files = [f for f in files if args.only in f.stem]
+        hit = proven = ffd_hit = 0
+        times: list[float] = []
+        for f in files:
+            inst = read_bpp(f)
+            opt = optima[inst.name]
+            ffd = len(first_fit_decreasing(inst.sizes, inst.capacity))
+            t0 = time.perf_counter()
+            res = pack_bins(
+                inst.sizes,
+                inst.capacity,
+                time_limit=args.time_limit,
+                seed=args.seed,
+                workers=args.workers,
+            )
+            dt = time.perf_counter() - t0
+            check(res.bins, inst.sizes, inst.capacity)
+            times.append(dt)
+            hit += res.num_bins == opt
+            ffd_hit += ffd == opt
+            proven += res.proven_optimal
+            print(
+                row(
+                    [inst.name, opt, ffd, res.num_bins, f"{dt:.2f}", res.proven_optimal, res.method]
+                ),
+                flush=True,
+            )
+        if files:
+            summary.append(
+                f"{name}: optimum reached {hit}/{len(files)} (proven {proven}), "
+                f"FFD optimal {ffd_hit}/{len(files)}, time mean {sum(times) / len(times):.2f} s "
+                f"max {max(times):.2f} s"
+            )
+    print()
+    for line in summary:
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

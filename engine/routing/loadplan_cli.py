@@ -1,0 +1,80 @@
+"""``yunli plan-loads``: load planning from shipment and fleet files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from engine.errors import InvalidInputError
+
+
+def _read(path: str, what: str) -> pl.DataFrame:
+    p = Path(path)
+    if not p.exists():
+        raise InvalidInputError.at(what, f"file not found: {path}")
+    if p.suffix == ".parquet":
+        return pl.read_parquet(p)
+    if p.suffix == ".csv":
+        return pl.read_csv(p)
+    raise InvalidInputError.at(what, f"expected a .csv or .parquet file, got {path}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Plan loads, write the result and print a one-line summary.
+
+    ``.parquet`` / ``.csv`` outputs hold one row per shipment (``shipment_id``,
+    ``vehicle_id``, ``vehicle_type``, ``unplaced_reason``); ``.json`` holds the whole plan
+    with per-vehicle load factors and the first-fit-decreasing baseline.
+
+    Raises
+    ------
+    InvalidInputError
+        Unreadable inputs, an unsupported output suffix, or invalid shipments/fleet.
+    """
+    from engine.routing.loadplan import plan_loads
+
+    out = Path(args.output)
+    if out.suffix not in (".parquet", ".csv", ".json"):
+        raise InvalidInputError.at("output", f"expected .parquet, .csv or .json, got {out}")
+    plan = plan_loads(
+        _read(args.shipments, "shipments"),
+        _read(args.fleet, "fleet"),
+        objective=args.objective,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        workers=args.workers,
+    )
+    if out.suffix == ".json":
+        doc: dict[str, Any] = plan.to_dict()
+        out.write_text(json.dumps(doc, indent=2, default=str))
+    elif out.suffix == ".csv":
+        plan.to_polars().write_csv(out)
+    else:
+        plan.to_polars().write_parquet(out)
+    print(plan.summary())
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``plan-loads`` sub-command."""
+    p = subparsers.add_parser(
+        "plan-loads",
+        help="choose vehicles and assign shipments to them (CP-SAT)",
+        description=(
+            "Shipments file columns: shipment_id, weight_kg, volume_l[, pallets]. Fleet file "
+            "columns: vehicle_type, capacity_kg, capacity_l[, capacity_pallets], count, "
+            "cost_fen. CSV or Parquet."
+        ),
+    )
+    p.add_argument("--shipments", required=True, metavar="FILE")
+    p.add_argument("--fleet", required=True, metavar="FILE")
+    p.add_argument("--objective", choices=("cost", "count"), default="cost")
+    p.add_argument("--time-limit", type=float, default=10.0, metavar="S")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--output", required=True, metavar="OUT.(parquet|csv|json)")
+    p.set_defaults(func=run)
