@@ -42,7 +42,7 @@ def problem() -> Problem:
 
 @pytest.mark.benchmark(group="search-core")
 def test_search_core_vrptw(benchmark: Any, problem: Problem) -> None:
-    arrays = problem.to_arrays()
+    arrays: dict[str, Any] = problem.to_arrays()
 
     def run() -> dict[str, Any]:
         out: dict[str, Any] = _core.solve_routing(

@@ -19,7 +19,7 @@ from engine.routing.model import Problem
 
 
 def _solve(problem: Problem, **kw: Any) -> dict[str, Any]:
-    arrays = problem.to_arrays()
+    arrays: dict[str, Any] = problem.to_arrays()
     kw.setdefault("time_limit_s", 5.0)
     kw.setdefault("max_iterations", 300)
     out: dict[str, Any] = _core.solve_routing(**arrays, **kw)
@@ -139,7 +139,7 @@ def test_bad_warm_start_raises_invalid_input() -> None:
 
 def test_bad_array_shape_raises_invalid_input() -> None:
     """A non-square distance matrix is an InvalidInputError."""
-    arrays = dict(_random_model(10, 0).data().to_arrays())
+    arrays: dict[str, Any] = dict(_random_model(10, 0).data().to_arrays())
     arrays["distance"] = np.zeros((3, 4), dtype=np.int64)
     with pytest.raises(InvalidInputError):
         _core.solve_routing(**arrays, time_limit_s=1.0)
