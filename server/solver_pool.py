@@ -17,6 +17,18 @@ from typing import Any
 from engine.errors import InternalError, SolverTimeoutError
 
 
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux, ask the kernel to end this worker when the server
+    process dies (even by SIGKILL), so no orphaned solver keeps running."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 class SolverPool:
     """A lazily started pool of ``workers`` solver processes."""
 
@@ -33,7 +45,9 @@ class SolverPool:
                 raise InternalError("the server is shutting down")
             if self._pool is None:
                 self._pool = concurrent.futures.ProcessPoolExecutor(
-                    max_workers=self._workers, mp_context=multiprocessing.get_context("spawn")
+                    max_workers=self._workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_die_with_parent,
                 )
             return self._pool
 
@@ -41,7 +55,11 @@ class SolverPool:
         """A queue a worker can put progress events on (a manager proxy)."""
         with self._lock:
             if self._manager is None:
-                self._manager = multiprocessing.get_context("spawn").Manager()
+                from multiprocessing.managers import SyncManager
+
+                manager = SyncManager(ctx=multiprocessing.get_context("spawn"))
+                manager.start(initializer=_die_with_parent)
+                self._manager = manager
             return self._manager.Queue()
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:

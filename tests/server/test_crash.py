@@ -43,6 +43,19 @@ def _serve(db: str, tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
     return proc, int(port_file.read_text())
 
 
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request: Any, tmp_path: Path) -> Iterator[str]:
     """A fresh database location of each back-end."""
@@ -103,6 +116,8 @@ def test_kill9_loses_no_acknowledged_write(db: str, tmp_path: Path, sample_world
     while len(acked_t) < 40:
         time.sleep(0.01)
         assert proc.poll() is None
+    children = _children(proc.pid)
+    assert children  # the warm solver process
     os.kill(proc.pid, signal.SIGKILL)  # in the middle of writes
     proc.wait(10)
     stop.set()
@@ -110,6 +125,10 @@ def test_kill9_loses_no_acknowledged_write(db: str, tmp_path: Path, sample_world
         th.join(15)
     assert len(acked_v) >= 40
     assert not unexpected
+    deadline = time.monotonic() + 10  # solver processes die with the server
+    while any(Path(f"/proc/{c}").exists() for c in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [c for c in children if Path(f"/proc/{c}").exists()]
 
     proc2, port2 = _serve(db, tmp_path)
     try:
