@@ -3,7 +3,8 @@
 Checked against the built module by ``python -m mypy.stubtest engine._core``.
 """
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
@@ -22,20 +23,118 @@ def duration_from_distance(
 ) -> npt.NDArray[np.int64]: ...
 
 # --- matching ---
+_F64 = npt.NDArray[np.float64]
+_I64 = npt.NDArray[np.int64]
+
 def max_weight_matching(
-    n_rows: int,
-    n_cols: int,
-    indptr: npt.NDArray[np.int64],
-    cols: npt.NDArray[np.int64],
-    weights: npt.NDArray[np.int64],
-) -> tuple[npt.NDArray[np.int64], int]: ...
+    n_rows: int, n_cols: int, indptr: _I64, cols: _I64, weights: _I64
+) -> tuple[_I64, int]: ...
 def greedy_matching(
-    n_rows: int,
-    n_cols: int,
-    indptr: npt.NDArray[np.int64],
-    cols: npt.NDArray[np.int64],
-    weights: npt.NDArray[np.int64],
-) -> tuple[npt.NDArray[np.int64], int]: ...
+    n_rows: int, n_cols: int, indptr: _I64, cols: _I64, weights: _I64
+) -> tuple[_I64, int]: ...
+
+@final
+class LoadSet:
+    def __len__(self) -> int: ...
+    def load_m(self) -> _I64: ...
+
+@final
+class MatcherCore:
+    def __new__(
+        cls,
+        *,
+        lat: _F64,
+        lon: _F64,
+        home_lat: _F64,
+        home_lon: _F64,
+        capacity_kg: _I64,
+        capacity_l: _I64,
+        vehicle_type: npt.NDArray[np.uint8],
+        available_from: _I64,
+        rating: _F64,
+        rating_count: _I64,
+        offline: npt.NDArray[np.bool_],
+        type_urban_kmh: _F64,
+        type_highway_kmh: _F64,
+        type_urban_m: _F64,
+        type_cost_per_km_fen: _F64,
+        trip_vehicle: _I64,
+        trip_origin_lat: _F64,
+        trip_origin_lon: _F64,
+        trip_dest_lat: _F64,
+        trip_dest_lon: _F64,
+        trip_completed_at: _I64,
+        as_of: int,
+        half_life_s: float,
+        lane_radius_m: float,
+        saturation: float,
+        weights: Sequence[float],
+        max_deadhead_m: int,
+        circuity: float,
+        rating_prior_mean: float,
+        rating_prior_count: float,
+    ) -> MatcherCore: ...
+    def set_weights(self, weights: Sequence[float]) -> None: ...
+    def update_fleet(
+        self,
+        *,
+        lat: _F64,
+        lon: _F64,
+        home_lat: _F64,
+        home_lon: _F64,
+        capacity_kg: _I64,
+        capacity_l: _I64,
+        vehicle_type: npt.NDArray[np.uint8],
+        available_from: _I64,
+        rating: _F64,
+        rating_count: _I64,
+        offline: npt.NDArray[np.bool_],
+    ) -> None: ...
+    def add_trips(
+        self,
+        *,
+        vehicle: _I64,
+        origin_lat: _F64,
+        origin_lon: _F64,
+        dest_lat: _F64,
+        dest_lon: _F64,
+        completed_at: _I64,
+    ) -> None: ...
+    def prepare_loads(
+        self,
+        *,
+        origin_lat: _F64,
+        origin_lon: _F64,
+        dest_lat: _F64,
+        dest_lon: _F64,
+        weight_kg: _I64,
+        volume_l: _I64,
+        type_mask: npt.NDArray[np.uint64],
+        pickup_start: _I64,
+        pickup_end: _I64,
+        delivery_deadline: _I64,
+        price_fen: _I64,
+    ) -> LoadSet: ...
+    def recommend_vehicles(self, loads: LoadSet, rows: _I64, k: int) -> dict[str, Any]: ...
+    def recommend_loads(self, loads: LoadSet, vehicles: _I64, k: int) -> dict[str, Any]: ...
+    def score_pairs(self, loads: LoadSet, load_rows: _I64, vehicles: _I64) -> dict[str, Any]: ...
+    def dispatch(
+        self,
+        loads: LoadSet,
+        rows: _I64,
+        candidates: int,
+        objective: str,
+        method: str,
+        order: _I64,
+    ) -> dict[str, Any]: ...
+    def vehicle_lanes(self, vehicle: int, top: int) -> dict[str, Any]: ...
+    def profile_totals(self) -> tuple[_I64, _F64]: ...
+    @property
+    def n_vehicles(self) -> int: ...
+    @property
+    def n_lanes(self) -> int: ...
+    @property
+    def as_of(self) -> int: ...
 
 # --- end matching ---
 

@@ -1,0 +1,608 @@
+"""The :class:`Matcher`: route-expertise recommendations both ways and batch dispatch.
+
+A matcher is built once from the fleet (``vehicles`` table), the trip history
+(``trips``), :class:`~engine.matching.params.MatchWeights` and
+:class:`~engine.matching.params.MatchParams`. Profiles, candidate search,
+scoring, top-k and assignment run in Rust (``engine._core.MatcherCore``)
+across all cores with the GIL released; this class converts Polars frames to
+arrays once per table and the results back to Polars frames, one row per
+recommendation with every score component.
+
+Example
+-------
+>>> from engine.data.sample import load_sample
+>>> world = load_sample()
+>>> m = Matcher.from_world(world)
+>>> m.recommend_vehicles(int(world.loads["load_id"][0]), k=5)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from engine import _core
+from engine.data.loaders import Source, World, read_table
+from engine.data.schemas import LOADS, TRIPS, VEHICLE_TYPES, VEHICLES
+from engine.errors import InvalidInputError, NotFoundError
+from engine.matching.params import MatchParams, MatchWeights
+from engine.matching.result import DispatchResult
+from engine.units import METRES_PER_KM, SECONDS_PER_DAY
+
+_TYPE_NAMES: Final = list(VEHICLE_TYPES)
+_TYPE_INDEX: Final = {name: i for i, name in enumerate(_TYPE_NAMES)}
+_TYPE_BIT: Final = {name: 1 << i for i, name in enumerate(_TYPE_NAMES)}
+
+#: Why a pair fails the hard filters (``reject`` codes of the core).
+REJECT_REASONS: Final = {
+    0: "feasible",
+    1: "vehicle offline",
+    2: "vehicle type not accepted",
+    3: "over capacity (weight or volume)",
+    4: "deadhead over max_deadhead_km",
+    5: "cannot reach pickup by pickup_end or deliver by delivery_deadline",
+}
+
+#: Columns of every recommendation / assignment frame, in order.
+PAIR_COLUMNS: Final = (
+    "load_id",
+    "vehicle_id",
+    "rank",
+    "score",
+    "expertise",
+    "backhaul",
+    "deadhead_m",
+    "arrival_at",
+    "utilization",
+    "rating_vs_prior",
+    "price_margin",
+)
+
+LoadLike = int | Mapping[str, Any] | pl.DataFrame
+
+
+def _f64(s: pl.Series) -> npt.NDArray[np.float64]:
+    return np.ascontiguousarray(s.to_numpy(), dtype=np.float64)
+
+
+def _i64(s: pl.Series) -> npt.NDArray[np.int64]:
+    return np.ascontiguousarray(s.to_numpy(), dtype=np.int64)
+
+
+def _check_k(k: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k <= 0:
+        raise InvalidInputError.at("k", f"must be a positive integer, got {k!r}")
+    return int(k)
+
+
+class _IdIndex:
+    """Position of each id in a table, by binary search over the sorted ids."""
+
+    def __init__(self, ids: npt.NDArray[np.int64]) -> None:
+        self.ids = ids
+        self.order = np.argsort(ids, kind="stable")
+        self.sorted = ids[self.order]
+
+    def positions(self, ids: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """Positions of ``ids`` and a mask of which ids were found."""
+        q = np.asarray(ids, dtype=np.int64)
+        if self.sorted.size == 0:
+            return np.zeros(q.shape, np.int64), np.zeros(q.shape, bool)
+        at = np.clip(np.searchsorted(self.sorted, q), 0, self.sorted.size - 1)
+        found = self.sorted[at] == q
+        return self.order[at].astype(np.int64), found
+
+    def position(self, id_: int, what: str) -> int:
+        pos, found = self.positions(np.array([id_]))
+        if not found[0]:
+            raise NotFoundError(f"{what} {id_} not found")
+        return int(pos[0])
+
+
+class _PreparedLoads:
+    """A validated loads frame, its id index and the core's pickup-indexed copy."""
+
+    def __init__(self, frame: pl.DataFrame, core: _core.MatcherCore) -> None:
+        if frame.height == 0:
+            raise InvalidInputError.at("loads", "no loads given (empty set)")
+        self.frame = frame
+        self.ids = _IdIndex(_i64(frame["load_id"]))
+        mask = frame.select(
+            pl.col("vehicle_types")
+            .list.unique()
+            .list.eval(pl.element().replace_strict(_TYPE_BIT, return_dtype=pl.UInt64))
+            .list.sum()
+            .fill_null(0)
+            .cast(pl.UInt64)
+        ).to_series()
+        self.core = core.prepare_loads(
+            origin_lat=_f64(frame["origin_lat"]),
+            origin_lon=_f64(frame["origin_lon"]),
+            dest_lat=_f64(frame["dest_lat"]),
+            dest_lon=_f64(frame["dest_lon"]),
+            weight_kg=_i64(frame["weight_kg"]),
+            volume_l=_i64(frame["volume_l"]),
+            type_mask=np.ascontiguousarray(mask.to_numpy(), dtype=np.uint64),
+            pickup_start=_i64(frame["pickup_start"]),
+            pickup_end=_i64(frame["pickup_end"]),
+            delivery_deadline=_i64(frame["delivery_deadline"]),
+            price_fen=_i64(frame["price_fen"]),
+        )
+
+
+def _fleet_arrays(v: pl.DataFrame) -> dict[str, Any]:
+    return {
+        "lat": _f64(v["lat"]),
+        "lon": _f64(v["lon"]),
+        "home_lat": _f64(v["home_lat"]),
+        "home_lon": _f64(v["home_lon"]),
+        "capacity_kg": _i64(v["capacity_kg"]),
+        "capacity_l": _i64(v["capacity_l"]),
+        "vehicle_type": np.ascontiguousarray(
+            v["vehicle_type"].replace_strict(_TYPE_INDEX, return_dtype=pl.UInt8).to_numpy(),
+            dtype=np.uint8,
+        ),
+        "available_from": _i64(v["available_from"]),
+        "rating": _f64(v["rating"]),
+        "rating_count": _i64(v["rating_count"]),
+        "offline": np.ascontiguousarray((v["status"] == "offline").to_numpy(), dtype=np.bool_),
+    }
+
+
+class Matcher:
+    """Vehicle–cargo matcher over one fleet and its trip history.
+
+    Parameters
+    ----------
+    vehicles
+        The fleet (schema :data:`engine.data.schemas.VEHICLES`): a frame, an
+        Arrow table or a CSV/Parquet path.
+    trips
+        Completed trips of these vehicles (schema :data:`~engine.data.schemas.TRIPS`);
+        vehicles without trips are cold starts (expertise 0, neutral rating prior).
+    weights
+        Score weights (default :class:`MatchWeights`).
+    params
+        Profile, filter and dispatch parameters (default :class:`MatchParams`).
+    now
+        Reference instant (Unix s) of the recency decay; default: the latest
+        ``completed_at`` in ``trips`` (or 0 without trips).
+    loads
+        Optional open loads to register (used when a method gets no ``loads``).
+
+    Raises
+    ------
+    InvalidInputError
+        On invalid tables, an empty fleet, a trip naming an unknown vehicle,
+        or invalid weights or parameters.
+    """
+
+    def __init__(
+        self,
+        vehicles: Source,
+        trips: Source,
+        *,
+        weights: MatchWeights | None = None,
+        params: MatchParams | None = None,
+        now: int | None = None,
+        loads: Source | None = None,
+    ) -> None:
+        self.weights = weights if weights is not None else MatchWeights()
+        self.params = params if params is not None else MatchParams()
+        if not isinstance(self.weights, MatchWeights):
+            raise InvalidInputError.at("weights", "must be a MatchWeights")
+        if not isinstance(self.params, MatchParams):
+            raise InvalidInputError.at("params", "must be a MatchParams")
+        t0 = time.perf_counter()
+        v = read_table(vehicles, VEHICLES)
+        if v.height == 0:
+            raise InvalidInputError.at("vehicles", "no vehicles given (empty set)")
+        t = read_table(trips, TRIPS)
+        self.vehicles = v
+        self._vid = _IdIndex(_i64(v["vehicle_id"]))
+        trip_v = self._trip_vehicle_positions(t)
+        as_of = int(now) if now is not None else int(t["completed_at"].max() or 0)  # type: ignore[arg-type]
+        p = self.params
+        types = [VEHICLE_TYPES[n] for n in _TYPE_NAMES]
+        self._core = _core.MatcherCore(
+            **_fleet_arrays(v),
+            type_urban_kmh=np.array([x.urban_kmh for x in types], dtype=np.float64),
+            type_highway_kmh=np.array([x.highway_kmh for x in types], dtype=np.float64),
+            type_urban_m=np.array([x.urban_m for x in types], dtype=np.float64),
+            type_cost_per_km_fen=np.array([x.cost_per_km_fen for x in types], dtype=np.float64),
+            trip_vehicle=trip_v,
+            trip_origin_lat=_f64(t["origin_lat"]),
+            trip_origin_lon=_f64(t["origin_lon"]),
+            trip_dest_lat=_f64(t["dest_lat"]),
+            trip_dest_lon=_f64(t["dest_lon"]),
+            trip_completed_at=_i64(t["completed_at"]),
+            as_of=as_of,
+            half_life_s=p.half_life_days * SECONDS_PER_DAY,
+            lane_radius_m=p.lane_radius_km * METRES_PER_KM,
+            saturation=p.expertise_saturation,
+            weights=self.weights.as_list(),
+            max_deadhead_m=round(p.max_deadhead_km * METRES_PER_KM),
+            circuity=p.circuity,
+            rating_prior_mean=p.rating_prior_mean,
+            rating_prior_count=p.rating_prior_count,
+        )
+        self.build_seconds = time.perf_counter() - t0
+        self._loads: _PreparedLoads | None = None
+        if loads is not None:
+            self.set_loads(loads)
+
+    @classmethod
+    def from_world(
+        cls, world: World, *, weights: MatchWeights | None = None, params: MatchParams | None = None
+    ) -> Matcher:
+        """A matcher over a world's fleet and history, with its open loads registered."""
+        return cls(
+            world.vehicles,
+            world.trips,
+            weights=weights,
+            params=params,
+            now=world.now,
+            loads=world.loads,
+        )
+
+    # --- tables -------------------------------------------------------------------------
+
+    def _trip_vehicle_positions(self, t: pl.DataFrame) -> npt.NDArray[np.int64]:
+        pos, found = self._vid.positions(_i64(t["vehicle_id"]))
+        if not found.all():
+            i = int(np.argmin(found))
+            raise InvalidInputError.at(
+                "trips.vehicle_id",
+                f"unknown vehicle {int(t['vehicle_id'][i])}",
+                row_id=int(t["trip_id"][i]),
+            )
+        return pos
+
+    def set_loads(self, loads: Source) -> None:
+        """Validate and register the open loads used when a method gets no ``loads``.
+
+        Raises
+        ------
+        InvalidInputError
+            If the table is invalid or empty.
+        """
+        self._loads = self._prepare(loads)
+
+    @property
+    def loads(self) -> pl.DataFrame | None:
+        """The registered open loads, if any."""
+        return self._loads.frame if self._loads is not None else None
+
+    def _prepare(self, loads: Source | None) -> _PreparedLoads:
+        if loads is None:
+            if self._loads is None:
+                raise InvalidInputError.at("loads", "no loads given and none registered")
+            return self._loads
+        if self._loads is not None and loads is self._loads.frame:
+            return self._loads
+        return _PreparedLoads(read_table(loads, LOADS), self._core)
+
+    def add_trips(self, trips: Source) -> None:
+        """Merge newly completed trips into the expertise profiles.
+
+        Trips ending after the profiles' reference time move it forward (older
+        weights decay). Cost grows with the new trips and the number of lanes,
+        not with the length of the history.
+
+        Raises
+        ------
+        InvalidInputError
+            If the table is invalid or names an unknown vehicle.
+        """
+        t = read_table(trips, TRIPS)
+        self._core.add_trips(
+            vehicle=self._trip_vehicle_positions(t),
+            origin_lat=_f64(t["origin_lat"]),
+            origin_lon=_f64(t["origin_lon"]),
+            dest_lat=_f64(t["dest_lat"]),
+            dest_lon=_f64(t["dest_lon"]),
+            completed_at=_i64(t["completed_at"]),
+        )
+
+    def update_vehicles(self, vehicles: Source) -> None:
+        """Replace the fleet's state (positions, availability, status, ratings).
+
+        The table must hold the same vehicle ids as the matcher was built with
+        (in any order); profiles are kept.
+
+        Raises
+        ------
+        InvalidInputError
+            If the table is invalid or its ids differ from the matcher's fleet.
+        """
+        v = read_table(vehicles, VEHICLES)
+        pos, found = self._vid.positions(_i64(v["vehicle_id"]))
+        if v.height != self.vehicles.height or not found.all():
+            raise InvalidInputError.at(
+                "vehicles", "must hold exactly the vehicle ids the matcher was built with"
+            )
+        v = v[np.argsort(pos)]
+        self._core.update_fleet(**_fleet_arrays(v))
+        self.vehicles = v
+
+    def set_weights(self, weights: MatchWeights) -> None:
+        """Replace the score weights (profiles are kept).
+
+        Raises
+        ------
+        InvalidInputError
+            If ``weights`` is not a :class:`MatchWeights`.
+        """
+        if not isinstance(weights, MatchWeights):
+            raise InvalidInputError.at("weights", "must be a MatchWeights")
+        self._core.set_weights(weights.as_list())
+        self.weights = weights
+
+    # --- results ------------------------------------------------------------------------
+
+    def _frame(self, d: dict[str, Any], load_ids: npt.NDArray[np.int64]) -> pl.DataFrame:
+        vid = self._vid.ids
+        return pl.DataFrame(
+            {
+                "load_id": load_ids[d["load"]],
+                "vehicle_id": vid[d["vehicle"]],
+                "rank": d["rank"].astype(np.int32),
+                "score": d["score"],
+                "expertise": d["expertise"],
+                "backhaul": d["backhaul"],
+                "deadhead_m": d["deadhead_m"],
+                "arrival_at": d["arrival"],
+                "utilization": d["utilization"],
+                "rating_vs_prior": d["rating"],
+                "price_margin": d["price"],
+            },
+            schema_overrides={"load_id": pl.Int64, "vehicle_id": pl.Int64},
+        )
+
+    def _single_load(self, load: LoadLike, loads: Source | None) -> tuple[_PreparedLoads, int]:
+        if isinstance(load, bool):
+            raise InvalidInputError.at("load", "must be a load id, a mapping or a one-row frame")
+        if isinstance(load, int | np.integer):
+            prep = self._prepare(loads)
+            return prep, prep.ids.position(int(load), "load_id")
+        if isinstance(load, Mapping):
+            row = dict(load)
+            if isinstance(row.get("vehicle_types"), list | tuple):
+                row["vehicle_types"] = pl.Series(list(row["vehicle_types"]), dtype=pl.String)
+            load = pl.DataFrame([row], schema_overrides={"vehicle_types": pl.List(pl.String)})
+        if isinstance(load, pl.DataFrame):
+            if load.height != 1:
+                raise InvalidInputError.at("load", f"expected one row, got {load.height}")
+            return _PreparedLoads(read_table(load, LOADS), self._core), 0
+        raise InvalidInputError.at("load", "must be a load id, a mapping or a one-row frame")
+
+    # --- recommendations ------------------------------------------------------------------
+
+    def recommend_vehicles(
+        self, load: LoadLike, k: int = 10, *, loads: Source | None = None
+    ) -> pl.DataFrame:
+        """Top ``k`` vehicles for one load (capacity recommended to a shipper).
+
+        Parameters
+        ----------
+        load
+            A ``load_id`` of ``loads`` (or of the registered loads), or the
+            load itself as a mapping or a one-row frame in the loads schema.
+        k
+            Number of vehicles (fewer if fewer are feasible).
+        loads
+            Loads table to look ``load`` up in (default: the registered loads).
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per vehicle, best first, with :data:`PAIR_COLUMNS`.
+
+        Raises
+        ------
+        NotFoundError
+            If the load id is unknown.
+        InvalidInputError
+            If ``k <= 0``, the load is invalid, or no loads are available.
+        """
+        k = _check_k(k)
+        prep, row = self._single_load(load, loads)
+        d = self._core.recommend_vehicles(prep.core, np.array([row], dtype=np.int64), k)
+        return self._frame(d, prep.ids.ids)
+
+    def recommend_vehicles_batch(self, loads: Source | None = None, k: int = 20) -> pl.DataFrame:
+        """Top ``k`` vehicles for every load at once (in parallel).
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per (load, recommended vehicle), loads in input order,
+            vehicles best first, with :data:`PAIR_COLUMNS`.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``k <= 0`` or the loads are invalid or empty.
+        """
+        k = _check_k(k)
+        prep = self._prepare(loads)
+        rows = np.arange(prep.frame.height, dtype=np.int64)
+        return self._frame(self._core.recommend_vehicles(prep.core, rows, k), prep.ids.ids)
+
+    def recommend_loads(
+        self, vehicle_id: int, loads: Source | None = None, k: int = 10
+    ) -> pl.DataFrame:
+        """Top ``k`` loads for one vehicle (cargo pushed to a driver).
+
+        Parameters
+        ----------
+        vehicle_id
+            A vehicle of the matcher's fleet.
+        loads
+            Open loads (default: the registered loads).
+        k
+            Number of loads (fewer if fewer are feasible; none for an offline vehicle).
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per load, best first, with :data:`PAIR_COLUMNS`.
+
+        Raises
+        ------
+        NotFoundError
+            If the vehicle id is unknown.
+        InvalidInputError
+            If ``k <= 0`` or the loads are invalid or empty.
+        """
+        k = _check_k(k)
+        v = self._vid.position(int(vehicle_id), "vehicle_id")
+        prep = self._prepare(loads)
+        d = self._core.recommend_loads(prep.core, np.array([v], dtype=np.int64), k)
+        return self._frame(d, prep.ids.ids)
+
+    def recommend_loads_batch(
+        self, vehicle_ids: npt.ArrayLike, loads: Source | None = None, k: int = 10
+    ) -> pl.DataFrame:
+        """Top ``k`` loads for each of ``vehicle_ids`` (in parallel).
+
+        Raises
+        ------
+        NotFoundError
+            If a vehicle id is unknown.
+        InvalidInputError
+            If ``k <= 0``, ``vehicle_ids`` is empty, or the loads are invalid or empty.
+        """
+        k = _check_k(k)
+        ids = np.asarray(vehicle_ids, dtype=np.int64).ravel()
+        if ids.size == 0:
+            raise InvalidInputError.at("vehicle_ids", "no vehicles given (empty set)")
+        pos, found = self._vid.positions(ids)
+        if not found.all():
+            raise NotFoundError(f"vehicle_id {int(ids[np.argmin(found)])} not found")
+        prep = self._prepare(loads)
+        return self._frame(self._core.recommend_loads(prep.core, pos, k), prep.ids.ids)
+
+    def explain(
+        self, vehicle_id: int, load: LoadLike, *, loads: Source | None = None
+    ) -> dict[str, Any]:
+        """Score components of one pair, or why it is infeasible.
+
+        Returns
+        -------
+        dict
+            ``feasible``, ``reason`` and, for a feasible pair, the components,
+            the weighted contribution of each soft term (``c_*``, summing to
+            ``score``) and the vehicle's top lanes.
+
+        Raises
+        ------
+        NotFoundError
+            If the vehicle or load id is unknown.
+        """
+        v = self._vid.position(int(vehicle_id), "vehicle_id")
+        prep, row = self._single_load(load, loads)
+        d = self._core.score_pairs(
+            prep.core, np.array([row], dtype=np.int64), np.array([v], dtype=np.int64)
+        )
+        reject = int(d["reject"][0])
+        out: dict[str, Any] = {"feasible": reject == 0, "reason": REJECT_REASONS[reject]}
+        if reject == 0:
+            frame = self.weights.contributions(self._frame(d, prep.ids.ids))
+            out.update(frame.drop("rank").row(0, named=True))
+        out["lanes"] = self.vehicle_lanes(int(vehicle_id))
+        return out
+
+    def vehicle_lanes(self, vehicle_id: int, top: int = 5) -> pl.DataFrame:
+        """A vehicle's heaviest lanes (擅长线路): mean origin and destination,
+        decayed weight and trip count.
+
+        Raises
+        ------
+        NotFoundError
+            If the vehicle id is unknown.
+        InvalidInputError
+            If ``top <= 0``.
+        """
+        top = _check_k(top)
+        v = self._vid.position(int(vehicle_id), "vehicle_id")
+        d = self._core.vehicle_lanes(v, top)
+        return pl.DataFrame(d).with_columns(pl.col("trips").cast(pl.Int64))
+
+    def profile_summary(self) -> pl.DataFrame:
+        """Per vehicle: ``vehicle_id``, trips in the profile and decayed weight."""
+        trips, w = self._core.profile_totals()
+        return pl.DataFrame({"vehicle_id": self._vid.ids, "trips": trips, "weight": w})
+
+    # --- dispatch -----------------------------------------------------------------------
+
+    def dispatch(
+        self,
+        loads: Source | None = None,
+        *,
+        objective: str = "score",
+        candidates: int | None = None,
+        baselines: bool = True,
+    ) -> DispatchResult:
+        """Assign open loads to vehicles one-to-one, optimally.
+
+        Parameters
+        ----------
+        loads
+            Open loads (default: the registered loads).
+        objective
+            ``"score"``: maximize the total match score over pairs with a
+            positive score. ``"deadhead"``: match as many loads as possible,
+            then minimize total deadhead.
+        candidates
+            Candidate vehicles per load in the graph (default
+            ``params.dispatch_candidates``); the optimum is exact over that graph.
+        baselines
+            Also run greedy best-first and nearest-available (first come,
+            first served by ``posted_at``) for comparison.
+
+        Returns
+        -------
+        DispatchResult
+            The optimal assignments, the baselines and a ``summary()``.
+
+        Raises
+        ------
+        InvalidInputError
+            If the loads are invalid or empty, or ``objective`` or
+            ``candidates`` is invalid.
+        """
+        if objective not in ("score", "deadhead"):
+            raise InvalidInputError.at(
+                "objective", f"must be 'score' or 'deadhead', got {objective!r}"
+            )
+        m = self.params.dispatch_candidates if candidates is None else _check_k(candidates)
+        prep = self._prepare(loads)
+        n = prep.frame.height
+        rows = np.arange(n, dtype=np.int64)
+        order = np.argsort(_i64(prep.frame["posted_at"]), kind="stable").astype(np.int64)
+        frames: dict[str, pl.DataFrame] = {}
+        seconds: dict[str, float] = {}
+        n_edges = 0
+        for method in ("optimal", "greedy", "nearest") if baselines else ("optimal",):
+            t0 = time.perf_counter()
+            d = self._core.dispatch(prep.core, rows, m, objective, method, order)
+            frames[method] = self._frame(d, prep.ids.ids).drop("rank")
+            seconds[method] = time.perf_counter() - t0
+            if method == "optimal":
+                n_edges = int(d["n_edges"])
+        optimal = frames.pop("optimal")
+        return DispatchResult(
+            objective=objective,
+            assignments=optimal,
+            baselines=frames,
+            n_loads=n,
+            n_vehicles=int((self.vehicles["status"] != "offline").sum()),
+            n_candidate_edges=n_edges,
+            seconds=seconds,
+        )

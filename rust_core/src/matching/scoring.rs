@@ -1,0 +1,673 @@
+//! The match score of a vehicle–load pair: hard filters and explainable soft terms.
+//!
+//! Hard filters (a pair failing one is never recommended or assigned):
+//! vehicle not offline; vehicle type accepted by the load (empty list = any);
+//! load weight and volume within the vehicle's capacity; deadhead (empty
+//! drive from the vehicle's position to the pickup) at most
+//! `max_deadhead_m`; the vehicle, free from `available_from` and driving
+//! the deadhead at its type's speed profile, reaches the pickup by
+//! `pickup_end`, and (starting no earlier than `pickup_start`) delivers by
+//! `delivery_deadline`.
+//!
+//! Soft terms, each reported as a component:
+//!
+//! | component     | range     | meaning |
+//! |---------------|-----------|---------|
+//! | `expertise`   | [0, 1)    | route expertise for the load's lane ([`super::expertise`]) |
+//! | `backhaul`    | [0, 1]    | max of homeward progress (share of the load's length that brings the vehicle closer to its home base) and the share of its activity that starts near the load's destination |
+//! | `deadhead_m`  | metres    | empty drive to the pickup |
+//! | `utilization` | (0, 1]    | max(weight / capacity kg, volume / capacity L) |
+//! | `rating`      | stars     | Bayesian-smoothed rating minus the prior mean (0 for a vehicle without ratings) |
+//! | `price`       | [-1, 1]   | price per km driven (loaded + deadhead) over the type's operating cost per km, minus 1, clipped |
+//!
+//! `score = w_e·expertise + w_b·backhaul − w_d·deadhead_m/100 km + w_u·utilization + w_r·rating + w_p·price`.
+
+use super::expertise::{ExpertiseIndex, Origins};
+use super::grid::{PointGrid, UnitVec};
+use crate::error::{CoreError, CoreResult};
+use crate::geo::{check_coords, SpeedProfile};
+
+/// Score weights (all finite and `>= 0`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Weights {
+    pub expertise: f64,
+    pub backhaul: f64,
+    /// Penalty per 100 km of deadhead.
+    pub deadhead_per_100km: f64,
+    pub utilization: f64,
+    /// Per star above the prior mean.
+    pub rating: f64,
+    pub price: f64,
+}
+
+impl Weights {
+    /// Validate every weight: finite and non-negative.
+    pub fn new(
+        expertise: f64,
+        backhaul: f64,
+        deadhead_per_100km: f64,
+        utilization: f64,
+        rating: f64,
+        price: f64,
+    ) -> CoreResult<Self> {
+        for (name, v) in [
+            ("expertise", expertise),
+            ("backhaul", backhaul),
+            ("deadhead_per_100km", deadhead_per_100km),
+            ("utilization", utilization),
+            ("rating", rating),
+            ("price", price),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(CoreError::invalid(
+                    format!("weights.{name}"),
+                    format!("must be finite and >= 0, got {v}"),
+                ));
+            }
+        }
+        Ok(Weights {
+            expertise,
+            backhaul,
+            deadhead_per_100km,
+            utilization,
+            rating,
+            price,
+        })
+    }
+}
+
+/// Scoring parameters other than weights.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScoreParams {
+    /// Largest deadhead considered, in metres.
+    pub max_deadhead_m: i64,
+    /// Road distance / great-circle distance.
+    pub circuity: f64,
+    /// Mean rating assumed before any rating (stars).
+    pub rating_prior_mean: f64,
+    /// Weight of the prior, in ratings.
+    pub rating_prior_count: f64,
+    /// Cached [`ScoreParams::max_chord2`].
+    max_chord2: f64,
+}
+
+impl ScoreParams {
+    /// Validate the parameters.
+    pub fn new(
+        max_deadhead_m: i64,
+        circuity: f64,
+        rating_prior_mean: f64,
+        rating_prior_count: f64,
+    ) -> CoreResult<Self> {
+        if max_deadhead_m <= 0 {
+            return Err(CoreError::invalid(
+                "max_deadhead_m",
+                format!("must be > 0, got {max_deadhead_m}"),
+            ));
+        }
+        if !(circuity.is_finite() && circuity >= 1.0) {
+            return Err(CoreError::invalid(
+                "circuity",
+                format!("must be >= 1, got {circuity}"),
+            ));
+        }
+        if !(rating_prior_mean.is_finite() && (0.0..=5.0).contains(&rating_prior_mean)) {
+            return Err(CoreError::invalid(
+                "rating_prior_mean",
+                format!("must be in [0, 5], got {rating_prior_mean}"),
+            ));
+        }
+        if !(rating_prior_count.is_finite() && rating_prior_count >= 0.0) {
+            return Err(CoreError::invalid(
+                "rating_prior_count",
+                format!("must be finite and >= 0, got {rating_prior_count}"),
+            ));
+        }
+        let arc = (max_deadhead_m as f64 + 1.0) / (crate::geo::EARTH_RADIUS_M * circuity);
+        let chord = 2.0 * (0.5 * arc.min(std::f64::consts::PI)).sin();
+        Ok(ScoreParams {
+            max_deadhead_m,
+            circuity,
+            rating_prior_mean,
+            rating_prior_count,
+            max_chord2: chord * chord * (1.0 + 1e-9),
+        })
+    }
+
+    /// Squared unit-sphere chord beyond which a pair is certainly over
+    /// `max_deadhead_m` (a cheap pre-check before the exact distance).
+    #[inline]
+    pub fn max_chord2(&self) -> f64 {
+        self.max_chord2
+    }
+
+    /// Great-circle radius that contains every pair within `max_deadhead_m` of road.
+    pub fn search_radius_m(&self) -> f64 {
+        self.max_deadhead_m as f64 / self.circuity + 1.0
+    }
+}
+
+/// A vehicle type: speed profile and operating cost.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VehicleType {
+    pub profile: SpeedProfile,
+    pub cost_per_km_fen: f64,
+}
+
+/// The fleet's state as parallel arrays (one entry per vehicle).
+#[derive(Clone, Copy, Debug)]
+pub struct FleetArrays<'a> {
+    pub lat: &'a [f64],
+    pub lon: &'a [f64],
+    pub home_lat: &'a [f64],
+    pub home_lon: &'a [f64],
+    pub capacity_kg: &'a [i64],
+    pub capacity_l: &'a [i64],
+    /// Index into the vehicle types.
+    pub vehicle_type: &'a [u8],
+    pub available_from: &'a [i64],
+    pub rating: &'a [f64],
+    pub rating_count: &'a [i64],
+    pub offline: &'a [bool],
+}
+
+/// One vehicle's fields, stored as an array of structs in grid order so a
+/// spatial query scans memory linearly. The fields candidate filtering reads
+/// come first (one cache line); the rest are read only for exact scoring.
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+pub struct Vehicle {
+    pub pos: UnitVec,
+    pub capacity_kg: i64,
+    pub capacity_l: i64,
+    /// Rating component: smoothed rating minus prior mean (stars).
+    pub rating_term: f64,
+    /// Index in the caller's vehicle arrays.
+    pub index: u32,
+    pub vehicle_type: u8,
+    pub offline: bool,
+    /// Position in the fleet's slot order.
+    pub slot: u32,
+    pub home: UnitVec,
+    pub available_from: i64,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// The fleet, validated and indexed by position.
+#[derive(Clone, Debug)]
+pub struct Fleet {
+    /// Vehicles that are not offline in `grid` slot order, then the offline ones.
+    vehicles: Vec<Vehicle>,
+    /// Slot in `vehicles` of each vehicle index.
+    slot_of: Vec<u32>,
+    /// Positions of vehicles that are not offline.
+    grid: PointGrid,
+    /// Origin profiles in slot order (copied from the expertise index by
+    /// [`Fleet::attach_origins`], so a query reads them near the vehicles).
+    origins: Vec<Origins>,
+}
+
+fn check_len(field: &str, len: usize, n: usize) -> CoreResult<()> {
+    if len != n {
+        return Err(CoreError::invalid(
+            field,
+            format!("has {len} values, expected {n}"),
+        ));
+    }
+    Ok(())
+}
+
+impl Fleet {
+    /// Validate and index the fleet.
+    ///
+    /// # Errors
+    /// `InvalidInput` on arrays of different lengths, invalid coordinates,
+    /// non-positive capacities, unknown type indices, ratings outside [0, 5]
+    /// or negative rating counts.
+    pub fn new(a: &FleetArrays<'_>, n_types: usize, params: &ScoreParams) -> CoreResult<Self> {
+        let n = a.lat.len();
+        for (f, len) in [
+            ("vehicles.lon", a.lon.len()),
+            ("vehicles.home_lat", a.home_lat.len()),
+            ("vehicles.home_lon", a.home_lon.len()),
+            ("vehicles.capacity_kg", a.capacity_kg.len()),
+            ("vehicles.capacity_l", a.capacity_l.len()),
+            ("vehicles.vehicle_type", a.vehicle_type.len()),
+            ("vehicles.available_from", a.available_from.len()),
+            ("vehicles.rating", a.rating.len()),
+            ("vehicles.rating_count", a.rating_count.len()),
+            ("vehicles.offline", a.offline.len()),
+        ] {
+            check_len(f, len, n)?;
+        }
+        if n >= u32::MAX as usize {
+            return Err(CoreError::invalid("vehicles", "too many vehicles"));
+        }
+        check_coords("vehicles.position", a.lat, a.lon)?;
+        check_coords("vehicles.home", a.home_lat, a.home_lon)?;
+        for (f, col) in [
+            ("vehicles.capacity_kg", a.capacity_kg),
+            ("vehicles.capacity_l", a.capacity_l),
+        ] {
+            if let Some(i) = col.iter().position(|&c| c <= 0) {
+                return Err(CoreError::invalid(
+                    f,
+                    format!("row {i}: must be > 0, got {}", col[i]),
+                ));
+            }
+        }
+        if let Some(i) = a.vehicle_type.iter().position(|&t| t as usize >= n_types) {
+            return Err(CoreError::invalid(
+                "vehicles.vehicle_type",
+                format!(
+                    "row {i}: type index {} is not < {n_types}",
+                    a.vehicle_type[i]
+                ),
+            ));
+        }
+        if let Some(i) = a
+            .rating
+            .iter()
+            .position(|r| !(r.is_finite() && (0.0..=5.0).contains(r)))
+        {
+            return Err(CoreError::invalid(
+                "vehicles.rating",
+                format!("row {i}: {} not in [0, 5]", a.rating[i]),
+            ));
+        }
+        if let Some(i) = a.rating_count.iter().position(|&c| c < 0) {
+            return Err(CoreError::invalid(
+                "vehicles.rating_count",
+                format!("row {i}: must be >= 0"),
+            ));
+        }
+        let (m, mu) = (params.rating_prior_count, params.rating_prior_mean);
+        let record = |i: usize| {
+            let c = a.rating_count[i] as f64;
+            let rating_term = if c + m > 0.0 {
+                (c * a.rating[i] + m * mu) / (c + m) - mu
+            } else {
+                0.0
+            };
+            Vehicle {
+                pos: UnitVec::from_deg(a.lat[i], a.lon[i]),
+                home: UnitVec::from_deg(a.home_lat[i], a.home_lon[i]),
+                lat: a.lat[i],
+                lon: a.lon[i],
+                capacity_kg: a.capacity_kg[i],
+                capacity_l: a.capacity_l[i],
+                available_from: a.available_from[i],
+                rating_term,
+                index: i as u32,
+                slot: 0,
+                vehicle_type: a.vehicle_type[i],
+                offline: a.offline[i],
+            }
+        };
+        let active = (0..n as u32).filter(|&i| !a.offline[i as usize]);
+        let cell = (params.search_radius_m() / 3.0).max(5_000.0);
+        let grid = PointGrid::build(a.lat, a.lon, active, cell);
+        let mut vehicles: Vec<Vehicle> = grid.items().iter().map(|&i| record(i as usize)).collect();
+        vehicles.extend((0..n).filter(|&i| a.offline[i]).map(record));
+        let mut slot_of = vec![0u32; n];
+        for (slot, v) in vehicles.iter_mut().enumerate() {
+            v.slot = slot as u32;
+            slot_of[v.index as usize] = slot as u32;
+        }
+        Ok(Fleet {
+            vehicles,
+            slot_of,
+            grid,
+            origins: Vec::new(),
+        })
+    }
+
+    /// Number of vehicles.
+    pub fn len(&self) -> usize {
+        self.vehicles.len()
+    }
+
+    /// True if the fleet is empty.
+    pub fn is_empty(&self) -> bool {
+        self.vehicles.is_empty()
+    }
+
+    /// Copy the origin profiles of `index` (built for this fleet) next to the
+    /// vehicles; call again after the profiles change.
+    ///
+    /// # Errors
+    /// `InvalidInput` if `index` profiles another number of vehicles.
+    pub fn attach_origins(&mut self, index: &ExpertiseIndex) -> CoreResult<()> {
+        if index.n_vehicles() != self.len() {
+            return Err(CoreError::invalid(
+                "profiles",
+                format!(
+                    "profile {} vehicles, fleet has {}",
+                    index.n_vehicles(),
+                    self.len()
+                ),
+            ));
+        }
+        self.origins = self
+            .vehicles
+            .iter()
+            .map(|v| *index.origins_of(v.index as usize))
+            .collect();
+        Ok(())
+    }
+
+    /// Vehicle `v` (an index in the caller's arrays).
+    #[inline]
+    pub fn vehicle(&self, v: usize) -> &Vehicle {
+        &self.vehicles[self.slot_of[v] as usize]
+    }
+
+    /// Call `f` with every non-offline vehicle in the cells near a point (a
+    /// superset of those within `radius_m`), scanning contiguous records.
+    pub fn for_each_near(&self, lat: f64, lon: f64, radius_m: f64, mut f: impl FnMut(&Vehicle)) {
+        self.grid
+            .for_each_slot_near(lat, lon, radius_m, |slot| f(&self.vehicles[slot]));
+    }
+}
+
+/// Open loads as parallel arrays.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadArrays<'a> {
+    pub origin_lat: &'a [f64],
+    pub origin_lon: &'a [f64],
+    pub dest_lat: &'a [f64],
+    pub dest_lon: &'a [f64],
+    pub weight_kg: &'a [i64],
+    pub volume_l: &'a [i64],
+    /// Bit `t` set = vehicle type `t` accepted; 0 = any type.
+    pub type_mask: &'a [u64],
+    pub pickup_start: &'a [i64],
+    pub pickup_end: &'a [i64],
+    pub delivery_deadline: &'a [i64],
+    pub price_fen: &'a [i64],
+}
+
+/// Loads, validated and indexed by pickup.
+#[derive(Clone, Debug)]
+pub struct Loads {
+    pub origin_lat: Vec<f64>,
+    pub origin_lon: Vec<f64>,
+    origin: Vec<UnitVec>,
+    pub dest_lat: Vec<f64>,
+    pub dest_lon: Vec<f64>,
+    dest: Vec<UnitVec>,
+    pub weight_kg: Vec<i64>,
+    pub volume_l: Vec<i64>,
+    pub type_mask: Vec<u64>,
+    pub pickup_start: Vec<i64>,
+    pub pickup_end: Vec<i64>,
+    pub delivery_deadline: Vec<i64>,
+    pub price_fen: Vec<i64>,
+    /// Loaded distance, pickup to delivery, in metres.
+    pub load_m: Vec<i64>,
+    grid: PointGrid,
+}
+
+impl Loads {
+    /// Validate and index the loads.
+    ///
+    /// # Errors
+    /// `InvalidInput` on arrays of different lengths, invalid coordinates,
+    /// non-positive weight or volume, negative price, or inverted windows.
+    pub fn new(a: &LoadArrays<'_>, params: &ScoreParams) -> CoreResult<Self> {
+        let n = a.origin_lat.len();
+        for (f, len) in [
+            ("loads.origin_lon", a.origin_lon.len()),
+            ("loads.dest_lat", a.dest_lat.len()),
+            ("loads.dest_lon", a.dest_lon.len()),
+            ("loads.weight_kg", a.weight_kg.len()),
+            ("loads.volume_l", a.volume_l.len()),
+            ("loads.type_mask", a.type_mask.len()),
+            ("loads.pickup_start", a.pickup_start.len()),
+            ("loads.pickup_end", a.pickup_end.len()),
+            ("loads.delivery_deadline", a.delivery_deadline.len()),
+            ("loads.price_fen", a.price_fen.len()),
+        ] {
+            check_len(f, len, n)?;
+        }
+        if n >= u32::MAX as usize {
+            return Err(CoreError::invalid("loads", "too many loads"));
+        }
+        check_coords("loads.origin", a.origin_lat, a.origin_lon)?;
+        check_coords("loads.dest", a.dest_lat, a.dest_lon)?;
+        for (f, col) in [
+            ("loads.weight_kg", a.weight_kg),
+            ("loads.volume_l", a.volume_l),
+        ] {
+            if let Some(i) = col.iter().position(|&c| c <= 0) {
+                return Err(CoreError::invalid(
+                    f,
+                    format!("row {i}: must be > 0, got {}", col[i]),
+                ));
+            }
+        }
+        if let Some(i) = a.price_fen.iter().position(|&c| c < 0) {
+            return Err(CoreError::invalid(
+                "loads.price_fen",
+                format!("row {i}: must be >= 0"),
+            ));
+        }
+        for i in 0..n {
+            if a.pickup_start[i] > a.pickup_end[i] || a.pickup_end[i] > a.delivery_deadline[i] {
+                return Err(CoreError::invalid(
+                    "loads.pickup_end",
+                    format!("row {i}: windows must satisfy pickup_start <= pickup_end <= delivery_deadline"),
+                ));
+            }
+        }
+        let origin: Vec<UnitVec> = a
+            .origin_lat
+            .iter()
+            .zip(a.origin_lon)
+            .map(|(&la, &lo)| UnitVec::from_deg(la, lo))
+            .collect();
+        let dest: Vec<UnitVec> = a
+            .dest_lat
+            .iter()
+            .zip(a.dest_lon)
+            .map(|(&la, &lo)| UnitVec::from_deg(la, lo))
+            .collect();
+        let load_m = origin
+            .iter()
+            .zip(&dest)
+            .map(|(o, d)| o.road_m(d, params.circuity))
+            .collect();
+        let cell = (params.search_radius_m() / 3.0).max(5_000.0);
+        let grid = PointGrid::build(a.origin_lat, a.origin_lon, 0..n as u32, cell);
+        Ok(Loads {
+            origin_lat: a.origin_lat.to_vec(),
+            origin_lon: a.origin_lon.to_vec(),
+            origin,
+            dest_lat: a.dest_lat.to_vec(),
+            dest_lon: a.dest_lon.to_vec(),
+            dest,
+            weight_kg: a.weight_kg.to_vec(),
+            volume_l: a.volume_l.to_vec(),
+            type_mask: a.type_mask.to_vec(),
+            pickup_start: a.pickup_start.to_vec(),
+            pickup_end: a.pickup_end.to_vec(),
+            delivery_deadline: a.delivery_deadline.to_vec(),
+            price_fen: a.price_fen.to_vec(),
+            load_m,
+            grid,
+        })
+    }
+
+    /// Number of loads.
+    pub fn len(&self) -> usize {
+        self.origin_lat.len()
+    }
+
+    /// True if there are no loads.
+    pub fn is_empty(&self) -> bool {
+        self.origin_lat.is_empty()
+    }
+
+    /// Call `f` with every load whose pickup is in the cells near a point.
+    pub fn for_each_near(&self, lat: f64, lon: f64, radius_m: f64, f: impl FnMut(u32)) {
+        self.grid.for_each_near(lat, lon, radius_m, f);
+    }
+}
+
+/// Why a pair fails the hard filters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Reject {
+    Offline = 1,
+    VehicleType = 2,
+    Capacity = 3,
+    TooFar = 4,
+    Late = 5,
+}
+
+/// The explained score of a feasible pair.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Components {
+    pub score: f64,
+    pub expertise: f64,
+    pub backhaul: f64,
+    pub deadhead_m: i64,
+    /// When the vehicle reaches the pickup (Unix s), before any wait for `pickup_start`.
+    pub arrival: i64,
+    pub utilization: f64,
+    pub rating: f64,
+    pub price: f64,
+}
+
+/// Everything needed to score pairs.
+pub struct Scorer<'a> {
+    pub fleet: &'a Fleet,
+    pub types: &'a [VehicleType],
+    pub expertise: &'a ExpertiseIndex,
+    pub weights: Weights,
+    pub params: ScoreParams,
+}
+
+impl Scorer<'_> {
+    /// Cheap filters that need no distance: status, type and capacity.
+    #[inline]
+    pub fn prefilter(h: &Vehicle, loads: &Loads, l: usize) -> Result<(), Reject> {
+        if h.offline {
+            return Err(Reject::Offline);
+        }
+        let mask = loads.type_mask[l];
+        if mask != 0 && mask & (1u64 << h.vehicle_type) == 0 {
+            return Err(Reject::VehicleType);
+        }
+        if loads.weight_kg[l] > h.capacity_kg || loads.volume_l[l] > h.capacity_l {
+            return Err(Reject::Capacity);
+        }
+        Ok(())
+    }
+
+    /// Score a pair that passed [`Scorer::prefilter`], given its raw
+    /// expertise (the backhaul credit is computed here).
+    pub fn score(
+        &self,
+        h: &Vehicle,
+        loads: &Loads,
+        l: usize,
+        expertise_raw: f64,
+    ) -> Result<Components, Reject> {
+        let c = self.params.circuity;
+        if h.pos.chord2(&loads.origin[l]) > self.params.max_chord2() {
+            return Err(Reject::TooFar);
+        }
+        let deadhead_m = h.pos.road_m(&loads.origin[l], c);
+        if deadhead_m > self.params.max_deadhead_m {
+            return Err(Reject::TooFar);
+        }
+        let vt = &self.types[h.vehicle_type as usize];
+        let arrival = h.available_from + vt.profile.seconds(deadhead_m as f64);
+        if arrival > loads.pickup_end[l] {
+            return Err(Reject::Late);
+        }
+        let load_m = loads.load_m[l];
+        let delivered = arrival.max(loads.pickup_start[l]) + vt.profile.seconds(load_m as f64);
+        if delivered > loads.delivery_deadline[l] {
+            return Err(Reject::Late);
+        }
+        let expertise = self.expertise.squash(expertise_raw);
+        let home_o = h.home.road_m(&loads.origin[l], c) as f64;
+        let home_d = h.home.road_m(&loads.dest[l], c) as f64;
+        let homeward = ((home_o - home_d) / (load_m.max(1) as f64)).clamp(0.0, 1.0);
+        let (dl, dn) = (loads.dest_lat[l], loads.dest_lon[l]);
+        let lanes = match self.fleet.origins.get(h.slot as usize) {
+            Some(o) => self.expertise.backhaul_from(o, dl, dn),
+            None => self.expertise.backhaul_lanes(h.index as usize, dl, dn),
+        };
+        let backhaul = homeward.max(lanes.min(1.0));
+        let utilization = (loads.weight_kg[l] as f64 / h.capacity_kg as f64)
+            .max(loads.volume_l[l] as f64 / h.capacity_l as f64);
+        let rating = h.rating_term;
+        let km = ((load_m + deadhead_m) as f64 / 1000.0).max(1.0);
+        let price = if vt.cost_per_km_fen > 0.0 {
+            (loads.price_fen[l] as f64 / km / vt.cost_per_km_fen - 1.0).clamp(-1.0, 1.0)
+        } else {
+            1.0
+        };
+        let w = &self.weights;
+        let score = w.expertise * expertise + w.backhaul * backhaul
+            - w.deadhead_per_100km * deadhead_m as f64 / 100_000.0
+            + w.utilization * utilization
+            + w.rating * rating
+            + w.price * price;
+        Ok(Components {
+            score,
+            expertise,
+            backhaul,
+            deadhead_m,
+            arrival,
+            utilization,
+            rating,
+            price,
+        })
+    }
+
+    /// Cheap bounds for a pair that passed [`Scorer::prefilter`], without
+    /// trigonometry: an upper bound on its score (backhaul taken as 1, price
+    /// margin as if there were no deadhead) and a lower bound on its deadhead
+    /// in metres (from the chord, which is shorter than the arc).
+    #[inline]
+    pub fn bounds(&self, h: &Vehicle, loads: &Loads, l: usize, expertise_raw: f64) -> (f64, f64) {
+        let chord = h.pos.chord2(&loads.origin[l]).sqrt();
+        let dh_lb = (chord * crate::geo::EARTH_RADIUS_M * self.params.circuity - 0.5).max(0.0);
+        let utilization = (loads.weight_kg[l] as f64 / h.capacity_kg as f64)
+            .max(loads.volume_l[l] as f64 / h.capacity_l as f64);
+        let km = (loads.load_m[l] as f64 / 1000.0).max(1.0);
+        let cost = self.types[h.vehicle_type as usize].cost_per_km_fen;
+        let price_ub = if cost > 0.0 {
+            (loads.price_fen[l] as f64 / km / cost - 1.0).clamp(-1.0, 1.0)
+        } else {
+            1.0
+        };
+        let w = &self.weights;
+        let ub = w.expertise * self.expertise.squash(expertise_raw) + w.backhaul
+            - w.deadhead_per_100km * dh_lb / 100_000.0
+            + w.utilization * utilization
+            + w.rating * h.rating_term
+            + w.price * price_ub;
+        (ub, dh_lb)
+    }
+
+    /// Score vehicle `v` (an index) for load `l` with the per-vehicle profile
+    /// view: every hard filter, then every component.
+    pub fn score_direct(&self, v: usize, loads: &Loads, l: usize) -> Result<Components, Reject> {
+        let h = self.fleet.vehicle(v);
+        Self::prefilter(h, loads, l)?;
+        let e = self.expertise.expertise_raw(
+            v,
+            loads.origin_lat[l],
+            loads.origin_lon[l],
+            loads.dest_lat[l],
+            loads.dest_lon[l],
+        );
+        self.score(h, loads, l, e)
+    }
+}
