@@ -16,6 +16,7 @@ from engine.errors import NotFoundError, YunliError
 #: Modules whose ``register(subparsers)`` adds sub-commands, in help order.
 COMMAND_MODULES: list[str] = [
     "engine.data.cli",
+    "engine.matching.cli",
     "server.cli",
     "engine.routing.cli",
     "engine.routing.loadplan_cli",

@@ -45,6 +45,12 @@ def _routing(world: World) -> str:
     return section_routing(world)
 
 
+def _matching(world: World) -> str:
+    from engine.matching.demo import section_matching
+
+    return section_matching(world)
+
+
 def _live(world: World) -> str:
     from engine.live.demo import section_live
 
@@ -53,6 +59,7 @@ def _live(world: World) -> str:
 
 SECTIONS: list[tuple[str, Callable[[World], str]]] = [
     ("World", section_world),
+    ("Matching", _matching),
     ("Route optimization", _routing),
     ("Live re-planning", _live),
 ]
