@@ -80,6 +80,7 @@ class YunliServer:
         self._stopped.set()
         g = self.config.grace_s if grace is None else grace
         self._health.enter_graceful_shutdown()
+        self.state.close()  # subscriptions end; unary calls in flight finish
         LOGGER.info("shutting down", extra={"grace_s": g})
         self.grpc_server.stop(g).wait()
         for close in reversed(self._closers):

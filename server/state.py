@@ -43,7 +43,15 @@ class FleetState:
         self.plans: dict[str, tuple[int, bytes]] = {}
         self.revision = 0
         self.versions = {"vehicles": 0, "loads": 0, "trips": 0, "plans": 0}
+        #: Set when the server shuts down: long-lived streams end.
+        self.closing = threading.Event()
         self.sync()
+
+    def close(self) -> None:
+        """Wake every waiter and tell streams to end (server shutdown)."""
+        with self._lock:
+            self.closing.set()
+            self.changed.notify_all()
 
     def frame(self, table: str) -> pl.DataFrame:
         """The current frame of ``table`` (``vehicles``, ``loads`` or ``trips``)."""
@@ -114,7 +122,7 @@ class FleetState:
         """Block until the revision moves past ``seen_revision`` or ``timeout`` passes."""
         end = time.monotonic() + timeout
         with self._lock:
-            while self.revision == seen_revision:
+            while self.revision == seen_revision and not self.closing.is_set():
                 left = end - time.monotonic()
                 if left <= 0:
                     break

@@ -213,7 +213,7 @@ class LivePlansServicer:
             self._subscribers += 1
         try:
             sent = -1
-            while context.is_active():
+            while context.is_active() and not self._state.closing.is_set():
                 rev = self._state.revision
                 stored = self._state.plans.get(plan_id)
                 if stored is None:

@@ -229,3 +229,16 @@ def test_create_problem_deadline(served: Any) -> None:
         )
     assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert routing_pb2.Problem  # the routing messages are shared with Routing
+
+
+def test_shutdown_ends_subscriptions(make_server: Any, morning: Any) -> None:
+    """A graceful stop ends open subscriptions promptly instead of waiting out the grace."""
+    srv, port = make_server()
+    c = client_for(port)
+    _create(c, "g", morning)
+    stream = c.live.Subscribe(live_pb2.SubscribeRequest(plan_id="g"), timeout=60)
+    next(stream)
+    t0 = time.monotonic()
+    srv.stop(30)
+    assert time.monotonic() - t0 < 5
+    assert list(stream) == []

@@ -251,3 +251,20 @@ def test_plan_loads_bad_input(served: Any) -> None:
     with pytest.raises(grpc.RpcError) as e:
         c.routing.PlanLoads(dup, timeout=60)
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_cancelled_optimize(served: Any) -> None:
+    """A client cancelling an in-flight solve gets CANCELLED; the server keeps serving."""
+    _, c = served
+    fut = c.routing.Optimize.future(
+        routing_pb2.OptimizeRequest(problem=city_problem(20), time_limit_s=3, solver="ortools"),
+        timeout=60,
+    )
+    time.sleep(0.3)
+    assert fut.cancel()
+    with pytest.raises(grpc.FutureCancelledError):
+        fut.result()
+    r = c.routing.Optimize(
+        routing_pb2.OptimizeRequest(problem=city_problem(3), time_limit_s=0.5), timeout=60
+    )
+    assert r.routes

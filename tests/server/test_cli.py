@@ -1,0 +1,26 @@
+"""The ``yunli serve`` sub-command is registered without importing the server's deps."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_engine_cli_does_not_import_grpc() -> None:
+    """Building the ``yunli`` parser (which registers ``serve``) imports no grpc module."""
+    code = (
+        "import sys, engine.cli; p = engine.cli.build_parser(); "
+        "assert 'serve' in p.format_help(); "
+        "assert not [m for m in sys.modules if m.startswith(('grpc', 'server.app'))], sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_serve_help() -> None:
+    """``yunli serve --help`` explains the options."""
+    r = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "serve", "--help"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    for flag in ("--address", "--db", "--token", "--tls-cert", "--tls-key", "--metrics-port"):
+        assert flag in r.stdout
