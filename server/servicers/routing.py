@@ -19,7 +19,7 @@ from server.proto import routing_pb2
 from server.solver_pool import SolverPool
 
 #: Seconds kept back from the call's deadline for conversion and the answer's transfer.
-DEADLINE_MARGIN_S = 0.25
+DEADLINE_MARGIN_S = 0.5
 
 
 def remaining(context: grpc.ServicerContext) -> float | None:
