@@ -29,6 +29,7 @@ ALLOWED = {
     grpc.StatusCode.UNIMPLEMENTED,
     grpc.StatusCode.RESOURCE_EXHAUSTED,
     grpc.StatusCode.ALREADY_EXISTS,
+    grpc.StatusCode.ABORTED,
 }
 
 _T = FieldDescriptor
