@@ -50,6 +50,12 @@ _MAX_PATTERNS: Final = 20_000
 #: Below this ``capacity × item types`` the arc-flow model (CP-SAT) is tried first: its
 #: graph is small, while the patterns of many small items overwhelm set partitioning.
 _ARCFLOW_FIRST_CELLS: Final = 20_000
+#: Share of the time left after the LP bound that LP diving may use.
+_DIVE_SHARE: Final = 0.6
+#: Seconds kept back from the time limit for model teardown and the answer.
+_MARGIN_S: Final = 0.4
+#: The arc-flow model is not started with less time than this left.
+_ARCFLOW_MIN_S: Final = 1.0
 #: Share of the time limit the column generation may use.
 _CG_SHARE: Final = 0.45
 _EPS: Final = 1e-7
@@ -254,65 +260,139 @@ class _LpBound:
     iterations: int
 
 
-def _column_generation(
-    types: _Types, capacity: int, init: Sequence[Counter[int]], deadline: float, target: int
-) -> _LpBound:
-    """Gilmore–Gomory LP by column generation; stops at convergence or ``deadline``.
+class _Master:
+    """Gilmore–Gomory LP solved by column generation (GLOP master, numpy DP pricing).
 
     The duals are scaled by the best pricing value so they are always dual feasible; the
-    bound is then valid at any iteration (Farley's bound). Stops early once the bound
-    reaches ``target`` (nothing better can be proven).
+    bound is then valid at any iteration (Farley's bound). Dual-optimal inequalities
+    ``duals[t] >= duals[t + 1]`` (a larger item can stand in for a smaller one) enter as
+    exchange columns, and Wentges smoothing steadies the duals.
     """
-    from ortools.linear_solver import pywraplp
 
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    rows = [lp.Constraint(float(n), lp.infinity()) for n in types.counts]
-    obj = lp.Objective()
-    obj.SetMinimization()
+    def __init__(self, types: _Types, capacity: int, init: Sequence[Counter[int]]) -> None:
+        from ortools.linear_solver import pywraplp
 
-    def add(p: Counter[int]) -> None:
-        v = lp.NumVar(0.0, lp.infinity(), "")
-        obj.SetCoefficient(v, 1.0)
+        self.types, self.capacity = types, capacity
+        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        self.rows = [self.lp.Constraint(float(n), self.lp.infinity()) for n in types.counts]
+        self.obj = self.lp.Objective()
+        self.obj.SetMinimization()
+        self.counts = np.asarray(types.counts, dtype=np.float64)
+        self.columns: list[tuple[Counter[int], Any]] = []
+        for p in init:
+            self.add(p)
+        for t in range(len(types.sizes) - 1):
+            v = self.lp.NumVar(0.0, self.lp.infinity(), "")
+            self.rows[t].SetCoefficient(v, -1.0)
+            self.rows[t + 1].SetCoefficient(v, 1.0)
+
+    def add(self, p: Counter[int]) -> None:
+        v = self.lp.NumVar(0.0, self.lp.infinity(), "")
+        self.columns.append((p, v))
+        self.obj.SetCoefficient(v, 1.0)
         for t, a in p.items():
-            rows[t].SetCoefficient(v, float(a))
+            self.rows[t].SetCoefficient(v, float(a))
 
-    for p in init:
-        add(p)
-    # Dual-optimal inequalities duals[t] >= duals[t + 1] (a larger item can stand in for a
-    # smaller one): exchange columns that cut the dual space without changing the LP value.
-    for t in range(len(types.sizes) - 1):
-        v = lp.NumVar(0.0, lp.infinity(), "")
-        rows[t].SetCoefficient(v, -1.0)
-        rows[t + 1].SetCoefficient(v, 1.0)
-    counts = np.asarray(types.counts, dtype=np.float64)
-    best = _LpBound(0.0, np.zeros(len(types.sizes)), False, 0)
-    alpha = 0.0  # Wentges smoothing towards the best dual solution so far
-    it = 0
-    while True:
-        it += 1
-        best.iterations = it
-        if lp.Solve() != pywraplp.Solver.OPTIMAL:
-            return best
-        master = obj.Value()
-        duals = np.maximum(np.array([r.dual_value() for r in rows]), 0.0)
+    def run(
+        self, deadline: float, target: int, rhs: npt.NDArray[np.float64] | None = None
+    ) -> _LpBound:
+        """Generate columns until no pattern prices out, ``deadline`` passes or the bound
+        reaches ``target``. With ``rhs`` (perturbed demands) the duals land on another
+        vertex of the dual optimal face; the bound reported is always for the true demands.
+        """
+        from ortools.linear_solver import pywraplp
+
+        demand = self.counts if rhs is None else rhs
+        for r, d in zip(self.rows, demand, strict=True):
+            r.SetLb(float(d))
+        best = _LpBound(0.0, np.zeros(len(self.types.sizes)), False, 0)
+        center, center_value = best.duals, 0.0
+        alpha = 0.0
+        it = 0
         while True:
-            sep = alpha * best.duals + (1.0 - alpha) * duals if alpha > 0 else duals
-            value, pattern = _price(types, capacity, sep)
-            scaled = sep / max(value, 1.0)
-            bound = float(scaled @ counts)
-            if bound > best.bound:
-                best.bound, best.duals = bound, scaled
-            gain = 1.0 - sum(float(duals[t]) * a for t, a in pattern.items())
-            if gain < -1e-9 or alpha == 0.0:
-                break
-            alpha = 0.0  # mis-pricing: price the master's own duals
-        if gain >= -1e-9 or master - best.bound < 1e-6:
-            best.converged = True
-            return best
-        if time.monotonic() > deadline or math.ceil(best.bound - 1e-6) >= target:
-            return best
-        alpha = 0.85
-        add(pattern)
+            it += 1
+            best.iterations = it
+            if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
+                return best
+            master = self.obj.Value()
+            duals = np.maximum(np.array([r.dual_value() for r in self.rows]), 0.0)
+            while True:
+                sep = alpha * center + (1.0 - alpha) * duals if alpha > 0 else duals
+                value, pattern = _price(self.types, self.capacity, sep)
+                scaled = sep / max(value, 1.0)
+                if float(scaled @ demand) > center_value:
+                    center, center_value = scaled, float(scaled @ demand)
+                bound = float(scaled @ self.counts)
+                if bound > best.bound:
+                    best.bound, best.duals = bound, scaled
+                gain = 1.0 - sum(float(duals[t]) * a for t, a in pattern.items())
+                if gain < -1e-9 or alpha == 0.0:
+                    break
+                alpha = 0.0  # mis-pricing: price the master's own duals
+            if gain >= -1e-9 or master - center_value < 1e-6:
+                best.converged = True
+                if rhs is not None:  # report the vertex reached, not the best on the way
+                    best.duals = center
+                    best.bound = float(center @ self.counts)
+                return best
+            if time.monotonic() > deadline or (
+                rhs is None and math.ceil(best.bound - 1e-6) >= target
+            ):
+                return best
+            alpha = 0.7
+            self.add(pattern)
+
+
+def _dive(
+    types: _Types,
+    capacity: int,
+    pool: list[Counter[int]],
+    target: int,
+    deadline: float,
+    rng: np.random.Generator | None = None,
+) -> list[Counter[int]] | None:
+    """LP diving: fix the patterns the LP relaxation uses most, re-solve the residual LP by
+    column generation, until the residual packs by first fit; gives up once the residual LP
+    bound shows ``target`` bins are out of reach. Returns ``target`` or fewer patterns.
+    Without ``rng`` the most used pattern is fixed; with it, one of the leading four at
+    random, weighted by LP value."""
+    left = list(types.counts)
+    fixed: list[Counter[int]] = []
+    while time.monotonic() < deadline:
+        rest = [t for t in range(len(left)) for _ in range(left[t])]
+        if not rest:
+            return fixed
+        sub_sizes = [types.sizes[t] for t in rest]
+        ff = first_fit_decreasing(sub_sizes, capacity)
+        if len(fixed) + len(ff) <= target:
+            return fixed + [Counter(rest[i] for i in b) for b in ff]
+        residual = _Types(types.sizes, left, types.members)
+        usable = [p for p in pool if all(a <= left[t] for t, a in p.items())]
+        usable += [Counter(rest[i] for i in b) for b in ff]
+        master = _Master(residual, capacity, usable)
+        lp = master.run(deadline, 10**9)
+        if not lp.converged or math.ceil(lp.bound - 1e-6) > target - len(fixed):
+            return None
+        pool.extend(p for p, _ in master.columns[len(usable) :])
+        chosen = [(v.solution_value(), p) for p, v in master.columns]
+        whole = [(x, p) for x, p in chosen if x >= 1.0 - 1e-6]
+        if whole:
+            for x, p in whole:
+                k = min(int(x + 1e-6), *(left[t] // a for t, a in p.items()))
+                for t, a in p.items():
+                    left[t] -= a * k
+                fixed.extend([p] * k)
+        else:
+            chosen.sort(key=lambda c: -c[0])
+            pick = 0
+            if rng is not None:  # a randomised dive picks among the leading columns
+                top = [x for x, _ in chosen[:4] if x > 1e-6]
+                pick = int(rng.choice(len(top), p=np.asarray(top) / sum(top)))
+            p = chosen[pick][1]
+            for t, a in p.items():
+                left[t] -= a
+            fixed.append(p)
+    return None
 
 
 def _dual_table(
@@ -356,38 +436,42 @@ def _weight_table(types: _Types, capacity: int) -> npt.NDArray[np.int64]:
 def _enumerate_patterns(
     types: _Types,
     capacity: int,
-    duals: npt.NDArray[np.float64],
-    gap: float,
+    cuts: Sequence[tuple[npt.NDArray[np.float64], float]],
     min_load: int,
     limit: int,
 ) -> list[Counter[int]] | None:
-    """Every pattern with reduced cost ``1 - duals·pattern <= gap`` and load at least
-    ``min_load``, or None past ``limit`` patterns.
+    """Every pattern with load at least ``min_load`` and, for each dual-feasible ``(duals,
+    gap)`` in ``cuts``, reduced cost ``1 - duals·pattern <= gap``; None past ``limit``.
 
-    With ``target`` bins, the reduced costs of the bins used sum to exactly
-    ``target - bound`` and their free space to ``target × capacity - total size``, so no
-    packing with ``target`` bins uses any other pattern: the enumeration is exact.
+    With ``target`` bins and a dual-feasible ``duals`` of bound ``b``, the reduced costs of
+    the bins used sum to exactly ``target - b`` and their free space to
+    ``target × capacity - total size``, so no packing with ``target`` bins uses any other
+    pattern: the enumeration is exact, and several dual solutions cut it further.
     """
-    table = _dual_table(types, capacity, duals)
+    tables = [_dual_table(types, capacity, d) for d, _ in cuts]
+    duals = np.array([d for d, _ in cuts]).reshape(len(cuts), len(types.sizes))
+    need = np.array([1.0 - g - 1e-9 for _, g in cuts])
     wtable = _weight_table(types, capacity)
     m = len(types.sizes)
-    need = 1.0 - gap - 1e-9
     out: list[Counter[int]] = []
     cur: list[int] = []
     overflow = False
 
-    def dfs(start: int, load: int, value: float) -> None:
+    def reachable(value: npt.NDArray[np.float64], t: int, room: int) -> bool:
+        return all(value[j] + tables[j][t][room] >= need[j] for j in range(len(tables)))
+
+    def dfs(start: int, load: int, value: npt.NDArray[np.float64]) -> None:
         nonlocal overflow
         if overflow:
             return
-        if cur and value >= need and load >= min_load:
+        if cur and load >= min_load and bool(np.all(value >= need)):
             out.append(Counter(cur))
             if len(out) > limit:
                 overflow = True
                 return
         room = capacity - load
         for t in range(start, m):
-            if value + table[t][room] < need or load + wtable[t][room] < min_load:
+            if load + wtable[t][room] < min_load or not reachable(value, t, room):
                 break
             w = types.sizes[t]
             if w > room:
@@ -397,14 +481,14 @@ def _enumerate_patterns(
             while k < types.counts[t] and lo + w <= capacity:
                 k += 1
                 lo += w
-                val += float(duals[t])
+                val = val + duals[:, t]
                 cur.append(t)
                 rest = capacity - lo
-                if val + table[t + 1][rest] >= need and lo + wtable[t + 1][rest] >= min_load:
+                if lo + wtable[t + 1][rest] >= min_load and reachable(val, t + 1, rest):
                     dfs(t + 1, lo, val)
             del cur[len(cur) - k :]
 
-    dfs(0, 0, 0.0)
+    dfs(0, 0, np.zeros(len(cuts)))
     return None if overflow else out
 
 
@@ -418,10 +502,8 @@ def _set_partition(
     from ortools.linear_solver import pywraplp
 
     solver = pywraplp.Solver.CreateSolver("SCIP")
-    remaining = deadline - time.monotonic()
-    if solver is None or remaining <= 0.05:
+    if solver is None or deadline - time.monotonic() <= 0.05:
         return "unknown", []
-    solver.SetTimeLimit(int(remaining * 1000))
     xs = []
     rows: list[list[Any]] = [[] for _ in types.sizes]
     for p in patterns:
@@ -435,6 +517,10 @@ def _set_partition(
             return "infeasible", []
         solver.Add(solver.Sum(rows[t]) == n)
     solver.Add(solver.Sum(xs) == target)
+    remaining = deadline - time.monotonic()
+    if remaining <= 0.05:
+        return "unknown", []
+    solver.SetTimeLimit(int(remaining * 1000))
     status = solver.Solve()
     if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         chosen: list[Counter[int]] = []
@@ -642,7 +728,7 @@ def pack_bins(
         than the capacity (the row id is the item index).
     """
     t0 = time.monotonic()
-    deadline = t0 + time_limit
+    deadline = t0 + time_limit - min(_MARGIN_S, 0.05 * time_limit)
     sizes = _check_sizes(sizes, capacity)
     active = [i for i, w in enumerate(sizes) if w > 0]
     zeros = [i for i, w in enumerate(sizes) if w == 0]
@@ -667,17 +753,29 @@ def pack_bins(
         return done(best, lower, method, len(ffd))
     hint = [types.pattern_of(b, sizes) for b in best]
     init = hint + [types.pattern_of(b, sizes) for b in ffd]
-    cg = _column_generation(types, capacity, init, t0 + _CG_SHARE * time_limit, target=len(best))
+    master = _Master(types, capacity, init)
+    cg = master.run(t0 + _CG_SHARE * time_limit, target=len(best))
     lower = max(lower, math.ceil(cg.bound - 1e-6))
     if len(best) <= lower:
         return done(best, lower, method, len(ffd))
     total = sum(sub)
     target = lower
     small_graph = capacity * len(types.sizes) <= _ARCFLOW_FIRST_CELLS
+    if not small_graph and cg.converged:
+        # LP diving, first greedy then randomised, aiming straight at the lower bound.
+        pool = [p for p, _ in master.columns]
+        rng = np.random.default_rng(seed)
+        dive_end = time.monotonic() + _DIVE_SHARE * (deadline - time.monotonic())
+        tries = 0
+        while time.monotonic() < dive_end:
+            dived = _dive(types, capacity, pool, lower, dive_end, rng if tries else None)
+            tries += 1
+            if dived is not None and len(dived) <= lower:
+                return done(types.to_bins(dived), lower, "lp-dive", len(ffd))
     while not small_graph and target < len(best) and time.monotonic() < deadline - 0.05:
         waste = target * capacity - total
         patterns = _enumerate_patterns(
-            types, capacity, cg.duals, target - cg.bound, capacity - waste, _MAX_PATTERNS
+            types, capacity, [(cg.duals, target - cg.bound)], capacity - waste, _MAX_PATTERNS
         )
         if patterns is None:
             break
@@ -687,7 +785,7 @@ def pack_bins(
         if status != "infeasible":
             return done(best, lower, method, len(ffd))
         lower = target = target + 1
-    if len(best) <= lower or time.monotonic() >= deadline - 0.05:
+    if len(best) <= lower or time.monotonic() >= deadline - _ARCFLOW_MIN_S:
         return done(best, lower, method, len(ffd))
     proven, patterns = _arcflow(
         types,
@@ -1344,7 +1442,7 @@ def plan_loads(
         and the row id.
     """
     t0 = time.monotonic()
-    deadline = t0 + time_limit
+    deadline = t0 + time_limit - min(_MARGIN_S, 0.05 * time_limit)
     if objective not in ("cost", "count"):
         raise InvalidInputError.at("objective", f"must be 'cost' or 'count', got {objective!r}")
     if time_limit <= 0:
