@@ -40,6 +40,9 @@ class ServerConfig:
     sync_interval_s
         How often to pull writes made by other server instances sharing the database
         (0: never; a single instance sees its own writes at once).
+    trip_merge_interval_s
+        How often newly recorded trips are merged into the matcher's expertise
+        profiles (0: only when the matcher is rebuilt).
     grace_s
         Graceful shutdown: seconds in-flight calls get to finish.
     warm_solvers
@@ -63,6 +66,7 @@ class ServerConfig:
     max_jobs: int = 5_000
     max_time_limit_s: float = 3_600.0
     sync_interval_s: float = 1.0
+    trip_merge_interval_s: float = 2.0
     grace_s: float = 30.0
     warm_solvers: bool = False
     import_world: str | None = None

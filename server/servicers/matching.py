@@ -126,14 +126,23 @@ class MatchingServicer:
         self._key: tuple[int, int, int] | None = None
         self._trips_seen = 0
         self._vehicle_ids: pl.Series | None = None
+        if config.trip_merge_interval_s > 0:
+            threading.Thread(
+                target=self._merge_trips_loop, name="yunli-trip-merger", daemon=True
+            ).start()
 
     # ---- the matcher ---------------------------------------------------------------------
     def _current_key(self) -> tuple[int, int, int]:
         v = self._state.versions
         return v["vehicles"], v["trips"], v["loads"]
 
-    def _refresh(self) -> None:
-        """Bring the matcher up to date with the state (called with the write lock)."""
+    def _refresh(self, merge_trips: bool) -> None:
+        """Bring the matcher up to date with the state (called with the write lock).
+
+        New trips of known vehicles are merged only when ``merge_trips`` (the merger
+        thread does that every ``trip_merge_interval_s``: merging costs a fixed ~0.1 s
+        in the engine, too much to pay on the request path for every completed trip).
+        """
         from engine.matching.matcher import Matcher
 
         st = self._state
@@ -159,24 +168,51 @@ class MatchingServicer:
             if key[0] != self._key[0]:
                 m.update_vehicles(vehicles)
             if trips.height > self._trips_seen:
-                new = trips.slice(self._trips_seen)
-                m.add_trips(new.filter(pl.col("vehicle_id").is_in(known)))
-                self._trips_seen = trips.height
+                if merge_trips:
+                    new = trips.slice(self._trips_seen)
+                    m.add_trips(new.filter(pl.col("vehicle_id").is_in(known)))
+                    self._trips_seen = trips.height
+                else:
+                    key = (key[0], self._key[1], key[2])  # trips still to merge
             if key[2] != self._key[2] and loads.height:
                 m.set_loads(loads)
             self._metrics.observe_solver("matcher_update", t0)
         self._key = key
 
+    def _stale(self, with_trips: bool) -> bool:
+        """Whether the matcher lags the state (in vehicles or loads, or trips too)."""
+        key, cur = self._key, self._current_key()
+        if key is None:
+            return True
+        return key[0] != cur[0] or key[2] != cur[2] or (with_trips and key[1] != cur[1])
+
+    def _update(self, merge_trips: bool) -> None:
+        with self._refresh_lock:
+            if self._stale(merge_trips):
+                self._lock.acquire_write()
+                try:
+                    self._refresh(merge_trips)
+                finally:
+                    self._lock.release_write()
+
+    def _merge_trips_loop(self) -> None:
+        """Merge completed trips into the profiles every ``trip_merge_interval_s``."""
+        from server.observability import LOGGER
+
+        closing = self._state.closing
+        while not closing.wait(self._cfg.trip_merge_interval_s):
+            if self._matcher is None or not self._stale(True):
+                continue
+            try:
+                self._update(merge_trips=True)
+            except Exception:
+                LOGGER.warning("merging trips into the matcher failed", exc_info=True)
+
     def _read(self) -> Any:
-        """Take the shared lock on an up-to-date matcher (release it with release_read)."""
-        if self._key != self._current_key():
-            with self._refresh_lock:
-                if self._key != self._current_key():
-                    self._lock.acquire_write()
-                    try:
-                        self._refresh()
-                    finally:
-                        self._lock.release_write()
+        """Take the shared lock on a matcher current in vehicles and loads (trips are
+        merged by the merger thread); release it with ``release_read``."""
+        if self._stale(False):
+            self._update(merge_trips=False)
         self._lock.acquire_read()
         return self._matcher
 

@@ -3,6 +3,7 @@ same data, kept current as fleet data changes, and bad input."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import grpc
@@ -141,6 +142,53 @@ def test_follows_fleet_changes(loaded: Any, data: dict[str, pl.DataFrame]) -> No
     with pytest.raises(grpc.RpcError) as e:
         loaded.matching.RecommendVehicles(req)
     assert e.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_new_trips_build_expertise(make_server: Any, data: dict[str, pl.DataFrame]) -> None:
+    """Trips recorded for a cold-start vehicle on a load's lane are merged into its profile
+    (by the merger thread) and raise its expertise for that load."""
+    _, port = make_server(trip_merge_interval_s=0.1)
+    c = client_for(port)
+    c.fleet.UpsertVehicles(
+        fleet_pb2.UpsertVehiclesRequest(vehicles=messages("vehicles", data["vehicles"]))
+    )
+    c.fleet.UpsertLoads(fleet_pb2.UpsertLoadsRequest(loads=messages("loads", data["loads"])))
+    load, top = None, None
+    for lid in data["loads"]["load_id"].to_list():
+        r = c.matching.RecommendVehicles(matching_pb2.RecommendVehiclesRequest(load_id=lid, k=1))
+        if r.recommendations:
+            load, top = lid, r.recommendations[0].vehicle_id
+            break
+    assert load is not None
+    twin = c.fleet.GetVehicles(fleet_pb2.GetByIdsRequest(ids=[top])).vehicles[0]
+    twin.vehicle_id = 8_888_888
+    c.fleet.UpsertVehicles(fleet_pb2.UpsertVehiclesRequest(vehicles=[twin]))
+
+    def twin_expertise() -> float:
+        r = c.matching.RecommendVehicles(matching_pb2.RecommendVehiclesRequest(load_id=load, k=50))
+        return next(x.components.expertise for x in r.recommendations if x.vehicle_id == 8_888_888)
+
+    assert twin_expertise() == 0.0  # cold start
+    lo = data["loads"].filter(pl.col("load_id") == load).row(0, named=True)
+    last = int(data["trips"]["completed_at"].max())  # type: ignore[arg-type]
+    trips = pl.DataFrame(
+        {
+            "trip_id": range(9_000_000, 9_000_020),
+            "vehicle_id": [8_888_888] * 20,
+            "origin_lat": [lo["origin_lat"]] * 20,
+            "origin_lon": [lo["origin_lon"]] * 20,
+            "dest_lat": [lo["dest_lat"]] * 20,
+            "dest_lon": [lo["dest_lon"]] * 20,
+            "completed_at": [last - 3600 * i for i in range(20)],
+            "weight_kg": [1000] * 20,
+        }
+    )
+    c.fleet.RecordTrips(fleet_pb2.RecordTripsRequest(trips=messages("trips", trips)))
+    deadline = time.monotonic() + 10
+    while twin_expertise() == 0.0:
+        assert time.monotonic() < deadline, "trips were not merged"
+        time.sleep(0.05)
+    assert twin_expertise() > 0.0
 
 
 M = matching_pb2
