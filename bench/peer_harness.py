@@ -317,11 +317,12 @@ def table(results: list[Result], solvers: Sequence[str], limit: float) -> str:
     for s in solvers:
         rs = [by[(n, s)] for n in names if (n, s) in by]
         gaps = [g for g in (gap_of(r) for r in rs) if g is not None]
+        na = sum(r.note == "n/a" for r in rs)
         feas = sum(r.feasible for r in rs)
         lilim = [r for r in rs if r.instance[0] == "l" and r.feasible]
         veh_ok = sum(r.vehicles <= bks_of(r.instance)[1] for r in lilim)
         txt = f"mean {statistics.mean(gaps):.2f}% / max {max(gaps):.2f}%" if gaps else "—"
-        txt += f"; feasible {feas}/{len(rs)}"
+        txt += f"; feasible {feas}/{len(rs) - na}" + (f" ({na} n/a)" if na else "")
         if lilim:
             txt += f"; BKS vehicles {veh_ok}/{len(lilim)}"
         agg.append(txt)
