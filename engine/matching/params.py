@@ -66,10 +66,10 @@ class MatchWeights:
     """
 
     expertise: float = 1.0
-    backhaul: float = 0.3
-    deadhead_per_100km: float = 0.4
-    utilization: float = 0.3
-    rating: float = 0.1
+    backhaul: float = 0.15
+    deadhead_per_100km: float = 0.3
+    utilization: float = 0.4
+    rating: float = 0.05
     price: float = 0.2
 
     def __post_init__(self) -> None:
@@ -120,9 +120,9 @@ class MatchParams:
         Candidate vehicles per load in the dispatch graph.
     """
 
-    half_life_days: float = 60.0
+    half_life_days: float = 90.0
     lane_radius_km: float = 40.0
-    expertise_saturation: float = 2.0
+    expertise_saturation: float = 1.0
     max_deadhead_km: float = 200.0
     circuity: float = DEFAULT_CIRCUITY
     rating_prior_mean: float = 4.5
