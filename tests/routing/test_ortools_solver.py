@@ -180,3 +180,70 @@ def test_max_distance_splits_routes() -> None:
     res = solve_ortools(p, time_limit=1.0)
     _feasible(p, res)
     assert len(res.routes) >= 2
+
+
+def _random_problem(seed: int) -> Model:
+    """A small random problem mixing every feature but breaks."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    m = Model(dimensions=("kg", "l"))
+    d1 = m.add_depot(x=50, y=50, name="D1")
+    d2 = m.add_depot(x=0, y=100, name="D2")
+    m.add_vehicle_type(
+        3,
+        capacity=(40, 60),
+        start=d1,
+        shift=(0, 2000),
+        fixed_cost=50,
+        cost_per_hour=1800,
+        name="small",
+    )
+    m.add_vehicle_type(
+        2,
+        capacity=(80, 50),
+        start=d2,
+        end=d1,
+        shift=(100, 2500),
+        skills=["cold"],
+        fixed_cost=120,
+        cost_per_km=1500,
+        max_duration=1800,
+        name="cold",
+    )
+    sites = [m.add_site(x=int(x), y=int(y)) for x, y in rng.integers(0, 100, (14, 2))]
+    for i, s in enumerate(sites[:8]):
+        a = int(rng.integers(0, 1200))
+        tws = [(a, a + 300)] if i % 2 else [(a, a + 150), (a + 400, a + 700)]
+        amount = (int(rng.integers(1, 15)), int(rng.integers(1, 15)))
+        m.add_job(
+            s,
+            delivery=amount if i % 3 else None,
+            pickup=None if i % 3 else amount,
+            service=int(rng.integers(5, 30)),
+            time_windows=tws,
+            skills=["cold"] if i == 5 else None,
+            required=i != 7,
+            penalty=500,
+        )
+    for i in range(8, 14, 2):
+        m.add_shipment(
+            sites[i],
+            sites[i + 1],
+            amount=(int(rng.integers(1, 20)), 5),
+            pickup_windows=[(0, 1500)],
+            delivery_windows=[(0, 2000)],
+            delivery_service=10,
+        )
+    return m
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_problems_agree_with_the_checker(seed: int) -> None:
+    """On random mixed problems every OR-Tools answer is checker-feasible and the
+    checker's recomputed objective equals the solver's own."""
+    p = _random_problem(seed).data()
+    res = solve_ortools(p, time_limit=1.0, seed=seed)
+    rep = check(p, res.routes)
+    assert rep.feasible, rep.violations
+    assert rep.cost == pytest.approx(res.objective)
