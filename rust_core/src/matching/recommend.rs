@@ -196,6 +196,15 @@ pub fn vehicles_for_loads(
     q: Query,
 ) -> Vec<Vec<Ranked>> {
     let n = sc.fleet.len();
+    if rows.len() < 16 {
+        // Small batches (single-load requests) run on the caller's thread:
+        // no hop to the pool, so latency does not wait on its scheduling.
+        let mut s = Scratch::new(n);
+        return rows
+            .iter()
+            .map(|&l| vehicles_for_load(sc, loads, l as usize, q, &mut s))
+            .collect();
+    }
     rows.par_iter()
         .with_min_len(16)
         .map_init(
@@ -230,6 +239,12 @@ pub fn loads_for_vehicles(
     vehicles: &[u32],
     q: Query,
 ) -> Vec<Vec<Ranked>> {
+    if vehicles.len() < 16 {
+        return vehicles
+            .iter()
+            .map(|&v| loads_for_vehicle(sc, loads, v as usize, q))
+            .collect();
+    }
     vehicles
         .par_iter()
         .with_min_len(16)
