@@ -405,7 +405,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=8,
         help="client threads of the target-rate runs (slack for slow calls)",
     )
-    p.add_argument("--workers", type=int, default=8, help="server threads")
+    p.add_argument("--workers", type=int, default=32, help="server threads (yunli serve's default)")
     p.add_argument("--k", type=int, default=20)
     p.add_argument("--ceiling-seconds", type=float, default=15.0)
     p.add_argument("--optimize-seconds", type=float, default=30.0)

@@ -126,6 +126,8 @@ class MatchingServicer:
         self._key: tuple[int, int, int] | None = None
         self._trips_seen = 0
         self._vehicle_ids: pl.Series | None = None
+        self._long_readers = 0  # dispatches and batch recommendations running
+        self._count_lock = threading.Lock()
         if config.trip_merge_interval_s > 0:
             threading.Thread(
                 target=self._merge_trips_loop, name="yunli-trip-merger", daemon=True
@@ -201,7 +203,9 @@ class MatchingServicer:
 
         closing = self._state.closing
         while not closing.wait(self._cfg.trip_merge_interval_s):
-            if self._matcher is None or not self._stale(True):
+            # a merge waiting for a long dispatch would hold up every recommendation
+            # queued behind it: wait for the next tick instead
+            if self._matcher is None or self._long_readers or not self._stale(True):
                 continue
             try:
                 self._update(merge_trips=True)
@@ -277,6 +281,8 @@ class MatchingServicer:
         loads = self._load_frame(ids)
         order = ids or loads["load_id"].to_list()
         m = self._read()
+        with self._count_lock:
+            self._long_readers += 1
         try:
             if m is None or loads.height == 0:
                 df = None
@@ -285,6 +291,8 @@ class MatchingServicer:
                 df = m.recommend_vehicles_batch(loads, k=k)
                 self._metrics.observe_solver("recommend_batch", t0)
         finally:
+            with self._count_lock:
+                self._long_readers -= 1
             self._lock.release_read()
         groups = {} if df is None else df.partition_by("load_id", as_dict=True)
         for lid in order:
@@ -306,6 +314,8 @@ class MatchingServicer:
         ids = convert.ids("load_ids", request.load_ids, self._cfg.max_rows)
         loads = self._load_frame(ids)
         m = self._read()
+        with self._count_lock:
+            self._long_readers += 1
         try:
             if m is None or loads.height == 0:
                 n_v = int((self._state.vehicles["status"] != "offline").sum())
@@ -315,6 +325,8 @@ class MatchingServicer:
             res = m.dispatch(loads, objective=objective)
             self._metrics.observe_solver("dispatch", t0)
         finally:
+            with self._count_lock:
+                self._long_readers -= 1
             self._lock.release_read()
         a = res.assignments
         assignments = [
