@@ -74,32 +74,25 @@ class _SharedLock:
             self._cond.notify_all()
 
 
-def _components(df: pl.DataFrame) -> list[matching_pb2.ScoreComponents]:
-    c = {name: df[name].to_list() for name in COMPONENTS}
-    return [
-        matching_pb2.ScoreComponents(
-            expertise=e, backhaul=b, deadhead_m=d, arrival_at=a, utilization=u,
-            rating_vs_prior=r, price_margin=p,
-        )
-        for e, b, d, a, u, r, p in zip(
-            c["expertise"], c["backhaul"], c["deadhead_m"], c["arrival_at"],
-            c["utilization"], c["rating_vs_prior"], c["price_margin"], strict=True,
-        )
-    ]  # fmt: skip
+_PAIR_COLUMNS: Final = ("load_id", "vehicle_id", "rank", "score", *COMPONENTS)
 
 
-def _pairs(df: pl.DataFrame) -> list[matching_pb2.Recommendation]:
-    return [
-        matching_pb2.Recommendation(vehicle_id=v, load_id=lo, rank=k, score=s, components=c)
-        for v, lo, k, s, c in zip(
-            df["vehicle_id"].to_list(),
-            df["load_id"].to_list(),
-            df["rank"].to_list(),
-            df["score"].to_list(),
-            _components(df),
-            strict=True,
-        )
-    ]
+def _fill(out: Any, df: pl.DataFrame) -> None:
+    """Append one ``Recommendation`` per row of a pair frame to the repeated field ``out``
+    (field by field: about 3x faster than building the messages from keyword arguments)."""
+    add = out.add
+    for lo, v, k, s, e, b, dh, a, u, r, p in df.select(_PAIR_COLUMNS).rows():
+        x = add(vehicle_id=v, load_id=lo, rank=k, score=s)
+        c = x.components
+        c.expertise, c.backhaul, c.deadhead_m, c.arrival_at = e, b, dh, a
+        c.utilization, c.rating_vs_prior, c.price_margin = u, r, p
+
+
+def _response(subject: int, df: pl.DataFrame | None) -> matching_pb2.RecommendResponse:
+    resp = matching_pb2.RecommendResponse(subject_id=subject)
+    if df is not None:
+        _fill(resp.recommendations, df)
+    return resp
 
 
 def _summary(df: pl.DataFrame, loads: int, vehicles: int, seconds: float) -> Any:
@@ -253,7 +246,7 @@ class MatchingServicer:
             df = m.recommend_loads(vid, k=k)
         finally:
             self._lock.release_read()
-        return matching_pb2.RecommendResponse(subject_id=vid, recommendations=_pairs(df))
+        return _response(vid, df)
 
     def RecommendVehicles(
         self, request: matching_pb2.RecommendVehiclesRequest, context: grpc.ServicerContext
@@ -271,7 +264,7 @@ class MatchingServicer:
             df = m.recommend_vehicles(lid, k=k)
         finally:
             self._lock.release_read()
-        return matching_pb2.RecommendResponse(subject_id=lid, recommendations=_pairs(df))
+        return _response(lid, df)
 
     def RecommendVehiclesBatch(
         self, request: matching_pb2.RecommendVehiclesBatchRequest, context: grpc.ServicerContext
@@ -296,10 +289,7 @@ class MatchingServicer:
             self._lock.release_read()
         groups = {} if df is None else df.partition_by("load_id", as_dict=True)
         for lid in order:
-            part = groups.get((lid,))
-            yield matching_pb2.RecommendResponse(
-                subject_id=lid, recommendations=[] if part is None else _pairs(part)
-            )
+            yield _response(lid, groups.get((lid,)))
 
     def Dispatch(
         self, request: matching_pb2.DispatchRequest, context: grpc.ServicerContext
@@ -329,24 +319,20 @@ class MatchingServicer:
                 self._long_readers -= 1
             self._lock.release_read()
         a = res.assignments
-        assignments = [
-            matching_pb2.Assignment(load_id=lo, vehicle_id=v, score=sc, components=c)
-            for lo, v, sc, c in zip(
-                a["load_id"].to_list(),
-                a["vehicle_id"].to_list(),
-                a["score"].to_list(),
-                _components(a),
-                strict=True,
-            )
-        ]
+        out = matching_pb2.DispatchResponse(candidate_pairs=res.n_candidate_edges)
+        add = out.assignments.add
+        for lo, v, sc, e, b, dh, ar, u, r, p in a.select(
+            "load_id", "vehicle_id", "score", *COMPONENTS
+        ).rows():
+            x = add(load_id=lo, vehicle_id=v, score=sc)
+            c = x.components
+            c.expertise, c.backhaul, c.deadhead_m, c.arrival_at = e, b, dh, ar
+            c.utilization, c.rating_vs_prior, c.price_margin = u, r, p
 
         def summary(name: str, df: pl.DataFrame) -> Any:
             return _summary(df, res.n_loads, res.n_vehicles, res.seconds.get(name, 0.0))
 
-        return matching_pb2.DispatchResponse(
-            assignments=assignments,
-            optimal=summary("optimal", a),
-            greedy=summary("greedy", res.baselines["greedy"]),
-            nearest=summary("nearest", res.baselines["nearest"]),
-            candidate_pairs=res.n_candidate_edges,
-        )
+        out.optimal.CopyFrom(summary("optimal", a))
+        out.greedy.CopyFrom(summary("greedy", res.baselines["greedy"]))
+        out.nearest.CopyFrom(summary("nearest", res.baselines["nearest"]))
+        return out
