@@ -37,8 +37,12 @@ _yunli_start_postgres() {
     "${as[@]}" "$bindir/initdb" -D "$data" -A trust -U postgres -E UTF8 >/dev/null
   fi
   if ! "${as[@]}" "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-    "${as[@]}" "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-      -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
+    if ! "${as[@]}" "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+        -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null; then
+      echo "start_services: PostgreSQL did not start (port $port taken?); its log:" >&2
+      tail -n 20 "$data/server.log" >&2 || true
+      return 1
+    fi
   fi
   if ! "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -Atc \
       "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
