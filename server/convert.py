@@ -254,17 +254,30 @@ def live_job(msg: Any) -> Any:
     )
 
 
+def fill_job(m: Any, j: Any) -> None:
+    """Write an :class:`engine.live.LiveJob` into an empty or stale ``LiveJob`` message."""
+    m.Clear()
+    m.job_id, m.kind, m.lat, m.lon = j.job_id, j.kind, j.lat, j.lon
+    m.amounts.extend(j.amounts)
+    m.service_s = j.service_s
+    for a, b in j.windows:
+        m.windows.add(start=a, end=b)
+    if j.pair:
+        m.pair = j.pair
+    if j.skills:
+        m.skills.extend(sorted(j.skills))
+    m.required, m.penalty, m.status = j.required, j.penalty, j.status
+    if j.served_at is not None:
+        m.served_at = j.served_at
+
+
 def live_job_msg(j: Any) -> Any:
     """The message of an :class:`engine.live.LiveJob`."""
-    from server.proto import common_pb2, live_pb2
+    from server.proto import live_pb2
 
-    return live_pb2.LiveJob(
-        job_id=j.job_id, kind=j.kind, lat=j.lat, lon=j.lon, amounts=list(j.amounts),
-        service_s=j.service_s,
-        windows=[common_pb2.TimeWindow(start=a, end=b) for a, b in j.windows],
-        pair=j.pair or "", skills=sorted(j.skills), required=j.required, penalty=j.penalty,
-        status=j.status, served_at=j.served_at,
-    )  # fmt: skip
+    m = live_pb2.LiveJob()
+    fill_job(m, j)
+    return m
 
 
 _VEHICLE_SCALARS = (
@@ -303,15 +316,27 @@ def live_vehicle(msg: Any) -> Any:
     )
 
 
+def fill_vehicle(m: Any, v: Any) -> None:
+    """Write an :class:`engine.live.LiveVehicle` into an empty or stale message."""
+    m.Clear()
+    m.vehicle_id = v.vehicle_id
+    m.capacity.extend(v.capacity)
+    if v.skills:
+        m.skills.extend(sorted(v.skills))
+    m.route.extend(v.route)
+    m.served.extend(v.served)
+    m.on_board.extend(v.on_board)
+    for n in _VEHICLE_SCALARS:
+        setattr(m, n, getattr(v, n))
+
+
 def live_vehicle_msg(v: Any) -> Any:
     """The message of an :class:`engine.live.LiveVehicle`."""
     from server.proto import live_pb2
 
-    return live_pb2.LiveVehicle(
-        vehicle_id=v.vehicle_id, capacity=list(v.capacity), skills=sorted(v.skills),
-        route=list(v.route), served=list(v.served), on_board=list(v.on_board),
-        **{n: getattr(v, n) for n in _VEHICLE_SCALARS},
-    )  # fmt: skip
+    m = live_pb2.LiveVehicle()
+    fill_vehicle(m, v)
+    return m
 
 
 def slowdown(msg: Any) -> Any:
@@ -389,19 +414,23 @@ def live_plan(msg: Any) -> Any:
 
 
 def live_plan_msg(plan: Any, plan_id: str) -> Any:
-    """The message of an :class:`engine.live.LivePlan`."""
+    """The message of an :class:`engine.live.LivePlan` (jobs and vehicles in plan order)."""
     from server.proto import live_pb2
 
-    return live_pb2.LivePlan(
+    m = live_pb2.LivePlan(
         plan_id=plan_id,
         version=plan.version,
         dimensions=list(plan.dimensions),
-        jobs=[live_job_msg(j) for j in plan.jobs.values()],
-        vehicles=[live_vehicle_msg(v) for v in plan.vehicles.values()],
         now=plan.now,
         slowdowns=[slowdown_msg(s) for s in plan.slowdowns],
         circuity=plan.circuity,
     )
+    add_job, add_vehicle = m.jobs.add, m.vehicles.add
+    for j in plan.jobs.values():
+        fill_job(add_job(), j)
+    for v in plan.vehicles.values():
+        fill_vehicle(add_vehicle(), v)
+    return m
 
 
 def warning_msg(w: Any) -> Any:
@@ -414,12 +443,12 @@ def warning_msg(w: Any) -> Any:
     )  # fmt: skip
 
 
-def plan_view(plan: Any, plan_id: str, fc: Any) -> Any:
-    """A ``PlanView``: the plan and its forecast (ETAs and warnings)."""
+def plan_view(plan: Any, plan_id: str, fc: Any, msg: Any = None) -> Any:
+    """A ``PlanView``: the plan (``msg`` if already converted) and its forecast."""
     from server.proto import live_pb2
 
     return live_pb2.PlanView(
-        plan=live_plan_msg(plan, plan_id),
+        plan=live_plan_msg(plan, plan_id) if msg is None else msg,
         etas=[
             live_pb2.StopEta(
                 vehicle_id=s.vehicle_id, position=s.position, job_id=s.job_id,

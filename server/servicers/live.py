@@ -16,6 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
@@ -35,6 +36,34 @@ _PLAN_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 MAX_EVENTS = 10_000
 
 
+@dataclass
+class _Entry:
+    """A plan served by this instance: the engine object and its message, kept equal."""
+
+    plan: Any
+    msg: live_pb2.LivePlan
+    vindex: dict[str, int] = field(default_factory=dict)
+    jindex: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, plan: Any, msg: live_pb2.LivePlan) -> _Entry:
+        return cls(
+            plan,
+            msg,
+            {v.vehicle_id: i for i, v in enumerate(msg.vehicles)},
+            {j.job_id: i for i, j in enumerate(msg.jobs)},
+        )
+
+    def after_position(self, vehicle_id: str, served: tuple[str, ...]) -> None:
+        """Bring the message up to date after a position event (it touches the vehicle
+        and the jobs it served, nothing else)."""
+        p, m = self.plan, self.msg
+        convert.fill_vehicle(m.vehicles[self.vindex[vehicle_id]], p.vehicles[vehicle_id])
+        for jid in served:
+            convert.fill_job(m.jobs[self.jindex[jid]], p.jobs[jid])
+        m.now, m.version = p.now, p.version
+
+
 def _check_id(plan_id: str) -> str:
     if not _PLAN_ID.fullmatch(plan_id):
         raise InvalidInputError.at("plan_id", f"must match {_PLAN_ID.pattern}, got {plan_id!r}")
@@ -51,7 +80,7 @@ class LivePlansServicer:
         self._cfg = config
         self._metrics = metrics
         self._pool = pool
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, _Entry] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._subscribers = 0
@@ -62,33 +91,37 @@ class LivePlansServicer:
         with self._guard:
             return self._locks.setdefault(plan_id, threading.Lock())
 
-    def _plan(self, plan_id: str) -> Any:
-        """The engine plan, as stored (call with the plan's lock held)."""
+    def _entry(self, plan_id: str) -> _Entry:
+        """The plan as stored (call with the plan's lock held)."""
         stored = self._state.plans.get(plan_id)
         if stored is None:
             raise NotFoundError(f"plan_id: unknown plan {plan_id!r}")
         version, body = stored
-        cached = self._cache.get(plan_id)
-        if cached is None or cached.version != version:
-            cached = convert.live_plan(live_pb2.LivePlan.FromString(body))
-            cached.version = version
-            self._cache[plan_id] = cached
-        return cached
+        entry = self._cache.get(plan_id)
+        if entry is None or entry.plan.version != version:
+            msg = live_pb2.LivePlan.FromString(body)
+            plan = convert.live_plan(msg)
+            plan.version = msg.version = version
+            entry = self._cache[plan_id] = _Entry.of(plan, msg)
+        return entry
 
-    def _save(self, plan_id: str, plan: Any, expected: int | None) -> None:
-        """Store ``plan`` (its version already bumped); on failure forget the cached copy."""
-        body = convert.live_plan_msg(plan, plan_id).SerializeToString()
+    def _save(self, plan_id: str, entry: _Entry, expected: int | None) -> None:
+        """Store the entry's message (plan and message already at the new version); on
+        failure forget the cached copy, the stored plan being the truth."""
         try:
-            self._state.put_plan(plan_id, plan.version, body, expected)
+            self._state.put_plan(
+                plan_id, entry.plan.version, entry.msg.SerializeToString(), expected
+            )
         except Exception:
             self._cache.pop(plan_id, None)
             raise
-        self._cache[plan_id] = plan
+        self._cache[plan_id] = entry
 
-    def _view(self, plan_id: str, plan: Any) -> live_pb2.PlanView:
+    def _view(self, plan_id: str, entry: _Entry) -> live_pb2.PlanView:
         from engine.live import forecast
 
-        return convert.plan_view(plan, plan_id, forecast(plan))  # type: ignore[no-any-return]
+        fc = forecast(entry.plan)
+        return convert.plan_view(entry.plan, plan_id, fc, entry.msg)  # type: ignore[no-any-return]
 
     # ---- RPCs ------------------------------------------------------------------------------
     def CreatePlan(
@@ -117,16 +150,17 @@ class LivePlansServicer:
         else:
             raise InvalidInputError.at("source", "give a problem or a plan")
         plan.version = 1
+        entry = _Entry.of(plan, convert.live_plan_msg(plan, plan_id))
         with self._lock(plan_id):
-            self._save(plan_id, plan, None)
-            return self._view(plan_id, plan)
+            self._save(plan_id, entry, None)
+            return self._view(plan_id, entry)
 
     def GetPlan(
         self, request: live_pb2.GetPlanRequest, context: grpc.ServicerContext
     ) -> live_pb2.PlanView:
         plan_id = _check_id(request.plan_id)
         with self._lock(plan_id):
-            return self._view(plan_id, self._plan(plan_id))
+            return self._view(plan_id, self._entry(plan_id))
 
     def ApplyEvents(
         self, request: live_pb2.ApplyEventsRequest, context: grpc.ServicerContext
@@ -143,8 +177,8 @@ class LivePlansServicer:
             else 0.0
         )
         with self._lock(plan_id):
-            plan = self._plan(plan_id)
-            before = plan.version
+            entry = self._entry(plan_id)
+            before = entry.plan.version
             if request.HasField("expected_version") and request.expected_version != before:
                 from server.status import ConflictError
 
@@ -152,17 +186,18 @@ class LivePlansServicer:
                     f"plan {plan_id!r} is at version {before}, not {request.expected_version}"
                 )
             try:
-                return self._apply(plan_id, plan, before, events, opts, limit)
+                return self._apply(plan_id, entry, before, events, opts, limit)
             except BaseException:
                 self._cache.pop(plan_id, None)  # the stored plan is the truth
                 raise
 
     def _apply(
-        self, plan_id: str, work: Any, before: int, events: list[Any], opts: Any, limit: float
+        self, plan_id: str, entry: _Entry, before: int, events: list[Any], opts: Any, limit: float
     ) -> live_pb2.ApplyEventsResponse:
-        """Apply events to the cached ``work`` plan in place, re-plan, store (plan lock held)."""
+        """Apply events to the cached plan in place, re-plan, store (plan lock held)."""
         from engine.live import apply_events, replan
 
+        work = entry.plan
         rep = apply_events(work, events) if events else None
         out = live_pb2.ApplyEventsResponse()
         if opts.replan:
@@ -193,12 +228,13 @@ class LivePlansServicer:
                 )
             )
         work.version = before + 1
-        self._save(plan_id, work, before)
+        entry = _Entry.of(work, convert.live_plan_msg(work, plan_id))
+        self._save(plan_id, entry, before)
         if rep is not None:
             out.released_jobs.extend(rep.released_jobs)
             for vid, jobs in rep.stranded_cargo.items():
                 out.stranded_cargo[vid].ids.extend(jobs)
-        out.view.CopyFrom(self._view(plan_id, work))
+        out.view.CopyFrom(self._view(plan_id, entry))
         return out
 
     def Subscribe(
@@ -220,9 +256,9 @@ class LivePlansServicer:
                     raise NotFoundError(f"plan_id: unknown plan {plan_id!r}")
                 if stored[0] != sent:
                     with self._lock(plan_id):
-                        plan = self._plan(plan_id)
-                        view = self._view(plan_id, plan)
-                    sent = plan.version
+                        entry = self._entry(plan_id)
+                        view = self._view(plan_id, entry)
+                    sent = entry.plan.version
                     yield live_pb2.PlanUpdate(view=view)
                 self._state.wait_for_change(rev, 0.5)
         finally:
@@ -242,18 +278,19 @@ class LivePlansServicer:
             plan_id = _check_id(report.plan_id)
             ev = convert.position(report.position, report.t)
             with self._lock(plan_id):
-                plan = self._plan(plan_id)
+                entry = self._entry(plan_id)
+                plan = entry.plan
                 before = plan.version
                 try:
                     apply_events(plan, [ev])
                     plan.version = before + 1
-                    self._save(plan_id, plan, before)
+                    entry.after_position(ev.vehicle_id, ev.served)
+                    self._save(plan_id, entry, before)
                 except BaseException:
                     self._cache.pop(plan_id, None)  # the stored plan is the truth
                     raise
-                work = plan
             accepted += 1
-            last = (plan_id, work, ev.vehicle_id)
+            last = (plan_id, plan, ev.vehicle_id)
         out = live_pb2.ReportPositionsResponse(accepted=accepted)
         if last is not None:
             plan_id, plan, vid = last

@@ -242,3 +242,29 @@ def test_shutdown_ends_subscriptions(make_server: Any, morning: Any) -> None:
     srv.stop(30)
     assert time.monotonic() - t0 < 5
     assert list(stream) == []
+
+
+def test_positions_stored_as_served(served: Any, make_server: Any, morning: Any) -> None:
+    """Positions that serve stops are stored so that a fresh server (reading the store)
+    predicts the same ETAs and warnings as the one that applied them."""
+    _, c = served
+    view = _create(c, "st", morning)
+    kinds = {j.job_id: j.kind for j in view.plan.jobs}
+    v = next(x for x in view.plan.vehicles if x.route and kinds[x.route[0]] != "shipment_delivery")
+    t = view.plan.now
+    first = v.route[0]
+    reports = [
+        live_pb2.PositionReport(plan_id="st", t=t + 600, position=live_pb2.PositionUpdate(
+            vehicle_id=v.vehicle_id, lat=v.depot_lat + 0.003, lon=v.depot_lon)),
+        live_pb2.PositionReport(plan_id="st", t=t + 1200, position=live_pb2.PositionUpdate(
+            vehicle_id=v.vehicle_id, lat=v.depot_lat + 0.006, lon=v.depot_lon, served=[first])),
+    ]  # fmt: skip
+    assert c.live.ReportPositions(iter(reports), timeout=30).accepted == 2
+    here = c.live.GetPlan(live_pb2.GetPlanRequest(plan_id="st"))
+    job = next(j for j in here.plan.jobs if j.job_id == first)
+    assert job.status == "served"
+    assert job.served_at == t + 1200
+    _, port2 = make_server()
+    there = client_for(port2).live.GetPlan(live_pb2.GetPlanRequest(plan_id="st"))
+    assert there == here
+    assert list(there.etas) == list(here.etas)
