@@ -240,6 +240,65 @@ def optimize_request(world: Any, n_jobs: int, seconds: float) -> Any:
     return routing_pb2.OptimizeRequest(problem=p, time_limit_s=seconds, solver="ortools")
 
 
+def _pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, math.ceil(p * len(xs)) - 1))] * 1e3 if xs else math.nan
+
+
+def live_latency(ch: Any, md: Any, n_vehicles: int, n_stops: int, reports: int,
+                 replans: int) -> dict[str, Any]:  # fmt: skip
+    """Round trips of LivePlans calls on a city-day plan: single position reports
+    (applied, stored durably, warnings back) and event batches with a re-plan."""
+    from engine.live import plan_from_solution
+    from engine.live.scenario import city_day
+    from engine.routing import solve
+    from server import convert
+    from server.proto import live_grpc, live_pb2
+
+    sc = city_day(n_vehicles, n_stops, seed=1)
+    plan = plan_from_solution(solve(sc.problem, time_limit=5.0, seed=0))
+    live = live_grpc.LivePlansStub(ch)
+    msg = convert.live_plan_msg(plan, "")
+    view = live.CreatePlan(live_pb2.CreatePlanRequest(plan_id="bench", plan=msg), metadata=md)
+    busy = [v for v in view.plan.vehicles if v.route]
+    pos: list[float] = []
+    for i in range(reports):
+        v = busy[i % len(busy)]
+        rep = live_pb2.PositionReport(
+            plan_id="bench", t=view.plan.now + 10 * (i + 1),
+            position=live_pb2.PositionUpdate(
+                vehicle_id=v.vehicle_id, lat=v.depot_lat + 1e-5 * i, lon=v.depot_lon),
+        )  # fmt: skip
+        t0 = time.perf_counter()
+        live.ReportPositions(iter([rep]), metadata=md, timeout=30)
+        pos.append(time.perf_counter() - t0)
+    rp: list[float] = []
+    t_ev = view.plan.now + 10 * (reports + 1)
+    for i in range(replans):
+        v = busy[i % len(busy)]
+        ev = live_pb2.Event(
+            t=t_ev + i, vehicle_delayed=live_pb2.VehicleDelayed(vehicle_id=v.vehicle_id,
+                                                                delay_s=300),
+        )  # fmt: skip
+        req = live_pb2.ApplyEventsRequest(
+            plan_id="bench", events=[ev],
+            options=live_pb2.ReplanOptions(replan=True, time_limit_s=0.25),
+        )  # fmt: skip
+        t0 = time.perf_counter()
+        live.ApplyEvents(req, metadata=md, timeout=60)
+        rp.append(time.perf_counter() - t0)
+    return {
+        "vehicles": n_vehicles,
+        "stops": n_stops,
+        "position_p50_ms": _pct(pos, 0.5),
+        "position_p95_ms": _pct(pos, 0.95),
+        "replan_p50_ms": _pct(rp, 0.5),
+        "replan_p95_ms": _pct(rp, 0.95),
+        "reports": reports,
+        "replans": replans,
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """The whole benchmark; returns the figures as a dict."""
     import grpc
@@ -337,6 +396,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             out["during_optimize"] = asdict(busy)
             out["optimize"] = opt
             out["rss_after_optimize_mib"] = rss_mib(server.pid)
+        if args.live_stops > 0:
+            lv = live_latency(
+                ch, md, args.live_vehicles, args.live_stops, args.live_reports, args.live_replans
+            )
+            out["live"] = lv
+            print(f"live plan {lv['vehicles']} vehicles / {lv['stops']} stops: position report "
+                  f"round trip p50 {lv['position_p50_ms']:.1f} ms, p95 "
+                  f"{lv['position_p95_ms']:.1f} ms ({lv['reports']} reports); apply + re-plan "
+                  f"(0.25 s limit) p50 {lv['replan_p50_ms']:.0f} ms, p95 "
+                  f"{lv['replan_p95_ms']:.0f} ms", flush=True)  # fmt: skip
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -384,6 +453,15 @@ def record(args: argparse.Namespace, out: dict[str, Any], command: str) -> None:
             f"({o.get('routes')} routes, {o.get('unserved')} unserved, solver "
             f"{o.get('solver')})."
         )
+    if "live" in out:
+        lv = out["live"]
+        lines.append(
+            f"Live plan ({lv['vehicles']} vehicles, {lv['stops']} stops) over gRPC: a position "
+            f"report (applied, stored with fsync, warnings back) p50 {lv['position_p50_ms']:.1f} "
+            f"ms / p95 {lv['position_p95_ms']:.1f} ms over {lv['reports']}; apply an event + "
+            f"re-plan (0.25 s limit) p50 {lv['replan_p50_ms']:.0f} ms / p95 "
+            f"{lv['replan_p95_ms']:.0f} ms over {lv['replans']}."
+        )
     with RESULTS.open("a") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -410,6 +488,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ceiling-seconds", type=float, default=15.0)
     p.add_argument("--optimize-seconds", type=float, default=30.0)
     p.add_argument("--optimize-jobs", type=int, default=200)
+    p.add_argument("--live-vehicles", type=int, default=50)
+    p.add_argument("--live-stops", type=int, default=500, help="0: skip the live-plan runs")
+    p.add_argument("--live-reports", type=int, default=300)
+    p.add_argument("--live-replans", type=int, default=20)
     p.add_argument("--json", help="write the figures to this file")
     p.add_argument("--record", action="store_true", help="append the figures to RESULTS.md")
     p.add_argument("--bare-health-server", metavar="PORT_FILE", help=argparse.SUPPRESS)
@@ -418,6 +500,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         a.vehicles, a.trips, a.loads = 2_000, 50_000, 2_000
         a.seconds, a.ceiling_seconds = 3.0, 2.0
         a.optimize_seconds, a.optimize_jobs = 0.0, 50
+        a.live_vehicles, a.live_stops, a.live_reports, a.live_replans = 10, 100, 50, 5
     return a
 
 
