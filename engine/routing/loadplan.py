@@ -4,16 +4,19 @@ Two entry points:
 
 * :func:`pack_bins` — one-dimensional bin packing (identical bins, minimise their number).
   Heuristics (first-fit and best-fit decreasing) and the Martello–Toth L2 bound first; if
-  they disagree, the Gilmore–Gomory LP bound by column generation (GLOP), then one of two
-  exact searches on what the LP leaves open:
+  they disagree, the Gilmore–Gomory LP bound by column generation (GLOP master, numpy DP
+  pricing, dual-optimal inequalities, Wentges smoothing), then, aiming at the lower bound:
 
-  - *pattern enumeration*: every packing pattern whose reduced cost is within the gap
-    between the target and the LP bound (exact reduced-cost fixing), then a set-partitioning
-    model with exactly ``target`` bins, solved by SCIP (the MIP solver bundled with OR-Tools;
-    CP-SAT times out on these exact-cover models while SCIP solves them in seconds);
   - *arc flow* (Valério de Carvalho) on a compressed graph (longest-path relabelling as in
-    Brandão & Pedroso), arcs fixed by the same reduced costs, solved by CP-SAT with the
-    heuristic packing as a hint — used when too many patterns survive.
+    Brandão & Pedroso), solved by CP-SAT with the heuristic packing as a hint — first when
+    the graph is small (capacity × item sizes ≤ 20,000, e.g. Falkenauer u120), last otherwise;
+  - *LP diving*: fix the patterns the LP uses most and re-solve the residual LP, greedily
+    first, then with randomised choices, until the rest packs by first fit;
+  - *pattern enumeration*: every pattern whose reduced cost is within the gap between the
+    target and the LP bound and whose free space is within the total slack (exact fixing),
+    then a set-partitioning model with exactly ``target`` bins solved by SCIP, the MIP
+    solver bundled with OR-Tools (CP-SAT times out on these exact-cover models while SCIP
+    solves them in seconds). An infeasible target raises the lower bound.
 
 * :func:`plan_loads` — shipments with weight, volume and optional pallet counts, and a fleet
   of vehicle types (capacity per dimension, number available, cost per vehicle in fen).
@@ -51,7 +54,7 @@ _MAX_PATTERNS: Final = 20_000
 #: graph is small, while the patterns of many small items overwhelm set partitioning.
 _ARCFLOW_FIRST_CELLS: Final = 20_000
 #: Share of the time left after the LP bound that LP diving may use.
-_DIVE_SHARE: Final = 0.6
+_DIVE_SHARE: Final = 0.5
 #: Seconds kept back from the time limit for model teardown and the answer.
 _MARGIN_S: Final = 0.4
 #: The arc-flow model is not started with less time than this left.
@@ -81,8 +84,8 @@ class BinPacking:
     ffd_bins
         Bins used by first-fit decreasing, the baseline.
     method
-        What produced ``bins``: ``"ffd"``, ``"bfd"``, ``"patterns+scip"``,
-        ``"arcflow+cpsat"``.
+        What produced ``bins``: ``"ffd"``, ``"bfd"``, ``"lp-dive"``, ``"patterns+scip"``
+        or ``"arcflow+cpsat"``.
     wall_time_s
         Wall-clock seconds spent.
     """
@@ -235,10 +238,10 @@ def _price(
         if duals[t] <= 1e-12 or w == 0:
             continue
         for _ in range(min(n, capacity // w)):
-            cand = dp[: capacity + 1 - w] + duals[t]
+            cand = dp[: capacity + 1 - w] + duals[t]  # a copy: old values, 0-1 semantics
             take = np.zeros(capacity + 1, dtype=bool)
-            take[w:] = cand > dp[w:] + 1e-12
-            dp[w:] = np.where(take[w:], cand, dp[w:])
+            np.greater(cand, dp[w:] + 1e-12, out=take[w:])
+            np.maximum(dp[w:], cand, out=dp[w:])
             takes.append((t, take))
     cap = int(np.argmax(dp))
     value = float(dp[cap])
@@ -286,6 +289,17 @@ class _Master:
             self.rows[t].SetCoefficient(v, -1.0)
             self.rows[t + 1].SetCoefficient(v, 1.0)
 
+    def set_demand(self, left: Sequence[int]) -> None:
+        """Re-target the master at a residual problem: demands ``left``, and the columns
+        that no longer fit them switched off."""
+        inf = self.lp.infinity()
+        self.types = _Types(self.types.sizes, list(left), self.types.members)
+        self.counts = np.asarray(left, dtype=np.float64)
+        for r, d in zip(self.rows, left, strict=True):
+            r.SetLb(float(d))
+        for p, v in self.columns:
+            v.SetUb(inf if all(a <= left[t] for t, a in p.items()) else 0.0)
+
     def add(self, p: Counter[int]) -> None:
         v = self.lp.NumVar(0.0, self.lp.infinity(), "")
         self.columns.append((p, v))
@@ -293,20 +307,12 @@ class _Master:
         for t, a in p.items():
             self.rows[t].SetCoefficient(v, float(a))
 
-    def run(
-        self, deadline: float, target: int, rhs: npt.NDArray[np.float64] | None = None
-    ) -> _LpBound:
+    def run(self, deadline: float, target: int) -> _LpBound:
         """Generate columns until no pattern prices out, ``deadline`` passes or the bound
-        reaches ``target``. With ``rhs`` (perturbed demands) the duals land on another
-        vertex of the dual optimal face; the bound reported is always for the true demands.
-        """
+        reaches ``target``."""
         from ortools.linear_solver import pywraplp
 
-        demand = self.counts if rhs is None else rhs
-        for r, d in zip(self.rows, demand, strict=True):
-            r.SetLb(float(d))
         best = _LpBound(0.0, np.zeros(len(self.types.sizes)), False, 0)
-        center, center_value = best.duals, 0.0
         alpha = 0.0
         it = 0
         while True:
@@ -317,11 +323,9 @@ class _Master:
             master = self.obj.Value()
             duals = np.maximum(np.array([r.dual_value() for r in self.rows]), 0.0)
             while True:
-                sep = alpha * center + (1.0 - alpha) * duals if alpha > 0 else duals
+                sep = alpha * best.duals + (1.0 - alpha) * duals if alpha > 0 else duals
                 value, pattern = _price(self.types, self.capacity, sep)
                 scaled = sep / max(value, 1.0)
-                if float(scaled @ demand) > center_value:
-                    center, center_value = scaled, float(scaled @ demand)
                 bound = float(scaled @ self.counts)
                 if bound > best.bound:
                     best.bound, best.duals = bound, scaled
@@ -329,24 +333,18 @@ class _Master:
                 if gain < -1e-9 or alpha == 0.0:
                     break
                 alpha = 0.0  # mis-pricing: price the master's own duals
-            if gain >= -1e-9 or master - center_value < 1e-6:
+            if gain >= -1e-9 or master - best.bound < 1e-6:
                 best.converged = True
-                if rhs is not None:  # report the vertex reached, not the best on the way
-                    best.duals = center
-                    best.bound = float(center @ self.counts)
                 return best
-            if time.monotonic() > deadline or (
-                rhs is None and math.ceil(best.bound - 1e-6) >= target
-            ):
+            if time.monotonic() > deadline or math.ceil(best.bound - 1e-6) >= target:
                 return best
             alpha = 0.7
             self.add(pattern)
 
 
 def _dive(
-    types: _Types,
+    master: _Master,
     capacity: int,
-    pool: list[Counter[int]],
     target: int,
     deadline: float,
     rng: np.random.Generator | None = None,
@@ -355,44 +353,44 @@ def _dive(
     column generation, until the residual packs by first fit; gives up once the residual LP
     bound shows ``target`` bins are out of reach. Returns ``target`` or fewer patterns.
     Without ``rng`` the most used pattern is fixed; with it, one of the leading four at
-    random, weighted by LP value."""
-    left = list(types.counts)
+    random, weighted by LP value. The master is restored to the full demand afterwards."""
+    full = list(master.types.counts)
+    sizes = master.types.sizes
+    left = list(full)
     fixed: list[Counter[int]] = []
-    while time.monotonic() < deadline:
-        rest = [t for t in range(len(left)) for _ in range(left[t])]
-        if not rest:
-            return fixed
-        sub_sizes = [types.sizes[t] for t in rest]
-        ff = first_fit_decreasing(sub_sizes, capacity)
-        if len(fixed) + len(ff) <= target:
-            return fixed + [Counter(rest[i] for i in b) for b in ff]
-        residual = _Types(types.sizes, left, types.members)
-        usable = [p for p in pool if all(a <= left[t] for t, a in p.items())]
-        usable += [Counter(rest[i] for i in b) for b in ff]
-        master = _Master(residual, capacity, usable)
-        lp = master.run(deadline, 10**9)
-        if not lp.converged or math.ceil(lp.bound - 1e-6) > target - len(fixed):
-            return None
-        pool.extend(p for p, _ in master.columns[len(usable) :])
-        chosen = [(v.solution_value(), p) for p, v in master.columns]
-        whole = [(x, p) for x, p in chosen if x >= 1.0 - 1e-6]
-        if whole:
-            for x, p in whole:
-                k = min(int(x + 1e-6), *(left[t] // a for t, a in p.items()))
-                for t, a in p.items():
-                    left[t] -= a * k
-                fixed.extend([p] * k)
-        else:
+    try:
+        while time.monotonic() < deadline:
+            rest = [t for t in range(len(left)) for _ in range(left[t])]
+            if not rest:
+                return fixed
+            ff = first_fit_decreasing([sizes[t] for t in rest], capacity)
+            if len(fixed) + len(ff) <= target:
+                return fixed + [Counter(rest[i] for i in b) for b in ff]
+            master.set_demand(left)
+            lp = master.run(deadline, 10**9)
+            if not lp.converged or math.ceil(lp.bound - 1e-6) > target - len(fixed):
+                return None
+            chosen = [(x, p) for p, v in master.columns if (x := v.solution_value()) > 1e-6]
+            whole = [(x, p) for x, p in chosen if x >= 1.0 - 1e-6]
+            if whole:
+                for x, p in whole:
+                    k = min(int(x + 1e-6), *(left[t] // a for t, a in p.items()))
+                    for t, a in p.items():
+                        left[t] -= a * k
+                    fixed.extend([p] * k)
+                continue
             chosen.sort(key=lambda c: -c[0])
             pick = 0
             if rng is not None:  # a randomised dive picks among the leading columns
-                top = [x for x, _ in chosen[:4] if x > 1e-6]
+                top = [x for x, _ in chosen[:4]]
                 pick = int(rng.choice(len(top), p=np.asarray(top) / sum(top)))
             p = chosen[pick][1]
             for t, a in p.items():
                 left[t] -= a
             fixed.append(p)
-    return None
+        return None
+    finally:
+        master.set_demand(full)
 
 
 def _dual_table(
@@ -439,9 +437,11 @@ def _enumerate_patterns(
     cuts: Sequence[tuple[npt.NDArray[np.float64], float]],
     min_load: int,
     limit: int,
+    deadline: float,
 ) -> list[Counter[int]] | None:
     """Every pattern with load at least ``min_load`` and, for each dual-feasible ``(duals,
-    gap)`` in ``cuts``, reduced cost ``1 - duals·pattern <= gap``; None past ``limit``.
+    gap)`` in ``cuts``, reduced cost ``1 - duals·pattern <= gap``; None past ``limit``
+    patterns or past ``deadline``.
 
     With ``target`` bins and a dual-feasible ``duals`` of bound ``b``, the reduced costs of
     the bins used sum to exactly ``target - b`` and their free space to
@@ -456,13 +456,18 @@ def _enumerate_patterns(
     out: list[Counter[int]] = []
     cur: list[int] = []
     overflow = False
+    nodes = 0
 
     def reachable(value: npt.NDArray[np.float64], t: int, room: int) -> bool:
         return all(value[j] + tables[j][t][room] >= need[j] for j in range(len(tables)))
 
     def dfs(start: int, load: int, value: npt.NDArray[np.float64]) -> None:
-        nonlocal overflow
+        nonlocal overflow, nodes
         if overflow:
+            return
+        nodes += 1
+        if nodes % 1024 == 0 and time.monotonic() > deadline:
+            overflow = True
             return
         if cur and load >= min_load and bool(np.all(value >= need)):
             out.append(Counter(cur))
@@ -759,32 +764,41 @@ def pack_bins(
     if len(best) <= lower:
         return done(best, lower, method, len(ffd))
     total = sum(sub)
-    target = lower
     small_graph = capacity * len(types.sizes) <= _ARCFLOW_FIRST_CELLS
+
+    def partition(limit: int, share: float) -> BinPacking | None:
+        """Exact search on the reduced-cost patterns (at most ``limit`` of them) with SCIP
+        for ``share`` of the time left; raises the lower bound when a target is infeasible.
+        None when there are too many patterns or SCIP ran out of its share."""
+        nonlocal lower
+        while lower < len(best) and time.monotonic() < deadline - 0.05:
+            waste = lower * capacity - total
+            cut = [(cg.duals, lower - cg.bound)]
+            patterns = _enumerate_patterns(types, capacity, cut, capacity - waste, limit, deadline)
+            if patterns is None:
+                return None
+            until = time.monotonic() + share * (deadline - time.monotonic())
+            status, chosen = _set_partition(types, patterns, lower, until)
+            if status == "feasible":
+                return done(types.to_bins(chosen), lower, "patterns+scip", len(ffd))
+            if status != "infeasible":
+                return None
+            lower += 1
+        return done(best, lower, method, len(ffd)) if lower >= len(best) else None
+
     if not small_graph and cg.converged:
         # LP diving, first greedy then randomised, aiming straight at the lower bound.
-        pool = [p for p, _ in master.columns]
         rng = np.random.default_rng(seed)
         dive_end = time.monotonic() + _DIVE_SHARE * (deadline - time.monotonic())
         tries = 0
         while time.monotonic() < dive_end:
-            dived = _dive(types, capacity, pool, lower, dive_end, rng if tries else None)
+            dived = _dive(master, capacity, lower, dive_end, rng if tries else None)
             tries += 1
             if dived is not None and len(dived) <= lower:
                 return done(types.to_bins(dived), lower, "lp-dive", len(ffd))
-    while not small_graph and target < len(best) and time.monotonic() < deadline - 0.05:
-        waste = target * capacity - total
-        patterns = _enumerate_patterns(
-            types, capacity, [(cg.duals, target - cg.bound)], capacity - waste, _MAX_PATTERNS
-        )
-        if patterns is None:
-            break
-        status, chosen = _set_partition(types, patterns, target, deadline)
-        if status == "feasible":
-            return done(types.to_bins(chosen), lower, "patterns+scip", len(ffd))
-        if status != "infeasible":
-            return done(best, lower, method, len(ffd))
-        lower = target = target + 1
+        full = partition(_MAX_PATTERNS, 1.0)
+        if full is not None:
+            return full
     if len(best) <= lower or time.monotonic() >= deadline - _ARCFLOW_MIN_S:
         return done(best, lower, method, len(ffd))
     proven, patterns = _arcflow(
