@@ -59,8 +59,15 @@ def _serve(args: argparse.Namespace) -> int:
         import_world=args.import_world,
         warm_solvers=True,
     )
-    server, port = create_server(args.address, cfg)
-    server.start()
+    try:
+        server, port = create_server(args.address, cfg)
+    except RuntimeError as e:
+        raise InvalidInputError.at("--address", f"cannot listen on {args.address}: {e}") from e
+    try:
+        server.start()
+    except OSError as e:
+        server.stop(0)
+        raise InvalidInputError.at("--metrics-port", f"cannot listen: {e}") from e
     if args.port_file:
         Path(args.port_file).write_text(f"{port}\n")
     print(f"yunli serve: listening on port {port}", flush=True)

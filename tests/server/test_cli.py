@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 
 def test_engine_cli_does_not_import_grpc() -> None:
@@ -24,3 +25,14 @@ def test_serve_help() -> None:
     )  # fmt: skip
     for flag in ("--address", "--db", "--token", "--tls-cert", "--tls-key", "--metrics-port"):
         assert flag in r.stdout
+
+
+def test_serve_bad_address(tmp_path: Any) -> None:
+    """An address that cannot be bound exits 2 with a message naming --address."""
+    r = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "serve", "--address", "256.0.0.1:1", "--no-auth",
+         "--db", str(tmp_path / "x.db"), "--log-level", "error"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 2
+    assert "--address" in r.stderr
