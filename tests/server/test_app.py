@@ -188,3 +188,20 @@ def test_bad_address() -> None:
 
     with pytest.raises(RuntimeError):
         create_server("256.1.1.1:1", ServerConfig(db=":memory:", sync_interval_s=0))
+
+
+def test_import_world(make_server: Any, tmp_path: Path) -> None:
+    """import_world loads a saved world into an empty store, once."""
+    from engine.data.generator import generate_world
+    from engine.data.loaders import save_world
+
+    world = generate_world(50, 400, 30, seed=3)
+    save_world(world, tmp_path / "w")
+    srv, port = make_server(import_world=str(tmp_path / "w"))
+    c = client_for(port)
+    assert len(list(c.fleet.ListVehicles(fleet_pb2.ListRequest()))) == 50
+    assert len(list(c.fleet.ListTrips(fleet_pb2.ListTripsRequest()))) == 400
+    assert len(list(c.fleet.ListLoads(fleet_pb2.ListRequest()))) == 30
+    srv.stop(0)
+    _, port2 = make_server(import_world=str(tmp_path / "w"))  # same store: no second import
+    assert len(list(client_for(port2).fleet.ListTrips(fleet_pb2.ListTripsRequest()))) == 400
