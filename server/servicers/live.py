@@ -135,6 +135,7 @@ class LivePlansServicer:
         source = request.WhichOneof("source")
         if source == "plan":
             convert.check_count("plan.jobs", len(request.plan.jobs), self._cfg.max_jobs)
+            convert.check_count("plan.vehicles", len(request.plan.vehicles), self._cfg.max_jobs)
             plan = convert.live_plan(request.plan)
             if request.HasField("now"):
                 plan.now = request.now
