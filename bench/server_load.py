@@ -24,6 +24,7 @@ import json
 import math
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -412,6 +413,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             server.wait(60)
         except subprocess.TimeoutExpired:
             server.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
