@@ -218,6 +218,28 @@ def main() -> None:
             )
         out("")
 
+    # Rerun the key timings at the end: the machine is shared, so load varies.
+    out(f"Key timings rerun at the end of the run (load average {load_avg()}):")
+    out("")
+    _, t_b2, c_b2 = timed(lambda: Matcher.from_world(world), rounds=3)
+    _, t_t2, c_t2 = timed(lambda: m.recommend_vehicles_batch(k=20), rounds=3)
+    _, t_d2, c_d2 = timed(lambda: m.dispatch(baselines=False), rounds=3)
+    lat2 = []
+    for lid in sample:
+        t = time.perf_counter()
+        m.recommend_vehicles(int(lid), k=20)
+        lat2.append(time.perf_counter() - t)
+    out("| measurement | target | wall s (median of 3) | CPU s |")
+    out("|---|---|---|---|")
+    out(f"| profiles + fleet index, {nt:,} trips | ≤ 3 s | {t_b2:.2f} | {c_b2:.2f} |")
+    out(f"| top-20 vehicles for every load | ≤ 1 s | {t_t2:.2f} | {c_t2:.2f} |")
+    out(f"| optimal dispatch | ≤ 3 s | {t_d2:.2f} | {c_d2:.2f} |")
+    out(
+        f"| single-load top-20, p50 / p99 | p99 ≤ 5 ms | "
+        f"{np.percentile(lat2, 50) * 1e3:.2f} ms / {np.percentile(lat2, 99) * 1e3:.2f} ms | |"
+    )
+    out("")
+
     la1 = load_avg()
     header = (
         f"## Matching engine, {started:%Y-%m-%d %H:%M} UTC\n\n"

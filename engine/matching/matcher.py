@@ -233,6 +233,7 @@ class Matcher:
         )
         self.build_seconds = time.perf_counter() - t0
         self._loads: _PreparedLoads | None = None
+        self._loads_source: object = None
         if loads is not None:
             self.set_loads(loads)
 
@@ -272,6 +273,7 @@ class Matcher:
             If the table is invalid or empty.
         """
         self._loads = self._prepare(loads)
+        self._loads_source = loads
 
     @property
     def loads(self) -> pl.DataFrame | None:
@@ -283,7 +285,7 @@ class Matcher:
             if self._loads is None:
                 raise InvalidInputError.at("loads", "no loads given and none registered")
             return self._loads
-        if self._loads is not None and loads is self._loads.frame:
+        if self._loads is not None and (loads is self._loads.frame or loads is self._loads_source):
             return self._loads
         return _PreparedLoads(read_table(loads, LOADS), self._core)
 

@@ -209,9 +209,7 @@ def test_weights_change_the_ranking(matcher: Matcher, world: World) -> None:
     """Deadhead-only weights rank by distance; setting weights back restores the ranking."""
     load_id = int(world.loads["load_id"][5])
     base = matcher.recommend_vehicles(load_id, k=10)
-    m2 = Matcher.from_world(
-        world, weights=MatchWeights(0, 0, 1, 0, 0, 0), params=matcher.params
-    )
+    m2 = Matcher.from_world(world, weights=MatchWeights(0, 0, 1, 0, 0, 0), params=matcher.params)
     dh = m2.recommend_vehicles(load_id, k=10)
     assert dh["deadhead_m"].is_sorted()
     m2.set_weights(matcher.weights)
