@@ -20,10 +20,13 @@ Two entry points:
 
 * :func:`plan_loads` — shipments with weight, volume and optional pallet counts, and a fleet
   of vehicle types (capacity per dimension, number available, cost per vehicle in fen).
-  Minimises total vehicle cost or vehicle count with a CP-SAT assignment model (symmetry
-  breaking within each type, capacity-cover cuts, the best heuristic plan as a hint); a
-  one-dimensional, single-type problem goes to :func:`pack_bins`. The result never costs
-  more than the first-fit-decreasing baseline, which is reported beside it.
+  Minimises total vehicle cost or vehicle count: first-fit heuristics (several vehicle-type
+  preferences, then each vehicle moved to the cheapest type that holds its load), the
+  fractional capacity-cover bound, column generation over (vehicle type, pattern) columns
+  with CP-SAT pricing for a Lagrangian bound and LP dives, then a CP-SAT assignment model
+  (symmetry breaking within each type, capacity-cover cuts, the best plan so far as a hint)
+  for the time left. A one-dimensional, single-type problem goes to :func:`pack_bins`. The
+  result never costs more than the first-fit-decreasing baseline reported beside it.
 
 Sizes and capacities are integers (kg, litres, pallets; costs in fen), see
 :mod:`engine.units`.
@@ -59,6 +62,10 @@ _DIVE_SHARE: Final = 0.5
 _MARGIN_S: Final = 0.4
 #: The arc-flow model is not started with less time than this left.
 _ARCFLOW_MIN_S: Final = 1.0
+#: Share of plan_loads' time left that the fleet column generation may use.
+_FLEET_CG_SHARE: Final = 0.3
+#: Seconds of column generation per step of a fleet dive.
+_FLEET_STEP_S: Final = 0.3
 #: Share of the time limit the column generation may use.
 _CG_SHARE: Final = 0.45
 _EPS: Final = 1e-7
@@ -1412,6 +1419,247 @@ def _cpsat(
     return name, sol, dropped, float(bound) if not allow_drop else 0.0
 
 
+class _FleetMaster:
+    """Column generation for the fleet problem: one column per (vehicle type, pattern).
+
+    Master (GLOP): ``min Σ weight[k]·x[k,p]`` with every item group covered and at most
+    ``count[k]`` vehicles of type ``k``. Pricing per type is a multi-dimensional bounded
+    knapsack: greedy first, then exact by CP-SAT (one worker) to prove convergence.
+    """
+
+    def __init__(self, p: _Problem, weights: list[float], init: Assignment) -> None:
+        from ortools.linear_solver import pywraplp
+
+        self.p, self.weights = p, weights
+        keys: dict[tuple[int, ...], int] = {}
+        self.members: list[list[int]] = []
+        self.group_of = [0] * len(p.items)
+        for i in range(len(p.items)):
+            key = tuple(int(x) for x in p.sizes[i])
+            g = keys.setdefault(key, len(keys))
+            if g == len(self.members):
+                self.members.append([])
+            self.members[g].append(i)
+            self.group_of[i] = g
+        self.gsize = np.array(list(keys), dtype=np.int64).reshape(len(keys), len(p.dims))
+        self.full = [len(m) for m in self.members]
+        self.left = list(self.full)
+        self.left_k = list(p.counts)
+        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        inf = self.lp.infinity()
+        self.rows = [self.lp.Constraint(float(b), inf) for b in self.full]
+        self.krows = [self.lp.Constraint(-inf, float(n)) for n in p.counts]
+        self.obj = self.lp.Objective()
+        self.obj.SetMinimization()
+        self.columns: list[tuple[int, Counter[int], Any]] = []
+        for k, its in init:
+            self.add(k, Counter(self.group_of[i] for i in its))
+
+    def add(self, k: int, pat: Counter[int]) -> None:
+        v = self.lp.NumVar(0.0, self.lp.infinity(), "")
+        self.obj.SetCoefficient(v, self.weights[k])
+        self.krows[k].SetCoefficient(v, 1.0)
+        for g, a in pat.items():
+            self.rows[g].SetCoefficient(v, float(a))
+        self.columns.append((k, pat, v))
+
+    def set_demand(self, left: Sequence[int], left_k: Sequence[int]) -> None:
+        self.left, self.left_k = list(left), list(left_k)
+        for r, b in zip(self.rows, left, strict=True):
+            r.SetLb(float(b))
+        for r, n in zip(self.krows, left_k, strict=True):
+            r.SetUb(float(n))
+        inf = self.lp.infinity()
+        for k, pat, v in self.columns:
+            fits = left_k[k] > 0 and all(a <= left[g] for g, a in pat.items())
+            v.SetUb(inf if fits else 0.0)
+
+    def _greedy(self, k: int, duals: npt.NDArray[np.float64]) -> tuple[float, Counter[int]]:
+        """Best of a few greedy fills (by dual value per summed, largest and per-dimension
+        relative size)."""
+        cap = self.p.caps[k].astype(np.float64)
+        rel = self.gsize / cap
+        measures = [rel.sum(axis=1), rel.max(axis=1), *(rel[:, d] for d in range(rel.shape[1]))]
+        best_value, best_pat = 0.0, Counter[int]()
+        for size in measures:
+            room = cap.copy()
+            density = duals / np.maximum(size, 1e-12)
+            pat: Counter[int] = Counter()
+            value = 0.0
+            for g in np.argsort(-density):
+                g = int(g)
+                if duals[g] <= 1e-12:
+                    break
+                while pat[g] < self.left[g] and np.all(self.gsize[g] <= room):
+                    room -= self.gsize[g]
+                    pat[g] += 1
+                    value += float(duals[g])
+            if value > best_value:
+                best_value, best_pat = value, +pat
+        return best_value, best_pat
+
+    def _exact(
+        self, k: int, duals: npt.NDArray[np.float64], deadline: float
+    ) -> tuple[float, Counter[int], bool]:
+        """Best pattern for type ``k``: (value, pattern, proven optimal)."""
+        from ortools.sat.python import cp_model
+
+        cap = self.p.caps[k]
+        model = cp_model.CpModel()
+        xs = {}
+        for g in range(len(self.full)):
+            if duals[g] <= 1e-12 or self.left[g] == 0 or np.any(self.gsize[g] > cap):
+                continue
+            ub = self.left[g]
+            for d in range(len(cap)):
+                if self.gsize[g][d] > 0:
+                    ub = min(ub, int(cap[d] // self.gsize[g][d]))
+            xs[g] = model.new_int_var(0, ub, "")
+        if not xs:
+            return 0.0, Counter(), True
+        for d in range(len(cap)):
+            terms = [int(self.gsize[g][d]) * x for g, x in xs.items() if self.gsize[g][d] > 0]
+            if terms:
+                model.add(sum(terms) <= int(cap[d]))
+        model.maximize(sum(float(duals[g]) * x for g, x in xs.items()))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.cp_model_presolve = False  # tiny models: presolve costs more
+        solver.parameters.max_time_in_seconds = max(0.01, min(2.0, deadline - time.monotonic()))
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return 0.0, Counter(), False
+        pat = Counter({g: int(solver.value(x)) for g, x in xs.items() if solver.value(x)})
+        value = sum(float(duals[g]) * a for g, a in pat.items())
+        bound = max(value, float(solver.best_objective_bound))
+        return bound, pat, status == cp_model.OPTIMAL
+
+    def run(self, deadline: float) -> tuple[bool, float]:
+        """Column generation to convergence or ``deadline``: (converged, lower bound).
+
+        The bound is Lagrangian, ``Σ duals·demand + Σ_k count_k·min(0, weight_k - best_k)``,
+        with ``best_k`` an upper bound on type ``k``'s pattern value: valid at any iteration.
+        """
+        from ortools.linear_solver import pywraplp
+
+        bound = 0.0
+        types = range(len(self.weights))
+        while True:
+            if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
+                return False, math.inf  # the vehicles left cannot cover the demand
+            master = self.obj.Value()
+            if time.monotonic() > deadline:  # the LP solution stays current for dives
+                return False, bound
+            duals = np.maximum(np.array([r.dual_value() for r in self.rows]), 0.0)
+            mu = np.minimum(np.array([r.dual_value() for r in self.krows]), 0.0)
+            found: list[tuple[int, Counter[int]]] = []
+            for k in types:
+                if self.left_k[k] == 0:
+                    continue
+                value, pat = self._greedy(k, duals)
+                if pat and self.weights[k] - mu[k] - value < -1e-9:
+                    found.append((k, pat))
+            if not found:
+                lagrange = float(duals @ np.asarray(self.left, dtype=np.float64))
+                exact = True
+                for k in types:
+                    if self.left_k[k] == 0:
+                        continue
+                    value, pat, proven = self._exact(k, duals, deadline)
+                    exact &= proven
+                    lagrange += self.left_k[k] * min(0.0, self.weights[k] - value)
+                    if pat and self.weights[k] - mu[k] - value < -1e-9:
+                        found.append((k, pat))
+                if exact:
+                    bound = max(bound, lagrange)
+                    if math.ceil(bound - 1e-6) >= math.ceil(master - 1e-6):
+                        return True, bound  # the rounded bound cannot rise any further
+                if not found:
+                    return exact, max(bound, master) if exact else bound
+            for k, pat in found:
+                self.add(k, pat)
+
+    def patterns_to_items(self, chosen: Sequence[tuple[int, Counter[int]]]) -> Assignment:
+        pools = [list(m) for m in self.members]
+        out: Assignment = []
+        for k, pat in chosen:
+            its: list[int] = []
+            for g, a in pat.items():
+                its.extend(pools[g][:a])
+                del pools[g][:a]
+            if its:
+                out.append((k, its))
+        return out
+
+
+def _fleet_dive(
+    master: _FleetMaster,
+    objective: Objective,
+    incumbent: int,
+    deadline: float,
+    rng: np.random.Generator | None,
+) -> Assignment | None:
+    """LP diving on the fleet master; the residual is finished by the first-fit heuristics
+    at every step. Returns a complete plan cheaper than ``incumbent`` (objective units), or
+    None."""
+    p = master.p
+    left, left_k = list(master.full), list(p.counts)
+    fixed: list[tuple[int, Counter[int]]] = []
+    best: Assignment | None = None
+
+    def unit(k: int) -> int:
+        return p.costs[k] if objective == "cost" else 1
+
+    try:
+        while time.monotonic() < deadline:
+            pools = [
+                m[m_len - left[g] :]
+                for g, (m, m_len) in enumerate((m, len(m)) for m in master.members)
+            ]
+            rest = [i for pool in pools for i in pool]
+            done_part = master.patterns_to_items(fixed)
+            spent = sum(unit(k) for k, _ in done_part)
+            if rest:
+                sub = _Problem(
+                    [p.items[i] for i in rest], p.sizes[rest], p.caps, left_k, p.costs, p.dims
+                )
+                _, _, sol, dropped = _heuristic(sub, objective)
+                if not dropped:
+                    total = spent + sum(unit(k) for k, _ in sol)
+                    if total < incumbent:
+                        incumbent = total
+                        best = done_part + [(k, [rest[i] for i in its]) for k, its in sol]
+            elif spent < incumbent:
+                return done_part
+            else:
+                return best
+            master.set_demand(left, left_k)
+            # A residual LP that is not fully converged still guides the dive.
+            _, bound = master.run(min(deadline, time.monotonic() + _FLEET_STEP_S))
+            if time.monotonic() > deadline or spent + bound > incumbent - 1 + 1e-6:
+                return best  # out of time, infeasible, or no cheaper plan below
+            chosen = [
+                (x, k, pat) for k, pat, v in master.columns if (x := v.solution_value()) > 1e-6
+            ]
+            whole = [(x, k, pat) for x, k, pat in chosen if x >= 1.0 - 1e-6]
+            if not whole:
+                chosen.sort(key=lambda c: -c[0])
+                pick = 0
+                if rng is not None:
+                    top = [x for x, _, _ in chosen[:4]]
+                    pick = int(rng.choice(len(top), p=np.asarray(top) / sum(top)))
+                whole = [(1.0, chosen[pick][1], chosen[pick][2])]
+            for x, k, pat in whole:
+                n = min(int(x + 1e-6), left_k[k], *(left[g] // a for g, a in pat.items()))
+                for g, a in pat.items():
+                    left[g] -= a * n
+                left_k[k] -= n
+                fixed.extend([(k, pat)] * n)
+        return best
+    finally:
+        master.set_demand(master.full, p.counts)
+
+
 def plan_loads(
     shipments: pl.DataFrame,
     fleet: pl.DataFrame,
@@ -1583,6 +1831,27 @@ def plan_loads(
     lb = _capacity_lp_bound(prob, objective, limits) if not best_drop else 0
     if not best_drop and value(best) <= lb:
         return result(best, best_drop, lb, True, method)
+    if not best_drop:
+        # Column generation (bound) and LP dives (plans) before the CP-SAT model.
+        weights = [float(c) if objective == "cost" else 1.0 for c in prob.costs]
+        fm = _FleetMaster(prob, weights, best)
+        cg_end = time.monotonic() + _FLEET_CG_SHARE * (deadline - time.monotonic())
+        _, bound = fm.run(cg_end)
+        if math.isfinite(bound):
+            lb = max(lb, math.ceil(bound - 1e-6))
+        if value(best) > lb:  # dive from the root LP, converged or not
+            rng = np.random.default_rng(seed)
+            dive_end = time.monotonic() + _DIVE_SHARE * (deadline - time.monotonic())
+            tries = 0
+            while time.monotonic() < dive_end and value(best) > lb:
+                dived = _fleet_dive(fm, objective, value(best), dive_end, rng if tries else None)
+                tries += 1
+                if dived is not None:
+                    dived = _downsize(prob, dived, objective)
+                    if _score(prob, dived, 0, objective) < _score(prob, best, 0, objective):
+                        best, method = dived, "lp-dive"
+        if value(best) <= lb:
+            return result(best, [], lb, True, method)
     status, sol, dropped, bound = _cpsat(prob, objective, best, best_drop, deadline, seed, workers)
     lb = max(lb, math.ceil(bound - 1e-6))
     if sol and _score(prob, sol, len(dropped), objective) < _score(
