@@ -4,6 +4,11 @@ Usage::
 
     python bench/loadplan_report.py [--sets u120,t60,hard28] [--time-limit 10] [--workers 2]
                                     [--only NAME_SUBSTRING] [--markdown]
+    python bench/loadplan_report.py --vector classF_60_3,classF_120_3 [--time-limit 10]
+
+``--vector`` runs :func:`engine.routing.loadplan.plan_loads` (objective ``count``) on the
+three-dimensional-or-more triplet instances of ``multidim/Falkenauer`` whose names start with
+the given prefixes (dimensions beyond three are dropped: weight, volume and pallets only).
 
 For every instance: the proven optimum (``optima.csv``), first-fit decreasing (the baseline,
 same run), Yunli's :func:`engine.routing.loadplan.pack_bins`, wall time, whether optimality
@@ -18,8 +23,10 @@ import sys
 import time
 from pathlib import Path
 
-from engine.routing.binpacking_io import read_bpp, read_optima
-from engine.routing.loadplan import first_fit_decreasing, pack_bins
+import polars as pl
+
+from engine.routing.binpacking_io import read_bpp, read_optima, read_vbp
+from engine.routing.loadplan import first_fit_decreasing, pack_bins, plan_loads
 
 DATA = Path(__file__).resolve().parent / "data" / "binpacking"
 SETS = {"u120": "u120/*u120_*.txt", "t60": "t60/*t60_*.txt", "hard28": "hard28/Hard28_*.txt"}
@@ -44,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", default="")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    ap.add_argument("--vector", default="", help="comma-separated multidim name prefixes")
     args = ap.parse_args(argv)
+    if args.vector:
+        return vector(args)
     optima = read_optima(DATA / "optima.csv")
     sep = " | " if args.markdown else "  "
     head = ["instance", "opt", "FFD", "Yunli", "time_s", "proven", "method"]
@@ -95,6 +105,59 @@ def main(argv: list[str] | None = None) -> int:
             )
     print()
     for line in summary:
+        print(line)
+    return 0
+
+
+def vector(args: argparse.Namespace) -> int:
+    """Run plan_loads on vector instances (first three dimensions) and print a table."""
+    optima = read_optima(DATA / "multidim" / "Triplet_LB_OPT.tsv")
+    print("instance              opt  FFD  Yunli  time_s  proven  method")
+    lines = []
+    for prefix in args.vector.split(","):
+        files = sorted((DATA / "multidim" / "Falkenauer").glob(f"{prefix}_*.vbp"))
+        hit = 0
+        times = []
+        for f in files:
+            inst = read_vbp(f)
+            n = len(inst.items)
+            shipments = pl.DataFrame(
+                {
+                    "shipment_id": range(n),
+                    "weight_kg": [it[0] for it in inst.items],
+                    "volume_l": [it[1] for it in inst.items],
+                    "pallets": [it[2] for it in inst.items],
+                }
+            )
+            caps = inst.capacities
+            fleet = pl.DataFrame(
+                {"vehicle_type": ["bin"], "capacity_kg": [caps[0]], "capacity_l": [caps[1]],
+                 "capacity_pallets": [caps[2]], "count": [n], "cost_fen": [1]}
+            )  # fmt: skip
+            t0 = time.perf_counter()
+            plan = plan_loads(
+                shipments, fleet, objective="count", time_limit=args.time_limit, seed=args.seed,
+                workers=args.workers,
+            )  # fmt: skip
+            dt = time.perf_counter() - t0
+            times.append(dt)
+            placed = sorted(s for v in plan.vehicles for s in v.shipment_ids)
+            if placed != list(range(n)):
+                raise SystemExit("invalid plan: shipments missing or repeated")
+            opt = optima.get(inst.name, -1)
+            d = len(caps)
+            if d == 3:
+                hit += plan.num_vehicles == opt
+            print(f"{inst.name:<20}  {opt:<3}  {plan.baseline.num_vehicles:<3}  "
+                  f"{plan.num_vehicles:<5}  {dt:<6.2f}  {plan.proven_optimal!s:<6}  "
+                  f"{plan.method}", flush=True)  # fmt: skip
+        if files:
+            lines.append(
+                f"{prefix}: {len(files)} instances, optimum (3-D instances only) reached "
+                f"{hit}, time mean {sum(times) / len(times):.2f} s max {max(times):.2f} s"
+            )
+    print()
+    for line in lines:
         print(line)
     return 0
 
