@@ -49,16 +49,9 @@ def run(n_events: int = 30, cold_s: float = 30.0, seed: int = 0, morning_s: floa
     sol = solve(sc.problem, time_limit=morning_s, seed=seed, solver="core")
     plan = plan_from_solution(sol)
     rng = np.random.default_rng(seed)
-    # Put the fleet on the road: every used vehicle serves its first stop by 09:00.
-    t = plan.now + 3600
-    ups = []
-    for v in plan.vehicles.values():
-        if v.route:
-            j = plan.jobs[v.route[0]]
-            ups.append(PositionUpdate(t, v.vehicle_id, j.lat, j.lon, served=(j.job_id,)))
-    apply_events(plan, ups)
-    replan(plan, time_limit=1.0, seed=seed)
-
+    # Put the fleet on the road: drive the morning plan as forecast until 09:30.
+    advance(plan, sc.day_start + 5400)
+    t = plan.now
     lat: list[float] = []
     for i in range(n_events):
         t += 120

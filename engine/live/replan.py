@@ -21,6 +21,7 @@ verified by the independent checker before the plan changes.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -317,6 +318,25 @@ def build_problem(
     return ReplanProblem(problem, vehicle_ids, job_ids, extras, initial, fixed, stranded)
 
 
+def _relaxed(rp: ReplanProblem, plan: LivePlan, relax: Mapping[str, int]) -> ReplanProblem:
+    """``rp`` with the windows of the jobs in ``relax`` widened (no model rebuild: same
+    jobs, same indices, same matrices)."""
+    jobs = list(rp.problem.jobs)
+    for i, jid in enumerate(rp.job_ids):
+        if jid in relax:
+            w = _effective_windows(plan.jobs[jid], plan.now, None, relax)
+            if w is not None:
+                jobs[i] = dataclasses.replace(jobs[i], time_windows=tuple(w))
+    problem = dataclasses.replace(rp.problem, jobs=tuple(jobs), _arrays={})
+    return dataclasses.replace(rp, problem=problem)
+
+
+def _as_initial(routes: Any, n_types: int) -> list[tuple[int, list[int]]]:
+    """Solver routes as a warm start with one entry per vehicle type."""
+    found = {int(k): [int(j) for j in js] for k, js in routes}
+    return [(k, found.get(k, [])) for k in range(n_types)]
+
+
 def _set_matrices(m: Model, plan: LivePlan, active: list[LiveVehicle]) -> None:
     """Distances and per-profile durations, with traffic slowdowns on the legs they touch."""
     sites = m._sites
@@ -431,18 +451,8 @@ def replan(
                     job = plan.jobs[x]
                     close = max((b for _, b in job.windows), default=plan.now)
                     relax[x] = max(relax.get(x, 0), max(close, plan.now) + extra)
-        found = {int(k): [rp.job_ids[j] for j in js] for k, js in res["routes"]}
-        rp = build_problem(
-            plan,
-            allow_diversion=allow_diversion,
-            disruption_cost=disruption_cost,
-            relax=relax,
-        )
-        pos = {jid: i for i, jid in enumerate(rp.job_ids)}
-        warm = [
-            (k, [pos[jid] for jid in found.get(k, []) if jid in pos])
-            for k in range(len(rp.vehicle_ids))
-        ]
+        rp = _relaxed(rp, plan, relax)
+        warm = _as_initial(res["routes"], len(rp.vehicle_ids))
         left = time_limit - (time.perf_counter() - t0)
         res = run(rp, warm, max(0.03, left / (len(RELAX_STAGES_S) - stage)))
         if out_of_time:
