@@ -82,7 +82,7 @@ def test_pack_bins_is_valid_and_optimal_on_tiny_instances(sizes: list[int], cap:
     [
         ("Falkenauer_u120_05", 48, ("arcflow",)),  # a plain assignment model misses this in 10 s
         ("Falkenauer_t60_00", 20, ("lp-dive", "patterns")),  # triplets: every bin exactly full
-        ("Hard28_BPP766", 62, ("lp-dive", "patterns")),
+        ("Hard28_BPP47", 71, ("lp-dive", "patterns")),
     ],
 )
 def test_pack_bins_reaches_proven_optimum(name: str, opt: int, methods: tuple[str, ...]) -> None:
