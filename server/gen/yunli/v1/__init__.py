@@ -1,0 +1,1 @@
+"""Generated from proto/yunli/v1 (do not edit)."""
