@@ -295,6 +295,9 @@ fn main() {
         if let Some(v) = env("YUNLI_FLEET") {
             prm.fleet_share = v;
         }
+        if let Some(v) = env("YUNLI_RESTART") {
+            prm.restart_after = v;
+        }
         if let Some(v) = env("YUNLI_REMOVED") {
             prm.ruin.avg_removed = v;
         }
@@ -307,8 +310,17 @@ fn main() {
         veh_ok += usize::from(veh <= bks_veh);
         gaps.push(gap);
         println!(
-            "{:<12} cost {:>10.2} bks {:>10.2} gap {:>6.2}% veh {:>3} (bks {:>3}) feasible {} it {} evals {}",
-            inst.name, cost, bks_cost, gap, veh, bks_veh, res.feasible, res.iterations, res.evaluations
+            "{:<12} cost {:>10.2} bks {:>10.2} gap {:>6.2}% veh {:>3} (bks {:>3}) feasible {} it {} evals {} restarts {}",
+            inst.name,
+            cost,
+            bks_cost,
+            gap,
+            veh,
+            bks_veh,
+            res.feasible,
+            res.iterations,
+            res.evaluations,
+            res.restarts
         );
     }
     let mean = gaps.iter().sum::<f64>() / gaps.len().max(1) as f64;

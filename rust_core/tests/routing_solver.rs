@@ -466,3 +466,70 @@ fn allowed_type_and_disruption_cost_are_respected() {
     let forced: f64 = 5.0 * 1_000_000.0;
     assert!(res.cost >= forced);
 }
+
+#[test]
+fn restarts_keep_warm_start_and_determinism() {
+    // Frequent restarts (every 5% of the budget without improvement) on a
+    // pickup–delivery instance with fixed vehicle costs: every restart
+    // rebuilds from the warm start, so the pinned route and fixed prefixes
+    // survive, and the run stays reproducible for a seed and budget.
+    let f = Flavor {
+        tw: true,
+        pairs: true,
+        hetero: true,
+        ..PLAIN
+    };
+    let inp = instance(40, 31, f);
+    let first = run(&inp, 2, 200);
+    assert!(first.feasible);
+    let p = Problem::new(inp.clone()).unwrap();
+    let mut initial: Vec<InitialRoute> = first
+        .routes
+        .iter()
+        .map(|(k, jobs)| {
+            // Fix the leading jobs up to the first point where no pair is open.
+            let mut open = 0i64;
+            let mut fixed = 0;
+            for (i, &j) in jobs.iter().enumerate().take(4) {
+                open += if inp.is_pickup[j] { 1 } else { -1 };
+                if open == 0 {
+                    fixed = i + 1;
+                }
+            }
+            InitialRoute {
+                vtype: *k,
+                jobs: jobs.clone(),
+                fixed,
+                pinned: false,
+            }
+        })
+        .collect();
+    initial[0].pinned = true;
+    let solve_once = || {
+        let prm = SearchParams {
+            time_limit: Duration::from_secs(30),
+            seed: 5,
+            max_iterations: Some(600),
+            initial: initial.clone(),
+            restart_after: 0.05,
+            ..Default::default()
+        };
+        solve(&p, &prm).unwrap()
+    };
+    let a = solve_once();
+    let b = solve_once();
+    assert_eq!(a.routes, b.routes);
+    assert_eq!(a.cost_internal, b.cost_internal);
+    assert!(a.restarts > 0, "the restart path was not exercised");
+    check_solution(&inp, &a);
+    assert!(a.feasible);
+    assert!(a.cost <= first.cost + 1e-9);
+    assert!(a.routes.iter().any(|(_, jobs)| *jobs == initial[0].jobs));
+    for ir in &initial[1..] {
+        let prefix = &ir.jobs[..ir.fixed];
+        assert!(a
+            .routes
+            .iter()
+            .any(|(k, jobs)| *k == ir.vtype && jobs.starts_with(prefix)));
+    }
+}

@@ -458,6 +458,13 @@ impl Problem {
         {
             return false;
         }
+        self.seg_load_ok(k, s)
+    }
+
+    /// Capacity part of [`Problem::seg_feasible`]: the highest load in `s`
+    /// fits type `k` in every dimension.
+    #[inline]
+    pub fn seg_load_ok(&self, k: usize, s: &Seg) -> bool {
         let nd = self.dims();
         let cap = &self.inp.type_capacity[k * nd..(k + 1) * nd];
         (0..nd).all(|d| s.max_load(d) <= cap[d])

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::error::{CoreError, CoreResult};
 
 use super::insert::{recreate, Stats};
-use super::ops::{descend, Operator, OrOpt, Relocate, Swap, SwapStar, TwoOptStar};
+use super::ops::{descend, Operator, OrOpt, PairRelocate, Relocate, Swap, SwapStar, TwoOptStar};
 use super::problem::{Problem, COST_SCALE};
 use super::rng::Rng;
 use super::route::walk;
@@ -47,6 +47,10 @@ pub struct SearchParams {
     /// Temperature multiplier when the problem has pickup–delivery pairs
     /// (measured on Li & Lim: long pair routes need a cooler search).
     pub pair_temperature: f64,
+    /// Restart from a fresh construction when the current run's best has not
+    /// improved for this share of the time (or iterations); `0` disables.
+    /// The best solution over all runs is kept.
+    pub restart_after: f64,
 }
 
 impl Default for SearchParams {
@@ -63,6 +67,7 @@ impl Default for SearchParams {
             blink: 0.01,
             fleet_share: 0.25,
             pair_temperature: 1.0 / 6.0,
+            restart_after: 0.15,
         }
     }
 }
@@ -86,6 +91,8 @@ pub struct SearchResult {
     pub runtime: Duration,
     /// Move / insertion evaluations performed.
     pub evaluations: u64,
+    /// Fresh starts after stagnation (see [`SearchParams::restart_after`]).
+    pub restarts: u64,
 }
 
 struct Clock {
@@ -206,8 +213,15 @@ pub fn construct(
 }
 
 /// The local-search operators, in the order the descent tries them.
-pub fn ops() -> [&'static dyn Operator; 5] {
-    [&Relocate, &Swap, &TwoOptStar, &OrOpt, &SwapStar]
+pub fn ops() -> [&'static dyn Operator; 6] {
+    [
+        &Relocate,
+        &Swap,
+        &TwoOptStar,
+        &OrOpt,
+        &SwapStar,
+        &PairRelocate,
+    ]
 }
 
 /// Solve `p` within the time limit; deterministic for a seed and an
@@ -248,7 +262,7 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
                 .max_iterations
                 .map(|m| (m as f64 * prm.fleet_share) as u64),
         };
-        let (s, used) = minimise_fleet(p, best.clone(), &fleet_clock, &mut rng, prm, &mut stats);
+        let (s, used) = minimise_fleet(p, best.clone(), &fleet_clock, &mut rng, prm, &mut stats, 0);
         it += used;
         let o = s.objective(p);
         if o < best_obj {
@@ -274,12 +288,39 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
     let mut cur_obj = cur.objective(p);
     let it0 = it;
     let main_budget = prm.max_iterations.map(|m| m.saturating_sub(it0));
+    let progress = |it: u64| match main_budget {
+        Some(m) => ((it - it0) as f64 / m.max(1) as f64).min(1.0),
+        None => clock.progress(it).min(1.0),
+    };
+    // The current run (the first, or one restarted after stagnation): its
+    // best objective, where its annealing schedule starts and when it last
+    // improved, all in progress units.
+    let mut run_best = best_obj;
+    let mut run_start = 0.0;
+    let mut last_gain = progress(it);
+    let mut restarts = 0;
     while !clock.done(it) {
         it += 1;
-        let frac = match main_budget {
-            Some(m) => ((it - it0) as f64 / m.max(1) as f64).min(1.0),
-            None => clock.progress(it).min(1.0),
-        };
+        let prog = progress(it);
+        if prm.restart_after > 0.0
+            && prog - last_gain > prm.restart_after
+            && prog + prm.restart_after < 1.0
+        {
+            let (s, used) = restart(p, prm, &clock, it, best.n_used(), &mut rng, &mut stats)?;
+            it += used;
+            restarts += 1;
+            cur = s;
+            cur_obj = cur.objective(p);
+            if cur_obj < best_obj {
+                best = cur.clone();
+                best_obj = cur_obj;
+            }
+            run_best = cur_obj;
+            run_start = progress(it);
+            last_gain = run_start;
+            continue;
+        }
+        let frac = ((prog - run_start) / (1.0 - run_start).max(1e-9)).clamp(0.0, 1.0);
         let temp = t0 * (t1 / t0).powf(frac);
         let mut cand = cur.clone();
         ruin(p, &mut cand, &mut rng, &prm.ruin);
@@ -289,11 +330,15 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
         let accept = obj.missing_required < cur_obj.missing_required
             || (obj.missing_required == cur_obj.missing_required && (obj.cost as f64) < threshold);
         if accept {
-            if obj < best_obj {
+            if obj < run_best {
                 descend(p, &mut cand, &ops, prm.granular, &mut rng, &mut stats, None);
                 let o2 = cand.objective(p);
-                best = cand.clone();
-                best_obj = o2;
+                run_best = o2;
+                last_gain = prog;
+                if o2 < best_obj {
+                    best = cand.clone();
+                    best_obj = o2;
+                }
                 cur_obj = o2;
             } else {
                 cur_obj = obj;
@@ -301,12 +346,50 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
             cur = cand;
         }
     }
-    Ok(finish(p, &best, it, clock.start.elapsed(), stats))
+    let mut res = finish(p, &best, it, clock.start.elapsed(), stats);
+    res.restarts = restarts;
+    Ok(res)
+}
+
+/// A fresh start after stagnation: a new construction (warm start kept),
+/// its descent and, when vehicles have a fixed cost, route elimination down
+/// to `target` routes within `fleet_share` of the remaining budget. Returns
+/// the solution and the iterations used.
+fn restart(
+    p: &Problem,
+    prm: &SearchParams,
+    clock: &Clock,
+    it: u64,
+    target: usize,
+    rng: &mut Rng,
+    stats: &mut Stats,
+) -> CoreResult<(Solution, u64)> {
+    let mut s = construct(p, prm, rng, stats)?;
+    let ops = ops();
+    let deadline = clock.start + clock.limit;
+    descend(p, &mut s, &ops, prm.granular, rng, stats, Some(deadline));
+    recreate(p, &mut s, rng, 0.0, None, stats);
+    let has_fixed = (0..p.n_types).any(|k| p.inp.type_fixed_cost[k] > 0);
+    if !has_fixed || prm.fleet_share <= 0.0 {
+        return Ok((s, 0));
+    }
+    let now = Instant::now();
+    let fleet_clock = Clock {
+        start: now,
+        limit: deadline
+            .saturating_duration_since(now)
+            .mul_f64(prm.fleet_share),
+        max_it: clock
+            .max_it
+            .map(|m| (m.saturating_sub(it) as f64 * prm.fleet_share) as u64),
+    };
+    Ok(minimise_fleet(p, s, &fleet_clock, rng, prm, stats, target))
 }
 
 /// Route elimination (SISR fleet minimisation): repeatedly remove a route and
 /// ruin-and-recreate, preferring solutions with fewer (or less often absent)
-/// missing jobs, until every job fits again.
+/// missing jobs, until every job fits again; stops early once `target`
+/// routes (`0`: none) are reached.
 fn minimise_fleet(
     p: &Problem,
     mut best: Solution,
@@ -314,6 +397,7 @@ fn minimise_fleet(
     rng: &mut Rng,
     prm: &SearchParams,
     stats: &mut Stats,
+    target: usize,
 ) -> (Solution, u64) {
     let mut it = 0u64;
     if best.objective(p).missing_required > 0 {
@@ -321,7 +405,7 @@ fn minimise_fleet(
     }
     let mut absence = vec![0u64; p.n_jobs];
     let ops = ops();
-    'outer: while !clock.done(it) {
+    'outer: while !clock.done(it) && best.n_used() > target {
         let removable: Vec<usize> = (0..best.routes.len())
             .filter(|&r| {
                 !best.routes[r].pinned
@@ -412,5 +496,6 @@ fn finish(
         iterations,
         runtime,
         evaluations: stats.evaluations,
+        restarts: 0,
     }
 }

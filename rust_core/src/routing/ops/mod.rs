@@ -4,16 +4,19 @@
 //! Every move is described as the new node sequence of each route it touches,
 //! made of [`Piece`]s (cached prefix/suffix segments or short folded ranges),
 //! so a move is evaluated in O(1) for inter-route moves and in O(moved span)
-//! for intra-route moves. Jobs of pickup–delivery pairs are moved only by
-//! 2-opt* (when no pair straddles either cut) and by ruin-and-recreate.
+//! for intra-route moves. Jobs of pickup–delivery pairs are moved as a unit
+//! by pair relocate, by 2-opt* (when no pair straddles either cut) and by
+//! ruin-and-recreate; the other operators leave them in place.
 
 mod or_opt;
+mod pair_relocate;
 mod relocate;
 mod swap;
 mod swap_star;
 mod two_opt_star;
 
 pub use or_opt::OrOpt;
+pub use pair_relocate::PairRelocate;
 pub use relocate::Relocate;
 pub use swap::Swap;
 pub use swap_star::SwapStar;
