@@ -49,6 +49,7 @@ def plan_from_solution(
             skills=j.skills,
             required=j.required,
             penalty=j.penalty,
+            promised=any(j.index in r.jobs for r in solution.routes),
         )
     vehicles: dict[str, LiveVehicle] = {}
     used = [0] * len(p.vehicle_types)

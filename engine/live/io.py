@@ -105,6 +105,7 @@ def job_from_dict(d: Mapping[str, Any], where: str = "job") -> LiveJob:
             penalty=int(d.get("penalty", 0)),
             status=str(d.get("status", "pending")),
             served_at=None if d.get("served_at") is None else int(d["served_at"]),
+            promised=bool(d.get("promised", False)),
         )
     except InvalidInputError:
         raise

@@ -429,9 +429,16 @@ def replan(
 
     res = run(rp, rp.initial_routes, 0.6 * time_limit - (time.perf_counter() - t0))
     relax = dict(late_now)
+    # Only jobs already promised (on a route before this re-plan, or on board) are planned
+    # late when they fit nowhere on time; a new job that does not fit stays unassigned, so
+    # the dispatcher can hand it elsewhere instead of making a late promise.
+    promised = {j for j, job in plan.jobs.items() if job.promised}
+    promised |= {j for v in plan.vehicles.values() for j in v.route}
     for stage, extra_s in enumerate(RELAX_STAGES_S):
         dropped_required = [
-            rp.job_ids[j] for j in res["dropped"] if plan.jobs[rp.job_ids[j]].required
+            rp.job_ids[j]
+            for j in res["dropped"]
+            if plan.jobs[rp.job_ids[j]].required and rp.job_ids[j] in promised
         ]
         if not dropped_required:
             break
@@ -480,6 +487,8 @@ def replan(
     diff = ReplanDiff()
     for vid, route in new_routes.items():
         plan.vehicles[vid].route = route
+        for jid in route:
+            plan.jobs[jid].promised = True
         if route != old_routes.get(vid, []):
             diff.changed_vehicles.append(vid)
     for v in plan.vehicles.values():
@@ -495,7 +504,7 @@ def replan(
             diff.unassigned[jid] = (
                 "optional job dropped (cheaper than its penalty)"
                 if not job.required
-                else "no vehicle can serve it within its window, capacity and skills"
+                else "no vehicle can serve it on time within its capacity and skills"
             )
     for vid, jobs in rp.stranded.items():
         for jid in jobs:

@@ -55,6 +55,9 @@ class LiveJob:
         Optional jobs may be left out at ``penalty`` (cost units).
     status
         One of :data:`JOB_STATUSES`; ``served_at`` when served.
+    promised
+        The job has been on a vehicle's route (a service time was promised): re-planning
+        plans it late rather than dropping it. New jobs are promised once placed.
     """
 
     job_id: str
@@ -70,6 +73,7 @@ class LiveJob:
     penalty: int = 0
     status: str = "pending"
     served_at: int | None = None
+    promised: bool = False
 
 
 @dataclass(slots=True)
