@@ -182,6 +182,12 @@ struct Ssp<'g> {
     touched: Vec<u32>,
     finalized: Vec<u32>,
     heap: BinaryHeap<Reverse<(i64, u32)>>,
+    /// Dense graphs pick the next column by a linear scan of `open` (as
+    /// Jonker–Volgenant do) instead of a heap: a row scan then costs O(m)
+    /// without O(m log m) heap pushes.
+    dense: bool,
+    /// Reached, not yet finalized columns (dense mode).
+    open: Vec<u32>,
 }
 
 impl<'g> Ssp<'g> {
@@ -200,6 +206,8 @@ impl<'g> Ssp<'g> {
             touched: Vec::new(),
             finalized: Vec::new(),
             heap: BinaryHeap::new(),
+            dense: g.n_edges() as f64 >= 0.25 * n as f64 * m as f64,
+            open: Vec::new(),
         }
     }
 
@@ -230,6 +238,73 @@ impl<'g> Ssp<'g> {
         }
     }
 
+    /// Augmenting row reduction (Jonker–Volgenant): free rows bid for their
+    /// best column against its price, displacing its owner, for a bounded
+    /// number of steps. Each step keeps every invariant: the column taken
+    /// (now assigned) gets a lower `v`, the bidder's `u` becomes its second
+    /// best reduced value, so all reduced costs stay `>= 0`, the new edge is
+    /// tight, and free columns keep `v = 0`. Rows still free afterwards go
+    /// through shortest augmenting paths.
+    fn reduce_rows(&mut self) {
+        let mut queue: std::collections::VecDeque<u32> = (0..self.g.n_rows as u32)
+            .filter(|&i| self.row_col[i as usize] == NONE)
+            .collect();
+        let mut budget = 4 * queue.len() + 16;
+        while let Some(i) = queue.pop_front() {
+            if budget == 0 {
+                queue.push_front(i);
+                break;
+            }
+            budget -= 1;
+            let iu = i as usize;
+            // Best and second-best reduced values c - v over the row's
+            // positive edges and its private column.
+            let pj = (self.m + iu) as u32;
+            let (mut u1, mut j1) = (-self.v[pj as usize], pj);
+            let (mut u2, mut j2) = (i64::MAX, NONE);
+            let (cols, ws) = self.g.row(iu);
+            for (&j, &w) in cols.iter().zip(ws) {
+                if w <= 0 {
+                    continue;
+                }
+                let r = -w - self.v[j as usize];
+                if r < u1 {
+                    if j != j1 {
+                        (u2, j2) = (u1, j1);
+                    }
+                    (u1, j1) = (r, j);
+                } else if r < u2 && j != j1 {
+                    (u2, j2) = (r, j);
+                }
+            }
+            if j2 == NONE {
+                // Only one candidate column: take it if free, else leave the row to Dijkstra.
+                if self.col_row[j1 as usize] == NONE {
+                    self.u[iu] = u1;
+                    self.assign(i, j1);
+                }
+                continue;
+            }
+            let strict = u1 < u2;
+            if !strict && self.col_row[j1 as usize] != NONE && self.col_row[j2 as usize] == NONE {
+                j1 = j2;
+            } else if strict {
+                self.v[j1 as usize] -= u2 - u1;
+            }
+            self.u[iu] = u2;
+            let owner = self.col_row[j1 as usize];
+            self.assign(i, j1);
+            if owner != NONE {
+                self.row_col[owner as usize] = NONE;
+                if strict {
+                    queue.push_front(owner);
+                } else {
+                    queue.push_back(owner);
+                }
+            }
+        }
+    }
+
     #[inline]
     fn assign(&mut self, i: u32, j: u32) {
         self.row_col[i as usize] = j;
@@ -242,10 +317,15 @@ impl<'g> Ssp<'g> {
         if d < self.dist[ju] {
             if self.dist[ju] == i64::MAX {
                 self.touched.push(j);
+                if self.dense {
+                    self.open.push(j);
+                }
             }
             self.dist[ju] = d;
             self.pred[ju] = from_row;
-            self.heap.push(Reverse((d, j)));
+            if !self.dense {
+                self.heap.push(Reverse((d, j)));
+            }
         }
     }
 
@@ -269,18 +349,38 @@ impl<'g> Ssp<'g> {
         }
     }
 
-    /// Insert unassigned row `root` through a shortest augmenting path.
-    fn augment_from(&mut self, root: u32) {
-        self.scan_row(root, 0);
-        let end = loop {
+    /// The reached, unfinalized column of smallest distance (ties: a free
+    /// column first, which ends the search sooner).
+    fn pop_min(&mut self) -> (i64, u32) {
+        if self.dense {
+            let (mut best, mut bd, mut bfree) = (0usize, i64::MAX, false);
+            for (k, &j) in self.open.iter().enumerate() {
+                let d = self.dist[j as usize];
+                let free = self.col_row[j as usize] == NONE;
+                if d < bd || (d == bd && free && !bfree) {
+                    (best, bd, bfree) = (k, d, free);
+                }
+            }
+            let j = self.open.swap_remove(best);
+            return (bd, j);
+        }
+        loop {
             let Reverse((d, j)) = self
                 .heap
                 .pop()
                 .expect("a private column is always reachable");
-            let ju = j as usize;
-            if self.done[ju] || d > self.dist[ju] {
-                continue;
+            if !self.done[j as usize] && d <= self.dist[j as usize] {
+                return (d, j);
             }
+        }
+    }
+
+    /// Insert unassigned row `root` through a shortest augmenting path.
+    fn augment_from(&mut self, root: u32) {
+        self.scan_row(root, 0);
+        let end = loop {
+            let (d, j) = self.pop_min();
+            let ju = j as usize;
             self.done[ju] = true;
             self.finalized.push(j);
             let r = self.col_row[ju];
@@ -319,6 +419,7 @@ impl<'g> Ssp<'g> {
         self.touched.clear();
         self.finalized.clear();
         self.heap.clear();
+        self.open.clear();
     }
 }
 
@@ -329,8 +430,14 @@ impl<'g> Ssp<'g> {
 /// row-reduction start leaves unassigned, each stopping at the first free
 /// column it reaches, so contention (not graph size) drives the running time.
 pub fn max_weight_matching(g: &BipartiteGraph) -> Matching {
+    solve(g).0
+}
+
+/// The matching and the final solver state (duals), for certificate checks.
+fn solve(g: &BipartiteGraph) -> (Matching, Ssp<'_>) {
     let mut s = Ssp::new(g);
     s.initialize();
+    s.reduce_rows();
     for i in 0..g.n_rows {
         if s.row_col[i] == NONE {
             s.augment_from(i as u32);
@@ -342,7 +449,7 @@ pub fn max_weight_matching(g: &BipartiteGraph) -> Matching {
         .iter()
         .map(|&j| if j < m { Some(j) } else { None })
         .collect();
-    Matching::from_rows(g, row_col)
+    (Matching::from_rows(g, row_col), s)
 }
 
 /// Check that `m` is a valid matching of `g`: columns used once, every
@@ -457,6 +564,82 @@ pub(crate) mod tests {
             let m = 1 + rng.below(8) as usize;
             let density = [20, 50, 100][case % 3];
             let g = random_graph(&mut rng, n, m, density, 50);
+            let sol = max_weight_matching(&g);
+            check_matching(&g, &sol).unwrap();
+            assert_eq!(sol.total, brute_force(&g), "case {case}: {g:?}");
+        }
+    }
+
+    /// The optimality certificate: reduced costs >= 0 on every positive edge
+    /// and private column, 0 on assigned ones, `v <= 0`, `v = 0` on free columns.
+    fn check_certificate(g: &BipartiteGraph) {
+        let (_, s) = solve(g);
+        let m = g.n_cols();
+        for i in 0..g.n_rows() {
+            let (cols, ws) = g.row(i);
+            for (&j, &w) in cols.iter().zip(ws) {
+                if w > 0 {
+                    assert!(
+                        -w - s.u[i] - s.v[j as usize] >= 0,
+                        "row {i} col {j}: negative reduced cost"
+                    );
+                }
+            }
+            assert!(-s.u[i] - s.v[m + i] >= 0, "row {i}: private column");
+            let j = s.row_col[i] as usize;
+            let c = if j >= m {
+                0
+            } else {
+                -g.weight(i, j as u32).unwrap()
+            };
+            assert_eq!(c - s.u[i] - s.v[j], 0, "row {i}: assigned edge not tight");
+        }
+        for (j, &v) in s.v.iter().enumerate() {
+            assert!(v <= 0);
+            if s.col_row[j] == NONE {
+                assert_eq!(v, 0, "free column {j} has v = {v}");
+            }
+        }
+    }
+
+    #[test]
+    fn duals_certify_optimality() {
+        let mut rng = Rng(2024);
+        for _ in 0..2000 {
+            let n = 1 + rng.below(9) as usize;
+            let m = 1 + rng.below(9) as usize;
+            let mut indptr = vec![0usize];
+            let (mut cols, mut ws) = (Vec::new(), Vec::new());
+            for _ in 0..n {
+                for _ in 0..rng.below(12) {
+                    cols.push(rng.below(m as u64) as u32);
+                    ws.push(rng.below(60) as i64 - 10);
+                }
+                indptr.push(cols.len());
+            }
+            check_certificate(&BipartiteGraph::new(n, m, indptr, cols, ws).unwrap());
+        }
+        for density in [30, 100] {
+            check_certificate(&random_graph(&mut rng, 60, 45, density, 1000));
+        }
+    }
+
+    #[test]
+    fn repeated_edges_match_brute_force() {
+        let mut rng = Rng(77);
+        for case in 0..3000 {
+            let n = 1 + rng.below(8) as usize;
+            let m = 1 + rng.below(5) as usize;
+            let mut indptr = vec![0usize];
+            let (mut cols, mut ws) = (Vec::new(), Vec::new());
+            for _ in 0..n {
+                for _ in 0..rng.below(9) {
+                    cols.push(rng.below(m as u64) as u32);
+                    ws.push(rng.below(40) as i64 - 5);
+                }
+                indptr.push(cols.len());
+            }
+            let g = BipartiteGraph::new(n, m, indptr, cols, ws).unwrap();
             let sol = max_weight_matching(&g);
             check_matching(&g, &sol).unwrap();
             assert_eq!(sol.total, brute_force(&g), "case {case}: {g:?}");
