@@ -56,6 +56,9 @@ _MAX_PATTERNS: Final = 20_000
 #: Below this ``capacity × item types`` the arc-flow model (CP-SAT) is tried first: its
 #: graph is small, while the patterns of many small items overwhelm set partitioning.
 _ARCFLOW_FIRST_CELLS: Final = 20_000
+#: The quick exact try: at most this many patterns, this share of the time left.
+_QUICK_PATTERNS: Final = 1_000
+_QUICK_SHARE: Final = 0.5
 #: Share of the time left after the LP bound that LP diving may use.
 _DIVE_SHARE: Final = 0.5
 #: Seconds kept back from the time limit for model teardown and the answer.
@@ -516,6 +519,10 @@ def _set_partition(
     solver = pywraplp.Solver.CreateSolver("SCIP")
     if solver is None or deadline - time.monotonic() <= 0.05:
         return "unknown", []
+    # Cutting planes slow these exact-cover models down (BPP40: 5.7 s with, 0.9 s without).
+    solver.SetSolverSpecificParametersAsString(
+        "separating/maxrounds = 0\nseparating/maxroundsroot = 0"
+    )
     xs = []
     rows: list[list[Any]] = [[] for _ in types.sizes]
     for p in patterns:
@@ -794,6 +801,10 @@ def pack_bins(
         return done(best, lower, method, len(ffd)) if lower >= len(best) else None
 
     if not small_graph and cg.converged:
+        # A small reduced-cost pattern set first: SCIP settles it quickly either way.
+        quick = partition(_QUICK_PATTERNS, _QUICK_SHARE)
+        if quick is not None:
+            return quick
         # LP diving, first greedy then randomised, aiming straight at the lower bound.
         rng = np.random.default_rng(seed)
         dive_end = time.monotonic() + _DIVE_SHARE * (deadline - time.monotonic())
