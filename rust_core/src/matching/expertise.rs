@@ -184,6 +184,7 @@ pub struct Scratch {
     /// Raw expertise per vehicle (zero where untouched).
     pub expertise_raw: Vec<f64>,
     touched: Vec<u32>,
+    buf: Vec<f32>,
 }
 
 impl Scratch {
@@ -192,6 +193,7 @@ impl Scratch {
         Scratch {
             expertise_raw: vec![0.0; n],
             touched: Vec::new(),
+            buf: Vec::new(),
         }
     }
 
@@ -496,10 +498,9 @@ impl ExpertiseIndex {
 
     /// Raw expertise of vehicle `v` for a load from `(olat, olon)` to `(dlat, dlon)`.
     pub fn expertise_raw(&self, v: usize, olat: f64, olon: f64, dlat: f64, dlon: f64) -> f64 {
-        let r2 = self.params.radius_m * self.params.radius_m;
         let posts = &self.by_vehicle[self.lane_start[v] as usize..self.lane_start[v + 1] as usize];
-        let (o, d) = (LocalPoint::new(olat, olon), LocalPoint::new(dlat, dlon));
-        posts.iter().map(|p| lane_term(p, &o, &d, r2)).sum()
+        let q = LaneQuery::new(olat, olon, dlat, dlon, self.params.radius_m);
+        posts.iter().map(|p| f64::from(lane_term(p, &q))).sum()
     }
 
     /// Backhaul (origin-profile) credit of vehicle `v` for a load ending at `(dlat, dlon)`.
@@ -532,8 +533,7 @@ impl ExpertiseIndex {
     /// load into `s` (same values as [`ExpertiseIndex::expertise_raw`]).
     pub fn accumulate(&self, olat: f64, olon: f64, dlat: f64, dlon: f64, s: &mut Scratch) {
         let r = self.params.radius_m;
-        let r2 = r * r;
-        let (o, d) = (LocalPoint::new(olat, olon), LocalPoint::new(dlat, dlon));
+        let q = LaneQuery::new(olat, olon, dlat, dlon, r);
         let mut dspans: Vec<(u64, u64)> = Vec::with_capacity(8);
         self.igrid
             .for_each_row_span(dlat, dlon, r, |lo, hi| dspans.push((lo, hi)));
@@ -565,25 +565,62 @@ impl ExpertiseIndex {
                     let a = keys.partition_point(|&k| k < lo);
                     (a, a + keys[a..].partition_point(|&k| k <= hi))
                 };
-                for p in &self.by_pair[from + a..from + b] {
-                    let t = lane_term(p, &o, &d, r2);
+                let posts = &self.by_pair[from + a..from + b];
+                // Two passes: the kernels vectorize, the scatter stays scalar.
+                let mut buf = std::mem::take(&mut s.buf);
+                buf.clear();
+                buf.extend(posts.iter().map(|p| lane_term(p, &q)));
+                for (p, &t) in posts.iter().zip(&buf) {
                     if t > 0.0 {
-                        s.add(p.vehicle, t);
+                        s.add(p.vehicle, f64::from(t));
                     }
                 }
+                s.buf = buf;
             }
         });
     }
 }
 
-#[inline]
-fn lane_term(p: &Posting, o: &LocalPoint, d: &LocalPoint, r2: f64) -> f64 {
-    let ko = biweight(o.dist2(f64::from(p.olat), f64::from(p.olon)), r2);
-    if ko == 0.0 {
-        return 0.0;
+/// A load's endpoints prepared for lane kernels in `f32` (the precision the
+/// postings are stored in): the equirectangular scale at each endpoint and
+/// `1 / r²`.
+#[derive(Clone, Copy, Debug)]
+struct LaneQuery {
+    olat: f32,
+    olon: f32,
+    dlat: f32,
+    dlon: f32,
+    ky: f32,
+    kxo: f32,
+    kxd: f32,
+    inv_r2: f32,
+}
+
+impl LaneQuery {
+    fn new(olat: f64, olon: f64, dlat: f64, dlon: f64, radius_m: f64) -> Self {
+        let m = super::grid::M_PER_DEG;
+        LaneQuery {
+            olat: olat as f32,
+            olon: olon as f32,
+            dlat: dlat as f32,
+            dlon: dlon as f32,
+            ky: m as f32,
+            kxo: (m * olat.to_radians().cos()) as f32,
+            kxd: (m * dlat.to_radians().cos()) as f32,
+            inv_r2: (1.0 / (radius_m * radius_m)) as f32,
+        }
     }
-    let kd = biweight(d.dist2(f64::from(p.dlat), f64::from(p.dlon)), r2);
-    f64::from(p.w) * ko * kd
+}
+
+/// Kernel-weighted lane weight `w · K(origin) · K(destination)`, branch-free
+/// (the biweight is `max(1 - d²/r², 0)²`), in `f32`.
+#[inline]
+fn lane_term(p: &Posting, q: &LaneQuery) -> f32 {
+    let (dyo, dxo) = ((p.olat - q.olat) * q.ky, (p.olon - q.olon) * q.kxo);
+    let (dyd, dxd) = ((p.dlat - q.dlat) * q.ky, (p.dlon - q.dlon) * q.kxd);
+    let ko = (1.0 - (dxo * dxo + dyo * dyo) * q.inv_r2).max(0.0);
+    let kd = (1.0 - (dxd * dxd + dyd * dyd) * q.inv_r2).max(0.0);
+    p.w * (ko * ko) * (kd * kd)
 }
 
 #[inline]
