@@ -1453,6 +1453,7 @@ class _FleetMaster:
             self.members[g].append(i)
             self.group_of[i] = g
         self.gsize = np.array(list(keys), dtype=np.int64).reshape(len(keys), len(p.dims))
+        self.gsize_rows = [tuple(int(x) for x in row) for row in self.gsize]
         self.full = [len(m) for m in self.members]
         self.left = list(self.full)
         self.left_k = list(p.counts)
@@ -1491,22 +1492,28 @@ class _FleetMaster:
         cap = self.p.caps[k].astype(np.float64)
         rel = self.gsize / cap
         measures = [rel.sum(axis=1), rel.max(axis=1), *(rel[:, d] for d in range(rel.shape[1]))]
+        cap_int = [int(c) for c in self.p.caps[k]]
+        dims = range(len(cap_int))
         best_value, best_pat = 0.0, Counter[int]()
         for size in measures:
-            room = cap.copy()
-            density = duals / np.maximum(size, 1e-12)
+            room = list(cap_int)
             pat: Counter[int] = Counter()
             value = 0.0
-            for g in np.argsort(-density):
-                g = int(g)
+            for g in np.argsort(-(duals / np.maximum(size, 1e-12))).tolist():
                 if duals[g] <= 1e-12:
                     break
-                while pat[g] < self.left[g] and np.all(self.gsize[g] <= room):
-                    room -= self.gsize[g]
-                    pat[g] += 1
-                    value += float(duals[g])
+                sz = self.gsize_rows[g]
+                n = self.left[g]
+                for d in dims:
+                    if sz[d] > 0:
+                        n = min(n, room[d] // sz[d])
+                if n > 0:
+                    for d in dims:
+                        room[d] -= n * sz[d]
+                    pat[g] = n
+                    value += n * float(duals[g])
             if value > best_value:
-                best_value, best_pat = value, +pat
+                best_value, best_pat = value, pat
         return best_value, best_pat
 
     def _exact(
