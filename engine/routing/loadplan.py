@@ -1802,7 +1802,12 @@ def plan_loads(
     def value(sol: Assignment) -> int:
         return sum(fl.costs[k] for k, _ in sol) if objective == "cost" else len(sol)
 
-    base, base_drop, best, best_drop = _heuristic(prob, objective)
+    if items and not dims:  # nothing takes any capacity: one vehicle, the cheapest
+        k = min(avail, key=lambda j: (fl.costs[j], j))
+        one: Assignment = [(k, list(range(len(items))))]
+        base, base_drop, best, best_drop = one, [], one, []
+    else:
+        base, base_drop, best, best_drop = _heuristic(prob, objective)
     baseline = Baseline(loads(base), dropped_list(base_drop))
     names = tuple(DIMENSIONS[d][0] for d in range(n_dims))
 
@@ -1828,6 +1833,8 @@ def plan_loads(
     )
     if not items:
         return result([], [], 0, True, "ffd")
+    if not dims:  # one vehicle of the cheapest type is optimal for either objective
+        return result(best, [], value(best), True, "ffd")
     # One dimension, one usable vehicle type: exact one-dimensional bin packing.
     usable = [k for k in avail if any(prob.fits(i, k) for i in range(len(items)))]
     if len(dims) <= 1 and len(usable) == 1:

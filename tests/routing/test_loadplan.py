@@ -437,3 +437,10 @@ def test_cli_bad_input_exit_code(tmp_path: Path) -> None:
         ]
     )
     assert rc == 2
+
+
+def test_shipments_without_size_need_one_cheapest_vehicle() -> None:
+    """Zero weight and volume: one vehicle of the cheapest type carries everything."""
+    plan = plan_loads(shipments(3, 0, 0), fleet(), objective="cost", time_limit=1)
+    assert [v.vehicle_type for v in plan.vehicles] == ["van"]
+    assert plan.proven_optimal and plan.lower_bound == 10_000
