@@ -1805,7 +1805,8 @@ def plan_loads(
     if items and not dims:  # nothing takes any capacity: one vehicle, the cheapest
         k = min(avail, key=lambda j: (fl.costs[j], j))
         one: Assignment = [(k, list(range(len(items))))]
-        base, base_drop, best, best_drop = one, [], one, []
+        none: list[int] = []
+        base, base_drop, best, best_drop = one, none, one, none
     else:
         base, base_drop, best, best_drop = _heuristic(prob, objective)
     baseline = Baseline(loads(base), dropped_list(base_drop))

@@ -443,4 +443,5 @@ def test_shipments_without_size_need_one_cheapest_vehicle() -> None:
     """Zero weight and volume: one vehicle of the cheapest type carries everything."""
     plan = plan_loads(shipments(3, 0, 0), fleet(), objective="cost", time_limit=1)
     assert [v.vehicle_type for v in plan.vehicles] == ["van"]
-    assert plan.proven_optimal and plan.lower_bound == 10_000
+    assert plan.proven_optimal
+    assert plan.lower_bound == 10_000
