@@ -6,7 +6,7 @@ light and the routing solvers load only when used):
 * data: :func:`load_sample`, :func:`load_world`, :func:`generate_world`, :class:`World`
 * matrices: :func:`distance_matrix`, :class:`Matrices`, :class:`SpeedProfile`
 * matching: :class:`Matcher`, :class:`MatchWeights`, :class:`MatchParams`
-* routing: :class:`Model`, :func:`solve`, :func:`check`, :class:`Solution`
+* routing: :class:`Model`, :func:`solve`, :func:`check`, :class:`Solution`, :func:`plan_loads`
 * live: :class:`LivePlan`, :func:`plan_from_solution`, :func:`apply_events`,
   :func:`replan`, :func:`forecast`
 * errors: :class:`YunliError` and its subclasses
@@ -43,6 +43,7 @@ _LAZY: dict[str, str] = {
     "solve": "engine.routing",
     "check": "engine.routing",
     "Solution": "engine.routing",
+    "plan_loads": "engine.routing",
     "LivePlan": "engine.live",
     "plan_from_solution": "engine.live",
     "apply_events": "engine.live",
@@ -84,6 +85,7 @@ __all__ = [
     "load_sample",
     "load_world",
     "plan_from_solution",
+    "plan_loads",
     "replan",
     "solve",
 ]

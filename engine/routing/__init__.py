@@ -9,6 +9,7 @@ benchmark formats (Solomon, VRPLIB/CVRPLIB, Li & Lim).
 from __future__ import annotations
 
 from engine.routing.checker import CheckReport, RouteReport, Violation, check
+from engine.routing.loadplan import LoadPlan, pack_bins, plan_loads
 from engine.routing.model import (
     ARRAY_NAMES,
     UNLIMITED,
@@ -36,6 +37,7 @@ __all__ = [
     "Break",
     "CheckReport",
     "Job",
+    "LoadPlan",
     "Model",
     "Problem",
     "Route",
@@ -47,6 +49,8 @@ __all__ = [
     "Violation",
     "check",
     "core_available",
+    "pack_bins",
+    "plan_loads",
     "solve",
     "unservable_jobs",
 ]
