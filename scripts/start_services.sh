@@ -13,8 +13,10 @@ _yunli_start_postgres() {
   fi
   local port="${YUNLI_PG_PORT:-54329}" data="${YUNLI_PG_DIR:-/tmp/yunli-pg}" db=yunli_test
   local bindir
+  # The server (initdb), not just the client (psql), must be there: machines may ship
+  # postgresql-client alone, which also creates /usr/lib/postgresql/*/bin.
   bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
-  if [ -z "$bindir" ]; then
+  if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
     if [ "$(id -u)" != 0 ]; then
       echo "start_services: PostgreSQL is not installed and I am not root; PostgreSQL tests will be skipped"
       return 0
@@ -23,7 +25,7 @@ _yunli_start_postgres() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-    bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+    bindir="$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")"
   fi
   # PostgreSQL refuses to run as root: run it as the `postgres` user the package made.
   local -a as=()
