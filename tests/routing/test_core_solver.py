@@ -143,3 +143,27 @@ def test_bad_array_shape_raises_invalid_input() -> None:
     arrays["distance"] = np.zeros((3, 4), dtype=np.int64)
     with pytest.raises(InvalidInputError):
         _core.solve_routing(**arrays, time_limit_s=1.0)
+
+
+def test_amounts_above_32_bits_raise_invalid_input() -> None:
+    """Per dimension, deliveries (and pickups) may sum to at most 2**31 - 1 (32-bit loads)."""
+    m = Model(dimensions=("kg",))
+    depot = m.add_depot(x=0, y=0, name="D")
+    m.add_vehicle_type(2, capacity=2**31, start=depot)
+    for i in range(1, 3):
+        m.add_job(m.add_site(x=10 * i, y=0), delivery=2**30)
+    with pytest.raises(InvalidInputError, match="job_delivery"):
+        _solve(m.data())
+
+
+def test_pickup_delivery_with_fixed_costs_restarts_and_checks_clean() -> None:
+    """Pairs with vehicle fixed costs (route elimination, restarts after stagnation, pair
+    moves in the local search): the solution passes the checker and is reproducible."""
+    problem = _random_model(40, 6, windows=True, pairs=True).data()
+    a = _solve(problem, seed=4, max_iterations=400)
+    b = _solve(problem, seed=4, max_iterations=400)
+    assert a["routes"] == b["routes"]
+    report = check(problem, a["routes"])
+    assert report.routes_feasible, report.violations
+    assert a["feasible"] == report.feasible
+    assert a["cost"] == pytest.approx(report.cost, rel=1e-9)

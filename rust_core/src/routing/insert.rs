@@ -43,20 +43,31 @@ pub fn best_single(
     let mut best: Option<Insertion> = None;
     let js = &p.job_seg[j];
     let lj = p.job_loc(j);
+    let nd = p.dims();
     for (ri, r) in sol.routes.iter().enumerate() {
         let k = r.vtype;
         if r.pinned || !p.can_serve(k, j) {
+            continue;
+        }
+        let n = r.len();
+        // The load when leaving the start depot and when reaching the end
+        // depot grow by the job's delivery and pickup wherever it goes.
+        let full = &r.fwd[n + 1];
+        let cap = &p.inp.type_capacity[k * nd..(k + 1) * nd];
+        if (0..nd).any(|d| {
+            let x = i64::from(js.load[d].start);
+            full.load[d].start as i64 + x > cap[d] || full.end_load(d) + js.end_load(d) > cap[d]
+        }) {
             continue;
         }
         let prof = p.profile(k);
         let exact = r.exact || p.job_multi_tw[j];
         let cpk = p.inp.type_cost_per_km[k] * 3600;
         let dist_only = p.inp.type_cost_per_hour[k] == 0;
-        let n = r.len();
         for i in r.fixed..=n {
-            let (a, b) = (r.fwd[i].last as usize, r.bwd[i + 1].first as usize);
             if dist_only {
-                let dd = p.dist(a, lj) + p.dist(lj, b) - p.dist(a, b);
+                let (a, b) = (r.loc[i] as usize, r.loc[i + 1] as usize);
+                let dd = p.dist_to(a, lj) + p.dist(lj, b) - r.leg[i];
                 if !accept(&best, cpk * dd) {
                     continue;
                 }
@@ -137,6 +148,7 @@ pub fn new_route_cost(p: &Problem, k: usize, jobs: &[usize]) -> Option<i64> {
 }
 
 /// Cheapest insertion of pair (`pu` pickup, `de` delivery), pickup first.
+#[allow(clippy::needless_range_loop)] // `jn` indexes the route and `det_d`
 pub fn best_pair(
     p: &Problem,
     sol: &Solution,
@@ -148,6 +160,9 @@ pub fn best_pair(
 ) -> Option<Insertion> {
     let mut best: Option<Insertion> = None;
     let (ps, ds) = (&p.job_seg[pu], &p.job_seg[de]);
+    let (lp, ld) = (p.job_loc(pu), p.job_loc(de));
+    // Distance detour of the delivery after each node (distance-only types).
+    let mut det_d: Vec<i64> = Vec::new();
     for (ri, r) in sol.routes.iter().enumerate() {
         let k = r.vtype;
         if r.pinned || !p.can_serve(k, pu) || !p.can_serve(k, de) {
@@ -156,10 +171,32 @@ pub fn best_pair(
         let prof = p.profile(k);
         let exact = r.exact || p.job_multi_tw[pu] || p.job_multi_tw[de];
         let n = r.len();
+        // Lower bounds for distance-only types: the pair's detour is the
+        // pickup's plus the delivery's when they split different arcs, and at
+        // least the pickup's (triangle inequality) when adjacent.
+        let cpk = p.inp.type_cost_per_km[k] * 3600;
+        let dist_only = p.inp.type_cost_per_hour[k] == 0;
+        if dist_only {
+            det_d.clear();
+            det_d.extend((0..=n).map(|j| {
+                let (a, b) = (r.loc[j] as usize, r.loc[j + 1] as usize);
+                p.dist_to(a, ld) + p.dist(ld, b) - r.leg[j]
+            }));
+        }
         for i in r.fixed..=n {
             if blink > 0.0 && rng.f64() < blink {
                 continue;
             }
+            let det_p = if dist_only {
+                let (a, b) = (r.loc[i] as usize, r.loc[i + 1] as usize);
+                let d = p.dist_to(a, lp) + p.dist(lp, b) - r.leg[i];
+                if !accept(&best, cpk * d) {
+                    continue;
+                }
+                d
+            } else {
+                0
+            };
             // head = fwd[i] + P, then extend with nodes i+1..=j before D.
             let mut head = p.concat(prof, &r.fwd[i], ps);
             if head.tw > 0 {
@@ -170,6 +207,9 @@ pub fn best_pair(
                     head = p.concat(prof, &head, r.node_seg(p, jn));
                     if head.tw > 0 {
                         break;
+                    }
+                    if dist_only && !accept(&best, cpk * (det_p + det_d[jn])) {
+                        continue;
                     }
                 }
                 stats.evaluations += 1;
@@ -239,7 +279,7 @@ pub fn apply(p: &Problem, sol: &mut Solution, ins: &Insertion, j: usize, q: Opti
         };
         sol.add_route(p, ins.vtype, jobs)
     } else {
-        let jobs = &mut sol.routes[ins.route].jobs;
+        let jobs = sol.jobs_mut(ins.route);
         match q {
             // Insert delivery first (later position) so indices stay valid.
             Some(q) => {

@@ -7,9 +7,11 @@
 //!   the exact stop-by-stop route walk used as reference and final check.
 //! - [`insert`], [`ruin`]: cheapest insertion (single jobs and pickup–delivery
 //!   pairs) and SISR string removal.
-//! - [`ops`]: local-search operators (relocate, swap, 2-opt*, or-opt, SWAP*).
+//! - [`ops`]: local-search operators (relocate, swap, 2-opt*, or-opt, SWAP*,
+//!   pickup–delivery pair relocate).
 //! - [`search`]: construction, fleet minimisation and the annealed
-//!   ruin-and-recreate loop; warm start and fixed route prefixes.
+//!   ruin-and-recreate loop with restarts after stagnation; warm start and
+//!   fixed route prefixes.
 
 pub mod insert;
 pub mod ops;

@@ -3,7 +3,7 @@
 
 use crate::error::{CoreError, CoreResult};
 
-use super::segment::{Seg, MAX_DIMS};
+use super::segment::{Seg, MAX_DIMS, MAX_LOAD};
 
 /// Internal cost scale: one cost unit is `COST_SCALE` internal units, so
 /// `cost_per_km * dist / 1000` and `cost_per_hour * duration / 3600` are exact
@@ -66,10 +66,96 @@ pub struct ProblemInput {
     pub job_disruption_cost: Vec<i64>,
 }
 
+/// Distance and travel time of every arc, one `L × L` block per speed
+/// profile, interleaved so that a lookup touches one cache line; 32-bit when
+/// every entry fits (half the memory traffic of two `i64` matrices).
+#[derive(Clone, Debug)]
+enum Arcs {
+    Small(Vec<[i32; 2]>),
+    Large(Vec<[i64; 2]>),
+}
+
+impl Arcs {
+    /// The table for input matrices `distance` (`L × L`) and `durations`
+    /// (`P × L × L`), rows and columns relabelled by `new_of_old`.
+    fn new(distance: &[i64], durations: &[i64], new_of_old: &[usize]) -> Arcs {
+        fn fill<T: Copy + Default>(
+            distance: &[i64],
+            durations: &[i64],
+            new_of_old: &[usize],
+            conv: impl Fn(i64) -> T,
+        ) -> Vec<[T; 2]> {
+            let l = new_of_old.len();
+            let mut out = vec![[T::default(); 2]; durations.len()];
+            for prof in 0..durations.len() / (l * l).max(1) {
+                for a in 0..l {
+                    let row = (prof * l + new_of_old[a]) * l;
+                    let dst = &mut out[row..row + l];
+                    let (drow, trow) = (
+                        &distance[a * l..(a + 1) * l],
+                        &durations[(prof * l + a) * l..(prof * l + a + 1) * l],
+                    );
+                    for b in 0..l {
+                        dst[new_of_old[b]] = [conv(drow[b]), conv(trow[b])];
+                    }
+                }
+            }
+            out
+        }
+        let fits = |v: &i64| i32::try_from(*v).is_ok();
+        if distance.iter().all(fits) && durations.iter().all(fits) {
+            Arcs::Small(fill(distance, durations, new_of_old, |v| v as i32))
+        } else {
+            Arcs::Large(fill(distance, durations, new_of_old, |v| v))
+        }
+    }
+
+    #[inline(always)]
+    fn get(&self, i: usize) -> (i64, i64) {
+        match self {
+            Arcs::Small(v) => {
+                let [d, t] = v[i];
+                (i64::from(d), i64::from(t))
+            }
+            Arcs::Large(v) => {
+                let [d, t] = v[i];
+                (d, t)
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn dist(&self, i: usize) -> i64 {
+        match self {
+            Arcs::Small(v) => i64::from(v[i][0]),
+            Arcs::Large(v) => v[i][0],
+        }
+    }
+
+    #[inline(always)]
+    fn time(&self, i: usize) -> i64 {
+        match self {
+            Arcs::Small(v) => i64::from(v[i][1]),
+            Arcs::Large(v) => v[i][1],
+        }
+    }
+}
+
 /// Validated problem with derived per-node segments and neighbour lists.
+///
+/// Locations are relabelled for cache locality: `inp.job_location`,
+/// `inp.type_start` and `inp.type_end` hold internal indices
+/// (`location_index[input index]`), and the input matrices are moved into a
+/// compact arc table read through [`Problem::dist`] and [`Problem::time`]
+/// (`inp.distance` and `inp.durations` are empty after construction).
 #[derive(Clone, Debug)]
 pub struct Problem {
     pub inp: ProblemInput,
+    arcs: Arcs,
+    /// Internal index of each input location.
+    pub location_index: Vec<usize>,
+    /// The distance matrix is symmetric (see [`Problem::dist_to`]).
+    pub symmetric: bool,
     pub n_jobs: usize,
     pub n_types: usize,
     pub n_profiles: usize,
@@ -98,6 +184,50 @@ pub struct Problem {
 /// How many nearest jobs each job remembers (ruin adjacency and granular lists).
 pub const MAX_NEIGHBOURS: usize = 100;
 
+/// A relabelling of the locations (`new index = result[input index]`) that
+/// gives close locations close indices, so the arcs a local search touches
+/// around a job share cache lines: depots first, then job locations in the
+/// order of a greedy nearest-neighbour chain through the jobs (over their
+/// neighbour lists, jumping to the nearest unvisited job when all
+/// neighbours are visited), then unused locations.
+fn locality_order(inp: &ProblemInput, neighbours: &[Vec<u32>]) -> Vec<usize> {
+    let l = inp.n_locations;
+    let nj = inp.job_location.len();
+    let mut index = vec![usize::MAX; l];
+    let mut next = 0;
+    let mut label = |loc: usize, index: &mut [usize]| {
+        if index[loc] == usize::MAX {
+            index[loc] = next;
+            next += 1;
+        }
+    };
+    for &loc in inp.type_start.iter().chain(&inp.type_end) {
+        label(loc, &mut index);
+    }
+    let mut seen = vec![false; nj];
+    let mut cur = 0;
+    for _ in 0..nj {
+        seen[cur] = true;
+        let lc = inp.job_location[cur];
+        label(lc, &mut index);
+        let near = neighbours[cur]
+            .iter()
+            .map(|&o| o as usize)
+            .find(|&o| !seen[o]);
+        cur = match near {
+            Some(o) => o,
+            None => (0..nj)
+                .filter(|&o| !seen[o])
+                .min_by_key(|&o| inp.distance[lc * l + inp.job_location[o]])
+                .unwrap_or(0),
+        };
+    }
+    for loc in 0..l {
+        label(loc, &mut index);
+    }
+    index
+}
+
 fn check_len(field: &str, got: usize, want: usize) -> CoreResult<()> {
     if got != want {
         return Err(CoreError::invalid(
@@ -114,7 +244,7 @@ impl Problem {
     /// # Errors
     /// [`CoreError::InvalidInput`] naming the first offending field.
     #[allow(clippy::needless_range_loop)]
-    pub fn new(inp: ProblemInput) -> CoreResult<Problem> {
+    pub fn new(mut inp: ProblemInput) -> CoreResult<Problem> {
         let l = inp.n_locations;
         let nd = inp.n_dims;
         if nd > MAX_DIMS {
@@ -235,6 +365,25 @@ impl Problem {
                 "amounts must be non-negative",
             ));
         }
+        // Segments hold loads in 32 bits: every partial sum of deliveries or
+        // of pickups must fit.
+        for d in 0..nd {
+            for (field, v) in [
+                ("job_delivery", &inp.job_delivery),
+                ("job_pickup", &inp.job_pickup),
+            ] {
+                let total: i128 = (0..nj).map(|j| i128::from(v[j * nd + d])).sum();
+                if total > i128::from(MAX_LOAD) {
+                    return Err(CoreError::invalid(
+                        field,
+                        format!(
+                            "dimension {d}: amounts sum to {total}, above {MAX_LOAD}; \
+                             use a coarser unit"
+                        ),
+                    ));
+                }
+            }
+        }
         let mut pair = vec![None; nj];
         for j in 0..nj {
             let p = inp.pair_of[j];
@@ -321,6 +470,44 @@ impl Problem {
             }
         }
 
+        let mut neighbours = Vec::with_capacity(nj);
+        let kn = MAX_NEIGHBOURS.min(nj.saturating_sub(1));
+        for j in 0..nj {
+            let lj = inp.job_location[j];
+            let mut others: Vec<(i64, u32)> = (0..nj)
+                .filter(|&o| o != j)
+                .map(|o| {
+                    let lo = inp.job_location[o];
+                    (
+                        inp.distance[lj * l + lo].min(inp.distance[lo * l + lj]),
+                        o as u32,
+                    )
+                })
+                .collect();
+            if others.len() > kn {
+                others.select_nth_unstable(kn);
+                others.truncate(kn);
+            }
+            others.sort_unstable();
+            neighbours.push(others.into_iter().map(|x| x.1).collect());
+        }
+        // Relabel locations for cache locality, then move the matrices into
+        // the arc table.
+        let location_index = locality_order(&inp, &neighbours);
+        let symmetric =
+            (0..l).all(|a| (0..a).all(|b| inp.distance[a * l + b] == inp.distance[b * l + a]));
+        let arcs = Arcs::new(&inp.distance, &inp.durations, &location_index);
+        inp.distance = Vec::new();
+        inp.durations = Vec::new();
+        for loc in inp
+            .job_location
+            .iter_mut()
+            .chain(&mut inp.type_start)
+            .chain(&mut inp.type_end)
+        {
+            *loc = location_index[*loc];
+        }
+
         let mut job_seg = Vec::with_capacity(nj);
         let mut job_multi_tw = Vec::with_capacity(nj);
         for j in 0..nj {
@@ -351,27 +538,6 @@ impl Problem {
             end_seg.push(Seg::node(inp.type_end[k], 0, a, b));
         }
 
-        let mut neighbours = Vec::with_capacity(nj);
-        let kn = MAX_NEIGHBOURS.min(nj.saturating_sub(1));
-        for j in 0..nj {
-            let lj = inp.job_location[j];
-            let mut others: Vec<(i64, u32)> = (0..nj)
-                .filter(|&o| o != j)
-                .map(|o| {
-                    let lo = inp.job_location[o];
-                    (
-                        inp.distance[lj * l + lo].min(inp.distance[lo * l + lj]),
-                        o as u32,
-                    )
-                })
-                .collect();
-            if others.len() > kn {
-                others.select_nth_unstable(kn);
-                others.truncate(kn);
-            }
-            others.sort_unstable();
-            neighbours.push(others.into_iter().map(|x| x.1).collect());
-        }
         let drop_cost = (0..nj)
             .map(|j| inp.job_penalty[j].saturating_mul(COST_SCALE))
             .collect();
@@ -393,6 +559,9 @@ impl Problem {
         let has_disruption = inp.job_disruption_cost.iter().any(|&c| c > 0);
         let has_allowed_type = inp.job_allowed_type.iter().any(|&a| a >= 0);
         Ok(Problem {
+            arcs,
+            location_index,
+            symmetric,
             has_disruption,
             has_allowed_type,
             n_jobs: nj,
@@ -417,13 +586,31 @@ impl Problem {
 
     #[inline]
     pub fn dist(&self, a: usize, b: usize) -> i64 {
-        self.inp.distance[a * self.inp.n_locations + b]
+        self.arcs.dist(a * self.inp.n_locations + b)
     }
 
     #[inline]
     pub fn time(&self, profile: usize, a: usize, b: usize) -> i64 {
         let l = self.inp.n_locations;
-        self.inp.durations[profile * l * l + a * l + b]
+        self.arcs.time((profile * l + a) * l + b)
+    }
+
+    /// `dist(a, b)` read from row `b` when the matrix is symmetric: scanning
+    /// many `a` for one `b` then stays within one row of the table.
+    #[inline]
+    pub fn dist_to(&self, a: usize, b: usize) -> i64 {
+        if self.symmetric {
+            self.dist(b, a)
+        } else {
+            self.dist(a, b)
+        }
+    }
+
+    /// Distance and travel time from `a` to `b` for speed profile `profile`.
+    #[inline(always)]
+    pub fn arc(&self, profile: usize, a: usize, b: usize) -> (i64, i64) {
+        let l = self.inp.n_locations;
+        self.arcs.get((profile * l + a) * l + b)
     }
 
     #[inline]
@@ -434,13 +621,8 @@ impl Problem {
     /// Concatenate two segments for a vehicle of speed profile `profile`.
     #[inline(always)]
     pub fn concat(&self, profile: usize, a: &Seg, b: &Seg) -> Seg {
-        let (la, fb) = (a.last as usize, b.first as usize);
-        a.concat(
-            b,
-            self.dist(la, fb),
-            self.time(profile, la, fb),
-            self.dims(),
-        )
+        let (dist, time) = self.arc(profile, a.last as usize, b.first as usize);
+        a.concat(b, dist, time, self.dims())
     }
 
     /// True when type `k` has driver breaks (its routes are checked by walking).
@@ -516,5 +698,113 @@ impl Problem {
     #[inline]
     pub fn can_serve(&self, k: usize, j: usize) -> bool {
         self.can_serve[k * self.n_jobs + j]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_profile_input(big: i64) -> ProblemInput {
+        let l = 3;
+        let distance: Vec<i64> = (0..l * l).map(|i| i as i64 * 10).collect();
+        let mut durations: Vec<i64> = (0..2 * l * l).map(|i| 1000 + i as i64).collect();
+        durations[l * l + 5] = big;
+        ProblemInput {
+            distance,
+            durations,
+            n_locations: l,
+            n_dims: 1,
+            job_location: vec![2, 1],
+            job_delivery: vec![1, 1],
+            job_pickup: vec![0, 0],
+            job_service: vec![0, 0],
+            job_tw: vec![vec![(0, 100)]; 2],
+            job_skills: vec![0; 2],
+            job_required: vec![true; 2],
+            job_penalty: vec![0; 2],
+            job_priority: vec![0; 2],
+            pair_of: vec![-1; 2],
+            is_pickup: vec![false; 2],
+            type_count: vec![1, 1],
+            type_capacity: vec![5, 5],
+            type_start: vec![0, 0],
+            type_end: vec![0, 0],
+            type_fixed_cost: vec![0, 0],
+            type_cost_per_km: vec![1, 1],
+            type_cost_per_hour: vec![0, 0],
+            type_tw: vec![(0, 100); 2],
+            type_max_duration: vec![100; 2],
+            type_max_distance: vec![100; 2],
+            type_skills: vec![0; 2],
+            type_profile: vec![0, 1],
+            type_breaks: vec![Vec::new(); 2],
+            ..Default::default()
+        }
+    }
+
+    /// The arc table returns the input matrices exactly under the location
+    /// relabelling, in 32-bit form when everything fits and in 64-bit form
+    /// when some entry does not.
+    #[test]
+    fn arc_table_matches_input_matrices() {
+        for big in [77, i64::from(i32::MAX) + 1, i64::MAX / 4] {
+            let inp = two_profile_input(big);
+            let p = Problem::new(inp.clone()).unwrap();
+            assert_eq!(matches!(p.arcs, Arcs::Small(_)), big == 77);
+            let l = inp.n_locations;
+            // Depot first, then jobs in chain order: job 0 (location 2) first.
+            assert_eq!(p.location_index, vec![0, 2, 1]);
+            for j in 0..2 {
+                assert_eq!(p.inp.job_location[j], p.location_index[inp.job_location[j]]);
+            }
+            for prof in 0..2 {
+                for a in 0..l {
+                    for b in 0..l {
+                        let (d, t) = (
+                            inp.distance[a * l + b],
+                            inp.durations[(prof * l + a) * l + b],
+                        );
+                        let (ia, ib) = (p.location_index[a], p.location_index[b]);
+                        assert_eq!(p.dist(ia, ib), d);
+                        assert_eq!(p.time(prof, ia, ib), t);
+                        assert_eq!(p.arc(prof, ia, ib), (d, t));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Loads are 32-bit inside segments: amounts summing to 2^31 - 1 per
+    /// dimension are accepted (and a route carrying them all is judged
+    /// exactly), more is refused with the field named.
+    #[test]
+    fn load_totals_must_fit_32_bits() {
+        let mut inp = two_profile_input(77);
+        let big = 1i64 << 30;
+        inp.job_delivery = vec![big, big - 1];
+        inp.type_capacity = vec![2 * big - 1, 2 * big - 2];
+        inp.type_max_duration = vec![i64::MAX / 4; 2];
+        inp.type_max_distance = vec![i64::MAX / 4; 2];
+        inp.job_tw = vec![vec![(0, 10_000)]; 2];
+        inp.type_tw = vec![(0, 10_000); 2];
+        let p = Problem::new(inp.clone()).unwrap();
+        let route = |k: usize| {
+            let prof = p.profile(k);
+            let s = [0, 1].iter().fold(p.start_seg[k], |acc, &j| {
+                p.concat(prof, &acc, &p.job_seg[j])
+            });
+            p.concat(prof, &s, &p.end_seg[k])
+        };
+        assert_eq!(route(0).max_load(0), 2 * big - 1);
+        assert!(p.seg_feasible(0, &route(0)));
+        assert!(!p.seg_feasible(1, &route(1)));
+        inp.job_delivery = vec![big, big];
+        let err = Problem::new(inp.clone()).unwrap_err();
+        assert!(format!("{err}").contains("job_delivery"), "{err}");
+        inp.job_delivery = vec![0, 0];
+        inp.job_pickup = vec![big, big];
+        let err = Problem::new(inp).unwrap_err();
+        assert!(format!("{err}").contains("job_pickup"), "{err}");
     }
 }

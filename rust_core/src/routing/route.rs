@@ -17,6 +17,11 @@ pub struct Route {
     pub pinned: bool,
     pub fwd: Vec<Seg>,
     pub bwd: Vec<Seg>,
+    /// Location of each node (depots included): what distance-only move
+    /// bounds read, kept apart from the much larger segments.
+    pub loc: Vec<u32>,
+    /// `leg[i]`: distance from node `i` to node `i + 1`.
+    pub leg: Vec<i64>,
     /// `open[i]`: pickup–delivery pairs open after node `i` (pickup at or
     /// before, delivery after); a cut after node `i` is pair-safe iff zero.
     pub open: Vec<u32>,
@@ -48,6 +53,8 @@ impl Route {
             pinned: false,
             fwd: Vec::new(),
             bwd: Vec::new(),
+            loc: Vec::new(),
+            leg: Vec::new(),
             open: Vec::new(),
             skills_from: Vec::new(),
             cost: 0,
@@ -56,6 +63,26 @@ impl Route {
         };
         r.update(p);
         r
+    }
+
+    /// A copy with the same jobs and settings but empty caches (call
+    /// [`Route::update`] before reading segments or costs).
+    pub fn without_caches(&self) -> Route {
+        Route {
+            vtype: self.vtype,
+            jobs: self.jobs.clone(),
+            fixed: self.fixed,
+            pinned: self.pinned,
+            fwd: Vec::new(),
+            bwd: Vec::new(),
+            loc: Vec::new(),
+            leg: Vec::new(),
+            open: Vec::new(),
+            skills_from: Vec::new(),
+            cost: self.cost,
+            disruption: self.disruption,
+            exact: self.exact,
+        }
     }
 
     #[inline]
@@ -103,8 +130,12 @@ impl Route {
     pub fn update(&mut self, p: &Problem) {
         let n = self.jobs.len();
         let prof = p.profile(self.vtype);
-        self.fwd.clear();
-        self.bwd.clear();
+        reset(&mut self.fwd, n + 2);
+        reset(&mut self.bwd, n + 2);
+        reset(&mut self.loc, n + 2);
+        reset(&mut self.leg, n + 1);
+        reset(&mut self.open, n + 2);
+        reset(&mut self.skills_from, n + 2);
         self.fwd.push(p.start_seg[self.vtype]);
         for i in 1..=n + 1 {
             let s = p.concat(prof, &self.fwd[i - 1], self.node_seg(p, i));
@@ -114,6 +145,17 @@ impl Route {
         for i in (0..=n).rev() {
             self.bwd[i] = p.concat(prof, self.node_seg(p, i), &self.bwd[i + 1]);
         }
+        self.loc.clear();
+        self.loc.push(p.inp.type_start[self.vtype] as u32);
+        self.loc
+            .extend(self.jobs.iter().map(|&j| p.inp.job_location[j] as u32));
+        self.loc.push(p.inp.type_end[self.vtype] as u32);
+        self.leg.clear();
+        self.leg.extend(
+            self.loc
+                .windows(2)
+                .map(|w| p.dist(w[0] as usize, w[1] as usize)),
+        );
         self.open.clear();
         let mut open = 0u32;
         self.open.push(0);
@@ -144,6 +186,15 @@ impl Route {
             } else {
                 p.route_cost(self.vtype, &self.fwd[n + 1])
             };
+    }
+}
+
+/// Empty `v` with room for `n` items, without copying the old contents when
+/// it must grow (a route copied without caches starts with none).
+fn reset<T>(v: &mut Vec<T>, n: usize) {
+    v.clear();
+    if v.capacity() < n {
+        *v = Vec::with_capacity(n.max(2 * v.capacity()).max(8));
     }
 }
 

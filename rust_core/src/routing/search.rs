@@ -47,9 +47,12 @@ pub struct SearchParams {
     /// Temperature multiplier when the problem has pickup–delivery pairs
     /// (measured on Li & Lim: long pair routes need a cooler search).
     pub pair_temperature: f64,
-    /// Restart from a fresh construction when the current run's best has not
-    /// improved for this share of the time (or iterations); `0` disables.
-    /// The best solution over all runs is kept.
+    /// When vehicles have a fixed cost (so route elimination runs), restart
+    /// from a fresh construction and route elimination when the current run's
+    /// best has not improved for this share of the time (or iterations); `0`
+    /// disables. Route elimination returns one arbitrary minimal-fleet
+    /// solution whose structure can trap the annealing (measured on long Li &
+    /// Lim routes); a restart samples another. The best over all runs is kept.
     pub restart_after: f64,
 }
 
@@ -150,8 +153,8 @@ fn build_initial(p: &Problem, init: &[InitialRoute]) -> CoreResult<Solution> {
             ));
         }
         let r = sol.add_route(p, ir.vtype, ir.jobs.clone());
-        sol.routes[r].fixed = ir.fixed;
-        sol.routes[r].pinned = ir.pinned;
+        sol.route_mut(r).fixed = ir.fixed;
+        sol.route_mut(r).pinned = ir.pinned;
         sol.refresh(p, r);
     }
     sol.unassigned.retain(|&j| !seen[j]);
@@ -302,7 +305,9 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
     while !clock.done(it) {
         it += 1;
         let prog = progress(it);
-        if prm.restart_after > 0.0
+        if has_fixed
+            && prm.fleet_share > 0.0
+            && prm.restart_after > 0.0
             && prog - last_gain > prm.restart_after
             && prog + prm.restart_after < 1.0
         {
@@ -352,9 +357,9 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
 }
 
 /// A fresh start after stagnation: a new construction (warm start kept),
-/// its descent and, when vehicles have a fixed cost, route elimination down
-/// to `target` routes within `fleet_share` of the remaining budget. Returns
-/// the solution and the iterations used.
+/// its descent and route elimination down to `target` routes within
+/// `fleet_share` of the remaining budget. Returns the solution and the
+/// iterations used.
 fn restart(
     p: &Problem,
     prm: &SearchParams,
@@ -369,10 +374,6 @@ fn restart(
     let deadline = clock.start + clock.limit;
     descend(p, &mut s, &ops, prm.granular, rng, stats, Some(deadline));
     recreate(p, &mut s, rng, 0.0, None, stats);
-    let has_fixed = (0..p.n_types).any(|k| p.inp.type_fixed_cost[k] > 0);
-    if !has_fixed || prm.fleet_share <= 0.0 {
-        return Ok((s, 0));
-    }
     let now = Instant::now();
     let fleet_clock = Clock {
         start: now,

@@ -14,15 +14,20 @@
 /// Most capacity dimensions a problem may use.
 pub const MAX_DIMS: usize = 4;
 
+/// Loads are held in 32 bits to keep segments small (96 bytes): a problem's
+/// deliveries, and its pickups, must each sum to at most this per dimension
+/// (checked by `Problem::new`), so every segment's sums fit.
+pub const MAX_LOAD: i64 = i32::MAX as i64;
+
 /// Load summary of one dimension over a segment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LoadDim {
     /// Amount that must be on board when the segment starts (its simple deliveries).
-    pub start: i64,
+    pub start: i32,
     /// Net change over the segment (pickups minus deliveries).
-    pub net: i64,
+    pub net: i32,
     /// Maximum over prefixes (including the empty one) of the running change.
-    pub max_prefix: i64,
+    pub max_prefix: i32,
 }
 
 /// O(1)-concatenable summary of a sequence of visits.
@@ -55,9 +60,10 @@ impl Seg {
     }
 
     /// Set dimension `d` of a single-visit segment: `start` on board from the
-    /// depot, `delta` net change at the visit.
+    /// depot, `delta` net change at the visit (both within ±[`MAX_LOAD`]).
     #[inline]
     pub fn set_load(&mut self, d: usize, start: i64, delta: i64) {
+        let (start, delta) = (start as i32, delta as i32);
         self.load[d] = LoadDim {
             start,
             net: delta,
@@ -68,7 +74,13 @@ impl Seg {
     /// Highest load on board anywhere in the segment, dimension `d`.
     #[inline]
     pub fn max_load(&self, d: usize) -> i64 {
-        self.load[d].start + self.load[d].max_prefix
+        i64::from(self.load[d].start) + i64::from(self.load[d].max_prefix)
+    }
+
+    /// Load on board when the segment ends, dimension `d`.
+    #[inline]
+    pub fn end_load(&self, d: usize) -> i64 {
+        i64::from(self.load[d].start) + i64::from(self.load[d].net)
     }
 
     /// `self` followed by `o`, with `dist`/`time` the arc from `self.last` to `o.first`.

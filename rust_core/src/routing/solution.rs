@@ -1,5 +1,7 @@
 //! A solution: routes, unassigned jobs, and where each job sits.
 
+use std::sync::Arc;
+
 use super::problem::Problem;
 use super::route::Route;
 
@@ -13,9 +15,13 @@ pub struct Objective {
     pub cost: i64,
 }
 
+/// Routes are shared between copies of a solution and copied on first
+/// write ([`Solution::route_mut`], [`Solution::jobs_mut`]), so the search's
+/// per-iteration copy of the current solution costs only the routes that
+/// iteration changes.
 #[derive(Clone, Debug)]
 pub struct Solution {
-    pub routes: Vec<Route>,
+    pub routes: Vec<Arc<Route>>,
     /// Jobs not in any route (sorted for determinism only where it matters).
     pub unassigned: Vec<usize>,
     /// `pos[j]` = (route, index in `jobs`), or [`UNASSIGNED`].
@@ -54,9 +60,28 @@ impl Solution {
         }
     }
 
+    /// Route `r` for writing (copied first if another solution shares it).
+    #[inline]
+    pub fn route_mut(&mut self, r: usize) -> &mut Route {
+        Arc::make_mut(&mut self.routes[r])
+    }
+
+    /// Jobs of route `r` for editing. The route's caches are stale (and, if
+    /// the route was shared, empty) until [`Solution::refresh`]; a shared
+    /// route is copied without its caches, which the refresh rebuilds anyway.
+    #[inline]
+    pub fn jobs_mut(&mut self, r: usize) -> &mut Vec<usize> {
+        if Arc::get_mut(&mut self.routes[r]).is_none() {
+            self.routes[r] = Arc::new(self.routes[r].without_caches());
+        }
+        &mut Arc::get_mut(&mut self.routes[r])
+            .expect("route just made unique")
+            .jobs
+    }
+
     /// Refresh caches of route `r` and the positions of its jobs.
     pub fn refresh(&mut self, p: &Problem, r: usize) {
-        self.routes[r].update(p);
+        self.route_mut(r).update(p);
         for (i, &j) in self.routes[r].jobs.iter().enumerate() {
             self.pos[j] = (r as u32, i as u32);
         }
@@ -65,9 +90,11 @@ impl Solution {
     /// Append a new route; returns its index.
     pub fn add_route(&mut self, p: &Problem, vtype: usize, jobs: Vec<usize>) -> usize {
         self.used_per_type[vtype] += 1;
-        self.routes.push(Route::new(p, vtype, jobs));
-        let r = self.routes.len() - 1;
-        self.refresh(p, r);
+        let r = self.routes.len();
+        for (i, &j) in jobs.iter().enumerate() {
+            self.pos[j] = (r as u32, i as u32);
+        }
+        self.routes.push(Arc::new(Route::new(p, vtype, jobs)));
         r
     }
 
@@ -96,7 +123,7 @@ impl Solution {
     pub fn take_out(&mut self, j: usize) -> usize {
         let (r, i) = self.pos[j];
         let (r, i) = (r as usize, i as usize);
-        self.routes[r].jobs.remove(i);
+        self.jobs_mut(r).remove(i);
         for (k, &o) in self.routes[r].jobs.iter().enumerate().skip(i) {
             self.pos[o] = (r as u32, k as u32);
         }

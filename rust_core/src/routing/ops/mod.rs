@@ -153,7 +153,7 @@ pub(crate) fn improving(
 /// Apply a rewrite and drop routes it emptied.
 pub fn apply(p: &Problem, sol: &mut Solution, rw: Rewrite) {
     for (r, jobs) in rw {
-        sol.routes[r].jobs = jobs;
+        *sol.jobs_mut(r) = jobs;
         sol.refresh(p, r);
     }
     sol.remove_empty_routes(p);

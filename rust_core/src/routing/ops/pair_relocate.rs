@@ -98,7 +98,7 @@ fn target_pieces<'a>(
 
 /// Distance saved by taking the pair out of `a` (nodes `pi < di`).
 fn removal_gain(p: &Problem, a: &Route, pi: usize, di: usize) -> i64 {
-    let loc = |i: usize| a.node_seg(p, i).first as usize;
+    let loc = |i: usize| a.loc[i] as usize;
     if pi + 1 == di {
         let (x, y) = (loc(pi - 1), loc(di + 1));
         p.dist(x, loc(pi)) + p.dist(loc(pi), loc(di)) + p.dist(loc(di), y) - p.dist(x, y)
@@ -184,8 +184,8 @@ impl Operator for PairRelocate {
             // Lower bound (triangle inequality): the partner's detour is >= 0.
             if dist_only {
                 let (s, t) = (
-                    view.node(p, x).last as usize,
-                    view.node(p, x + 1).first as usize,
+                    view.r.loc[view.orig(x)] as usize,
+                    view.r.loc[view.orig(x + 1)] as usize,
                 );
                 let detour = p.dist(s, lu) + p.dist(lu, t) - p.dist(s, t);
                 if cap * detour >= gain {

@@ -76,8 +76,8 @@ impl Operator for Relocate {
             }
             let (ka, kb) = (a.vtype, b.vtype);
             if p.inp.type_cost_per_hour[ka] == 0 && p.inp.type_cost_per_hour[kb] == 0 {
-                let (pu, su) = (a.fwd[nu - 1].last, a.bwd[nu + 1].first);
-                let (x, y) = (b.fwd[after].last, b.bwd[after + 1].first);
+                let (pu, su) = (a.loc[nu - 1], a.loc[nu + 1]);
+                let (x, y) = (b.loc[after], b.loc[after + 1]);
                 let d = |i: u32, j: u32| p.dist(i as usize, j as usize);
                 let mut delta = dist_weight(p, ka) * (d(pu, su) - d(pu, lu) - d(lu, su))
                     + dist_weight(p, kb) * (d(x, lu) + d(lu, y) - d(x, y));

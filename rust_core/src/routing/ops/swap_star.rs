@@ -16,15 +16,19 @@ pub struct SwapStar;
 fn best_after(p: &Problem, r: &Route, skip: usize, x: usize) -> (usize, i64) {
     let lx = p.job_loc(x);
     let n = r.len();
-    let loc = |i: usize| r.node_seg(p, i).first as usize;
+    let loc = &r.loc;
     let mut best = (usize::MAX, i64::MAX);
     for i in r.fixed..=n {
         if i == skip {
             continue;
         }
-        let next = if i + 1 == skip { skip + 1 } else { i + 1 };
-        let (a, b) = (loc(i), loc(next));
-        let d = p.dist(a, lx) + p.dist(lx, b) - p.dist(a, b);
+        let (a, b) = (loc[i] as usize, loc[i + 1] as usize);
+        let d = if i + 1 == skip {
+            let c = loc[skip + 1] as usize;
+            p.dist(a, lx) + p.dist(lx, c) - p.dist(a, c)
+        } else {
+            p.dist_to(a, lx) + p.dist(lx, b) - r.leg[i]
+        };
         if d < best.1 {
             best = (i, d);
         }
@@ -79,22 +83,30 @@ impl Operator for SwapStar {
         if !p.can_serve(kb, u) || !p.can_serve(ka, v) {
             return None;
         }
-        let loc = |r: &Route, i: usize| r.node_seg(p, i).first as usize;
-        let rem = |r: &Route, i: usize, x: usize| {
-            let (pa, pb) = (loc(r, i - 1), loc(r, i + 1));
+        let rem = |r: &Route, i: usize| {
+            let (pa, x, pb) = (
+                r.loc[i - 1] as usize,
+                r.loc[i] as usize,
+                r.loc[i + 1] as usize,
+            );
             p.dist(pa, pb) - p.dist(pa, x) - p.dist(x, pb)
         };
+        let (wa, wb) = (dist_weight(p, ka), dist_weight(p, kb));
+        let (rem_a, rem_b) = (wa * rem(a, nu), wb * rem(b, nv));
         let (va, da) = best_after(p, a, nu, v);
+        // u's insertion into b costs at least 0 (triangle inequality).
+        if va == usize::MAX || rem_a + wa * da + rem_b >= 0 {
+            return None;
+        }
         let (ub, db) = best_after(p, b, nv, u);
-        if va == usize::MAX || ub == usize::MAX {
+        if ub == usize::MAX {
             return None;
         }
         // Plain swap positions are the swap operator's job.
         if va + 1 == nu && ub + 1 == nv {
             return None;
         }
-        let delta = dist_weight(p, ka) * (rem(a, nu, p.job_loc(u)) + da)
-            + dist_weight(p, kb) * (rem(b, nv, p.job_loc(v)) + db);
+        let delta = rem_a + wa * da + rem_b + wb * db;
         if delta >= 0 {
             return None;
         }

@@ -70,8 +70,8 @@ fn cut(
     }
     if ka == kb && p.inp.type_cost_per_hour[ka] == 0 {
         let d = |i: u32, j: u32| p.dist(i as usize, j as usize);
-        let (xa, ya) = (a.fwd[ca].last, a.bwd[ca + 1].first);
-        let (xb, yb) = (b.fwd[cb].last, b.bwd[cb + 1].first);
+        let (xa, ya) = (a.loc[ca], a.loc[ca + 1]);
+        let (xb, yb) = (b.loc[cb], b.loc[cb + 1]);
         let mut delta =
             p.inp.type_cost_per_km[ka] * 3600 * (d(xa, yb) + d(xb, ya) - d(xa, ya) - d(xb, yb));
         let fixed = p.inp.type_fixed_cost[ka] * COST_SCALE;
