@@ -302,6 +302,7 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
     let mut run_start = 0.0;
     let mut last_gain = progress(it);
     let mut restarts = 0;
+    let deadline = clock.start + prm.time_limit;
     while !clock.done(it) {
         it += 1;
         let prog = progress(it);
@@ -336,7 +337,15 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
             || (obj.missing_required == cur_obj.missing_required && (obj.cost as f64) < threshold);
         if accept {
             if obj < run_best {
-                descend(p, &mut cand, &ops, prm.granular, &mut rng, &mut stats, None);
+                descend(
+                    p,
+                    &mut cand,
+                    &ops,
+                    prm.granular,
+                    &mut rng,
+                    &mut stats,
+                    Some(deadline),
+                );
                 let o2 = cand.objective(p);
                 run_best = o2;
                 last_gain = prog;
@@ -444,7 +453,15 @@ fn minimise_fleet(
         recreate(fp, &mut cur, rng, 0.0, Some(&absence), stats);
         while !clock.done(it) {
             if missing(&cur) == 0 {
-                descend(p, &mut cur, &ops, prm.granular, rng, stats, None);
+                descend(
+                    p,
+                    &mut cur,
+                    &ops,
+                    prm.granular,
+                    rng,
+                    stats,
+                    Some(clock.start + clock.limit),
+                );
                 cur.type_limit = p.inp.type_count.clone();
                 best = cur;
                 continue 'outer;
