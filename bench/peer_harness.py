@@ -9,8 +9,11 @@ convention, so no solver's own figures are trusted.
 Solvers:
 
 ``yunli``
-    ``engine.routing.solve(problem, solver="auto")``: the Rust core where built in,
-    else OR-Tools with Yunli's construction.
+    The ``yunli solve`` command in a subprocess (``--solver auto``: the Rust core where
+    built in, else OR-Tools), its solution JSON read back; the time limit covers the
+    solve, the process start-up and instance reading are on top.
+``yunli-api`` (on request)
+    ``engine.routing.solve(problem, solver="auto")`` in this process.
 ``yunli-ortools`` (on request)
     ``solve(problem, solver="ortools")``: Yunli's OR-Tools model (parallel cheapest
     insertion or savings, guided local search, robust disjunctions).
@@ -27,7 +30,13 @@ Usage::
 
     python bench/peer_harness.py                         # quick: 4 Solomon, 2 s each
     python bench/peer_harness.py --set solomon12 --time-limit 10 --write
-    python bench/peer_harness.py --set solomon --set x --set lilim --time-limit 10 --write
+    python bench/peer_harness.py --set solomon --set lilim --time-limit 10 --workers 2 --write
+    python bench/peer_harness.py --set x300 --x-rule --solvers yunli,vroom --workers 2 --write
+
+``--x-rule`` gives each CVRPLIB instance ``2.4 * n / 10`` seconds (``n`` customers), the
+time rule of the issue (and of the DIMACS challenge's CVRP track, scaled). ``--workers 2``
+runs two solver processes at once, one core each on the 2-core machine. ``--json`` keeps the
+raw results; ``--render`` re-prints (and with ``--write`` records) tables from such files.
 
 ``--write`` appends the table with date, ``nproc`` and the exact command to
 ``bench/RESULTS.md``.
@@ -37,10 +46,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -89,7 +102,7 @@ def instance_path(name: str) -> tuple[Path, str]:
 
 def expand(sets: Sequence[str]) -> list[str]:
     """Instance names of named sets (``quick``, ``solomon12``, ``solomon``, ``x``, ``lilim``)
-    or single instance names."""
+    ``x300`` (X up to 300 customers) or single instance names."""
     out: list[str] = []
     for s in sets:
         if s in SETS:
@@ -98,6 +111,9 @@ def expand(sets: Sequence[str]) -> list[str]:
             out += sorted(p.stem for p in (DATA / "solomon").glob("[CR]*.txt"))
         elif s == "x":
             out += sorted(p.stem for p in (DATA / "x").glob("X-*.vrp"))
+        elif s == "x300":
+            xs = sorted(p.stem for p in (DATA / "x").glob("X-*.vrp"))
+            out += [n for n in xs if num_customers(n) <= 300]
         elif s == "lilim":
             out += sorted(p.stem for p in (DATA / "lilim").glob("l*.txt"))
         else:
@@ -105,8 +121,47 @@ def expand(sets: Sequence[str]) -> list[str]:
     return out
 
 
+def num_customers(name: str) -> int:
+    """Customers of an instance (from the file name for X, else by reading it)."""
+    if name.startswith("X-"):
+        return int(name.split("-")[1][1:]) - 1
+    path, fmt = instance_path(name)
+    return formats.read(path, fmt).problem.num_jobs
+
+
+def time_limit_of(name: str, limit: float, x_rule: bool) -> float:
+    """Seconds for one solver on ``name``: ``limit``, or ``2.4 n / 10`` for X under the rule."""
+    if x_rule and name.startswith("X-"):
+        return 2.4 * num_customers(name) / 10
+    return limit
+
+
+def yunli_command() -> list[str]:
+    """The ``yunli`` console script of this interpreter's environment."""
+    here = Path(sys.executable).parent / "yunli"
+    if here.exists():
+        return [str(here)]
+    found = shutil.which("yunli")
+    return [found] if found else [sys.executable, "-m", "engine.cli"]
+
+
 # ---- solver adapters: each returns routes of job indices (depot excluded) ----------------
 def run_yunli(inst: Instance, limit: float, seed: int) -> Routes:
+    """``yunli solve`` as a user runs it; routes read back from its solution JSON."""
+    path, fmt = instance_path(inst.name)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "sol.json"
+        cmd = [*yunli_command(), "solve", str(path), "--format", fmt]
+        cmd += ["--time-limit", f"{limit:g}", "--seed", str(seed), "--output", str(out)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode not in (0, 4) or not out.exists():
+            raise RuntimeError(f"yunli solve exit {proc.returncode}: {proc.stderr.strip()[-300:]}")
+        doc = json.loads(out.read_text())
+    index = {n: j for j, n in enumerate(inst.numbers)}
+    return [[index[int(c)] for c in r] for r in doc["routes"]]
+
+
+def run_yunli_api(inst: Instance, limit: float, seed: int) -> Routes:
     from engine.routing import solve
 
     sol = solve(inst.problem, time_limit=limit, seed=seed, solver="auto")
@@ -237,6 +292,7 @@ def run_vroom(inst: Instance, limit: float, seed: int) -> Routes:
 
 RUNNERS: dict[str, Callable[[Instance, float, int], Routes | None]] = {
     "yunli": run_yunli,
+    "yunli-api": run_yunli_api,
     "yunli-ortools": run_yunli_ortools,
     "ortools": run_ortools,
     "pyvrp": run_pyvrp,
@@ -293,7 +349,7 @@ def gap_of(r: Result) -> float | None:
     return 100 * (r.cost / bks - 1)
 
 
-def table(results: list[Result], solvers: Sequence[str], limit: float) -> str:
+def table(results: list[Result], solvers: Sequence[str], limit: float | str) -> str:
     """Markdown table: per instance cost (gap) per solver, then mean/max gap and counts."""
     names = list(dict.fromkeys(r.instance for r in results))
     by = {(r.instance, r.solver): r for r in results}
@@ -327,7 +383,77 @@ def table(results: list[Result], solvers: Sequence[str], limit: float) -> str:
             txt += f"; BKS vehicles {veh_ok}/{len(lilim)}"
         agg.append(txt)
     lines.append("| **gap to BKS** | | " + " | ".join(agg) + " |")
-    return "\n".join(lines) + f"\n\n({limit:g} s per instance per solver, one core each)\n"
+    lim = f"{limit:g} s" if isinstance(limit, float | int) else limit
+    walls = {s: sum(by[(n, s)].wall for n in names if (n, s) in by) for s in solvers}
+    wall_txt = ", ".join(f"{s} {w:,.0f} s" for s, w in walls.items())
+    return (
+        "\n".join(lines)
+        + f"\n\n({lim} per instance per solver, one core each; total wall: {wall_txt})\n"
+    )
+
+
+def family(name: str) -> str:
+    """Benchmark family of an instance name."""
+    if name.startswith("X-"):
+        return "CVRPLIB X"
+    return "Li & Lim PDPTW" if name[0] == "l" else "Solomon VRPTW"
+
+
+def _task(name: str, solver: str, limit: float, seed: int) -> Result:
+    path, fmt = instance_path(name)
+    return run_one(formats.read(path, fmt), solver, limit, seed)
+
+
+def run_all(
+    names: Sequence[str],
+    solvers: Sequence[str],
+    limit: float,
+    x_rule: bool,
+    seed: int,
+    workers: int,
+) -> list[Result]:
+    """Every solver on every instance, ``workers`` solver processes at a time."""
+    tasks = [(n, s, time_limit_of(n, limit, x_rule), seed) for n in names for s in solvers]
+
+    def show(r: Result) -> None:
+        cost = "—" if r.cost is None else f"{r.cost:.2f}"
+        print(
+            f"{r.instance:14s} {r.solver:8s} {cost:>10s} {r.vehicles:3d} v  {r.wall:6.1f} s "
+            f"{r.note}",
+            flush=True,
+        )
+
+    results: list[Result] = []
+    if workers <= 1:
+        for t in tasks:
+            results.append(_task(*t))
+            show(results[-1])
+        return results
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # a fresh process per task: no solver's memory or threads outlive its run
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=1) as pool:
+        futs = [pool.submit(_task, *t) for t in tasks]
+        for f in futs:
+            results.append(f.result())
+            show(results[-1])
+    return results
+
+
+def render(results: list[Result], solvers: Sequence[str], limit: float, x_rule: bool) -> str:
+    """One table per benchmark family."""
+    out = []
+    for fam in ("Solomon VRPTW", "CVRPLIB X", "Li & Lim PDPTW"):
+        rs = [r for r in results if family(r.instance) == fam]
+        if not rs:
+            continue
+        used = [s for s in solvers if any(r.solver == s for r in rs)]
+        lim: float | str = "2.4·n/10 s" if fam == "CVRPLIB X" and x_rule else limit
+        out.append(f"### {fam} ({len({r.instance for r in rs})} instances)\n\n")
+        out.append(table(rs, used, lim) + "\n")
+    return "".join(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -336,28 +462,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--set",
         action="append",
         dest="sets",
-        help="quick (default), solomon12, solomon, x, lilim, or instance names",
+        help="quick (default), solomon12, solomon, x, x300, lilim, or instance names",
     )
     ap.add_argument("--time-limit", type=float, default=2.0)
+    ap.add_argument("--x-rule", action="store_true", help="X instances get 2.4*n/10 s")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--solvers", default=",".join(SOLVERS))
+    ap.add_argument("--workers", type=int, default=1, help="solver processes at once")
+    ap.add_argument("--json", type=Path, default=None, help="write the raw results here")
+    ap.add_argument(
+        "--render", type=Path, action="append", default=None, help="tables from --json files"
+    )
     ap.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md")
     args = ap.parse_args(argv)
     solvers = [s for s in args.solvers.split(",") if s]
-    names = expand(args.sets or ["quick"])
-    results: list[Result] = []
-    for n in names:
-        path, fmt = instance_path(n)
-        inst = formats.read(path, fmt)
-        for s in solvers:
-            r = run_one(inst, s, args.time_limit, args.seed)
-            results.append(r)
-            cost = "—" if r.cost is None else f"{r.cost:.2f}"
-            print(
-                f"{n:12s} {s:8s} {cost:>10s} {r.vehicles:3d} v  {r.wall:5.1f} s {r.note}",
-                flush=True,
-            )
-    out = table(results, solvers, args.time_limit)
+    load0 = os.getloadavg()
+    t0 = time.monotonic()
+    if args.render:
+        results = [Result(**d) for f in args.render for d in json.loads(f.read_text())]
+        solvers = list(dict.fromkeys(r.solver for r in results))
+    else:
+        names = expand(args.sets or ["quick"])
+        results = run_all(names, solvers, args.time_limit, args.x_rule, args.seed, args.workers)
+        if args.json:
+            args.json.write_text(json.dumps([r.__dict__ for r in results], indent=0) + "\n")
+    out = render(results, solvers, args.time_limit, args.x_rule)
     print(out)
     if args.write:
         cmd = "python bench/peer_harness.py " + " ".join(sys.argv[1:] if argv is None else argv)
@@ -365,10 +494,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         yunli = "Rust core" if core_available() else "OR-Tools"
+        load1 = os.getloadavg()
         head = (
-            f"\n## Peer benchmark, {when} (yunli = solve(solver='auto') = {yunli})\n\n"
-            f"`{cmd}` — nproc {os.cpu_count()}, {platform.processor() or platform.machine()}"
-            f", machine shared with other work\n\n"
+            f"\n## Peer benchmark, {when} (yunli = `yunli solve --solver auto` = {yunli})\n\n"
+            f"`{cmd}` — nproc {os.cpu_count()}, {platform.processor() or platform.machine()}, "
+            f"load average {load0[0]:.1f} at start, {load1[0]:.1f} at end, "
+            f"{(time.monotonic() - t0) / 60:.0f} min\n\n"
         )
         with (BENCH / "RESULTS.md").open("a") as f:
             f.write(head + out)
