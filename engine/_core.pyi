@@ -25,6 +25,7 @@ def duration_from_distance(
 # --- matching ---
 _F64 = npt.NDArray[np.float64]
 _I64 = npt.NDArray[np.int64]
+_PairRow = tuple[int, int, int, float, float, float, int, int, float, float, float]
 
 def max_weight_matching(
     n_rows: int, n_cols: int, indptr: _I64, cols: _I64, weights: _I64
@@ -117,6 +118,12 @@ class MatcherCore:
     ) -> LoadSet: ...
     def recommend_vehicles(self, loads: LoadSet, rows: _I64, k: int) -> dict[str, Any]: ...
     def recommend_loads(self, loads: LoadSet, vehicles: _I64, k: int) -> dict[str, Any]: ...
+    def recommend_vehicle_rows(
+        self, loads: LoadSet, row: int, k: int, load_id: int, vehicle_ids: _I64
+    ) -> list[_PairRow]: ...
+    def recommend_load_rows(
+        self, loads: LoadSet, vehicle: int, k: int, vehicle_id: int, load_ids: _I64
+    ) -> list[_PairRow]: ...
     def score_pairs(self, loads: LoadSet, load_rows: _I64, vehicles: _I64) -> dict[str, Any]: ...
     def dispatch(
         self,

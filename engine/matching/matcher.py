@@ -65,6 +65,11 @@ PAIR_COLUMNS: Final = (
 
 LoadLike = int | Mapping[str, Any] | pl.DataFrame
 
+#: One recommendation as a tuple in :data:`PAIR_COLUMNS` order (load id, vehicle id,
+#: rank, score, expertise, backhaul, deadhead m, arrival, utilization, rating vs
+#: prior, price margin), as :meth:`Matcher.recommend_vehicle_rows` returns it.
+PairRow = tuple[int, int, int, float, float, float, int, int, float, float, float]
+
 
 def _f64(s: pl.Series) -> npt.NDArray[np.float64]:
     return np.ascontiguousarray(s.to_numpy(), dtype=np.float64)
@@ -87,6 +92,7 @@ class _IdIndex:
         self.ids = ids
         self.order = np.argsort(ids, kind="stable")
         self.sorted = ids[self.order]
+        self._at: dict[int, int] | None = None
 
     def positions(self, ids: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
         """Positions of ``ids`` and a mask of which ids were found."""
@@ -98,10 +104,18 @@ class _IdIndex:
         return self.order[at].astype(np.int64), found
 
     def position(self, id_: int, what: str) -> int:
-        pos, found = self.positions(np.array([id_]))
-        if not found[0]:
+        # one id at a time (the per-request path): a dict, built on first use, beats a
+        # NumPy search on a one-element array by about 10x
+        at = self._at
+        if at is None:
+            # the first row of a repeated id, as the sorted search finds it
+            at = self._at = {}
+            for i, x in enumerate(self.ids.tolist()):
+                at.setdefault(x, i)
+        pos = at.get(id_)
+        if pos is None:
             raise NotFoundError(f"{what} {id_} not found")
-        return int(pos[0])
+        return pos
 
 
 class _PreparedLoads:
@@ -417,6 +431,44 @@ class Matcher:
         d = self._core.recommend_vehicles(prep.core, np.array([row], dtype=np.int64), k)
         return self._frame(d, prep.ids.ids)
 
+    def recommend_vehicle_rows(
+        self, load_id: int, k: int = 10, *, loads: Source | None = None
+    ) -> list[PairRow]:
+        """Top ``k`` vehicles for one load, as plain tuples (the lean per-request path).
+
+        The same scoring and ranking as :meth:`recommend_vehicles` — ``rows()`` of its
+        frame, equal value for value — without building a frame: the core's top-k
+        goes straight to Python tuples, for callers that answer one request at a time
+        (the gRPC server).
+
+        Parameters
+        ----------
+        load_id
+            A ``load_id`` of ``loads`` (default: the registered loads).
+        k
+            Number of vehicles (fewer if fewer are feasible).
+        loads
+            Loads table to look the id up in (default: the registered loads).
+
+        Returns
+        -------
+        list of PairRow
+            One tuple per vehicle, best first, fields in :data:`PAIR_COLUMNS` order.
+
+        Raises
+        ------
+        NotFoundError
+            If the load id is unknown.
+        InvalidInputError
+            If ``k <= 0`` or no loads are available.
+        """
+        k = _check_k(k)
+        if isinstance(load_id, bool) or not isinstance(load_id, int | np.integer):
+            raise InvalidInputError.at("load_id", f"must be an integer, got {load_id!r}")
+        prep = self._prepare(loads)
+        row = prep.ids.position(int(load_id), "load_id")
+        return self._core.recommend_vehicle_rows(prep.core, row, k, int(load_id), self._vid.ids)
+
     def recommend_vehicles_batch(self, loads: Source | None = None, k: int = 20) -> pl.DataFrame:
         """Top ``k`` vehicles for every load at once (in parallel).
 
@@ -467,6 +519,33 @@ class Matcher:
         prep = self._prepare(loads)
         d = self._core.recommend_loads(prep.core, np.array([v], dtype=np.int64), k)
         return self._frame(d, prep.ids.ids)
+
+    def recommend_load_rows(
+        self, vehicle_id: int, k: int = 10, *, loads: Source | None = None
+    ) -> list[PairRow]:
+        """Top ``k`` loads for one vehicle, as plain tuples (the lean per-request path).
+
+        The same scoring and ranking as :meth:`recommend_loads` — ``rows()`` of its
+        frame, equal value for value — without building a frame.
+
+        Returns
+        -------
+        list of PairRow
+            One tuple per load, best first, fields in :data:`PAIR_COLUMNS` order.
+
+        Raises
+        ------
+        NotFoundError
+            If the vehicle id is unknown.
+        InvalidInputError
+            If ``k <= 0`` or the loads are invalid or empty.
+        """
+        k = _check_k(k)
+        if isinstance(vehicle_id, bool) or not isinstance(vehicle_id, int | np.integer):
+            raise InvalidInputError.at("vehicle_id", f"must be an integer, got {vehicle_id!r}")
+        v = self._vid.position(int(vehicle_id), "vehicle_id")
+        prep = self._prepare(loads)
+        return self._core.recommend_load_rows(prep.core, v, k, int(vehicle_id), prep.ids.ids)
 
     def recommend_loads_batch(
         self, vehicle_ids: npt.ArrayLike, loads: Source | None = None, k: int = 10

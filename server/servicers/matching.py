@@ -95,6 +95,20 @@ def _response(subject: int, df: pl.DataFrame | None) -> matching_pb2.RecommendRe
     return resp
 
 
+def _rows_response(subject: int, rows: list[Any]) -> matching_pb2.RecommendResponse:
+    """The response of a single recommendation from the engine's lean rows
+    (``Matcher.recommend_vehicle_rows``: tuples in ``PAIR_COLUMNS`` order), with no
+    frame in between: the per-request path of ``RecommendVehicles``/``RecommendLoads``."""
+    resp = matching_pb2.RecommendResponse(subject_id=subject)
+    add = resp.recommendations.add
+    for lo, v, k, s, e, b, dh, a, u, r, p in rows:
+        x = add(vehicle_id=v, load_id=lo, rank=k, score=s)
+        c = x.components
+        c.expertise, c.backhaul, c.deadhead_m, c.arrival_at = e, b, dh, a
+        c.utilization, c.rating_vs_prior, c.price_margin = u, r, p
+    return resp
+
+
 def _summary(df: pl.DataFrame, loads: int, vehicles: int, seconds: float) -> Any:
     return matching_pb2.DispatchSummary(
         assigned=df.height,
@@ -243,10 +257,10 @@ class MatchingServicer:
                 if not (self._state.vehicles["vehicle_id"] == vid).any():
                     raise NotFoundError(f"vehicle_id: unknown vehicle {vid}")
                 return matching_pb2.RecommendResponse(subject_id=vid)
-            df = m.recommend_loads(vid, k=k)
+            rows = m.recommend_load_rows(vid, k=k)
         finally:
             self._lock.release_read()
-        return _response(vid, df)
+        return _rows_response(vid, rows)
 
     def RecommendVehicles(
         self, request: matching_pb2.RecommendVehiclesRequest, context: grpc.ServicerContext
@@ -261,10 +275,10 @@ class MatchingServicer:
                 if not (self._state.loads["load_id"] == lid).any():
                     raise NotFoundError(f"load_id: unknown load {lid}")
                 return matching_pb2.RecommendResponse(subject_id=lid)
-            df = m.recommend_vehicles(lid, k=k)
+            rows = m.recommend_vehicle_rows(lid, k=k)
         finally:
             self._lock.release_read()
-        return _response(lid, df)
+        return _rows_response(lid, rows)
 
     def RecommendVehiclesBatch(
         self, request: matching_pb2.RecommendVehiclesBatchRequest, context: grpc.ServicerContext

@@ -306,3 +306,82 @@ def test_vehicle_types_bitmask_covers_every_type(matcher: Matcher, world: World)
         recs = matcher.recommend_vehicles(load, k=20)
         types = recs.join(world.vehicles, on="vehicle_id")["vehicle_type"].unique().to_list()
         assert types in ([], [t])
+
+
+# --- the lean per-request path ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [1, 7, 40])
+def test_vehicle_rows_equal_the_frame_path(matcher: Matcher, world: World, k: int) -> None:
+    """``recommend_vehicle_rows`` returns, for every load, exactly the rows of the
+    ``recommend_vehicles`` frame: same vehicles, ranks and component values."""
+    nonempty = 0
+    for load_id in world.loads["load_id"].to_list():
+        lean = matcher.recommend_vehicle_rows(load_id, k=k)
+        frame = matcher.recommend_vehicles(load_id, k=k)
+        assert lean == frame.rows(), load_id
+        nonempty += bool(lean)
+    assert nonempty > world.loads.height // 2  # most loads have candidates
+
+
+@pytest.mark.parametrize("k", [1, 10])
+def test_load_rows_equal_the_frame_path(matcher: Matcher, world: World, k: int) -> None:
+    """``recommend_load_rows`` returns, for every vehicle, exactly the rows of the
+    ``recommend_loads`` frame."""
+    nonempty = 0
+    for vehicle_id in world.vehicles["vehicle_id"].to_list():
+        lean = matcher.recommend_load_rows(vehicle_id, k=k)
+        assert lean == matcher.recommend_loads(vehicle_id, k=k).rows(), vehicle_id
+        nonempty += bool(lean)
+    assert nonempty > world.vehicles.height // 2
+
+
+def test_rows_follow_updates_and_explicit_loads(world: World) -> None:
+    """The lean path sees fleet updates (its reused scratch stays valid) and an explicit
+    loads table, like the frame path."""
+    m = Matcher.from_world(world)
+    ids = world.loads["load_id"].head(50).to_list()
+    before = [m.recommend_vehicle_rows(i, k=5) for i in ids]
+    moved = world.vehicles.with_columns(lat=pl.col("lat") + 0.05, rating=pl.lit(5.0))
+    m.update_vehicles(moved.reverse())
+    after = [m.recommend_vehicle_rows(i, k=5) for i in ids]
+    assert after != before
+    for i, rows in zip(ids, after, strict=True):
+        assert rows == m.recommend_vehicles(i, k=5).rows()
+    sub = world.loads.tail(30)
+    for i in sub["load_id"].to_list():
+        assert m.recommend_vehicle_rows(i, k=3, loads=sub) == (
+            m.recommend_vehicles(i, k=3, loads=sub).rows()
+        )
+    with pytest.raises(NotFoundError, match="load_id"):
+        m.recommend_vehicle_rows(ids[0], k=3, loads=sub)
+
+
+def test_rows_from_many_threads(matcher: Matcher, world: World) -> None:
+    """Concurrent lean calls (each with its own scratch from the pool) return what
+    sequential calls return."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = world.loads["load_id"].to_list()[:400]
+    expected = [matcher.recommend_vehicle_rows(i, k=10) for i in ids]
+    with ThreadPoolExecutor(8) as ex:
+        for _ in range(3):
+            got = list(ex.map(lambda i: matcher.recommend_vehicle_rows(i, k=10), ids))
+            assert got == expected
+
+
+def test_rows_bad_input(matcher: Matcher) -> None:
+    """Unknown ids, bad ``k`` and non-integer ids raise the engine's errors."""
+    with pytest.raises(NotFoundError, match="load_id 888888"):
+        matcher.recommend_vehicle_rows(888_888)
+    with pytest.raises(NotFoundError, match="vehicle_id 999999"):
+        matcher.recommend_load_rows(999_999)
+    for k in (0, -1, True):
+        with pytest.raises(InvalidInputError, match="k"):
+            matcher.recommend_vehicle_rows(1, k=k)
+        with pytest.raises(InvalidInputError, match="k"):
+            matcher.recommend_load_rows(1, k=k)
+    with pytest.raises(InvalidInputError, match="load_id"):
+        matcher.recommend_vehicle_rows(True)
+    with pytest.raises(InvalidInputError, match="vehicle_id"):
+        matcher.recommend_load_rows("7")  # type: ignore[arg-type]

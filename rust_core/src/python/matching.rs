@@ -8,8 +8,13 @@
 //! Results come back as dicts of NumPy arrays (one entry per recommendation
 //! or assigned pair) with the score components. Indices are positions in the
 //! arrays the caller passed (vehicles, loads); ids stay on the Python side.
+//! The single-query methods `recommend_vehicle_rows` / `recommend_load_rows`
+//! (the server's per-request path) return ready rows instead: a list of tuples
+//! in `PAIR_COLUMNS` order with the ids filled in from the caller's id array.
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use std::sync::Mutex;
+
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -17,8 +22,10 @@ use super::convert::{run_detached, slice};
 use crate::error::{CoreError, CoreResult};
 use crate::geo::SpeedProfile;
 use crate::matching::dispatch::{assign, candidate_graph, Method, Objective};
-use crate::matching::expertise::{ExpertiseIndex, ExpertiseParams, Trips};
-use crate::matching::recommend::{loads_for_vehicles, vehicles_for_loads, Query, Ranked};
+use crate::matching::expertise::{ExpertiseIndex, ExpertiseParams, Scratch, Trips};
+use crate::matching::recommend::{
+    loads_for_vehicle, loads_for_vehicles, vehicles_for_load, vehicles_for_loads, Query, Ranked,
+};
 use crate::matching::scoring::{
     Components, Fleet, FleetArrays, LoadArrays, Loads, ScoreParams, Scorer, VehicleType, Weights,
 };
@@ -26,6 +33,46 @@ use crate::matching::{self, BipartiteGraph, Matching};
 
 type I64Array<'py> = PyReadonlyArray1<'py, i64>;
 type F64Array<'py> = PyReadonlyArray1<'py, f64>;
+
+/// One recommendation in `PAIR_COLUMNS` order: load id, vehicle id, rank
+/// (1-based), score, expertise, backhaul, deadhead m, arrival, utilization,
+/// rating vs prior, price margin.
+type PairRow = (i64, i64, i64, f64, f64, f64, i64, i64, f64, f64, f64);
+
+fn pair_row(load_id: i64, vehicle_id: i64, rank: usize, c: &Components) -> PairRow {
+    (
+        load_id,
+        vehicle_id,
+        rank as i64 + 1,
+        c.score,
+        c.expertise,
+        c.backhaul,
+        c.deadhead_m,
+        c.arrival,
+        c.utilization,
+        c.rating,
+        c.price,
+    )
+}
+
+/// Check a single query position and the id array of the other side.
+fn check_query(
+    field: &str,
+    at: i64,
+    bound: usize,
+    ids: &[i64],
+    ids_field: &str,
+    n: usize,
+) -> CoreResult<usize> {
+    let at = to_u32(field, &[at], bound)?[0] as usize;
+    if ids.len() != n {
+        return Err(CoreError::invalid(
+            ids_field,
+            format!("must have {n} entries, got {}", ids.len()),
+        ));
+    }
+    Ok(at)
+}
 
 fn to_u32(field: &str, v: &[i64], bound: usize) -> CoreResult<Vec<u32>> {
     v.iter()
@@ -140,6 +187,8 @@ pub struct MatcherCore {
     index: ExpertiseIndex,
     weights: Weights,
     params: ScoreParams,
+    /// Reusable scratch of single-load queries (one per concurrent caller).
+    scratch: Mutex<Vec<Scratch>>,
 }
 
 /// Flat result columns, one entry per (load, vehicle) pair.
@@ -255,6 +304,26 @@ impl MatcherCore {
             expertise: &self.index,
             weights: self.weights,
             params: self.params,
+        }
+    }
+
+    /// A scratch sized for the fleet, from the pool if one is free.
+    fn take_scratch(&self) -> Scratch {
+        let n = self.fleet.len();
+        let mut pool = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(s) = pool.pop() {
+            if s.expertise_raw.len() == n {
+                return s;
+            }
+        }
+        Scratch::new(n)
+    }
+
+    /// Return a scratch (left zeroed by the query) to the pool.
+    fn give_scratch(&self, s: Scratch) {
+        let mut pool = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < 64 {
+            pool.push(s);
         }
     }
 
@@ -394,6 +463,7 @@ impl MatcherCore {
                 index,
                 weights: w,
                 params,
+                scratch: Mutex::new(Vec::new()),
             })
         })
     }
@@ -557,6 +627,76 @@ impl MatcherCore {
             Ok(flatten(&rows, lists, false))
         })?;
         out.into_dict(py)
+    }
+
+    /// Top `k` vehicles for the load at position `row`, as ready rows: a list
+    /// of tuples in `PAIR_COLUMNS` order (`load_id` as given, vehicle ids from
+    /// `vehicle_ids`, one per fleet position). Same scoring and order as
+    /// `recommend_vehicles`; meant for single requests (GIL released).
+    #[pyo3(signature = (loads, row, k, load_id, vehicle_ids))]
+    fn recommend_vehicle_rows<'py>(
+        &self,
+        py: Python<'py>,
+        loads: &LoadSet,
+        row: i64,
+        k: usize,
+        load_id: i64,
+        vehicle_ids: I64Array<'py>,
+    ) -> PyResult<Vec<PairRow>> {
+        let ids = slice(py, "vehicle_ids", &vehicle_ids)?;
+        run_detached(py, || {
+            self.check_loads(loads)?;
+            let l = check_query(
+                "row",
+                row,
+                loads.inner.len(),
+                ids,
+                "vehicle_ids",
+                self.fleet.len(),
+            )?;
+            let mut s = self.take_scratch();
+            let list = vehicles_for_load(&self.scorer(), &loads.inner, l, Query::top(k), &mut s);
+            self.give_scratch(s);
+            Ok(list
+                .iter()
+                .enumerate()
+                .map(|(rank, r)| pair_row(load_id, ids[r.index as usize], rank, &r.c))
+                .collect())
+        })
+    }
+
+    /// Top `k` loads for the vehicle at position `vehicle`, as ready rows in
+    /// `PAIR_COLUMNS` order (`vehicle_id` as given, load ids from `load_ids`,
+    /// one per position of `loads`). Same scoring and order as
+    /// `recommend_loads` (GIL released).
+    #[pyo3(signature = (loads, vehicle, k, vehicle_id, load_ids))]
+    fn recommend_load_rows<'py>(
+        &self,
+        py: Python<'py>,
+        loads: &LoadSet,
+        vehicle: i64,
+        k: usize,
+        vehicle_id: i64,
+        load_ids: I64Array<'py>,
+    ) -> PyResult<Vec<PairRow>> {
+        let ids = slice(py, "load_ids", &load_ids)?;
+        run_detached(py, || {
+            self.check_loads(loads)?;
+            let v = check_query(
+                "vehicle",
+                vehicle,
+                self.fleet.len(),
+                ids,
+                "load_ids",
+                loads.inner.len(),
+            )?;
+            let list = loads_for_vehicle(&self.scorer(), &loads.inner, v, Query::top(k));
+            Ok(list
+                .iter()
+                .enumerate()
+                .map(|(rank, r)| pair_row(ids[r.index as usize], vehicle_id, rank, &r.c))
+                .collect())
+        })
     }
 
     /// Top `k` loads for each vehicle index in `vehicles` (GIL released).
