@@ -185,4 +185,7 @@ def solve_routing(
     job_allowed_type: npt.NDArray[np.int64] | None = None,
     job_home_type: npt.NDArray[np.int64] | None = None,
     job_disruption_cost: npt.NDArray[np.int64] | None = None,
+    job_due: npt.NDArray[np.int64] | None = None,
+    job_late_cost: npt.NDArray[np.int64] | None = None,
+    job_late_cost_per_hour: npt.NDArray[np.int64] | None = None,
 ) -> dict[str, Any]: ...

@@ -23,6 +23,9 @@
 //!     job_allowed_type: int64[J] | None = None,
 //!     job_home_type: int64[J] | None = None,
 //!     job_disruption_cost: int64[J] | None = None,
+//!     job_due: int64[J] | None = None,
+//!     job_late_cost: int64[J] | None = None,
+//!     job_late_cost_per_hour: int64[J] | None = None,
 //! ) -> dict
 //! ```
 //!
@@ -34,7 +37,7 @@
 //! The result dict has `routes` (list of `(vehicle_type, [job, ...])`),
 //! `dropped` (sorted job indices in no route), `cost` (float, cost units),
 //! `distance` (int), `feasible` (bool: every required job served, every route
-//! feasible), `iterations`, `evaluations`, `runtime_s`.
+//! feasible), `iterations`, `evaluations`, `runtime_s`, `soft_late_stops`.
 
 use numpy::{Element, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::prelude::*;
@@ -129,6 +132,10 @@ fn ragged<T>(
 ///     For each initial route, whether it must not change at all.
 /// job_allowed_type, job_home_type, job_disruption_cost : int64[J] or None
 ///     Live re-planning extensions of the contract (absent = no effect).
+/// job_due, job_late_cost, job_late_cost_per_hour : int64[J] or None
+///     Soft lateness (opt-in, all three or none): a service start after
+///     ``job_due[j]`` costs ``job_late_cost[j]`` plus ``job_late_cost_per_hour[j]``
+///     per hour late instead of being infeasible (windows stay hard limits).
 ///
 /// Returns
 /// -------
@@ -136,7 +143,8 @@ fn ragged<T>(
 ///     ``routes`` (list of ``(vehicle_type, [job, ...])``), ``dropped`` (sorted
 ///     job indices in no route), ``cost`` (float, cost units), ``distance``
 ///     (int), ``feasible`` (every required job served and every route
-///     feasible), ``iterations``, ``evaluations``, ``runtime_s``.
+///     feasible), ``iterations``, ``evaluations``, ``runtime_s``,
+///     ``soft_late_stops`` (soft jobs served after their due time).
 ///
 /// Raises
 /// ------
@@ -150,7 +158,8 @@ fn ragged<T>(
     type_cost_per_km, type_cost_per_hour, type_tw, type_max_duration, type_max_distance,
     type_skills, type_profile, type_breaks_offsets, type_breaks, time_limit_s, seed = 0,
     max_iterations = None, initial_routes = None, fixed_prefixes = None, pinned = None,
-    job_allowed_type = None, job_home_type = None, job_disruption_cost = None
+    job_allowed_type = None, job_home_type = None, job_disruption_cost = None,
+    job_due = None, job_late_cost = None, job_late_cost_per_hour = None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn solve_routing<'py>(
@@ -192,6 +201,9 @@ fn solve_routing<'py>(
     job_allowed_type: Option<PyReadonlyArrayDyn<'py, i64>>,
     job_home_type: Option<PyReadonlyArrayDyn<'py, i64>>,
     job_disruption_cost: Option<PyReadonlyArrayDyn<'py, i64>>,
+    job_due: Option<PyReadonlyArrayDyn<'py, i64>>,
+    job_late_cost: Option<PyReadonlyArrayDyn<'py, i64>>,
+    job_late_cost_per_hour: Option<PyReadonlyArrayDyn<'py, i64>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (dist, dshape) = flat(py, "distance", &distance, 2)?;
     let (durs, tshape) = flat(py, "durations", &durations, 3)?;
@@ -229,6 +241,9 @@ fn solve_routing<'py>(
     let jallowed = opt("job_allowed_type", &job_allowed_type)?;
     let jhome = opt("job_home_type", &job_home_type)?;
     let jdisr = opt("job_disruption_cost", &job_disruption_cost)?;
+    let jdue = opt("job_due", &job_due)?;
+    let jlate = opt("job_late_cost", &job_late_cost)?;
+    let jlateh = opt("job_late_cost_per_hour", &job_late_cost_per_hour)?;
 
     let out = run_detached(py, move || {
         let l = dshape[0];
@@ -298,6 +313,9 @@ fn solve_routing<'py>(
             job_allowed_type: jallowed,
             job_home_type: jhome,
             job_disruption_cost: jdisr,
+            job_due: jdue,
+            job_late_cost: jlate,
+            job_late_cost_per_hour: jlateh,
         };
         let problem = Problem::new(input)?;
         let routes = initial_routes.unwrap_or_default();
@@ -343,6 +361,7 @@ fn solve_routing<'py>(
     d.set_item("iterations", out.iterations)?;
     d.set_item("evaluations", out.evaluations)?;
     d.set_item("runtime_s", out.runtime.as_secs_f64())?;
+    d.set_item("soft_late_stops", out.soft_late_stops)?;
     Ok(d)
 }
 

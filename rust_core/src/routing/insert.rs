@@ -142,7 +142,7 @@ pub fn new_route_cost(p: &Problem, k: usize, jobs: &[usize]) -> Option<i64> {
         let w = super::route::walk(p, k, jobs);
         return w
             .feasible()
-            .then(|| p.route_cost_dd(k, w.dist, w.dur) + extra);
+            .then(|| p.route_cost_dd(k, w.dist, w.dur) + w.late_cost + extra);
     }
     Some(p.route_cost(k, &s) + extra)
 }

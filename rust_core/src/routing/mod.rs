@@ -14,6 +14,7 @@
 //!   fixed route prefixes.
 
 pub mod insert;
+pub mod lateness;
 pub mod ops;
 pub mod problem;
 pub mod rng;

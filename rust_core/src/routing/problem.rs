@@ -64,6 +64,15 @@ pub struct ProblemInput {
     /// another type.
     pub job_home_type: Vec<i64>,
     pub job_disruption_cost: Vec<i64>,
+    /// Soft lateness (optional, empty = absent; the three come together): a
+    /// service start after `job_due[j]` is late and costs `job_late_cost[j]`
+    /// (cost units per late stop) plus `job_late_cost_per_hour[j]` per hour
+    /// late, added to the objective; the job's windows stay hard limits.
+    /// Jobs with `job_due[j]` at or after their last window end, or with both
+    /// costs zero, are not soft.
+    pub job_due: Vec<i64>,
+    pub job_late_cost: Vec<i64>,
+    pub job_late_cost_per_hour: Vec<i64>,
 }
 
 /// Distance and travel time of every arc, one `L × L` block per speed
@@ -166,9 +175,15 @@ pub struct Problem {
     /// Start and end depot segments per vehicle type.
     pub start_seg: Vec<Seg>,
     pub end_seg: Vec<Seg>,
-    /// True when some job has more than one time window or some type has breaks;
-    /// such routes are checked exactly by walking them.
+    /// True when a job has more than one time window or is soft (see
+    /// [`Problem::job_soft`]); routes holding such jobs (or of types with
+    /// breaks) are evaluated exactly by walking them.
     pub job_multi_tw: Vec<bool>,
+    /// Jobs with a soft due time and a lateness cost (see
+    /// [`ProblemInput::job_due`]).
+    pub job_soft: Vec<bool>,
+    /// Some job is soft.
+    pub has_soft: bool,
     /// Jobs sorted by distance from each job (at most `MAX_NEIGHBOURS`).
     pub neighbours: Vec<Vec<u32>>,
     /// Internal-unit penalty of dropping each optional job.
@@ -282,6 +297,9 @@ impl Problem {
             ("job_allowed_type", &inp.job_allowed_type),
             ("job_home_type", &inp.job_home_type),
             ("job_disruption_cost", &inp.job_disruption_cost),
+            ("job_due", &inp.job_due),
+            ("job_late_cost", &inp.job_late_cost),
+            ("job_late_cost_per_hour", &inp.job_late_cost_per_hour),
         ] {
             if !v.is_empty() {
                 check_len(f, v.len(), nj)?;
@@ -297,6 +315,28 @@ impl Problem {
             return Err(CoreError::invalid(
                 "job_home_type",
                 "job_home_type and job_disruption_cost come together",
+            ));
+        }
+        let soft_given = [
+            inp.job_due.is_empty(),
+            inp.job_late_cost.is_empty(),
+            inp.job_late_cost_per_hour.is_empty(),
+        ];
+        if soft_given.iter().any(|&e| e != soft_given[0]) {
+            return Err(CoreError::invalid(
+                "job_due",
+                "job_due, job_late_cost and job_late_cost_per_hour come together",
+            ));
+        }
+        if inp
+            .job_late_cost
+            .iter()
+            .chain(&inp.job_late_cost_per_hour)
+            .any(|&c| c < 0)
+        {
+            return Err(CoreError::invalid(
+                "job_late_cost",
+                "lateness costs must be non-negative",
             ));
         }
         let nk = inp.type_count.len();
@@ -530,6 +570,21 @@ impl Problem {
             job_seg.push(s);
             job_multi_tw.push(tws.len() > 1);
         }
+        let job_soft: Vec<bool> = if inp.job_due.is_empty() {
+            vec![false; nj]
+        } else {
+            (0..nj)
+                .map(|j| {
+                    let last = inp.job_tw[j][inp.job_tw[j].len() - 1].1;
+                    inp.job_due[j] < last
+                        && (inp.job_late_cost[j] > 0 || inp.job_late_cost_per_hour[j] > 0)
+                })
+                .collect()
+        };
+        let has_soft = job_soft.iter().any(|&s| s);
+        for j in 0..nj {
+            job_multi_tw[j] |= job_soft[j];
+        }
         let mut start_seg = Vec::with_capacity(nk);
         let mut end_seg = Vec::with_capacity(nk);
         for k in 0..nk {
@@ -572,6 +627,8 @@ impl Problem {
             start_seg,
             end_seg,
             job_multi_tw,
+            job_soft,
+            has_soft,
             neighbours,
             drop_cost,
             can_serve,
@@ -658,6 +715,18 @@ impl Problem {
         self.inp.type_fixed_cost[k] * COST_SCALE
             + self.inp.type_cost_per_km[k] * s.dist * 3600
             + self.inp.type_cost_per_hour[k] * s.dur * 1000
+    }
+
+    /// Internal-unit lateness cost of serving soft job `j` at `start` (0 when
+    /// `j` is not soft or on time).
+    #[inline]
+    pub fn late_cost(&self, j: usize, start: i64) -> i64 {
+        if !self.job_soft[j] || start <= self.inp.job_due[j] {
+            return 0;
+        }
+        let late = start - self.inp.job_due[j];
+        self.inp.job_late_cost[j].saturating_mul(COST_SCALE)
+            + self.inp.job_late_cost_per_hour[j].saturating_mul(late) * 1000
     }
 
     /// Internal-unit cost of a route with `dist` and `dur` (non-empty route).

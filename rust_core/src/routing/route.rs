@@ -31,8 +31,11 @@ pub struct Route {
     pub cost: i64,
     /// Disruption part of `cost` (live re-planning).
     pub disruption: i64,
-    /// Route must be verified by walking (multiple windows or breaks).
+    /// Route must be verified by walking (multiple windows, breaks or soft jobs).
     pub exact: bool,
+    /// Route holds a soft job (its cost includes lateness, so distance-only
+    /// move bounds do not hold for removals from it).
+    pub soft: bool,
 }
 
 /// Where a piece of a new route comes from: a node range of an existing
@@ -60,6 +63,7 @@ impl Route {
             cost: 0,
             disruption: 0,
             exact: false,
+            soft: false,
         };
         r.update(p);
         r
@@ -82,6 +86,7 @@ impl Route {
             cost: self.cost,
             disruption: self.disruption,
             exact: self.exact,
+            soft: self.soft,
         }
     }
 
@@ -176,13 +181,14 @@ impl Route {
             self.skills_from[i] = self.skills_from[i + 1] | p.inp.job_skills[self.jobs[i - 1]];
         }
         self.exact = p.type_has_breaks(self.vtype) || self.jobs.iter().any(|&j| p.job_multi_tw[j]);
+        self.soft = p.has_soft && self.jobs.iter().any(|&j| p.job_soft[j]);
         self.disruption = p.disruption_of(self.vtype, self.jobs.iter().copied());
         self.cost = self.disruption
             + if n == 0 {
                 0
             } else if self.exact {
                 let e = walk(p, self.vtype, &self.jobs);
-                p.route_cost_dd(self.vtype, e.dist, e.dur)
+                p.route_cost_dd(self.vtype, e.dist, e.dur) + e.late_cost
             } else {
                 p.route_cost(self.vtype, &self.fwd[n + 1])
             };
@@ -243,7 +249,7 @@ pub fn eval_pieces(p: &Problem, k: usize, pieces: &[Piece<'_>], exact: bool) -> 
     }
     let e = walk(p, k, &jobs);
     e.feasible()
-        .then(|| p.route_cost_dd(k, e.dist, e.dur) + extra)
+        .then(|| p.route_cost_dd(k, e.dist, e.dur) + e.late_cost + extra)
 }
 
 /// Result of walking a route stop by stop.
@@ -261,6 +267,10 @@ pub struct RouteWalk {
     pub over_distance: i64,
     /// Pickup–delivery or skill violations.
     pub structure_errors: usize,
+    /// Soft jobs served after their due time, and their lateness cost
+    /// (internal units; not an infeasibility).
+    pub soft_late_stops: usize,
+    pub late_cost: i64,
 }
 
 impl RouteWalk {
@@ -344,6 +354,13 @@ fn walk_from(p: &Problem, k: usize, jobs: &[usize], depart: i64) -> RouteWalk {
                 t
             }
         };
+        if p.has_soft {
+            let c = p.late_cost(j, t);
+            if c > 0 {
+                w.soft_late_stops += 1;
+                w.late_cost += c;
+            }
+        }
         t += inp.job_service[j];
         for (d, l) in load.iter_mut().enumerate() {
             match p.pair[j] {
@@ -399,7 +416,15 @@ pub fn walk(p: &Problem, k: usize, jobs: &[usize]) -> RouteWalk {
     s = p.concat(prof, &s, &p.end_seg[k]);
     if s.late > p.inp.type_tw[k].0 && s.late <= p.inp.type_tw[k].1 {
         let late = walk_from(p, k, jobs, s.late);
-        if late.feasible() && (!early.feasible() || late.dur < early.dur) {
+        // With soft jobs the cheaper walk wins (lateness included), else the shorter.
+        let better = if p.has_soft {
+            let cph = p.inp.type_cost_per_hour[k] * 1000;
+            (cph * late.dur + late.late_cost, late.dur)
+                < (cph * early.dur + early.late_cost, early.dur)
+        } else {
+            late.dur < early.dur
+        };
+        if late.feasible() && (!early.feasible() || better) {
             return late;
         }
     }

@@ -96,6 +96,8 @@ pub struct SearchResult {
     pub evaluations: u64,
     /// Fresh starts after stagnation (see [`SearchParams::restart_after`]).
     pub restarts: u64,
+    /// Soft jobs served after their due time (see [`super::ProblemInput::job_due`]).
+    pub soft_late_stops: usize,
 }
 
 struct Clock {
@@ -493,6 +495,7 @@ fn finish(
     let mut routes = Vec::new();
     let mut distance = 0;
     let mut routes_ok = true;
+    let mut soft_late_stops = 0;
     for r in &best.routes {
         if r.jobs.is_empty() {
             continue;
@@ -500,6 +503,7 @@ fn finish(
         let w = walk(p, r.vtype, &r.jobs);
         routes_ok &= w.feasible();
         distance += w.dist;
+        soft_late_stops += w.soft_late_stops;
         routes.push((r.vtype, r.jobs.clone()));
     }
     let mut dropped = best.unassigned.clone();
@@ -515,5 +519,6 @@ fn finish(
         runtime,
         evaluations: stats.evaluations,
         restarts: 0,
+        soft_late_stops,
     }
 }

@@ -148,7 +148,8 @@ impl Operator for PairRelocate {
         };
         let rv = view.reduced(nv);
         let ka = a.vtype;
-        let dist_only = p.inp.type_cost_per_hour[ka] == 0 && p.inp.type_cost_per_hour[kb] == 0;
+        let dist_only =
+            p.inp.type_cost_per_hour[ka] == 0 && p.inp.type_cost_per_hour[kb] == 0 && !a.soft;
         let ea = a.len() + 1;
         let removed = [
             Range(a, 0, pi - 1),

@@ -75,7 +75,7 @@ impl Operator for Relocate {
                 continue;
             }
             let (ka, kb) = (a.vtype, b.vtype);
-            if p.inp.type_cost_per_hour[ka] == 0 && p.inp.type_cost_per_hour[kb] == 0 {
+            if p.inp.type_cost_per_hour[ka] == 0 && p.inp.type_cost_per_hour[kb] == 0 && !a.soft {
                 let (pu, su) = (a.loc[nu - 1], a.loc[nu + 1]);
                 let (x, y) = (b.loc[after], b.loc[after + 1]);
                 let d = |i: u32, j: u32| p.dist(i as usize, j as usize);

@@ -50,7 +50,11 @@ impl Operator for Swap {
             return None;
         }
         let (ka, kb) = (a.vtype, b.vtype);
-        if p.inp.type_cost_per_hour[ka] == 0 && p.inp.type_cost_per_hour[kb] == 0 {
+        if p.inp.type_cost_per_hour[ka] == 0
+            && p.inp.type_cost_per_hour[kb] == 0
+            && !a.soft
+            && !b.soft
+        {
             let d = |i: u32, j: u32| p.dist(i as usize, j as usize);
             let (lu, lv) = (p.job_loc(u) as u32, p.job_loc(v) as u32);
             let (pu, su) = (a.loc[nu - 1], a.loc[nu + 1]);
