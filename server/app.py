@@ -9,7 +9,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from server.config import ServerConfig
+from server.config import INTERACTIVE_METHODS, ServerConfig
 from server.interceptors import ServiceInterceptor
 from server.observability import LOGGER, Metrics
 from server.proto import SERVICE_NAMES, fleet_grpc, live_grpc, matching_grpc, routing_grpc
@@ -152,7 +152,7 @@ def create_server(
         syncer.start()
         closers.append(syncer.stop)
     metrics = Metrics()
-    pool = SolverPool(cfg.solver_workers)
+    pool = SolverPool(cfg.solver_workers, cfg.solver_nice)
     closers.append(pool.shutdown)
     if cfg.warm_solvers:
         from server.workers import warm_up
@@ -161,9 +161,16 @@ def create_server(
             pool.submit(warm_up)
     executor = futures.ThreadPoolExecutor(max_workers=cfg.max_workers, thread_name_prefix="rpc")
     closers.append(lambda: executor.shutdown(wait=False, cancel_futures=True))
+    pools: dict[str, futures.ThreadPoolExecutor] = {}
+    if cfg.interactive_workers > 0:
+        fast = futures.ThreadPoolExecutor(
+            max_workers=cfg.interactive_workers, thread_name_prefix="rpc-interactive"
+        )
+        closers.append(lambda: fast.shutdown(wait=False, cancel_futures=True))
+        pools = dict.fromkeys(INTERACTIVE_METHODS, fast)
     server = grpc.server(
         executor,
-        interceptors=[ServiceInterceptor(cfg.tokens, metrics)],
+        interceptors=[ServiceInterceptor(cfg.tokens, metrics, pools)],
         options=[
             ("grpc.max_receive_message_length", cfg.max_message_bytes),
             ("grpc.max_send_message_length", cfg.max_message_bytes),

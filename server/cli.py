@@ -37,6 +37,12 @@ def _serve(args: argparse.Namespace) -> int:
             "no token configured: give --token, --token-file or YUNLI_TOKENS "
             "(or --no-auth to serve without authentication)",
         )
+    if args.workers < 1:
+        raise InvalidInputError.at("--workers", f"must be at least 1, got {args.workers}")
+    if args.interactive_workers < 0:
+        raise InvalidInputError.at(
+            "--interactive-workers", f"must be at least 0, got {args.interactive_workers}"
+        )
     if (args.tls_cert is None) != (args.tls_key is None):
         raise InvalidInputError.at("--tls-cert", "give both --tls-cert and --tls-key")
     cert = key = None
@@ -53,7 +59,9 @@ def _serve(args: argparse.Namespace) -> int:
         metrics_port=args.metrics_port,
         metrics_host=args.metrics_host,
         max_workers=args.workers,
+        interactive_workers=args.interactive_workers,
         solver_workers=args.solver_workers,
+        solver_nice=args.solver_nice,
         sync_interval_s=args.sync_interval,
         grace_s=args.grace,
         import_world=args.import_world,
@@ -116,7 +124,24 @@ def register(sub: Any) -> None:
     p.add_argument("--metrics-host", default="127.0.0.1", help="metrics bind address")
     p.add_argument("--workers", type=int, default=32, help="threads serving calls")
     p.add_argument(
+        "--interactive-workers",
+        type=int,
+        default=4,
+        help="threads of the separate pool for single recommendations (RecommendVehicles, "
+        "RecommendLoads); about two per core (default %(default)s; 0: use the main pool)",
+    )
+    p.add_argument(
         "--solver-workers", type=int, default=1, help="processes running optimizations in parallel"
+    )
+    p.add_argument(
+        "--solver-nice",
+        type=int,
+        default=10,
+        choices=range(20),
+        metavar="0..19",
+        help="OS priority (nice) of the solver processes: above 0 an optimization only "
+        "takes the CPU that calls leave idle, so recommendations keep their latency "
+        "(default %(default)s; 0: same priority as the server)",
     )
     p.add_argument(
         "--sync-interval",

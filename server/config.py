@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
+
+#: Short calls served by their own thread pool (``ServerConfig.interactive_workers``).
+INTERACTIVE_METHODS: Final = (
+    "/yunli.v1.Matching/RecommendVehicles",
+    "/yunli.v1.Matching/RecommendLoads",
+)
 
 
 @dataclass(frozen=True)
@@ -24,9 +31,19 @@ class ServerConfig:
         Address the metrics endpoint binds to.
     max_workers
         Threads serving calls (also the bound on concurrent calls).
+    interactive_workers
+        Threads of the separate pool serving the short interactive calls
+        (:data:`INTERACTIVE_METHODS`: single recommendations). A few threads, about
+        two per core, keep them off the queue of long calls (streams, dispatch,
+        optimizations) and keep GIL contention low; 0 serves them from the main pool.
     solver_workers
         Processes running optimizations (OR-Tools holds the GIL, so solves run in
         their own processes and never stall recommendation calls).
+    solver_nice
+        OS scheduling priority (nice value, 0..19) of the solver processes. Above 0
+        a solve only gets the CPU that calls leave idle, so recommendation latency
+        holds while it runs (it still stops at its time limit, having searched less
+        when the server was busy). 0 runs solves at the server's own priority.
     max_message_bytes
         Largest request accepted (larger: RESOURCE_EXHAUSTED).
     max_rows
@@ -59,7 +76,9 @@ class ServerConfig:
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     max_workers: int = 32
+    interactive_workers: int = 4
     solver_workers: int = 1
+    solver_nice: int = 10
     max_message_bytes: int = 64 * 1024 * 1024
     max_rows: int = 50_000
     max_k: int = 1_000

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import grpc
@@ -38,11 +39,23 @@ def _token_ok(metadata: Any, tokens: frozenset[str]) -> str | None:
 
 
 class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
-    """Wraps every handler: authenticates, maps exceptions, counts and times calls."""
+    """Wraps every handler: authenticates, maps exceptions, counts and times calls.
 
-    def __init__(self, tokens: frozenset[str], metrics: Metrics) -> None:
+    ``pools`` maps full method names (``/yunli.v1.Matching/RecommendVehicles``) to the
+    thread pool that runs them instead of the server's (grpcio's per-handler
+    ``experimental_thread_pool``): short interactive calls get a small pool of their
+    own, so they never queue behind long calls and few threads contend for the GIL.
+    """
+
+    def __init__(
+        self,
+        tokens: frozenset[str],
+        metrics: Metrics,
+        pools: Mapping[str, ThreadPoolExecutor] | None = None,
+    ) -> None:
         self._tokens = tokens
         self._metrics = metrics
+        self._pools = dict(pools or {})
         # metric children by label values: labels() takes a lock and hashes every call
         self._counters: dict[tuple[str, str], Any] = {}
         self._timers: dict[str, Any] = {}
@@ -138,6 +151,10 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
                     code = grpc.StatusCode.CANCELLED
                 self._done(method, code, t0, msg)
 
+        pool = self._pools.get(method)
+        if pool is not None:
+            unary.experimental_thread_pool = pool  # type: ignore[attr-defined]
+            streaming.experimental_thread_pool = pool  # type: ignore[attr-defined]
         return _same_kind(handler, unary, streaming)
 
 

@@ -3,6 +3,13 @@
 OR-Tools keeps the GIL while it searches, so a solve in a server thread would stall
 every recommendation call; each solve runs in a worker process instead (spawned,
 never forked from the multi-threaded server). Workers are started on first use.
+
+Workers run at a lower OS scheduling priority (``nice``, default
+:attr:`ServerConfig.solver_nice <server.config.ServerConfig>`): a solve uses every
+CPU cycle the interactive calls leave idle, but a recommendation that becomes
+runnable preempts it at once, so a long optimization does not raise the latency
+of short calls (the solve still runs to its time limit, with somewhat less CPU
+when the server is busy).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import multiprocessing
 import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from engine.errors import InternalError, SolverTimeoutError
@@ -29,11 +37,39 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-class SolverPool:
-    """A lazily started pool of ``workers`` solver processes."""
+def lower_priority(nice: int) -> None:
+    """Raise the nice value of every thread of this process to at least ``nice``
+    (threads started later inherit it). On Linux a nice value is per thread, so each
+    one in ``/proc/self/task`` is set; elsewhere the process's value is."""
+    import os
 
-    def __init__(self, workers: int) -> None:
+    if nice <= 0:
+        return
+    tasks = Path("/proc/self/task")
+    tids = [int(t) for t in os.listdir(tasks)] if tasks.is_dir() else [0]
+    for tid in tids:
+        try:
+            if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+                os.setpriority(os.PRIO_PROCESS, tid, nice)
+        except OSError:  # the thread ended meanwhile
+            pass
+
+
+def _init_worker(nice: int) -> None:
+    """Initializer of solver processes: die with the server, run at ``nice``."""
+    _die_with_parent()
+    lower_priority(nice)
+
+
+class SolverPool:
+    """A lazily started pool of ``workers`` solver processes running at OS priority
+    ``nice`` (0: the server's own; up to 19: only what other processes leave idle)."""
+
+    def __init__(self, workers: int, nice: int = 0) -> None:
         self._workers = max(1, int(workers))
+        if not 0 <= nice <= 19:
+            raise ValueError(f"nice must be in 0..19, got {nice}")
+        self._nice = int(nice)
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._manager: Any = None
         self._lock = threading.Lock()
@@ -47,7 +83,8 @@ class SolverPool:
                 self._pool = concurrent.futures.ProcessPoolExecutor(
                     max_workers=self._workers,
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_die_with_parent,
+                    initializer=_init_worker,
+                    initargs=(self._nice,),
                 )
             return self._pool
 

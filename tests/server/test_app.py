@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -205,3 +206,46 @@ def test_import_world(make_server: Any, tmp_path: Path) -> None:
     srv.stop(0)
     _, port2 = make_server(import_world=str(tmp_path / "w"))  # same store: no second import
     assert len(list(client_for(port2).fleet.ListTrips(fleet_pb2.ListTripsRequest()))) == 400
+
+
+@pytest.mark.parametrize("interactive", [1, 0])
+def test_recommendations_do_not_queue_behind_long_calls(
+    make_server: Any, tmp_path: Path, interactive: int
+) -> None:
+    """With every thread of the main pool held by long calls (client streams that send
+    nothing yet), single recommendations are still answered from the interactive pool;
+    without that pool (``interactive_workers=0``) they wait behind the long calls."""
+    import threading
+
+    from engine.data.generator import generate_world
+    from engine.data.loaders import save_world
+    from server.proto import matching_pb2
+
+    world = generate_world(60, 600, 20, seed=5)
+    save_world(world, tmp_path / "w")
+    _, port = make_server(
+        import_world=str(tmp_path / "w"), max_workers=2, interactive_workers=interactive
+    )
+    c = client_for(port)
+    req = matching_pb2.RecommendVehiclesRequest(load_id=int(world.loads["load_id"][0]), k=3)
+    c.matching.RecommendVehicles(req, timeout=60)  # builds the matcher
+    release = threading.Event()
+
+    def silent() -> Any:
+        release.wait(30)
+        yield from ()
+
+    held = [c.live.ReportPositions.future(silent(), timeout=30) for _ in range(2)]
+    time.sleep(0.5)  # both streams now occupy a main-pool thread
+    try:
+        if interactive:
+            r = c.matching.RecommendVehicles(req, timeout=5)
+            assert r.subject_id == req.load_id
+        else:
+            with pytest.raises(grpc.RpcError) as e:
+                c.matching.RecommendVehicles(req, timeout=1)
+            assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    finally:
+        release.set()
+        for f in held:
+            f.cancel()
