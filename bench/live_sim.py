@@ -104,6 +104,8 @@ class DayResult:
     unserved: int
     replans: int
     latency_ms: list[float] = field(default_factory=list)
+    #: ``(job_id, seconds late)`` of every stop served late.
+    late_jobs: list[tuple[str, int]] = field(default_factory=list)
 
     def row(self) -> str:
         """A Markdown table row."""
@@ -196,6 +198,7 @@ def simulate(
     }
     pending_events = list(day.events)
     latencies: list[float] = []
+    late_jobs: list[tuple[str, int]] = []
     late = lateness = served = 0
     t = plan.now
     end = sc.day_start + 16 * 3600
@@ -229,6 +232,7 @@ def simulate(
                 if start > close:
                     late += 1
                     lateness += start - close
+                    late_jobs.append((jid, start - close))
                 served += 1
                 r.travelled_m += m
                 r.lat, r.lon, r.free_at, r.leg = job.lat, job.lon, start + job.service_s, None
@@ -288,6 +292,7 @@ def simulate(
         unserved,
         len(latencies),
         latencies,
+        late_jobs,
     )
 
 

@@ -42,11 +42,18 @@ DEFAULT_DISRUPTION_COST = 2_000
 #: Horizon over which traffic slowdowns are considered when re-planning (s).
 TRAFFIC_HORIZON_S = 12 * 3600
 _AT_DEPOT = "at_depot"
-#: A stop predicted late may be planned up to this much later than its current ETA
-#: (0: re-planning never makes a late stop later).
+#: Cost of planning a promised stop late (cost units = metres at 1000 per km): serving a
+#: stop late is worth 30 km of driving, and each hour late another 20 km. Stops that are
+#: predicted late, and promised stops that fit nowhere on time, are planned with these
+#: soft-lateness costs (``job_due`` in the core) instead of hard windows, so the search
+#: trades distance for punctuality instead of merely keeping late stops late.
+LATE_STOP_COST = 30_000
+LATE_COST_PER_HOUR = 20_000
+#: Without lateness costs (both 0): a stop predicted late may be planned up to this much
+#: later than its current ETA (0: re-planning never makes a late stop later), and a
+#: promised job that fits nowhere on time may be planned this much later than its window,
+#: tried in turn (the last stage accepts any lateness rather than dropping the job).
 LATE_SLACK_S = 0
-#: How much later than its window a job that fits nowhere on time may be planned, tried
-#: in turn (the last stage accepts any lateness rather than dropping the job).
 RELAX_STAGES_S = (0, 600, 1_800, 3_600, 7_200, 7 * 86_400)
 #: Plan to arrive this long before a window closes where possible, so that small delays
 #: do not make stops late (dropped back to the real window when it does not fit).
@@ -180,12 +187,24 @@ def build_problem(
     disruption_cost: int = DEFAULT_DISRUPTION_COST,
     relax: Mapping[str, int] | None = None,
     buffer_s: int = PLANNING_BUFFER_S,
+    soft: Mapping[str, int] | None = None,
+    late_stop_cost: int = LATE_STOP_COST,
+    late_cost_per_hour: int = LATE_COST_PER_HOUR,
+    departures: Mapping[str, int] | None = None,
 ) -> ReplanProblem:
     """The routing problem of the remaining work (see the module docstring).
 
+    ``departures`` (job id -> predicted departure, e.g. from the current forecast) makes
+    traffic time-aware: a slowdown slows the legs leaving a stop only if it is active
+    when the vehicle is predicted to leave there (legs leaving a vehicle's position: at
+    its start; stops without a prediction: any time until their window closes). Without
+    it a slowdown active anywhere in the planning horizon slows every leg it touches.
+
     Jobs no vehicle can reach before their windows close get one window from now on, and
     the jobs in ``relax`` one window until the instant given: they are planned late
-    rather than dropped.
+    rather than dropped. Jobs in ``soft`` (job id -> due time) are late after their due
+    time at ``late_stop_cost`` plus ``late_cost_per_hour`` (cost units) instead of
+    infeasible.
 
     Raises
     ------
@@ -302,7 +321,7 @@ def build_problem(
         done.add(job.job_id)
     if not active:
         m.add_vehicle_type(1, capacity=(1,) * len(dims), start=m.add_depot(lat=0.0, lon=0.0))
-    _set_matrices(m, plan, active)
+    _set_matrices(m, plan, active, departures)
     problem = m.data(name=f"replan@{plan.now}")
     initial: list[tuple[int, list[int]]] = []
     fixed: list[int] = []
@@ -315,12 +334,34 @@ def build_problem(
         "job_home_type": np.array(home, dtype=np.int64),
         "job_disruption_cost": np.full(len(job_ids), int(disruption_cost), dtype=np.int64),
     }
-    return ReplanProblem(problem, vehicle_ids, job_ids, extras, initial, fixed, stranded)
+    rp = ReplanProblem(problem, vehicle_ids, job_ids, extras, initial, fixed, stranded)
+    if soft:
+        _set_soft(rp, soft, late_stop_cost, late_cost_per_hour)
+    return rp
 
 
-def _relaxed(rp: ReplanProblem, plan: LivePlan, relax: Mapping[str, int]) -> ReplanProblem:
-    """``rp`` with the windows of the jobs in ``relax`` widened (no model rebuild: same
-    jobs, same indices, same matrices)."""
+def _set_soft(rp: ReplanProblem, soft: Mapping[str, int], per_stop: int, per_hour: int) -> None:
+    """Give the jobs in ``soft`` their due time and lateness costs (core ``job_due``)."""
+    n = len(rp.job_ids)
+    due = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    for i, jid in enumerate(rp.job_ids):
+        if jid in soft:
+            due[i] = soft[jid]
+    rp.extras["job_due"] = due
+    rp.extras["job_late_cost"] = np.full(n, int(per_stop), dtype=np.int64)
+    rp.extras["job_late_cost_per_hour"] = np.full(n, int(per_hour), dtype=np.int64)
+
+
+def _relaxed(
+    rp: ReplanProblem,
+    plan: LivePlan,
+    relax: Mapping[str, int],
+    soft: Mapping[str, int],
+    per_stop: int,
+    per_hour: int,
+) -> ReplanProblem:
+    """``rp`` with the windows of the jobs in ``relax`` widened and the jobs in ``soft``
+    given their due times (no model rebuild: same jobs, same indices, same matrices)."""
     jobs = list(rp.problem.jobs)
     for i, jid in enumerate(rp.job_ids):
         if jid in relax:
@@ -328,7 +369,10 @@ def _relaxed(rp: ReplanProblem, plan: LivePlan, relax: Mapping[str, int]) -> Rep
             if w is not None:
                 jobs[i] = dataclasses.replace(jobs[i], time_windows=tuple(w))
     problem = dataclasses.replace(rp.problem, jobs=tuple(jobs), _arrays={})
-    return dataclasses.replace(rp, problem=problem)
+    out = dataclasses.replace(rp, problem=problem, extras=dict(rp.extras))
+    if soft:
+        _set_soft(out, soft, per_stop, per_hour)
+    return out
 
 
 def _as_initial(routes: Any, n_types: int) -> list[tuple[int, list[int]]]:
@@ -337,8 +381,14 @@ def _as_initial(routes: Any, n_types: int) -> list[tuple[int, list[int]]]:
     return [(k, found.get(k, [])) for k in range(n_types)]
 
 
-def _set_matrices(m: Model, plan: LivePlan, active: list[LiveVehicle]) -> None:
-    """Distances and per-profile durations, with traffic slowdowns on the legs they touch."""
+def _set_matrices(
+    m: Model,
+    plan: LivePlan,
+    active: list[LiveVehicle],
+    departures: Mapping[str, int] | None = None,
+) -> None:
+    """Distances and per-profile durations, with traffic slowdowns on the legs they touch
+    (only when active at the leg's predicted departure, given ``departures``)."""
     sites = m._sites
     lat = np.array([s.lat for s in sites], dtype=np.float64)
     lon = np.array([s.lon for s in sites], dtype=np.float64)
@@ -350,7 +400,24 @@ def _set_matrices(m: Model, plan: LivePlan, active: list[LiveVehicle]) -> None:
     ]
     if active_slow:
         names = [s.name for s in sites]
-        factor = factor_matrix(active_slow, lat, lon, names, plan.now, plan.now + TRAFFIC_HORIZON_S)
+        depart = None
+        if departures is not None:
+            start_at = {
+                f"@{v.vehicle_id}": max(plan.now, v.position_time) + v.delay_s for v in active
+            }
+            horizon = plan.now + TRAFFIC_HORIZON_S
+            lo = np.full(len(sites), plan.now, dtype=np.int64)
+            hi = np.full(len(sites), horizon, dtype=np.int64)
+            for i, nm in enumerate(names):
+                t = start_at.get(nm, departures.get(nm))
+                if t is not None:
+                    lo[i] = hi[i] = t
+                elif nm in plan.jobs and plan.jobs[nm].windows:
+                    hi[i] = max(plan.now, plan.jobs[nm].windows[-1][1])
+            depart = (lo, hi)
+        factor = factor_matrix(
+            active_slow, lat, lon, names, plan.now, plan.now + TRAFFIC_HORIZON_S, depart
+        )
         if np.any(factor > 1.0):
             durs = {p: np.rint(d * factor).astype(np.int64) for p, d in durs.items()}
     m.set_matrix(dist, durs)
@@ -365,6 +432,8 @@ def replan(
     disruption_cost: int = DEFAULT_DISRUPTION_COST,
     max_iterations: int | None = None,
     verify: bool = False,
+    late_stop_cost: int = LATE_STOP_COST,
+    late_cost_per_hour: int = LATE_COST_PER_HOUR,
 ) -> ReplanResult:
     """Re-optimize ``plan`` in place from its current state (see the module docstring).
 
@@ -380,6 +449,12 @@ def replan(
     verify
         Also run the independent checker on the new routes before accepting them
         (tens of milliseconds on 500 stops; the tests and benchmarks turn it on).
+    late_stop_cost, late_cost_per_hour
+        Price of a promised stop planned late (cost units per stop, and per hour late).
+        Stops predicted late, and promised stops that fit nowhere on time, may be planned
+        late at this price; all other stops keep hard windows, and new jobs are accepted
+        only where they fit on time. ``0, 0`` keeps late stops late without trying to
+        make them punctual.
 
     Raises
     ------
@@ -392,25 +467,45 @@ def replan(
         raise InvalidInputError.at("time_limit", f"must be positive, got {time_limit}")
     if disruption_cost < 0:
         raise InvalidInputError.at("disruption_cost", "must be >= 0")
+    if late_stop_cost < 0 or late_cost_per_hour < 0:
+        raise InvalidInputError.at("late_stop_cost", "lateness costs must be >= 0")
     t0 = time.perf_counter()
     before = forecast(plan)
+    priced = late_stop_cost > 0 or late_cost_per_hour > 0
+    # The stop a vehicle is driving to is visited first whatever its window says.
+    first_stops = {
+        v.route[0]
+        for v in plan.vehicles.values()
+        if v.status == "active" and v.en_route and v.route and not allow_diversion
+    }
     # Stops already predicted late on their current route are planned late rather than
-    # dropped; that also keeps the warm start feasible.
+    # dropped (that also keeps the warm start feasible): at a price per stop and per hour
+    # late (soft, ``soft[job] = due``) so the search makes them punctual where it can, or,
+    # unpriced, no later than predicted now.
     late_now: dict[str, int] = {}
+    soft: dict[str, int] = {}
     for f in before.vehicles.values():
         for st in f.stops:
             job = plan.jobs[st.job_id]
-            if st.late_s:
+            if st.late_s and priced and st.job_id not in first_stops:
+                late_now[st.job_id] = plan.now + _LATE_HORIZON_S
+                soft[st.job_id] = job.windows[-1][1]
+            elif st.late_s:
                 late_now[st.job_id] = st.service_start + LATE_SLACK_S
             elif len(job.windows) == 1 and st.service_start > job.windows[0][1] - PLANNING_BUFFER_S:
                 # On time but inside the buffer: keep the real window, not the buffered one.
                 late_now[st.job_id] = job.windows[0][1]
-    # The stop a vehicle is driving to is visited first whatever its window says.
-    for v in plan.vehicles.values():
-        if v.status == "active" and v.en_route and v.route and not allow_diversion:
-            late_now[v.route[0]] = plan.now + _LATE_HORIZON_S
+    for jid in first_stops:
+        late_now[jid] = plan.now + _LATE_HORIZON_S
     rp = build_problem(
-        plan, allow_diversion=allow_diversion, disruption_cost=disruption_cost, relax=late_now
+        plan,
+        allow_diversion=allow_diversion,
+        disruption_cost=disruption_cost,
+        relax=late_now,
+        soft=soft,
+        late_stop_cost=late_stop_cost,
+        late_cost_per_hour=late_cost_per_hour,
+        departures={s.job_id: s.departure for f in before.vehicles.values() for s in f.stops},
     )
     from engine import _core
     from engine.routing.checker import check
@@ -434,7 +529,9 @@ def replan(
     # the dispatcher can hand it elsewhere instead of making a late promise.
     promised = {j for j, job in plan.jobs.items() if job.promised}
     promised |= {j for v in plan.vehicles.values() for j in v.route}
-    for stage, extra_s in enumerate(RELAX_STAGES_S):
+    # Priced: one stage, any lateness at the price of lateness.
+    stages = RELAX_STAGES_S[-1:] if priced else RELAX_STAGES_S
+    for stage, extra_s in enumerate(stages):
         dropped_required = [
             rp.job_ids[j]
             for j in res["dropped"]
@@ -445,9 +542,10 @@ def replan(
         # Out of time: go straight to the last stage (any lateness) and stop there.
         out_of_time = time.perf_counter() - t0 > time_limit
         extra = RELAX_STAGES_S[-1] if out_of_time else extra_s
-        # Required jobs the search could not fit on time are planned late instead, a
-        # little later at each stage: relax their windows (and their partners'), and
-        # those of cargo pinned to the same vehicle, then repair from the routes found.
+        # Required jobs the search could not fit on time are planned late instead (a
+        # little later at each stage when unpriced): relax their windows (and their
+        # partners'), and those of cargo pinned to the same vehicle, then repair from
+        # the routes found.
         pinned_to = {
             rp.job_ids[j]: int(k) for j, k in enumerate(rp.extras["job_allowed_type"]) if k >= 0
         }
@@ -458,10 +556,12 @@ def replan(
                     job = plan.jobs[x]
                     close = max((b for _, b in job.windows), default=plan.now)
                     relax[x] = max(relax.get(x, 0), max(close, plan.now) + extra)
-        rp = _relaxed(rp, plan, relax)
+                    if priced and job.windows and x not in first_stops:
+                        soft.setdefault(x, close)
+        rp = _relaxed(rp, plan, relax, soft, late_stop_cost, late_cost_per_hour)
         warm = _as_initial(res["routes"], len(rp.vehicle_ids))
         left = time_limit - (time.perf_counter() - t0)
-        res = run(rp, warm, max(0.03, left / (len(RELAX_STAGES_S) - stage)))
+        res = run(rp, warm, max(0.03, left / (len(stages) - stage)))
         if out_of_time:
             break
     routes = [(int(k), [int(j) for j in js]) for k, js in res["routes"]]

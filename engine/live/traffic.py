@@ -110,9 +110,15 @@ def factor_matrix(
     names: Sequence[str],
     t0: int,
     t1: int,
+    depart: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Travel-time multipliers for every leg between the points, for planning over
     ``[t0, t1]``: the largest factor of the slowdowns active then that touch the leg.
+
+    With ``depart = (lo, hi)``, legs leaving point ``i`` are expected to depart within
+    ``[lo[i], hi[i]]`` and only slowdowns active at some time of that interval apply to
+    them (``lo == hi`` at the predicted departure reproduces the ETA forecast for a
+    route driven as planned).
 
     Vectorized over legs: circles by point-to-segment distance, polygons by endpoint
     containment and edge crossings, named legs by lookup.
@@ -123,9 +129,12 @@ def factor_matrix(
     for s in slowdowns:
         if s.end < t0 or s.start > t1 or s.factor <= 1.0:
             continue
+        rows = None if depart is None else (depart[0] <= s.end) & (depart[1] >= s.start)
+        if rows is not None and not rows.any():
+            continue
         if s.leg is not None:
             a, b = pos.get(s.leg[0]), pos.get(s.leg[1])
-            if a is not None and b is not None:
+            if a is not None and b is not None and (rows is None or rows[a]):
                 out[a, b] = max(out[a, b], s.factor)
             continue
         if s.area is None:
@@ -158,6 +167,8 @@ def factor_matrix(
                 d3 = (bx - ax) * (qy1 - ay) - (by - ay) * (qx1 - ax)
                 d4 = (bx - ax) * (qy2 - ay) - (by - ay) * (qx2 - ax)
                 hit |= (d1 * d2 < 0) & (d3 * d4 < 0)
+        if rows is not None:
+            hit &= rows[:, None]
         out = np.where(hit, np.maximum(out, s.factor), out)
     np.fill_diagonal(out, 1.0)
     return out
