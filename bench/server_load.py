@@ -53,15 +53,30 @@ class LoadResult:
     p99_ms: float
     max_ms: float
     errors: dict[str, int] = field(default_factory=dict)
+    #: Paced runs: p99 of the latency counted from each call's scheduled start, so a
+    #: call that went out late (its client thread was still waiting on the previous
+    #: one) is charged the delay too (no coordinated omission). NaN when unthrottled.
+    p99_sched_ms: float = math.nan
+    #: CPU time of the server process per answered call, microseconds (NaN: unknown).
+    server_cpu_us: float = math.nan
+    #: 1-min load average of the machine when the run started.
+    loadavg: float = math.nan
 
     def line(self) -> str:
         """One line for the report."""
         tgt = f"target {self.target_rps:,.0f}/s" if self.target_rps else "unthrottled"
         err = sum(self.errors.values())
+        sched = "" if math.isnan(self.p99_sched_ms) else f" ({self.p99_sched_ms:.2f} from sched.)"
+        cpu = (
+            ""
+            if math.isnan(self.server_cpu_us)
+            else f", server {self.server_cpu_us:.0f} us CPU/call"
+        )
         return (
             f"{self.name:<34} {tgt:>18}: {self.rps:8,.0f} req/s, p50 {self.p50_ms:6.2f} ms, "
-            f"p99 {self.p99_ms:6.2f} ms, max {self.max_ms:7.1f} ms, errors {err}"
+            f"p99 {self.p99_ms:6.2f} ms{sched}, max {self.max_ms:7.1f} ms, errors {err}"
             + (f" {self.errors}" if err else "")
+            + f"{cpu}, load {self.loadavg:.1f}"
         )
 
 
@@ -72,12 +87,16 @@ def run_load(
     seconds: float,
     rate: float,
     threads: int,
+    server_pid: int | None = None,
 ) -> LoadResult:
     """Call ``call(i)`` from ``threads`` threads for ``seconds`` at ``rate`` calls/s in all
-    (0: as fast as possible); latency is each call's own duration."""
+    (0: as fast as possible); latency is each call's own duration (and, when paced, also
+    counted from its scheduled start). ``server_pid``: report that process's CPU time
+    per call."""
     import grpc
 
     lat: list[list[float]] = [[] for _ in range(threads)]
+    late: list[list[float]] = [[] for _ in range(threads)]
     errors: dict[str, int] = {}
     lock = threading.Lock()
     start = time.perf_counter() + 0.05
@@ -87,9 +106,10 @@ def run_load(
         interval = threads / rate if rate > 0 else 0.0
         nxt = start + k * interval / threads
         i = k
-        out = lat[k]
+        out, behind = lat[k], late[k]
         while True:
             now = time.perf_counter()
+            scheduled = nxt
             if interval:
                 if nxt > now:
                     time.sleep(nxt - now)
@@ -105,18 +125,28 @@ def run_load(
                 with lock:
                     errors[e.code().name] = errors.get(e.code().name, 0) + 1
             out.append(time.perf_counter() - t0)
+            if interval:
+                behind.append(max(0.0, t0 - scheduled))
             i += threads
 
     ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    load = os.getloadavg()[0]
+    cpu0 = cpu_seconds(server_pid) if server_pid else math.nan
     for t in ts:
         t.start()
     for t in ts:
         t.join()
+    cpu1 = cpu_seconds(server_pid) if server_pid else math.nan
     all_lat = sorted(x for part in lat for x in part)
     n = len(all_lat)
+    from_sched = (
+        sorted(x + b for ls, bs in zip(lat, late, strict=True) for x, b in zip(ls, bs, strict=True))
+        if rate > 0
+        else []
+    )
 
-    def pct(p: float) -> float:
-        return all_lat[min(n - 1, math.ceil(p * n) - 1)] * 1e3 if n else float("nan")
+    def pct(xs: list[float], p: float) -> float:
+        return xs[min(len(xs) - 1, math.ceil(p * len(xs)) - 1)] * 1e3 if xs else float("nan")
 
     return LoadResult(
         name=name,
@@ -124,11 +154,37 @@ def run_load(
         seconds=seconds,
         requests=n,
         rps=n / seconds,
-        p50_ms=pct(0.50),
-        p99_ms=pct(0.99),
+        p50_ms=pct(all_lat, 0.50),
+        p99_ms=pct(all_lat, 0.99),
         max_ms=all_lat[-1] * 1e3 if n else float("nan"),
         errors=errors,
+        p99_sched_ms=pct(from_sched, 0.99),
+        server_cpu_us=(cpu1 - cpu0) / n * 1e6 if n else math.nan,
+        loadavg=load,
     )
+
+
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """User + system CPU time of a process so far, s (``children``: of its live child
+    processes instead, e.g. the solver workers of the server)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def of(p: int | str) -> tuple[int, float]:
+        f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(f[1]), (int(f[11]) + int(f[12])) / tick
+
+    if not children:
+        return of(pid)[1]
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid, t = of(d.name)
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == pid:
+                total += t
+    return total
 
 
 def rss_mib(pid: int) -> float:
@@ -191,6 +247,7 @@ def measure_ceiling(tmp: Path, seconds: float, threads: int, workers: int) -> Lo
             seconds=seconds,
             rate=0,
             threads=threads,
+            server_pid=proc.pid,
         )
     finally:
         proc.terminate()
@@ -320,7 +377,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         [sys.executable, "-m", "engine.cli", "serve", "--address", "127.0.0.1:0",
          "--db", str(tmp / "yunli.db"), "--token", TOKEN, "--port-file", str(port_file),
          "--import-world", str(tmp / "world"), "--workers", str(args.workers),
-         "--log-level", "warning"],
+         "--interactive-workers", str(args.interactive_workers),
+         "--solver-nice", str(args.solver_nice), "--log-level", "warning"],
         cwd=Path(__file__).resolve().parent.parent,
     )  # fmt: skip
     out: dict[str, Any] = {}
@@ -344,14 +402,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         load0 = os.getloadavg()[0]
         steady = run_load(
             call, name="recommend vehicles for a load", seconds=args.seconds,
-            rate=args.rate, threads=args.paced_threads,
+            rate=args.rate, threads=args.paced_threads, server_pid=server.pid,
         )  # fmt: skip
         rss1 = rss_mib(server.pid)
         print(steady.line(), flush=True)
         print(f"server RSS: {rss0:,.0f} MiB at start, {rss1:,.0f} MiB at end", flush=True)
         maximum = run_load(
             call, name="recommend vehicles (max rate)", seconds=args.ceiling_seconds,
-            rate=0, threads=args.threads,
+            rate=0, threads=args.threads, server_pid=server.pid,
         )  # fmt: skip
         print(maximum.line(), flush=True)
         ratio = maximum.rps / ceiling.rps
@@ -380,20 +438,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     unserved=len(r.unserved), solver=r.solver,
                 )  # fmt: skip
 
+            solver_cpu0 = cpu_seconds(server.pid, children=True)
+            t_opt = time.perf_counter()
             th = threading.Thread(target=optimize)
             th.start()
             time.sleep(1.0)  # the solve is under way (its process started at serve)
             busy = run_load(
                 call, name="recommend during optimization",
                 seconds=min(args.seconds, args.optimize_seconds - 2), rate=args.rate,
-                threads=args.paced_threads,
+                threads=args.paced_threads, server_pid=server.pid,
             )  # fmt: skip
             th.join()
+            # CPU the solver processes got over the solve (they run at --solver-nice)
+            opt["solver_cpu_s"] = cpu_seconds(server.pid, children=True) - solver_cpu0
+            opt["wall_s"] = time.perf_counter() - t_opt
             print(busy.line(), flush=True)
             print(f"optimization in parallel: {args.optimize_jobs} stops, "
                   f"{opt.get('seconds', float('nan')):.1f} s, {opt.get('routes')} routes, "
                   f"cost {opt.get('cost', float('nan')):,.0f}, {opt.get('unserved')} unserved, "
-                  f"solver {opt.get('solver')}", flush=True)  # fmt: skip
+                  f"solver {opt.get('solver')}, solver processes used "
+                  f"{opt['solver_cpu_s']:.1f} CPU-s at nice {args.solver_nice}",
+                  flush=True)  # fmt: skip
             out["during_optimize"] = asdict(busy)
             out["optimize"] = opt
             out["rss_after_optimize_mib"] = rss_mib(server.pid)
@@ -422,24 +487,32 @@ def record(args: argparse.Namespace, out: dict[str, Any], command: str) -> None:
     s, c, m = out["steady"], out["ceiling"], out["max"]
     lines = [
         "",
-        f"## gRPC server load — {time.strftime('%Y-%m-%d', time.gmtime())}, nproc {os.cpu_count()}",
+        f"## gRPC server load — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"nproc {os.cpu_count()}",
         f"`{command}` — world {args.vehicles:,} vehicles / {args.trips:,} trips / "
         f"{args.loads:,} loads, RecommendVehicles k={args.k}; client in a separate process "
         f"({args.threads} threads for max-rate runs, {args.paced_threads} for target-rate "
-        f"runs); server `--workers {args.workers}`; 1-min load average "
+        f"runs); server `--workers {args.workers} --interactive-workers "
+        f"{args.interactive_workers} --solver-nice {args.solver_nice}`; 1-min load average "
         f"{out['loadavg_start']:.1f} → {out['loadavg_end']:.1f} (other jobs share the "
         "machine).",
         "",
-        "| run | target req/s | achieved req/s | p50 ms | p99 ms | max ms | errors |",
-        "|---|---|---|---|---|---|---|",
+        "| run | target req/s | achieved req/s | p50 ms | p99 ms | p99 from schedule ms "
+        "| max ms | errors | server CPU µs/call | load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     runs = [c, s, m] + ([out["during_optimize"]] if "during_optimize" in out else [])
+
+    def opt(x: float | None, fmt: str) -> str:
+        return "–" if x is None or math.isnan(x) else format(x, fmt)
+
     for r in runs:
         tgt = f"{r['target_rps']:,.0f}" if r["target_rps"] else "max"
         lines.append(
             f"| {r['name']} ({r['seconds']:.0f} s) | {tgt} | {r['rps']:,.0f} | "
-            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | "
-            f"{sum(r['errors'].values())} |"
+            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {opt(r.get('p99_sched_ms'), '.2f')} | "
+            f"{r['max_ms']:.1f} | {sum(r['errors'].values())} | "
+            f"{opt(r.get('server_cpu_us'), '.0f')} | {opt(r.get('loadavg'), '.1f')} |"
         )
     lines.append("")
     lines.append(
@@ -452,8 +525,9 @@ def record(args: argparse.Namespace, out: dict[str, Any], command: str) -> None:
         lines.append(
             f"Parallel optimization: {args.optimize_jobs} stops, time limit "
             f"{args.optimize_seconds:.0f} s, took {o.get('seconds', float('nan')):.1f} s "
-            f"({o.get('routes')} routes, {o.get('unserved')} unserved, solver "
-            f"{o.get('solver')})."
+            f"({o.get('routes')} routes, cost {o.get('cost', float('nan')):,.0f}, "
+            f"{o.get('unserved')} unserved, solver {o.get('solver')}); the solver processes "
+            f"(nice {args.solver_nice}) used {o.get('solver_cpu_s', float('nan')):.1f} CPU-s."
         )
     if "live" in out:
         lv = out["live"]
@@ -486,6 +560,15 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="client threads of the target-rate runs (slack for slow calls)",
     )
     p.add_argument("--workers", type=int, default=32, help="server threads (yunli serve's default)")
+    p.add_argument(
+        "--interactive-workers",
+        type=int,
+        default=4,
+        help="server threads for single recommendations (yunli serve's default)",
+    )
+    p.add_argument(
+        "--solver-nice", type=int, default=10, help="solver processes' nice (yunli serve's default)"
+    )
     p.add_argument("--k", type=int, default=20)
     p.add_argument("--ceiling-seconds", type=float, default=15.0)
     p.add_argument("--optimize-seconds", type=float, default=30.0)
