@@ -23,7 +23,8 @@ def test_serve_help() -> None:
         [sys.executable, "-m", "engine.cli", "serve", "--help"],
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
-    for flag in ("--address", "--db", "--token", "--tls-cert", "--tls-key", "--metrics-port"):
+    for flag in ("--address", "--db", "--token", "--tls-cert", "--tls-key", "--metrics-port",
+                 "--interactive-workers", "--solver-nice"):  # fmt: skip
         assert flag in r.stdout
 
 
@@ -36,3 +37,19 @@ def test_serve_bad_address(tmp_path: Any) -> None:
     )  # fmt: skip
     assert r.returncode == 2
     assert "--address" in r.stderr
+
+
+def test_serve_bad_pool_sizes_and_priority(tmp_path: Any) -> None:
+    """Negative pool sizes and a nice value outside 0..19 exit 2 naming the flag."""
+    for args, flag in (
+        (["--interactive-workers", "-1"], "--interactive-workers"),
+        (["--workers", "0"], "--workers"),
+        (["--solver-nice", "20"], "--solver-nice"),
+    ):
+        r = subprocess.run(
+            [sys.executable, "-m", "engine.cli", "serve", "--address", "127.0.0.1:0",
+             "--no-auth", "--db", str(tmp_path / "x.db"), "--log-level", "error", *args],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert r.returncode == 2, (args, r.stderr)
+        assert flag in r.stderr, (args, r.stderr)
