@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bench.conftest import FULL
+from bench.conftest import FULL, size
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,3 +67,39 @@ def test_recommend_vehicles_under_load(benchmark: Any, tmp_path: Path) -> None:
             r = out[run]
             assert r["rps"] >= 0.98 * r["target_rps"], (run, r["rps"])
             assert r["p99_ms"] <= 20.0, (run, r["p99_ms"])
+
+
+@pytest.fixture(scope="module")
+def recommend_setup() -> Any:
+    """A matcher over a seeded generated world and 200 load ids to ask about."""
+    import random
+
+    from engine.data.generator import generate_world
+    from engine.matching import Matcher
+
+    world = generate_world(size(2_000, 20_000), size(50_000, 2_000_000), 2_000, seed=11)
+    m = Matcher.from_world(world)
+    ids = world.loads["load_id"].to_list()
+    rng = random.Random(0)
+    return m, [ids[rng.randrange(len(ids))] for _ in range(200)]
+
+
+@pytest.mark.benchmark(group="server-recommend")
+@pytest.mark.parametrize("path", ["lean", "frame"])
+def test_recommend_response(benchmark: Any, recommend_setup: Any, path: str) -> None:
+    """One RecommendVehicles answer (engine call + protobuf response, k=20), 200 loads per
+    round: the server's lean path (core top-k straight to tuples) against the frame path
+    (``recommend_vehicles`` -> Polars -> protobuf) it replaced; both give equal messages."""
+    from server.servicers.matching import _response, _rows_response
+
+    m, ids = recommend_setup
+
+    def lean() -> list[Any]:
+        return [_rows_response(i, m.recommend_vehicle_rows(i, k=20)) for i in ids]
+
+    def frame() -> list[Any]:
+        return [_response(i, m.recommend_vehicles(i, k=20)) for i in ids]
+
+    out = benchmark(lean if path == "lean" else frame)
+    assert out == (frame() if path == "lean" else lean())
+    assert sum(len(r.recommendations) for r in out) > 0
