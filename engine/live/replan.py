@@ -31,7 +31,7 @@ import numpy as np
 
 from engine.errors import InfeasibleError, InvalidInputError
 from engine.geo import SpeedProfile, distance_matrix
-from engine.live.eta import Forecast, forecast
+from engine.live.eta import Forecast, forecast, forecast_vehicle
 from engine.live.state import LiveJob, LivePlan, LiveVehicle
 from engine.live.traffic import factor_matrix
 from engine.routing.model import Model, Problem
@@ -375,6 +375,20 @@ def _relaxed(
     return out
 
 
+def _score(
+    fc: Mapping[str, Any],
+    routes: list[tuple[int, list[int]]],
+    rp: ReplanProblem,
+    promised: set[str],
+) -> tuple[int, int, int, int]:
+    """Plan ranking by the ETA forecast (smaller is better): promised jobs left out,
+    late stops, then stops served (more is better), then total lateness."""
+    served = {rp.job_ids[j] for _, js in routes for j in js}
+    missing = sum(1 for j in rp.job_ids if j in promised and j not in served)
+    late = [s.late_s for f in fc.values() for s in f.stops if s.late_s]
+    return missing, len(late), -len(served), sum(late)
+
+
 def _as_initial(routes: Any, n_types: int) -> list[tuple[int, list[int]]]:
     """Solver routes as a warm start with one entry per vehicle type."""
     found = {int(k): [int(j) for j in js] for k, js in routes}
@@ -394,33 +408,91 @@ def _set_matrices(
     lon = np.array([s.lon for s in sites], dtype=np.float64)
     dist = distance_matrix(lat, lon, circuity=plan.circuity)
     profiles = sorted({v.profile for v in active}) or ["light_truck"]
+    names = [s.name for s in sites]
+    m.set_matrix(dist, _durations(plan, active, lat, lon, names, dist, profiles, departures))
+
+
+def _durations(
+    plan: LivePlan,
+    active: list[LiveVehicle],
+    lat: np.ndarray,
+    lon: np.ndarray,
+    names: list[str],
+    dist: np.ndarray,
+    profiles: list[str],
+    departures: Mapping[str, int] | None,
+) -> dict[str, np.ndarray]:
+    """Travel times per speed profile, slowed by the traffic (see :func:`build_problem`)."""
     durs = {p: SpeedProfile.for_type(p).seconds(dist) for p in profiles}
-    active_slow = [
-        s for s in plan.slowdowns if s.end >= plan.now and s.start <= plan.now + TRAFFIC_HORIZON_S
-    ]
-    if active_slow:
-        names = [s.name for s in sites]
-        depart = None
-        if departures is not None:
-            start_at = {
-                f"@{v.vehicle_id}": max(plan.now, v.position_time) + v.delay_s for v in active
-            }
-            horizon = plan.now + TRAFFIC_HORIZON_S
-            lo = np.full(len(sites), plan.now, dtype=np.int64)
-            hi = np.full(len(sites), horizon, dtype=np.int64)
-            for i, nm in enumerate(names):
-                t = start_at.get(nm, departures.get(nm))
-                if t is not None:
-                    lo[i] = hi[i] = t
-                elif nm in plan.jobs and plan.jobs[nm].windows:
-                    hi[i] = max(plan.now, plan.jobs[nm].windows[-1][1])
-            depart = (lo, hi)
-        factor = factor_matrix(
-            active_slow, lat, lon, names, plan.now, plan.now + TRAFFIC_HORIZON_S, depart
-        )
-        if np.any(factor > 1.0):
-            durs = {p: np.rint(d * factor).astype(np.int64) for p, d in durs.items()}
-    m.set_matrix(dist, durs)
+    horizon = plan.now + TRAFFIC_HORIZON_S
+    active_slow = [s for s in plan.slowdowns if s.end >= plan.now and s.start <= horizon]
+    if not active_slow:
+        return durs
+    depart = None
+    if departures is not None:
+        start_at = {f"@{v.vehicle_id}": max(plan.now, v.position_time) + v.delay_s for v in active}
+        lo = np.full(len(names), plan.now, dtype=np.int64)
+        hi = np.full(len(names), horizon, dtype=np.int64)
+        for i, nm in enumerate(names):
+            t = start_at.get(nm, departures.get(nm))
+            if t is not None:
+                lo[i] = hi[i] = t
+            elif nm in plan.jobs and plan.jobs[nm].windows:
+                hi[i] = max(plan.now, plan.jobs[nm].windows[-1][1])
+        depart = (lo, hi)
+    factor = factor_matrix(active_slow, lat, lon, names, plan.now, horizon, depart)
+    if np.any(factor > 1.0):
+        durs = {p: np.rint(d * factor).astype(np.int64) for p, d in durs.items()}
+    return durs
+
+
+def _retimed(rp: ReplanProblem, plan: LivePlan, departures: Mapping[str, int]) -> ReplanProblem:
+    """``rp`` with travel times re-derived for new predicted departures (same sites)."""
+    pr = rp.problem
+    lat = np.array([s.lat for s in pr.sites], dtype=np.float64)
+    lon = np.array([s.lon for s in pr.sites], dtype=np.float64)
+    active = [plan.vehicles[vid] for vid in rp.vehicle_ids]
+    durs = _durations(
+        plan,
+        active,
+        lat,
+        lon,
+        [s.name for s in pr.sites],
+        np.asarray(pr.distance),
+        list(pr.profiles),
+        departures,
+    )
+    stacked = np.stack([durs[p] for p in pr.profiles]).astype(np.int64)
+    problem = dataclasses.replace(pr, durations=stacked, _arrays={})
+    return dataclasses.replace(rp, problem=problem)
+
+
+def _forecast_routes(
+    plan: LivePlan, rp: ReplanProblem, routes: list[tuple[int, list[int]]]
+) -> dict[str, Any]:
+    """Forecast of every vehicle of ``rp`` driving ``routes`` (the plan is left as it was)."""
+    by_k = dict(routes)
+    out: dict[str, Any] = {}
+    for k, vid in enumerate(rp.vehicle_ids):
+        v = plan.vehicles[vid]
+        old = v.route
+        v.route = [rp.job_ids[j] for j in by_k.get(k, [])]
+        try:
+            out[vid] = forecast_vehicle(plan, v)
+        finally:
+            v.route = old
+    return out
+
+
+def _final_routes(res: Any, rp: ReplanProblem) -> list[tuple[int, list[int]]]:
+    """The solver's routes; cargo on board is never dropped: whatever the search could
+    not fit goes at the end of its carrier's route (its lateness shows in the warnings)."""
+    by_type = {int(k): [int(j) for j in js] for k, js in res["routes"]}
+    for j in res["dropped"]:
+        k = int(rp.extras["job_allowed_type"][j])
+        if k >= 0:
+            by_type.setdefault(k, []).append(int(j))
+    return sorted(by_type.items())
 
 
 def replan(
@@ -502,6 +574,7 @@ def replan(
         allow_diversion=allow_diversion,
         disruption_cost=disruption_cost,
         relax=late_now,
+        buffer_s=PLANNING_BUFFER_S,
         soft=soft,
         late_stop_cost=late_stop_cost,
         late_cost_per_hour=late_cost_per_hour,
@@ -561,19 +634,42 @@ def replan(
         rp = _relaxed(rp, plan, relax, soft, late_stop_cost, late_cost_per_hour)
         warm = _as_initial(res["routes"], len(rp.vehicle_ids))
         left = time_limit - (time.perf_counter() - t0)
-        res = run(rp, warm, max(0.03, left / (len(stages) - stage)))
+        share = 2 if priced else len(stages) - stage  # priced: keep time for the correction
+        res = run(rp, warm, max(0.03, left / share))
         if out_of_time:
             break
-    routes = [(int(k), [int(j) for j in js]) for k, js in res["routes"]]
-    # Cargo on board is never dropped: whatever the search could not fit goes at the end
-    # of its carrier's route (its lateness shows in the warnings).
-    by_type = dict(routes)
-    for j in res["dropped"]:
-        k = int(rp.extras["job_allowed_type"][j])
-        if k >= 0:
-            by_type.setdefault(k, []).append(int(j))
-    routes = sorted(by_type.items())
-    report = check(rp.problem, routes) if verify else None
+    routes = _final_routes(res, rp)
+    solved = True
+    if priced:
+        # The search plans with each leg's traffic at its departure in the plan it started
+        # from; a stop moved into a slowdown can turn out late. One correction round:
+        # re-derive the travel times at the new plan's departures, let the stops it makes
+        # late be late at a price, and keep whichever plan the forecast finds better.
+        fc = _forecast_routes(plan, rp, routes)
+        late_before = {s.job_id for f in before.vehicles.values() for s in f.stops if s.late_s}
+        new_late = {s.job_id for f in fc.values() for s in f.stops if s.late_s} - late_before
+        left = time_limit - (time.perf_counter() - t0)
+        if new_late and left > 0.02:
+            for jid in new_late - first_stops:
+                relax[jid] = plan.now + _LATE_HORIZON_S
+                soft[jid] = plan.jobs[jid].windows[-1][1]
+            deps = {s.job_id: s.departure for f in fc.values() for s in f.stops}
+            rp2 = _retimed(
+                _relaxed(rp, plan, relax, soft, late_stop_cost, late_cost_per_hour), plan, deps
+            )
+            res2 = run(rp2, _as_initial(routes, len(rp.vehicle_ids)), left)
+            routes2 = _final_routes(res2, rp2)
+            fc2 = _forecast_routes(plan, rp2, routes2)
+            if _score(fc2, routes2, rp, promised) <= _score(fc, routes, rp, promised):
+                rp, res, routes, fc = rp2, res2, routes2, fc2
+        # Acceptance: a plan that the forecast finds worse than the current one (more
+        # promised stops left out, or more late stops) is not taken; new orders it would
+        # have served stay unassigned and are tried again at the next re-plan.
+        current = rp.initial_routes
+        fc0 = _forecast_routes(plan, rp, current)
+        if _score(fc0, current, rp, promised)[:2] < _score(fc, routes, rp, promised)[:2]:
+            routes, solved = [(k, list(js)) for k, js in current], False
+    report = check(rp.problem, routes) if verify and solved else None
     if report is not None and report.violations:
         raise InfeasibleError(
             f"re-plan rejected by the checker: {report.violations[0]}; the plan is unchanged"
@@ -604,6 +700,8 @@ def replan(
             diff.unassigned[jid] = (
                 "optional job dropped (cheaper than its penalty)"
                 if not job.required
+                else "not accepted yet: the re-plan serving it had more late stops"
+                if not solved
                 else "no vehicle can serve it on time within its capacity and skills"
             )
     for vid, jobs in rp.stranded.items():

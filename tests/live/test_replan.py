@@ -1,0 +1,93 @@
+"""Lateness-aware re-planning (engine/live/replan.py) and time-aware traffic
+(engine/live/traffic.py) on small hand-made plans."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from engine.live import LiveJob, LivePlan, LiveVehicle, Slowdown, forecast, replan
+from engine.live.traffic import factor_matrix
+from engine.units import EARTH_RADIUS_M
+
+NOW = 1_795_564_800
+LAT0, LON0 = 31.2, 121.4
+
+
+def _east(km: float) -> float:
+    """Longitude ``km`` east of the depot."""
+    return LON0 + math.degrees(km * 1000 / (EARTH_RADIUS_M * math.cos(math.radians(LAT0))))
+
+
+def _one_truck_plan() -> LivePlan:
+    """One truck at the depot, not yet departed, ending its day 6 km east. A (3 km west,
+    an hour of service) then B (3 km east) is the short way round, but B's window closes
+    40 minutes from now, so B is served about 45 minutes late; B first is 6 km longer
+    and on time."""
+    jobs = {
+        "A": LiveJob("A", "delivery", LAT0, _east(-3), (10, 10), 3600, ((NOW, NOW + 8 * 3600),)),
+        "B": LiveJob("B", "delivery", LAT0, _east(3), (10, 10), 300, ((NOW, NOW + 2400),)),
+    }
+    truck = LiveVehicle(
+        "T1",
+        "light_truck",
+        (100, 100),
+        LAT0,
+        LON0,
+        LAT0,
+        _east(6),
+        NOW,
+        NOW + 12 * 3600,
+        LAT0,
+        LON0,
+        NOW,
+        route=["A", "B"],
+    )
+    return LivePlan(("kg", "l"), jobs, {"T1": truck}, NOW)
+
+
+def test_priced_lateness_makes_a_late_stop_punctual() -> None:
+    """A stop predicted late is re-sequenced on time when lateness has a price (the
+    default), at the cost of distance; without the price it stays late."""
+    plan = _one_truck_plan()
+    before = forecast(plan)
+    assert before.late_stops == 1
+    unpriced = plan.copy()
+    replan(unpriced, time_limit=0.3, seed=1, late_stop_cost=0, late_cost_per_hour=0, verify=True)
+    assert unpriced.vehicles["T1"].route == ["A", "B"]
+    assert forecast(unpriced).late_stops == 1
+    res = replan(plan, time_limit=0.3, seed=1, verify=True)
+    assert plan.vehicles["T1"].route == ["B", "A"]
+    assert res.forecast.late_stops == 0
+    assert res.diff.late_stops_change == -1
+    assert res.diff.distance_change_m > 5_000  # punctuality bought with ~6 km of driving
+
+
+def test_new_order_is_not_accepted_late() -> None:
+    """A new order that fits nowhere on time stays unassigned instead of being promised
+    late, and the promised stops keep their places."""
+    plan = _one_truck_plan()
+    plan.vehicles["T1"].route = ["B", "A"]
+    far = LiveJob("C", "delivery", LAT0 + 0.6, _east(40), (10, 10), 300, ((NOW, NOW + 1800),))
+    plan.jobs["C"] = far
+    res = replan(plan, time_limit=0.3, seed=1, verify=True)
+    assert "C" in res.diff.unassigned
+    assert plan.vehicles["T1"].route == ["B", "A"]
+    assert res.forecast.late_stops == 0
+
+
+def test_slowdown_counts_only_at_the_predicted_departure() -> None:
+    """With predicted departures, a jam slows only the legs that leave while it lasts."""
+    lat = np.array([LAT0, LAT0, LAT0])
+    lon = np.array([_east(-5), _east(0), _east(5)])
+    jam = Slowdown(2.0, NOW, NOW + 3600, area=("circle", LAT0, LON0, 2_000.0))
+    names = ["a", "b", "c"]
+    every = factor_matrix([jam], lat, lon, names, NOW, NOW + 12 * 3600)
+    assert every[0, 2] == 2.0  # crosses the circle, both ways
+    assert every[2, 0] == 2.0
+    dep = np.array([NOW + 600, NOW + 7200, NOW + 7200])  # a leaves in the jam, c after it
+    timed = factor_matrix([jam], lat, lon, names, NOW, NOW + 12 * 3600, (dep, dep))
+    assert timed[0, 2] == 2.0
+    assert timed[2, 0] == 1.0
+    assert timed[1, 0] == 1.0
