@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,7 @@ import numpy as np
 from engine.errors import InfeasibleError, InvalidInputError
 from engine.geo import SpeedProfile, distance_matrix
 from engine.live.eta import Forecast, forecast, forecast_vehicle
-from engine.live.state import LiveJob, LivePlan, LiveVehicle
+from engine.live.state import LiveJob, LivePlan, LiveVehicle, Slowdown
 from engine.live.traffic import factor_matrix
 from engine.routing.model import Model, Problem
 
@@ -58,6 +59,13 @@ RELAX_STAGES_S = (0, 600, 1_800, 3_600, 7_200, 7 * 86_400)
 #: Plan to arrive this long before a window closes where possible, so that small delays
 #: do not make stops late (dropped back to the real window when it does not fit).
 PLANNING_BUFFER_S = 600
+#: A re-plan that is as punctual as the current plan is taken only if it stays as punctual
+#: with every travel time multiplied by this (1.0: no such test).
+ACCEPT_STRESS = 1.0
+#: Share of the time limit for the first search; the rest goes to at most this many
+#: correction rounds while the plan has late stops (see :func:`replan`).
+FIRST_ROUND_SHARE = 0.6
+CORRECTION_ROUNDS = 1
 
 
 @dataclass
@@ -468,20 +476,35 @@ def _retimed(rp: ReplanProblem, plan: LivePlan, departures: Mapping[str, int]) -
 
 
 def _forecast_routes(
-    plan: LivePlan, rp: ReplanProblem, routes: list[tuple[int, list[int]]]
+    plan: LivePlan,
+    rp: ReplanProblem,
+    routes: list[tuple[int, list[int]]],
+    extra: Slowdown | None = None,
 ) -> dict[str, Any]:
-    """Forecast of every vehicle of ``rp`` driving ``routes`` (the plan is left as it was)."""
+    """Forecast of every vehicle of ``rp`` driving ``routes``, with the ``extra`` slowdown
+    if given (the plan is left as it was)."""
     by_k = dict(routes)
     out: dict[str, Any] = {}
-    for k, vid in enumerate(rp.vehicle_ids):
-        v = plan.vehicles[vid]
-        old = v.route
-        v.route = [rp.job_ids[j] for j in by_k.get(k, [])]
-        try:
-            out[vid] = forecast_vehicle(plan, v)
-        finally:
-            v.route = old
+    slow = plan.slowdowns
+    if extra is not None:
+        plan.slowdowns = [*slow, extra]
+    try:
+        for k, vid in enumerate(rp.vehicle_ids):
+            v = plan.vehicles[vid]
+            old = v.route
+            v.route = [rp.job_ids[j] for j in by_k.get(k, [])]
+            try:
+                out[vid] = forecast_vehicle(plan, v)
+            finally:
+                v.route = old
+    finally:
+        plan.slowdowns = slow
     return out
+
+
+def _late_count(fc: Mapping[str, Any]) -> int:
+    """Stops predicted late in a forecast."""
+    return sum(1 for f in fc.values() for s in f.stops if s.late_s)
 
 
 def _final_routes(res: Any, rp: ReplanProblem) -> list[tuple[int, list[int]]]:
@@ -506,6 +529,7 @@ def replan(
     verify: bool = False,
     late_stop_cost: int = LATE_STOP_COST,
     late_cost_per_hour: int = LATE_COST_PER_HOUR,
+    searches: int = 2,
 ) -> ReplanResult:
     """Re-optimize ``plan`` in place from its current state (see the module docstring).
 
@@ -527,6 +551,10 @@ def replan(
         late at this price; all other stops keep hard windows, and new jobs are accepted
         only where they fit on time. ``0, 0`` keeps late stops late without trying to
         make them punctual.
+    searches
+        Independent searches (seeds ``seed + 7919 i``) run side by side on as many
+        threads; the one whose plan the ETA forecast ranks best is taken (fewest promised
+        jobs left out, then fewest late stops, then most stops served).
 
     Raises
     ------
@@ -541,6 +569,8 @@ def replan(
         raise InvalidInputError.at("disruption_cost", "must be >= 0")
     if late_stop_cost < 0 or late_cost_per_hour < 0:
         raise InvalidInputError.at("late_stop_cost", "lateness costs must be >= 0")
+    if searches < 1:
+        raise InvalidInputError.at("searches", f"must be >= 1, got {searches}")
     t0 = time.perf_counter()
     before = forecast(plan)
     priced = late_stop_cost > 0 or late_cost_per_hour > 0
@@ -583,25 +613,43 @@ def replan(
     from engine import _core
     from engine.routing.checker import check
 
-    def run(rp: ReplanProblem, initial: list[tuple[int, list[int]]], budget: float) -> Any:
+    # Only jobs already promised (on a route before this re-plan, or on board) are planned
+    # late when they fit nowhere on time; a new job that does not fit stays unassigned, so
+    # the dispatcher can hand it elsewhere instead of making a late promise.
+    promised = {j for j, job in plan.jobs.items() if job.promised}
+    promised |= {j for v in plan.vehicles.values() for j in v.route}
+
+    def solve_one(
+        rp: ReplanProblem, initial: list[tuple[int, list[int]]], budget: float, s: int
+    ) -> Any:
         arrays: dict[str, Any] = rp.problem.to_arrays()
         return _core.solve_routing(
             **arrays,
             time_limit_s=float(max(0.01, budget)),
-            seed=int(seed),
+            seed=int(s),
             max_iterations=max_iterations,
             initial_routes=initial,
             fixed_prefixes=rp.fixed_prefixes,
             **rp.extras,
         )
 
-    res = run(rp, rp.initial_routes, 0.6 * time_limit - (time.perf_counter() - t0))
+    def run(rp: ReplanProblem, initial: list[tuple[int, list[int]]], budget: float) -> Any:
+        # Independent searches side by side (the core releases the GIL); the ETA forecast
+        # of their plans picks one.
+        if searches == 1:
+            return solve_one(rp, initial, budget, seed)
+        with ThreadPoolExecutor(searches) as pool:
+            runs = list(
+                pool.map(lambda i: solve_one(rp, initial, budget, seed + 7919 * i), range(searches))
+            )
+        scored = []
+        for i, r in enumerate(runs):
+            rts = _final_routes(r, rp)
+            scored.append((_score(_forecast_routes(plan, rp, rts), rts, rp, promised), i))
+        return runs[min(scored)[1]]
+
+    res = run(rp, rp.initial_routes, FIRST_ROUND_SHARE * time_limit - (time.perf_counter() - t0))
     relax = dict(late_now)
-    # Only jobs already promised (on a route before this re-plan, or on board) are planned
-    # late when they fit nowhere on time; a new job that does not fit stays unassigned, so
-    # the dispatcher can hand it elsewhere instead of making a late promise.
-    promised = {j for j, job in plan.jobs.items() if job.promised}
-    promised |= {j for v in plan.vehicles.values() for j in v.route}
     # Priced: one stage, any lateness at the price of lateness.
     stages = RELAX_STAGES_S[-1:] if priced else RELAX_STAGES_S
     for stage, extra_s in enumerate(stages):
@@ -642,32 +690,48 @@ def replan(
     solved = True
     if priced:
         # The search plans with each leg's traffic at its departure in the plan it started
-        # from; a stop moved into a slowdown can turn out late. One correction round:
-        # re-derive the travel times at the new plan's departures, let the stops it makes
-        # late be late at a price, and keep whichever plan the forecast finds better.
+        # from; stops moved into (or out of) a slowdown make that picture wrong. While the
+        # plan has late stops and time is left, correction rounds re-derive the travel
+        # times at the best plan's departures, let the stops it has late be late at a
+        # price, search on from it, and keep whichever plan the forecast finds better.
         fc = _forecast_routes(plan, rp, routes)
-        late_before = {s.job_id for f in before.vehicles.values() for s in f.stops if s.late_s}
-        new_late = {s.job_id for f in fc.values() for s in f.stops if s.late_s} - late_before
-        left = time_limit - (time.perf_counter() - t0)
-        if new_late and left > 0.02:
-            for jid in new_late - first_stops:
+        best = _score(fc, routes, rp, promised)
+        for rnd in range(CORRECTION_ROUNDS):
+            left = time_limit - (time.perf_counter() - t0)
+            late = {s.job_id for f in fc.values() for s in f.stops if s.late_s}
+            if not late or left < 0.03:
+                break
+            for jid in late - first_stops:
                 relax[jid] = plan.now + _LATE_HORIZON_S
-                soft[jid] = plan.jobs[jid].windows[-1][1]
+                soft.setdefault(jid, plan.jobs[jid].windows[-1][1])
             deps = {s.job_id: s.departure for f in fc.values() for s in f.stops}
             rp2 = _retimed(
                 _relaxed(rp, plan, relax, soft, late_stop_cost, late_cost_per_hour), plan, deps
             )
-            res2 = run(rp2, _as_initial(routes, len(rp.vehicle_ids)), left)
+            res2 = run(
+                rp2, _as_initial(routes, len(rp.vehicle_ids)), left / (CORRECTION_ROUNDS - rnd)
+            )
             routes2 = _final_routes(res2, rp2)
             fc2 = _forecast_routes(plan, rp2, routes2)
-            if _score(fc2, routes2, rp, promised) <= _score(fc, routes, rp, promised):
-                rp, res, routes, fc = rp2, res2, routes2, fc2
+            score2 = _score(fc2, routes2, rp, promised)
+            if score2 <= best:
+                rp, res, routes, fc, best = rp2, res2, routes2, fc2, score2
         # Acceptance: a plan that the forecast finds worse than the current one (more
         # promised stops left out, or more late stops) is not taken; new orders it would
         # have served stay unassigned and are tried again at the next re-plan.
+        # With ACCEPT_STRESS > 1, a plan as punctual as the current one must also be as
+        # punctual with every travel time that much longer (robust to the next jam).
         current = rp.initial_routes
         fc0 = _forecast_routes(plan, rp, current)
-        if _score(fc0, current, rp, promised)[:2] < _score(fc, routes, rp, promised)[:2]:
+        key0: tuple[int, ...] = _score(fc0, current, rp, promised)[:2]
+        key1: tuple[int, ...] = _score(fc, routes, rp, promised)[:2]
+        if key0 == key1 and ACCEPT_STRESS > 1.0:
+            stress = Slowdown(
+                ACCEPT_STRESS, plan.now, plan.now + TRAFFIC_HORIZON_S, area=("circle", 0, 0, 4e7)
+            )
+            key0 += (_late_count(_forecast_routes(plan, rp, current, stress)),)
+            key1 += (_late_count(_forecast_routes(plan, rp, routes, stress)),)
+        if key0 < key1:
             routes, solved = [(k, list(js)) for k, js in current], False
     report = check(rp.problem, routes) if verify and solved else None
     if report is not None and report.violations:
