@@ -14,7 +14,9 @@ events due are applied to the policy's live plan, and the policy reacts:
     delta; the route's forecast must not get new late stops), nothing else changes.
 ``yunli``
     :func:`engine.live.replan` after every batch of events (warm-started core search,
-    commitments kept).
+    commitments kept, late stops priced, time-aware traffic, new orders accepted only
+    where they fit on time and the plan does not get more late stops; orders not
+    accepted by the end of the day count as unserved).
 
 Run ``python -m bench.live_sim`` for the full-size table (50 vehicles, 500 stops).
 """

@@ -12,11 +12,21 @@ is, when it is there, with the cargo it carries:
 * the stop a vehicle is driving to stays first unless diversion is allowed
   (a fixed route prefix);
 * moving a job off its current vehicle costs ``disruption_cost`` (``job_home_type``);
-* traffic slowdowns overlapping the horizon scale the travel times of the legs
-  they touch.
+* traffic slowdowns scale the travel times of the legs they touch, when active at
+  the leg's predicted departure (time-aware, as the ETA forecast does);
+* stops predicted late, and promised stops that fit nowhere on time, are planned
+  with soft lateness: a price per late stop and per hour late in the objective
+  (``job_due`` in the core) instead of a hard window, so the search trades distance
+  for punctuality; every other stop keeps a hard window (with a planning buffer),
+  and a new job is accepted only where it fits on time.
 
-The Rust search core is warm-started from the current routes and its answer is
-verified by the independent checker before the plan changes.
+The Rust search core is warm-started from the current routes (two searches side by
+side by default). The ETA forecast then judges the plans: it picks between the
+searches; when the plan has late stops, a correction round re-derives the traffic
+at the new plan's departures and searches on; and a plan with more late stops (or
+fewer promised jobs) than the current one is not taken, new orders then waiting
+for the next re-plan. With ``verify`` the answer is checked by the independent
+checker before the plan changes.
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ import numpy as np
 from engine.errors import InfeasibleError, InvalidInputError
 from engine.geo import SpeedProfile, distance_matrix
 from engine.live.eta import Forecast, forecast, forecast_vehicle
-from engine.live.state import LiveJob, LivePlan, LiveVehicle, Slowdown
+from engine.live.state import LiveJob, LivePlan, LiveVehicle
 from engine.live.traffic import factor_matrix
 from engine.routing.model import Model, Problem
 
@@ -59,9 +69,6 @@ RELAX_STAGES_S = (0, 600, 1_800, 3_600, 7_200, 7 * 86_400)
 #: Plan to arrive this long before a window closes where possible, so that small delays
 #: do not make stops late (dropped back to the real window when it does not fit).
 PLANNING_BUFFER_S = 600
-#: A re-plan that is as punctual as the current plan is taken only if it stays as punctual
-#: with every travel time multiplied by this (1.0: no such test).
-ACCEPT_STRESS = 1.0
 #: Share of the time limit for the first search; the rest goes to at most this many
 #: correction rounds while the plan has late stops (see :func:`replan`).
 FIRST_ROUND_SHARE = 0.6
@@ -476,35 +483,20 @@ def _retimed(rp: ReplanProblem, plan: LivePlan, departures: Mapping[str, int]) -
 
 
 def _forecast_routes(
-    plan: LivePlan,
-    rp: ReplanProblem,
-    routes: list[tuple[int, list[int]]],
-    extra: Slowdown | None = None,
+    plan: LivePlan, rp: ReplanProblem, routes: list[tuple[int, list[int]]]
 ) -> dict[str, Any]:
-    """Forecast of every vehicle of ``rp`` driving ``routes``, with the ``extra`` slowdown
-    if given (the plan is left as it was)."""
+    """Forecast of every vehicle of ``rp`` driving ``routes`` (the plan is left as it was)."""
     by_k = dict(routes)
     out: dict[str, Any] = {}
-    slow = plan.slowdowns
-    if extra is not None:
-        plan.slowdowns = [*slow, extra]
-    try:
-        for k, vid in enumerate(rp.vehicle_ids):
-            v = plan.vehicles[vid]
-            old = v.route
-            v.route = [rp.job_ids[j] for j in by_k.get(k, [])]
-            try:
-                out[vid] = forecast_vehicle(plan, v)
-            finally:
-                v.route = old
-    finally:
-        plan.slowdowns = slow
+    for k, vid in enumerate(rp.vehicle_ids):
+        v = plan.vehicles[vid]
+        old = v.route
+        v.route = [rp.job_ids[j] for j in by_k.get(k, [])]
+        try:
+            out[vid] = forecast_vehicle(plan, v)
+        finally:
+            v.route = old
     return out
-
-
-def _late_count(fc: Mapping[str, Any]) -> int:
-    """Stops predicted late in a forecast."""
-    return sum(1 for f in fc.values() for s in f.stops if s.late_s)
 
 
 def _final_routes(res: Any, rp: ReplanProblem) -> list[tuple[int, list[int]]]:
@@ -719,19 +711,9 @@ def replan(
         # Acceptance: a plan that the forecast finds worse than the current one (more
         # promised stops left out, or more late stops) is not taken; new orders it would
         # have served stay unassigned and are tried again at the next re-plan.
-        # With ACCEPT_STRESS > 1, a plan as punctual as the current one must also be as
-        # punctual with every travel time that much longer (robust to the next jam).
         current = rp.initial_routes
         fc0 = _forecast_routes(plan, rp, current)
-        key0: tuple[int, ...] = _score(fc0, current, rp, promised)[:2]
-        key1: tuple[int, ...] = _score(fc, routes, rp, promised)[:2]
-        if key0 == key1 and ACCEPT_STRESS > 1.0:
-            stress = Slowdown(
-                ACCEPT_STRESS, plan.now, plan.now + TRAFFIC_HORIZON_S, area=("circle", 0, 0, 4e7)
-            )
-            key0 += (_late_count(_forecast_routes(plan, rp, current, stress)),)
-            key1 += (_late_count(_forecast_routes(plan, rp, routes, stress)),)
-        if key0 < key1:
+        if _score(fc0, current, rp, promised)[:2] < best[:2]:
             routes, solved = [(k, list(js)) for k, js in current], False
     report = check(rp.problem, routes) if verify and solved else None
     if report is not None and report.violations:
