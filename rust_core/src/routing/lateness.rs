@@ -7,10 +7,10 @@
 //! `job_late_cost_per_hour` per hour late. The segments' time-warp arithmetic
 //! stays the hard-constraint filter; routes that hold a soft job are costed
 //! by the exact route walk ([`super::route::walk`]), which adds the lateness
-//! cost, and distance-only move bounds are skipped for them (removing a job
-//! from such a route may save lateness). Without soft jobs nothing of this
-//! runs: the default objective is unchanged (tested below against costs
-//! recorded before the extension existed).
+//! cost, and the distance-only move bounds allow for the lateness a move may
+//! save (a route's lateness cost, `Route::late_cost`). Without soft jobs
+//! nothing of this runs: the default objective is unchanged (tested below
+//! against costs recorded before the extension existed).
 
 #[cfg(test)]
 mod tests {

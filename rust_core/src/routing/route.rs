@@ -33,9 +33,9 @@ pub struct Route {
     pub disruption: i64,
     /// Route must be verified by walking (multiple windows, breaks or soft jobs).
     pub exact: bool,
-    /// Route holds a soft job (its cost includes lateness, so distance-only
-    /// move bounds do not hold for removals from it).
-    pub soft: bool,
+    /// Soft-lateness part of `cost`: the most a move can save in lateness by
+    /// taking jobs out of this route, added to distance-only move bounds.
+    pub late_cost: i64,
 }
 
 /// Where a piece of a new route comes from: a node range of an existing
@@ -63,7 +63,7 @@ impl Route {
             cost: 0,
             disruption: 0,
             exact: false,
-            soft: false,
+            late_cost: 0,
         };
         r.update(p);
         r
@@ -86,7 +86,7 @@ impl Route {
             cost: self.cost,
             disruption: self.disruption,
             exact: self.exact,
-            soft: self.soft,
+            late_cost: self.late_cost,
         }
     }
 
@@ -181,13 +181,14 @@ impl Route {
             self.skills_from[i] = self.skills_from[i + 1] | p.inp.job_skills[self.jobs[i - 1]];
         }
         self.exact = p.type_has_breaks(self.vtype) || self.jobs.iter().any(|&j| p.job_multi_tw[j]);
-        self.soft = p.has_soft && self.jobs.iter().any(|&j| p.job_soft[j]);
         self.disruption = p.disruption_of(self.vtype, self.jobs.iter().copied());
+        self.late_cost = 0;
         self.cost = self.disruption
             + if n == 0 {
                 0
             } else if self.exact {
                 let e = walk(p, self.vtype, &self.jobs);
+                self.late_cost = e.late_cost;
                 p.route_cost_dd(self.vtype, e.dist, e.dur) + e.late_cost
             } else {
                 p.route_cost(self.vtype, &self.fwd[n + 1])
@@ -406,6 +407,11 @@ fn walk_from(p: &Problem, k: usize, jobs: &[usize], depart: i64) -> RouteWalk {
 pub fn walk(p: &Problem, k: usize, jobs: &[usize]) -> RouteWalk {
     let early = walk_from(p, k, jobs, p.inp.type_tw[k].0);
     if jobs.is_empty() {
+        return early;
+    }
+    // Soft lateness only grows with a later departure: without a price on time or
+    // breaks to fit, a feasible early walk costs least (same distance, no more lateness).
+    if p.has_soft && early.feasible() && p.inp.type_cost_per_hour[k] == 0 && !p.type_has_breaks(k) {
         return early;
     }
     let prof = p.profile(k);

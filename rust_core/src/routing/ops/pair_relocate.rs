@@ -148,8 +148,7 @@ impl Operator for PairRelocate {
         };
         let rv = view.reduced(nv);
         let ka = a.vtype;
-        let dist_only =
-            p.inp.type_cost_per_hour[ka] == 0 && p.inp.type_cost_per_hour[kb] == 0 && !a.soft;
+        let dist_only = p.inp.type_cost_per_hour[ka] == 0 && p.inp.type_cost_per_hour[kb] == 0;
         let ea = a.len() + 1;
         let removed = [
             Range(a, 0, pi - 1),
@@ -159,7 +158,8 @@ impl Operator for PairRelocate {
         // What taking the pair out of `a` gains: exact for distance-only types
         // (verified again below), otherwise from segments.
         let gain = if dist_only {
-            let mut g = dist_weight(p, ka) * removal_gain(p, a, pi, di);
+            // Plus the most the removal can save in soft lateness.
+            let mut g = dist_weight(p, ka) * removal_gain(p, a, pi, di) + a.late_cost;
             if !same && a.len() == 2 && a.fixed == 0 {
                 g += p.inp.type_fixed_cost[ka] * COST_SCALE;
             }

@@ -75,7 +75,7 @@ impl Operator for Relocate {
                 continue;
             }
             let (ka, kb) = (a.vtype, b.vtype);
-            if p.inp.type_cost_per_hour[ka] == 0 && p.inp.type_cost_per_hour[kb] == 0 && !a.soft {
+            if p.inp.type_cost_per_hour[ka] == 0 && p.inp.type_cost_per_hour[kb] == 0 {
                 let (pu, su) = (a.loc[nu - 1], a.loc[nu + 1]);
                 let (x, y) = (b.loc[after], b.loc[after + 1]);
                 let d = |i: u32, j: u32| p.dist(i as usize, j as usize);
@@ -84,7 +84,8 @@ impl Operator for Relocate {
                 if a.len() == 1 && a.fixed == 0 {
                     delta -= p.inp.type_fixed_cost[ka] * crate::routing::problem::COST_SCALE;
                 }
-                if delta >= 0 {
+                // Taking u out of `a` saves at most its lateness cost.
+                if delta >= a.late_cost {
                     continue;
                 }
             }

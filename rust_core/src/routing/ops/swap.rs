@@ -50,18 +50,14 @@ impl Operator for Swap {
             return None;
         }
         let (ka, kb) = (a.vtype, b.vtype);
-        if p.inp.type_cost_per_hour[ka] == 0
-            && p.inp.type_cost_per_hour[kb] == 0
-            && !a.soft
-            && !b.soft
-        {
+        if p.inp.type_cost_per_hour[ka] == 0 && p.inp.type_cost_per_hour[kb] == 0 {
             let d = |i: u32, j: u32| p.dist(i as usize, j as usize);
             let (lu, lv) = (p.job_loc(u) as u32, p.job_loc(v) as u32);
             let (pu, su) = (a.loc[nu - 1], a.loc[nu + 1]);
             let (pv, sv) = (b.loc[nv - 1], b.loc[nv + 1]);
             let delta = dist_weight(p, ka) * (d(pu, lv) + d(lv, su) - d(pu, lu) - d(lu, su))
                 + dist_weight(p, kb) * (d(pv, lu) + d(lu, sv) - d(pv, lv) - d(lv, sv));
-            if delta >= 0 {
+            if delta >= a.late_cost + b.late_cost {
                 return None;
             }
         }

@@ -94,10 +94,10 @@ impl Operator for SwapStar {
         let (wa, wb) = (dist_weight(p, ka), dist_weight(p, kb));
         let (rem_a, rem_b) = (wa * rem(a, nu), wb * rem(b, nv));
         let (va, da) = best_after(p, a, nu, v);
-        // u's insertion into b costs at least 0 (triangle inequality); lateness
-        // saved on a route with soft jobs is not in these distance bounds.
-        let bounded = !a.soft && !b.soft;
-        if va == usize::MAX || (bounded && rem_a + wa * da + rem_b >= 0) {
+        // u's insertion into b costs at least 0 (triangle inequality); the
+        // routes' soft lateness is the most the swap can save besides distance.
+        let bound = a.late_cost + b.late_cost;
+        if va == usize::MAX || rem_a + wa * da + rem_b >= bound {
             return None;
         }
         let (ub, db) = best_after(p, b, nv, u);
@@ -109,7 +109,7 @@ impl Operator for SwapStar {
             return None;
         }
         let delta = rem_a + wa * da + rem_b + wb * db;
-        if bounded && delta >= 0 {
+        if delta >= bound {
             return None;
         }
         let pa = pieces(a, nu, va, v);

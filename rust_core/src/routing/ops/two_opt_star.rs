@@ -68,7 +68,7 @@ fn cut(
     {
         return None;
     }
-    if ka == kb && p.inp.type_cost_per_hour[ka] == 0 && !a.soft && !b.soft {
+    if ka == kb && p.inp.type_cost_per_hour[ka] == 0 {
         let d = |i: u32, j: u32| p.dist(i as usize, j as usize);
         let (xa, ya) = (a.loc[ca], a.loc[ca + 1]);
         let (xb, yb) = (b.loc[cb], b.loc[cb + 1]);
@@ -80,7 +80,7 @@ fn cut(
         if new_a_empty || new_b_empty {
             delta -= fixed;
         }
-        if delta >= 0 {
+        if delta >= a.late_cost + b.late_cost {
             return None;
         }
     }
