@@ -6,7 +6,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
+from engine.errors import InvalidInputError
 from engine.live import LiveJob, LivePlan, LiveVehicle, Slowdown, forecast, replan
 from engine.live.traffic import factor_matrix
 from engine.units import EARTH_RADIUS_M
@@ -75,6 +77,17 @@ def test_new_order_is_not_accepted_late() -> None:
     assert "C" in res.diff.unassigned
     assert plan.vehicles["T1"].route == ["B", "A"]
     assert res.forecast.late_stops == 0
+
+
+def test_bad_search_settings_change_nothing() -> None:
+    """Negative lateness prices or no search are refused; the plan is unchanged."""
+    plan = _one_truck_plan()
+    before = plan.fingerprint()
+    with pytest.raises(InvalidInputError):
+        replan(plan, searches=0)
+    with pytest.raises(InvalidInputError):
+        replan(plan, late_stop_cost=-1)
+    assert plan.fingerprint() == before
 
 
 def test_slowdown_counts_only_at_the_predicted_departure() -> None:
