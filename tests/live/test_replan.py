@@ -10,6 +10,7 @@ import pytest
 
 from engine.errors import InvalidInputError
 from engine.live import LiveJob, LivePlan, LiveVehicle, Slowdown, forecast, replan
+from engine.live.replan import build_problem
 from engine.live.traffic import factor_matrix
 from engine.units import EARTH_RADIUS_M
 
@@ -104,3 +105,22 @@ def test_slowdown_counts_only_at_the_predicted_departure() -> None:
     assert timed[0, 2] == 2.0
     assert timed[2, 0] == 1.0
     assert timed[1, 0] == 1.0
+
+
+def test_replan_problem_slows_legs_leaving_during_a_jam() -> None:
+    """In the re-plan problem a jam slows the legs that leave a stop while it lasts (at the
+    stop's predicted departure), not the legs that leave after it has cleared."""
+    plan = _one_truck_plan()
+    plan.slowdowns.append(Slowdown(2.0, NOW, NOW + 1800, area=("circle", LAT0, LON0, 4_000.0)))
+    free = build_problem(_one_truck_plan())
+    blanket = build_problem(plan)
+    timed = build_problem(plan, departures={"A": NOW + 4000, "B": NOW + 600})
+    idx = {s.name: s.index for s in free.problem.sites}
+    a, b = idx["A"], idx["B"]
+
+    def secs(rp: object, i: int, j: int) -> int:
+        return int(rp.problem.durations[0][i, j])  # type: ignore[attr-defined]
+
+    assert secs(blanket, a, b) == pytest.approx(2 * secs(free, a, b), abs=1)
+    assert secs(timed, b, a) == pytest.approx(2 * secs(free, b, a), abs=1)  # B left in the jam
+    assert secs(timed, a, b) == secs(free, a, b)  # A left after it cleared
