@@ -400,13 +400,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         rss0 = rss_mib(server.pid)
         load0 = os.getloadavg()[0]
+        trace = [rss0]  # the server's RSS every 5 s of the steady run
+        sampling = threading.Event()
+
+        def sample_rss() -> None:
+            while not sampling.wait(5.0):
+                trace.append(rss_mib(server.pid))
+
+        sampler = threading.Thread(target=sample_rss, daemon=True)
+        sampler.start()
         steady = run_load(
             call, name="recommend vehicles for a load", seconds=args.seconds,
             rate=args.rate, threads=args.paced_threads, server_pid=server.pid,
         )  # fmt: skip
+        sampling.set()
+        sampler.join()
         rss1 = rss_mib(server.pid)
+        trace.append(rss1)
         print(steady.line(), flush=True)
-        print(f"server RSS: {rss0:,.0f} MiB at start, {rss1:,.0f} MiB at end", flush=True)
+        print(f"server RSS: {rss0:,.0f} MiB at start, {rss1:,.0f} MiB at end; every 5 s: "
+              + ", ".join(f"{x:,.0f}" for x in trace), flush=True)  # fmt: skip
         maximum = run_load(
             call, name="recommend vehicles (max rate)", seconds=args.ceiling_seconds,
             rate=0, threads=args.threads, server_pid=server.pid,
@@ -421,6 +434,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "ratio_to_ceiling": ratio,
             "rss_start_mib": rss0,
             "rss_end_mib": rss1,
+            "rss_trace_mib": trace,
             "startup_s": startup,
             "loadavg_start": load0,
             "loadavg_end": os.getloadavg()[0],
@@ -518,7 +532,9 @@ def record(args: argparse.Namespace, out: dict[str, Any], command: str) -> None:
     lines.append(
         f"Max rate / bare ceiling = {out['ratio_to_ceiling']:.2f}; server RSS "
         f"{out['rss_start_mib']:,.0f} MiB at start, {out['rss_end_mib']:,.0f} MiB at end "
-        f"of the {s['seconds']:.0f}-second run; ready in {out['startup_s']:.0f} s."
+        f"of the {s['seconds']:.0f}-second run (every 5 s: "
+        + ", ".join(f"{x:,.0f}" for x in out.get("rss_trace_mib", []))
+        + f"); ready in {out['startup_s']:.0f} s."
     )
     if "optimize" in out:
         o = out["optimize"]
