@@ -42,7 +42,7 @@ import numpy as np
 
 from engine.errors import InfeasibleError, InvalidInputError
 from engine.geo import SpeedProfile, distance_matrix
-from engine.live.eta import Forecast, forecast, forecast_vehicle
+from engine.live.eta import Forecast, VehicleForecast, forecast, forecast_vehicle
 from engine.live.state import LiveJob, LivePlan, LiveVehicle
 from engine.live.traffic import factor_matrix
 from engine.routing.model import Model, Problem
@@ -485,21 +485,34 @@ def _retimed(rp: ReplanProblem, plan: LivePlan, departures: Mapping[str, int]) -
     return dataclasses.replace(rp, problem=problem)
 
 
+#: Forecasts of a vehicle driving a route, within one re-plan: ``(vehicle, route) -> forecast``.
+_Memo = dict[tuple[str, tuple[str, ...]], VehicleForecast]
+
+
+def _forecast_route(plan: LivePlan, v: LiveVehicle, route: list[str], memo: _Memo) -> Any:
+    """Forecast of ``v`` driving ``route`` (the plan is left as it was), memoized."""
+    key = (v.vehicle_id, tuple(route))
+    if key not in memo:
+        old = v.route
+        v.route = route
+        try:
+            memo[key] = forecast_vehicle(plan, v)
+        finally:
+            v.route = old
+    return memo[key]
+
+
 def _forecast_routes(
-    plan: LivePlan, rp: ReplanProblem, routes: list[tuple[int, list[int]]]
+    plan: LivePlan, rp: ReplanProblem, routes: list[tuple[int, list[int]]], memo: _Memo
 ) -> dict[str, Any]:
     """Forecast of every vehicle of ``rp`` driving ``routes`` (the plan is left as it was)."""
     by_k = dict(routes)
-    out: dict[str, Any] = {}
-    for k, vid in enumerate(rp.vehicle_ids):
-        v = plan.vehicles[vid]
-        old = v.route
-        v.route = [rp.job_ids[j] for j in by_k.get(k, [])]
-        try:
-            out[vid] = forecast_vehicle(plan, v)
-        finally:
-            v.route = old
-    return out
+    return {
+        vid: _forecast_route(
+            plan, plan.vehicles[vid], [rp.job_ids[j] for j in by_k.get(k, [])], memo
+        )
+        for k, vid in enumerate(rp.vehicle_ids)
+    }
 
 
 def _final_routes(res: Any, rp: ReplanProblem) -> list[tuple[int, list[int]]]:
@@ -568,6 +581,11 @@ def replan(
         raise InvalidInputError.at("searches", f"must be >= 1, got {searches}")
     t0 = time.perf_counter()
     before = forecast(plan)
+    memo: _Memo = {
+        (vid, tuple(plan.vehicles[vid].route)): f
+        for vid, f in before.vehicles.items()
+        if plan.vehicles[vid].status == "active"
+    }
     priced = late_stop_cost > 0 or late_cost_per_hour > 0
     # The stop a vehicle is driving to is visited first whatever its window says.
     first_stops = {
@@ -640,7 +658,7 @@ def replan(
         scored = []
         for i, r in enumerate(runs):
             rts = _final_routes(r, rp)
-            scored.append((_score(_forecast_routes(plan, rp, rts), rts, rp, promised), i))
+            scored.append((_score(_forecast_routes(plan, rp, rts, memo), rts, rp, promised), i))
         return runs[min(scored)[1]]
 
     res = run(rp, rp.initial_routes, FIRST_ROUND_SHARE * time_limit - (time.perf_counter() - t0))
@@ -689,7 +707,7 @@ def replan(
         # plan has late stops and time is left, correction rounds re-derive the travel
         # times at the best plan's departures, let the stops it has late be late at a
         # price, search on from it, and keep whichever plan the forecast finds better.
-        fc = _forecast_routes(plan, rp, routes)
+        fc = _forecast_routes(plan, rp, routes, memo)
         best = _score(fc, routes, rp, promised)
         for rnd in range(CORRECTION_ROUNDS):
             left = time_limit - (time.perf_counter() - t0)
@@ -707,7 +725,7 @@ def replan(
                 rp2, _as_initial(routes, len(rp.vehicle_ids)), left / (CORRECTION_ROUNDS - rnd)
             )
             routes2 = _final_routes(res2, rp2)
-            fc2 = _forecast_routes(plan, rp2, routes2)
+            fc2 = _forecast_routes(plan, rp2, routes2, memo)
             score2 = _score(fc2, routes2, rp, promised)
             if score2 <= best:
                 rp, res, routes, fc, best = rp2, res2, routes2, fc2, score2
@@ -715,7 +733,7 @@ def replan(
         # promised stops left out, or more late stops) is not taken; new orders it would
         # have served stay unassigned and are tried again at the next re-plan.
         current = rp.initial_routes
-        fc0 = _forecast_routes(plan, rp, current)
+        fc0 = _forecast_routes(plan, rp, current, memo)
         if _score(fc0, current, rp, promised)[:2] < best[:2]:
             routes, solved = [(k, list(js)) for k, js in current], False
     report = check(rp.problem, routes) if verify and solved else None
@@ -757,7 +775,15 @@ def replan(
         for jid in jobs:
             diff.unassigned[jid] = f"on board broken-down vehicle {vid}"
     plan.version += 1
-    after = forecast(plan)
+    after = Forecast(
+        {
+            vid: _forecast_route(plan, v, v.route, memo)
+            if v.status == "active"
+            else forecast(plan, [vid]).vehicles[vid]
+            for vid, v in plan.vehicles.items()
+            if v.status != "off" or v.route
+        }
+    )
     old_start = {s.job_id: s.service_start for f in before.vehicles.values() for s in f.stops}
     for f in after.vehicles.values():
         for s in f.stops:
