@@ -87,7 +87,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    stop.wait()
+    # Poll: a signal the kernel delivers to one of the server's threads does not wake a
+    # main thread blocked in a lock wait, but its handler runs at the next wake-up.
+    while not stop.wait(0.2):
+        pass
     server.stop()
     return 0
 
