@@ -167,3 +167,20 @@ def test_pickup_delivery_with_fixed_costs_restarts_and_checks_clean() -> None:
     assert report.routes_feasible, report.violations
     assert a["feasible"] == report.feasible
     assert a["cost"] == pytest.approx(report.cost, rel=1e-9)
+
+
+def test_delivery_of_a_fixed_pickup_is_inserted() -> None:
+    """A pickup held by a fixed prefix whose delivery is in no initial route (a cold
+    re-plan from the stops vehicles are driving to): the delivery is planned after it."""
+    problem = _random_model(20, 3, pairs=True).data()
+    pickups = [j.index for j in problem.jobs if j.pair is not None and j.pickup and any(j.pickup)]
+    init = [(0, [pickups[0]]), (0, [pickups[1]])]
+    out = _solve(problem, seed=1, initial_routes=init, fixed_prefixes=[1, 1])
+    rep = check(problem, out["routes"])
+    assert rep.feasible, rep.violations[:3]
+    for u in pickups[:2]:
+        d = problem.jobs[u].pair
+        route = next(js for _, js in out["routes"] if u in js)
+        assert route[0] == u
+        assert d in route
+        assert route.index(d) > 0

@@ -5,7 +5,7 @@
 use super::problem::Problem;
 use super::rng::Rng;
 use super::route::{eval_pieces, Piece};
-use super::solution::Solution;
+use super::solution::{Solution, UNASSIGNED};
 
 /// Where to put a job (or pair): `route == usize::MAX` opens a new route of `vtype`.
 #[derive(Clone, Copy, Debug)]
@@ -119,6 +119,54 @@ pub fn best_single(
                     after: 0,
                     after_b: 0,
                     delta: c,
+                });
+            }
+        }
+    }
+    best
+}
+
+/// Cheapest insertion of the delivery `d` of a pair whose pickup `u` is
+/// already routed (a pickup in a fixed prefix or a pinned warm start whose
+/// delivery is not): after the pickup, in the pickup's route, by the exact
+/// route walk (a rare case; precedence, windows and loads all checked).
+pub fn best_lone_delivery(
+    p: &Problem,
+    sol: &Solution,
+    d: usize,
+    u: usize,
+    stats: &mut Stats,
+) -> Option<Insertion> {
+    let (ri, iu) = sol.pos[u];
+    let (ri, iu) = (ri as usize, iu as usize);
+    let r = &sol.routes[ri];
+    let k = r.vtype;
+    if r.pinned || !p.can_serve(k, d) {
+        return None;
+    }
+    let n = r.len();
+    let mut best: Option<Insertion> = None;
+    for i in r.fixed.max(iu + 1)..=n {
+        stats.evaluations += 1;
+        let cost = eval_pieces(
+            p,
+            k,
+            &[
+                Piece::Range(r, 0, i),
+                Piece::Job(d),
+                Piece::Range(r, i + 1, n + 1),
+            ],
+            true,
+        );
+        if let Some(c) = cost {
+            let delta = c - r.cost;
+            if accept(&best, delta) {
+                best = Some(Insertion {
+                    route: ri,
+                    vtype: k,
+                    after: i,
+                    after_b: i,
+                    delta,
                 });
             }
         }
@@ -344,6 +392,20 @@ pub fn recreate(
     }
     if let Some(w) = weight {
         todo.sort_by_key(|&j| std::cmp::Reverse(w[j]));
+    }
+    // Deliveries whose pickup is routed but they are not (the pickup is held
+    // by a fixed prefix or a pinned route): after their pickup, before the rest.
+    let lone: Vec<usize> = sol
+        .unassigned
+        .iter()
+        .copied()
+        .filter(|&j| !p.inp.is_pickup[j] && p.pair[j].is_some_and(|q| sol.pos[q] != UNASSIGNED))
+        .collect();
+    for d in lone {
+        let u = p.pair[d].expect("paired");
+        if let Some(ins) = best_lone_delivery(p, sol, d, u, stats) {
+            apply(p, sol, &ins, d, None);
+        }
     }
     for j in todo {
         let q = p.pair[j];
