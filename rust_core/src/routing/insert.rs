@@ -4,7 +4,7 @@
 
 use super::problem::Problem;
 use super::rng::Rng;
-use super::route::{eval_pieces, Piece};
+use super::route::{eval_pieces, Piece, Route};
 use super::solution::{Solution, UNASSIGNED};
 
 /// Where to put a job (or pair): `route == usize::MAX` opens a new route of `vtype`.
@@ -28,6 +28,36 @@ pub struct Stats {
 #[inline]
 fn accept(best: &Option<Insertion>, delta: i64) -> bool {
     best.as_ref().is_none_or(|b| delta < b.delta)
+}
+
+/// Cost of route `r` (type `k`) with job `j` inserted after node `i`, by the
+/// exact evaluation (route walk where needed), if feasible.
+fn exact_cost_at(p: &Problem, r: &Route, k: usize, i: usize, j: usize) -> Option<i64> {
+    let n = r.len();
+    eval_pieces(
+        p,
+        k,
+        &[
+            Piece::Range(r, 0, i),
+            Piece::Job(j),
+            Piece::Range(r, i + 1, n + 1),
+        ],
+        true,
+    )
+}
+
+/// Keep the single-job insertion after node `i` of route `ri` if it is the
+/// cheapest so far.
+fn offer(best: &mut Option<Insertion>, ri: usize, k: usize, i: usize, delta: i64) {
+    if accept(best, delta) {
+        *best = Some(Insertion {
+            route: ri,
+            vtype: k,
+            after: i,
+            after_b: i,
+            delta,
+        });
+    }
 }
 
 /// Cheapest insertion of the single (unpaired) job `j`, skipping each
@@ -77,32 +107,14 @@ pub fn best_single(
             }
             stats.evaluations += 1;
             let cost = if exact {
-                eval_pieces(
-                    p,
-                    k,
-                    &[
-                        Piece::Range(r, 0, i),
-                        Piece::Job(j),
-                        Piece::Range(r, i + 1, n + 1),
-                    ],
-                    true,
-                )
+                exact_cost_at(p, r, k, i, j)
             } else {
                 let s = p.concat(prof, &p.concat(prof, &r.fwd[i], js), &r.bwd[i + 1]);
                 p.seg_feasible(k, &s)
                     .then(|| p.route_cost(k, &s) + r.disruption + p.disruption(k, j))
             };
             if let Some(c) = cost {
-                let delta = c - r.cost;
-                if accept(&best, delta) {
-                    best = Some(Insertion {
-                        route: ri,
-                        vtype: k,
-                        after: i,
-                        after_b: i,
-                        delta,
-                    });
-                }
+                offer(&mut best, ri, k, i, c - r.cost);
             }
         }
     }
@@ -148,27 +160,8 @@ pub fn best_lone_delivery(
     let mut best: Option<Insertion> = None;
     for i in r.fixed.max(iu + 1)..=n {
         stats.evaluations += 1;
-        let cost = eval_pieces(
-            p,
-            k,
-            &[
-                Piece::Range(r, 0, i),
-                Piece::Job(d),
-                Piece::Range(r, i + 1, n + 1),
-            ],
-            true,
-        );
-        if let Some(c) = cost {
-            let delta = c - r.cost;
-            if accept(&best, delta) {
-                best = Some(Insertion {
-                    route: ri,
-                    vtype: k,
-                    after: i,
-                    after_b: i,
-                    delta,
-                });
-            }
+        if let Some(c) = exact_cost_at(p, r, k, i, d) {
+            offer(&mut best, ri, k, i, c - r.cost);
         }
     }
     best
