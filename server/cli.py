@@ -78,7 +78,11 @@ def _serve(args: argparse.Namespace) -> int:
         raise InvalidInputError.at("--metrics-port", f"cannot listen: {e}") from e
     if args.port_file:
         Path(args.port_file).write_text(f"{port}\n")
-    print(f"yunli serve: listening on port {port}", flush=True)
+    host = args.address.rsplit(":", 1)[0] or "0.0.0.0"
+    scheme = "grpcs" if args.tls_cert else "grpc"
+    where = f"{host}:{port}"
+    LOGGER.info("listening", extra={"address": where, "scheme": scheme})
+    print(f"yunli serve: listening on {scheme}://{where} (port {port})", flush=True)
     stop = threading.Event()
 
     def _on_signal(signum: int, _frame: Any) -> None:
