@@ -16,7 +16,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, NoReturn
 
 from engine.errors import (
     InfeasibleError,
@@ -87,6 +87,13 @@ def seconds(text: str) -> float:
     return v
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit code 2) that point at ``--help``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_INVALID, f"{self.prog}: invalid usage: {message} (see {self.prog} --help)\n")
+
+
 def _epilog() -> str:
     rows = "\n".join(f"  {code:>3}  {what}" for code, what in EXIT_CODES)
     return f"exit codes (every command):\n{rows}"
@@ -94,7 +101,7 @@ def _epilog() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every registered sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="yunli",
         description="Yunli (运力): vehicle–cargo matching, routing and live re-planning.",
         epilog=_epilog(),

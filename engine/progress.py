@@ -8,6 +8,7 @@ reporting; solvers that report improvements call the object with
 
 from __future__ import annotations
 
+import shutil
 import sys
 import threading
 import time
@@ -39,6 +40,7 @@ class Progress:
             if time_limit
             else "{desc}: {n:.1f} s{postfix}"
         )
+        size = shutil.get_terminal_size(fallback=(80, 24))
         self._bar = tqdm(
             total=time_limit or None,
             desc=desc,
@@ -46,7 +48,9 @@ class Progress:
             file=sys.stderr,
             disable=not self.enabled,
             leave=False,
-            dynamic_ncols=True,
+            # a terminal that reports no size (0 x 0) still gets a readable line
+            ncols=size.columns or 80,
+            nrows=size.lines or 24,
         )
         self._ticker: threading.Thread | None = None
         if self.enabled:
@@ -62,7 +66,7 @@ class Progress:
         total = self._bar.total
         self._bar.n = min(elapsed, total) if total else elapsed
         if self.best is not None:
-            self._bar.set_postfix_str(f"  best {self.best:,.2f}", refresh=False)
+            self._bar.set_postfix_str(f"best {self.best:,.2f}", refresh=False)
         self._bar.refresh()
 
     def __call__(self, elapsed: float, objective: float) -> None:

@@ -189,8 +189,10 @@ def _write_plan(path: Path, sol: Solution) -> None:
         raise InvalidInputError.at("output", f"{path.name}: use .json, .csv or .parquet")
 
 
-def plot_routes(sol: Solution, path: Path) -> None:
-    """Draw the routes (one colour each) over the sites and save a PNG.
+def route_figure(sol: Solution) -> Any:
+    """A matplotlib figure of the routes (one colour each) over the sites.
+
+    The title is the whole :meth:`Solution.summary`, wrapped to the figure's width.
 
     Raises
     ------
@@ -228,5 +230,19 @@ def plot_routes(sol: Solution, path: Path) -> None:
             ax.scatter([x], [y], marker="s", s=60, c="black", zorder=3)
     ax.set_title(textwrap.fill(sol.summary(), 90), fontsize=8, loc="left")
     ax.set_aspect("equal", adjustable="datalim")
+    return fig
+
+
+def plot_routes(sol: Solution, path: Path) -> None:
+    """Draw :func:`route_figure` and save it as a PNG (the title kept whole).
+
+    Raises
+    ------
+    InvalidInputError
+        If sites have no coordinates or matplotlib is not installed.
+    """
+    import matplotlib.pyplot as plt
+
+    fig = route_figure(sol)
     fig.savefig(path, dpi=120, bbox_inches="tight", format="png")
     plt.close(fig)
