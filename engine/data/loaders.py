@@ -74,9 +74,13 @@ def _read_raw(source: Source, schema: TableSchema) -> pl.DataFrame:
         raise NotFoundError(f"{schema.name} file {str(path)!r} does not exist")
     if path.is_dir():
         raise InvalidInputError.at(schema.name, f"{str(path)!r} is a directory, not a table file")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq", ".arrow", ".ipc", ".feather"):
+        raise InvalidInputError.at(
+            schema.name, f"unsupported file type {suffix!r} (use .csv, .parquet or .arrow)"
+        )
     if path.stat().st_size == 0:
         raise InvalidInputError.at(schema.name, f"{path.name} is empty (not even a header)")
-    suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
             # Everything as text first, then an exact parse per column, so a bad
