@@ -1,6 +1,6 @@
 """``solve(problem)``: pick a solver, set aside jobs no vehicle can serve, check the answer.
 
-The Rust search core (``engine._core.solve_routing``, issue 5) is used for the problems it
+The Rust search core (:mod:`engine.routing.core`, issue 5) is used for the problems it
 covers when it is built in; OR-Tools (:mod:`engine.routing.ortools_solver`) covers the
 rest and is the fallback. Every answer is re-derived by the one checker
 (:mod:`engine.routing.checker`), whose figures the :class:`Solution` reports.
@@ -324,18 +324,11 @@ def core_unsupported(problem: Problem) -> str | None:
 def _solve_core(
     problem: Problem, time_limit: float, seed: int
 ) -> tuple[list[tuple[int, list[int]]], str]:
-    """Call ``engine._core.solve_routing`` with the contract arrays.
+    """Run the Rust search core on ``problem`` (through :mod:`engine.routing.core`)."""
+    from engine.routing.core import problem_data, search
 
-    The core takes the arrays of :meth:`Problem.to_arrays` as keyword arguments plus
-    ``time_limit_s`` and ``seed``, and returns a dict whose ``routes`` are
-    ``(vehicle_type, [job indices])``.
-    """
-    from engine import _core
-
-    core_solve = getattr(_core, "solve_routing")  # noqa: B009  (absent in older builds)
-    out = core_solve(**problem.to_arrays(), time_limit_s=float(time_limit), seed=int(seed))
-    routes = [(int(k), [int(j) for j in js]) for k, js in out["routes"]]
-    return routes, "solved"
+    out = search(problem_data(problem), time_limit=time_limit, seed=seed)
+    return [(k, list(js)) for k, js in out.routes], "solved"
 
 
 def _solve_with(
