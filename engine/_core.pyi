@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 __version__: str
 
+def _panic_probe(message: str) -> None: ...
 def distance_matrix(
     src_lat: npt.NDArray[np.float64],
     src_lon: npt.NDArray[np.float64],

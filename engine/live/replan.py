@@ -47,6 +47,7 @@ from engine.live.state import LiveJob, LivePlan, LiveVehicle
 from engine.live.traffic import factor_matrix
 from engine.routing.core import LiveTerms, ProblemData, SearchResult, problem_data, search
 from engine.routing.model import Model, Problem
+from engine.routing.solve import check_time_limit
 
 #: Default cost of moving one job to another vehicle (cost units = metres at the
 #: default 1000 per km): 2 km of driving.
@@ -577,8 +578,7 @@ def replan(
     InvalidInputError
         Bad parameters. The plan is unchanged on any error.
     """
-    if not time_limit > 0:
-        raise InvalidInputError.at("time_limit", f"must be positive, got {time_limit}")
+    check_time_limit(time_limit)
     if disruption_cost < 0:
         raise InvalidInputError.at("disruption_cost", "must be >= 0")
     if late_stop_cost < 0 or late_cost_per_hour < 0:

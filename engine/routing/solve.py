@@ -19,6 +19,7 @@ import numpy as np
 
 from engine.errors import InvalidInputError
 from engine.routing.checker import CheckReport, Violation, check
+from engine.routing.core import MAX_TIME_LIMIT_S
 from engine.routing.model import Problem
 
 SOLVERS: Final = ("auto", "ortools", "core", "best")
@@ -302,6 +303,21 @@ def _restrict(problem: Problem, keep: Sequence[int]) -> Problem:
     return dataclasses.replace(problem, jobs=jobs, _arrays={})
 
 
+def check_time_limit(time_limit: float, field: str = "time_limit") -> None:
+    """Reject a time limit that is not a positive, finite number of seconds up to
+    ``MAX_TIME_LIMIT_S`` (30 days, defined by the core).
+
+    Raises
+    ------
+    InvalidInputError
+        Naming ``field``.
+    """
+    if not 0 < time_limit <= MAX_TIME_LIMIT_S:
+        raise InvalidInputError.at(
+            field, f"must be in (0, {MAX_TIME_LIMIT_S:.0f}] seconds, got {time_limit}"
+        )
+
+
 # ---- the Rust core ------------------------------------------------------------------------
 def core_available() -> bool:
     """True when the Rust search core is built into ``engine._core``."""
@@ -383,14 +399,14 @@ def solve(
     Raises
     ------
     InvalidInputError
-        Unknown ``solver``, a non-positive ``time_limit``, or ``solver="core"`` when the
-        core is not built in or does not cover the problem.
+        Unknown ``solver``, a ``time_limit`` that is not in ``(0, MAX_TIME_LIMIT_S]``
+        (field ``time_limit``), or ``solver="core"`` when the core is not built in or
+        does not cover the problem.
     """
     t0 = time.monotonic()
     if solver not in SOLVERS:
         raise InvalidInputError.at("solver", f"unknown solver {solver!r}; use one of {SOLVERS}")
-    if not time_limit > 0:
-        raise InvalidInputError.at("time_limit", f"must be positive, got {time_limit}")
+    check_time_limit(time_limit)
     bad = unservable_jobs(problem)
     keep = [j for j in range(problem.num_jobs) if j not in bad]
     sub = _restrict(problem, keep) if bad else problem
