@@ -17,13 +17,22 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from engine._core import MAX_TIME_LIMIT_S, ProblemData, SearchParams, SearchResult, solve_routing
+from engine._core import (
+    MAX_TIME_LIMIT_S,
+    CancelToken,
+    ProblemData,
+    SearchParams,
+    SearchResult,
+    solve_routing,
+)
+from engine.interrupt import run_cancellable
 from engine.routing.model import Problem
 
 IntArray = npt.NDArray[np.int64]
 
 __all__ = [
     "MAX_TIME_LIMIT_S",
+    "CancelToken",
     "LiveTerms",
     "ProblemData",
     "SearchResult",
@@ -118,8 +127,14 @@ def search(
     initial_routes: Sequence[tuple[int, Sequence[int]]] | None = None,
     fixed_prefixes: Sequence[int] | None = None,
     pinned: Sequence[bool] | None = None,
+    cancel: CancelToken | None = None,
 ) -> SearchResult:
     """Run the Rust search on ``data`` (the GIL is released while it runs).
+
+    The search stops early, returning its best solution so far with ``interrupted``
+    set, when ``cancel`` is cancelled, on Ctrl-C (when called from the main thread), or
+    when :func:`engine.interrupt.cancel_running` is called (the server's solver
+    processes do on SIGTERM).
 
     Parameters
     ----------
@@ -136,6 +151,8 @@ def search(
     fixed_prefixes, pinned
         Per initial route: how many leading jobs stay in place, and whether the whole
         route must not change.
+    cancel
+        A token to stop the search from elsewhere (one is made when not given).
 
     Returns
     -------
@@ -157,4 +174,6 @@ def search(
         fixed_prefixes=None if fixed_prefixes is None else [int(f) for f in fixed_prefixes],
         pinned=None if pinned is None else [bool(p) for p in pinned],
     )
-    return solve_routing(data, params)
+    token = CancelToken() if cancel is None else cancel
+    result, _ = run_cancellable(lambda: solve_routing(data, params, token), token)
+    return result

@@ -88,7 +88,8 @@ class Solution:
         Wall-clock seconds of the whole call.
     status
         The solver's status (``"solved"``, ``"timeout"``: best so far at the limit,
-        ``"no_solution"``).
+        ``"no_solution"``, ``"interrupted"``: stopped by Ctrl-C or SIGTERM, best so far).
+
     violations
         Route rules broken (empty for every solution Yunli returns unless a solver errs).
     """
@@ -344,7 +345,7 @@ def _solve_core(
     from engine.routing.core import problem_data, search
 
     out = search(problem_data(problem), time_limit=time_limit, seed=seed)
-    return [(k, list(js)) for k, js in out.routes], "solved"
+    return [(k, list(js)) for k, js in out.routes], "interrupted" if out.interrupted else "solved"
 
 
 def _solve_with(
@@ -441,8 +442,12 @@ def solve(
         key = (not rep.routes_feasible, unserved_req, rep.cost)
         if best is None or key < best[0]:
             best = (key, which, routes, status, rep)
+        if status == "interrupted":
+            break  # Ctrl-C or SIGTERM: no further solver
     assert best is not None
-    _, which, routes, status, rep = best
+    _, which, routes, best_status, rep = best
+    if status != "interrupted":
+        status = best_status
     # map back to the full problem's job indices
     back = keep
     full_routes = [(k, [back[j] for j in js]) for k, js in routes]

@@ -6,11 +6,14 @@
 //!   thread.
 //! - [`SearchParams`]: time limit, seed, iteration budget and warm start, validated.
 //! - [`SearchResult`]: routes, dropped jobs and the search's figures.
-//! - `solve_routing(data, params)`: the one search entry point (GIL released).
+//! - [`CancelToken`]: set from any thread (a signal handler) to stop a running
+//!   search, which then returns its best solution so far.
+//! - `solve_routing(data, params, cancel)`: the one search entry point (GIL released).
 //!
 //! Adding a contract field touches `ProblemData::new`, `engine/_core.pyi` and
 //! the Python builder (`engine/routing/core.py`) only.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use numpy::{Element, PyReadonlyArrayDyn, PyUntypedArrayMethods};
@@ -409,32 +412,68 @@ pub struct SearchResult {
     runtime_s: f64,
     #[pyo3(get)]
     soft_late_stops: usize,
+    /// Stopped through its [`CancelToken`] before the time limit or budget.
+    #[pyo3(get)]
+    interrupted: bool,
+}
+
+/// A flag that stops running searches: pass it to `solve_routing` and call
+/// `cancel()` from any thread (for example a signal handler); the search
+/// returns its best solution so far within milliseconds, marked `interrupted`.
+#[pyclass(module = "engine._core", frozen)]
+pub struct CancelToken {
+    flag: Arc<AtomicBool>,
+}
+
+#[pymethods]
+impl CancelToken {
+    #[new]
+    fn new() -> Self {
+        CancelToken {
+            flag: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Ask every search holding this token to stop.
+    fn cancel(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether `cancel()` was called.
+    #[getter]
+    fn cancelled(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
 }
 
 #[pymethods]
 impl SearchResult {
     fn __repr__(&self) -> String {
         format!(
-            "SearchResult(cost={}, routes={}, dropped={}, feasible={}, iterations={})",
+            "SearchResult(cost={}, routes={}, dropped={}, feasible={}, iterations={}, \
+             interrupted={})",
             self.cost,
             self.routes.len(),
             self.dropped.len(),
             self.feasible,
-            self.iterations
+            self.iterations,
+            self.interrupted
         )
     }
 }
 
-/// Search `data` with `params` (the GIL is released for the whole search).
+/// Search `data` with `params` (the GIL is released for the whole search);
+/// `cancel` stops it early (the result is then marked `interrupted`).
 ///
 /// Raises `engine.errors.InvalidInputError` for a warm start that does not
 /// fit the problem.
 #[pyfunction]
-#[pyo3(signature = (data, params))]
+#[pyo3(signature = (data, params, cancel = None))]
 fn solve_routing(
     py: Python<'_>,
     data: &ProblemData,
     params: &SearchParams,
+    cancel: Option<&CancelToken>,
 ) -> PyResult<SearchResult> {
     let problem = Arc::clone(&data.inner);
     let prm = crate::routing::SearchParams {
@@ -452,6 +491,7 @@ fn solve_routing(
                 pinned,
             })
             .collect(),
+        cancel: cancel.map(|c| Arc::clone(&c.flag)),
         ..Default::default()
     };
     let out = run_detached(py, move || solve(&problem, &prm))?;
@@ -466,6 +506,7 @@ fn solve_routing(
         restarts: out.restarts,
         runtime_s: out.runtime.as_secs_f64(),
         soft_late_stops: out.soft_late_stops,
+        interrupted: out.interrupted,
     })
 }
 
@@ -474,6 +515,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ProblemData>()?;
     m.add_class::<SearchParams>()?;
     m.add_class::<SearchResult>()?;
+    m.add_class::<CancelToken>()?;
     m.add_function(wrap_pyfunction!(solve_routing, m)?)?;
     Ok(())
 }
