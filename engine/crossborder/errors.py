@@ -37,11 +37,15 @@ class CustomsError(YunliError):
 
 
 class CustomsHoldError(CustomsError):
-    """The declaration is held for inspection (``extra_days`` more before release)."""
+    """The declaration is held for inspection: ``extra_days`` of inspection, released
+    ``release_after_days`` after the declaration."""
 
-    def __init__(self, order_id: str, reason: str, extra_days: int) -> None:
+    def __init__(
+        self, order_id: str, reason: str, extra_days: int, release_after_days: int
+    ) -> None:
         super().__init__(order_id, "hold", reason)
         self.extra_days = extra_days
+        self.release_after_days = release_after_days
 
 
 class CustomsRejectedError(CustomsError):

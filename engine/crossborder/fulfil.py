@@ -89,7 +89,8 @@ class Option:
     """One way to fulfil an order, priced and timed.
 
     ``source`` is ``"store"``, ``"bonded"`` or ``"direct_mail"``; ``leg_id`` is set for
-    direct mail. ``promise_days`` is the lead time's quantile at the service level.
+    direct mail. ``promise_days`` is the lead time's quantile at the service level;
+    ``line_goods`` the goods value of each line (SKU id, fen).
     """
 
     source: str
@@ -104,6 +105,7 @@ class Option:
     promise_days: int
     promised_date: dt.date
     meets_deadline: bool
+    line_goods: tuple[tuple[str, int], ...] = ()
 
     @property
     def landed_fen(self) -> int:
@@ -301,6 +303,7 @@ class Fulfiller:
             promise,
             date,
             meets,
+            tuple((sku.sku_id, g) for (sku, _q), g in zip(items, goods, strict=True)),
         )
 
     def options(self, order: Order) -> tuple[list[Option], list[tuple[str, str]]]:
