@@ -99,7 +99,8 @@ def test_last_mile_routes(world: Catalog) -> None:
     routed = [p for r in lm.routes for p in r]
     assert sorted(routed + list(lm.unserved)) == sorted(p.parcel_id for p in parcels[:-1])
     assert lm.express == ("far",)
-    assert lm.distance_m > 0 and not lm.unserved
+    assert lm.distance_m > 0
+    assert not lm.unserved
 
 
 def test_replenishment(world: Catalog, book: RuleBook) -> None:
@@ -108,12 +109,14 @@ def test_replenishment(world: Catalog, book: RuleBook) -> None:
     clr = book.customs(DAY).modes["bonded"].clearance
     legs = world.legs_from["OS-JP-0"]
     demand = forecast_demand([3, 5, 2, 4, 6, 3, 4, 5, 2, 3])
-    assert 2 < demand.mean < 6 and demand.sd > 0
+    assert 2 < demand.mean < 6
+    assert demand.sd > 0
     skus = sorted(world.skus.values(), key=lambda s: s.unit_price_fen)
     cheap, dear = skus[0], skus[-1]
     r_cheap = plan_replenishment(cheap, legs, clr, Forecast(5, 2))
     r_dear = plan_replenishment(dear, legs, clr, Forecast(5, 2))
-    assert r_cheap.chosen.mode == "sea" and r_dear.chosen.mode == "air"
+    assert r_cheap.chosen.mode == "sea"
+    assert r_dear.chosen.mode == "air"
     assert r_cheap.chosen.reorder_point >= 5 * r_cheap.chosen.lead_mean_days
     hi = plan_replenishment(cheap, legs, clr, Forecast(5, 2), service_level_bp=9900)
     assert hi.chosen.safety_stock > r_cheap.chosen.safety_stock

@@ -43,7 +43,8 @@ def test_cheapest_meeting_deadline(world: Catalog, book: RuleBook) -> None:
         assert o.goods_fen == sku.unit_price_fen
     assert {o.source for o in q.options} == {"bonded", "direct_mail"}
     assert q.tax_version == "cbec-tax-2019.2"
-    assert q.customs_version == "customs-2019.1" and q.policy_version == "orders-2019.1"
+    assert q.customs_version == "customs-2019.1"
+    assert q.policy_version == "orders-2019.1"
     assert "least landed cost" in q.reason
 
 
@@ -54,7 +55,8 @@ def test_deadline_forces_faster_source(world: Catalog, book: RuleBook) -> None:
     sku = _sku_everywhere(world)
     fastest = min(o.promise_days for o in f.quote(_order(sku.sku_id)).options)
     q = f.quote(_order(sku.sku_id, deliver_by=DAY + dt.timedelta(days=fastest)))
-    assert q.on_time and q.chosen.promise_days <= fastest
+    assert q.on_time
+    assert q.chosen.promise_days <= fastest
     assert all(o.promise_days <= fastest for o in q.options if o.meets_deadline)
     late = f.quote(_order(sku.sku_id, deliver_by=DAY))
     if fastest > 0:
@@ -74,7 +76,9 @@ def test_spot_purchase_from_store_shelf(world: Catalog, book: RuleBook) -> None:
     )
     before = shelf.stock[sku_id]
     q = f.quote(_order(sku_id, purchase_mode="spot", store_id=store.store_id))
-    assert q.chosen.source == "store" and q.chosen.freight_fen == 0 and q.chosen.promise_days == 0
+    assert q.chosen.source == "store"
+    assert q.chosen.freight_fen == 0
+    assert q.chosen.promise_days == 0
     f.commit(q)
     assert shelf.stock[sku_id] == before - 1
     assert world.customers["C000001"].used(DAY.year) == q.chosen.tax.dutiable_fen
@@ -159,4 +163,5 @@ def test_catalog_rejects_unlisted_hs(world: Catalog) -> None:
             Sku("X3", base.merchant_id, "merchant", "3304990000", 100, 100, 0, "cosmetics_premium")
         )
     assert e.value.field == "unit_price_fen"
-    assert "X1" not in world.skus and "X3" not in world.skus
+    assert "X1" not in world.skus
+    assert "X3" not in world.skus

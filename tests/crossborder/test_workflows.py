@@ -86,9 +86,11 @@ def test_mismatched_records_rejected(
     o.declare(d)
     with pytest.raises(CustomsRejectedError) as e:
         clear(d, book.customs(DAY), book.tax(DAY), random.Random(0))
-    assert word in e.value.reason and e.value.order_id == "o1"
+    assert word in e.value.reason
+    assert e.value.order_id == "o1"
     o.rejected(e.value, DAY)
-    assert o.state == "rejected" and o.refund_fen == q.chosen.landed_fen
+    assert o.state == "rejected"
+    assert o.refund_fen == q.chosen.landed_fen
 
 
 def test_holds_follow_the_rate(world: Catalog, book: RuleBook) -> None:
@@ -97,15 +99,18 @@ def test_holds_follow_the_rate(world: Catalog, book: RuleBook) -> None:
     q = _quote(world, book)
     d = declare(q, world, DAY)
     rng = random.Random(3)
-    holds = 0
+    held: list[CustomsHoldError] = []
     n = 4000
     for _ in range(n):
         try:
             c = clear(d, book.customs(DAY), book.tax(DAY), rng)
-            assert c.days <= book.customs(DAY).modes[d.mode].clearance.max_days
         except CustomsHoldError as h:
-            holds += 1
-            assert h.extra_days >= 1 and h.release_after_days > h.extra_days - 1
+            held.append(h)
+            continue
+        assert c.days <= book.customs(DAY).modes[d.mode].clearance.max_days
+    assert all(h.extra_days >= 1 for h in held)
+    assert all(h.release_after_days >= h.extra_days for h in held)
+    holds = len(held)
     rate = book.customs(DAY).modes[d.mode].hold_bp / 10_000
     assert abs(holds / n - rate) < 4 * (rate * (1 - rate) / n) ** 0.5 + 1e-9
 
@@ -117,13 +122,15 @@ def test_cancel_rules(world: Catalog, book: RuleBook) -> None:
     o = CrossBorderOrder.from_quote(q, book.orders(DAY))
     o.pay(DAY)
     o.cancel(DAY)
-    assert o.state == "cancelled" and o.refund_fen == q.chosen.landed_fen
+    assert o.state == "cancelled"
+    assert o.refund_fen == q.chosen.landed_fen
     o2 = CrossBorderOrder.from_quote(q, book.orders(DAY))
     o2.pay(DAY)
     o2.declare(declare(q, world, DAY))
     with pytest.raises(TransitionError) as e:
         o2.cancel(DAY)
-    assert e.value.field == "state" and "orders-2019.1" in str(e.value)
+    assert e.value.field == "state"
+    assert "orders-2019.1" in str(e.value)
     assert o2.state == "declared"
     o3 = _cleared(world, book)
     o3.ship(DAY + dt.timedelta(days=3))
@@ -171,7 +178,8 @@ def test_return_platform_goods_go_on(world: Catalog, book: RuleBook) -> None:
         r.refund(DAY + dt.timedelta(days=7))
     r.arrive(sku, "platform_warehouse", DAY + dt.timedelta(days=20))
     r.refund(DAY + dt.timedelta(days=60))
-    assert r.tax_refund_fen == 0 and r.goods_refund_fen == dict(o.quote.chosen.line_goods)[sku]
+    assert r.tax_refund_fen == 0
+    assert r.goods_refund_fen == dict(o.quote.chosen.line_goods)[sku]
     with pytest.raises(InvalidInputError):
         ReturnFlow.request(o, world, {sku: 3}, DAY + dt.timedelta(days=5))
 
@@ -196,6 +204,8 @@ def test_onboarding_in_order() -> None:
         ob.advance("bribe", DAY)
     for i, (step, _) in enumerate(ONBOARDING_STEPS):
         ob.advance(step, DAY + dt.timedelta(days=i))
-    assert ob.complete and ob.next_step is None and len(ob.done) == 8
+    assert ob.complete
+    assert ob.next_step is None
+    assert len(ob.done) == 8
     with pytest.raises(TransitionError):
         ob.advance("settle", DAY + dt.timedelta(days=9))
