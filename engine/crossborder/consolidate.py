@@ -4,7 +4,9 @@ Parcels quoted for direct mail wait at their overseas warehouse for the leg's ne
 each departure's parcels are packed into units (air pallets or sea containers) with the
 engine's load planning (:func:`engine.routing.loadplan.plan_loads`, weight and volume),
 and the cost of the units is compared with shipping every parcel alone at the express
-rate. After clearance at the port of entry, parcels for customers near the port are
+rate. A unit costs the leg's unit fee plus its freight on the unit's load
+(the chargeable-weight rule), so fewer, fuller units cost less. After clearance at the
+port of entry, parcels for customers near the port are
 delivered by the platform's vans on routes planned with the routing engine
 (:func:`engine.routing.solve`); the rest are handed to the domestic express network.
 
@@ -48,7 +50,7 @@ class Departure:
     units
         Parcel ids per unit (pallet or container).
     consolidated_fen
-        Units used × the unit cost.
+        Per unit: the unit fee plus the leg's freight on the unit's load (chargeable weight).
     alone_fen
         The same parcels each shipped alone at the express rate.
     load_factor
@@ -144,11 +146,15 @@ def pack_departure(
         "weight": sum(v.load["weight_kg"] for v in plan.vehicles) / (n * leg.unit_capacity_g),
         "volume": sum(v.load["volume_l"] for v in plan.vehicles) / (n * leg.unit_capacity_ml),
     }
+    cost = sum(
+        leg.unit_cost_fen + leg.freight_fen(v.load["weight_kg"], v.load["volume_l"])
+        for v in plan.vehicles
+    )
     return Departure(
         leg.leg_id,
         departs_on,
         units,
-        plan.total_cost_fen,
+        cost,
         sum(leg.parcel_alone_fen(p.weight_g) for p in parcels),
         factor,
         plan.lower_bound,

@@ -90,7 +90,8 @@ class Option:
 
     ``source`` is ``"store"``, ``"bonded"`` or ``"direct_mail"``; ``leg_id`` is set for
     direct mail. ``promise_days`` is the lead time's quantile at the service level;
-    ``line_goods`` the goods value of each line (SKU id, fen).
+    ``line_goods`` the goods value of each line (SKU id, fen); ``before_clearance`` the
+    lead time without customs clearance (``lead`` is it plus the clearance distribution).
     """
 
     source: str
@@ -105,7 +106,8 @@ class Option:
     promise_days: int
     promised_date: dt.date
     meets_deadline: bool
-    line_goods: tuple[tuple[str, int], ...] = ()
+    line_goods: tuple[tuple[str, int], ...]
+    before_clearance: DayDist
 
     @property
     def landed_fen(self) -> int:
@@ -182,8 +184,8 @@ def _clearance(mode: CustomsMode) -> DayDist:
 
 
 @lru_cache(maxsize=65536)
-def _lead(base: DayDist, clearance: DayDist, fixed_days: int) -> DayDist:
-    return (base + clearance).shift(fixed_days)
+def _lead(rest: DayDist, clearance: DayDist) -> DayDist:
+    return rest + clearance
 
 
 class Fulfiller:
@@ -269,15 +271,15 @@ class Fulfiller:
         handling: int,
         fee: int,
         lead: DayDist,
+        before_clearance: DayDist,
     ) -> Option:
         goods = [sku.unit_price_fen * q for sku, q in items]
         total_goods = sum(goods)
         # Freight is allocated to lines by value (largest remainder keeps the sum exact).
         shares = [freight * g // total_goods for g in goods]
-        rest = freight - sum(shares)
-        for i in sorted(range(len(goods)), key=lambda i: -(freight * goods[i] % total_goods))[
-            :rest
-        ]:
+        left = freight - sum(shares)
+        by_remainder = sorted(range(len(goods)), key=lambda i: -(freight * goods[i] % total_goods))
+        for i in by_remainder[:left]:
             shares[i] += 1
         lines = [
             TaxLine(sku.sku_id, sku.tax_class, q, g + s)
@@ -304,6 +306,7 @@ class Fulfiller:
             date,
             meets,
             tuple((sku.sku_id, g) for (sku, _q), g in zip(items, goods, strict=True)),
+            before_clearance,
         )
 
     def options(self, order: Order) -> tuple[list[Option], list[tuple[str, str]]]:
@@ -334,11 +337,12 @@ class Fulfiller:
             handling: int,
             fee: int,
             lead: DayDist,
+            rest: DayDist,
         ) -> None:
             # The freight is dutiable, so a limit may bite for one source and not another.
             try:
                 opts.append(
-                    self._option(order, items, source, w, leg, freight, handling, fee, lead)
+                    self._option(order, items, source, w, leg, freight, handling, fee, lead, rest)
                 )
             except LimitError as e:
                 limit_errors.append(e)
@@ -360,7 +364,8 @@ class Fulfiller:
                     f"order {order.order_id}: spot purchase (现货购) but store "
                     f"{order.store_id} lacks {why}"
                 )
-            add("store", shelf, None, 0, 0, customs.modes["bonded"].fee_fen, DayDist.fixed(0))
+            zero = DayDist.fixed(0)
+            add("store", shelf, None, 0, 0, customs.modes["bonded"].fee_fen, zero, zero)
         else:
             bonded_fee = customs.modes["bonded"].fee_fen
             mail_fee = customs.modes["direct_mail"].fee_fen
@@ -372,9 +377,10 @@ class Fulfiller:
                     excluded.append((w.warehouse_id, why))
                     continue
                 km = great_circle_km(w.lat, w.lon, customer.lat, customer.lon)
-                lead = _lead(bonded_clear, DayDist.fixed(domestic_days(km)), HANDLING_DAYS)
+                rest = DayDist.fixed(HANDLING_DAYS + domestic_days(km))
+                lead = _lead(rest, bonded_clear)
                 dom = domestic_fen(weight, km)
-                add("bonded", w, None, dom, w.handling_fen, bonded_fee, lead)
+                add("bonded", w, None, dom, w.handling_fen, bonded_fee, lead, rest)
             weekday = order.order_date.weekday()
             for w in self._overseas:
                 why = holds(w)
@@ -384,9 +390,10 @@ class Fulfiller:
                 for leg in cat.legs_from.get(w.warehouse_id, ()):
                     wait = leg.days_to_departure((weekday + HANDLING_DAYS) % 7)
                     km = great_circle_km(leg.port_lat, leg.port_lon, customer.lat, customer.lon)
-                    lead = _lead(leg.transit, mail_clear, HANDLING_DAYS + wait + domestic_days(km))
+                    rest = leg.transit.shift(HANDLING_DAYS + wait + domestic_days(km))
+                    lead = _lead(rest, mail_clear)
                     freight = leg.freight_fen(weight, volume) + domestic_fen(weight, km)
-                    add("direct_mail", w, leg, freight, w.handling_fen, mail_fee, lead)
+                    add("direct_mail", w, leg, freight, w.handling_fen, mail_fee, lead, rest)
         if not opts and limit_errors:
             raise limit_errors[0]
         return opts, excluded

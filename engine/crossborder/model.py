@@ -97,8 +97,9 @@ class Leg:
     leaves that day. Freight is ``max(weight × per_kg, volume × per_m³)`` (the chargeable
     weight rule), in fen. Shipped alone, a parcel pays the express rate
     ``parcel_first_kg_fen`` plus ``parcel_extra_kg_fen`` per started extra kilogram;
-    consolidated, parcels travel in units (pallets or containers) of ``unit_capacity_g`` /
-    ``unit_capacity_ml`` costing ``unit_cost_fen`` each.
+    consolidated, parcels travel in units (air containers, sea pallets) of
+    ``unit_capacity_g`` / ``unit_capacity_ml``, each costing the fee ``unit_cost_fen`` plus
+    the freight of its load.
     """
 
     leg_id: str

@@ -62,7 +62,11 @@ def test_packing_is_valid_and_saves(world: Catalog) -> None:
             assert sum(by_id[p].weight_g for p in u) <= leg.unit_capacity_g
             assert sum(by_id[p].volume_ml for p in u) <= leg.unit_capacity_ml
         assert len(d.units) >= d.lower_bound
-        assert d.consolidated_fen == len(d.units) * leg.unit_cost_fen
+        assert d.consolidated_fen == sum(
+            leg.unit_cost_fen
+            + leg.freight_fen(sum(by_id[p].weight_g for p in u), sum(by_id[p].volume_ml for p in u))
+            for u in d.units
+        )
         assert d.alone_fen == sum(
             leg.parcel_alone_fen(by_id[p].weight_g) for u in d.units for p in u
         )

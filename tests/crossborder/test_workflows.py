@@ -24,7 +24,7 @@ def _quote(
 ) -> Quote:
     f = Fulfiller(world, book)
     for s in world.skus.values():
-        if s.owner != owner or s.unit_price_fen > 300_000:
+        if s.owner != owner or s.unit_price_fen > 200_000:
             continue
         if tax_class is not None and s.tax_class != tax_class:
             continue
