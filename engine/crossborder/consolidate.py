@@ -59,6 +59,8 @@ class Departure:
         The planner's proven lower bound on the number of units.
     method
         What produced the packing (the planner's ``method``).
+    baseline_units
+        Units the first-fit-decreasing baseline needs (computed in the same call).
     """
 
     leg_id: str
@@ -69,6 +71,7 @@ class Departure:
     load_factor: dict[str, float]
     lower_bound: int
     method: str
+    baseline_units: int
 
     @property
     def saving_fen(self) -> int:
@@ -159,6 +162,7 @@ def pack_departure(
         factor,
         plan.lower_bound,
         plan.method,
+        plan.baseline.num_vehicles,
     )
 
 

@@ -34,7 +34,7 @@ from engine.crossborder.model import (
     Warehouse,
     great_circle_km,
 )
-from engine.crossborder.ruleset import CustomsMode, RuleBook
+from engine.crossborder.ruleset import CustomsMode, RuleBook, TaxRules
 from engine.crossborder.tax import TaxLine, TaxQuote, compute_tax
 from engine.errors import InfeasibleError, InvalidInputError
 
@@ -260,10 +260,30 @@ class Fulfiller:
             out.append((sku, q))
         return out
 
+    def _tax(
+        self, order: Order, items: list[tuple[Sku, int]], freight: int, tax_rules: TaxRules
+    ) -> TaxQuote:
+        """The order's tax with ``freight`` allocated to lines by value (largest remainder
+        keeps the sum exact), as freight and insurance are dutiable."""
+        goods = [sku.unit_price_fen * q for sku, q in items]
+        total_goods = sum(goods)
+        shares = [freight * g // total_goods for g in goods]
+        left = freight - sum(shares)
+        if left:
+            by_rest = sorted(range(len(goods)), key=lambda i: -(freight * goods[i] % total_goods))
+            for i in by_rest[:left]:
+                shares[i] += 1
+        lines = [
+            TaxLine(sku.sku_id, sku.tax_class, q, g + s)
+            for (sku, q), g, s in zip(items, goods, shares, strict=True)
+        ]
+        used = self.catalog.customers[order.customer_id].used(order.order_date.year)
+        return compute_tax(lines, tax_rules, used)
+
     def _option(
         self,
         order: Order,
-        items: list[tuple[Sku, int]],
+        line_goods: tuple[tuple[str, int], ...],
         source: str,
         w: Warehouse,
         leg: Leg | None,
@@ -272,23 +292,8 @@ class Fulfiller:
         fee: int,
         lead: DayDist,
         before_clearance: DayDist,
+        tax: TaxQuote,
     ) -> Option:
-        goods = [sku.unit_price_fen * q for sku, q in items]
-        total_goods = sum(goods)
-        # Freight is allocated to lines by value (largest remainder keeps the sum exact).
-        shares = [freight * g // total_goods for g in goods]
-        left = freight - sum(shares)
-        by_remainder = sorted(range(len(goods)), key=lambda i: -(freight * goods[i] % total_goods))
-        for i in by_remainder[:left]:
-            shares[i] += 1
-        lines = [
-            TaxLine(sku.sku_id, sku.tax_class, q, g + s)
-            for (sku, q), g, s in zip(items, goods, shares, strict=True)
-        ]
-        customer = self.catalog.customers[order.customer_id]
-        tax = compute_tax(
-            lines, self.rules.tax(order.order_date), customer.used(order.order_date.year)
-        )
         promise = lead.quantile(self.service_level_bp)
         date = order.order_date + dt.timedelta(days=promise)
         meets = order.deliver_by is None or date <= order.deliver_by
@@ -296,7 +301,7 @@ class Fulfiller:
             source,
             w.warehouse_id,
             None if leg is None else leg.leg_id,
-            total_goods,
+            sum(g for _, g in line_goods),
             freight,
             handling,
             fee,
@@ -305,7 +310,7 @@ class Fulfiller:
             promise,
             date,
             meets,
-            tuple((sku.sku_id, g) for (sku, _q), g in zip(items, goods, strict=True)),
+            line_goods,
             before_clearance,
         )
 
@@ -323,11 +328,14 @@ class Fulfiller:
         cat = self.catalog
         customer = cat.customers[order.customer_id]
         customs = self.rules.customs(order.order_date)
+        tax_rules = self.rules.tax(order.order_date)
         weight = sum(s.weight_g * q for s, q in items)
         volume = sum(s.volume_ml * q for s, q in items)
         opts: list[Option] = []
         excluded: list[tuple[str, str]] = []
         limit_errors: list[LimitError] = []
+        taxes: dict[int, TaxQuote | LimitError] = {}
+        line_goods = tuple((sku.sku_id, sku.unit_price_fen * q) for sku, q in items)
 
         def add(
             source: str,
@@ -340,13 +348,23 @@ class Fulfiller:
             rest: DayDist,
         ) -> None:
             # The freight is dutiable, so a limit may bite for one source and not another.
-            try:
-                opts.append(
-                    self._option(order, items, source, w, leg, freight, handling, fee, lead, rest)
+            # Sources with the same freight share one tax computation.
+            tax = taxes.get(freight)
+            if tax is None:
+                try:
+                    tax = taxes[freight] = self._tax(order, items, freight, tax_rules)
+                except LimitError as e:
+                    taxes[freight] = e
+                    tax = e
+            if isinstance(tax, LimitError):
+                limit_errors.append(tax)
+                excluded.append((w.warehouse_id, str(tax)))
+                return
+            opts.append(
+                self._option(
+                    order, line_goods, source, w, leg, freight, handling, fee, lead, rest, tax
                 )
-            except LimitError as e:
-                limit_errors.append(e)
-                excluded.append((w.warehouse_id, str(e)))
+            )
 
         def holds(w: Warehouse) -> str | None:
             for sku, q in items:

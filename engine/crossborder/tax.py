@@ -6,7 +6,7 @@ and insurance): no tariff, and import VAT and consumption tax at
 happens: general-trade treatment (full tariff, consumption tax and VAT) or rejection.
 
 Per line, with dutiable value ``P``, tariff rate ``t``, consumption-tax rate ``c`` and VAT
-rate ``v`` (exact fractions; each tax rounded half up to the fen once, at the end):
+rate ``v`` (exact integer arithmetic; each tax rounded half up to the fen once, at the end):
 
 * tariff ``T = P·t`` (zero within the limits);
 * consumption tax ``C = (P + T)·c / (1 − c)`` (levied on the tax-inclusive price);
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 from engine.crossborder.errors import LimitError
 from engine.crossborder.ruleset import BP, TaxRules
@@ -72,6 +71,8 @@ class TaxQuote:
         Whether the dutiable value is added to the customer's annual total.
     annual_after_fen
         The customer's annual total after this order.
+    total_fen
+        All taxes of the order.
     """
 
     rules_version: str
@@ -81,6 +82,7 @@ class TaxQuote:
     dutiable_fen: int
     counts_toward_annual: bool
     annual_after_fen: int
+    total_fen: int
 
     @property
     def tariff_fen(self) -> int:
@@ -97,16 +99,6 @@ class TaxQuote:
         """Sum of import VAT."""
         return sum(x.vat_fen for x in self.lines)
 
-    @property
-    def total_fen(self) -> int:
-        """All taxes of the order."""
-        return sum(x.total_fen for x in self.lines)
-
-
-def round_half_up(x: Fraction) -> int:
-    """Round a non-negative exact amount to the nearest fen, halves up."""
-    return int((x + Fraction(1, 2)).__floor__())
-
 
 def line_tax(line: TaxLine, rules: TaxRules, treatment: str) -> LineTax:
     """Taxes of one line under ``treatment`` (``"cbec"`` or ``"general_trade"``).
@@ -121,18 +113,26 @@ def line_tax(line: TaxLine, rules: TaxRules, treatment: str) -> LineTax:
         raise InvalidInputError.at(
             "tax_class", f"unknown in {rules.version}: {line.tax_class!r}", line.sku_id
         )
-    p = Fraction(line.value_fen)
+    p = line.value_fen
     cbec = treatment == "cbec"
-    t = Fraction(cls.tariff_bp, BP) if (not cbec or rules.within_limits_tariff) else Fraction(0)
-    c = Fraction(cls.consumption_bp, BP)
-    v = Fraction(cls.vat_bp, BP)
-    tariff = p * t
-    ct = (p + tariff) * c / (1 - c)
-    vat = (p + tariff + ct) * v
-    share = Fraction(rules.within_limits_rate_bp, BP) if cbec else Fraction(1)
+    t = cls.tariff_bp if (not cbec or rules.within_limits_tariff) else 0
+    c, v = cls.consumption_bp, cls.vat_bp
+    share = rules.within_limits_rate_bp if cbec else BP
+    # Exact integer forms of T = P·t, C = (P + T)·c/(1 − c), V = (P + T + C)·v, with the
+    # rates as bp: C = P(BP + t)c / (BP(BP − c)) and V = P(BP + t)v / (BP(BP − c)).
+    base = p * (BP + t)
+    den = BP * (BP - c) * BP
     return LineTax(
-        line.sku_id, round_half_up(tariff), round_half_up(ct * share), round_half_up(vat * share)
+        line.sku_id,
+        _rhu(p * t, BP),
+        _rhu(base * c * share, den),
+        _rhu(base * v * share, den),
     )
+
+
+def _rhu(num: int, den: int) -> int:
+    """``num / den`` rounded half up (non-negative integers)."""
+    return (2 * num + den) // (2 * den)
 
 
 def classify(
@@ -208,6 +208,7 @@ def compute_tax(lines: Sequence[TaxLine], rules: TaxRules, annual_used_fen: int)
         total,
         counts,
         annual_used_fen + (total if counts else 0),
+        sum(x.total_fen for x in taxes),
     )
 
 
