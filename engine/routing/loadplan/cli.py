@@ -13,14 +13,22 @@ from engine.errors import InvalidInputError
 
 
 def _read(path: str, what: str) -> pl.DataFrame:
+    """Read a ``.csv`` or ``.parquet`` table; an unreadable or empty file is an
+    :class:`InvalidInputError` naming ``what``, never a traceback."""
     p = Path(path)
     if not p.exists():
         raise InvalidInputError.at(what, f"file not found: {path}")
-    if p.suffix == ".parquet":
-        return pl.read_parquet(p)
-    if p.suffix == ".csv":
-        return pl.read_csv(p)
-    raise InvalidInputError.at(what, f"expected a .csv or .parquet file, got {path}")
+    if p.is_dir():
+        raise InvalidInputError.at(what, f"{path} is a directory, expected a .csv or .parquet file")
+    if p.suffix not in (".parquet", ".csv"):
+        raise InvalidInputError.at(what, f"expected a .csv or .parquet file, got {path}")
+    if p.stat().st_size == 0:
+        raise InvalidInputError.at(what, f"{path} is empty")
+    try:
+        return pl.read_parquet(p) if p.suffix == ".parquet" else pl.read_csv(p)
+    except (pl.exceptions.PolarsError, OSError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InvalidInputError.at(what, f"cannot read {path}: {first}") from None
 
 
 def run(args: argparse.Namespace) -> int:
