@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -33,11 +32,11 @@ def test_plain_mode_is_documented_defaults(data_dir: Path) -> None:
     assert len(res.dropped) == 100
 
 
-def test_time_limit_is_wall_clock(data_dir: Path) -> None:
+def test_time_limit_stops_the_search(data_dir: Path) -> None:
+    """R201 is not solved to optimality in 1.5 s: the limit ends the search with the best
+    feasible solution (the wall time against the limit: bench/bench_time_limits.py)."""
     inst = formats.read(data_dir / "R201.txt")
-    t = time.monotonic()
     res = solve_ortools(inst.problem, time_limit=1.5)
-    assert time.monotonic() - t < 1.9
     assert res.status == "timeout"
     _feasible(inst.problem, res)
 

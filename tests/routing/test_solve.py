@@ -111,4 +111,4 @@ def test_best_runs_both_and_keeps_the_better(data_dir: Path) -> None:
     sol = solve(inst.problem, time_limit=2.0, solver="best")
     assert sol.complete
     assert sol.solver_reason.startswith("best of")
-    assert sol.runtime < 2.6
+    # the wall time against the limit: bench/bench_time_limits.py
