@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.errors import InvalidInputError
 from engine.routing import Model, check, formats
 from engine.routing.ortools_solver import solve_ortools
 
@@ -246,3 +247,20 @@ def test_random_problems_agree_with_the_checker(seed: int) -> None:
     rep = check(p, res.routes)
     assert rep.feasible, rep.violations
     assert rep.cost == pytest.approx(res.objective)
+
+
+def test_solution_limit_makes_runs_reproducible(data_dir: Path) -> None:
+    """With a solution budget (and a time cap it does not reach) two runs return the same
+    routes, and the search stops at the budget."""
+    inst = formats.read(data_dir / "R101.txt")
+    runs = [
+        solve_ortools(inst.problem, time_limit=60.0, seed=3, solution_limit=40) for _ in range(2)
+    ]
+    assert runs[0].routes == runs[1].routes
+    assert runs[0].objective == runs[1].objective
+    assert runs[0].status == "solved"
+    assert runs[0].solutions <= 40
+    _feasible(inst.problem, runs[0])
+    with pytest.raises(InvalidInputError) as e:
+        solve_ortools(inst.problem, time_limit=1.0, solution_limit=0)
+    assert e.value.field == "solution_limit"
