@@ -21,10 +21,11 @@ if TYPE_CHECKING:
     from engine.matching import DispatchResult
 
 
-_OBJECTIVES: Final[dict[int, Literal["score", "deadhead"]]] = {
+_OBJECTIVES: Final[dict[int, Literal["score", "deadhead", "fill"]]] = {
     matching_pb2.DISPATCH_OBJECTIVE_UNSPECIFIED: "score",
     matching_pb2.DISPATCH_OBJECTIVE_MAX_SCORE: "score",
     matching_pb2.DISPATCH_OBJECTIVE_MIN_DEADHEAD: "deadhead",
+    matching_pb2.DISPATCH_OBJECTIVE_FILL: "fill",
 }
 
 
@@ -66,7 +67,7 @@ def recommend_rows_response(
     return resp
 
 
-def dispatch_objective(value: int) -> Literal["score", "deadhead"]:
+def dispatch_objective(value: int) -> Literal["score", "deadhead", "fill"]:
     """The :meth:`engine.matching.Matcher.dispatch` objective of a ``DispatchObjective``.
 
     Raises

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from engine.errors import InvalidInputError
+from engine.outputs import atomic_write, atomic_write_text
 
 
 def _read(path: str, what: str) -> pl.DataFrame:
@@ -56,13 +57,14 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
     )
+    # written atomically: a failed or interrupted write leaves no partial file
     if out.suffix == ".json":
         doc: dict[str, Any] = plan.to_dict()
-        out.write_text(json.dumps(doc, indent=2, default=str))
+        atomic_write_text(out, json.dumps(doc, indent=2, default=str))
     elif out.suffix == ".csv":
-        plan.to_polars().write_csv(out)
+        atomic_write(out, plan.to_polars().write_csv)
     else:
-        plan.to_polars().write_parquet(out)
+        atomic_write(out, plan.to_polars().write_parquet)
     print(plan.summary())
     return 0
 
