@@ -1,0 +1,267 @@
+"""The console's HTTP/JSON gateway: every ``yunli.v1`` RPC over a real gRPC channel.
+
+The gateway owns no service logic. It looks a method up in the generated descriptors,
+parses the JSON body into the request message with :mod:`google.protobuf.json_format`,
+calls the method on a gRPC channel to the running server (so auth, validation, error
+mapping and metrics are exactly the gRPC API's), and turns the reply back into JSON.
+This module is the one conversion point between the browser and protobuf.
+
+Two encodings of a reply:
+
+* the default: ``json_format.MessageToDict`` with the ``.proto`` field names (int64
+  values as JSON strings, as the proto3 JSON mapping says);
+* ``columns``: for server-streaming methods whose items are flat messages (the Fleet
+  lists), the items as one array per requested scalar field (int64 as JSON numbers;
+  every id and quantity here is far below 2**53). 20,000 vehicles take a fifth of
+  the time and a third of the bytes; the map layers use it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from google.protobuf.descriptor import FieldDescriptor, MethodDescriptor
+from google.protobuf.message import Message
+from google.protobuf.message_factory import GetMessageClass
+
+from engine.errors import InvalidInputError, NotFoundError
+from server.proto import fleet_pb2, live_pb2, matching_pb2, routing_pb2
+
+#: HTTP status for each gRPC status code.
+HTTP_STATUS: dict[grpc.StatusCode, int] = {
+    grpc.StatusCode.OK: 200,
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.OUT_OF_RANGE: 400,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNIMPLEMENTED: 501,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+    grpc.StatusCode.CANCELLED: 499,
+}
+
+_FILES = (fleet_pb2, matching_pb2, routing_pb2, live_pb2)
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    """One RPC the gateway can call."""
+
+    path: str  # /yunli.v1.Fleet/ListVehicles
+    request: type[Message]
+    response: type[Message]
+    client_streaming: bool
+    server_streaming: bool
+
+
+def _methods() -> dict[str, Method]:
+    out: dict[str, Method] = {}
+    for mod in _FILES:
+        for service in mod.DESCRIPTOR.services_by_name.values():
+            for m in service.methods:
+                md: MethodDescriptor = m
+                path = f"/{service.full_name}/{md.name}"
+                out[path] = Method(
+                    path,
+                    GetMessageClass(md.input_type),
+                    GetMessageClass(md.output_type),
+                    bool(md.client_streaming),
+                    bool(md.server_streaming),
+                )
+    return out
+
+
+#: Every ``yunli.v1`` method by path.
+METHODS: dict[str, Method] = _methods()
+
+
+class GatewayError(Exception):
+    """A call that failed: the HTTP status and the JSON error body to send."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        """``{"error": {"code": ..., "message": ...}}``."""
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+def _from_rpc(e: grpc.RpcError) -> GatewayError:
+    code = e.code() if hasattr(e, "code") else grpc.StatusCode.UNKNOWN
+    details = e.details() if hasattr(e, "details") else str(e)
+    if code is grpc.StatusCode.UNAVAILABLE:
+        details = f"the Yunli server is unavailable ({details}); retrying"
+    return GatewayError(HTTP_STATUS.get(code, 500), code.name, str(details or code.name))
+
+
+def method(path: str) -> Method:
+    """The method at ``path`` (``/yunli.v1.Service/Method``); NotFoundError otherwise."""
+    m = METHODS.get(path)
+    if m is None:
+        raise NotFoundError(f"method: no RPC {path!r}")
+    return m
+
+
+def parse_request(m: Method, body: bytes | str | dict[str, Any]) -> Message:
+    """The request message of ``m`` from JSON (proto field names or lowerCamelCase)."""
+    req = m.request()
+    try:
+        if isinstance(body, dict):
+            json_format.ParseDict(body, req)
+        else:
+            text = body.decode() if isinstance(body, bytes) else body
+            json_format.Parse(text or "{}", req)
+    except (json_format.ParseError, UnicodeDecodeError, ValueError) as e:
+        raise InvalidInputError.at("body", f"not a valid {m.request.DESCRIPTOR.name}: {e}") from e
+    return req
+
+
+def to_dict(msg: Message) -> dict[str, Any]:
+    """A message as JSON-ready dict (proto field names, defaults left out)."""
+    out: dict[str, Any] = json_format.MessageToDict(msg, preserving_proto_field_name=True)
+    return out
+
+
+def columns_of(
+    descriptor: Any, items: Sequence[Message], names: Sequence[str]
+) -> dict[str, list[Any]]:
+    """``{field: [value per item]}`` for scalar (or repeated scalar) fields of flat messages.
+
+    Unset optional fields are ``None``. Raises InvalidInputError naming an unknown or
+    non-scalar field.
+    """
+    fields = descriptor.fields_by_name
+    out: dict[str, list[Any]] = {}
+    for name in names:
+        f = fields.get(name)
+        if f is None or f.type in (FieldDescriptor.TYPE_MESSAGE, FieldDescriptor.TYPE_GROUP):
+            raise InvalidInputError.at(
+                "columns", f"{descriptor.name} has no scalar field {name!r}"
+            )
+        if f.is_repeated:
+            out[name] = [list(getattr(m, name)) for m in items]
+        elif f.has_presence:
+            out[name] = [getattr(m, name) if m.HasField(name) else None for m in items]
+        else:
+            out[name] = [getattr(m, name) for m in items]
+    return out
+
+
+class Gateway:
+    """Calls the ``yunli.v1`` services of the server at ``target`` on one channel.
+
+    Parameters
+    ----------
+    target
+        ``HOST:PORT`` of the gRPC server.
+    root_certificates
+        PEM roots for a TLS server (None: plaintext).
+    timeout_s
+        Deadline of unary calls.
+    """
+
+    def __init__(
+        self, target: str, root_certificates: bytes | None = None, timeout_s: float = 120.0
+    ) -> None:
+        opts = [
+            ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+            ("grpc.max_send_message_length", 64 * 1024 * 1024),
+        ]
+        if root_certificates is None:
+            self.channel = grpc.insecure_channel(target, options=opts)
+        else:
+            creds = grpc.ssl_channel_credentials(root_certificates)
+            self.channel = grpc.secure_channel(target, creds, options=opts)
+        self.target = target
+        self.timeout_s = timeout_s
+
+    def close(self) -> None:
+        """Close the channel."""
+        self.channel.close()
+
+    @staticmethod
+    def _metadata(token: str | None) -> list[tuple[str, str]]:
+        return [("authorization", f"Bearer {token}")] if token else []
+
+    def call(
+        self,
+        path: str,
+        body: bytes | str | dict[str, Any],
+        token: str | None,
+        columns: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Call the unary or server-streaming method at ``path``; the JSON reply.
+
+        A streaming reply is ``{"items": [...]}`` (or ``{"count": n, "columns": {...}}``
+        with ``columns``). Raises :class:`GatewayError` with the HTTP status of the
+        gRPC status code, or InvalidInputError / NotFoundError for a bad request.
+        """
+        m = method(path)
+        if m.client_streaming:
+            raise InvalidInputError.at(
+                "method", f"{path} takes a stream of requests; not offered over HTTP"
+            )
+        req = parse_request(m, body)
+        md = self._metadata(token)
+        ser = m.request.SerializeToString
+        de = m.response.FromString
+        try:
+            if not m.server_streaming:
+                if columns:
+                    raise InvalidInputError.at("columns", f"{path} is not a streaming method")
+                fn = self.channel.unary_unary(
+                    path, request_serializer=ser, response_deserializer=de
+                )
+                return to_dict(fn(req, metadata=md, timeout=self.timeout_s))
+            stream = self.channel.unary_stream(
+                path, request_serializer=ser, response_deserializer=de
+            )
+            items = list(stream(req, metadata=md, timeout=self.timeout_s))
+        except grpc.RpcError as e:
+            raise _from_rpc(e) from None
+        if columns:
+            return {
+                "count": len(items),
+                "columns": columns_of(m.response.DESCRIPTOR, items, columns),
+            }
+        return {"items": [to_dict(x) for x in items]}
+
+    def stream(
+        self, path: str, body: bytes | str | dict[str, Any], token: str | None
+    ) -> Iterator[dict[str, Any]]:
+        """The replies of a server-streaming method, one dict each, until the server
+        ends the stream or the caller closes the iterator (which cancels the call)."""
+        m = method(path)
+        if not m.server_streaming or m.client_streaming:
+            raise InvalidInputError.at("method", f"{path} is not a server-streaming method")
+        req = parse_request(m, body)
+        fn = self.channel.unary_stream(
+            path, request_serializer=m.request.SerializeToString,
+            response_deserializer=m.response.FromString,
+        )  # fmt: skip
+        call = fn(req, metadata=self._metadata(token))
+        try:
+            for item in call:
+                yield to_dict(item)
+        except grpc.RpcError as e:
+            raise _from_rpc(e) from None
+        finally:
+            call.cancel()
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON bytes."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
