@@ -361,6 +361,7 @@ function zoomAt(px, py, f) {
 Y.zoomAt = zoomAt;
 Y.panBy = (dx, dy) => { S.view.cx -= dx / S.view.k; S.view.cy += dy / S.view.k; requestDraw(); };
 Y.flyTo = (lat, lon, k) => { S.view.cx = lon; S.view.cy = merc(lat); S.view.k = k; requestDraw(); };
+Y.screenOf = (lat, lon) => [sx(lon), sy(lat)];
 Y.drawNow = () => { draw(); return Y.drawMs[Y.drawMs.length - 1]; };
 
 function pick(px, py) {
