@@ -84,7 +84,9 @@ def replan_day(n_vehicles: int = 12, n_stops: int = 120, seed: int = 0) -> dict[
     return out
 
 
-def write_pngs(out_dir: Path, dispatch: dict[str, Any], replan: dict[str, Any] | None) -> list[Path]:
+def write_pngs(
+    out_dir: Path, dispatch: dict[str, Any], replan: dict[str, Any] | None
+) -> list[Path]:
     """Render ``dispatch.png`` (and ``replan.png`` when given) into ``out_dir``."""
     import matplotlib
 
@@ -124,8 +126,8 @@ def write_pngs(out_dir: Path, dispatch: dict[str, Any], replan: dict[str, Any] |
                 acc += v
                 cum.append(acc)
             label = "no re-plan" if name == "none" else "Yunli re-plan"
-            ax.step(hours, cum, where="post", color=color,
-                    label=f"{label}: {pol['late_stops']} late, {pol['unserved']} unserved")  # fmt: skip
+            label += f": {pol['late_stops']} late, {pol['unserved']} unserved"
+            ax.step(hours, cum, where="post", color=color, label=label)
         ax.set_xlabel("hour of day (CST)")
         ax.set_ylabel("cumulative lateness (min)")
         ax.set_title("Re-plan vs no re-plan over the simulated day")

@@ -11,8 +11,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import InvalidInputError
-
 if TYPE_CHECKING:
     from engine.data.loaders import World
     from server.console.web import ConsoleServer
@@ -201,7 +199,3 @@ def register(sub: Any) -> None:
     p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=_console)
 
-
-def _check_port(port: int) -> None:
-    if not 0 <= port <= 65535:
-        raise InvalidInputError.at("--port", f"not a port: {port}")

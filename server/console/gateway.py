@@ -19,7 +19,7 @@ Two encodings of a reply:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,9 +148,7 @@ def columns_of(
     for name in names:
         f = fields.get(name)
         if f is None or f.type in (FieldDescriptor.TYPE_MESSAGE, FieldDescriptor.TYPE_GROUP):
-            raise InvalidInputError.at(
-                "columns", f"{descriptor.name} has no scalar field {name!r}"
-            )
+            raise InvalidInputError.at("columns", f"{descriptor.name} has no scalar field {name!r}")
         if f.is_repeated:
             out[name] = [list(getattr(m, name)) for m in items]
         elif f.has_presence:
@@ -193,8 +191,8 @@ class Gateway:
         self.channel.close()
 
     @staticmethod
-    def _metadata(token: str | None) -> list[tuple[str, str]]:
-        return [("authorization", f"Bearer {token}")] if token else []
+    def _metadata(token: str | None) -> tuple[tuple[str, str | bytes], ...]:
+        return (("authorization", f"Bearer {token}"),) if token else ()
 
     def call(
         self,
@@ -241,7 +239,7 @@ class Gateway:
 
     def stream(
         self, path: str, body: bytes | str | dict[str, Any], token: str | None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Generator[dict[str, Any], None, None]:
         """The replies of a server-streaming method, one dict each, until the server
         ends the stream or the caller closes the iterator (which cancels the call)."""
         m = method(path)
@@ -252,7 +250,7 @@ class Gateway:
             path, request_serializer=m.request.SerializeToString,
             response_deserializer=m.response.FromString,
         )  # fmt: skip
-        call = fn(req, metadata=self._metadata(token))
+        call: Any = fn(req, metadata=self._metadata(token))
         try:
             for item in call:
                 yield to_dict(item)

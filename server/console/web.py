@@ -21,7 +21,6 @@ down), never a stack trace.
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import threading
 import time
@@ -223,7 +222,7 @@ class ConsoleServer:
     @property
     def url(self) -> str:
         """The page's address."""
-        host = self.httpd.server_address[0]
+        host = str(self.httpd.server_address[0])
         host = "127.0.0.1" if host in ("", "0.0.0.0") else host
         return f"http://{host}:{self.port}/"
 
@@ -237,7 +236,3 @@ class ConsoleServer:
         self.httpd.server_close()
         self.gateway.close()
 
-
-def load_json(path: Path) -> Any:
-    """JSON from a file (helper for the CLI)."""
-    return json.loads(path.read_text())

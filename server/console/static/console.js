@@ -514,7 +514,7 @@ function tripInfo(view, vid) {
   return { v, etas, dist, dur: Math.max(0, end - now), slow, warnings: (view.warnings || []).filter((w) => w.vehicle_id === vid) };
 }
 
-async function openTrip(planId, vid) {
+async function openTrip(planId, vid, fly = true) {
   showTab("trip");
   const el = $("panel-trip");
   let view = S.views[planId];
@@ -524,6 +524,7 @@ async function openTrip(planId, vid) {
   const t = tripInfo(view, vid);
   if (!t) return panelError("trip", { status: 404, message: `vehicle ${vid} is not in live plan ${planId}` });
   S.selected = { kind: "live", id: vid, plan: planId, x: 1, lat: num(t.v.lat), lon: num(t.v.lon) };
+  if (fly) Y.flyTo(num(t.v.lat), num(t.v.lon), Math.max(S.view.k, 800));
   requestDraw();
   const dh = num(t.v.driving_since_break_s), limit = 4.5 * 3600;
   el.innerHTML = `<h3>Trip · ${esc(vid)} <span class="muted">plan ${esc(planId)} v${esc(view.plan.version)}</span></h3>
@@ -679,6 +680,7 @@ async function refreshFleet() {
   S.vehicles = { count: v.count, ...v.columns };
   S.loads = { count: l.count, version: (S.loads?.version || 0) + 1, ...l.columns };
   S.flowKey = "";
+  Y.totals = { vehicles: v.count, loads: l.count };
   requestDraw();
   renderDashboard();
 }
@@ -726,7 +728,7 @@ function onPlanUpdate(msg) {
   renderDashboard();
   if (S.selected?.kind === "live" && S.selected.plan === view.plan.plan_id && $("panel-trip").classList.contains("on")) {
     const keep = $("replanmsg")?.innerHTML;
-    openTrip(view.plan.plan_id, S.selected.id).then(() => { if (keep && $("replanmsg")) $("replanmsg").innerHTML = keep; });
+    openTrip(view.plan.plan_id, S.selected.id, false).then(() => { if (keep && $("replanmsg")) $("replanmsg").innerHTML = keep; });
   }
 }
 

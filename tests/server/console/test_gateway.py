@@ -124,4 +124,5 @@ def test_subscribe_streams_plan_versions_as_sse(console: Any) -> None:
         served = [v.get("served", []) for v in second["view"]["plan"]["vehicles"]]
         assert any(served)
     code, body, _ = post(http, "/api/stream/yunli.v1.LivePlans/Subscribe", {"plan_id": "nope"})
+    assert body["error"]["code"] == "NOT_FOUND"
     assert code == 404
