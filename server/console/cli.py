@@ -198,4 +198,3 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=_console)
-

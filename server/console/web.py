@@ -235,4 +235,3 @@ class ConsoleServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.gateway.close()
-
