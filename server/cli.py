@@ -83,7 +83,8 @@ def _serve(args: argparse.Namespace) -> int:
         from server.console.cli import start_http
 
         http = start_http(port, args.http_host, args.http_port, world_dir=args.import_world,
-                          plans=args.console_plan, root_certificates=cert)  # fmt: skip
+                          plans=args.console_plan, root_certificates=cert,
+                          warm_token=next(iter(tokens), None))  # fmt: skip
         server._closers.append(http.stop)
         print(f"yunli serve: console at {http.url}", flush=True)
     stop = threading.Event()

@@ -34,6 +34,8 @@ def start_http(
     plans: list[str] | None = None,
     root_certificates: bytes | None = None,
     charts: bool = False,
+    warm_token: str | None = None,
+    cache_s: float = 30.0,
 ) -> ConsoleServer:
     """Serve the console on ``http_host:http_port`` against the gRPC server on
     ``grpc_port`` of this host (started; returns the running :class:`ConsoleServer`)."""
@@ -46,10 +48,10 @@ def start_http(
 
         sites = site_columns(load_world(world_dir))
     target = f"{'localhost' if root_certificates else '127.0.0.1'}:{grpc_port}"
-    gw = Gateway(target, root_certificates)
+    gw = Gateway(target, root_certificates, cache_s=cache_s)
     info = ConsoleInfo(plans, sites, _replan_chart if charts else None)
     srv = ConsoleServer(gw, (http_host, http_port), info)
-    srv.start()
+    srv.start(warm_token, warm=cache_s > 0)
     return srv
 
 
@@ -150,7 +152,7 @@ def _console(args: argparse.Namespace) -> int:
             feed.start()
     info = ConsoleInfo(plans, site_columns(world), _replan_chart)
     http = ConsoleServer(gw, (args.host, args.port), info)
-    http.start()
+    http.start(token)
     if args.port_file:
         Path(args.port_file).write_text(f"{http.port}\n")
     print(f"yunli console: {http.url}  (gRPC on 127.0.0.1:{port})", flush=True)

@@ -36,6 +36,14 @@ from server.observability import LOGGER
 
 STATIC = Path(__file__).parent / "static"
 
+#: The columns the map layers ask for (``?columns=``), by list method.
+LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "/yunli.v1.Fleet/ListVehicles": ("vehicle_id", "vehicle_type", "lat", "lon", "status"),
+    "/yunli.v1.Fleet/ListLoads": (
+        "load_id", "origin_lat", "origin_lon", "dest_lat", "dest_lon",
+    ),
+}  # fmt: skip
+
 
 class ConsoleInfo:
     """Console-level data the page asks for once (``GET /api/console``).
@@ -59,7 +67,12 @@ class ConsoleInfo:
 
     def summary(self) -> dict[str, Any]:
         """The JSON of ``GET /api/console``."""
-        return {"plans": self.plans, "sites": self.sites, "charts": self._charts is not None}
+        return {
+            "plans": self.plans,
+            "sites": self.sites,
+            "charts": self._charts is not None,
+            "columns": {p.rsplit("/", 1)[1]: ",".join(c) for p, c in LAYER_COLUMNS.items()},
+        }
 
     def charts(self) -> dict[str, Any]:
         """The re-plan comparison (NotFoundError when the console has none)."""
@@ -226,9 +239,19 @@ class ConsoleServer:
         host = "127.0.0.1" if host in ("", "0.0.0.0") else host
         return f"http://{host}:{self.port}/"
 
-    def start(self) -> None:
-        """Serve in the background."""
+    def start(self, warm_token: str | None = None, warm: bool = True) -> None:
+        """Serve in the background; with ``warm``, fill the gateway's cache of the map
+        layers in the background (calls made with ``warm_token``)."""
         self._thread.start()
+        if warm:
+            threading.Thread(target=self._warm, args=(warm_token,), daemon=True).start()
+
+    def _warm(self, token: str | None) -> None:
+        for path, cols in LAYER_COLUMNS.items():
+            try:
+                self.gateway.call(path, b"{}", token, cols)
+            except Exception as e:  # the page will ask again and show the error
+                LOGGER.info("console cache warm-up failed", extra={"path": path, "detail": str(e)})
 
     def stop(self) -> None:
         """Stop serving and close the gateway's channel."""

@@ -18,14 +18,14 @@ const SITE_STYLE = {
   bonded_warehouse: ["#e6550d", "diamond"], overseas_warehouse: ["#31a354", "triangle"],
   store: ["#3182bd", "circle"],
 };
-const VEHICLE_COLS = "vehicle_id,vehicle_type,lat,lon,status,capacity_kg";
-const LOAD_COLS = "load_id,origin_lat,origin_lon,dest_lat,dest_lon,origin_city,dest_city,weight_kg";
+let VEHICLE_COLS = "vehicle_id,vehicle_type,lat,lon,status";
+let LOAD_COLS = "load_id,origin_lat,origin_lon,dest_lat,dest_lon";
 
 const S = {
   token: sessionStorage.getItem("yunli-token") || "",
   layers: { basemap: true, cargo: true, vehicles: true, lanes: true, routes: true, sites: true },
   vehicles: null, loads: null, sites: null, basemap: null, plans: [], views: {},
-  lanes: [], selected: null, flows: null, flowKey: "",
+  lanes: [], selected: null, lastInteract: 0, settle: 0, flows: null, flowKey: "",
   view: { cx: 105, cy: merc(34), k: 12 }, // centre (lon, mercator-y in degrees), px per degree
 };
 const $ = (id) => document.getElementById(id);
@@ -166,11 +166,18 @@ function draw() {
     ctx.restore();
     counts.basemap = S.basemap.n;
   }
+  const lt = {}, tick = (name) => { const t = performance.now(); lt[name] = t - (lt._t || t0); lt._t = t; };
+  tick("basemap");
   if (S.layers.sites && S.sites) counts.sites = drawSites();
-  if (S.layers.cargo && S.loads) Object.assign(counts, drawCargo());
+  tick("sites");
+  if (S.layers.cargo && S.loads) Object.assign(counts, cargoLayer());
+  tick("cargo");
   if (S.layers.vehicles && S.vehicles) counts.vehicles = drawVehicles();
+  tick("vehicles");
   if (S.layers.lanes && S.lanes.length) counts.lanes = drawLanes();
   if (S.layers.routes) Object.assign(counts, drawRoutes());
+  tick("routes");
+  delete lt._t; Y.layerMs = lt;
   drawSelection();
   Y.counts = counts;
   const ms = performance.now() - t0;
@@ -184,57 +191,97 @@ function draw() {
 
 function visible(x, y) { return x > -20 && y > -20 && x < canvas.clientWidth + 20 && y < canvas.clientHeight + 20; }
 
+// Vehicles straight into a pixel buffer: 20,000 squares cost a couple of milliseconds.
+let pix = null;
 function drawVehicles() {
-  const v = S.vehicles, n = v.count, byType = {};
-  const s = S.view.k > 60 ? 4 : S.view.k > 25 ? 3 : 2;
+  const v = S.vehicles, n = v.count, dpr = window.devicePixelRatio || 1;
+  const W = canvas.width, H = canvas.height;
+  if (!pix || pix.w !== W || pix.h !== H) {
+    const off = document.createElement("canvas"); off.width = W; off.height = H;
+    const octx = off.getContext("2d"), img = octx.createImageData(W, H);
+    pix = { w: W, h: H, off, octx, img, buf: new Uint32Array(img.data.buffer) };
+  }
+  const buf = pix.buf; buf.fill(0);
+  const s = Math.max(1, Math.round((S.view.k > 60 ? 4 : S.view.k > 25 ? 3 : 2) * dpr));
+  const k = S.view.k * dpr, ox = W / 2 - S.view.cx * k, oy = H / 2 + S.view.cy * k;
   let drawn = 0;
   for (let i = 0; i < n; i++) {
-    const x = sx(v.lon[i]), y = sy(v.lat[i]);
-    if (!visible(x, y)) continue;
-    const key = v.status[i] === "idle" ? v.vehicle_type[i] : "_" + v.status[i];
-    (byType[key] ||= new Path2D()).rect(x - s / 2, y - s / 2, s, s);
+    const x = (v.lon[i] * k + ox) | 0, y = (oy - v.my[i] * k) | 0;
+    if (x < 0 || y < 0 || x + s > W || y + s > H) continue;
+    const c = v.rgba[i];
+    for (let dy = 0; dy < s; dy++) { const row = (y + dy) * W + x; for (let dx = 0; dx < s; dx++) buf[row + dx] = c; }
     drawn++;
   }
-  for (const [key, p] of Object.entries(byType)) {
-    ctx.fillStyle = key === "_busy" ? "#444" : key === "_offline" ? "#bbb" : TYPE_COLORS[key] || "#333";
-    ctx.fill(p);
-  }
+  pix.octx.putImageData(pix.img, 0, 0);
+  ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.drawImage(pix.off, 0, 0); ctx.restore();
   return drawn;
+}
+function rgba(hex) { // CSS #rrggbb -> little-endian ABGR word of ImageData
+  const r = parseInt(hex.slice(1, 3), 16), g = parseInt(hex.slice(3, 5), 16), b = parseInt(hex.slice(5, 7), 16);
+  return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
 }
 
 // Open cargo as origin→destination flows, aggregated on a screen-sized grid so that
 // 20,000 loads stay a few hundred strokes; single loads once zoomed in.
 function cargoFlows() {
-  const k = S.view.k, cell = 36 / k; // degrees per ~36 px
-  const key = S.loads.version + ":" + cell.toFixed(4);
+  const cell = 2 ** Math.round(Math.log2(36 / S.view.k)); // degrees, changes by octaves
+  const key = S.loads.version + ":" + cell;
   if (S.flowKey === key) return S.flows;
-  const L = S.loads, agg = new Map();
+  const L = S.loads, agg = new Map(), inv = 1 / cell;
   for (let i = 0; i < L.count; i++) {
-    const a = Math.floor(L.origin_lon[i] / cell) + "," + Math.floor(merc(L.origin_lat[i]) / cell);
-    const b = Math.floor(L.dest_lon[i] / cell) + "," + Math.floor(merc(L.dest_lat[i]) / cell);
-    const kk = a + ">" + b;
+    const kk = Math.floor(L.origin_lon[i] * inv) + "," + Math.floor(L.omy[i] * inv) + ">" +
+      Math.floor(L.dest_lon[i] * inv) + "," + Math.floor(L.dmy[i] * inv);
     let f = agg.get(kk);
     if (!f) agg.set(kk, (f = { n: 0, ox: 0, oy: 0, dx: 0, dy: 0, i }));
-    f.n++; f.ox += L.origin_lon[i]; f.oy += L.origin_lat[i]; f.dx += L.dest_lon[i]; f.dy += L.dest_lat[i];
+    f.n++; f.ox += L.origin_lon[i]; f.oy += L.omy[i]; f.dx += L.dest_lon[i]; f.dy += L.dmy[i];
   }
   const flows = [...agg.values()].map((f) => ({
-    n: f.n, i: f.i, olon: f.ox / f.n, olat: f.oy / f.n, dlon: f.dx / f.n, dlat: f.dy / f.n,
+    n: f.n, i: f.i, olon: f.ox / f.n, omy: f.oy / f.n, dlon: f.dx / f.n, dmy: f.dy / f.n,
   }));
   flows.sort((a, b) => b.n - a.n);
   S.flows = flows; S.flowKey = key;
   return flows;
 }
 
-function drawCargo() {
+// The cargo layer is rendered into its own bitmap; while the map is being panned or
+// zoomed that bitmap is moved and scaled (a few ms), and re-rendered once input stops.
+let cargoCache = null;
+function cargoLayer() {
+  const W = canvas.width, H = canvas.height, dpr = window.devicePixelRatio || 1;
+  const v = S.view, c = cargoCache;
+  const same = c && c.w === W && c.h === H && c.version === S.loads.version;
+  if (same && c.k === v.k && c.cx === v.cx && c.cy === v.cy) {
+    ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.drawImage(c.canvas, 0, 0); ctx.restore();
+    return c.counts;
+  }
+  if (same && performance.now() - S.lastInteract < 150) {
+    const f = v.k / c.k;
+    const x0 = (W / 2) * (1 - f) + (c.cx - v.cx) * v.k * dpr, y0 = (H / 2) * (1 - f) + (v.cy - c.cy) * v.k * dpr;
+    ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.drawImage(c.canvas, x0, y0, W * f, H * f); ctx.restore();
+    clearTimeout(S.settle); S.settle = setTimeout(requestDraw, 160);
+    return c.counts;
+  }
+  const t0 = performance.now();
+  const off = c && c.w === W && c.h === H ? c.canvas : Object.assign(document.createElement("canvas"), { width: W, height: H });
+  const octx = off.getContext("2d");
+  octx.setTransform(1, 0, 0, 1, 0, 0); octx.clearRect(0, 0, W, H); octx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const counts = drawCargo(octx);
+  cargoCache = { canvas: off, w: W, h: H, k: v.k, cx: v.cx, cy: v.cy, version: S.loads.version, counts };
+  Y.cargoRenderMs = performance.now() - t0;
+  ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.drawImage(off, 0, 0); ctx.restore();
+  return counts;
+}
+
+function drawCargo(ctx) {
   const flows = cargoFlows(), maxN = flows.length ? flows[0].n : 1;
-  const limit = 3000;
+  const limit = 2000;
   let drawn = 0, loads = 0;
   ctx.lineCap = "round";
   const buckets = [new Path2D(), new Path2D(), new Path2D()];
   const origins = new Path2D();
   for (let j = 0; j < flows.length && drawn < limit; j++) {
     const f = flows[j];
-    const x1 = sx(f.olon), y1 = sy(f.olat), x2 = sx(f.dlon), y2 = sy(f.dlat);
+    const x1 = sx(f.olon), y1 = syM(f.omy), x2 = sx(f.dlon), y2 = syM(f.dmy);
     if (!visible(x1, y1) && !visible(x2, y2)) continue;
     const r = f.n / maxN, b = r > 0.5 ? 2 : r > 0.15 ? 1 : 0;
     const mx = (x1 + x2) / 2 - (y2 - y1) * 0.18, my = (y1 + y2) / 2 + (x2 - x1) * 0.18;
@@ -343,7 +390,7 @@ window.addEventListener("mousemove", (e) => {
   const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
   if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
   if (!drag.moved) return;
-  S.view.cx -= dx / S.view.k; S.view.cy += dy / S.view.k;
+  S.view.cx -= dx / S.view.k; S.view.cy += dy / S.view.k; S.lastInteract = performance.now();
   drag.x = e.clientX; drag.y = e.clientY;
   requestDraw();
 });
@@ -352,6 +399,7 @@ canvas.addEventListener("wheel", (e) => {
   zoomAt(e.offsetX, e.offsetY, Math.exp(-e.deltaY * 0.0015));
 }, { passive: false });
 function zoomAt(px, py, f) {
+  S.lastInteract = performance.now();
   const [lon] = toLonLat(px, py), my = S.view.cy - (py - canvas.clientHeight / 2) / S.view.k;
   S.view.k = Math.min(20000, Math.max(4, S.view.k * f));
   S.view.cx = lon - (px - canvas.clientWidth / 2) / S.view.k;
@@ -359,7 +407,7 @@ function zoomAt(px, py, f) {
   requestDraw();
 }
 Y.zoomAt = zoomAt;
-Y.panBy = (dx, dy) => { S.view.cx -= dx / S.view.k; S.view.cy += dy / S.view.k; requestDraw(); };
+Y.panBy = (dx, dy) => { S.lastInteract = performance.now(); S.view.cx -= dx / S.view.k; S.view.cy += dy / S.view.k; requestDraw(); };
 Y.flyTo = (lat, lon, k) => { S.view.cx = lon; S.view.cy = merc(lat); S.view.k = k; requestDraw(); };
 Y.screenOf = (lat, lon) => [sx(lon), sy(lat)];
 Y.drawNow = () => { draw(); return Y.drawMs[Y.drawMs.length - 1]; };
@@ -379,11 +427,11 @@ function pick(px, py) {
   }
   if (S.layers.vehicles && S.vehicles) {
     const v = S.vehicles;
-    for (let i = 0; i < v.count; i++) consider((sx(v.lon[i]) - px) ** 2 + (sy(v.lat[i]) - py) ** 2, { kind: "vehicle", id: v.vehicle_id[i] });
+    for (let i = 0; i < v.count; i++) consider((sx(v.lon[i]) - px) ** 2 + (syM(v.my[i]) - py) ** 2, { kind: "vehicle", id: v.vehicle_id[i] });
   }
   if (S.layers.cargo && S.loads) {
     const L = S.loads;
-    for (let i = 0; i < L.count; i++) consider((sx(L.origin_lon[i]) - px) ** 2 + (sy(L.origin_lat[i]) - py) ** 2 - 2, { kind: "load", id: L.load_id[i] });
+    for (let i = 0; i < L.count; i++) consider((sx(L.origin_lon[i]) - px) ** 2 + (syM(L.omy[i]) - py) ** 2 - 2, { kind: "load", id: L.load_id[i] });
   }
   if (!best) return;
   if (best.kind === "load") location.hash = "load=" + best.id;
@@ -677,8 +725,16 @@ async function refreshFleet() {
     apiRetry("yunli.v1.Fleet/ListVehicles", {}, VEHICLE_COLS),
     apiRetry("yunli.v1.Fleet/ListLoads", {}, LOAD_COLS),
   ]);
-  S.vehicles = { count: v.count, ...v.columns };
-  S.loads = { count: l.count, version: (S.loads?.version || 0) + 1, ...l.columns };
+  const V = (S.vehicles = { count: v.count, ...v.columns });
+  V.my = new Float64Array(V.count); V.rgba = new Uint32Array(V.count);
+  for (let i = 0; i < V.count; i++) {
+    V.my[i] = merc(V.lat[i]);
+    const st = V.status[i];
+    V.rgba[i] = rgba(st === "busy" ? "#444444" : st === "offline" ? "#bbbbbb" : TYPE_COLORS[V.vehicle_type[i]] || "#333333");
+  }
+  const L = (S.loads = { count: l.count, version: (S.loads?.version || 0) + 1, ...l.columns });
+  L.omy = new Float64Array(L.count); L.dmy = new Float64Array(L.count);
+  for (let i = 0; i < L.count; i++) { L.omy[i] = merc(L.origin_lat[i]); L.dmy[i] = merc(L.dest_lat[i]); }
   S.flowKey = "";
   Y.totals = { vehicles: v.count, loads: l.count };
   requestDraw();
@@ -766,6 +822,7 @@ async function main() {
     catch (e) { setStatus("console server unreachable — retrying", "bad"); await new Promise((r) => setTimeout(r, 2000)); }
   }
   if (info.sites && info.sites.site_id) S.sites = info.sites;
+  if (info.columns) { VEHICLE_COLS = info.columns.ListVehicles; LOAD_COLS = info.columns.ListLoads; }
   const params = new URLSearchParams(location.search);
   S.plans = params.getAll("plan").length ? params.getAll("plan") : info.plans;
   await Promise.all([basemap, refreshFleet()]);
