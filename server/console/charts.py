@@ -41,7 +41,7 @@ def dispatch_summary(world: Any) -> dict[str, Any]:
     }
 
 
-def replan_day(n_vehicles: int = 12, n_stops: int = 120, seed: int = 0) -> dict[str, Any]:
+def replan_day(n_vehicles: int = 20, n_stops: int = 200, seed: int = 0) -> dict[str, Any]:
     """Late stops and lateness per hour of the day with and without re-planning.
 
     Runs ``bench.live_sim.run_day`` (policies ``none`` and ``yunli``). Raises
@@ -115,9 +115,13 @@ def write_pngs(
     plt.close(fig)
     written.append(p)
     if replan is not None:
-        fig, ax = plt.subplots(figsize=(8, 3.4))
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.6), width_ratios=[2, 1])
         hours = replan["hours"]
-        for name, color in (("none", "#c0392b"), ("yunli", "#2b7bba")):
+        styles = {
+            "none": ("#c0392b", "--", "no re-plan"),
+            "yunli": ("#2b7bba", "-", "Yunli re-plan"),
+        }
+        for name, (color, ls, label) in styles.items():
             pol = replan["policies"].get(name)
             if pol is None:
                 continue
@@ -125,13 +129,20 @@ def write_pngs(
             for v in pol["late_min_by_hour"]:
                 acc += v
                 cum.append(acc)
-            label = "no re-plan" if name == "none" else "Yunli re-plan"
-            label += f": {pol['late_stops']} late, {pol['unserved']} unserved"
-            ax.step(hours, cum, where="post", color=color, label=label)
+            ax.step(hours, cum, where="post", color=color, linestyle=ls, linewidth=2, label=label)
         ax.set_xlabel("hour of day (CST)")
         ax.set_ylabel("cumulative lateness (min)")
-        ax.set_title("Re-plan vs no re-plan over the simulated day")
+        ax.set_title("Lateness over the simulated day")
         ax.legend()
+        names = [n for n in styles if n in replan["policies"]]
+        x = range(len(names))
+        for off, key, hatch in ((-0.2, "late_stops", ""), (0.2, "unserved", "//")):
+            vals = [replan["policies"][n][key] for n in names]
+            colors = [styles[n][0] for n in names]
+            bars = bx.bar([i + off for i in x], vals, width=0.4, hatch=hatch, color=colors)
+            bx.bar_label(bars, fontsize=8)
+        bx.set_xticks(list(x), [styles[n][2] for n in names])
+        bx.set_title("late stops | unserved jobs (hatched)")
         fig.tight_layout()
         p = out_dir / "replan.png"
         fig.savefig(p, dpi=110)

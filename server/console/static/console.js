@@ -652,15 +652,15 @@ async function runDispatch() {
 }
 
 // ------------------------------------------------------------------------------- charts
-function barChart(cv, labels, series, title, unit) {
+function barChart(cv, labels, series, title, unit, colors = ["#2b7bba", "#f0a030", "#999999"]) {
   const c = cv.getContext("2d"), dpr = window.devicePixelRatio || 1;
   cv.width = cv.clientWidth * dpr; cv.height = cv.clientHeight * dpr; c.scale(dpr, dpr);
   const W = cv.clientWidth, H = cv.clientHeight, max = Math.max(...series, 1e-9);
   c.fillStyle = "#1d2733"; c.font = "12px system-ui"; c.fillText(title, 8, 16);
-  const colors = ["#2b7bba", "#f0a030", "#999999"], bw = (W - 40) / labels.length;
+  const bw = (W - 40) / labels.length;
   labels.forEach((l, i) => {
     const h = ((H - 60) * series[i]) / max, x = 20 + i * bw + bw * 0.15;
-    c.fillStyle = colors[i % 3]; c.fillRect(x, H - 24 - h, bw * 0.7, h);
+    c.fillStyle = colors[i % colors.length]; c.fillRect(x, H - 24 - h, bw * 0.7, h);
     c.fillStyle = "#1d2733"; c.fillText(l, x, H - 8); c.fillText(fmt(series[i]) + unit, x, H - 28 - h);
   });
 }
@@ -676,8 +676,8 @@ function lineChart(cv, hours, lines, title) {
   hours.forEach((h, i) => { if (i % 2 === 0) c.fillText(String(h), x(i) - 6, H - 6); });
   c.fillText(fmt(max) + " min", 2, y(max) + 4);
   lines.forEach((l, k) => {
-    c.strokeStyle = l.color; c.lineWidth = 2; c.beginPath();
-    cum[k].forEach((v, i) => (i ? c.lineTo(x(i), y(v)) : c.moveTo(x(i), y(v)))); c.stroke();
+    c.strokeStyle = l.color; c.lineWidth = 2; c.setLineDash(l.dash || []); c.beginPath();
+    cum[k].forEach((v, i) => (i ? c.lineTo(x(i), y(v)) : c.moveTo(x(i), y(v)))); c.stroke(); c.setLineDash([]);
     c.fillStyle = l.color; c.fillText(l.label, W - 230, 34 + 14 * k);
   });
 }
@@ -687,11 +687,12 @@ function renderCharts() {
   el.innerHTML = `<h3>Dispatch methods</h3>${lastDispatch ? "" : '<p class="muted">Run the dispatch from the dashboard.</p>'}
     <canvas class="chart" id="ch-matched"></canvas><canvas class="chart" id="ch-empty"></canvas>
     <h3>Re-plan vs no re-plan</h3><p><button class="act" id="loadreplan">Simulate a day (bench.live_sim)</button> <span id="replanstate" class="muted"></span></p>
-    <canvas class="chart" id="ch-replan"></canvas>`;
+    <canvas class="chart" id="ch-replan"></canvas><canvas class="chart" id="ch-unserved"></canvas>`;
   if (lastDispatch) {
     const d = lastDispatch, names = ["optimal", "greedy", "nearest"];
     barChart($("ch-matched"), names, names.map((n) => num(d[n]?.assigned)), "loads matched", "");
     barChart($("ch-empty"), names, names.map((n) => num(d[n]?.total_deadhead_m) / 1000 / Math.max(1, num(d[n]?.assigned))), "empty km per matched load", " km");
+    Y.dispatchChart = true;
   }
   if (replanData) drawReplan();
   $("loadreplan").addEventListener("click", async () => {
@@ -706,9 +707,13 @@ function renderCharts() {
 function drawReplan() {
   const p = replanData.policies;
   lineChart($("ch-replan"), replanData.hours, [
-    { label: `no re-plan: ${p.none.late_stops} late, ${p.none.unserved} unserved`, color: "#c0392b", values: p.none.late_min_by_hour },
+    { label: `no re-plan: ${p.none.late_stops} late, ${p.none.unserved} unserved`, color: "#c0392b", values: p.none.late_min_by_hour, dash: [6, 4] },
     { label: `Yunli re-plan: ${p.yunli.late_stops} late, ${p.yunli.unserved} unserved`, color: "#2b7bba", values: p.yunli.late_min_by_hour },
   ], "cumulative lateness (min) by hour of day");
+  barChart($("ch-unserved"), ["late (none)", "late (re-plan)", "unserved (none)", "unserved (re-plan)"],
+    [p.none.late_stops, p.yunli.late_stops, p.none.unserved, p.yunli.unserved], "late stops and unserved jobs", "",
+    ["#c0392b", "#2b7bba", "#c0392b", "#2b7bba"]);
+  Y.replanChart = true;
 }
 
 // ---------------------------------------------------------------------- data and live

@@ -149,7 +149,13 @@ def test_console_in_headless_chromium(stack: Any, tmp_path: Path) -> None:
         d.execute_script(f"location.hash = 'vehicle={vid}'")
         wait_for(d, "document.querySelector('#panel-vehicle h4') !== null")
         assert "busy" in d.find_element(By.ID, "panel-vehicle").text
-        assert d.execute_script("return window.__yunli.counts.lanes") >= 0
+        assert "Top lanes" in d.find_element(By.ID, "panel-vehicle").text
+        d.execute_script("window.__yunli.drawNow()")
+        assert d.execute_script("return window.__yunli.counts.lanes") > 0
+        d.find_element(By.CSS_SELECTOR, "input[data-layer=lanes]").click()
+        d.execute_script("window.__yunli.drawNow()")
+        assert d.execute_script("return window.__yunli.counts.lanes") == 0
+        d.find_element(By.CSS_SELECTOR, "input[data-layer=lanes]").click()
 
         # unknown ids say so
         d.execute_script("location.hash = 'load=987654321'")
@@ -163,6 +169,9 @@ def test_console_in_headless_chromium(stack: Any, tmp_path: Path) -> None:
         d.find_element(By.ID, "rundispatch").click()
         wait_for(d, "document.getElementById('kpi-share').textContent.includes('%')", 60)
         assert d.find_element(By.ID, "kpi-empty").text != "–"
+        d.find_element(By.CSS_SELECTOR, "#tabs button[data-tab=charts]").click()
+        assert d.execute_script("return window.__yunli.dispatchChart") is True
+        d.save_screenshot(str(shots / "console_charts.png"))
 
         # trip panel: a live truck; a position report streams in; a jam + re-plan
         version = d.execute_script("return window.__yunli.planVersion")
