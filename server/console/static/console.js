@@ -283,7 +283,7 @@ function drawCargo(ctx) {
     const f = flows[j];
     const x1 = sx(f.olon), y1 = syM(f.omy), x2 = sx(f.dlon), y2 = syM(f.dmy);
     if (!visible(x1, y1) && !visible(x2, y2)) continue;
-    const r = f.n / maxN, b = r > 0.5 ? 2 : r > 0.15 ? 1 : 0;
+    const r = maxN > 3 ? f.n / maxN : 0, b = r > 0.5 ? 2 : r > 0.15 ? 1 : 0;
     const mx = (x1 + x2) / 2 - (y2 - y1) * 0.18, my = (y1 + y2) / 2 + (x2 - x1) * 0.18;
     buckets[b].moveTo(x1, y1); buckets[b].quadraticCurveTo(mx, my, x2, y2);
     origins.moveTo(x1 + 2.5, y1); origins.arc(x1, y1, 2.5, 0, 2 * Math.PI);
@@ -345,6 +345,13 @@ const RISK_COLOR = { late: "#d62728", tight: "#f0a030", ok: "#2ca02c" };
 function drawRoutes() {
   let routes = 0, stops = 0;
   for (const view of Object.values(S.views)) {
+    for (const sl of view.plan.slowdowns || []) { // traffic areas, as circles
+      if (!sl.circle) continue;
+      const c = sl.circle, r = (num(c.radius_m) / (111320 * Math.cos((num(c.lat) * Math.PI) / 180))) * S.view.k;
+      ctx.fillStyle = "#d6272822"; ctx.strokeStyle = "#d62728"; ctx.setLineDash([4, 3]); ctx.lineWidth = 1;
+      ctx.beginPath(); ctx.arc(sx(num(c.lon)), sy(num(c.lat)), Math.max(r, 3), 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+      ctx.setLineDash([]);
+    }
     for (const v of view.plan.vehicles || []) {
       const route = v.route || [];
       const x0 = sx(v.lat !== undefined ? v.lon : v.depot_lon), y0 = sy(v.lat !== undefined ? v.lat : v.depot_lat);
@@ -444,7 +451,10 @@ function showTab(name) {
   document.querySelectorAll("#tabs button").forEach((b) => b.classList.toggle("on", b.dataset.tab === name));
   document.querySelectorAll(".panel").forEach((p) => p.classList.toggle("on", p.id === "panel-" + name));
 }
-document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
+document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => {
+  showTab(b.dataset.tab);
+  if (b.dataset.tab === "charts") renderCharts(); // canvases need a laid-out panel
+}));
 function panelError(name, e) {
   $("panel-" + name).innerHTML = `<p class="err">${e.status === 404 ? "Not found: " : "Error: "}${esc(e.message)}</p>`;
 }
@@ -653,6 +663,7 @@ async function runDispatch() {
 
 // ------------------------------------------------------------------------------- charts
 function barChart(cv, labels, series, title, unit, colors = ["#2b7bba", "#f0a030", "#999999"]) {
+  if (!cv.clientWidth) return;
   const c = cv.getContext("2d"), dpr = window.devicePixelRatio || 1;
   cv.width = cv.clientWidth * dpr; cv.height = cv.clientHeight * dpr; c.scale(dpr, dpr);
   const W = cv.clientWidth, H = cv.clientHeight, max = Math.max(...series, 1e-9);
@@ -665,6 +676,7 @@ function barChart(cv, labels, series, title, unit, colors = ["#2b7bba", "#f0a030
   });
 }
 function lineChart(cv, hours, lines, title) {
+  if (!cv.clientWidth) return;
   const c = cv.getContext("2d"), dpr = window.devicePixelRatio || 1;
   cv.width = cv.clientWidth * dpr; cv.height = cv.clientHeight * dpr; c.scale(dpr, dpr);
   const W = cv.clientWidth, H = cv.clientHeight;
@@ -692,7 +704,6 @@ function renderCharts() {
     const d = lastDispatch, names = ["optimal", "greedy", "nearest"];
     barChart($("ch-matched"), names, names.map((n) => num(d[n]?.assigned)), "loads matched", "");
     barChart($("ch-empty"), names, names.map((n) => num(d[n]?.total_deadhead_m) / 1000 / Math.max(1, num(d[n]?.assigned))), "empty km per matched load", " km");
-    Y.dispatchChart = true;
   }
   if (replanData) drawReplan();
   $("loadreplan").addEventListener("click", async () => {
@@ -713,7 +724,6 @@ function drawReplan() {
   barChart($("ch-unserved"), ["late (none)", "late (re-plan)", "unserved (none)", "unserved (re-plan)"],
     [p.none.late_stops, p.yunli.late_stops, p.none.unserved, p.yunli.unserved], "late stops and unserved jobs", "",
     ["#c0392b", "#2b7bba", "#c0392b", "#2b7bba"]);
-  Y.replanChart = true;
 }
 
 // ---------------------------------------------------------------------- data and live

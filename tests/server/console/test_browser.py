@@ -170,7 +170,13 @@ def test_console_in_headless_chromium(stack: Any, tmp_path: Path) -> None:
         wait_for(d, "document.getElementById('kpi-share').textContent.includes('%')", 60)
         assert d.find_element(By.ID, "kpi-empty").text != "–"
         d.find_element(By.CSS_SELECTOR, "#tabs button[data-tab=charts]").click()
-        assert d.execute_script("return window.__yunli.dispatchChart") is True
+        inked = d.execute_script(
+            "const c = document.getElementById('ch-matched'), x = c.getContext('2d');"
+            "const px = x.getImageData(0, 0, c.width, c.height).data; let n = 0;"
+            "for (let i = 0; i < px.length; i += 4) if (px[i + 3] && px[i] < 200) n++;"
+            "return n;"
+        )
+        assert inked > 500  # three bars drawn
         d.save_screenshot(str(shots / "console_charts.png"))
 
         # trip panel: a live truck; a position report streams in; a jam + re-plan
