@@ -312,6 +312,7 @@ class MatchingServicer:
             matching_pb2.DISPATCH_OBJECTIVE_UNSPECIFIED: "score",
             matching_pb2.DISPATCH_OBJECTIVE_MAX_SCORE: "score",
             matching_pb2.DISPATCH_OBJECTIVE_MIN_DEADHEAD: "deadhead",
+            matching_pb2.DISPATCH_OBJECTIVE_FILL: "fill",
         }.get(request.objective)
         if objective is None:
             raise InvalidInputError.at("objective", f"unknown value {request.objective}")
