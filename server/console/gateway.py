@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -291,11 +291,9 @@ class Gateway:
             }
         return {"items": [to_dict(x) for x in items]}
 
-    def stream(
-        self, path: str, body: bytes | str | dict[str, Any], token: str | None
-    ) -> Generator[dict[str, Any], None, None]:
-        """The replies of a server-streaming method, one dict each, until the server
-        ends the stream or the caller closes the iterator (which cancels the call)."""
+    def stream(self, path: str, body: bytes | str | dict[str, Any], token: str | None) -> Stream:
+        """The replies of a server-streaming method (a :class:`Stream`: iterate it for
+        one dict per message; ``cancel()`` from any thread ends the call)."""
         m = method(path)
         if not m.server_streaming or m.client_streaming:
             raise InvalidInputError.at("method", f"{path} is not a server-streaming method")
@@ -304,14 +302,28 @@ class Gateway:
             path, request_serializer=m.request.SerializeToString,
             response_deserializer=m.response.FromString,
         )  # fmt: skip
-        call: Any = fn(req, metadata=self._metadata(token))
+        return Stream(fn(req, metadata=self._metadata(token)))
+
+
+class Stream:
+    """A server-streaming call: iterate for the messages as dicts until the server ends
+    the stream; :meth:`cancel` (any thread) ends it early."""
+
+    def __init__(self, call: Any) -> None:
+        self._call = call
+
+    def cancel(self) -> None:
+        """Cancel the call (iteration then stops)."""
+        self._call.cancel()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         try:
-            for item in call:
+            for item in self._call:
                 yield to_dict(item)
         except grpc.RpcError as e:
+            if e.code() is grpc.StatusCode.CANCELLED:
+                return
             raise _from_rpc(e) from None
-        finally:
-            call.cancel()
 
 
 def dumps(obj: Any) -> bytes:

@@ -22,6 +22,8 @@ down), never a stack trace.
 from __future__ import annotations
 
 import mimetypes
+import select
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -31,7 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from engine.errors import InvalidInputError, NotFoundError, YunliError
-from server.console.gateway import Gateway, GatewayError, dumps
+from server.console.gateway import Gateway, GatewayError, Stream, dumps
 from server.observability import LOGGER
 
 STATIC = Path(__file__).parent / "static"
@@ -169,7 +171,8 @@ def _handler(gateway: Gateway, info: ConsoleInfo) -> type[BaseHTTPRequestHandler
             self._send(200, path.read_bytes(), ctype)
 
         def _sse(self, rpc: str, body: bytes) -> None:
-            it = gateway.stream(rpc, body, self._token())
+            stream = gateway.stream(rpc, body, self._token())
+            it = iter(stream)
             try:
                 first = next(it)
             except StopIteration:
@@ -181,6 +184,12 @@ def _handler(gateway: Gateway, info: ConsoleInfo) -> type[BaseHTTPRequestHandler
             self.send_header("Connection", "close")
             self.end_headers()
             self.close_connection = True
+            done = threading.Event()
+            # the stream may stay quiet for hours: notice the browser leaving and end the
+            # gRPC call (it holds one of the server's subscriber slots)
+            threading.Thread(
+                target=_cancel_on_hangup, args=(self.connection, stream, done), daemon=True
+            ).start()
             try:
                 if first is not None:
                     self._event(first)
@@ -192,7 +201,8 @@ def _handler(gateway: Gateway, info: ConsoleInfo) -> type[BaseHTTPRequestHandler
             except GatewayError as e:
                 self.wfile.write(b"event: error\ndata: " + dumps(e.body()) + b"\n\n")
             finally:
-                it.close()
+                done.set()
+                stream.cancel()
 
         def _event(self, item: dict[str, Any]) -> None:
             item["_sent_ms"] = int(time.time() * 1000)
@@ -200,6 +210,18 @@ def _handler(gateway: Gateway, info: ConsoleInfo) -> type[BaseHTTPRequestHandler
             self.wfile.flush()
 
     return Handler
+
+
+def _cancel_on_hangup(sock: socket.socket, stream: Stream, done: threading.Event) -> None:
+    """Cancel ``stream`` once the client closes ``sock`` (or when ``done`` is set)."""
+    while not done.is_set():
+        try:
+            readable, _, _ = select.select([sock], [], [], 0.5)
+            if readable and not sock.recv(1, socket.MSG_PEEK):
+                break
+        except (OSError, ValueError):
+            break
+    stream.cancel()
 
 
 class ConsoleServer:

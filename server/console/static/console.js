@@ -154,7 +154,7 @@ function draw() {
   const dpr = window.devicePixelRatio || 1, W = canvas.clientWidth, H = canvas.clientHeight;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = "#dfe9f3"; ctx.fillRect(0, 0, W, H);
-  const counts = { basemap: 0, flows: 0, loads: 0, vehicles: 0, lanes: 0, routes: 0, stops: 0, sites: 0 };
+  const counts = { basemap: 0, flows: 0, loads: 0, vehicles: 0, lanes: 0, routes: 0, stops: 0, traffic: 0, sites: 0 };
   if (S.layers.basemap && S.basemap) {
     const k = S.view.k;
     ctx.save();
@@ -343,7 +343,7 @@ function riskOf(view, jobId, eta) {
 const RISK_COLOR = { late: "#d62728", tight: "#f0a030", ok: "#2ca02c" };
 
 function drawRoutes() {
-  let routes = 0, stops = 0;
+  let routes = 0, stops = 0, traffic = 0;
   for (const view of Object.values(S.views)) {
     for (const sl of view.plan.slowdowns || []) { // traffic areas, as circles
       if (!sl.circle) continue;
@@ -351,6 +351,7 @@ function drawRoutes() {
       ctx.fillStyle = "#d6272822"; ctx.strokeStyle = "#d62728"; ctx.setLineDash([4, 3]); ctx.lineWidth = 1;
       ctx.beginPath(); ctx.arc(sx(num(c.lon)), sy(num(c.lat)), Math.max(r, 3), 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
       ctx.setLineDash([]);
+      traffic++;
     }
     for (const v of view.plan.vehicles || []) {
       const route = v.route || [];
@@ -372,7 +373,7 @@ function drawRoutes() {
       routes++;
     }
   }
-  return { routes, stops };
+  return { routes, stops, traffic };
 }
 
 function drawSelection() {
@@ -568,7 +569,16 @@ function tripInfo(view, vid) {
   dist *= num(plan.circuity) || 1.3;
   const now = num(plan.now), end = etas.length ? num(etas[etas.length - 1].departure) : now;
   const pts = [[num(v.lat), num(v.lon)], ...(v.route || []).map((j) => view._jobs[j]).filter(Boolean).map((j) => [num(j.lat), num(j.lon)])];
-  const slow = (plan.slowdowns || []).filter((s) => s.circle && pts.some(([a, b]) => haversine(a, b, num(s.circle.lat), num(s.circle.lon)) <= num(s.circle.radius_m)));
+  // a slowdown is on the route when a leg (or the truck) passes within its circle
+  const nearLeg = (c, p, q) => {
+    const kx = 111320 * Math.cos((num(c.lat) * Math.PI) / 180), ky = 110540;
+    const ax = (p[1] - num(c.lon)) * kx, ay = (p[0] - num(c.lat)) * ky, bx = (q[1] - num(c.lon)) * kx, by = (q[0] - num(c.lat)) * ky;
+    const dx = bx - ax, dy = by - ay, L = dx * dx + dy * dy;
+    const t = L ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / L)) : 0;
+    return Math.hypot(ax + t * dx, ay + t * dy) <= num(c.radius_m);
+  };
+  const slow = (plan.slowdowns || []).filter((s) => s.circle &&
+    pts.some((p, i) => nearLeg(s.circle, p, pts[Math.min(i + 1, pts.length - 1)])));
   return { v, etas, dist, dur: Math.max(0, end - now), slow, warnings: (view.warnings || []).filter((w) => w.vehicle_id === vid) };
 }
 
@@ -596,27 +606,32 @@ async function openTrip(planId, vid, fly = true) {
       return `<tr class="risk-${r}"><td>${e.position ?? 0}</td><td>${esc(e.job_id)}</td><td>${esc(j.kind || "delivery")}</td><td>${hhmm(e.arrival)}</td>
       <td>${w ? hhmm(w.start) + "–" + hhmm(w.end) : "any"}</td><td class="n">${num(e.late_s) ? fmt(num(e.late_s) / 60) + " min" : ""}</td></tr>`; }).join("")}</table>
     <p><button class="act" id="jam">Traffic jam on the route + re-plan</button> <button class="act" id="replan">Re-plan now</button></p>
-    <p id="replanmsg"></p>`;
+    <p id="replanmsg">${S.tripMsg?.vid === vid ? S.tripMsg.html : ""}</p>`;
   $("jam").addEventListener("click", () => replanWith(planId, vid, true));
   $("replan").addEventListener("click", () => replanWith(planId, vid, false));
 }
 
+function tripMsg(vid, html) { // survives the panel being re-rendered by a live update
+  S.tripMsg = { vid, html };
+  if ($("replanmsg")) $("replanmsg").innerHTML = html;
+}
+
 async function replanWith(planId, vid, jam) {
-  const view = S.views[planId], t = tripInfo(view, vid), msg = $("replanmsg");
+  const view = S.views[planId], t = tripInfo(view, vid);
   const events = [];
   const now = Math.max(num(view.plan.now), ...(view.plan.vehicles || []).map((v) => num(v.position_time)));
   if (jam) {
     const j = view._jobs[(t.v.route || [])[0]] || t.v;
     events.push({ t: now, traffic: { factor: 2.5, start: now, end: now + 3 * 3600, circle: { lat: num(j.lat), lon: num(j.lon), radius_m: 5000 } } });
   }
-  msg.textContent = "re-planning…";
+  tripMsg(vid, "re-planning…");
   try {
     const out = await apiRetry("yunli.v1.LivePlans/ApplyEvents", { plan_id: planId, events, options: { replan: true, time_limit_s: 0.5, seed: 1 } });
     const d = out.diff || {};
-    msg.innerHTML = `<span class="ok">version ${esc(out.view.plan.version)}: ${(d.moved || []).length} stops moved, ` +
+    tripMsg(vid, `<span class="ok">version ${esc(out.view.plan.version)}: ${(d.moved || []).length} stops moved, ` +
       `${(d.changed_vehicles || []).length} vehicles changed, late stops ${num(d.late_stops_change) >= 0 ? "+" : ""}${num(d.late_stops_change)} ` +
-      `in ${fmt(num(d.runtime_s) * 1000)} ms</span>`;
-  } catch (e) { msg.innerHTML = `<span class="err">${esc(e.message)}</span>`; }
+      `in ${fmt(num(d.runtime_s) * 1000)} ms</span>`);
+  } catch (e) { tripMsg(vid, `<span class="err">${esc(e.message)}</span>`); }
 }
 
 // ---------------------------------------------------------------------------- dashboard
@@ -798,8 +813,7 @@ function onPlanUpdate(msg) {
   requestDraw();
   renderDashboard();
   if (S.selected?.kind === "live" && S.selected.plan === view.plan.plan_id && $("panel-trip").classList.contains("on")) {
-    const keep = $("replanmsg")?.innerHTML;
-    openTrip(view.plan.plan_id, S.selected.id, false).then(() => { if (keep && $("replanmsg")) $("replanmsg").innerHTML = keep; });
+    openTrip(view.plan.plan_id, S.selected.id, false);
   }
 }
 

@@ -190,7 +190,9 @@ def test_console_in_headless_chromium(stack: Any, tmp_path: Path) -> None:
         version = d.execute_script("return window.__yunli.planVersion")
         d.find_element(By.ID, "jam").click()
         wait_for(d, f"window.__yunli.planVersion > {version}", 30)
-        wait_for(d, "document.getElementById('panel-trip').textContent.includes('×2.5')")
+        wait_for(d, "document.getElementById('replanmsg').textContent.includes('version')")
+        d.execute_script("window.__yunli.drawNow()")
+        assert d.execute_script("return window.__yunli.counts.traffic") == 1  # the jam's area
         view = client.live.GetPlan(live_pb2.GetPlanRequest(plan_id=DEMO_PLAN))
         assert len(view.plan.slowdowns) == 1
         d.save_screenshot(str(shots / "console_trip.png"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -126,3 +127,52 @@ def test_subscribe_streams_plan_versions_as_sse(console: Any) -> None:
     code, body, _ = post(http, "/api/stream/yunli.v1.LivePlans/Subscribe", {"plan_id": "nope"})
     assert body["error"]["code"] == "NOT_FOUND"
     assert code == 404
+
+
+def test_a_closed_page_frees_its_subscription(
+    make_server: Callable[..., tuple[YunliServer, int]],
+) -> None:
+    # max_workers=4: the server takes 2 subscribers; leaked streams would exhaust them
+    _srv, port = make_server(max_workers=4)
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    create_demo_plan(channel, TOKEN, "day")
+    http = start_http(port, "127.0.0.1", 0, plans=["day"], cache_s=0)
+    try:
+        for _ in range(5):
+            deadline = time.monotonic() + 10
+            while True:
+                req = urllib.request.Request(
+                    http.url + "api/stream/yunli.v1.LivePlans/Subscribe",
+                    data=b'{"plan_id": "day"}',
+                    method="POST",
+                    headers={"Authorization": f"Bearer {TOKEN}"},
+                )
+                status = _first_event(req)
+                if status == 200:
+                    break
+                assert status == 503
+                assert time.monotonic() < deadline, "subscriptions were not released"
+                time.sleep(0.2)
+    finally:
+        http.stop()
+        channel.close()
+
+
+def _first_event(req: urllib.request.Request) -> int:
+    """Open the stream, read its first event, hang up; the HTTP status."""
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            line = r.readline()
+            return 200 if line.startswith(b"data: ") else -1
+    except urllib.error.HTTPError as e:
+        e.close()
+        return e.code
+
+
+def test_charts_not_configured_is_404(console: Any) -> None:
+    http, _srv, _port = console
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(http.url + "api/console/charts", timeout=10)
+    assert e.value.code == 404
+    assert json.loads(e.value.read())["error"]["code"] == "NOT_FOUND"
+    e.value.close()
