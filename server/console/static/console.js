@@ -25,7 +25,8 @@ const S = {
   token: sessionStorage.getItem("yunli-token") || "",
   layers: { basemap: true, cargo: true, vehicles: true, lanes: true, routes: true, sites: true },
   vehicles: null, loads: null, sites: null, basemap: null, plans: [], views: {},
-  lanes: [], selected: null, lastInteract: 0, settle: 0, flows: null, flowKey: "",
+  lanes: [], selected: null, lastInteract: 0, settle: 0,
+  objective: "DISPATCH_OBJECTIVE_MAX_SCORE", dispatchState: "", flows: null, flowKey: "",
   view: { cx: 105, cy: merc(34), k: 12 }, // centre (lon, mercator-y in degrees), px per degree
 };
 const $ = (id) => document.getElementById(id);
@@ -607,6 +608,12 @@ async function openTrip(planId, vid, fly = true) {
       <td>${w ? hhmm(w.start) + "–" + hhmm(w.end) : "any"}</td><td class="n">${num(e.late_s) ? fmt(num(e.late_s) / 60) + " min" : ""}</td></tr>`; }).join("")}</table>
     <p><button class="act" id="jam">Traffic jam on the route + re-plan</button> <button class="act" id="replan">Re-plan now</button></p>
     <p id="replanmsg">${S.tripMsg?.vid === vid ? S.tripMsg.html : ""}</p>`;
+  $("panel-vehicle").innerHTML = `<h3>Live truck ${esc(vid)} <span class="muted">${esc(t.v.profile || "")}, plan ${esc(planId)}</span></h3>
+    <p>Status <b>${esc(t.v.status || "active")}</b> · at ${fmt(t.v.lat, 4)}, ${fmt(t.v.lon, 4)} (reported ${hhmm(t.v.position_time)}) ·
+    ${(t.v.served || []).length} stops served · ${(t.v.route || []).length} to go · delay ${fmt(num(t.v.delay_s) / 60)} min</p>
+    <h4>Current route: next stops</h4><table>${t.etas.slice(0, 5).map((e) => `<tr class="risk-${riskOf(view, e.job_id, e)}"><td>${esc(e.job_id)}</td><td>ETA ${hhmm(e.arrival)}</td></tr>`).join("")}</table>
+    <h4>Warnings</h4>${t.warnings.length ? t.warnings.map((w) => `<div class="warn">${esc(w.message)}</div>`).join("") : '<p class="ok">none</p>'}
+    <p><a href="#trip=${encodeURIComponent(planId)}/${encodeURIComponent(vid)}">trip details</a></p>`;
   $("jam").addEventListener("click", () => replanWith(planId, vid, true));
   $("replan").addEventListener("click", () => replanWith(planId, vid, false));
 }
@@ -655,25 +662,30 @@ function renderDashboard() {
       <div class="kpi">load factor<b id="kpi-util">${d ? fmt(d._util * 100, 1) + "%" : "–"}</b><span class="muted">capacity used, matched pairs</span></div>
       <div class="kpi">late stops<b id="kpi-late">${fmt(late)}</b><span class="muted">of ${fmt(stops)} pending live stops</span></div>
     </div>
-    <p><button class="act" id="rundispatch">Run dispatch (optimal vs greedy vs nearest)</button> <span id="dispatchstate" class="muted"></span></p>
+    <p><select id="objective">${[["MAX_SCORE", "best pairs (score)"], ["FILL", "most loads (fill)"], ["MIN_DEADHEAD", "least empty km"]]
+      .map(([v, l]) => `<option value="DISPATCH_OBJECTIVE_${v}" ${S.objective === "DISPATCH_OBJECTIVE_" + v ? "selected" : ""}>${l}</option>`).join("")}</select>
+      <button class="act" id="rundispatch">Run dispatch (optimal vs greedy vs nearest)</button> <span id="dispatchstate" class="muted">${S.dispatchState || ""}</span></p>
     <h4>Live plans</h4><table>${views.map((w) => `<tr><td>${esc(w.plan.plan_id)}</td><td>v${esc(w.plan.version)}</td>
       <td>${(w.plan.vehicles || []).length} trucks</td><td>${(w.etas || []).length} stops</td><td class="${num(w.late_stops) ? "warn" : ""}">${num(w.late_stops)} late</td>
       <td>${(w.warnings || []).length} warnings</td></tr>`).join("") || '<tr><td class="muted">none</td></tr>'}</table>`;
   $("rundispatch").addEventListener("click", runDispatch);
+  $("objective").addEventListener("change", (e) => { S.objective = e.target.value; });
 }
 
+function dispatchState(html) { S.dispatchState = html; if ($("dispatchstate")) $("dispatchstate").innerHTML = html; }
 async function runDispatch() {
-  $("dispatchstate").textContent = "solving…";
+  dispatchState("solving…");
   try {
-    const out = await apiRetry("yunli.v1.Matching/Dispatch", { objective: "DISPATCH_OBJECTIVE_MAX_SCORE" });
+    S.objective = $("objective").value;
+    const out = await apiRetry("yunli.v1.Matching/Dispatch", { objective: S.objective });
     const a = out.assignments || [];
     out._util = a.length ? a.reduce((s, x) => s + num(x.components?.utilization), 0) / a.length : 0;
     out.optimal.loads = out.optimal.loads || 0;
     lastDispatch = out;
     renderDashboard();
     renderCharts();
-    $("dispatchstate").textContent = `${fmt(num(out.candidate_pairs))} candidate pairs, ${fmt(num(out.optimal.runtime_s), 2)} s`;
-  } catch (e) { $("dispatchstate").innerHTML = `<span class="err">${esc(e.message)}</span>`; }
+    dispatchState(`${fmt(num(out.candidate_pairs))} candidate pairs, ${fmt(num(out.optimal.runtime_s), 2)} s`);
+  } catch (e) { dispatchState(`<span class="err">${esc(e.message)}</span>`); }
 }
 
 // ------------------------------------------------------------------------------- charts

@@ -166,6 +166,10 @@ def test_console_in_headless_chromium(stack: Any, tmp_path: Path) -> None:
 
         # dashboard: run the dispatch comparison; charts draw it
         d.find_element(By.CSS_SELECTOR, "#tabs button[data-tab=dashboard]").click()
+        d.execute_script(
+            "const s = document.getElementById('objective'); s.value = 'DISPATCH_OBJECTIVE_FILL';"
+            "s.dispatchEvent(new Event('change'))"
+        )
         d.find_element(By.ID, "rundispatch").click()
         wait_for(d, "document.getElementById('kpi-share').textContent.includes('%')", 60)
         assert d.find_element(By.ID, "kpi-empty").text != "–"
@@ -187,6 +191,9 @@ def test_console_in_headless_chromium(stack: Any, tmp_path: Path) -> None:
         truck = next(v.vehicle_id for v in view.plan.vehicles if len(v.route) > 1)
         d.execute_script(f"location.hash = 'trip={DEMO_PLAN}/{truck}'")
         wait_for(d, "document.querySelectorAll('#panel-trip table.stops tr').length > 1")
+        vehicle_panel = d.find_element(By.ID, "panel-vehicle").get_attribute("textContent")
+        assert f"Live truck {truck}" in vehicle_panel
+        assert "next stops" in vehicle_panel
         version = d.execute_script("return window.__yunli.planVersion")
         d.find_element(By.ID, "jam").click()
         wait_for(d, f"window.__yunli.planVersion > {version}", 30)
