@@ -151,7 +151,13 @@ def _console(args: argparse.Namespace) -> int:
             feed = Feed(gw.channel, DEMO_PLAN, token, interval_s=args.feed_interval)
             feed.start()
     info = ConsoleInfo(plans, site_columns(world), _replan_chart)
-    http = ConsoleServer(gw, (args.host, args.port), info)
+    try:
+        http = ConsoleServer(gw, (args.host, args.port), info, flag="--port")
+    except BaseException:
+        if feed is not None:
+            feed.stop()
+        server.stop(0)
+        raise
     http.start(token)
     if args.port_file:
         Path(args.port_file).write_text(f"{http.port}\n")

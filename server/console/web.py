@@ -235,10 +235,16 @@ class ConsoleServer:
         ``(host, port)``; port 0 picks a free port.
     info
         The console-level data (plans, sites, charts).
+    flag
+        The command-line flag named when the address cannot be bound.
     """
 
     def __init__(
-        self, gateway: Gateway, address: tuple[str, int], info: ConsoleInfo | None = None
+        self,
+        gateway: Gateway,
+        address: tuple[str, int],
+        info: ConsoleInfo | None = None,
+        flag: str = "--http-port",
     ) -> None:
         self.gateway = gateway
         self.info = info or ConsoleInfo()
@@ -246,7 +252,7 @@ class ConsoleServer:
             self.httpd = ThreadingHTTPServer(address, _handler(gateway, self.info))
         except OSError as e:
             raise InvalidInputError.at(
-                "--http-port", f"cannot listen on {address[0]}:{address[1]}: {e}"
+                flag, f"cannot listen on {address[0]}:{address[1]}: {e}"
             ) from e
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])

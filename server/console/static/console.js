@@ -487,6 +487,13 @@ async function openLoad(id) {
     ]);
     const l = got.loads[0];
     S.selected = { kind: "load", id, x: 1, lat: num(l.origin_lat), lon: num(l.origin_lon), dlat: num(l.dest_lat), dlon: num(l.dest_lon) };
+    const [x1, y1] = Y.screenOf(S.selected.lat, S.selected.lon), [x2, y2] = Y.screenOf(S.selected.dlat, S.selected.dlon);
+    if (!visible(x1, y1) || !visible(x2, y2)) { // fit the lane into view
+      const my1 = merc(S.selected.lat), my2 = merc(S.selected.dlat);
+      const span = Math.max(Math.abs(S.selected.dlon - S.selected.lon), Math.abs(my2 - my1), 0.2);
+      S.view.cx = (S.selected.lon + S.selected.dlon) / 2; S.view.cy = (my1 + my2) / 2;
+      S.view.k = Math.min(2000, (0.6 * Math.min(canvas.clientWidth, canvas.clientHeight)) / span);
+    }
     requestDraw();
     el.innerHTML = `<h3>Load ${esc(l.load_id)}</h3>
       <p>${esc(l.origin_city)} → ${esc(l.dest_city)} · ${fmt(num(l.weight_kg))} kg · ${fmt(num(l.volume_l))} L ·
