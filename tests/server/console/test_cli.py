@@ -64,3 +64,33 @@ def test_serve_with_http_port_serves_the_console(tmp_path: Path) -> None:
         proc.wait(timeout=30)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_yunli_console_starts_with_sample_and_live_plan(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "engine.cli", "console", "--port", "0", "--no-feed",
+           "--port-file", str(tmp_path / "port")]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().decode()
+        assert line.startswith("yunli console: http://127.0.0.1:")
+        url = line.split()[2]
+        assert url.endswith(f":{(tmp_path / 'port').read_text().strip()}/")
+        with urllib.request.urlopen(url + "api/console", timeout=10) as r:
+            info = json.loads(r.read())
+        assert info["plans"] == ["shanghai-day"]
+        assert len(info["sites"]["site_id"]) == 61
+        req = urllib.request.Request(
+            url + "api/yunli.v1.LivePlans/GetPlan", data=b'{"plan_id": "shanghai-day"}',
+            method="POST",
+        )  # fmt: skip
+        with urllib.request.urlopen(req, timeout=10) as r:
+            view = json.loads(r.read())
+        assert len(view["plan"]["vehicles"]) == 12
+        assert view["etas"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        if proc.stdout is not None:
+            proc.stdout.close()
