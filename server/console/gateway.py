@@ -183,8 +183,12 @@ class Gateway:
         How long a columnar list (the map layers: 20,000 vehicles stream in about
         2 s of server CPU) is served from memory: every request still checks the
         caller's token with a cheap authenticated call first, and any write through
-        this gateway clears the cache, so only writes by other clients can take up
-        to ``cache_s`` to show (0: no cache).
+        this gateway clears the cache, so only writes by other clients can take time
+        to show (0: no cache).
+    stale_s
+        A list older than ``cache_s`` but younger than this is still answered at once
+        while a fresh copy is fetched in the background for the next request (the page
+        asks again every minute); older ones are fetched before answering.
     """
 
     def __init__(
@@ -193,6 +197,7 @@ class Gateway:
         root_certificates: bytes | None = None,
         timeout_s: float = 120.0,
         cache_s: float = 30.0,
+        stale_s: float = 300.0,
     ) -> None:
         opts = [
             ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -209,6 +214,8 @@ class Gateway:
         self._cache: dict[tuple[str, bytes, tuple[str, ...]], tuple[float, dict[str, Any]]] = {}
         self._cache_lock = threading.Lock()
         self._key_locks: dict[tuple[str, bytes, tuple[str, ...]], threading.Lock] = {}
+        self._generation = 0
+        self.stale_s = stale_s
 
     def close(self) -> None:
         """Close the channel."""
@@ -241,8 +248,7 @@ class Gateway:
             return self._cached(m, req, token, tuple(columns))
         out = self._call(m, req, token, columns)
         if path in WRITES:
-            with self._cache_lock:
-                self._cache.clear()
+            self.invalidate()
         return out
 
     def _cached(
@@ -251,17 +257,64 @@ class Gateway:
         key = (m.path, req.SerializeToString(deterministic=True), columns)
         with self._cache_lock:
             lock = self._key_locks.setdefault(key, threading.Lock())
+            hit = self._cache.get(key)
+        age = None if hit is None else time.monotonic() - hit[0]
+        if hit is not None and age is not None and age < self.stale_s:
+            probe = METHODS[_AUTH_PROBE]
+            self._call(probe, probe.request(), token, None)  # the caller's token, every time
+            if age >= self.cache_s and lock.acquire(blocking=False):
+                threading.Thread(  # serve this one stale, refresh for the next
+                    target=self._refresh, args=(key, m, req, token, columns, lock), daemon=True
+                ).start()
+            return hit[1]
         with lock:  # one computation per key at a time; the others wait and share it
             with self._cache_lock:
                 hit = self._cache.get(key)
             if hit is not None and time.monotonic() - hit[0] < self.cache_s:
-                self._call(METHODS[_AUTH_PROBE], METHODS[_AUTH_PROBE].request(), token, None)
+                probe = METHODS[_AUTH_PROBE]
+                self._call(probe, probe.request(), token, None)
                 return hit[1]
-            t = time.monotonic()
-            out = self._call(m, req, token, columns)
-            with self._cache_lock:
+            return self._fill(key, m, req, token, columns)
+
+    def _fill(
+        self,
+        key: tuple[str, bytes, tuple[str, ...]],
+        m: Method,
+        req: Message,
+        token: str | None,
+        columns: tuple[str, ...],
+    ) -> dict[str, Any]:
+        with self._cache_lock:
+            gen = self._generation
+        t = time.monotonic()
+        out = self._call(m, req, token, columns)
+        with self._cache_lock:
+            if gen == self._generation:  # no write went through meanwhile
                 self._cache[key] = (t, out)
-            return out
+        return out
+
+    def _refresh(
+        self,
+        key: tuple[str, bytes, tuple[str, ...]],
+        m: Method,
+        req: Message,
+        token: str | None,
+        columns: tuple[str, ...],
+        lock: threading.Lock,
+    ) -> None:
+        try:
+            self._fill(key, m, req, token, columns)
+        except Exception:  # the next request computes it in the foreground
+            with self._cache_lock:
+                self._cache.pop(key, None)
+        finally:
+            lock.release()
+
+    def invalidate(self) -> None:
+        """Forget every cached list (a write went through)."""
+        with self._cache_lock:
+            self._generation += 1
+            self._cache.clear()
 
     def _call(
         self, m: Method, req: Message, token: str | None, columns: Sequence[str] | None

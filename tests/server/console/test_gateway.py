@@ -13,6 +13,7 @@ from typing import Any
 import grpc
 import pytest
 
+from server import convert
 from server.app import YunliServer
 from server.console.cli import create_demo_plan, start_http
 from server.console.feed import Feed
@@ -176,3 +177,28 @@ def test_charts_not_configured_is_404(console: Any) -> None:
     assert e.value.code == 404
     assert json.loads(e.value.read())["error"]["code"] == "NOT_FOUND"
     e.value.close()
+
+
+def test_layer_cache_checks_tokens_and_follows_writes(console: Any, sample_world: Any) -> None:
+    http, _srv, port = console
+    path = "/api/yunli.v1.Fleet/ListVehicles?columns=vehicle_id,status"
+    code, first, _ = post(http, path, {})
+    assert (code, first["count"]) == (200, 60)
+    # a cached list is never handed to a caller without a valid token
+    assert post(http, path, {}, token="expired")[0] == 401
+    assert post(http, path, {}, token=None)[0] == 401
+    # a write through the gateway shows at once
+    v = post(http, "/api/yunli.v1.Fleet/GetVehicles", {"ids": [2]})[1]["vehicles"][0]
+    v["status"] = "offline"
+    assert post(http, "/api/yunli.v1.Fleet/UpsertVehicles", {"vehicles": [v]})[0] == 200
+    code, after, _ = post(http, path, {})
+    assert after["columns"]["status"][1] == "offline"
+    # a write by another client shows once the cached copy is older than cache_s
+    http.gateway.cache_s = 0.2
+    row = sample_world.vehicles.filter(sample_world.vehicles["vehicle_id"] == 1500)
+    msgs = list(convert.messages("vehicles", row))
+    client_for(port).fleet.UpsertVehicles(fleet_pb2.UpsertVehiclesRequest(vehicles=msgs))
+    deadline = time.monotonic() + 10
+    while post(http, path, {})[1]["count"] != 61:
+        assert time.monotonic() < deadline, "the cache never caught up with another writer"
+        time.sleep(0.1)
