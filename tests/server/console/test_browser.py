@@ -204,6 +204,10 @@ def test_console_in_headless_chromium(stack: Any, tmp_path: Path) -> None:
         assert len(view.plan.slowdowns) == 1
         d.save_screenshot(str(shots / "console_trip.png"))
 
+        # no script error on the way (network 401/404s above are expected answers)
+        js_errors = [e for e in d.get_log("browser") if e.get("source") == "javascript"]
+        assert js_errors == []
+
         # the gRPC server goes down: the page says so and keeps retrying
         srv.stop(0)
         d.execute_script("location.hash = 'vehicle=3'")
