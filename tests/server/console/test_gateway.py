@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 import pytest
 
-from server import convert
+from server.convert import fleet as convert
 from server.app import YunliServer
 from server.console.cli import create_demo_plan, start_http
 from server.console.feed import Feed
