@@ -33,8 +33,9 @@ COMMAND_MODULES: list[str] = [
     "engine.matching.cli",
     "server.cli",
     "engine.routing.cli",
-    "engine.routing.loadplan_cli",
+    "engine.routing.loadplan.cli",
     "engine.live.cli",
+    "server.console.cli",
     "engine.crossborder.cli",
 ]
 

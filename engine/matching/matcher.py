@@ -48,12 +48,10 @@ REJECT_REASONS: Final = {
     5: "cannot reach pickup by pickup_end or deliver by delivery_deadline",
 }
 
-#: Columns of every recommendation / assignment frame, in order.
-PAIR_COLUMNS: Final = (
-    "load_id",
-    "vehicle_id",
-    "rank",
-    "score",
+#: Score components of a pair, in the order of every pair frame, row and message (the
+#: ``ScoreComponents`` of the gRPC API): route expertise, backhaul credit, deadhead
+#: metres, arrival instant, capacity utilization, rating against the prior, price margin.
+SCORE_COMPONENTS: Final = (
     "expertise",
     "backhaul",
     "deadhead_m",
@@ -62,6 +60,14 @@ PAIR_COLUMNS: Final = (
     "rating_vs_prior",
     "price_margin",
 )
+
+#: Columns of every recommendation / assignment frame, in order: the one definition of
+#: the pair layout (the core's rows and the server's messages follow it).
+PAIR_COLUMNS: Final = ("load_id", "vehicle_id", "rank", "score", *SCORE_COMPONENTS)
+
+#: The core's result keys of the columns after the ids, in :data:`PAIR_COLUMNS` order.
+_CORE_KEYS: Final = ("rank", "score", "expertise", "backhaul", "deadhead_m", "arrival",
+                     "utilization", "rating", "price")  # fmt: skip
 
 LoadLike = int | Mapping[str, Any] | pl.DataFrame
 
@@ -362,21 +368,10 @@ class Matcher:
     # --- results ------------------------------------------------------------------------
 
     def _frame(self, d: dict[str, Any], load_ids: npt.NDArray[np.int64]) -> pl.DataFrame:
-        vid = self._vid.ids
+        cols = [load_ids[d["load"]], self._vid.ids[d["vehicle"]], d["rank"].astype(np.int32)]
+        cols += [d[k] for k in _CORE_KEYS[1:]]
         return pl.DataFrame(
-            {
-                "load_id": load_ids[d["load"]],
-                "vehicle_id": vid[d["vehicle"]],
-                "rank": d["rank"].astype(np.int32),
-                "score": d["score"],
-                "expertise": d["expertise"],
-                "backhaul": d["backhaul"],
-                "deadhead_m": d["deadhead_m"],
-                "arrival_at": d["arrival"],
-                "utilization": d["utilization"],
-                "rating_vs_prior": d["rating"],
-                "price_margin": d["price"],
-            },
+            dict(zip(PAIR_COLUMNS, cols, strict=True)),
             schema_overrides={"load_id": pl.Int64, "vehicle_id": pl.Int64},
         )
 

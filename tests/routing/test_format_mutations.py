@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from engine.errors import InvalidInputError
 from engine.routing import formats
-from engine.routing.binpacking_io import read_bpp, read_vbp
+from engine.routing.loadplan.io import read_bpp, read_vbp
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTING = ROOT / "tests" / "data" / "routing"
