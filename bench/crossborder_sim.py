@@ -130,6 +130,7 @@ class Stats:
     on_time: int = 0
     with_deadline: int = 0
     refused_limit: int = 0
+    refused_by_field: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     general_trade: int = 0
     landed_fen: int = 0
     tax_fen: int = 0
@@ -160,7 +161,12 @@ def _pick(q: Quote, policy: str) -> Option | None:
 
 
 def run_policy(
-    policy: str, demand: Demand, book: RuleBook, seed: int, world_args: dict[str, Any]
+    policy: str,
+    demand: Demand,
+    book: RuleBook,
+    seed: int,
+    world_args: dict[str, Any],
+    stock_min_rate: float = 0.05,
 ) -> Stats:
     """Replay the year under one policy; returns its statistics."""
     tax_rules = book.tax(START)
@@ -200,7 +206,7 @@ def run_policy(
                     counts[ln.sku_id] += ln.quantity
         for s, c in counts.items():
             rate = c / 28 / len(bonded)
-            if rate >= 0.15:
+            if rate >= stock_min_rate:
                 for w in bonded:
                     forecast[(w.warehouse_id, s)] = Forecast(rate, math.sqrt(rate))
                     w.stock[s] = math.ceil(rate * 30)
@@ -251,8 +257,9 @@ def run_policy(
             st.orders += 1
             try:
                 q = f.quote(o)
-            except LimitError:
+            except LimitError as e:
                 st.refused_limit += 1
+                st.refused_by_field[str(e.field)] += 1
                 continue
             except InfeasibleError:
                 st.stockouts += 1
@@ -347,6 +354,7 @@ def summarise(name: str, st: Stats, days: int, time_limit: float) -> dict[str, A
         "orders": st.orders,
         "served": st.served,
         "refused_by_limit": st.refused_limit,
+        "refused_by_field": dict(st.refused_by_field),
         "general_trade": st.general_trade,
         "on_time_share": st.on_time / st.with_deadline if st.with_deadline else math.nan,
         "landed_per_order_yuan": st.landed_fen / max(1, st.served) / 100,
@@ -387,6 +395,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--skus", type=int, default=300)
     ap.add_argument("--customers", type=int, default=20_000)
     ap.add_argument("--pack-time-limit", type=float, default=2.0)
+    ap.add_argument(
+        "--stock-min-rate",
+        type=float,
+        default=0.05,
+        help="yunli stocks a SKU in bonded warehouses from this many sales a day per warehouse",
+    )
     ap.add_argument("--json", help="write the figures to this file")
     a = ap.parse_args(argv)
     book = RuleBook.load()
@@ -402,7 +416,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     for p in POLICIES:
         t0, c0 = time.perf_counter(), time.process_time()
-        st = run_policy(p, demand, book, a.seed, world_args)
+        st = run_policy(p, demand, book, a.seed, world_args, a.stock_min_rate)
         fig = summarise(p, st, a.days, a.pack_time_limit)
         fig["wall_s"] = time.perf_counter() - t0
         fig["cpu_s"] = time.process_time() - c0
