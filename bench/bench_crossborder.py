@@ -40,3 +40,20 @@ def test_day_consolidation(benchmark: Any, n: int) -> None:
         lambda: consolidate(parcels, cat, time_limit_per_departure=4.0), rounds=1, iterations=1
     )
     assert sum(len(u) for d in deps for u in d.units) == n
+
+
+def test_simulated_weeks(benchmark: Any) -> None:
+    """The year simulator on a short horizon (quick) or a quarter (full): every policy
+    serves the same orders and the figures add up."""
+    from bench import crossborder_sim as sim
+
+    days, per_day = (90, 100) if FULL else (14, 20)
+    argv = ["--days", str(days), "--orders-per-day", str(per_day), "--customers", "2000"]
+    out = benchmark.pedantic(lambda: sim.main([*argv, "--skus", "100"]), rounds=1, iterations=1)
+    pols = {p["policy"]: p for p in out["policies"]}
+    assert set(pols) == {"yunli", "direct", "bonded"}
+    assert len({p["orders"] for p in pols.values()}) == 1
+    for name in ("yunli", "direct"):  # each order is served, refused or out of stock
+        p = pols[name]
+        assert p["served"] + p["refused_by_limit"] + p["stockouts"] == p["orders"]
+    assert pols["direct"]["inventory_units_avg"] == 0
