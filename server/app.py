@@ -129,6 +129,7 @@ def create_server(
     """
     from concurrent import futures
 
+    from server.servicers.crossborder import register as register_crossborder
     from server.servicers.fleet import FleetServicer
     from server.servicers.live import LivePlansServicer
     from server.servicers.matching import MatchingServicer
@@ -182,6 +183,7 @@ def create_server(
     matching_grpc.add_MatchingServicer_to_server(MatchingServicer(state, cfg, metrics), server)
     routing_grpc.add_RoutingServicer_to_server(RoutingServicer(cfg, metrics, pool), server)
     live_grpc.add_LivePlansServicer_to_server(LivePlansServicer(state, cfg, metrics, pool), server)
+    register_crossborder(server, store)
 
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
