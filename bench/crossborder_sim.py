@@ -342,6 +342,8 @@ def summarise(name: str, st: Stats, days: int, time_limit: float) -> dict[str, A
     units = sum(len(d.units) for d in deps)
     cons = sum(d.consolidated_fen for d in deps)
     alone = sum(d.alone_fen for d in deps)
+    best = sum(d.cost_fen for d in deps)
+    consolidated_departures = sum(d.consolidate for d in deps)
     lf_w = [d.load_factor["weight"] for d in deps]
     lf_v = [d.load_factor["volume"] for d in deps]
     cd = {
@@ -377,6 +379,9 @@ def summarise(name: str, st: Stats, days: int, time_limit: float) -> dict[str, A
         "consolidated_yuan": cons / 100,
         "alone_yuan": alone / 100,
         "consolidation_saving_share": (1 - cons / alone) if alone else math.nan,
+        "departures_consolidated": consolidated_departures,
+        "cheaper_of_both_yuan": best / 100,
+        "cheaper_of_both_saving_share": (1 - best / alone) if alone else math.nan,
         "load_factor_weight": sum(lf_w) / len(lf_w) if lf_w else math.nan,
         "load_factor_volume": sum(lf_v) / len(lf_v) if lf_v else math.nan,
         "consolidation_s": cons_s,

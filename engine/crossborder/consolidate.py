@@ -75,8 +75,19 @@ class Departure:
 
     @property
     def saving_fen(self) -> int:
-        """What consolidation saves against shipping each parcel alone."""
+        """What consolidation saves against shipping each parcel alone (negative when a
+        departure is too small to fill a unit well enough to pay its fee)."""
         return self.alone_fen - self.consolidated_fen
+
+    @property
+    def consolidate(self) -> bool:
+        """Whether the units cost less than the parcels shipped alone."""
+        return self.consolidated_fen < self.alone_fen
+
+    @property
+    def cost_fen(self) -> int:
+        """The cheaper of consolidating and shipping each parcel alone."""
+        return min(self.consolidated_fen, self.alone_fen)
 
 
 def departure_date(leg: Leg, ready_on: dt.date) -> dt.date:

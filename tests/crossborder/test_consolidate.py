@@ -72,6 +72,9 @@ def test_packing_is_valid_and_saves(world: Catalog) -> None:
         )
         assert 0 < d.load_factor["volume"] <= 1
     assert sum(d.saving_fen for d in deps) > 0
+    for d in deps:
+        assert d.cost_fen == min(d.consolidated_fen, d.alone_fen)
+        assert d.consolidate == (d.consolidated_fen < d.alone_fen)
 
 
 def test_oversize_parcel(world: Catalog) -> None:
