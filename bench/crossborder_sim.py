@@ -40,7 +40,7 @@ from engine.crossborder.customs import clear, declare
 from engine.crossborder.errors import CustomsHoldError, LimitError
 from engine.crossborder.fulfil import Fulfiller, Option, Order, OrderLine, Quote
 from engine.crossborder.model import Catalog, Sku
-from engine.crossborder.replenish import Forecast, plan_replenishment
+from engine.crossborder.replenish import DemandForecast, plan_replenishment
 from engine.crossborder.ruleset import RuleBook
 from engine.crossborder.world import build_world
 from engine.errors import InfeasibleError
@@ -194,7 +194,7 @@ def run_policy(
     arrivals: dict[dt.date, list[tuple[str, str, int]]] = defaultdict(list)
     sales: dict[tuple[str, str], list[int]] = defaultdict(list)
     today_sales: dict[tuple[str, str], int] = defaultdict(int)
-    forecast: dict[tuple[str, str], Forecast] = {}
+    forecast: dict[tuple[str, str], DemandForecast] = {}
     plans: dict[tuple[str, str], Any] = {}
     # Yunli warm start: a forecast of each warehouse's share of the SKU's demand, from the
     # first four weeks of orders (what the merchant's history would show).
@@ -208,7 +208,7 @@ def run_policy(
             rate = c / 28 / len(bonded)
             if rate >= stock_min_rate:
                 for w in bonded:
-                    forecast[(w.warehouse_id, s)] = Forecast(rate, math.sqrt(rate))
+                    forecast[(w.warehouse_id, s)] = DemandForecast(rate, math.sqrt(rate))
                     w.stock[s] = math.ceil(rate * 30)
 
     def replenish(day: dt.date) -> None:
@@ -311,13 +311,13 @@ def run_policy(
                         o.order_id, opt.leg_id, day + dt.timedelta(days=1), wg, vol, o.customer_id
                     )
                 )
-        # Forecast update from today's sales, replenishment, inventory held.
+        # DemandForecast update from today's sales, replenishment, inventory held.
         if policy == "yunli":
             for key in forecast:
                 x = today_sales.get(key, 0)
                 fc = forecast[key]
                 err = x - fc.mean
-                forecast[key] = Forecast(
+                forecast[key] = DemandForecast(
                     fc.mean + 0.1 * err, math.sqrt(0.9 * fc.sd**2 + 0.1 * err * err)
                 )
                 sales[key].append(x)

@@ -32,14 +32,14 @@ DAYS_PER_YEAR: Final = 365
 
 
 @dataclass(frozen=True, slots=True)
-class Forecast:
+class DemandForecast:
     """Daily demand: mean and standard deviation (units per day)."""
 
     mean: float
     sd: float
 
 
-def forecast_demand(history: Sequence[int], alpha: float = 0.2) -> Forecast:
+def forecast_demand(history: Sequence[int], alpha: float = 0.2) -> DemandForecast:
     """Exponential smoothing of daily sales; ``sd`` from the one-step-ahead errors.
 
     Raises
@@ -59,7 +59,7 @@ def forecast_demand(history: Sequence[int], alpha: float = 0.2) -> Forecast:
         sq += (x - level) ** 2
         level += alpha * (x - level)
     sd = math.sqrt(sq / max(1, len(history) - 1))
-    return Forecast(level, sd)
+    return DemandForecast(level, sd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ def plan_mode(
     sku: Sku,
     leg: Leg,
     clearance: DayDist,
-    demand: Forecast,
+    demand: DemandForecast,
     *,
     service_level_bp: int,
     order_cost_fen: int,
@@ -132,7 +132,7 @@ def plan_replenishment(
     sku: Sku,
     legs: Sequence[Leg],
     clearance: DayDist,
-    demand: Forecast,
+    demand: DemandForecast,
     *,
     service_level_bp: int = 9500,
     order_cost_fen: int = 50_000,
@@ -182,7 +182,7 @@ def plan_replenishment(
 
 
 __all__ = [
-    "Forecast",
+    "DemandForecast",
     "ModePlan",
     "Replenishment",
     "forecast_demand",

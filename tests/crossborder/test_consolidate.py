@@ -16,7 +16,7 @@ from engine.crossborder.consolidate import (
     plan_last_mile,
 )
 from engine.crossborder.model import Catalog
-from engine.crossborder.replenish import Forecast, forecast_demand, plan_replenishment
+from engine.crossborder.replenish import DemandForecast, forecast_demand, plan_replenishment
 from engine.crossborder.ruleset import RuleBook
 from engine.errors import InvalidInputError
 
@@ -120,12 +120,12 @@ def test_replenishment(world: Catalog, book: RuleBook) -> None:
     assert demand.sd > 0
     skus = sorted(world.skus.values(), key=lambda s: s.unit_price_fen)
     cheap, dear = skus[0], skus[-1]
-    r_cheap = plan_replenishment(cheap, legs, clr, Forecast(5, 2))
-    r_dear = plan_replenishment(dear, legs, clr, Forecast(5, 2))
+    r_cheap = plan_replenishment(cheap, legs, clr, DemandForecast(5, 2))
+    r_dear = plan_replenishment(dear, legs, clr, DemandForecast(5, 2))
     assert r_cheap.chosen.mode == "sea"
     assert r_dear.chosen.mode == "air"
     assert r_cheap.chosen.reorder_point >= 5 * r_cheap.chosen.lead_mean_days
-    hi = plan_replenishment(cheap, legs, clr, Forecast(5, 2), service_level_bp=9900)
+    hi = plan_replenishment(cheap, legs, clr, DemandForecast(5, 2), service_level_bp=9900)
     assert hi.chosen.safety_stock > r_cheap.chosen.safety_stock
     with pytest.raises(InvalidInputError):
-        plan_replenishment(cheap, legs, clr, Forecast(5, 2), service_level_bp=10_000)
+        plan_replenishment(cheap, legs, clr, DemandForecast(5, 2), service_level_bp=10_000)
