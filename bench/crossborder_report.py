@@ -29,10 +29,20 @@ from engine.crossborder.world import build_world
 DAY = dt.date(2026, 3, 3)
 
 
-def quote_world(book: RuleBook, skus: int = 20_000, seed: int = 0) -> Catalog:
-    """50 warehouses (30 bonded, 20 overseas) and ``skus`` SKUs."""
+def quote_world(
+    book: RuleBook, skus: int = 20_000, seed: int = 0, bonded_share: float = 0.4
+) -> Catalog:
+    """50 warehouses (30 bonded, 20 overseas) and ``skus`` SKUs; each bonded warehouse
+    stocks ``bonded_share`` of the SKUs."""
     return build_world(
-        book.tax(DAY), seed=seed, skus=skus, bonded=30, overseas=20, customers=2000, merchants=50
+        book.tax(DAY),
+        seed=seed,
+        skus=skus,
+        bonded=30,
+        overseas=20,
+        customers=2000,
+        merchants=50,
+        bonded_share=bonded_share,
     )
 
 
@@ -63,32 +73,38 @@ def five_line_orders(cat: Catalog, n: int, seed: int = 0) -> list[Order]:
     return out
 
 
-def bench_quotes(book: RuleBook, n: int) -> dict[str, Any]:
-    """Quote ``n`` orders one by one; latency percentiles."""
+def bench_quotes(book: RuleBook, n: int, bonded_share: float = 0.4) -> dict[str, Any]:
+    """Quote ``n`` orders one by one; latency percentiles and options priced per quote."""
     t0 = time.perf_counter()
-    cat = quote_world(book)
+    cat = quote_world(book, bonded_share=bonded_share)
     build_s = time.perf_counter() - t0
     f = Fulfiller(cat, book)
     orders = five_line_orders(cat, n)
     for o in orders[:50]:  # warm the lead-time caches
         f.quote(o)
-    lat = []
+    lat, cpu_lat, n_opts = [], [], 0
     c0 = time.process_time()
     w0 = time.perf_counter()
     for o in orders:
-        t = time.perf_counter()
-        f.quote(o)
+        t, ct = time.perf_counter(), time.thread_time()
+        n_opts += len(f.quote(o).options)
+        cpu_lat.append((time.thread_time() - ct) * 1000)
         lat.append((time.perf_counter() - t) * 1000)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     lat.sort()
+    cpu_lat.sort()
     return {
         "warehouses": len([w for w in cat.warehouses.values() if w.kind != "store"]),
         "skus": len(cat.skus),
         "orders": n,
+        "bonded_share": bonded_share,
+        "mean_options_priced": n_opts / n,
         "world_build_s": build_s,
         "p50_ms": lat[len(lat) // 2],
         "p99_ms": lat[min(len(lat) - 1, int(0.99 * len(lat)))],
         "max_ms": lat[-1],
+        "cpu_p50_ms": cpu_lat[len(cpu_lat) // 2],
+        "cpu_p99_ms": cpu_lat[min(len(cpu_lat) - 1, int(0.99 * len(cpu_lat)))],
         "wall_s": wall,
         "cpu_s": cpu,
     }
@@ -146,14 +162,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--quotes", type=int, default=2000)
     ap.add_argument("--parcels", type=int, default=50_000)
     ap.add_argument("--pack-time-limit", type=float, default=4.0)
+    ap.add_argument("--skip-consolidation", action="store_true")
+    ap.add_argument("--bonded-share", type=float, default=0.4)
     a = ap.parse_args(argv)
     book = RuleBook.load()
     out = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "cores": os.cpu_count(),
         "load_avg_before": os.getloadavg(),
-        "quote": bench_quotes(book, a.quotes),
-        "consolidation": bench_consolidation(book, a.parcels, a.pack_time_limit),
+        "quote": bench_quotes(book, a.quotes, a.bonded_share),
+        "consolidation": None
+        if a.skip_consolidation
+        else bench_consolidation(book, a.parcels, a.pack_time_limit),
         "load_avg_after": os.getloadavg(),
     }
     print(json.dumps(out, indent=1))
