@@ -509,6 +509,13 @@ fn agree(op: &dyn Operator, brute: Brute, opt: CaseOptions, cases: u64) -> (usiz
 
 const CASES: u64 = 60;
 
+/// [`agree`] on each kind of case.
+fn agree_on(op: &dyn Operator, brute: Brute, kinds: &[CaseOptions], cases: u64) {
+    for &o in kinds {
+        agree(op, brute, o, cases);
+    }
+}
+
 fn options() -> [CaseOptions; 4] {
     let o = CaseOptions::default();
     [
@@ -529,43 +536,34 @@ fn options() -> [CaseOptions; 4] {
 
 #[test]
 fn relocate_agrees_with_brute_force() {
-    for o in options() {
-        agree(&Relocate, brute_relocate, o, CASES);
-    }
+    agree_on(&Relocate, brute_relocate, &options(), CASES);
 }
 
 #[test]
 fn swap_agrees_with_brute_force() {
-    for o in options() {
-        agree(&Swap, brute_swap, o, CASES);
-    }
+    agree_on(&Swap, brute_swap, &options(), CASES);
 }
 
 #[test]
 fn or_opt_agrees_with_brute_force() {
-    for o in options() {
-        agree(&OrOpt, brute_or_opt, o, CASES);
-    }
+    agree_on(&OrOpt, brute_or_opt, &options(), CASES);
 }
 
 #[test]
 fn two_opt_star_agrees_with_brute_force() {
-    for o in options() {
-        agree(&TwoOptStar, brute_two_opt_star, o, CASES);
-    }
+    agree_on(&TwoOptStar, brute_two_opt_star, &options(), CASES);
 }
 
 #[test]
 fn swap_star_agrees_with_brute_force() {
     // SWAP* chooses places by distance, so only distance-only cases.
     let o = CaseOptions::default();
-    for o in [
+    let cases = [
         o,
         CaseOptions { windows: true, ..o },
         CaseOptions { pairs: true, ..o },
-    ] {
-        agree(&SwapStar, brute_swap_star, o, CASES);
-    }
+    ];
+    agree_on(&SwapStar, brute_swap_star, &cases, CASES);
 }
 
 #[test]
@@ -574,15 +572,11 @@ fn pair_relocate_agrees_with_brute_force() {
         pairs: true,
         ..CaseOptions::default()
     };
-    for o in [
-        o,
-        CaseOptions { windows: true, ..o },
-        CaseOptions {
-            time_cost: true,
-            windows: true,
-            ..o
-        },
-    ] {
-        agree(&PairRelocate, brute_pair_relocate, o, CASES * 2);
-    }
+    let timed = CaseOptions {
+        time_cost: true,
+        windows: true,
+        ..o
+    };
+    let cases = [o, CaseOptions { windows: true, ..o }, timed];
+    agree_on(&PairRelocate, brute_pair_relocate, &cases, CASES * 2);
 }
