@@ -35,6 +35,7 @@ COMMAND_MODULES: list[str] = [
     "engine.routing.cli",
     "engine.routing.loadplan.cli",
     "engine.live.cli",
+    "server.console.cli",
 ]
 
 EXIT_OK: Final = 0
@@ -124,8 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``yunli`` console script; returns an exit code of :data:`EXIT_CODES`."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("\nyunli: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     name = f"yunli {args.command}"
     try:
         rc = _run_interruptible(args) if args.command in INTERRUPTIBLE else args.func(args)

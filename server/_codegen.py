@@ -14,7 +14,6 @@ generating at once cannot leave a half-written package.
 from __future__ import annotations
 
 import filecmp
-import importlib.util
 import os
 import re
 import shutil
@@ -44,12 +43,13 @@ def _protoc(out_dir: Path) -> Path:
     protos = proto_files()
     if not protos:
         raise RuntimeError(f"no .proto files under {PROTO_ROOT / PACKAGE}")
-    spec = importlib.util.find_spec("grpc_tools")
-    if spec is None or spec.origin is None:  # pragma: no cover - depends on the environment
-        raise RuntimeError("grpcio-tools is needed to generate server/gen")
-    include = str(Path(spec.origin).parent / "_proto")
-    # protoc runs in its own process: its bundled protobuf runtime aborts a process that
-    # has already loaded grpc's.
+    try:
+        import grpc_tools  # type: ignore[import-untyped]
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise RuntimeError("grpcio-tools is needed to generate server/gen") from e
+    include = str(Path(grpc_tools.__file__).parent / "_proto")
+    # protoc runs in a child process: its native module must not be loaded beside the
+    # protobuf runtime a server or test process has already imported (that aborts)
     args = [
         sys.executable,
         "-m",
@@ -61,9 +61,9 @@ def _protoc(out_dir: Path) -> Path:
         f"--grpc_python_out={out_dir}",
         *[str(p.relative_to(PROTO_ROOT)) for p in protos],
     ]
-    proc = subprocess.run(args, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"protoc failed with exit code {proc.returncode}: {proc.stderr.strip()}")
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"protoc failed with exit code {done.returncode}: {done.stderr}")
     out = out_dir / PACKAGE
     pattern = re.compile(r"^from yunli\.v1 import", re.MULTILINE)
     for f in out.iterdir():
