@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 
@@ -108,3 +112,18 @@ def test_sweep_grid_and_simulator_errors() -> None:
     with pytest.raises(InvalidInputError):
         cs.resolve("missing-colon")
     assert callable(cs.resolve("live-day"))
+
+
+def test_cli_unreachable_cluster_is_a_clear_error(tmp_path: object) -> None:
+    """`yunli cluster match --ray HOST:PORT` with nothing listening exits 3 within seconds
+    with one line naming the address (or saying Ray is not installed)."""
+    t0 = time.monotonic()
+    r = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "cluster", "match", "--ray", "127.0.0.1:9",
+         "--vehicles", "v.csv", "--loads", "l.csv", "--trips", "t.csv", "--output", "o.csv"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert r.returncode == 3, r.stderr
+    assert "cluster unavailable" in r.stderr and r.stderr.count("\n") == 1
+    assert "127.0.0.1:9" in r.stderr or "not installed" in r.stderr
+    assert time.monotonic() - t0 < 60
