@@ -41,8 +41,12 @@ class _Bar:
             if self.bar is not None:
                 self.bar.close()
             self.bar = tqdm(
-                total=total, desc=self.desc, file=sys.stderr, disable=not sys.stderr.isatty(),
-                leave=False, unit="part",
+                total=total,
+                desc=self.desc,
+                file=sys.stderr,
+                disable=not sys.stderr.isatty(),
+                leave=False,
+                unit="part",
             )
         self.retried += run.attempts > 1
         self.bar.set_postfix_str(f"{run.name} on {run.node_id[:8]}, retried {self.retried}")
@@ -279,8 +283,12 @@ def register(sub: Any) -> None:
     o.add_argument("--stops", type=int, default=200, help="stops per generated city")
     o.add_argument("--vehicles", type=int, default=20, help="vehicles per generated city")
     o.add_argument("--decompose", type=int, default=0, help="sectors of one large problem")
-    o.add_argument("--time-limit", type=seconds, default=10.0, help="seconds per partition "
-                   "(with --decompose: the total CPU budget)")
+    o.add_argument(
+        "--time-limit",
+        type=seconds,
+        default=10.0,
+        help="seconds per partition (with --decompose: the total CPU budget)",
+    )
     o.add_argument("--seed", type=int, default=0)
     o.add_argument("--output", type=Path, default=None, help="plan and figures (.json)")
 
@@ -294,7 +302,10 @@ def register(sub: Any) -> None:
     _ray(s)
     s.add_argument("--simulator", default="live-day", help="live-day or module:function")
     s.add_argument(
-        "--param", action="append", type=_param, metavar="NAME=V1,V2",
+        "--param",
+        action="append",
+        type=_param,
+        metavar="NAME=V1,V2",
         help="a keyword parameter and its values (repeatable), e.g. n_stops=100,200",
     )
     s.add_argument("--seeds", type=int, default=4, help="seeds per setting")

@@ -201,9 +201,7 @@ def match_partition(task: MatchTask) -> pl.DataFrame:
     """
     if task.vehicles.height == 0 or task.loads.height == 0:
         return _empty_pairs()
-    m = Matcher(
-        task.vehicles, task.trips, weights=task.weights, params=task.params, now=task.now
-    )
+    m = Matcher(task.vehicles, task.trips, weights=task.weights, params=task.params, now=task.now)
     if task.kind == "recommend":
         return m.recommend_vehicles_batch(task.loads, k=task.k)
     res = m.dispatch(task.loads, objective="score", candidates=task.k, baselines=False)
@@ -227,9 +225,9 @@ class PartitionFigures:
     attempts: int
 
 
-def _figures(runs: Sequence[PartitionRun[pl.DataFrame]], tasks: Sequence[MatchTask]) -> list[
-    PartitionFigures
-]:
+def _figures(
+    runs: Sequence[PartitionRun[pl.DataFrame]], tasks: Sequence[MatchTask]
+) -> list[PartitionFigures]:
     return [
         PartitionFigures(
             r.name,
@@ -410,7 +408,10 @@ def recommend_vehicles(
 
 
 def components(
-    load_pos: npt.NDArray[np.int64], vehicle_pos: npt.NDArray[np.int64], n_loads: int, n_vehicles: int
+    load_pos: npt.NDArray[np.int64],
+    vehicle_pos: npt.NDArray[np.int64],
+    n_loads: int,
+    n_vehicles: int,
 ) -> npt.NDArray[np.int64]:
     """Connected component (smallest node id) of every load and vehicle of a
     bipartite edge list: nodes ``0..n_loads`` are loads, the rest vehicles."""
@@ -482,15 +483,22 @@ def dispatch(
     if bins < 1:
         raise InvalidInputError.at("partitions", f"must be >= 1, got {bins}")
     cand = recommend_vehicles(
-        market, k=m, regions=regions, weights=w, params=p, max_attempts=max_attempts,
+        market,
+        k=m,
+        regions=regions,
+        weights=w,
+        params=p,
+        max_attempts=max_attempts,
         progress=progress,
     )
     edges = cand.pairs.filter((pl.col("score") * SCORE_SCALE).round() > 0)
     lo, veh = market.loads, market.vehicles
     lpos_of = pl.DataFrame({"load_id": lo["load_id"], "_l": np.arange(lo.height)})
     vpos_of = pl.DataFrame({"vehicle_id": veh["vehicle_id"], "_v": np.arange(veh.height)})
-    e = edges.select("load_id", "vehicle_id").join(lpos_of, on="load_id").join(
-        vpos_of, on="vehicle_id"
+    e = (
+        edges.select("load_id", "vehicle_id")
+        .join(lpos_of, on="load_id")
+        .join(vpos_of, on="vehicle_id")
     )
     lp = e["_l"].to_numpy().astype(np.int64)
     vp = e["_v"].to_numpy().astype(np.int64)
@@ -510,9 +518,7 @@ def dispatch(
         if not lmask.any():
             continue
         v, t = _fleet_subset(Market(veh, market.trips, lo, market.now), veh_bin == b)
-        tasks.append(
-            MatchTask("dispatch", v, t, lo.filter(pl.Series(lmask)), market.now, w, p, m)
-        )
+        tasks.append(MatchTask("dispatch", v, t, lo.filter(pl.Series(lmask)), market.now, w, p, m))
     runs = run_partitions(
         match_partition,
         tasks,

@@ -150,7 +150,9 @@ def solve_partition(task: RouteTask) -> PartitionPlan:
     )
 
 
-def _runs_frame(runs: Sequence[PartitionRun[PartitionPlan]], limits: Sequence[float]) -> pl.DataFrame:
+def _runs_frame(
+    runs: Sequence[PartitionRun[PartitionPlan]], limits: Sequence[float]
+) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
@@ -278,7 +280,8 @@ def _angles(problem: Problem) -> npt.NDArray[np.float64]:
     """Bearing of each job's site from the depot (radians, 0..2π); shipment halves
     share their pickup's bearing."""
     d = _depot(problem)
-    assert d.lat is not None and d.lon is not None
+    assert d.lat is not None
+    assert d.lon is not None
     lat = np.array([j.site.lat if j.site.lat is not None else d.lat for j in problem.jobs])
     lon = np.array([j.site.lon if j.site.lon is not None else d.lon for j in problem.jobs])
     a = np.arctan2((lat - d.lat), (lon - d.lon) * math.cos(math.radians(d.lat))) % (2 * math.pi)
@@ -485,7 +488,9 @@ def solve_decomposed(
                     keep_b = [r for r in per[b] if r not in sel_b]
                     in_a = set(groups[a])
                     for r in new:  # a repaired route joins the sector most of its stops are in
-                        (keep_a if sum(j in in_a for j in r[1]) * 2 >= len(r[1]) else keep_b).append(r)
+                        (
+                            keep_a if sum(j in in_a for j in r[1]) * 2 >= len(r[1]) else keep_b
+                        ).append(r)
                     per[a], per[b] = keep_a, keep_b
     routes = [r for rs in per for r in rs]
     rep = check(problem, routes)

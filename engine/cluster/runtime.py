@@ -69,9 +69,7 @@ def _probe(address: str, timeout: float) -> None:
     target = address.removeprefix("ray://")
     host, sep, port_text = target.rpartition(":")
     if not sep or not host or not port_text.isdigit():
-        raise InvalidInputError.at(
-            "ray", f"expected HOST:PORT, 'auto' or 'local', got {address!r}"
-        )
+        raise InvalidInputError.at("ray", f"expected HOST:PORT, 'auto' or 'local', got {address!r}")
     try:
         with socket.create_connection((host, int(port_text)), timeout=timeout):
             pass

@@ -147,12 +147,13 @@ def sweep(
     t0 = time.perf_counter()
     tasks = [SweepTask(path, dict(s)) for s in settings]
     runs = run_partitions(
-        run_one, tasks, names=[f"run-{i}" for i in range(len(tasks))],
-        max_attempts=max_attempts, progress=progress,
+        run_one,
+        tasks,
+        names=[f"run-{i}" for i in range(len(tasks))],
+        max_attempts=max_attempts,
+        progress=progress,
     )
-    frame = pl.DataFrame(
-        [row for r in runs for row in r.value], infer_schema_length=None
-    )
+    frame = pl.DataFrame([row for r in runs for row in r.value], infer_schema_length=None)
     if group_by:
         keys = list(group_by)
     else:

@@ -26,10 +26,12 @@ def test_grid_regions_cover_every_point_once_and_balance() -> None:
     assign, regs = cm.grid_regions(lat, lon, 6)
     assert len(regs) == 6
     sizes = np.bincount(assign, minlength=6)
-    assert sizes.sum() == 1000 and sizes.min() >= 160
+    assert sizes.sum() == 1000
+    assert sizes.min() >= 160
     for r in regs:
         m = assign == r.index
-        assert lat[m].min() == r.lat_lo and lon[m].max() == r.lon_hi
+        assert lat[m].min() == r.lat_lo
+        assert lon[m].max() == r.lon_hi
     with pytest.raises(InvalidInputError):
         cm.grid_regions(lat, lon, 0)
 
@@ -47,7 +49,8 @@ def test_halo_contains_every_vehicle_within_deadhead_of_a_pickup() -> None:
         halo = cm.in_halo(r, vlat, vlon, radius)
         m = assign == r.index
         d = distance_matrix(
-            np.concatenate([llat[m], vlat]), np.concatenate([llon[m], vlon]),
+            np.concatenate([llat[m], vlat]),
+            np.concatenate([llon[m], vlon]),
             circuity=params.circuity,
         )[: m.sum(), m.sum() :]
         near = (d <= params.max_deadhead_km * 1000).any(axis=0)
@@ -95,7 +98,8 @@ def test_subproblem_keeps_costs_and_pairs() -> None:
     fleet = cr.share_fleet(p, groups)
     assert sum(f[0] for f in fleet) == p.vehicle_types[0].num_available
     sub = cr.subproblem(p, groups[0], fleet[0])
-    assert sub.num_jobs == len(groups[0]) and sub.num_vehicles == fleet[0][0]
+    assert sub.num_jobs == len(groups[0])
+    assert sub.num_vehicles == fleet[0][0]
     sol = solve(sub, time_limit=0.5, solver="core")
     assert sol.complete
     mapped = [(t, [groups[0][j] for j in js]) for t, js in sol.route_jobs()]
@@ -119,11 +123,30 @@ def test_cli_unreachable_cluster_is_a_clear_error(tmp_path: object) -> None:
     with one line naming the address (or saying Ray is not installed)."""
     t0 = time.monotonic()
     r = subprocess.run(
-        [sys.executable, "-m", "engine.cli", "cluster", "match", "--ray", "127.0.0.1:9",
-         "--vehicles", "v.csv", "--loads", "l.csv", "--trips", "t.csv", "--output", "o.csv"],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "engine.cli",
+            "cluster",
+            "match",
+            "--ray",
+            "127.0.0.1:9",
+            "--vehicles",
+            "v.csv",
+            "--loads",
+            "l.csv",
+            "--trips",
+            "t.csv",
+            "--output",
+            "o.csv",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert r.returncode == 3, r.stderr
-    assert "cluster unavailable" in r.stderr and r.stderr.count("\n") == 1
+    assert "cluster unavailable" in r.stderr
+    assert r.stderr.count("\n") == 1
     assert "127.0.0.1:9" in r.stderr or "not installed" in r.stderr
     assert time.monotonic() - t0 < 60

@@ -91,9 +91,9 @@ def test_matching_by_region_equals_one_process_on_both_nodes(cluster: Any) -> No
     region_of = dict(zip(world.loads["load_id"].to_list(), assign.tolist(), strict=True))
     pos = world.vehicles.select("vehicle_id", "lat", "lon")
     outside = 0
-    for load_id, lat, lon in got.pairs.join(pos, on="vehicle_id").select(
-        "load_id", "lat", "lon"
-    ).iter_rows():
+    for load_id, lat, lon in (
+        got.pairs.join(pos, on="vehicle_id").select("load_id", "lat", "lon").iter_rows()
+    ):
         r = regs[region_of[load_id]]
         outside += not (r.lat_lo <= lat <= r.lat_hi and r.lon_lo <= lon <= r.lon_hi)
     assert outside > 0
@@ -123,7 +123,8 @@ def test_sweep_and_cli_on_the_cluster(cluster: Any, tmp_path: Path) -> None:
         grid(n_vehicles=[3], n_stops=[20, 30], n_orders=[3], morning_time=[0.3], seed=[0, 1]),
     )
     assert res.runs.height == 4 * 3  # four runs, three policies each
-    assert res.table.height == 2 * 3 and set(res.table["runs"]) == {2}
+    assert res.table.height == 2 * 3
+    assert set(res.table["runs"]) == {2}
     assert set(res.partitions["node_id"]) == WORKERS
 
     world = generate_world(400, 6000, 300, seed=2)
@@ -133,8 +134,20 @@ def test_sweep_and_cli_on_the_cluster(cluster: Any, tmp_path: Path) -> None:
         getattr(world, name).write_parquet(paths[name])
     out = tmp_path / "top.parquet"
     rc = main(
-        ["cluster", "match", "--ray", cluster.address, "--k", "5", "--regions", "3",
-         "--now", str(world.now), "--output", str(out)]
+        [
+            "cluster",
+            "match",
+            "--ray",
+            cluster.address,
+            "--k",
+            "5",
+            "--regions",
+            "3",
+            "--now",
+            str(world.now),
+            "--output",
+            str(out),
+        ]
         + [a for n, p in paths.items() for a in (f"--{n}", str(p))]
     )
     assert rc == 0
@@ -162,12 +175,16 @@ def test_node_killed_mid_run_partitions_are_retried(cluster: Any) -> None:
 
     res = cr.solve_many(tasks, progress=on_done)
     f = res.partitions
-    assert f.height == 6 and set(f["partition"]) == {n for n, _ in problems}
-    assert f["feasible"].all() and int(f["unserved_required"].sum()) == 0
+    assert f.height == 6
+    assert set(f["partition"]) == {n for n, _ in problems}
+    assert f["feasible"].all()
+    assert int(f["unserved_required"].sum()) == 0
     for name, p in problems:
         rep = check(p, res.plans[name].routes)
-        assert rep.routes_feasible and not rep.dropped
+        assert rep.routes_feasible
+        assert not rep.dropped
     assert int(f["attempts"].max()) >= 2, "a partition on the killed node should be retried"
-    assert killed and killed[0] in WORKERS
+    assert killed
+    assert killed[0] in WORKERS
     retried = f.filter(pl.col("attempts") > 1)
     assert killed[0] not in set(retried["node_id"])  # retries ran on the surviving node
