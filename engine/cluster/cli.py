@@ -88,8 +88,17 @@ def _match(args: argparse.Namespace, bar: _Bar) -> int:
     t0 = time.perf_counter()
     market = cm.Market.of(args.vehicles, args.trips, args.loads, args.now)
     print(f"market read in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
+    if args.mode == "profiles":
+        prof = cm.profiles(market, regions=args.regions, params=params, progress=bar)
+        _write_table(prof, args.output)
+        print(f"profiles of {prof.height:,} vehicles written to {args.output}")
+        return 0
     if args.mode == "recommend":
         res = cm.recommend_vehicles(
+            market, k=args.k, regions=args.regions, params=params, progress=bar
+        )
+    elif args.mode == "loads":
+        res = cm.recommend_loads(
             market, k=args.k, regions=args.regions, params=params, progress=bar
         )
     else:
@@ -257,8 +266,14 @@ def register(sub: Any) -> None:
     m.add_argument("--vehicles", required=True, help="vehicles table (.csv/.parquet)")
     m.add_argument("--loads", required=True, help="open loads table (.csv/.parquet)")
     m.add_argument("--trips", required=True, help="trip history table (.csv/.parquet)")
-    m.add_argument("--mode", choices=["recommend", "dispatch"], default="recommend")
-    m.add_argument("--k", type=int, default=10, help="vehicles per load in recommend mode")
+    m.add_argument(
+        "--mode",
+        choices=["recommend", "loads", "dispatch", "profiles"],
+        default="recommend",
+        help="recommend: top-k vehicles per load; loads: top-k loads per vehicle; dispatch: "
+        "optimal one-to-one assignment; profiles: each vehicle's profile totals",
+    )
+    m.add_argument("--k", type=int, default=10, help="rows per load (or per vehicle)")
     m.add_argument("--candidates", type=int, default=None, help="candidates per load (dispatch)")
     m.add_argument("--regions", type=int, default=8, help="regions (partitions) of the loads")
     m.add_argument("--partitions", type=int, default=None, help="dispatch partitions")

@@ -198,12 +198,20 @@ def match_partition(task: MatchTask) -> pl.DataFrame:
 
     ``recommend``: the top ``k`` vehicles of each load. ``dispatch``: the optimal
     one-to-one assignment (objective ``score``, ``k`` candidates per load; ``rank`` 0).
+    ``loads``: the top ``k`` loads of each vehicle. ``profiles``: each vehicle's
+    profile totals (``Matcher.profile_summary``).
     """
-    if task.vehicles.height == 0 or task.loads.height == 0:
+    if task.vehicles.height == 0:
         return _empty_pairs()
     m = Matcher(task.vehicles, task.trips, weights=task.weights, params=task.params, now=task.now)
+    if task.kind == "profiles":
+        return m.profile_summary()
+    if task.loads.height == 0:
+        return _empty_pairs()
     if task.kind == "recommend":
         return m.recommend_vehicles_batch(task.loads, k=task.k)
+    if task.kind == "loads":
+        return m.recommend_loads_batch(task.vehicles["vehicle_id"], task.loads, k=task.k)
     res = m.dispatch(task.loads, objective="score", candidates=task.k, baselines=False)
     return res.assignments.with_columns(pl.lit(0, dtype=pl.Int32).alias("rank")).select(
         PAIR_COLUMNS
@@ -405,6 +413,121 @@ def recommend_vehicles(
     pairs = pl.concat(frames) if frames else _empty_pairs()
     pairs = _order_by_loads(pairs, market.loads)
     return ClusterMatch(pairs, _figures(runs, tasks), time.perf_counter() - t0)
+
+
+def _vehicle_regions(market: Market, regions: int) -> tuple[npt.NDArray[np.int64], list[Region]]:
+    return grid_regions(
+        market.vehicles["lat"].to_numpy().astype(np.float64),
+        market.vehicles["lon"].to_numpy().astype(np.float64),
+        regions,
+    )
+
+
+def recommend_loads(
+    market: Market,
+    *,
+    k: int = 10,
+    regions: int = 8,
+    weights: MatchWeights | None = None,
+    params: MatchParams | None = None,
+    max_attempts: int = 3,
+    progress: Progress | None = None,
+) -> ClusterMatch:
+    """Top ``k`` loads for every vehicle (cargo pushed to drivers), partitioned by the
+    vehicles' region; each region sees every load whose pickup is within reach of it.
+
+    Equal, row for row, to ``Matcher(...).recommend_loads_batch(all vehicle ids, loads,
+    k)`` in one process.
+
+    Raises
+    ------
+    InvalidInputError
+        Bad ``k`` or ``regions``.
+    ClusterUnavailableError, PartitionFailedError
+        See :func:`~engine.cluster.runtime.run_partitions`.
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise InvalidInputError.at("k", f"must be a positive integer, got {k!r}")
+    t0 = time.perf_counter()
+    w = weights if weights is not None else MatchWeights()
+    p = params if params is not None else MatchParams()
+    assign, regs = _vehicle_regions(market, regions)
+    lo = market.loads
+    llat = lo["origin_lat"].to_numpy().astype(np.float64)
+    llon = lo["origin_lon"].to_numpy().astype(np.float64)
+    radius = halo_radius_m(p)
+    tasks = []
+    for r in regs:
+        v, t = _fleet_subset(market, assign == r.index)
+        halo = lo.filter(pl.Series(in_halo(r, llat, llon, radius)))
+        tasks.append(MatchTask("loads", v, t, halo, market.now, w, p, k))
+    runs = run_partitions(
+        match_partition,
+        tasks,
+        names=[f"region-{i}" for i in range(len(tasks))],
+        max_attempts=max_attempts,
+        progress=progress,
+    )
+    frames = [r.value for r in runs if r.value.height]
+    pairs = pl.concat(frames) if frames else _empty_pairs()
+    pos = pl.DataFrame(
+        {
+            "vehicle_id": market.vehicles["vehicle_id"],
+            "_pos": np.arange(market.vehicles.height, dtype=np.int64),
+        }
+    )
+    pairs = (
+        pairs.join(pos, on="vehicle_id", how="left")
+        .sort(["_pos", "rank"], maintain_order=True)
+        .drop("_pos")
+    )
+    return ClusterMatch(pairs, _figures(runs, tasks), time.perf_counter() - t0)
+
+
+def profiles(
+    market: Market,
+    *,
+    regions: int = 8,
+    params: MatchParams | None = None,
+    max_attempts: int = 3,
+    progress: Progress | None = None,
+) -> pl.DataFrame:
+    """Every vehicle's route-expertise profile totals (``vehicle_id``, ``trips``,
+    ``weight``), built by region, in the fleet's order — equal to
+    ``Matcher.profile_summary()`` in one process.
+
+    Raises
+    ------
+    ClusterUnavailableError, PartitionFailedError
+        See :func:`~engine.cluster.runtime.run_partitions`.
+    """
+    p = params if params is not None else MatchParams()
+    assign, regs = _vehicle_regions(market, regions)
+    tasks = []
+    for r in regs:
+        v, t = _fleet_subset(market, assign == r.index)
+        tasks.append(
+            MatchTask("profiles", v, t, market.loads.head(0), market.now, MatchWeights(), p, 1)
+        )
+    runs = run_partitions(
+        match_partition,
+        tasks,
+        names=[f"region-{i}" for i in range(len(tasks))],
+        max_attempts=max_attempts,
+        progress=progress,
+    )
+    pos = pl.DataFrame(
+        {
+            "vehicle_id": market.vehicles["vehicle_id"],
+            "_pos": np.arange(market.vehicles.height, dtype=np.int64),
+        }
+    )
+    return (
+        pl.concat([r.value for r in runs])
+        .join(pos, on="vehicle_id", how="left")
+        .sort("_pos")
+        .drop("_pos")
+    )
 
 
 def components(

@@ -50,7 +50,16 @@ def _start() -> tuple[Any, list[Any]]:
     for _ in range(3):
         c = cluster_utils.Cluster()
         try:
-            c.add_node(num_cpus=0, object_store_memory=80 * MB, include_dashboard=False)
+            c.add_node(
+                num_cpus=0,
+                object_store_memory=80 * MB,
+                include_dashboard=False,
+                # notice a killed node within seconds rather than Ray's default ~30 s
+                _system_config={
+                    "health_check_period_ms": 1000,
+                    "health_check_failure_threshold": 3,
+                },
+            )
             nodes = [c.add_node(num_cpus=1, object_store_memory=80 * MB) for _ in range(2)]
             c.wait_for_nodes()
             return c, nodes
@@ -75,9 +84,9 @@ def cluster() -> Iterator[Any]:
 
 
 def test_matching_by_region_equals_one_process_on_both_nodes(cluster: Any) -> None:
-    """Top-k recommendations over 6 regions equal the single-process batch row for row
-    (cross-border candidates included); dispatch by components reaches the same optimum;
-    partitions ran on both worker nodes."""
+    """Top-k vehicles per load over 6 regions equal the single-process batch row for row
+    (cross-border candidates included), as do top-k loads per vehicle and the profiles;
+    dispatch by components reaches the same optimum; partitions ran on both worker nodes."""
     world = generate_world(1500, 30_000, 1500, seed=11)
     single = Matcher.from_world(world)
     market = cm.Market.from_world(world)
@@ -98,6 +107,11 @@ def test_matching_by_region_equals_one_process_on_both_nodes(cluster: Any) -> No
         outside += not (r.lat_lo <= lat <= r.lat_hi and r.lon_lo <= lon <= r.lon_hi)
     assert outside > 0
     assert sum(f.vehicles for f in got.partitions) > world.vehicles.height  # shared halos
+
+    vids = world.vehicles["vehicle_id"]
+    cargo = cm.recommend_loads(market, k=5, regions=4)
+    assert_frame_equal(cargo.pairs, single.recommend_loads_batch(vids, world.loads, k=5))
+    assert_frame_equal(cm.profiles(market, regions=4), single.profile_summary())
 
     opt = single.dispatch(objective="score", baselines=False)
     dist = cm.dispatch(market, regions=6, partitions=4)
