@@ -36,6 +36,7 @@ COMMAND_MODULES: list[str] = [
     "engine.routing.loadplan.cli",
     "engine.live.cli",
     "server.console.cli",
+    "engine.cluster.cli",
     "engine.crossborder.cli",
 ]
 

@@ -74,9 +74,9 @@ class Section:
 SECTIONS: list[Section] = [
     Section("World", section_world, reproducible=True),
     Section("Matching", _matching, reproducible=True),
-    # The Rust core's solves below are still limited by wall-clock time (solve() and the
-    # live section take no iteration budget yet); OR-Tools' run has a solution budget.
-    Section("Route optimization", _routing, reproducible=False),
+    Section("Route optimization", _routing, reproducible=True),
+    # The live section's morning plan and re-plan still run on wall-clock limits
+    # (engine/live/demo.py: solve() and replan() without an iteration budget).
     Section("Live re-planning", _live, reproducible=False),
 ]
 
