@@ -46,6 +46,8 @@ def test_cheapest_meeting_deadline(world: Catalog, book: RuleBook) -> None:
     assert q.customs_version == "customs-2019.1"
     assert q.policy_version == "orders-2019.1"
     assert "least landed cost" in q.reason
+    # orders-2019.1: a merchant ships its own goods, the platform ships platform goods
+    assert dict(q.shippers) == {sku.sku_id: sku.owner}
 
 
 def test_deadline_forces_faster_source(world: Catalog, book: RuleBook) -> None:
