@@ -1,0 +1,419 @@
+# ruff: noqa: N802
+# (RPC method names are the proto's.)
+"""``yunli.v1.Orders``: the freight order subsystem over :class:`~server.store.orders.OrderStore`.
+
+The servicer is a thin adapter: it converts messages (``server/convert_orders.py``),
+looks up vehicles in the fleet state, asks the matching engine for distribution,
+feeds and match scores (with the credit archive written into the vehicles' rating
+columns, :func:`engine.orders.credit.vehicles_with_credit`), and lets the store apply
+the rules in one transaction per call.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, Final
+
+import grpc
+import polars as pl
+
+from engine.errors import InvalidInputError, NotFoundError
+from engine.orders.credit import vehicles_with_credit
+from engine.orders.eligibility import push_list, road_distance_m
+from engine.orders.model import Order, State
+from engine.orders.pricing import LaneRateModel, PriceGuidance, observations_from_loads
+from server import convert_orders as conv
+from server.proto import orders_pb2
+from server.state import FleetState
+from server.store.orders import OrderStore
+
+#: Carriers a new order is pushed to.
+PUSH_K: Final = 20
+#: Seconds between background deadline sweeps.
+SWEEP_INTERVAL_S: Final = 1.0
+#: The lane rate model is refitted at most this often (seconds).
+RATES_TTL_S: Final = 60.0
+
+
+class OrdersServicer:
+    """Implements ``yunli.v1.Orders`` (with the Credit and Pricing RPCs)."""
+
+    def __init__(self, state: FleetState, store: OrderStore) -> None:
+        self._state = state
+        self._store = store
+        self._lock = threading.Lock()
+        self._matcher: Any = None
+        self._matcher_key: tuple[int, int] | None = None
+        self._rates: LaneRateModel | None = None
+        self._rates_at = 0.0
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
+
+    # ---- background -------------------------------------------------------------------------
+    def start_sweeper(self, interval: float = SWEEP_INTERVAL_S) -> None:
+        """Auto-award / expire due orders every ``interval`` seconds in a daemon thread."""
+        from server.observability import LOGGER
+
+        def run() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self._store.sweep()
+                except Exception:
+                    LOGGER.warning("order sweep failed", exc_info=True)
+
+        self._sweeper = threading.Thread(target=run, name="yunli-order-sweep", daemon=True)
+        self._sweeper.start()
+
+    def close(self) -> None:
+        """Stop the sweeper and wake subscribers."""
+        self._stop.set()
+        with self._store.changed:
+            self._store.changed.notify_all()
+
+    # ---- helpers ----------------------------------------------------------------------------
+    def _vehicle(self, vehicle_id: int) -> dict[str, Any]:
+        v = self._state.vehicles.filter(pl.col("vehicle_id") == vehicle_id)
+        if v.height == 0:
+            raise NotFoundError(f"vehicle_id: unknown vehicle {vehicle_id}")
+        return v.row(0, named=True)
+
+    def _matcher_now(self) -> Any:
+        """A matcher over the stored fleet with the credit archive in its rating columns
+        (None without vehicles)."""
+        from engine.matching import Matcher
+
+        st = self._state
+        if st.vehicles.height == 0:
+            return None
+        with self._lock:
+            key = (st.versions["vehicles"], st.versions["trips"])
+            vehicles = vehicles_with_credit(st.vehicles, self._store.credits("carrier"))
+            if self._matcher is None or key != self._matcher_key:
+                trips = st.trips.filter(
+                    pl.col("vehicle_id").is_in(st.vehicles["vehicle_id"].implode())
+                )
+                now = int(time.time())
+                self._matcher = Matcher(vehicles, trips, now=now)
+                self._matcher_key = key
+            else:
+                self._matcher.update_vehicles(vehicles)
+            return self._matcher
+
+    def _guidance(self, o: Order) -> PriceGuidance:
+        vt = o.vehicle_types[0] if o.vehicle_types else ""
+        return self._rates_model().guidance(
+            o.origin_city, o.dest_city, vt, _distance(o), o.pickup_start
+        )
+
+    def _rates_model(self) -> LaneRateModel:
+        """The lane rate model over posted loads and settled orders (refitted every
+        :data:`RATES_TTL_S` seconds)."""
+        now = time.monotonic()
+        with self._lock:
+            if self._rates is None or now - self._rates_at > RATES_TTL_S:
+                obs = (
+                    [observations_from_loads(self._state.loads)] if self._state.loads.height else []
+                )
+                settled = self._store.settled_prices()
+                if settled:
+                    obs.append(
+                        pl.DataFrame(
+                            {
+                                "origin_city": [s.origin_city for s in settled],
+                                "dest_city": [s.dest_city for s in settled],
+                                "vehicle_type": [self._vtype(s) for s in settled],
+                                "distance_m": [_distance(s) for s in settled],
+                                "price_fen": [s.awarded_price_fen for s in settled],
+                                "at": [s.awarded_at for s in settled],
+                            },
+                            schema=dict(obs[0].schema) if obs else None,
+                        )
+                    )
+                frame = pl.concat(obs) if obs else observations_from_loads(self._state.loads)
+                self._rates, self._rates_at = LaneRateModel(frame), now
+            return self._rates
+
+    def _vtype(self, o: Order) -> str:
+        v = self._state.vehicles.filter(pl.col("vehicle_id") == o.vehicle_id)
+        return str(v["vehicle_type"][0]) if v.height else ""
+
+    def _push(self, o: Order) -> list[int]:
+        m = self._matcher_now()
+        if m is None or o.state not in (State.BIDDING, State.GRABBING):
+            return []
+        rows = m.recommend_vehicles(o.as_load(), k=PUSH_K * 3)
+        if rows.height == 0:
+            return []
+        carriers = self._state.vehicles.select("vehicle_id", "carrier_id")
+        rows = rows.join(carriers, on="vehicle_id", how="left")
+        ranked = [
+            (int(c), int(v), float(s))
+            for c, v, s in rows.select("carrier_id", "vehicle_id", "score").iter_rows()
+        ]
+        done = {cid: c.evidence for cid, c in self._store.credits("carrier").items()}
+        return push_list(ranked, done, PUSH_K)
+
+    def _match_score(self, o: Order, vehicle_id: int) -> float:
+        m = self._matcher_now()
+        if m is None:
+            return 0.0
+        rows = m.recommend_loads(
+            vehicle_id,
+            loads=pl.DataFrame(
+                [o.as_load()], schema_overrides={"vehicle_types": pl.List(pl.String)}
+            ),
+            k=1,
+        )
+        return float(rows["score"][0]) if rows.height else 0.0
+
+    # ---- RPCs -------------------------------------------------------------------------------
+    def PostOrder(self, request: Any, context: grpc.ServicerContext) -> Any:
+        if not request.HasField("order"):
+            raise InvalidInputError.at("order", "is required")
+        now = self._store.now()
+        order = conv.order_in(request.order, now)
+        res = self._store.post(request.idempotency_key, order, at=now)
+        o = Order.from_dict(res["order"])
+        pushed = self._push(o) if not res["replayed"] else []
+        return conv.reply(res, self._guidance(o), pushed)
+
+    def GetOrder(self, request: Any, context: grpc.ServicerContext) -> Any:
+        o = self._store.get(request.order_id)
+        return orders_pb2.OrderReply(
+            order=conv.order_out(o), guidance=conv.guidance_out(self._guidance(o))
+        )
+
+    def ListOrders(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        limit = request.limit if request.HasField("limit") else 1000
+        if limit < 0:
+            raise InvalidInputError.at("limit", f"must be >= 0, got {limit}")
+        state = request.state if request.HasField("state") else None
+        if state is not None and state not in {s.value for s in State}:
+            raise InvalidInputError.at("state", f"unknown state {state!r}")
+        for o in self._store.list_orders(
+            state=state,
+            shipper_id=request.shipper_id if request.HasField("shipper_id") else None,
+            carrier_id=request.carrier_id if request.HasField("carrier_id") else None,
+            after_id=request.after_id,
+            limit=limit,
+        ):
+            yield conv.order_out(o)
+
+    def Grab(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        res = self._store.grab(
+            request.idempotency_key, request.order_id, a, self._vehicle(request.vehicle_id)
+        )
+        return conv.reply(res)
+
+    def Accept(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        return conv.reply(
+            self._store.accept(
+                request.idempotency_key, request.order_id, a, self._vehicle(request.vehicle_id)
+            )
+        )
+
+    def Offer(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        return conv.reply(
+            self._store.offer(request.idempotency_key, request.order_id, a, request.carrier_id)
+        )
+
+    def Decline(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        return conv.reply(
+            self._store.decline(request.idempotency_key, request.order_id, a, request.reason)
+        )
+
+    def PlaceBid(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        o = self._store.get(request.order_id)
+        vehicle = self._vehicle(request.vehicle_id)
+        g = self._guidance(o)
+        res = self._store.place_bid(
+            request.idempotency_key,
+            request.order_id,
+            a,
+            vehicle,
+            request.amount_fen,
+            match_score=self._match_score(o, request.vehicle_id)
+            if o.state is State.BIDDING
+            else 0.0,
+            guidance=g,
+        )
+        return orders_pb2.BidReply(
+            bid_id=res["bid_id"],
+            outlier=res["outlier"],
+            seq=res["seq"],
+            replayed=res["replayed"],
+            guidance=conv.guidance_out(g),
+        )
+
+    def WithdrawBid(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        res = self._store.withdraw_bid(request.idempotency_key, request.bid_id, a)
+        return orders_pb2.BidReply(bid_id=res["bid_id"], seq=res["seq"], replayed=res["replayed"])
+
+    def ListBids(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return orders_pb2.ListBidsReply(
+            bids=[conv.bid_out(b) for b in self._store.bids(request.order_id)]
+        )
+
+    def Award(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        return conv.reply(
+            self._store.award(request.idempotency_key, request.order_id, a, request.bid_id)
+        )
+
+    def Progress(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        res = self._store.progress(
+            request.idempotency_key,
+            request.order_id,
+            request.action,
+            a,
+            weight_kg=request.weight_kg if request.HasField("weight_kg") else None,
+            pieces=request.pieces if request.HasField("pieces") else None,
+        )
+        return conv.reply(res)
+
+    def Rate(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        return conv.reply(
+            self._store.rate(
+                request.idempotency_key, request.order_id, a, request.stars, request.comment
+            )
+        )
+
+    def Cancel(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        return conv.reply(
+            self._store.cancel(request.idempotency_key, request.order_id, a, request.reason)
+        )
+
+    def ReportException(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        res = self._store.report_exception(
+            request.idempotency_key, request.order_id, a, request.kind, dict(request.evidence)
+        )
+        return orders_pb2.ExceptionReply(
+            order=conv.reply(res), exception=conv.exception_out(res["exception"])
+        )
+
+    def ResolveException(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        res = self._store.resolve_exception(
+            request.idempotency_key,
+            request.exception_id,
+            a,
+            request.resolution,
+            request.surcharge_fen,
+            request.penalty_fen,
+        )
+        return orders_pb2.ExceptionReply(
+            order=conv.reply(res), exception=conv.exception_out(res["exception"])
+        )
+
+    def Settle(self, request: Any, context: grpc.ServicerContext) -> Any:
+        a = conv.actor(request.actor)
+        res = self._store.settle(
+            request.idempotency_key,
+            request.order_id,
+            a,
+            conv.money_map("surcharges", request.surcharges),
+            conv.money_map("penalties", request.penalties),
+        )
+        return orders_pb2.SettleReply(order=conv.reply(res), **res["settlement"])
+
+    def Sweep(self, request: Any, context: grpc.ServicerContext) -> Any:
+        at = request.at if request.HasField("at") else None
+        out = self._store.sweep(at)
+        return orders_pb2.SweepReply(changed=[conv.order_out(r["order"]) for r in out])
+
+    def Subscribe(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        if request.cursor < 0:
+            raise InvalidInputError.at("cursor", f"must be >= 0, got {request.cursor}")
+        filt = {
+            k: getattr(request, k) if request.HasField(k) else None
+            for k in ("order_id", "shipper_id", "carrier_id")
+        }
+        if filt["order_id"] is not None:
+            self._store.get(filt["order_id"])
+        cursor = request.cursor
+        while True:
+            events = self._store.events_after(cursor, **filt)
+            for e in events:
+                yield conv.event_out(e)
+                cursor = e.seq
+            if events:
+                continue
+            if (
+                not request.follow
+                or self._state.closing.is_set()
+                or self._stop.is_set()
+                or not context.is_active()
+            ):
+                return
+            self._store.wait(0.25)  # local writes wake it at once; other instances within 0.25 s
+
+    def Feed(self, request: Any, context: grpc.ServicerContext) -> Any:
+        k = request.k or 10
+        if k < 0:
+            raise InvalidInputError.at("k", f"must be > 0, got {k}")
+        self._vehicle(request.vehicle_id)
+        open_orders = [
+            o
+            for s in (State.BIDDING, State.GRABBING)
+            for o in self._store.list_orders(state=s.value, limit=5000)
+        ]
+        m = self._matcher_now()
+        if not open_orders or m is None:
+            return orders_pb2.FeedReply()
+        by_id = {o.order_id: o for o in open_orders}
+        loads = pl.DataFrame(
+            [o.as_load() for o in open_orders],
+            schema_overrides={"vehicle_types": pl.List(pl.String)},
+        )
+        rows = m.recommend_loads(request.vehicle_id, loads=loads, k=k)
+        items = [
+            orders_pb2.FeedItem(
+                order=conv.order_out(by_id[int(lid)]), score=float(s), deadhead_m=int(d)
+            )
+            for lid, s, d in rows.select("load_id", "score", "deadhead_m").iter_rows()
+        ]
+        return orders_pb2.FeedReply(items=items)
+
+    def CheckLedger(self, request: Any, context: grpc.ServicerContext) -> Any:
+        r = self._store.check_ledger()
+        return orders_pb2.LedgerReport(
+            ok=r.ok,
+            transactions=r.transactions,
+            entries=r.entries,
+            unbalanced=r.unbalanced,
+            mismatched_accounts=len(r.mismatched),
+            total_fen=r.total,
+            summary=r.summary(),
+        )
+
+    def GetCredit(self, request: Any, context: grpc.ServicerContext) -> Any:
+        s, c = self._store.credit(request.party)
+        return conv.credit_out(request.party, s, c)
+
+    def GetPriceGuidance(self, request: Any, context: grpc.ServicerContext) -> Any:
+        if request.distance_m <= 0:
+            raise InvalidInputError.at("distance_m", f"must be > 0, got {request.distance_m}")
+        g = self._rates_model().guidance(
+            request.origin_city,
+            request.dest_city,
+            request.vehicle_type,
+            request.distance_m,
+            request.at,
+        )
+        return conv.guidance_out(g)
+
+
+def _distance(o: Order) -> int:
+    return road_distance_m(o.origin_lat, o.origin_lon, o.dest_lat, o.dest_lon)
