@@ -336,7 +336,7 @@ class OrdersServicer:
     def Subscribe(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         if request.cursor < 0:
             raise InvalidInputError.at("cursor", f"must be >= 0, got {request.cursor}")
-        filt = {
+        filt: dict[str, Any] = {
             k: getattr(request, k) if request.HasField(k) else None
             for k in ("order_id", "shipper_id", "carrier_id")
         }

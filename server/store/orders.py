@@ -99,7 +99,7 @@ class OrderStore:
     # ---- plumbing ---------------------------------------------------------------------------
     @contextmanager
     def _txn(self) -> Iterator[Any]:
-        with self.sql._lock, self.sql._transaction() as cur:  # noqa: SLF001 - same storage layer
+        with self.sql._lock, self.sql._transaction() as cur:
             yield cur
 
     def now(self) -> int:
@@ -172,7 +172,8 @@ class OrderStore:
         body = json.dumps(o.to_dict(), sort_keys=True)
         if before is None:
             cur.execute(
-                f"INSERT INTO orders (order_id, shipper_id, carrier_id, state, price_mode, deadline, "
+                "INSERT INTO orders (order_id, shipper_id, carrier_id, state, price_mode, "
+                f"deadline, "
                 f"version, body) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
                 (
                     o.order_id,
@@ -230,7 +231,8 @@ class OrderStore:
         p = self._p
         for line, (account, amount) in enumerate(txn.postings):
             cur.execute(
-                "INSERT INTO ledger_entries (txn_id, line, order_id, kind, account, amount_fen, at) "
+                "INSERT INTO ledger_entries "
+                "(txn_id, line, order_id, kind, account, amount_fen, at) "
                 f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})",
                 (tid, line, txn.order_id, txn.kind, account, amount, at),
             )
@@ -293,7 +295,8 @@ class OrderStore:
         """Credit of every party of ``role`` with an archive entry, by id."""
         with self._txn() as cur:
             cur.execute(
-                f"SELECT party, {', '.join(_CREDIT_COLS)} FROM credit_stats WHERE party LIKE {self._p}",
+                f"SELECT party, {', '.join(_CREDIT_COLS)} FROM credit_stats "
+                f"WHERE party LIKE {self._p}",
                 (f"{role}:%",),
             )
             rows = cur.fetchall()
@@ -433,7 +436,8 @@ class OrderStore:
             outlier = bool(guidance is not None and guidance.is_outlier(amount))
             p = self._p
             cur.execute(
-                "INSERT INTO order_bids (bid_id, order_id, carrier_id, vehicle_id, amount_fen, placed_at, "
+                "INSERT INTO order_bids (bid_id, order_id, carrier_id, vehicle_id, amount_fen, "
+                "placed_at, "
                 f"match_score, credit, withdrawn, outlier) VALUES ({', '.join([p] * 10)})",
                 (
                     bid_id,
@@ -500,7 +504,8 @@ class OrderStore:
 
     def _bid(self, cur: Any, bid_id: int) -> auction.Bid:
         cur.execute(
-            "SELECT bid_id, order_id, carrier_id, vehicle_id, amount_fen, placed_at, match_score, credit, "
+            "SELECT bid_id, order_id, carrier_id, vehicle_id, amount_fen, placed_at, match_score, "
+            "credit, "
             f"withdrawn, outlier FROM order_bids WHERE bid_id = {self._p}",
             (bid_id,),
         )
@@ -511,7 +516,8 @@ class OrderStore:
 
     def _bids(self, cur: Any, order_id: int) -> list[auction.Bid]:
         cur.execute(
-            "SELECT bid_id, order_id, carrier_id, vehicle_id, amount_fen, placed_at, match_score, credit, "
+            "SELECT bid_id, order_id, carrier_id, vehicle_id, amount_fen, placed_at, match_score, "
+            "credit, "
             f"withdrawn, outlier FROM order_bids WHERE order_id = {self._p} ORDER BY bid_id",
             (order_id,),
         )
@@ -581,7 +587,8 @@ class OrderStore:
             step = machine.rate(o, actor, t, stars, comment)
             p = self._p
             cur.execute(
-                f"INSERT INTO order_ratings (order_id, rater, ratee, stars, comment, at) VALUES ({', '.join([p] * 6)})",
+                "INSERT INTO order_ratings (order_id, rater, ratee, stars, comment, at) "
+                f"VALUES ({', '.join([p] * 6)})",
                 (order_id, str(actor), step.events[0].data["ratee"], stars, comment, t),
             )
             return step, {}
@@ -671,7 +678,8 @@ class OrderStore:
             eid = self._next(cur, "exception_id")
             step, exc = machine.report_exception(o, actor, t, eid, kind, evidence)
             cur.execute(
-                f"INSERT INTO order_exceptions (exception_id, order_id, resolved, body) VALUES ({self._p}, {self._p}, 0, {self._p})",
+                "INSERT INTO order_exceptions (exception_id, order_id, resolved, body) "
+                f"VALUES ({self._p}, {self._p}, 0, {self._p})",
                 (eid, order_id, json.dumps(_exc_dict(exc))),
             )
             return step, {"exception": _exc_dict(exc)}
@@ -815,7 +823,8 @@ class OrderStore:
             args.append(carrier_id)
         with self._txn() as cur:
             cur.execute(
-                f"SELECT body FROM orders WHERE {' AND '.join(where)} ORDER BY order_id LIMIT {int(limit)}",
+                f"SELECT body FROM orders WHERE {' AND '.join(where)} "
+                f"ORDER BY order_id LIMIT {int(limit)}",
                 args,
             )
             return [Order.from_dict(json.loads(r[0])) for r in cur.fetchall()]
@@ -842,8 +851,9 @@ class OrderStore:
                 args.append(v)
         with self._txn() as cur:
             cur.execute(
-                "SELECT seq, order_id, kind, from_state, to_state, actor, at, reason, data FROM order_events "
-                f"WHERE {' AND '.join(where)} ORDER BY seq LIMIT {min(int(limit), MAX_EVENTS_PAGE)}",
+                "SELECT seq, order_id, kind, from_state, to_state, actor, at, reason, data "
+                f"FROM order_events WHERE {' AND '.join(where)} "
+                f"ORDER BY seq LIMIT {min(int(limit), MAX_EVENTS_PAGE)}",
                 args,
             )
             return [
@@ -878,7 +888,8 @@ class OrderStore:
         """``(txn_id, kind, account, amount_fen)`` of an order."""
         with self._txn() as cur:
             cur.execute(
-                f"SELECT txn_id, kind, account, amount_fen FROM ledger_entries WHERE order_id = {self._p} ORDER BY txn_id, line",
+                "SELECT txn_id, kind, account, amount_fen FROM ledger_entries "
+                f"WHERE order_id = {self._p} ORDER BY txn_id, line",
                 (order_id,),
             )
             return [(int(a), str(b), str(c), int(d)) for a, b, c, d in cur.fetchall()]

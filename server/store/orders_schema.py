@@ -19,16 +19,20 @@ def statements(blob_type: str) -> list[str]:
     del blob_type  # bodies are JSON text on both back-ends
     return [
         "CREATE TABLE IF NOT EXISTS order_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS orders (order_id BIGINT PRIMARY KEY, shipper_id BIGINT NOT NULL, "
+        "CREATE TABLE IF NOT EXISTS orders (order_id BIGINT PRIMARY KEY, "
+        "shipper_id BIGINT NOT NULL, "
         "carrier_id BIGINT NOT NULL, state TEXT NOT NULL, price_mode TEXT NOT NULL, "
         "deadline BIGINT NOT NULL, version BIGINT NOT NULL, body TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS orders_state ON orders (state, deadline)",
-        "CREATE TABLE IF NOT EXISTS order_events (seq BIGINT PRIMARY KEY, order_id BIGINT NOT NULL, "
+        "CREATE TABLE IF NOT EXISTS order_events (seq BIGINT PRIMARY KEY, "
+        "order_id BIGINT NOT NULL, "
         "shipper_id BIGINT NOT NULL, carrier_id BIGINT NOT NULL, kind TEXT NOT NULL, "
-        "from_state TEXT NOT NULL, to_state TEXT NOT NULL, actor TEXT NOT NULL, at BIGINT NOT NULL, "
+        "from_state TEXT NOT NULL, to_state TEXT NOT NULL, actor TEXT NOT NULL, "
+        "at BIGINT NOT NULL, "
         "reason TEXT NOT NULL, data TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS order_events_order ON order_events (order_id, seq)",
-        "CREATE TABLE IF NOT EXISTS order_bids (bid_id BIGINT PRIMARY KEY, order_id BIGINT NOT NULL, "
+        "CREATE TABLE IF NOT EXISTS order_bids (bid_id BIGINT PRIMARY KEY, "
+        "order_id BIGINT NOT NULL, "
         "carrier_id BIGINT NOT NULL, vehicle_id BIGINT NOT NULL, amount_fen BIGINT NOT NULL, "
         "placed_at BIGINT NOT NULL, match_score DOUBLE PRECISION NOT NULL, "
         "credit DOUBLE PRECISION NOT NULL, withdrawn SMALLINT NOT NULL, outlier SMALLINT NOT NULL)",

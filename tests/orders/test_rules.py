@@ -70,8 +70,10 @@ def test_manual_award_waits_for_deadline_then_auto_award_moves_money() -> None:
     with pytest.raises(OrderStateError, match="sealed bids open"):
         m.award(o, shipper, T0 + 10, 1, 5, 11, 100_000)  # type: ignore[arg-type]
     step = m.award(o, Actor(Role.PLATFORM, 0), T0 + 1_800, 1, 5, 11, 100_000, auto=True)  # type: ignore[arg-type]
-    assert step.order.state is State.AWARDED and step.events[0].kind == "auto_awarded"
-    assert step.transaction is not None and sum(x for _, x in step.transaction.postings) == 0
+    assert step.order.state is State.AWARDED
+    assert step.events[0].kind == "auto_awarded"
+    assert step.transaction is not None
+    assert sum(x for _, x in step.transaction.postings) == 0
 
 
 def test_eligibility_names_the_reason() -> None:
@@ -102,7 +104,10 @@ def test_push_list_keeps_a_quota_for_new_carriers() -> None:
     mixed[28] = 1
     mixed[29] = 2
     out = push_list(ranked, mixed, 10)
-    assert len(out) == 10 and 25 in out and 28 in out and 29 not in out
+    assert len(out) == 10
+    assert 25 in out
+    assert 28 in out
+    assert 29 not in out
     assert out[:8] == list(range(1, 9))
 
 
@@ -122,8 +127,10 @@ def test_credit_formula_and_stars() -> None:
             cancellations=8,
         )
     )
-    assert good.stars == 5 and good.score > 92
-    assert bad.stars == 1 and bad.score < 60
+    assert good.stars == 5
+    assert good.score > 92
+    assert bad.stars == 1
+    assert bad.score < 60
     assert [star_level(x) for x in (95, 85, 76, 61, 10)] == [5, 4, 3, 2, 1]
 
 
@@ -171,12 +178,16 @@ def test_lane_rate_guidance_and_outliers(sample_world: object) -> None:
     obs = observations_from_loads(sample_world.loads)  # type: ignore[attr-defined]
     model = LaneRateModel(obs)
     g = model.guidance("Nowhere", "Elsewhere", "heavy_truck", 500_000, T0)
-    assert g.basis in ("type", "all") and g.low_fen < g.mid_fen < g.high_fen
-    assert g.fence_low_fen <= g.low_fen and g.high_fen <= g.fence_high_fen
-    assert g.is_outlier(g.fence_high_fen + 1) and not g.is_outlier(g.mid_fen)
+    assert g.basis in ("type", "all")
+    assert g.low_fen < g.mid_fen < g.high_fen
+    assert g.fence_low_fen <= g.low_fen
+    assert g.high_fen <= g.fence_high_fen
+    assert g.is_outlier(g.fence_high_fen + 1)
+    assert not g.is_outlier(g.mid_fen)
     empty = LaneRateModel(obs.head(0))
     c = empty.guidance("A", "B", "van", 100_000, T0)
-    assert c.basis == "cost" and c.mid_fen == round(250 * 1.3 * 100)
+    assert c.basis == "cost"
+    assert c.mid_fen == round(250 * 1.3 * 100)
     with pytest.raises(InvalidInputError, match="vehicle_type"):
         model.guidance("A", "B", "boat", 1, T0)
 
@@ -184,6 +195,8 @@ def test_lane_rate_guidance_and_outliers(sample_world: object) -> None:
 def test_check_ledger_catches_tampering() -> None:
     entries = [(1, "a", 5), (1, "b", -5), (2, "a", 3), (2, "c", -2)]
     res = check_ledger(entries, {"a": 8, "b": -5, "c": -2})
-    assert not res.ok and res.unbalanced == [2]
+    assert not res.ok
+    assert res.unbalanced == [2]
     res2 = check_ledger(entries[:2], {"a": 6, "b": -5})
-    assert res2.mismatched == {"a": (6, 5)} and not res2.ok
+    assert res2.mismatched == {"a": (6, 5)}
+    assert not res2.ok

@@ -121,7 +121,8 @@ def test_full_lifecycle_ledger_and_credit(served_orders: tuple[YunliServer, Clie
     srv, cl = served_orders
     o = cl.orders
     r = _post(cl)
-    assert r.order.state == "grabbing" and r.guidance.mid_fen > 0
+    assert r.order.state == "grabbing"
+    assert r.guidance.mid_fen > 0
     assert r.pushed_carriers, "the order is pushed to ranked carriers"
     oid = r.order.order_id
     vid, cid = _vehicle(srv)
@@ -129,7 +130,8 @@ def test_full_lifecycle_ledger_and_credit(served_orders: tuple[YunliServer, Clie
     g = o.Grab(
         orders_pb2.TakeRequest(idempotency_key=_key(), order_id=oid, actor=carrier, vehicle_id=vid)
     )
-    assert g.order.state == "awarded" and g.order.carrier_id == cid
+    assert g.order.state == "awarded"
+    assert g.order.carrier_id == cid
     for action, actor in (
         ("confirm_loading", carrier),
         ("depart", carrier),
@@ -153,11 +155,17 @@ def test_full_lifecycle_ledger_and_credit(served_orders: tuple[YunliServer, Clie
         )
     )
     assert s.order.order.state == "settled"
-    assert s.charge_fen == 153_000 and s.commission_fen + s.payout_fen == s.charge_fen
+    assert s.charge_fen == 153_000
+    assert s.commission_fen + s.payout_fen == s.charge_fen
     rep = o.CheckLedger(orders_pb2.CheckLedgerRequest())
-    assert rep.ok and rep.total_fen == 0 and rep.transactions == 2
+    assert rep.ok
+    assert rep.total_fen == 0
+    assert rep.transactions == 2
     cr = o.GetCredit(orders_pb2.GetCreditRequest(party=carrier))
-    assert cr.deliveries == 1 and cr.ratings == 1 and cr.orders == 1 and 1 <= cr.stars <= 5
+    assert cr.deliveries == 1
+    assert cr.ratings == 1
+    assert cr.orders == 1
+    assert 1 <= cr.stars <= 5
     kinds = [e.kind for e in o.Subscribe(orders_pb2.OrderSubscribeRequest(order_id=oid))]
     assert kinds == [
         "posted",
@@ -202,7 +210,8 @@ def test_grab_race_has_exactly_one_winner(served_orders: tuple[YunliServer, Clie
         t.join()
     wins = [r for r in results if not isinstance(r, grpc.RpcError)]
     losses = [r for r in results if isinstance(r, grpc.RpcError)]
-    assert len(wins) == 1 and len(losses) == 11
+    assert len(wins) == 1
+    assert len(losses) == 11
     assert all(
         e.code() is grpc.StatusCode.FAILED_PRECONDITION and "is awarded" in e.details()
         for e in losses
@@ -219,13 +228,16 @@ def test_idempotent_retry_and_key_reuse(served_orders: tuple[YunliServer, Client
     req = orders_pb2.PostOrderRequest(idempotency_key="post-1", order=_order())
     a = cl.orders.PostOrder(req)
     b = cl.orders.PostOrder(req)
-    assert b.replayed and not a.replayed and a.order.order_id == b.order.order_id
+    assert b.replayed
+    assert not a.replayed
+    assert a.order.order_id == b.order.order_id
     code, msg = _code(
         lambda: cl.orders.PostOrder(
             orders_pb2.PostOrderRequest(idempotency_key="post-1", order=_order(price_fen=9))
         )
     )
-    assert code is grpc.StatusCode.INVALID_ARGUMENT and "idempotency_key" in msg
+    assert code is grpc.StatusCode.INVALID_ARGUMENT
+    assert "idempotency_key" in msg
     assert len(list(cl.orders.ListOrders(orders_pb2.ListOrdersRequest()))) == 1
 
 
@@ -251,9 +263,11 @@ def test_bidding_auto_award_and_bad_bids(served_orders: tuple[YunliServer, Clien
         )
 
     code, msg = _code(lambda: bid(v1, c1, -5))
-    assert code is grpc.StatusCode.INVALID_ARGUMENT and msg.startswith("amount_fen")
+    assert code is grpc.StatusCode.INVALID_ARGUMENT
+    assert msg.startswith("amount_fen")
     code, msg = _code(lambda: bid(v1, c2, 100_000))
-    assert code is grpc.StatusCode.INVALID_ARGUMENT and msg.startswith("vehicle_id")
+    assert code is grpc.StatusCode.INVALID_ARGUMENT
+    assert msg.startswith("vehicle_id")
     code, _ = _code(lambda: bid(99_999_999, c1, 100_000))
     assert code is grpc.StatusCode.NOT_FOUND
     b1 = bid(v1, c1, 120_000)
@@ -272,7 +286,8 @@ def test_bidding_auto_award_and_bad_bids(served_orders: tuple[YunliServer, Clien
             )
         )
     )
-    assert code is grpc.StatusCode.FAILED_PRECONDITION and "sealed bids open" in msg
+    assert code is grpc.StatusCode.FAILED_PRECONDITION
+    assert "sealed bids open" in msg
     time.sleep(2.2)
     code, msg = _code(lambda: bid(v1, c1, 90_000))
     assert code is grpc.StatusCode.FAILED_PRECONDITION
@@ -280,7 +295,8 @@ def test_bidding_auto_award_and_bad_bids(served_orders: tuple[YunliServer, Clien
     o.Sweep(orders_pb2.SweepRequest())
     got = o.GetOrder(orders_pb2.GetOrderRequest(order_id=oid)).order
     assert got.state == "awarded"
-    assert got.carrier_id in (c1, c2) and got.awarded_price_fen in (110_000, 120_000)
+    assert got.carrier_id in (c1, c2)
+    assert got.awarded_price_fen in (110_000, 120_000)
     bids = o.ListBids(orders_pb2.GetOrderRequest(order_id=oid)).bids
     assert {b.bid_id: b.withdrawn for b in bids}[b3.bid_id] is True
     del b2
@@ -423,7 +439,8 @@ def test_overflowing_settlement_refused_whole(served_orders: tuple[YunliServer, 
             )
         )
     )
-    assert code is grpc.StatusCode.INVALID_ARGUMENT and "surcharges.fuel" in msg
+    assert code is grpc.StatusCode.INVALID_ARGUMENT
+    assert "surcharges.fuel" in msg
     assert o.GetOrder(orders_pb2.GetOrderRequest(order_id=oid)).order.state == "confirmed"
     assert o.CheckLedger(orders_pb2.CheckLedgerRequest()).transactions == 1
 
@@ -488,7 +505,8 @@ def test_cancellation_fee_and_exception_flow(served_orders: tuple[YunliServer, C
             orders_pb2.ActRequest(idempotency_key=_key(), order_id=b, actor="shipper:7", reason="x")
         )
     )
-    assert code is grpc.StatusCode.FAILED_PRECONDITION and "cannot cancel after loading" in msg
+    assert code is grpc.StatusCode.FAILED_PRECONDITION
+    assert "cannot cancel after loading" in msg
     r = o.ReportException(
         orders_pb2.ReportExceptionRequest(
             idempotency_key=_key(),
@@ -498,7 +516,8 @@ def test_cancellation_fee_and_exception_flow(served_orders: tuple[YunliServer, C
             evidence={"photo": "img-1"},
         )
     )
-    assert r.exception.owner == "customer_service" and r.exception.sla_due > r.exception.opened_at
+    assert r.exception.owner == "customer_service"
+    assert r.exception.sla_due > r.exception.opened_at
     o.ResolveException(
         orders_pb2.ResolveExceptionRequest(
             idempotency_key=_key(),
@@ -519,7 +538,8 @@ def test_cancellation_fee_and_exception_flow(served_orders: tuple[YunliServer, C
             )
         )
     s = o.Settle(orders_pb2.SettleRequest(idempotency_key=_key(), order_id=b, actor="platform:1"))
-    assert s.penalties_fen == 10_000 and s.charge_fen == 140_000
+    assert s.penalties_fen == 10_000
+    assert s.charge_fen == 140_000
     assert o.CheckLedger(orders_pb2.CheckLedgerRequest()).ok
     cr = o.GetCredit(orders_pb2.GetCreditRequest(party=carrier))
     assert cr.exceptions == 1
