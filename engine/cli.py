@@ -21,6 +21,7 @@ COMMAND_MODULES: list[str] = [
     "engine.routing.cli",
     "engine.routing.loadplan_cli",
     "engine.live.cli",
+    "engine.orders.cli",
 ]
 
 #: Exit codes: 0 success, 2 bad input (argparse uses 2 as well), 3 not found,

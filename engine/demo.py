@@ -57,11 +57,18 @@ def _live(world: World) -> str:
     return section_live(world)
 
 
+def _orders(world: World) -> str:
+    from engine.orders.demo import section_orders
+
+    return section_orders(world)
+
+
 SECTIONS: list[tuple[str, Callable[[World], str]]] = [
     ("World", section_world),
     ("Matching", _matching),
     ("Route optimization", _routing),
     ("Live re-planning", _live),
+    ("Freight orders", _orders),
 ]
 
 
