@@ -552,3 +552,83 @@ def test_feed_lists_open_orders_for_a_vehicle(served_orders: tuple[YunliServer, 
     feed = cl.orders.Feed(orders_pb2.FeedRequest(vehicle_id=vid, k=5))
     assert {i.order.order_id for i in feed.items} <= ids
     assert feed.items, "a nearby idle light vehicle gets the open orders in its feed"
+
+
+@pytest.mark.postgres
+def test_two_instances_on_one_postgres_one_winner(make_server: Make, sample_world: Any) -> None:
+    """Two servers on one PostgreSQL; carriers alternate between them, grabbing the same
+    orders at once: exactly one winner per order, and the loser on either instance sees
+    the state the other instance wrote."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    gen = _pg_db()
+    url = next(gen)
+    try:
+        srv_a, port_a = make_server(db=url)
+        a = Clients(port_a)
+        from server.proto import fleet_pb2
+
+        v = sample_world.vehicles.filter(pl.col("vehicle_type") == "light_truck").head(8)
+        v = v.with_columns(
+            pl.lit(31.2).alias("lat"), pl.lit(121.4).alias("lon"), pl.lit("idle").alias("status")
+        )
+        a.fleet.UpsertVehicles(fleet_pb2.UpsertVehiclesRequest(vehicles=messages("vehicles", v)))
+        srv_b, port_b = make_server(db=url)  # loads the vehicles at start
+        rows = list(v.select("vehicle_id", "carrier_id").iter_rows())
+        for _ in range(5):
+            oid = _post(a).order.order_id
+            barrier = threading.Barrier(len(rows))
+            oks: list[int] = []
+
+            def grab(
+                i: int,
+                vid: int,
+                cid: int,
+                oid: int = oid,
+                barrier: Any = barrier,
+                oks: list[int] = oks,
+            ) -> None:
+                stub = orders_grpc.OrdersStub(client_for(port_a if i % 2 else port_b).channel)
+                barrier.wait()
+                try:
+                    stub.Grab(
+                        orders_pb2.TakeRequest(
+                            idempotency_key=_key(),
+                            order_id=oid,
+                            actor=f"carrier:{cid}",
+                            vehicle_id=vid,
+                        )
+                    )
+                    oks.append(cid)
+                except grpc.RpcError as e:
+                    codes.append(e.code())
+
+            ts = [
+                threading.Thread(target=grab, args=(i, vid, cid))
+                for i, (vid, cid) in enumerate(rows)
+            ]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            assert len(oks) == 1
+            assert codes == [grpc.StatusCode.FAILED_PRECONDITION] * (len(rows) - 1)
+            stored = a.orders.GetOrder(orders_pb2.GetOrderRequest(order_id=oid)).order
+            assert stored.carrier_id == oks[0]
+        assert a.orders.CheckLedger(orders_pb2.CheckLedgerRequest()).transactions == 5
+    finally:
+        for srv in (locals().get("srv_a"), locals().get("srv_b")):
+            if srv is not None:
+                srv.stop(0)
+        next(gen, None)
+
+
+def _pg_db() -> Iterator[str]:
+    import psycopg
+
+    schema = f"o_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield _pg_schema_url(schema)
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
