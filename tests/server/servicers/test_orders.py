@@ -247,7 +247,7 @@ def test_bidding_auto_award_and_bad_bids(served_orders: tuple[YunliServer, Clien
     srv, cl = served_orders
     o = cl.orders
     now = int(time.time())
-    r = _post(cl, mode="bidding", deadline=now + 2, price_fen=200_000)
+    r = _post(cl, mode="bidding", deadline=now + 4, price_fen=200_000)
     oid = r.order.order_id
     (v1, c1), (v2, c2) = _vehicle(srv, 0), _vehicle(srv, 1)
 
@@ -288,7 +288,7 @@ def test_bidding_auto_award_and_bad_bids(served_orders: tuple[YunliServer, Clien
     )
     assert code is grpc.StatusCode.FAILED_PRECONDITION
     assert "sealed bids open" in msg
-    time.sleep(2.2)
+    time.sleep(max(0.0, r.order.deadline + 1.2 - time.time()))
     code, msg = _code(lambda: bid(v1, c1, 90_000))
     assert code is grpc.StatusCode.FAILED_PRECONDITION
     assert "bidding closed" in msg or "is awarded" in msg  # the background sweep may have run
@@ -579,6 +579,7 @@ def test_two_instances_on_one_postgres_one_winner(make_server: Make, sample_worl
             oid = _post(a).order.order_id
             barrier = threading.Barrier(len(rows))
             oks: list[int] = []
+            codes: list[grpc.StatusCode] = []
 
             def grab(
                 i: int,
@@ -587,6 +588,7 @@ def test_two_instances_on_one_postgres_one_winner(make_server: Make, sample_worl
                 oid: int = oid,
                 barrier: Any = barrier,
                 oks: list[int] = oks,
+                codes: list[grpc.StatusCode] = codes,
             ) -> None:
                 stub = orders_grpc.OrdersStub(client_for(port_a if i % 2 else port_b).channel)
                 barrier.wait()
