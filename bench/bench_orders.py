@@ -54,5 +54,6 @@ def test_grab_storm_and_lifecycles(benchmark: Any) -> None:
         if r["scenario"] in ("storm", "two"):
             assert r["orders_with_exactly_one_winner"] == r["orders"], r
         if r["scenario"] == "lifecycle":
-            assert r["ledger_ok"] and r["lifecycles"] > 0, r
+            assert r["ledger_ok"], r
+            assert r["lifecycles"] > 0, r
     benchmark.extra_info["results"] = results

@@ -69,8 +69,13 @@ from engine.orders.pricing import LaneRateModel, observations_from_loads
 
 #: Diesel litres per 100 km by vehicle type.
 DIESEL_L_PER_100KM: Final = {
-    "van": 8.0, "light_truck": 13.0, "medium_truck": 22.0, "heavy_truck": 32.0, "trailer": 38.0, "reefer": 28.0,
-}  # fmt: skip
+    "van": 8.0,
+    "light_truck": 13.0,
+    "medium_truck": 22.0,
+    "heavy_truck": 32.0,
+    "trailer": 38.0,
+    "reefer": 28.0,
+}
 #: kg CO₂ per litre of diesel (IPCC 2006 default).
 KG_CO2_PER_L_DIESEL: Final = 2.68
 #: kg CO₂ per km by vehicle type.
@@ -120,12 +125,31 @@ class Outcome:
 
 
 def _order(row: dict[str, Any], mode: PriceMode, price: int) -> Order:
-    keys = ("shipper_id", "origin_lat", "origin_lon", "origin_city", "dest_lat", "dest_lon", "dest_city",
-            "weight_kg", "volume_l", "pickup_start", "pickup_end", "delivery_deadline", "posted_at")  # fmt: skip
+    keys = (
+        "shipper_id",
+        "origin_lat",
+        "origin_lon",
+        "origin_city",
+        "dest_lat",
+        "dest_lon",
+        "dest_city",
+        "weight_kg",
+        "volume_l",
+        "pickup_start",
+        "pickup_end",
+        "delivery_deadline",
+        "posted_at",
+    )
     kw = {k: row[k] for k in keys}
     deadline = min(row["posted_at"] + DEADLINE_S, row["pickup_end"])
-    return Order(order_id=1, price_mode=mode, price_fen=price, deadline=deadline,
-                 vehicle_types=tuple(row["vehicle_types"]), **kw)  # fmt: skip
+    return Order(
+        order_id=1,
+        price_mode=mode,
+        price_fen=price,
+        deadline=deadline,
+        vehicle_types=tuple(row["vehicle_types"]),
+        **kw,
+    )
 
 
 def simulate(regime: str, n_loads: int, seed: int) -> Outcome:
@@ -179,12 +203,12 @@ def simulate(regime: str, n_loads: int, seed: int) -> Outcome:
                 if at > order.deadline:
                     break
                 carrier = Actor(Role.CARRIER, int(v["carrier_id"]))
-                store.offer(f"o{i}{v['vehicle_id']}", oid, platform, carrier.id, at=at)
+                store.offer(f"o{i}-{v['vehicle_id']}", oid, platform, carrier.id, at=at)
                 if price >= reserve:
                     store.accept(f"a{i}", oid, carrier, v, at=at)
                     won = (v, at, price)
                     break
-                store.decline(f"d{i}{v['vehicle_id']}", oid, carrier, "price too low", at=at)
+                store.decline(f"d{i}-{v['vehicle_id']}", oid, carrier, "price too low", at=at)
         else:
             pushed = set(
                 push_list(
@@ -204,7 +228,7 @@ def simulate(regime: str, n_loads: int, seed: int) -> Outcome:
                         break
                     try:
                         store.grab(
-                            f"g{i}{v['vehicle_id']}",
+                            f"g{i}-{v['vehicle_id']}",
                             oid,
                             Actor(Role.CARRIER, int(v["carrier_id"])),
                             v,
@@ -217,8 +241,15 @@ def simulate(regime: str, n_loads: int, seed: int) -> Outcome:
                 for k, (v, _, cost, reserve) in pool:
                     if cost <= price and rng.random() < 0.7:
                         at = t + int(rng.uniform(60, DEADLINE_S - 60))
-                        store.place_bid(f"b{i}{v['vehicle_id']}", oid, Actor(Role.CARRIER, int(v["carrier_id"])), v,
-                                        int(min(reserve, price)), match_score=float(ranked["score"][k]), at=at)  # fmt: skip
+                        store.place_bid(
+                            f"b{i}-{v['vehicle_id']}",
+                            oid,
+                            Actor(Role.CARRIER, int(v["carrier_id"])),
+                            v,
+                            int(min(reserve, price)),
+                            match_score=float(ranked["score"][k]),
+                            at=at,
+                        )
                 res = store.sweep(at=order.deadline)
                 got = [
                     r["order"]
@@ -263,7 +294,7 @@ def simulate(regime: str, n_loads: int, seed: int) -> Outcome:
             )
         ):
             store.progress(
-                f"{action}{i}",
+                f"{action}-{i}",
                 oid,
                 action,
                 who,

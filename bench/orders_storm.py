@@ -58,12 +58,29 @@ def serve(db: str, tmp: Path, sync: float = 0.0) -> tuple[subprocess.Popen[bytes
     port_file, log = tmp / f"port-{tag}", tmp / f"serve-{tag}.log"
     with log.open("wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "engine.cli", "serve", "--address", "127.0.0.1:0", "--db", db,
-             "--token", TOKEN, "--port-file", str(port_file), "--sync-interval", str(sync),
-             "--log-level", "error", "--solver-workers", "1"],
+            [
+                sys.executable,
+                "-m",
+                "engine.cli",
+                "serve",
+                "--address",
+                "127.0.0.1:0",
+                "--db",
+                db,
+                "--token",
+                TOKEN,
+                "--port-file",
+                str(port_file),
+                "--sync-interval",
+                str(sync),
+                "--log-level",
+                "error",
+                "--solver-workers",
+                "1",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=err,
-        )  # fmt: skip
+        )
     deadline = time.monotonic() + 90
     while not (port_file.exists() and port_file.read_text().strip()):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -122,7 +139,9 @@ class _Auth:
 
 
 def seed(port: int, n: int) -> list[tuple[int, int]]:
-    """Upsert ``n`` idle light trucks near Shanghai, one carrier each; returns (vehicle, carrier)."""
+    """Upsert ``n`` idle light trucks near Shanghai, one carrier each.
+
+    Returns ``(vehicle_id, carrier_id)`` pairs."""
     import polars as pl
 
     from engine.data.sample import load_sample
@@ -131,9 +150,12 @@ def seed(port: int, n: int) -> list[tuple[int, int]]:
 
     v = load_sample().vehicles.filter(pl.col("vehicle_type") == "light_truck").head(n)
     v = v.with_columns(
-        pl.col("vehicle_id").alias("carrier_id"), pl.lit(31.2).alias("lat"), pl.lit(121.4).alias("lon"),
-        pl.lit(0).alias("available_from"), pl.lit("idle").alias("status"),
-    )  # fmt: skip
+        pl.col("vehicle_id").alias("carrier_id"),
+        pl.lit(31.2).alias("lat"),
+        pl.lit(121.4).alias("lon"),
+        pl.lit(0).alias("available_from"),
+        pl.lit("idle").alias("status"),
+    )
     _, fleet, _ = stubs(port)
     fleet.UpsertVehicles(
         fleet_pb2.UpsertVehiclesRequest(vehicles=list(convert.messages("vehicles", v)))
@@ -147,11 +169,22 @@ def order_msg(shipper: int = 7, price: int = 150_000, mode: str = "grabbing") ->
 
     now = int(time.time())
     return orders_pb2.Order(
-        shipper_id=shipper, origin_lat=31.23, origin_lon=121.47, origin_city="Shanghai",
-        dest_lat=30.27, dest_lon=120.15, dest_city="Hangzhou", weight_kg=200, volume_l=800,
-        pickup_start=now + 7200, pickup_end=now + 14_400, delivery_deadline=now + 80_000,
-        price_mode=mode, price_fen=price, deadline=now + 7000,
-    )  # fmt: skip
+        shipper_id=shipper,
+        origin_lat=31.23,
+        origin_lon=121.47,
+        origin_city="Shanghai",
+        dest_lat=30.27,
+        dest_lon=120.15,
+        dest_city="Hangzhou",
+        weight_kg=200,
+        volume_l=800,
+        pickup_start=now + 7200,
+        pickup_end=now + 14_400,
+        delivery_deadline=now + 80_000,
+        price_mode=mode,
+        price_fen=price,
+        deadline=now + 7000,
+    )
 
 
 def post_orders(port: int, n: int) -> list[int]:
@@ -215,9 +248,14 @@ def _carrier(
 
 
 def storm(
-    ports: Any, vehicles: list[tuple[int, int]], orders: list[int], *, barrier: bool = True,
-    retry: bool = False, on_progress: Any = None,
-) -> list[tuple[int, str, float, int]]:  # fmt: skip
+    ports: Any,
+    vehicles: list[tuple[int, int]],
+    orders: list[int],
+    *,
+    barrier: bool = True,
+    retry: bool = False,
+    on_progress: Any = None,
+) -> list[tuple[int, str, float, int]]:
     """Run one carrier process per vehicle over ``orders``; returns every call's outcome."""
     ctx = mp.get_context("fork")
     q = ctx.Queue()
@@ -264,9 +302,13 @@ def verify_grabs(
             bad.append(oid)
     ledger = o.CheckLedger(orders_pb2.CheckLedgerRequest())
     return {
-        "orders": len(orders), "orders_with_exactly_one_winner": len(orders) - len(bad), "bad": bad[:10],
-        "codes": codes, "ledger_ok": ledger.ok, "award_txns": ledger.transactions,
-    }  # fmt: skip
+        "orders": len(orders),
+        "orders_with_exactly_one_winner": len(orders) - len(bad),
+        "bad": bad[:10],
+        "codes": codes,
+        "ledger_ok": ledger.ok,
+        "award_txns": ledger.transactions,
+    }
 
 
 def _pct(xs: list[float], p: float) -> float:
@@ -287,10 +329,15 @@ def run_storm(db: str, tmp: Path, carriers: int, n_orders: int) -> dict[str, Any
         lat = [r[2] for r in res if not r[1].startswith("RETRIED")]
         out = verify_grabs(port, orders, res)
         out.update(
-            carriers=carriers, grabs=len(res), wall_s=round(wall, 2), server_cpu_s=round(cpu, 2),
-            grabs_per_s=round(len(res) / wall, 1), p50_ms=round(_pct(lat, 0.5), 1), p99_ms=round(_pct(lat, 0.99), 1),
+            carriers=carriers,
+            grabs=len(res),
+            wall_s=round(wall, 2),
+            server_cpu_s=round(cpu, 2),
+            grabs_per_s=round(len(res) / wall, 1),
+            p50_ms=round(_pct(lat, 0.5), 1),
+            p99_ms=round(_pct(lat, 0.99), 1),
             winner_p99_ms=round(_pct([r[2] for r in res if r[1] == "OK"], 0.99), 1),
-        )  # fmt: skip
+        )
         return out
     finally:
         stop(proc)
@@ -371,11 +418,17 @@ def run_lifecycle(db: str, tmp: Path, threads: int, seconds: float) -> dict[str,
             lambda i: fleets[i].UpsertVehicles(fleet_pb2.UpsertVehiclesRequest(vehicles=msgs[i]))
         )
         return {
-            "threads": threads, "lifecycles": n, "wall_s": round(wall, 2), "lifecycles_per_s": round(n / wall, 2),
-            "calls_per_s": round(8 * n / wall, 1), "server_cpu_ms_per_lifecycle": round(1000 * cpu / max(n, 1), 1),
-            "ledger_ok": ledger.ok, "ledger": ledger.summary,
-            "baseline_upserts_per_s": round(bn / bwall, 1), "baseline_server_cpu_ms_per_upsert": round(1000 * bcpu / max(bn, 1), 2),
-        }  # fmt: skip
+            "threads": threads,
+            "lifecycles": n,
+            "wall_s": round(wall, 2),
+            "lifecycles_per_s": round(n / wall, 2),
+            "calls_per_s": round(8 * n / wall, 1),
+            "server_cpu_ms_per_lifecycle": round(1000 * cpu / max(n, 1), 1),
+            "ledger_ok": ledger.ok,
+            "ledger": ledger.summary,
+            "baseline_upserts_per_s": round(bn / bwall, 1),
+            "baseline_server_cpu_ms_per_upsert": round(1000 * bcpu / max(bn, 1), 2),
+        }
     finally:
         stop(proc)
 
@@ -475,9 +528,13 @@ def run_kill(db: str, tmp: Path, carriers: int, n_orders: int, n_settle: int) ->
         double += n_settled_events != 1
     ledger = o.CheckLedger(pb.CheckLedgerRequest())
     out["settlement"] = {
-        "orders": len(todo), "acked_before_kill": acked_before_kill, "settled_after_restart": settled,
-        "orders_not_settled_exactly_once": double, "ledger_ok": ledger.ok, "ledger": ledger.summary,
-    }  # fmt: skip
+        "orders": len(todo),
+        "acked_before_kill": acked_before_kill,
+        "settled_after_restart": settled,
+        "orders_not_settled_exactly_once": double,
+        "ledger_ok": ledger.ok,
+        "ledger": ledger.summary,
+    }
     stop(p3)
     return out
 
