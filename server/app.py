@@ -110,12 +110,13 @@ def _safe(db: str) -> str:
     return db
 
 
-def _orders_servicer(state: FleetState, store: Any, closers: list[Any]) -> Any:
-    """The ``yunli.v1.Orders`` servicer on the same database, its deadline sweeper running."""
+def _orders_servicer(state: FleetState, store: Any, closers: list[Any], live: Any) -> Any:
+    """The ``yunli.v1.Orders`` servicer on the same database (breakdowns handed to the
+    live re-planner), its deadline sweeper running."""
     from server.servicers.orders import OrdersServicer
     from server.store.orders import OrderStore
 
-    servicer = OrdersServicer(state, OrderStore(store))
+    servicer = OrdersServicer(state, OrderStore(store), live)
     servicer.start_sweeper()
     closers.append(servicer.close)
     return servicer
@@ -199,8 +200,9 @@ def create_server(
     fleet_grpc.add_FleetServicer_to_server(FleetServicer(state, cfg), server)
     matching_grpc.add_MatchingServicer_to_server(MatchingServicer(state, cfg, metrics), server)
     routing_grpc.add_RoutingServicer_to_server(RoutingServicer(cfg, metrics, pool), server)
-    live_grpc.add_LivePlansServicer_to_server(LivePlansServicer(state, cfg, metrics, pool), server)
-    orders = _orders_servicer(state, store, closers)
+    live = LivePlansServicer(state, cfg, metrics, pool)
+    live_grpc.add_LivePlansServicer_to_server(live, server)
+    orders = _orders_servicer(state, store, closers, live)
     orders_grpc.add_OrdersServicer_to_server(orders, server)
 
     health_servicer = health.HealthServicer(experimental_non_blocking=True)

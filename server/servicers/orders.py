@@ -33,6 +33,8 @@ from server.store.orders import OrderStore
 PUSH_K: Final = 20
 #: Seconds between background deadline sweeps.
 SWEEP_INTERVAL_S: Final = 1.0
+#: Time limit of the re-plan a breakdown hands to the live re-planner (seconds).
+HANDOFF_REPLAN_S: Final = 2.0
 #: The lane rate model is refitted at most this often (seconds).
 RATES_TTL_S: Final = 60.0
 
@@ -40,9 +42,10 @@ RATES_TTL_S: Final = 60.0
 class OrdersServicer:
     """Implements ``yunli.v1.Orders`` (with the Credit and Pricing RPCs)."""
 
-    def __init__(self, state: FleetState, store: OrderStore) -> None:
+    def __init__(self, state: FleetState, store: OrderStore, live: Any = None) -> None:
         self._state = state
         self._store = store
+        self._live = live
         self._lock = threading.Lock()
         self._matcher: Any = None
         self._matcher_key: tuple[int, int] | None = None
@@ -299,8 +302,37 @@ class OrdersServicer:
         res = self._store.report_exception(
             request.idempotency_key, request.order_id, a, request.kind, dict(request.evidence)
         )
-        return orders_pb2.ExceptionReply(
+        out = orders_pb2.ExceptionReply(
             order=conv.reply(res), exception=conv.exception_out(res["exception"])
+        )
+        o = Order.from_dict(res["order"])
+        if request.kind == "breakdown" and o.live_plan_id and not res["replayed"]:
+            out.replan, out.plan_version = self._hand_off(o, dict(request.evidence), context)
+        return out
+
+    def _hand_off(self, o: Order, evidence: dict[str, str], context: Any) -> tuple[str, int]:
+        """Give a breakdown to the live re-planner: a Breakdown event for the order's live
+        vehicle, then a re-plan. The exception is recorded whatever happens here; the
+        outcome is reported back."""
+        from engine.errors import YunliError
+        from server.proto import live_pb2
+
+        if self._live is None:
+            return "no live re-planner in this server", 0
+        vehicle = evidence.get("live_vehicle_id") or str(o.vehicle_id)
+        req = live_pb2.ApplyEventsRequest(
+            plan_id=o.live_plan_id,
+            events=[live_pb2.Event(t=self._store.now(), breakdown=vehicle)],
+            options=live_pb2.ReplanOptions(replan=True, time_limit_s=HANDOFF_REPLAN_S),
+        )
+        try:
+            resp = self._live.ApplyEvents(req, context)
+        except YunliError as e:
+            return f"re-plan refused: {e}", 0
+        return (
+            f"breakdown of {vehicle} applied to plan {o.live_plan_id!r}: "
+            f"{len(resp.released_jobs)} jobs released, re-planned, {len(resp.diff.moved)} moved",
+            int(resp.view.plan.version),
         )
 
     def ResolveException(self, request: Any, context: grpc.ServicerContext) -> Any:

@@ -634,3 +634,58 @@ def _pg_db() -> Iterator[str]:
     yield _pg_schema_url(schema)
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_breakdown_is_handed_to_the_live_replanner(make_server: Make, sample_world: Any) -> None:
+    """A breakdown reported on an order that rides a live plan applies a Breakdown event
+    to that plan and re-plans it: the plan's version moves and the vehicle's pending jobs
+    are released; the exception is recorded either way."""
+    from engine.live import plan_from_solution
+    from engine.live.scenario import city_day
+    from engine.routing import solve
+    from server import convert
+    from server.proto import fleet_pb2, live_pb2
+
+    srv, port = make_server()
+    cl = Clients(port)
+    v = sample_world.vehicles.filter(pl.col("vehicle_type") == "light_truck").head(2)
+    v = v.with_columns(
+        pl.lit(31.2).alias("lat"), pl.lit(121.4).alias("lon"), pl.lit("idle").alias("status")
+    )
+    cl.fleet.UpsertVehicles(fleet_pb2.UpsertVehiclesRequest(vehicles=messages("vehicles", v)))
+    sc = city_day(4, 20, seed=3)
+    plan = plan_from_solution(solve(sc.problem, time_limit=0.5, seed=0))
+    live = client_for(port).live
+    view = live.CreatePlan(
+        live_pb2.CreatePlanRequest(plan_id="day", plan=convert.live_plan_msg(plan, ""))
+    )
+    busy = next(x for x in view.plan.vehicles if len(x.route) >= 2)
+    oid = _post(cl, live_plan_id="day").order.order_id
+    vid, cid = int(v["vehicle_id"][0]), int(v["carrier_id"][0])
+    carrier = f"carrier:{cid}"
+    o = cl.orders
+    o.Grab(
+        orders_pb2.TakeRequest(idempotency_key=_key(), order_id=oid, actor=carrier, vehicle_id=vid)
+    )
+    o.Progress(
+        orders_pb2.ProgressRequest(
+            idempotency_key=_key(), order_id=oid, actor=carrier, action="confirm_loading"
+        )
+    )
+    r = o.ReportException(
+        orders_pb2.ReportExceptionRequest(
+            idempotency_key=_key(),
+            order_id=oid,
+            actor=carrier,
+            kind="breakdown",
+            evidence={"live_vehicle_id": busy.vehicle_id, "note": "engine failure"},
+        ),
+        timeout=60,
+    )
+    assert r.exception.owner == "dispatch"
+    assert "applied to plan 'day'" in r.replan, r.replan
+    assert r.plan_version == view.plan.version + 1
+    after = live.GetPlan(live_pb2.GetPlanRequest(plan_id="day"))
+    assert after.plan.version == r.plan_version
+    assert r.order.order.state == "exception"
+    del srv

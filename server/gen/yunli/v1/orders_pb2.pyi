@@ -373,12 +373,16 @@ class OrderExceptionInfo(_message.Message):
     def __init__(self, exception_id: _Optional[int] = ..., order_id: _Optional[int] = ..., kind: _Optional[str] = ..., owner: _Optional[str] = ..., opened_at: _Optional[int] = ..., sla_due: _Optional[int] = ..., reporter: _Optional[str] = ..., evidence: _Optional[_Mapping[str, str]] = ..., resolution: _Optional[str] = ..., resolved_at: _Optional[int] = ..., surcharge_fen: _Optional[int] = ..., penalty_fen: _Optional[int] = ...) -> None: ...
 
 class ExceptionReply(_message.Message):
-    __slots__ = ("order", "exception")
+    __slots__ = ("order", "exception", "replan", "plan_version")
     ORDER_FIELD_NUMBER: _ClassVar[int]
     EXCEPTION_FIELD_NUMBER: _ClassVar[int]
+    REPLAN_FIELD_NUMBER: _ClassVar[int]
+    PLAN_VERSION_FIELD_NUMBER: _ClassVar[int]
     order: OrderReply
     exception: OrderExceptionInfo
-    def __init__(self, order: _Optional[_Union[OrderReply, _Mapping]] = ..., exception: _Optional[_Union[OrderExceptionInfo, _Mapping]] = ...) -> None: ...
+    replan: str
+    plan_version: int
+    def __init__(self, order: _Optional[_Union[OrderReply, _Mapping]] = ..., exception: _Optional[_Union[OrderExceptionInfo, _Mapping]] = ..., replan: _Optional[str] = ..., plan_version: _Optional[int] = ...) -> None: ...
 
 class SettleRequest(_message.Message):
     __slots__ = ("idempotency_key", "order_id", "actor", "surcharges", "penalties")
