@@ -180,6 +180,8 @@ class OrdersServicer:
         res = self._store.post(request.idempotency_key, order, at=now)
         o = Order.from_dict(res["order"])
         pushed = self._push(o) if not res["replayed"] else []
+        if pushed:
+            self._store.record_push(o.order_id, pushed, at=now)
         return conv.reply(res, self._guidance(o), pushed)
 
     def GetOrder(self, request: Any, context: grpc.ServicerContext) -> Any:

@@ -320,6 +320,21 @@ class OrderStore:
 
         return self._mutate(key, "post", payload, run)
 
+    def record_push(self, order_id: int, carriers: Sequence[int], at: int | None = None) -> int:
+        """Append one ``pushed`` event per carrier the order was distributed to (the
+        carrier's subscription by ``carrier_id`` receives it); returns the last seq."""
+        t = self.now() if at is None else at
+        seq = 0
+        with self._txn() as cur:
+            o = self._load(cur, order_id)
+            for c in carriers:
+                ev = Event(order_id, "pushed", o.state.value, o.state.value, "platform:0", t, "",
+                           {"carrier_id": int(c)})  # fmt: skip
+                seq = self._append(cur, ev, o, carrier_id=int(c))
+        with self.changed:
+            self.changed.notify_all()
+        return seq
+
     def _act(
         self,
         key: str,

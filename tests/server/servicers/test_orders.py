@@ -166,7 +166,12 @@ def test_full_lifecycle_ledger_and_credit(served_orders: tuple[YunliServer, Clie
     assert cr.ratings == 1
     assert cr.orders == 1
     assert 1 <= cr.stars <= 5
-    kinds = [e.kind for e in o.Subscribe(orders_pb2.OrderSubscribeRequest(order_id=oid))]
+    events = list(o.Subscribe(orders_pb2.OrderSubscribeRequest(order_id=oid)))
+    pushed = [json.loads(e.data_json)["carrier_id"] for e in events if e.kind == "pushed"]
+    assert pushed == list(r.pushed_carriers)
+    feed = list(o.Subscribe(orders_pb2.OrderSubscribeRequest(carrier_id=pushed[-1])))
+    assert any(e.kind == "pushed" and e.order_id == oid for e in feed)
+    kinds = [e.kind for e in events if e.kind != "pushed"]
     assert kinds == [
         "posted",
         "opened_grabbing",
@@ -468,10 +473,10 @@ def test_subscription_resumes_from_cursor(served_orders: tuple[YunliServer, Clie
             idempotency_key=_key(), order_id=oid, actor=carrier, action="confirm_loading"
         )
     )
-    rest = [e for e in o.Subscribe(orders_pb2.OrderSubscribeRequest(shipper_id=7, cursor=seen[-1]))]
-    assert [e.kind for e in rest] == ["grabbed", "confirm_loading"]
-    assert rest[0].seq == seen[-1] + 1
-    assert json.loads(rest[1].data_json)["weight_kg"] == 500
+    rest = list(o.Subscribe(orders_pb2.OrderSubscribeRequest(shipper_id=7, cursor=seen[-1])))
+    assert [e.seq for e in rest] == list(range(seen[-1] + 1, seen[-1] + 1 + len(rest)))
+    assert [e.kind for e in rest if e.kind != "pushed"] == ["grabbed", "confirm_loading"]
+    assert json.loads(rest[-1].data_json)["weight_kg"] == 500
 
 
 def test_cancellation_fee_and_exception_flow(served_orders: tuple[YunliServer, Clients]) -> None:
