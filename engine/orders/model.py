@@ -96,8 +96,8 @@ class Actor:
                 field_name,
                 f"expected ROLE:ID with ROLE in shipper, carrier, platform; got {text!r}",
             ) from None
-        if i < 0:
-            raise InvalidInputError.at(field_name, f"id must be >= 0, got {i}")
+        if not 0 <= i <= 2**62:
+            raise InvalidInputError.at(field_name, f"id must be in [0, 2**62], got {i}")
         return cls(r, i)
 
 

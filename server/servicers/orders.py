@@ -364,6 +364,8 @@ class OrdersServicer:
 
     def Sweep(self, request: Any, context: grpc.ServicerContext) -> Any:
         at = request.at if request.HasField("at") else None
+        if at is not None and at > self._store.now():
+            raise InvalidInputError.at("at", f"must not be in the future (now {self._store.now()})")
         out = self._store.sweep(at)
         return orders_pb2.SweepReply(changed=[conv.order_out(r["order"]) for r in out])
 
@@ -395,8 +397,8 @@ class OrdersServicer:
 
     def Feed(self, request: Any, context: grpc.ServicerContext) -> Any:
         k = request.k or 10
-        if k < 0:
-            raise InvalidInputError.at("k", f"must be > 0, got {k}")
+        if not 1 <= k <= 1000:
+            raise InvalidInputError.at("k", f"must be in 1..1000 (0: 10), got {k}")
         self._vehicle(request.vehicle_id)
         open_orders = [
             o
