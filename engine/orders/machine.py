@@ -488,6 +488,8 @@ class OrderException:
     surcharge_fen, penalty_fen
         Settlement changes decided by the resolution (added to the freight charge /
         deducted from it).
+    escalated_at
+        When the SLA ran out unresolved and the owner was alerted (0: not escalated).
     """
 
     exception_id: int
@@ -502,6 +504,7 @@ class OrderException:
     resolved_at: int = 0
     surcharge_fen: int = 0
     penalty_fen: int = 0
+    escalated_at: int = 0
 
 
 def report_exception(

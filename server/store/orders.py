@@ -786,7 +786,51 @@ class OrderStore:
                 )
             except OrderStateError:
                 continue  # not due after all, or another instance acted
+        self.escalate(t)
         return out
+
+    def escalate(self, at: int | None = None) -> list[int]:
+        """Alert the owner of every unresolved exception past its SLA: one
+        ``exception_overdue`` event per exception (the order's state is unchanged).
+        Returns the exception ids escalated now."""
+        t = self.now() if at is None else at
+        p = self._p
+        with self._txn() as cur:
+            cur.execute("SELECT exception_id, body FROM order_exceptions WHERE resolved = 0")
+            due = [
+                int(r[0])
+                for r in cur.fetchall()
+                if (b := json.loads(r[1]))["sla_due"] < t and not b.get("escalated_at")
+            ]
+        done = []
+        for eid in due:
+            with self._txn() as cur:
+                cur.execute(
+                    f"SELECT order_id, body FROM order_exceptions WHERE exception_id = {p} "
+                    "AND resolved = 0" + self._for_update,
+                    (eid,),
+                )
+                row = cur.fetchone()
+                if row is None:
+                    continue
+                body = json.loads(row[1])
+                if body.get("escalated_at"):
+                    continue  # another instance did it
+                body["escalated_at"] = t
+                cur.execute(
+                    f"UPDATE order_exceptions SET body = {p} WHERE exception_id = {p}",
+                    (json.dumps(body), eid),
+                )
+                o = self._load(cur, int(row[0]), lock=False)
+                data = {"exception_id": eid, "owner": body["owner"], "sla_due": body["sla_due"]}
+                ev = Event(o.order_id, "exception_overdue", o.state.value, o.state.value,
+                           "platform:0", t, body["kind"], data)  # fmt: skip
+                self._append(cur, ev, o)
+                done.append(eid)
+        if done:
+            with self.changed:
+                self.changed.notify_all()
+        return done
 
     def _sweep_one(self, cur: Any, o: Order, t: int) -> tuple[Step, dict[str, Any]]:
         if not machine.due(o, t):
