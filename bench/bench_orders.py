@@ -57,3 +57,22 @@ def test_grab_storm_and_lifecycles(benchmark: Any) -> None:
             assert r["ledger_ok"], r
             assert r["lifecycles"] > 0, r
     benchmark.extra_info["results"] = results
+
+
+@pytest.mark.benchmark(group="orders")
+def test_market_day(benchmark: Any) -> None:
+    """The market simulator's three regimes (60 loads quick, 2,000 full): every regime
+    fills some orders and ends with a balanced ledger."""
+    from bench.conftest import size
+    from bench.market_sim import simulate
+
+    n = size(60, 2000)
+
+    def run() -> list[dict[str, Any]]:
+        return [simulate(r, n, 7).row() for r in ("fixed", "bidding", "grabbing")]
+
+    rows = benchmark.pedantic(run, rounds=1, iterations=1)
+    for r in rows:
+        assert 0 < r["fill_rate"] <= 1, r
+        assert r["ledger"].startswith("ledger balanced"), r
+    benchmark.extra_info["rows"] = rows
