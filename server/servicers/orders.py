@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 import grpc
@@ -47,6 +47,9 @@ class OrdersServicer:
         self._store = store
         self._live = live
         self._lock = threading.Lock()
+        #: Held for every use of the matcher: its native core must not be updated while
+        #: another call ranks with it.
+        self._mlock = threading.Lock()
         self._matcher: Any = None
         self._matcher_key: tuple[int, int] | None = None
         self._rates: LaneRateModel | None = None
@@ -82,27 +85,27 @@ class OrdersServicer:
             raise NotFoundError(f"vehicle_id: unknown vehicle {vehicle_id}")
         return v.row(0, named=True)
 
-    def _matcher_now(self) -> Any:
-        """A matcher over the stored fleet with the credit archive in its rating columns
-        (None without vehicles)."""
+    def _with_matcher(self, fn: Callable[[Any], pl.DataFrame]) -> pl.DataFrame | None:
+        """``fn(matcher)`` under the matcher lock, the matcher over the stored fleet with
+        the credit archive in its rating columns (None without vehicles)."""
         from engine.matching import Matcher
 
         st = self._state
-        if st.vehicles.height == 0:
-            return None
-        with self._lock:
+        with self._mlock:
+            vehicles = st.vehicles
+            if vehicles.height == 0:
+                return None
             key = (st.versions["vehicles"], st.versions["trips"])
-            vehicles = vehicles_with_credit(st.vehicles, self._store.credits("carrier"))
+            vehicles = vehicles_with_credit(vehicles, self._store.credits("carrier"))
             if self._matcher is None or key != self._matcher_key:
                 trips = st.trips.filter(
-                    pl.col("vehicle_id").is_in(st.vehicles["vehicle_id"].implode())
+                    pl.col("vehicle_id").is_in(vehicles["vehicle_id"].implode())
                 )
-                now = int(time.time())
-                self._matcher = Matcher(vehicles, trips, now=now)
+                self._matcher = Matcher(vehicles, trips, now=int(time.time()))
                 self._matcher_key = key
             else:
                 self._matcher.update_vehicles(vehicles)
-            return self._matcher
+            return fn(self._matcher)
 
     def _guidance(self, o: Order) -> PriceGuidance:
         vt = o.vehicle_types[0] if o.vehicle_types else ""
@@ -143,11 +146,10 @@ class OrdersServicer:
         return str(v["vehicle_type"][0]) if v.height else ""
 
     def _push(self, o: Order) -> list[int]:
-        m = self._matcher_now()
-        if m is None or o.state not in (State.BIDDING, State.GRABBING):
+        if o.state not in (State.BIDDING, State.GRABBING):
             return []
-        rows = m.recommend_vehicles(o.as_load(), k=PUSH_K * 3)
-        if rows.height == 0:
+        rows = self._with_matcher(lambda m: m.recommend_vehicles(o.as_load(), k=PUSH_K * 3))
+        if rows is None or rows.height == 0:
             return []
         carriers = self._state.vehicles.select("vehicle_id", "carrier_id")
         rows = rows.join(carriers, on="vehicle_id", how="left")
@@ -159,17 +161,9 @@ class OrdersServicer:
         return push_list(ranked, done, PUSH_K)
 
     def _match_score(self, o: Order, vehicle_id: int) -> float:
-        m = self._matcher_now()
-        if m is None:
-            return 0.0
-        rows = m.recommend_loads(
-            vehicle_id,
-            loads=pl.DataFrame(
-                [o.as_load()], schema_overrides={"vehicle_types": pl.List(pl.String)}
-            ),
-            k=1,
-        )
-        return float(rows["score"][0]) if rows.height else 0.0
+        one = pl.DataFrame([o.as_load()], schema_overrides={"vehicle_types": pl.List(pl.String)})
+        rows = self._with_matcher(lambda m: m.recommend_loads(vehicle_id, loads=one, k=1))
+        return float(rows["score"][0]) if rows is not None and rows.height else 0.0
 
     # ---- RPCs -------------------------------------------------------------------------------
     def PostOrder(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -405,15 +399,16 @@ class OrdersServicer:
             for s in (State.BIDDING, State.GRABBING)
             for o in self._store.list_orders(state=s.value, limit=5000)
         ]
-        m = self._matcher_now()
-        if not open_orders or m is None:
+        if not open_orders:
             return orders_pb2.FeedReply()
         by_id = {o.order_id: o for o in open_orders}
         loads = pl.DataFrame(
             [o.as_load() for o in open_orders],
             schema_overrides={"vehicle_types": pl.List(pl.String)},
         )
-        rows = m.recommend_loads(request.vehicle_id, loads=loads, k=k)
+        rows = self._with_matcher(lambda m: m.recommend_loads(request.vehicle_id, loads=loads, k=k))
+        if rows is None:
+            return orders_pb2.FeedReply()
         items = [
             orders_pb2.FeedItem(
                 order=conv.order_out(by_id[int(lid)]), score=float(s), deadhead_m=int(d)

@@ -694,3 +694,40 @@ def test_breakdown_is_handed_to_the_live_replanner(make_server: Make, sample_wor
     assert after.plan.version == r.plan_version
     assert r.order.order.state == "exception"
     del srv
+
+
+def test_concurrent_posts_bids_and_feeds(served_orders: tuple[YunliServer, Clients]) -> None:
+    """Posts (which rank carriers), bids (which score the vehicle) and feeds from several
+    threads at once all succeed: the matcher is never updated under a running ranking."""
+    srv, _ = served_orders
+    errors: list[str] = []
+    vid, cid = _vehicle(srv)
+
+    def work(i: int) -> None:
+        stub = orders_grpc.OrdersStub(client_for(srv.port).channel)
+        try:
+            for _ in range(8):
+                r = stub.PostOrder(
+                    orders_pb2.PostOrderRequest(
+                        idempotency_key=_key(), order=_order(mode="bidding")
+                    )
+                )
+                stub.PlaceBid(
+                    orders_pb2.PlaceBidRequest(
+                        idempotency_key=_key(),
+                        order_id=r.order.order_id,
+                        actor=f"carrier:{cid}",
+                        vehicle_id=vid,
+                        amount_fen=100_000,
+                    )
+                )
+                stub.Feed(orders_pb2.FeedRequest(vehicle_id=vid, k=5))
+        except grpc.RpcError as e:
+            errors.append(f"{e.code()} {e.details()}")
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert errors == []
