@@ -33,6 +33,9 @@ from server.store.orders import OrderStore
 PUSH_K: Final = 20
 #: Seconds between background deadline sweeps.
 SWEEP_INTERVAL_S: Final = 1.0
+#: The credit archive is written into the matcher's rating columns at most this often
+#: (seconds): outcomes reach the ranking within this delay.
+CREDIT_REFRESH_S: Final = 1.0
 #: Time limit of the re-plan a breakdown hands to the live re-planner (seconds).
 HANDOFF_REPLAN_S: Final = 2.0
 #: The lane rate model is refitted at most this often (seconds).
@@ -51,6 +54,8 @@ class OrdersServicer:
         #: another call ranks with it.
         self._mlock = threading.Lock()
         self._matcher: Any = None
+        self._credits: dict[int, Any] = {}
+        self._credit_at = -1e9
         self._matcher_key: tuple[int, int] | None = None
         self._rates: LaneRateModel | None = None
         self._rates_at = 0.0
@@ -92,19 +97,23 @@ class OrdersServicer:
 
         st = self._state
         with self._mlock:
-            vehicles = st.vehicles
-            if vehicles.height == 0:
+            if st.vehicles.height == 0:
                 return None
             key = (st.versions["vehicles"], st.versions["trips"])
-            vehicles = vehicles_with_credit(vehicles, self._store.credits("carrier"))
-            if self._matcher is None or key != self._matcher_key:
-                trips = st.trips.filter(
-                    pl.col("vehicle_id").is_in(vehicles["vehicle_id"].implode())
-                )
-                self._matcher = Matcher(vehicles, trips, now=int(time.time()))
-                self._matcher_key = key
-            else:
-                self._matcher.update_vehicles(vehicles)
+            now = time.monotonic()
+            stale = now - self._credit_at >= CREDIT_REFRESH_S
+            if self._matcher is None or key != self._matcher_key or stale:
+                self._credits = self._store.credits("carrier")
+                self._credit_at = now
+                vehicles = vehicles_with_credit(st.vehicles, self._credits)
+                if self._matcher is None or key != self._matcher_key:
+                    trips = st.trips.filter(
+                        pl.col("vehicle_id").is_in(vehicles["vehicle_id"].implode())
+                    )
+                    self._matcher = Matcher(vehicles, trips, now=int(time.time()))
+                    self._matcher_key = key
+                else:
+                    self._matcher.update_vehicles(vehicles)
             return fn(self._matcher)
 
     def _guidance(self, o: Order) -> PriceGuidance:
@@ -157,7 +166,7 @@ class OrdersServicer:
             (int(c), int(v), float(s))
             for c, v, s in rows.select("carrier_id", "vehicle_id", "score").iter_rows()
         ]
-        done = {cid: c.evidence for cid, c in self._store.credits("carrier").items()}
+        done = {cid: c.evidence for cid, c in self._credits.items()}
         return push_list(ranked, done, PUSH_K)
 
     def _match_score(self, o: Order, vehicle_id: int) -> float:
