@@ -338,7 +338,7 @@ class ResolveExceptionRequest(_message.Message):
     def __init__(self, idempotency_key: _Optional[str] = ..., exception_id: _Optional[int] = ..., actor: _Optional[str] = ..., resolution: _Optional[str] = ..., surcharge_fen: _Optional[int] = ..., penalty_fen: _Optional[int] = ...) -> None: ...
 
 class OrderExceptionInfo(_message.Message):
-    __slots__ = ("exception_id", "order_id", "kind", "owner", "opened_at", "sla_due", "reporter", "evidence", "resolution", "resolved_at", "surcharge_fen", "penalty_fen")
+    __slots__ = ("exception_id", "order_id", "kind", "owner", "opened_at", "sla_due", "reporter", "evidence", "resolution", "resolved_at", "surcharge_fen", "penalty_fen", "escalated_at")
     class EvidenceEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -358,6 +358,7 @@ class OrderExceptionInfo(_message.Message):
     RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
     SURCHARGE_FEN_FIELD_NUMBER: _ClassVar[int]
     PENALTY_FEN_FIELD_NUMBER: _ClassVar[int]
+    ESCALATED_AT_FIELD_NUMBER: _ClassVar[int]
     exception_id: int
     order_id: int
     kind: str
@@ -370,7 +371,8 @@ class OrderExceptionInfo(_message.Message):
     resolved_at: int
     surcharge_fen: int
     penalty_fen: int
-    def __init__(self, exception_id: _Optional[int] = ..., order_id: _Optional[int] = ..., kind: _Optional[str] = ..., owner: _Optional[str] = ..., opened_at: _Optional[int] = ..., sla_due: _Optional[int] = ..., reporter: _Optional[str] = ..., evidence: _Optional[_Mapping[str, str]] = ..., resolution: _Optional[str] = ..., resolved_at: _Optional[int] = ..., surcharge_fen: _Optional[int] = ..., penalty_fen: _Optional[int] = ...) -> None: ...
+    escalated_at: int
+    def __init__(self, exception_id: _Optional[int] = ..., order_id: _Optional[int] = ..., kind: _Optional[str] = ..., owner: _Optional[str] = ..., opened_at: _Optional[int] = ..., sla_due: _Optional[int] = ..., reporter: _Optional[str] = ..., evidence: _Optional[_Mapping[str, str]] = ..., resolution: _Optional[str] = ..., resolved_at: _Optional[int] = ..., surcharge_fen: _Optional[int] = ..., penalty_fen: _Optional[int] = ..., escalated_at: _Optional[int] = ...) -> None: ...
 
 class ExceptionReply(_message.Message):
     __slots__ = ("order", "exception", "replan", "plan_version")
