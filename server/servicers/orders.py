@@ -442,6 +442,19 @@ class OrdersServicer:
         s, c = self._store.credit(request.party)
         return conv.credit_out(request.party, s, c)
 
+    def SyncFleetRatings(self, request: Any, context: grpc.ServicerContext) -> Any:
+        vehicles = self._state.vehicles
+        rated = vehicles_with_credit(vehicles, self._store.credits("carrier"))
+        changed = rated.join(
+            vehicles.select(
+                "vehicle_id", pl.col("rating").alias("_r0"), pl.col("rating_count").alias("_n0")
+            ),
+            on="vehicle_id",
+        ).filter((pl.col("rating") != pl.col("_r0")) | (pl.col("rating_count") != pl.col("_n0")))
+        changed = changed.select(vehicles.columns)
+        rev = self._state.upsert("vehicles", changed) if changed.height else self._state.revision
+        return orders_pb2.SyncFleetRatingsReply(vehicles_updated=changed.height, revision=rev)
+
     def GetPriceGuidance(self, request: Any, context: grpc.ServicerContext) -> Any:
         if request.distance_m <= 0:
             raise InvalidInputError.at("distance_m", f"must be > 0, got {request.distance_m}")

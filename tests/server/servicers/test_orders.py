@@ -731,3 +731,37 @@ def test_concurrent_posts_bids_and_feeds(served_orders: tuple[YunliServer, Clien
     for t in ts:
         t.join()
     assert errors == []
+
+
+def test_credit_reaches_the_matching_service(served_orders: tuple[YunliServer, Clients]) -> None:
+    """After a carrier's delivery is rated, SyncFleetRatings writes its credit into its
+    stored vehicles' rating columns, which the Matching service scores with."""
+    from server.proto import fleet_pb2
+
+    srv, cl = served_orders
+    o = cl.orders
+    vid, cid = _vehicle(srv)
+    carrier = f"carrier:{cid}"
+    oid = _post(cl).order.order_id
+    o.Grab(
+        orders_pb2.TakeRequest(idempotency_key=_key(), order_id=oid, actor=carrier, vehicle_id=vid)
+    )
+    for action, actor in (
+        ("confirm_loading", carrier),
+        ("depart", carrier),
+        ("deliver", carrier),
+        ("confirm_delivery", "shipper:7"),
+    ):
+        o.Progress(
+            orders_pb2.ProgressRequest(
+                idempotency_key=_key(), order_id=oid, actor=actor, action=action
+            )
+        )
+    o.Rate(orders_pb2.RateRequest(idempotency_key=_key(), order_id=oid, actor="shipper:7", stars=1))
+    credit = o.GetCredit(orders_pb2.GetCreditRequest(party=carrier))
+    r = o.SyncFleetRatings(orders_pb2.SyncFleetRatingsRequest())
+    assert r.vehicles_updated >= 1
+    got = cl.fleet.GetVehicles(fleet_pb2.GetByIdsRequest(ids=[vid])).vehicles[0]
+    assert got.rating == pytest.approx(1 + 4 * credit.score / 100)
+    assert got.rating_count == credit.ratings + credit.deliveries
+    assert o.SyncFleetRatings(orders_pb2.SyncFleetRatingsRequest()).vehicles_updated == 0

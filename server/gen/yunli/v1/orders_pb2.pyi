@@ -558,6 +558,18 @@ class CreditReply(_message.Message):
     cancellations: int
     def __init__(self, party: _Optional[str] = ..., score: _Optional[float] = ..., stars: _Optional[int] = ..., rating: _Optional[float] = ..., on_time_rate: _Optional[float] = ..., exception_rate: _Optional[float] = ..., cancel_rate: _Optional[float] = ..., ratings: _Optional[int] = ..., deliveries: _Optional[int] = ..., orders: _Optional[int] = ..., exceptions: _Optional[int] = ..., cancellations: _Optional[int] = ...) -> None: ...
 
+class SyncFleetRatingsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SyncFleetRatingsReply(_message.Message):
+    __slots__ = ("vehicles_updated", "revision")
+    VEHICLES_UPDATED_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    vehicles_updated: int
+    revision: int
+    def __init__(self, vehicles_updated: _Optional[int] = ..., revision: _Optional[int] = ...) -> None: ...
+
 class PriceGuidanceRequest(_message.Message):
     __slots__ = ("origin_city", "dest_city", "vehicle_type", "distance_m", "at")
     ORIGIN_CITY_FIELD_NUMBER: _ClassVar[int]

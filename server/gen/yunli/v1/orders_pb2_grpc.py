@@ -144,6 +144,11 @@ class OrdersStub:
                 request_serializer=yunli_dot_v1_dot_orders__pb2.GetCreditRequest.SerializeToString,
                 response_deserializer=yunli_dot_v1_dot_orders__pb2.CreditReply.FromString,
                 _registered_method=True)
+        self.SyncFleetRatings = channel.unary_unary(
+                '/yunli.v1.Orders/SyncFleetRatings',
+                request_serializer=yunli_dot_v1_dot_orders__pb2.SyncFleetRatingsRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_orders__pb2.SyncFleetRatingsReply.FromString,
+                _registered_method=True)
         self.GetPriceGuidance = channel.unary_unary(
                 '/yunli.v1.Orders/GetPriceGuidance',
                 request_serializer=yunli_dot_v1_dot_orders__pb2.PriceGuidanceRequest.SerializeToString,
@@ -297,6 +302,14 @@ class OrdersServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SyncFleetRatings(self, request, context):
+        """Credit archive → fleet: write every carrier's credit into its stored vehicles'
+        rating/rating_count (the Matching service's rating component then reads it too).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetPriceGuidance(self, request, context):
         """Pricing: the fair price range for a lane, vehicle type and date.
         """
@@ -416,6 +429,11 @@ def add_OrdersServicer_to_server(servicer, server):
                     servicer.GetCredit,
                     request_deserializer=yunli_dot_v1_dot_orders__pb2.GetCreditRequest.FromString,
                     response_serializer=yunli_dot_v1_dot_orders__pb2.CreditReply.SerializeToString,
+            ),
+            'SyncFleetRatings': grpc.unary_unary_rpc_method_handler(
+                    servicer.SyncFleetRatings,
+                    request_deserializer=yunli_dot_v1_dot_orders__pb2.SyncFleetRatingsRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_orders__pb2.SyncFleetRatingsReply.SerializeToString,
             ),
             'GetPriceGuidance': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPriceGuidance,
@@ -1017,6 +1035,33 @@ class Orders:
             '/yunli.v1.Orders/GetCredit',
             yunli_dot_v1_dot_orders__pb2.GetCreditRequest.SerializeToString,
             yunli_dot_v1_dot_orders__pb2.CreditReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SyncFleetRatings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.Orders/SyncFleetRatings',
+            yunli_dot_v1_dot_orders__pb2.SyncFleetRatingsRequest.SerializeToString,
+            yunli_dot_v1_dot_orders__pb2.SyncFleetRatingsReply.FromString,
             options,
             channel_credentials,
             insecure,
