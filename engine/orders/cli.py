@@ -18,7 +18,7 @@ import json
 import uuid
 from typing import Any
 
-from engine.errors import NotFoundError
+from engine.errors import InvalidInputError, NotFoundError
 
 
 def _stores(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -121,6 +121,65 @@ def _run(args: argparse.Namespace) -> int:
                     at=args.at,
                 )
             )
+        elif c == "withdraw":
+            _print(
+                store.withdraw_bid(
+                    _key(args), args.bid_id, Actor(Role.CARRIER, args.carrier), at=args.at
+                )
+            )
+        elif c == "offer":
+            _print(
+                store.offer(
+                    _key(args), args.order_id, Actor.parse(args.actor), args.carrier, at=args.at
+                )
+            )
+        elif c == "accept":
+            _print(
+                store.accept(
+                    _key(args),
+                    args.order_id,
+                    Actor(Role.CARRIER, args.carrier),
+                    _vehicle(fleet, args.vehicle),
+                    at=args.at,
+                )
+            )
+        elif c == "decline":
+            _print(
+                store.decline(
+                    _key(args),
+                    args.order_id,
+                    Actor(Role.CARRIER, args.carrier),
+                    args.reason,
+                    at=args.at,
+                )
+            )
+        elif c == "exception":
+            bad = [kv for kv in args.evidence if "=" not in kv]
+            if bad:
+                raise InvalidInputError.at("evidence", f"expected KEY=VALUE, got {bad[0]!r}")
+            evidence = dict(kv.split("=", 1) for kv in args.evidence)
+            _print(
+                store.report_exception(
+                    _key(args),
+                    args.order_id,
+                    Actor.parse(args.actor),
+                    args.kind,
+                    evidence,
+                    at=args.at,
+                )
+            )
+        elif c == "resolve":
+            _print(
+                store.resolve_exception(
+                    _key(args),
+                    args.exception_id,
+                    Actor.parse(args.actor),
+                    args.resolution,
+                    args.surcharge_fen,
+                    args.penalty_fen,
+                    at=args.at,
+                )
+            )
         elif c == "award":
             _print(
                 store.award(
@@ -211,6 +270,35 @@ def register(sub: Any) -> None:
         x.add_argument("--vehicle", type=int, required=True)
         if name == "bid":
             x.add_argument("--amount-fen", type=int, required=True)
+    x = s.add_parser("withdraw", help="withdraw a bid before the deadline")
+    x.add_argument("bid_id", type=int)
+    x.add_argument("--carrier", type=int, required=True)
+    x = s.add_parser("offer", help="offer a posted fixed-price order to a carrier")
+    x.add_argument("order_id", type=int)
+    x.add_argument("--carrier", type=int, required=True)
+    x.add_argument("--actor", default="platform:0")
+    x = s.add_parser("accept", help="the offered carrier accepts with a vehicle")
+    x.add_argument("order_id", type=int)
+    x.add_argument("--carrier", type=int, required=True)
+    x.add_argument("--vehicle", type=int, required=True)
+    x = s.add_parser("decline", help="the offered carrier declines")
+    x.add_argument("order_id", type=int)
+    x.add_argument("--carrier", type=int, required=True)
+    x.add_argument("--reason", default="")
+    x = s.add_parser(
+        "exception",
+        help="report a cargo exception (delay, damage, shortage, refusal, accident, breakdown)",
+    )
+    x.add_argument("order_id", type=int)
+    x.add_argument("kind")
+    x.add_argument("--actor", required=True)
+    x.add_argument("--evidence", nargs="*", default=[], metavar="KEY=VALUE")
+    x = s.add_parser("resolve", help="resolve an exception (platform), with settlement changes")
+    x.add_argument("exception_id", type=int)
+    x.add_argument("--resolution", required=True)
+    x.add_argument("--surcharge-fen", type=int, default=0)
+    x.add_argument("--penalty-fen", type=int, default=0)
+    x.add_argument("--actor", default="platform:0")
     x = s.add_parser("award", help="award a bid (after the deadline)")
     x.add_argument("order_id", type=int)
     x.add_argument("bid_id", type=int)

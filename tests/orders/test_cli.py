@@ -31,6 +31,47 @@ def test_cli_post_grab_second_grab_refused_and_ledger(
     assert "ledger balanced: 1 transactions" in capsys.readouterr().out
 
 
+def test_cli_exception_flow_and_bad_evidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Grab, load, report a damage with evidence, resolve it with a penalty; a malformed
+    evidence item exits 2 naming the field; an unknown exception id exits 3."""
+    from engine.cli import EXIT_INVALID, EXIT_NOT_FOUND
+
+    db = str(tmp_path / "o.db")
+    run = ["orders", "--db", db]
+    assert main([*run, "post", "--from-load", "1"]) == 0
+    assert main([*run, "grab", "1", "--carrier", "157", "--vehicle", "16"]) == 0
+    assert main([*run, "progress", "1", "confirm_loading", "--actor", "carrier:157"]) == 0
+    capsys.readouterr()
+    assert (
+        main([*run, "exception", "1", "damage", "--actor", "carrier:157", "--evidence", "oops"])
+        == EXIT_INVALID
+    )
+    assert "evidence" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                *run,
+                "exception",
+                "1",
+                "damage",
+                "--actor",
+                "carrier:157",
+                "--evidence",
+                "photo=p1.jpg",
+            ]
+        )
+        == 0
+    )
+    assert '"owner": "customer_service"' in capsys.readouterr().out
+    assert main([*run, "resolve", "99", "--resolution", "x"]) == EXIT_NOT_FOUND
+    assert (
+        main([*run, "resolve", "1", "--resolution", "carrier pays", "--penalty-fen", "5000"]) == 0
+    )
+    assert '"state": "loading_confirmed"' in capsys.readouterr().out
+
+
 def test_demo_slice(sample_world: object) -> None:
     from engine.orders.demo import section_orders
 
