@@ -18,13 +18,13 @@ A shipper awarding by hand may pick any admissible bid.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from engine.errors import InvalidInputError
 from engine.orders.errors import OrderStateError
 from engine.orders.machine import check_transition
-from engine.orders.model import MAX_FEN, Order, check_int
+from engine.orders.model import MAX_FEN, Actor, Order, Role, State, check_int
 
 #: Weights of the award rule: price, match score, credit.
 AWARD_WEIGHTS: Final = (0.6, 0.25, 0.15)
@@ -137,6 +137,23 @@ def winner(order: Order, bids: Sequence[Bid]) -> Bid | None:
     return ranked[0][1]
 
 
+def visible_bids(order: Order, bids: Sequence[Bid], actor: Actor, at: int) -> list[Bid]:
+    """The bids ``actor`` may see: sealed bids stay sealed until the deadline.
+
+    * A carrier sees only its own bids, at any time.
+    * The shipper and the platform see every bid; before the deadline (while bidding is
+      open) with the amount hidden (0) and no outlier flag, so the order's own party
+      cannot leak a price to a competitor.
+    """
+    if actor.role is Role.CARRIER:
+        return [b for b in bids if b.carrier_id == actor.id]
+    if actor.role is Role.SHIPPER and actor.id != order.shipper_id:
+        raise InvalidInputError.at("actor", f"{actor} is not the shipper of order {order.order_id}")
+    if order.state is State.BIDDING and at <= order.deadline:
+        return [replace(b, amount_fen=0, outlier=False) for b in bids]
+    return list(bids)
+
+
 __all__ = [
     "AWARD_WEIGHTS",
     "Bid",
@@ -144,5 +161,6 @@ __all__ = [
     "award_scores",
     "check_bid",
     "check_withdraw",
+    "visible_bids",
     "winner",
 ]

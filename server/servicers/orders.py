@@ -266,9 +266,12 @@ class OrdersServicer:
         return orders_pb2.BidReply(bid_id=res["bid_id"], seq=res["seq"], replayed=res["replayed"])
 
     def ListBids(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return orders_pb2.ListBidsReply(
-            bids=[conv.bid_out(b) for b in self._store.bids(request.order_id)]
-        )
+        from engine.orders.auction import visible_bids
+
+        a = conv.actor(request.actor)
+        o = self._store.get(request.order_id)
+        bids = visible_bids(o, self._store.bids(request.order_id), a, self._store.now())
+        return orders_pb2.ListBidsReply(bids=[conv.bid_out(b) for b in bids])
 
     def Award(self, request: Any, context: grpc.ServicerContext) -> Any:
         a = conv.actor(request.actor)

@@ -200,3 +200,18 @@ def test_check_ledger_catches_tampering() -> None:
     res2 = check_ledger(entries[:2], {"a": 6, "b": -5})
     assert res2.mismatched == {"a": (6, 5)}
     assert not res2.ok
+
+
+def test_sealed_bids_visibility() -> None:
+    """Before the deadline a carrier sees its own bids only and the shipper sees amounts
+    hidden; after it the shipper sees them; another shipper is refused."""
+    from engine.orders.auction import visible_bids
+
+    o = _bidding()
+    bids = [Bid(1, 1, 5, 11, 150_000, T0 + 5), Bid(2, 1, 6, 12, 140_000, T0 + 6)]
+    assert visible_bids(o, bids, Actor(Role.CARRIER, 5), T0 + 10) == [bids[0]]
+    hidden = visible_bids(o, bids, Actor(Role.SHIPPER, 7), T0 + 10)
+    assert [b.amount_fen for b in hidden] == [0, 0]
+    assert visible_bids(o, bids, Actor(Role.SHIPPER, 7), T0 + 1_801) == bids
+    with pytest.raises(InvalidInputError, match="actor"):
+        visible_bids(o, bids, Actor(Role.SHIPPER, 8), T0 + 10)

@@ -284,6 +284,11 @@ def test_bidding_auto_award_and_bad_bids(served_orders: tuple[YunliServer, Clien
         )
     )
     assert b1.guidance.mid_fen > 0
+    sealed = o.ListBids(orders_pb2.ListBidsRequest(order_id=oid, actor="shipper:7")).bids
+    assert len(sealed) == 3
+    assert {b.amount_fen for b in sealed} == {0}
+    own = o.ListBids(orders_pb2.ListBidsRequest(order_id=oid, actor=f"carrier:{c1}")).bids
+    assert [(b.bid_id, b.amount_fen) for b in own] == [(b1.bid_id, 120_000)]
     code, msg = _code(
         lambda: o.Award(
             orders_pb2.AwardRequest(
@@ -302,7 +307,8 @@ def test_bidding_auto_award_and_bad_bids(served_orders: tuple[YunliServer, Clien
     assert got.state == "awarded"
     assert got.carrier_id in (c1, c2)
     assert got.awarded_price_fen in (110_000, 120_000)
-    bids = o.ListBids(orders_pb2.GetOrderRequest(order_id=oid)).bids
+    bids = o.ListBids(orders_pb2.ListBidsRequest(order_id=oid, actor="shipper:7")).bids
+    assert all(b.amount_fen > 0 for b in bids)  # opened at the deadline
     assert {b.bid_id: b.withdrawn for b in bids}[b3.bid_id] is True
     del b2
 

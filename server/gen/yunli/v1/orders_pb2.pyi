@@ -252,6 +252,14 @@ class BidReply(_message.Message):
     guidance: PriceGuidance
     def __init__(self, bid_id: _Optional[int] = ..., outlier: _Optional[bool] = ..., seq: _Optional[int] = ..., replayed: _Optional[bool] = ..., guidance: _Optional[_Union[PriceGuidance, _Mapping]] = ...) -> None: ...
 
+class ListBidsRequest(_message.Message):
+    __slots__ = ("order_id", "actor")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    order_id: int
+    actor: str
+    def __init__(self, order_id: _Optional[int] = ..., actor: _Optional[str] = ...) -> None: ...
+
 class ListBidsReply(_message.Message):
     __slots__ = ("bids",)
     BIDS_FIELD_NUMBER: _ClassVar[int]

@@ -81,7 +81,7 @@ class OrdersStub:
                 _registered_method=True)
         self.ListBids = channel.unary_unary(
                 '/yunli.v1.Orders/ListBids',
-                request_serializer=yunli_dot_v1_dot_orders__pb2.GetOrderRequest.SerializeToString,
+                request_serializer=yunli_dot_v1_dot_orders__pb2.ListBidsRequest.SerializeToString,
                 response_deserializer=yunli_dot_v1_dot_orders__pb2.ListBidsReply.FromString,
                 _registered_method=True)
         self.Award = channel.unary_unary(
@@ -218,7 +218,9 @@ class OrdersServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListBids(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Sealed: a carrier sees its own bids; the shipper and the platform see every bid,
+        amounts hidden (0) until the deadline.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -367,7 +369,7 @@ def add_OrdersServicer_to_server(servicer, server):
             ),
             'ListBids': grpc.unary_unary_rpc_method_handler(
                     servicer.ListBids,
-                    request_deserializer=yunli_dot_v1_dot_orders__pb2.GetOrderRequest.FromString,
+                    request_deserializer=yunli_dot_v1_dot_orders__pb2.ListBidsRequest.FromString,
                     response_serializer=yunli_dot_v1_dot_orders__pb2.ListBidsReply.SerializeToString,
             ),
             'Award': grpc.unary_unary_rpc_method_handler(
@@ -709,7 +711,7 @@ class Orders:
             request,
             target,
             '/yunli.v1.Orders/ListBids',
-            yunli_dot_v1_dot_orders__pb2.GetOrderRequest.SerializeToString,
+            yunli_dot_v1_dot_orders__pb2.ListBidsRequest.SerializeToString,
             yunli_dot_v1_dot_orders__pb2.ListBidsReply.FromString,
             options,
             channel_credentials,
