@@ -18,7 +18,8 @@ Concurrency
   the call's transaction (``ON CONFLICT DO NOTHING``; a concurrent call with the same
   key waits for the first to commit); a retry with the same request gets the stored
   response, a reuse with a different request is refused (field ``idempotency_key``).
-  A call that fails writes nothing, not even its key.
+  A call that fails writes nothing, not even its key. Keys are kept
+  :data:`IDEMPOTENCY_TTL_S` (7 days) and then pruned by the sweep.
 * Events take gap-free sequence numbers from the ``order_meta('event_seq')`` row
   locked until commit (see :mod:`server.store.orders_schema`); subscribers read
   ``events_after(cursor)``.
@@ -48,6 +49,9 @@ from server.store.sql import SqlStore
 
 #: Most events returned by one :meth:`OrderStore.events_after` call.
 MAX_EVENTS_PAGE: Final = 1000
+#: How long an idempotency key is kept (7 days): a retry within this window is answered
+#: from the record; the sweep deletes older keys.
+IDEMPOTENCY_TTL_S: Final = 7 * 86_400
 #: Longest idempotency key accepted.
 MAX_KEY_LEN: Final = 128
 
@@ -787,7 +791,14 @@ class OrderStore:
             except OrderStateError:
                 continue  # not due after all, or another instance acted
         self.escalate(t)
+        self.prune_keys()
         return out
+
+    def prune_keys(self, ttl_s: int = IDEMPOTENCY_TTL_S) -> int:
+        """Delete idempotency records older than ``ttl_s`` (store clock); returns how many."""
+        with self._txn() as cur:
+            cur.execute(f"DELETE FROM idempotency WHERE at < {self._p}", (self.now() - ttl_s,))
+            return int(cur.rowcount)
 
     def escalate(self, at: int | None = None) -> list[int]:
         """Alert the owner of every unresolved exception past its SLA: one
@@ -981,4 +992,4 @@ def _exc_dict(e: OrderException) -> dict[str, Any]:
     return d
 
 
-__all__ = ["MAX_EVENTS_PAGE", "OrderStore"]
+__all__ = ["IDEMPOTENCY_TTL_S", "MAX_EVENTS_PAGE", "OrderStore"]

@@ -53,6 +53,7 @@ def statements(blob_type: str) -> list[str]:
         "orders BIGINT NOT NULL, exceptions BIGINT NOT NULL, cancellations BIGINT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, method TEXT NOT NULL, "
         "digest TEXT NOT NULL, response TEXT, at BIGINT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS idempotency_at ON idempotency (at)",
     ]
 
 

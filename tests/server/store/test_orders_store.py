@@ -113,3 +113,23 @@ def test_many_instances_one_winner(stores: Callable[[], OrderStore]) -> None:
     for oid, cid in wins:
         assert made[3].get(oid).carrier_id == cid
     assert made[1].check_ledger().ok
+
+
+def test_idempotency_keys_expire_after_the_ttl(store_url: str) -> None:  # noqa: F811
+    """Within 7 days a reused key with another payload is refused; after the sweep has
+    pruned it (8 days later by the store clock) the key is free again."""
+    from server.store.orders import IDEMPOTENCY_TTL_S
+
+    now = [float(T0)]
+    s = OrderStore(open_store(store_url), clock=lambda: now[0])
+    try:
+        s.post("k", make_order(), at=T0)
+        with pytest.raises(InvalidInputError, match="idempotency_key"):
+            s.post("k", make_order(price_fen=1), at=T0)
+        now[0] += IDEMPOTENCY_TTL_S - 10
+        assert s.prune_keys() == 0
+        now[0] += 20
+        s.sweep(at=T0)
+        assert s.post("k", make_order(price_fen=1), at=T0)["replayed"] is False
+    finally:
+        s.sql.close()
