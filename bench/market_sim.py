@@ -24,6 +24,9 @@ Behaviour model (all draws from one seeded generator)
   grab after a reaction time drawn from an exponential with mean 5 min × (1 + rank/10);
   the earliest grab before the deadline wins (the second-earliest is sent too and
   refused by the store).
+* Credit: every 50 awards the carriers' credit archive is written into the fleet's rating
+  columns the matcher scores with (``vehicles_with_credit``), so the day's ratings,
+  punctuality and cancellations change later rankings.
 * Bidding: pushed carriers bid with probability 0.7 when their cost is below the
   reserve (the shipper's price × 1.1); a bid asks the reservation price; the award
   rule of ``engine.orders.auction`` picks the winner at the 30-minute deadline (auto
@@ -62,6 +65,7 @@ import polars as pl
 from engine.data.sample import load_sample
 from engine.data.schemas import VEHICLE_TYPES
 from engine.matching import Matcher
+from engine.orders.credit import vehicles_with_credit
 from engine.orders.eligibility import push_list, road_distance_m
 from engine.orders.errors import OrderStateError
 from engine.orders.model import Actor, Order, PriceMode, Role
@@ -306,6 +310,8 @@ def simulate(regime: str, n_loads: int, seed: int) -> Outcome:
         vrow[int(v["vehicle_id"])] = v2
         upd = vehicles.filter(pl.col("vehicle_id") != v["vehicle_id"])
         vehicles = pl.concat([upd, pl.DataFrame([v2], schema=vehicles.schema)])
+        if out.awarded % 50 == 0:  # outcomes flow back: the credit archive into the ratings
+            vehicles = vehicles_with_credit(vehicles, store.credits("carrier"))
         matcher.update_vehicles(vehicles)
     out.ledger = store.check_ledger().summary()
     store.sql.close()
