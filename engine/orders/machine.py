@@ -46,7 +46,7 @@ award rule wins at once (none within the reserve: expired), otherwise the shippe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from engine.errors import InvalidInputError
@@ -61,6 +61,7 @@ from engine.orders.ledger import (
 )
 from engine.orders.model import (
     OPEN_STATES,
+    SYSTEM,
     Actor,
     Event,
     Order,
@@ -69,7 +70,7 @@ from engine.orders.model import (
     State,
     check_int,
 )
-from engine.orders.tariff import exception_terms
+from engine.orders.tariff import exception_terms, tariff_at
 from engine.units import SECONDS_PER_HOUR
 
 #: Time the shipper has after a bidding deadline to award by hand (no auto-award).
@@ -435,10 +436,6 @@ def cancel(order: Order, actor: Actor, at: int, reason: str = "") -> Step:
 
 
 def _no_fee(order: Order) -> Any:
-    from dataclasses import replace
-
-    from engine.orders.tariff import tariff_at
-
     return replace(tariff_at(order.awarded_at), cancel_fee_bp=0, cancel_fee_min_fen=0)
 
 
@@ -460,8 +457,6 @@ def expire(order: Order, at: int, reason: str = "no award by the deadline") -> S
             order.order_id, order.state.value, f"its deadline {order.deadline} has not passed"
         )
     o = _moved(order, State.EXPIRED)
-    from engine.orders.model import SYSTEM
-
     return Step(o, (_event(order.state, o, "expired", SYSTEM, at, reason),))
 
 
@@ -553,8 +548,6 @@ def resolve_exception(
     check_int("penalty_fen", penalty_fen)
     o = _moved(order, State(order.resume_state))
     o.resume_state = ""
-    from dataclasses import replace
-
     done = replace(
         exc,
         resolution=resolution,
