@@ -145,7 +145,7 @@ def seed(port: int, n: int) -> list[tuple[int, int]]:
     import polars as pl
 
     from engine.data.sample import load_sample
-    from server import convert
+    from server.convert import fleet as convert
     from server.proto import fleet_pb2
 
     v = load_sample().vehicles.filter(pl.col("vehicle_type") == "light_truck").head(n)
@@ -375,7 +375,7 @@ def run_lifecycle(db: str, tmp: Path, threads: int, seconds: float) -> dict[str,
     import polars as pl
 
     from engine.data.sample import load_sample
-    from server import convert
+    from server.convert import fleet as convert
     from server.proto import fleet_pb2, orders_pb2
 
     proc, port = serve(db, tmp)

@@ -3,6 +3,8 @@ on an embedded (in-memory SQLite) store."""
 
 from __future__ import annotations
 
+import time
+
 import polars as pl
 
 from engine.data.loaders import World
@@ -40,6 +42,7 @@ def section_orders(world: World) -> str:
     from server.store.orders import OrderStore
     from server.store.sqlite import SqliteStore
 
+    t0 = time.perf_counter()
     store = OrderStore(SqliteStore(":memory:"))
     t = int(world.now)
     loads = world.loads.sort("load_id").head(60)
@@ -124,6 +127,7 @@ def section_orders(world: World) -> str:
             break
     lines.append(store.check_ledger().summary())
     events = store.events_after(0)
-    lines.append(f"{len(events)} events appended; {done} orders settled")
+    ms = (time.perf_counter() - t0) * 1000
+    lines.append(f"{len(events)} events appended; {done} orders settled in {ms:.0f} ms")
     store.sql.close()
     return "\n".join(lines)

@@ -29,6 +29,8 @@ from engine.units import METRES_PER_KM
 
 #: Observations a group needs to be used.
 MIN_OBS: Final = 5
+#: Longest trip priced (100,000 km): keeps every price inside int64.
+MAX_DISTANCE_M: Final = 10**8
 #: Markup over the operating cost when there is no price history.
 COST_MARKUP: Final = 1.3
 #: Columns of the observations frame.
@@ -148,8 +150,10 @@ class LaneRateModel:
         InvalidInputError
             If ``distance_m`` is negative or ``vehicle_type`` unknown.
         """
-        if distance_m < 0:
-            raise InvalidInputError.at("distance_m", f"must be >= 0, got {distance_m}")
+        if not 0 <= distance_m <= MAX_DISTANCE_M:
+            raise InvalidInputError.at(
+                "distance_m", f"must be in [0, {MAX_DISTANCE_M}], got {distance_m}"
+            )
         if vehicle_type and vehicle_type not in VEHICLE_TYPES:
             raise InvalidInputError.at("vehicle_type", f"unknown vehicle type {vehicle_type!r}")
         km = distance_m / METRES_PER_KM

@@ -2,7 +2,7 @@
 # (RPC method names are the proto's.)
 """``yunli.v1.Orders``: the freight order subsystem over :class:`~server.store.orders.OrderStore`.
 
-The servicer is a thin adapter: it converts messages (``server/convert_orders.py``),
+The servicer is a thin adapter: it converts messages (``server/convert/orders.py``),
 looks up vehicles in the fleet state, asks the matching engine for distribution,
 feeds and match scores (with the credit archive written into the vehicles' rating
 columns, :func:`engine.orders.credit.vehicles_with_credit`), and lets the store apply
@@ -24,7 +24,7 @@ from engine.orders.credit import vehicles_with_credit
 from engine.orders.eligibility import push_list, road_distance_m
 from engine.orders.model import Order, State
 from engine.orders.pricing import LaneRateModel, PriceGuidance, observations_from_loads
-from server import convert_orders as conv
+from server.convert import orders as conv
 from server.proto import orders_pb2
 from server.state import FleetState
 from server.store.orders import OrderStore

@@ -78,7 +78,7 @@ def test_demo_slice(sample_world: object) -> None:
     text = section_orders(sample_world)  # type: ignore[arg-type]
     assert "second grab refused" in text
     assert "ledger balanced" in text
-    assert "3 orders settled" in text
+    assert "3 orders settled in" in text
 
 
 @pytest.fixture(scope="module")

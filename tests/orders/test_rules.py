@@ -190,6 +190,8 @@ def test_lane_rate_guidance_and_outliers(sample_world: object) -> None:
     assert c.mid_fen == round(250 * 1.3 * 100)
     with pytest.raises(InvalidInputError, match="vehicle_type"):
         model.guidance("A", "B", "boat", 1, T0)
+    with pytest.raises(InvalidInputError, match="distance_m"):
+        model.guidance("A", "B", "van", 2**62, T0)
 
 
 def test_check_ledger_catches_tampering() -> None:

@@ -654,7 +654,7 @@ def test_breakdown_is_handed_to_the_live_replanner(make_server: Make, sample_wor
     from engine.live import plan_from_solution
     from engine.live.scenario import city_day
     from engine.routing import solve
-    from server import convert
+    from server.convert import live as convert
     from server.proto import fleet_pb2, live_pb2
 
     srv, port = make_server()
