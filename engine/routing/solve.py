@@ -18,35 +18,13 @@ from typing import Any, Final
 import numpy as np
 
 from engine.errors import InvalidInputError
-from engine.routing.checker import CheckReport, Violation, check
+from engine.routing.checker import CheckReport, Route, Violation, check
 from engine.routing.core import MAX_TIME_LIMIT_S
 from engine.routing.model import Problem
 
 SOLVERS: Final = ("auto", "ortools", "core", "best")
 
 Progress = Callable[[float, float], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """One vehicle's route, with figures recomputed by the checker.
-
-    ``jobs`` are job indices in visit order; ``service_starts`` the time service starts
-    at each; ``departure``/``arrival`` at the start/end depot; ``peak_load`` the highest
-    load per dimension; ``cost`` fixed + distance + time cost.
-    """
-
-    vehicle_type: int
-    vehicle_type_name: str
-    jobs: tuple[int, ...]
-    job_names: tuple[str, ...]
-    distance: int
-    duration: int
-    departure: int
-    arrival: int
-    service_starts: tuple[int, ...]
-    peak_load: tuple[int, ...]
-    cost: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,25 +442,9 @@ def solve(
             r = "not inserted: no feasible place found within the time limit"
         unserved.append(Unserved(j, job.name, bool(arr["job_required"][j]), r))
     viol = tuple(v for v in full.violations if v.kind != "unserved")
-    out_routes = tuple(
-        Route(
-            vehicle_type=r.vehicle_type,
-            vehicle_type_name=problem.vehicle_types[r.vehicle_type].name,
-            jobs=r.jobs,
-            job_names=tuple(problem.jobs[j].name for j in r.jobs),
-            distance=r.distance,
-            duration=r.duration,
-            departure=r.departure,
-            arrival=r.arrival,
-            service_starts=r.service_starts,
-            peak_load=r.peak_load,
-            cost=r.cost,
-        )
-        for r in full.routes
-    )
     return Solution(
         problem=problem,
-        routes=out_routes,
+        routes=full.routes,
         unserved=tuple(unserved),
         cost=full.cost,
         distance=full.distance,
