@@ -26,9 +26,23 @@ fn graph(
     BipartiteGraph::new(n_rows, n_cols, ip, cs, weights.to_vec())
 }
 
-fn matching_out(py: Python<'_>, m: Matching) -> (Bound<'_, PyArray1<i64>>, i64) {
+/// Solve the CSR graph with `solver` (GIL released); (column per row or -1, total).
+fn run_on_graph<'py>(
+    py: Python<'py>,
+    (n_rows, n_cols): (usize, usize),
+    indptr: &I64Array<'py>,
+    cols: &I64Array<'py>,
+    weights: &I64Array<'py>,
+    solver: fn(&BipartiteGraph) -> Matching,
+) -> PyResult<(Bound<'py, PyArray1<i64>>, i64)> {
+    let (a, b, c) = (
+        slice(py, "indptr", indptr)?,
+        slice(py, "cols", cols)?,
+        slice(py, "weights", weights)?,
+    );
+    let m = run_detached(py, || Ok(solver(&graph(n_rows, n_cols, a, b, c)?)))?;
     let rc: Vec<i64> = m.row_col.iter().map(|c| c.map_or(-1, i64::from)).collect();
-    (rc.into_pyarray(py), m.total)
+    Ok((rc.into_pyarray(py), m.total))
 }
 
 /// Optimal maximum-weight matching over a CSR graph; returns (column per row or -1, total).
@@ -42,17 +56,8 @@ fn max_weight_matching<'py>(
     cols: I64Array<'py>,
     weights: I64Array<'py>,
 ) -> PyResult<(Bound<'py, PyArray1<i64>>, i64)> {
-    let (a, b, c) = (
-        slice(py, "indptr", &indptr)?,
-        slice(py, "cols", &cols)?,
-        slice(py, "weights", &weights)?,
-    );
-    let m = run_detached(py, || {
-        Ok(matching::max_weight_matching(&graph(
-            n_rows, n_cols, a, b, c,
-        )?))
-    })?;
-    Ok(matching_out(py, m))
+    let solver = matching::max_weight_matching;
+    run_on_graph(py, (n_rows, n_cols), &indptr, &cols, &weights, solver)
 }
 
 /// Best-weight-first greedy matching over a CSR graph; returns (column per row or -1, total).
@@ -66,15 +71,8 @@ fn greedy_matching<'py>(
     cols: I64Array<'py>,
     weights: I64Array<'py>,
 ) -> PyResult<(Bound<'py, PyArray1<i64>>, i64)> {
-    let (a, b, c) = (
-        slice(py, "indptr", &indptr)?,
-        slice(py, "cols", &cols)?,
-        slice(py, "weights", &weights)?,
-    );
-    let m = run_detached(py, || {
-        Ok(matching::greedy_matching(&graph(n_rows, n_cols, a, b, c)?))
-    })?;
-    Ok(matching_out(py, m))
+    let solver = matching::greedy_matching;
+    run_on_graph(py, (n_rows, n_cols), &indptr, &cols, &weights, solver)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
