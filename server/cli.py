@@ -76,9 +76,7 @@ def _serve(args: argparse.Namespace) -> int:
     except OSError as e:
         server.stop(0)
         raise InvalidInputError.at("--metrics-port", f"cannot listen: {e}") from e
-    if args.port_file:
-        Path(args.port_file).write_text(f"{port}\n")
-    print(f"yunli serve: listening on port {port}", flush=True)
+    # handlers first: a supervisor may signal as soon as it reads the address
     stop = threading.Event()
 
     def _on_signal(signum: int, _frame: Any) -> None:
@@ -87,6 +85,13 @@ def _serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    if args.port_file:
+        Path(args.port_file).write_text(f"{port}\n")
+    host = args.address.rsplit(":", 1)[0] or "0.0.0.0"
+    scheme = "grpcs" if args.tls_cert else "grpc"
+    where = f"{host}:{port}"
+    LOGGER.info("listening", extra={"address": where, "scheme": scheme})
+    print(f"yunli serve: listening on {scheme}://{where} (port {port})", flush=True)
     # Poll: a signal the kernel delivers to one of the server's threads does not wake a
     # main thread blocked in a lock wait, but its handler runs at the next wake-up.
     while not stop.wait(0.2):

@@ -111,6 +111,6 @@ def test_cli_time_limit_1e308_is_a_one_line_error(tmp_path: Path) -> None:
         timeout=120,
     )
     assert out.returncode == 2, out.stderr
-    assert "time_limit" in out.stderr
+    assert "--time-limit" in out.stderr  # refused by the CLI before it reaches the core
     assert "panicked" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1

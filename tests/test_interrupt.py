@@ -4,6 +4,9 @@ and Ctrl-C during ``yunli solve`` writes that solution and exits with 130."""
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -16,6 +19,37 @@ from engine.routing import check, formats
 from engine.routing.core import problem_data, search
 
 DATA = Path(__file__).resolve().parent / "data" / "routing"
+
+
+def _on_terminal(cmd: list[str]) -> tuple[subprocess.Popen[str], int]:
+    """Start ``cmd`` with standard error on a pseudo-terminal (so progress is shown)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    return proc, master
+
+
+def _read_until(fd: int, needle: str | None, timeout: float) -> str:
+    """Read the terminal until ``needle`` appears (or, for None, until it closes)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the other side closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if needle is not None and needle.encode() in seen:
+            return seen.decode(errors="replace")
+    if needle is not None:
+        raise AssertionError(f"{needle!r} not shown within {timeout} s: {seen!r}")
+    os.close(fd)
+    return seen.decode(errors="replace")
 
 
 def test_cancel_token_stops_search_from_another_thread() -> None:
@@ -68,18 +102,16 @@ def test_ctrl_c_during_yunli_solve_writes_best_solution(tmp_path: Path) -> None:
     out = tmp_path / "sol.json"
     yunli = Path(sys.executable).with_name("yunli")
     cmd = [str(yunli), "solve", str(DATA / "R101.txt"), "--format", "solomon"]
-    proc = subprocess.Popen(
-        [*cmd, "--time-limit", "120", "--output", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(4.0)  # start-up, reading, the search running
+    proc, tty = _on_terminal([*cmd, "--time-limit", "120", "--output", str(out)])
+    # the progress line appears as the search starts (however slow start-up is)
+    _read_until(tty, "solve R101", timeout=120)
+    time.sleep(1.0)
     assert proc.poll() is None, proc.communicate()
     t0 = time.perf_counter()
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=30)
+    stdout, _ = proc.communicate(timeout=30)
     stop_s = time.perf_counter() - t0
+    stderr = _read_until(tty, None, timeout=5)
     assert proc.returncode == 130, stderr
     assert stop_s < 2.0, stop_s
     assert "interrupted" in stderr

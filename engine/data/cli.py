@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from engine.data.generator import SAMPLE_NOW, generate_world
 from engine.data.loaders import load_world, save_world
 from engine.data.sample import load_sample
+from engine.errors import InvalidInputError
+from engine.progress import Progress
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -20,18 +26,41 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError.at("out", f"{str(out)!r} is a file; give a directory to write into")
+    if not out.parent.is_dir():
+        raise InvalidInputError.at("out", f"folder {str(out.parent)!r} does not exist")
+    for name, v in (("vehicles", args.vehicles), ("trips", args.trips), ("loads", args.loads)):
+        if v <= 0:
+            raise InvalidInputError.at(name, f"must be a positive count, got {v}")
     t0 = time.perf_counter()
-    world = generate_world(
-        args.vehicles, args.trips, args.loads, seed=args.seed, now=args.now, n_cities=args.cities
-    )
-    save_world(world, args.out, fmt=args.format)
+    with Progress("generating the market"):
+        world = generate_world(
+            args.vehicles,
+            args.trips,
+            args.loads,
+            seed=args.seed,
+            now=args.now,
+            n_cities=args.cities,
+        )
+    # written beside the target, then moved into place: no half-written world
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        save_world(world, staging, fmt=args.format)
+        out.mkdir(exist_ok=True)
+        for f in staging.iterdir():
+            os.replace(f, out / f.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     print(world.summary())
     print(f"written to {args.out} ({args.format}) in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
-    world = load_world(args.world, fmt=args.format)
+    with Progress("validating"):
+        world = load_world(args.world, fmt=args.format)
     print(world.summary())
     print("valid")
     return 0
@@ -73,5 +102,10 @@ def register(sub: Any) -> None:
         "references, and print a summary or the first error.",
     )
     v.add_argument("world", help="directory with vehicles/loads/trips/sites files and now.txt")
-    v.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    v.add_argument(
+        "--format",
+        choices=["parquet", "csv", "arrow"],
+        default=None,
+        help="table format (default: detected from the files present)",
+    )
     v.set_defaults(func=_validate)

@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from engine.data.schemas import LOADS, SITES, TRIPS, VEHICLES, TableSchema
-from engine.errors import InvalidInputError
+from engine.errors import InvalidInputError, NotFoundError
 
 Source = str | os.PathLike[str] | pl.DataFrame | Any
 """A table source: a file path (``.csv``, ``.parquet``, ``.arrow``/``.ipc``/``.feather``),
@@ -71,8 +71,16 @@ def _read_raw(source: Source, schema: TableSchema) -> pl.DataFrame:
         )
     path = Path(source)
     if not path.exists():
-        raise InvalidInputError.at(schema.name, f"file not found: {path}")
+        raise NotFoundError(f"{schema.name} file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise InvalidInputError.at(schema.name, f"{str(path)!r} is a directory, not a table file")
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq", ".arrow", ".ipc", ".feather"):
+        raise InvalidInputError.at(
+            schema.name, f"unsupported file type {suffix!r} (use .csv, .parquet or .arrow)"
+        )
+    if path.stat().st_size == 0:
+        raise InvalidInputError.at(schema.name, f"{path.name} is empty (not even a header)")
     try:
         if suffix == ".csv":
             # Everything as text first, then an exact parse per column, so a bad
@@ -346,20 +354,64 @@ class World:
 WORLD_FILES = ("vehicles", "loads", "trips", "sites")
 
 
-def load_world(directory: str | os.PathLike[str], fmt: str = "parquet") -> World:
+#: Table file formats a world directory may hold, in the order they are looked for.
+WORLD_FORMATS = ("parquet", "csv", "arrow")
+
+
+def world_format(directory: str | os.PathLike[str]) -> str:
+    """The table format of a world directory, detected from the files present.
+
+    Raises
+    ------
+    NotFoundError
+        If the directory does not exist.
+    InvalidInputError
+        If it is not a directory or holds no world (no ``vehicles.parquet``/``.csv``/``.arrow``).
+    """
+    d = Path(directory)
+    if not d.exists():
+        raise NotFoundError(f"world directory {str(d)!r} does not exist")
+    if not d.is_dir():
+        raise InvalidInputError.at("world", f"{str(d)!r} is a file; give the world's directory")
+    found = [f for f in WORLD_FORMATS if (d / f"vehicles.{f}").exists()]
+    if not found:
+        raise InvalidInputError.at(
+            "world",
+            f"{str(d)!r} holds no world: expected vehicles, loads, trips and sites tables "
+            "(.parquet, .csv or .arrow) and now.txt, as `yunli generate --out DIR` writes",
+        )
+    return found[0]
+
+
+def load_world(directory: str | os.PathLike[str], fmt: str | None = None) -> World:
     """Load a world saved by :func:`save_world` (``vehicles``, ``loads``, ``trips``,
     ``sites`` files plus ``now.txt``), validating every table and the trip → vehicle
     references.
 
+    Parameters
+    ----------
+    directory
+        The world's directory.
+    fmt
+        ``parquet``, ``csv`` or ``arrow``; default: detected from the files present.
+
     Raises
     ------
+    NotFoundError
+        If the directory or one of its files does not exist.
     InvalidInputError
-        If a file is missing or any table is invalid.
+        If any table is invalid.
     """
     d = Path(directory)
+    if fmt is None:
+        fmt = world_format(d)
+    elif not d.is_dir():
+        world_format(d)  # the clear error for a missing directory or a file
+    if fmt not in WORLD_FORMATS:
+        raise InvalidInputError.at("fmt", f"unsupported format {fmt!r}; use one of {WORLD_FORMATS}")
     now_file = d / "now.txt"
     if not now_file.exists():
-        raise InvalidInputError.at("world", f"{now_file} not found")
+        raise NotFoundError(f"{str(now_file)!r} does not exist (the world's reference instant)")
     try:
         now = int(now_file.read_text().strip())
     except ValueError as e:

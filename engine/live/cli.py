@@ -7,17 +7,27 @@ import json
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InvalidInputError
+from engine.cli import seconds
+from engine.errors import InvalidInputError, NotFoundError
+from engine.outputs import atomic_write, atomic_write_text, check_output
+
+#: Table files ``--etas`` and ``--warnings`` write.
+TABLE_SUFFIXES = (".csv", ".parquet", ".json")
 
 
 def _read_json(path: str, what: str) -> Any:
     p = Path(path)
     if not p.exists():
-        raise InvalidInputError.at(what, f"file not found: {p}")
+        raise NotFoundError(f"{what} file {str(p)!r} does not exist")
+    if p.is_dir():
+        raise InvalidInputError.at(what, f"{str(p)!r} is a directory, not a JSON file")
+    text = p.read_text(encoding="utf-8", errors="replace")
+    if not text.strip():
+        raise InvalidInputError.at(what, f"{p.name} is empty")
     try:
-        return json.loads(p.read_text())
+        return json.loads(text)
     except json.JSONDecodeError as e:
-        raise InvalidInputError.at(what, f"{p} is not valid JSON: {e}") from e
+        raise InvalidInputError.at(what, f"{p.name} is not valid JSON: {e}") from None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -26,13 +36,21 @@ def _run(args: argparse.Namespace) -> int:
     from engine.live.io import events_from_dicts, plan_from_dict, plan_to_dict
     from engine.live.replan import replan
 
+    check_output(args.output, (".json",))
+    check_output(args.etas, TABLE_SUFFIXES, "etas")
+    check_output(args.warnings, TABLE_SUFFIXES, "warnings")
     if args.new_day:
         from engine.live.build import plan_from_solution
         from engine.live.scenario import city_day
         from engine.routing.solve import solve
 
         sc = city_day(args.vehicles, args.stops, seed=args.seed)
-        sol = solve(sc.problem, time_limit=args.time_limit, seed=args.seed, solver="core")
+        from engine.progress import Progress
+
+        with Progress("morning plan", args.time_limit) as prog:
+            sol = solve(
+                sc.problem, time_limit=args.time_limit, seed=args.seed, solver="core", progress=prog
+            )
         plan = plan_from_solution(sol)
         print(f"morning plan: {sol.summary()}")
     else:
@@ -60,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
         f"{f.late_stops} predicted late, {len(f.warnings)} warnings"
     )
     if args.output:
-        Path(args.output).write_text(json.dumps(plan_to_dict(plan), indent=1))
+        atomic_write_text(args.output, json.dumps(plan_to_dict(plan), indent=1))
         print(f"plan written to {args.output}")
     if args.etas:
         _write(f.stops_frame(), args.etas)
@@ -71,11 +89,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _write(df: Any, path: str) -> None:
     if path.endswith(".parquet"):
-        df.write_parquet(path)
+        atomic_write(path, lambda tmp: df.write_parquet(tmp))
     elif path.endswith(".json"):
-        df.write_json(path)
+        atomic_write(path, lambda tmp: df.write_json(tmp))
     else:
-        df.write_csv(path)
+        atomic_write(path, lambda tmp: df.write_csv(tmp))
     print(f"written {df.height} rows to {path}")
 
 
@@ -95,7 +113,7 @@ def register(sub: Any) -> None:
     p.add_argument("--new-day", action="store_true", help="plan a generated day instead")
     p.add_argument("--vehicles", type=int, default=50)
     p.add_argument("--stops", type=int, default=500)
-    p.add_argument("--time-limit", type=float, default=0.3, help="seconds (default 0.3)")
+    p.add_argument("--time-limit", type=seconds, default=0.3, help="seconds (default 0.3)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--allow-diversion", action="store_true")
     p.add_argument("--disruption-cost", type=int, default=2_000)

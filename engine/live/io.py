@@ -8,6 +8,7 @@ of the matching class of :mod:`engine.live.events`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, fields
 from typing import Any
@@ -172,8 +173,21 @@ def plan_from_dict(d: Mapping[str, Any]) -> LivePlan:
     InvalidInputError
         Unknown format version, missing fields or broken invariants.
     """
+    if not isinstance(d, Mapping):
+        raise InvalidInputError.at(
+            "plan", f"expected a plan object (written by yunli replan), found {type(d).__name__}"
+        )
     if d.get("format") != FORMAT_VERSION:
         raise InvalidInputError.at("format", f"expected {FORMAT_VERSION}, got {d.get('format')!r}")
+    try:
+        return _plan_from_dict(d)
+    except InvalidInputError:
+        raise
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError) as e:
+        raise InvalidInputError.at("plan", f"malformed plan: {type(e).__name__}: {e}") from None
+
+
+def _plan_from_dict(d: Mapping[str, Any]) -> LivePlan:
     jobs = [job_from_dict(j, f"jobs[{i}]") for i, j in enumerate(_need(d, "jobs", "plan"))]
     vehicles = [
         vehicle_from_dict(v, f"vehicles[{i}]") for i, v in enumerate(_need(d, "vehicles", "plan"))
@@ -199,8 +213,10 @@ def event_from_dict(d: Mapping[str, Any], where: str = "event") -> Event:
     InvalidInputError
         Unknown type, missing or malformed fields, naming the field.
     """
+    if not isinstance(d, Mapping):
+        raise InvalidInputError.at(where, f"expected an event object, found {type(d).__name__}")
     kind = _need(d, "type", where)
-    t = int(_need(d, "t", where))
+    t = _instant(_need(d, "t", where), f"{where}.t")
     try:
         if kind == "new_job":
             pair = d.get("pair_job")
@@ -256,6 +272,25 @@ def event_from_dict(d: Mapping[str, Any], where: str = "event") -> Event:
     raise InvalidInputError.at(f"{where}.type", f"unknown event type {kind!r}")
 
 
+def _instant(v: Any, field: str) -> int:
+    """An instant in whole Unix seconds (integers, or integral numbers)."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise InvalidInputError.at(field, f"{v!r} is not a time in Unix seconds")
+    if isinstance(v, float) and (not math.isfinite(v) or v != int(v)):
+        raise InvalidInputError.at(field, f"{v!r} is not a whole number of Unix seconds")
+    return int(v)
+
+
 def events_from_dicts(items: Sequence[Mapping[str, Any]]) -> list[Event]:
-    """Events from a list of dicts, in the given order."""
+    """Events from a list of dicts, in the given order.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``items`` is not a list, or an event is malformed (naming ``events[i].field``).
+    """
+    if not isinstance(items, list | tuple):
+        raise InvalidInputError.at(
+            "events", f"expected a JSON list of events, found {type(items).__name__}"
+        )
     return [event_from_dict(d, f"events[{i}]") for i, d in enumerate(items)]

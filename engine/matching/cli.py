@@ -12,6 +12,11 @@ import polars as pl
 from engine.errors import InvalidInputError
 from engine.matching.matcher import Matcher
 from engine.matching.params import MatchParams
+from engine.outputs import atomic_write, check_output
+from engine.progress import Progress
+
+#: Table files ``yunli match --output`` writes.
+TABLE_SUFFIXES = (".parquet", ".pq", ".csv")
 
 
 def write_table(df: pl.DataFrame, path: str) -> None:
@@ -25,9 +30,9 @@ def write_table(df: pl.DataFrame, path: str) -> None:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        df.write_parquet(p)
+        atomic_write(p, lambda tmp: df.write_parquet(tmp))
     elif suffix == ".csv":
-        df.write_csv(p)
+        atomic_write(p, lambda tmp: df.write_csv(tmp))
     else:
         raise InvalidInputError.at(
             "output", f"unsupported suffix {suffix!r} (use .parquet or .csv)"
@@ -37,22 +42,24 @@ def write_table(df: pl.DataFrame, path: str) -> None:
 def _match(args: argparse.Namespace) -> int:
     if args.k <= 0:
         raise InvalidInputError.at("k", f"must be a positive integer, got {args.k}")
-    if not str(args.output).lower().endswith((".parquet", ".pq", ".csv")):
-        raise InvalidInputError.at("output", "must end in .parquet or .csv")
+    check_output(args.output, TABLE_SUFFIXES)
     t0 = time.perf_counter()
     params = MatchParams(max_deadhead_km=args.max_deadhead_km)
-    m = Matcher(args.vehicles, args.trips, params=params, now=args.now, loads=args.loads)
+    with Progress("building route-expertise profiles"):
+        m = Matcher(args.vehicles, args.trips, params=params, now=args.now, loads=args.loads)
     built = time.perf_counter() - t0
     if args.mode == "recommend":
         t1 = time.perf_counter()
-        out = m.recommend_vehicles_batch(k=args.k)
+        with Progress(f"top-{args.k} vehicles for every load"):
+            out = m.recommend_vehicles_batch(k=args.k)
         n_loads = out["load_id"].n_unique()
         print(
             f"matcher built in {built:.2f} s; top-{args.k} vehicles for "
             f"{n_loads:,} loads ({out.height:,} rows) in {time.perf_counter() - t1:.2f} s"
         )
     else:
-        result = m.dispatch(objective=args.objective, candidates=args.candidates)
+        with Progress(f"dispatch ({args.objective})"):
+            result = m.dispatch(objective=args.objective, candidates=args.candidates)
         out = result.assignments
         print(f"matcher built in {built:.2f} s")
         print(result.summary())
@@ -76,7 +83,13 @@ def register(sub: Any) -> None:
     p.add_argument("--trips", required=True, help="trip history table (.csv/.parquet)")
     p.add_argument("--k", type=int, default=10, help="vehicles per load in recommend mode")
     p.add_argument("--mode", choices=["recommend", "dispatch"], default="recommend")
-    p.add_argument("--objective", choices=["score", "deadhead"], default="score")
+    p.add_argument(
+        "--objective",
+        choices=["score", "fill", "deadhead"],
+        default="score",
+        help="score: best total score over positive-score pairs; fill: most loads matched "
+        "over feasible pairs, then best score; deadhead: most loads, then least empty km",
+    )
     p.add_argument(
         "--candidates", type=int, default=None, help="candidate vehicles per load in dispatch"
     )

@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InvalidInputError
+from engine.cli import EXIT_INCOMPLETE, EXIT_INTERRUPTED, seconds
+from engine.errors import InvalidInputError, NotFoundError
+from engine.outputs import atomic_write, atomic_write_text, check_output
+from engine.progress import Progress
 from engine.routing.solve import SOLVERS, Solution, solve
+
+#: Plan files ``yunli optimize --output`` writes.
+PLAN_SUFFIXES = (".json", ".csv", ".parquet")
 
 
 def register(subparsers: Any) -> None:
@@ -59,7 +66,9 @@ def register(subparsers: Any) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--time-limit", type=float, default=10.0, help="wall-clock seconds (10)")
+    p.add_argument(
+        "--time-limit", type=seconds, default=10.0, help="wall-clock seconds (10; at most a week)"
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
     p.add_argument(
         "--solver",
@@ -72,17 +81,20 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _cmd_solve(args: argparse.Namespace) -> int:
     from engine.routing import formats
 
+    check_output(args.output, (".json",))
+    check_output(args.sol, (".sol",), "sol")
     inst = formats.read(args.path, args.format)
-    sol = solve(inst.problem, args.time_limit, args.seed, args.solver)
+    with Progress(f"solve {inst.name}", args.time_limit) as prog:
+        sol = solve(inst.problem, args.time_limit, args.seed, args.solver, progress=prog)
     routes = [list(r.jobs) for r in sol.routes]
     out = formats.solution_dict(inst, routes)
     interrupted = sol.status == "interrupted"
     if interrupted:
         out["interrupted"] = True
     if args.output is not None:
-        args.output.write_text(json.dumps(out) + "\n")
+        atomic_write_text(args.output, json.dumps(out) + "\n")
     if args.sol is not None:
-        formats.write_sol(args.sol, inst, routes)
+        atomic_write(args.sol, lambda tmp: formats.write_sol(tmp, inst, routes))
     state = "feasible" if sol.complete else "INCOMPLETE/INFEASIBLE"
     print(
         f"{inst.name}: cost {out['cost']:.2f}, {out['vehicles']} vehicles, {state}, "
@@ -90,88 +102,69 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     )
     if interrupted:
         return _interrupted("solve", args.output)
-    return 0 if sol.complete else 4
+    return 0 if sol.complete else EXIT_INCOMPLETE
 
 
 def _interrupted(command: str, output: Path | None) -> int:
     """Say that Ctrl-C (or SIGTERM) stopped the run and what was kept; the exit code."""
-    from engine.cli import EXIT_INTERRUPTED
-
     kept = f"best solution so far written to {output}" if output else "best solution so far shown"
     print(f"yunli {command}: interrupted; {kept}", file=sys.stderr)
     return EXIT_INTERRUPTED
 
 
-def _read_table(path: Path) -> Any:
+def _read_table(path: Path, field: str) -> Any:
     import polars as pl
 
-    from engine.errors import NotFoundError
-
     if not path.exists():
-        raise NotFoundError(f"table {str(path)!r} does not exist")
-    if path.suffix == ".parquet":
-        return pl.read_parquet(path)
-    if path.suffix == ".csv":
-        return pl.read_csv(path)
-    raise InvalidInputError.at("path", f"{path.name}: use .csv or .parquet")
-
-
-class _Progress:
-    """Prints improvements to stderr, at most twice a second, and a final newline."""
-
-    def __init__(self, limit: float, quiet: bool) -> None:
-        self.limit, self.quiet, self.last = limit, quiet, 0.0
-        self.tty = sys.stderr.isatty()
-
-    def __call__(self, elapsed: float, objective: float) -> None:
-        if self.quiet or (elapsed - self.last < 0.5 and self.last):
-            return
-        self.last = elapsed
-        bar = int(20 * min(1.0, elapsed / self.limit))
-        line = f"[{'#' * bar}{'.' * (20 - bar)}] {elapsed:6.1f}/{self.limit:.0f} s"
-        line += f"  best {objective:,.2f}"
-        print(
-            ("\r" + line) if self.tty else line,
-            end="" if self.tty else "\n",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    def done(self) -> None:
-        if self.tty and not self.quiet and self.last:
-            print(file=sys.stderr)
+        raise NotFoundError(f"{field} table {str(path)!r} does not exist")
+    if path.is_dir():
+        raise InvalidInputError.at(field, f"{str(path)!r} is a directory, not a table file")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise InvalidInputError.at(field, f"{path.name}: use .csv or .parquet")
+    if path.stat().st_size == 0:
+        raise InvalidInputError.at(field, f"{path.name} is empty")
+    try:
+        df = pl.read_parquet(path) if suffix == ".parquet" else pl.read_csv(path)
+    except (pl.exceptions.PolarsError, OSError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InvalidInputError.at(field, f"cannot read {path.name}: {first}") from None
+    if df.height == 0:
+        raise InvalidInputError.at(field, f"{path.name} has no rows")
+    return df
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
     from engine.routing.model import Model
 
+    check_output(args.output, PLAN_SUFFIXES)
+    check_output(args.plot, (".png",), "plot")
     dims = tuple(d.strip() for d in args.dimensions.split(",") if d.strip())
     model = Model.from_polars(
-        _read_table(args.sites),
-        _read_table(args.vehicles),
-        _read_table(args.jobs),
+        _read_table(args.sites, "sites"),
+        _read_table(args.vehicles, "vehicles"),
+        _read_table(args.jobs, "jobs"),
         dimensions=dims,
     )
     problem = model.data()
-    prog = _Progress(args.time_limit, args.quiet)
     if not args.quiet:
         print(
             f"optimizing {problem.num_jobs} jobs, {problem.num_vehicles} vehicles "
             f"({len(problem.vehicle_types)} types) for up to {args.time_limit:.0f} s ...",
             file=sys.stderr,
         )
-    sol = solve(problem, args.time_limit, args.seed, args.solver, progress=prog)
-    prog.done()
+    with Progress("optimize", args.time_limit, enabled=False if args.quiet else None) as prog:
+        sol = solve(problem, args.time_limit, args.seed, args.solver, progress=prog)
     if args.output is not None:
         _write_plan(args.output, sol)
     if args.plot is not None:
-        plot_routes(sol, args.plot)
+        atomic_write(args.plot, lambda tmp: plot_routes(sol, tmp))
     print(sol.summary() + (f" -> {args.output}" if args.output else ""))
     for u in sol.unserved:
         print(f"  unserved {u.name}: {u.reason}")
     if sol.status == "interrupted":
         return _interrupted("optimize", args.output)
-    return 0 if sol.complete else 4
+    return 0 if sol.complete else EXIT_INCOMPLETE
 
 
 def _write_plan(path: Path, sol: Solution) -> None:
@@ -202,17 +195,19 @@ def _write_plan(path: Path, sol: Solution) -> None:
                 {"job": u.name, "required": u.required, "reason": u.reason} for u in sol.unserved
             ],
         }
-        path.write_text(json.dumps(doc, indent=1) + "\n")
+        atomic_write_text(path, json.dumps(doc, indent=1) + "\n")
     elif path.suffix == ".parquet":
-        sol.to_polars().write_parquet(path)
+        atomic_write(path, lambda tmp: sol.to_polars().write_parquet(tmp))
     elif path.suffix == ".csv":
-        sol.to_polars().write_csv(path)
+        atomic_write(path, lambda tmp: sol.to_polars().write_csv(tmp))
     else:
         raise InvalidInputError.at("output", f"{path.name}: use .json, .csv or .parquet")
 
 
-def plot_routes(sol: Solution, path: Path) -> None:
-    """Draw the routes (one colour each) over the sites and save a PNG.
+def route_figure(sol: Solution) -> Any:
+    """A matplotlib figure of the routes (one colour each) over the sites.
+
+    The title is the whole :meth:`Solution.summary`, wrapped to the figure's width.
 
     Raises
     ------
@@ -248,7 +243,21 @@ def plot_routes(sol: Solution, path: Path) -> None:
         if s.is_depot:
             x, y = xy(s.index)
             ax.scatter([x], [y], marker="s", s=60, c="black", zorder=3)
-    ax.set_title(sol.summary()[:90], fontsize=8)
+    ax.set_title(textwrap.fill(sol.summary(), 90), fontsize=8, loc="left")
     ax.set_aspect("equal", adjustable="datalim")
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    return fig
+
+
+def plot_routes(sol: Solution, path: Path) -> None:
+    """Draw :func:`route_figure` and save it as a PNG (the title kept whole).
+
+    Raises
+    ------
+    InvalidInputError
+        If sites have no coordinates or matplotlib is not installed.
+    """
+    import matplotlib.pyplot as plt
+
+    fig = route_figure(sol)
+    fig.savefig(path, dpi=120, bbox_inches="tight", format="png")
     plt.close(fig)

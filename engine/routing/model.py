@@ -370,6 +370,10 @@ class Model:
                 raise InvalidInputError.at("site", "give lat/lon or x/y, not both", nm)
             if not (-90.0 <= float(lat) <= 90.0 and -180.0 <= float(lon) <= 180.0):
                 raise InvalidInputError.at("site", f"coordinates ({lat}, {lon}) out of range", nm)
+        if x is not None and y is not None:
+            for axis, v in (("x", x), ("y", y)):
+                if not np.isfinite(float(v)):
+                    raise InvalidInputError.at(f"site.{axis}", f"{v} is not a finite number", nm)
         site = Site(
             idx,
             nm,
@@ -851,7 +855,19 @@ class Model:
                 return [s for s in v.split("|") if s]
             return [str(s) for s in v]
 
+        def unique(frame: pl.DataFrame, fname: str, col: str) -> None:
+            ids = frame[col].cast(pl.String)
+            if ids.null_count():
+                raise InvalidInputError.at(f"{fname}.{col}", "ids must not be empty")
+            dup = ids.is_duplicated()
+            if dup.any():
+                rid = ids.filter(dup)[0]
+                raise InvalidInputError.at(
+                    f"{fname}.{col}", f"duplicate id {rid!r} ({int(dup.sum())} rows share it)", rid
+                )
+
         need(sites, "sites", ["site_id"])
+        unique(sites, "sites", "site_id")
         for r in sites.iter_rows(named=True):
             sid = str(r["site_id"])
             depot = bool(get(r, "is_depot", False)) or get(r, "kind", "") in DEPOT_KINDS
@@ -870,6 +886,7 @@ class Model:
             return m._site_by_name[str(v)]
 
         need(vehicles, "vehicles", ["type_id", "start_site", *dimensions])
+        unique(vehicles, "vehicles", "type_id")
         for r in vehicles.iter_rows(named=True):
             rid = r["type_id"]
             brs = []
@@ -897,6 +914,7 @@ class Model:
             )
 
         need(jobs, "jobs", ["job_id", *dimensions])
+        unique(jobs, "jobs", "job_id")
 
         def windows(r: Mapping[str, Any], prefix: str) -> list[tuple[int, int]] | None:
             tw = get(r, f"{prefix}time_windows")

@@ -20,7 +20,7 @@ from engine.data.loaders import (
     save_world,
 )
 from engine.data.sample import load_sample
-from engine.errors import InvalidInputError, YunliError
+from engine.errors import InvalidInputError, NotFoundError, YunliError
 
 
 @pytest.fixture(scope="module")
@@ -214,8 +214,13 @@ def test_extra_columns_are_kept(world: World) -> None:
 def test_unsupported_and_missing_files(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="unsupported file type"):
         load_vehicles(tmp_path / "x.xlsx") if (tmp_path / "x.xlsx").touch() is None else None
-    with pytest.raises(InvalidInputError, match="file not found"):
+    with pytest.raises(NotFoundError, match="does not exist"):
         load_vehicles(tmp_path / "nope.parquet")
+    (tmp_path / "empty.csv").touch()
+    with pytest.raises(InvalidInputError, match="empty"):
+        load_vehicles(tmp_path / "empty.csv")
+    with pytest.raises(InvalidInputError, match="is a directory"):
+        load_vehicles(tmp_path)
     with pytest.raises(InvalidInputError, match="cannot read"):
         load_vehicles(np.zeros(3))
 

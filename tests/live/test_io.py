@@ -115,5 +115,5 @@ def test_replan_cli(plan: LivePlan, tmp_path: Path, capsys: pytest.CaptureFixtur
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{"type": "breakdown", "t": plan.now + 1, "vehicle_id": "ghost"}]))
     assert main(["replan", str(pf), "--events", str(bad)]) == 3  # not found
-    assert main(["replan", str(tmp_path / "missing.json")]) == 2
+    assert main(["replan", str(tmp_path / "missing.json")]) == 3  # not found, as everywhere
     assert "ghost" in capsys.readouterr().err

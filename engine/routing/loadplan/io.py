@@ -17,7 +17,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import InvalidInputError
+from engine.errors import InvalidInputError, NotFoundError
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +39,24 @@ class VectorInstance:
 
 
 def _ints(path: Path) -> list[int]:
+    if not path.exists():
+        raise NotFoundError(f"instance file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise InvalidInputError.at(str(path), "is a directory, not an instance file")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if not text.strip():
+        raise InvalidInputError.at(str(path), "the file is empty")
     try:
-        return [int(tok) for tok in path.read_text().split()]
+        values = [int(tok) for tok in text.split()]
     except ValueError as e:
         raise InvalidInputError.at(str(path), f"not a list of integers ({e})") from e
+    if not text.endswith(("\n", "\r")):
+        raise InvalidInputError.at(
+            str(path),
+            "the last line is not terminated by a line break, so the file may be cut short "
+            "inside its last number; add a final newline if the file is complete",
+        )
+    return values
 
 
 def read_bpp(path: str | Path) -> BinPackingInstance:
@@ -65,8 +79,14 @@ def read_bpp(path: str | Path) -> BinPackingInstance:
     """
     p = Path(path)
     v = _ints(p)
-    if len(v) < 2 or len(v) < 2 + v[0]:
-        raise InvalidInputError.at(str(p), "truncated: expected n, capacity and n sizes")
+    if len(v) < 2 or len(v) != 2 + v[0]:
+        raise InvalidInputError.at(
+            str(p),
+            f"expected n, the capacity and n item sizes; n = {v[0]} declares {2 + v[0]} "
+            f"numbers but the file holds {len(v)} (cut short or lines added?)",
+        )
+    if v[1] <= 0 or min(v[2:], default=1) <= 0:
+        raise InvalidInputError.at(str(p), "the capacity and every item size must be > 0")
     return BinPackingInstance(p.stem, tuple(v[2 : 2 + v[0]]), v[1])
 
 
@@ -98,8 +118,14 @@ def read_vbp(path: str | Path) -> VectorInstance:
         raise InvalidInputError.at(str(p), "truncated header")
     m = v[1 + d]
     pos = 2 + d
-    if len(v) < pos + m * (d + 1):
-        raise InvalidInputError.at(str(p), f"truncated: expected {m} item rows")
+    if len(v) != pos + m * (d + 1):
+        raise InvalidInputError.at(
+            str(p),
+            f"{m} item types of {d} sizes and a demand declare {pos + m * (d + 1)} numbers "
+            f"but the file holds {len(v)} (cut short or lines added?)",
+        )
+    if min(caps) <= 0:
+        raise InvalidInputError.at(str(p), "bin capacities must be > 0")
     items: list[tuple[int, ...]] = []
     for _ in range(m):
         row = tuple(v[pos : pos + d])

@@ -10,17 +10,26 @@ from typing import Any
 import polars as pl
 
 from engine.errors import InvalidInputError
+from engine.outputs import atomic_write, atomic_write_text
 
 
 def _read(path: str, what: str) -> pl.DataFrame:
+    """Read a ``.csv`` or ``.parquet`` table; an unreadable or empty file is an
+    :class:`InvalidInputError` naming ``what``, never a traceback."""
     p = Path(path)
     if not p.exists():
         raise InvalidInputError.at(what, f"file not found: {path}")
-    if p.suffix == ".parquet":
-        return pl.read_parquet(p)
-    if p.suffix == ".csv":
-        return pl.read_csv(p)
-    raise InvalidInputError.at(what, f"expected a .csv or .parquet file, got {path}")
+    if p.is_dir():
+        raise InvalidInputError.at(what, f"{path} is a directory, expected a .csv or .parquet file")
+    if p.suffix not in (".parquet", ".csv"):
+        raise InvalidInputError.at(what, f"expected a .csv or .parquet file, got {path}")
+    if p.stat().st_size == 0:
+        raise InvalidInputError.at(what, f"{path} is empty")
+    try:
+        return pl.read_parquet(p) if p.suffix == ".parquet" else pl.read_csv(p)
+    except (pl.exceptions.PolarsError, OSError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InvalidInputError.at(what, f"cannot read {path}: {first}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,13 +57,14 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
     )
+    # written atomically: a failed or interrupted write leaves no partial file
     if out.suffix == ".json":
         doc: dict[str, Any] = plan.to_dict()
-        out.write_text(json.dumps(doc, indent=2, default=str))
+        atomic_write_text(out, json.dumps(doc, indent=2, default=str))
     elif out.suffix == ".csv":
-        plan.to_polars().write_csv(out)
+        atomic_write(out, plan.to_polars().write_csv)
     else:
-        plan.to_polars().write_parquet(out)
+        atomic_write(out, plan.to_polars().write_parquet)
     print(plan.summary())
     return 0
 
