@@ -317,12 +317,13 @@ def core_unsupported(problem: Problem) -> str | None:
 
 
 def _solve_core(
-    problem: Problem, time_limit: float, seed: int
+    problem: Problem, time_limit: float, seed: int, max_iterations: int | None = None
 ) -> tuple[list[tuple[int, list[int]]], str]:
     """Run the Rust search core on ``problem`` (through :mod:`engine.routing.core`)."""
     from engine.routing.core import problem_data, search
 
-    out = search(problem_data(problem), time_limit=time_limit, seed=seed)
+    data = problem_data(problem)
+    out = search(data, time_limit=time_limit, seed=seed, max_iterations=max_iterations)
     return [(k, list(js)) for k, js in out.routes], "interrupted" if out.interrupted else "solved"
 
 
@@ -333,9 +334,10 @@ def _solve_with(
     seed: int,
     progress: Progress | None,
     options: dict[str, Any],
+    max_iterations: int | None = None,
 ) -> tuple[list[tuple[int, list[int]]], str]:
     if which == "core":
-        return _solve_core(problem, time_limit, seed)
+        return _solve_core(problem, time_limit, seed, max_iterations)
     from engine.routing.ortools_solver import solve_ortools
 
     res = solve_ortools(problem, time_limit=time_limit, seed=seed, on_solution=progress, **options)
@@ -349,6 +351,7 @@ def solve(
     solver: str = "auto",
     *,
     progress: Progress | None = None,
+    max_iterations: int | None = None,
     **options: Any,
 ) -> Solution:
     """Solve a routing problem.
@@ -366,6 +369,10 @@ def solve(
         ``"core"``, or ``"best"`` (both, half the time each, keeping the better).
     progress
         Called as ``progress(elapsed_seconds, objective)`` on improvements (OR-Tools).
+    max_iterations
+        Iteration budget of the Rust core: with it (and a ``time_limit`` long enough not
+        to cut it short) the core's routes are the same for a seed on any machine and
+        under any load. OR-Tools does not use it (see its ``solution_limit`` option).
     **options
         Passed to :func:`~engine.routing.ortools_solver.solve_ortools` (e.g.
         ``first_solution``, ``metaheuristic``, ``plain``).
@@ -410,7 +417,7 @@ def solve(
         share = remaining / (len(order) - i) if keep else 0.1
         t1 = time.monotonic()
         routes, status = (
-            _solve_with(which, sub, max(share, 0.05), seed, progress, options)
+            _solve_with(which, sub, max(share, 0.05), seed, progress, options, max_iterations)
             if keep
             else ([], "solved")
         )
