@@ -35,6 +35,7 @@ COMMAND_MODULES: list[str] = [
     "engine.routing.cli",
     "engine.routing.loadplan.cli",
     "engine.live.cli",
+    "server.console.cli",
 ]
 
 EXIT_OK: Final = 0

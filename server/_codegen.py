@@ -17,6 +17,7 @@ import filecmp
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -44,12 +45,15 @@ def _protoc(out_dir: Path) -> Path:
         raise RuntimeError(f"no .proto files under {PROTO_ROOT / PACKAGE}")
     try:
         import grpc_tools  # type: ignore[import-untyped]
-        from grpc_tools import protoc
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise RuntimeError("grpcio-tools is needed to generate server/gen") from e
     include = str(Path(grpc_tools.__file__).parent / "_proto")
+    # protoc runs in a child process: its native module must not be loaded beside the
+    # protobuf runtime a server or test process has already imported (that aborts)
     args = [
-        "protoc",
+        sys.executable,
+        "-m",
+        "grpc_tools.protoc",
         f"-I{PROTO_ROOT}",
         f"-I{include}",
         f"--python_out={out_dir}",
@@ -57,9 +61,9 @@ def _protoc(out_dir: Path) -> Path:
         f"--grpc_python_out={out_dir}",
         *[str(p.relative_to(PROTO_ROOT)) for p in protos],
     ]
-    rc = protoc.main(args)
-    if rc != 0:
-        raise RuntimeError(f"protoc failed with exit code {rc}")
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"protoc failed with exit code {done.returncode}: {done.stderr}")
     out = out_dir / PACKAGE
     pattern = re.compile(r"^from yunli\.v1 import", re.MULTILINE)
     for f in out.iterdir():

@@ -9,8 +9,10 @@ from typing import Any
 
 import polars as pl
 
-from engine.errors import InvalidInputError
-from engine.outputs import atomic_write, atomic_write_text
+from engine.cli import EXIT_INCOMPLETE, seconds
+from engine.errors import InvalidInputError, NotFoundError
+from engine.outputs import atomic_write, atomic_write_text, check_output
+from engine.progress import Progress
 
 
 def _read(path: str, what: str) -> pl.DataFrame:
@@ -18,7 +20,7 @@ def _read(path: str, what: str) -> pl.DataFrame:
     :class:`InvalidInputError` naming ``what``, never a traceback."""
     p = Path(path)
     if not p.exists():
-        raise InvalidInputError.at(what, f"file not found: {path}")
+        raise NotFoundError(f"{what} file {path!r} does not exist")
     if p.is_dir():
         raise InvalidInputError.at(what, f"{path} is a directory, expected a .csv or .parquet file")
     if p.suffix not in (".parquet", ".csv"):
@@ -46,17 +48,18 @@ def run(args: argparse.Namespace) -> int:
     """
     from engine.routing.loadplan import plan_loads
 
-    out = Path(args.output)
-    if out.suffix not in (".parquet", ".csv", ".json"):
-        raise InvalidInputError.at("output", f"expected .parquet, .csv or .json, got {out}")
-    plan = plan_loads(
-        _read(args.shipments, "shipments"),
-        _read(args.fleet, "fleet"),
-        objective=args.objective,
-        time_limit=args.time_limit,
-        seed=args.seed,
-        workers=args.workers,
-    )
+    out = check_output(args.output, (".parquet", ".csv", ".json"))
+    assert out is not None
+    shipments, fleet = _read(args.shipments, "shipments"), _read(args.fleet, "fleet")
+    with Progress(f"plan-loads ({shipments.height:,} shipments)", args.time_limit):
+        plan = plan_loads(
+            shipments,
+            fleet,
+            objective=args.objective,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            workers=args.workers,
+        )
     # written atomically: a failed or interrupted write leaves no partial file
     if out.suffix == ".json":
         doc: dict[str, Any] = plan.to_dict()
@@ -66,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         atomic_write(out, plan.to_polars().write_parquet)
     print(plan.summary())
-    return 0
+    for u in plan.unplaced[:10]:
+        print(f"  unplaced {u.shipment_id}: {u.reason}")
+    return EXIT_INCOMPLETE if plan.unplaced else 0
 
 
 def register(subparsers: Any) -> None:
@@ -83,7 +88,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--shipments", required=True, metavar="FILE")
     p.add_argument("--fleet", required=True, metavar="FILE")
     p.add_argument("--objective", choices=("cost", "count"), default="cost")
-    p.add_argument("--time-limit", type=float, default=10.0, metavar="S")
+    p.add_argument("--time-limit", type=seconds, default=10.0, metavar="S")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--output", required=True, metavar="OUT.(parquet|csv|json)")
