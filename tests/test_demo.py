@@ -52,6 +52,7 @@ def test_reproducible_sections_read_the_same_every_time() -> None:
         "World",
         "Matching",
         "Route optimization",
+        "Live re-planning",
         "Freight orders",
     ]
     for sec in reproducible:
