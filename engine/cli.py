@@ -37,6 +37,7 @@ COMMAND_MODULES: list[str] = [
     "engine.live.cli",
     "server.console.cli",
     "engine.cluster.cli",
+    "engine.orders.cli",
     "engine.crossborder.cli",
 ]
 

@@ -61,6 +61,12 @@ def _live(world: World) -> str:
     return section_live(world)
 
 
+def _orders(world: World) -> str:
+    from engine.orders.demo import section_orders
+
+    return section_orders(world)
+
+
 @dataclass(frozen=True, slots=True)
 class Section:
     """One demo section: a title, the function of the world that returns its text, and
@@ -74,10 +80,11 @@ class Section:
 SECTIONS: list[Section] = [
     Section("World", section_world, reproducible=True),
     Section("Matching", _matching, reproducible=True),
+    # Iteration budgets for the Rust core, a solution budget for OR-Tools.
     Section("Route optimization", _routing, reproducible=True),
-    # The live section's morning plan and re-plan still run on wall-clock limits
-    # (engine/live/demo.py: solve() and replan() without an iteration budget).
-    Section("Live re-planning", _live, reproducible=False),
+    Section("Live re-planning", _live, reproducible=True),
+    # orders at the world's own instants on an in-memory store: the same text every run
+    Section("Freight orders", _orders, reproducible=True),
 ]
 
 #: Timings in the demo's text: a number with a unit of time (``2.0 s``, ``349 ms``), and
