@@ -38,6 +38,7 @@ COMMAND_MODULES: list[str] = [
     "server.console.cli",
     "engine.cluster.cli",
     "engine.orders.cli",
+    "engine.crossborder.cli",
 ]
 
 EXIT_OK: Final = 0
