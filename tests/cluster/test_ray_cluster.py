@@ -171,10 +171,10 @@ def test_sweep_and_cli_on_the_cluster(cluster: Any, tmp_path: Path) -> None:
 
 
 def test_node_killed_mid_run_partitions_are_retried(cluster: Any) -> None:
-    """One worker node is killed while it runs a partition (the node that finished first,
-    when the second partition finishes); every routing partition still completes
-    (the dead node's retried on the other) with feasible, complete plans. Runs last: it
-    leaves the module's cluster with one worker node."""
+    """One worker node is killed while it runs a partition (when the first partition
+    finishes on one node, the other node is still running its first); every routing
+    partition still completes (the dead node's retried on the other) with feasible,
+    complete plans. Runs last: it leaves the module's cluster with one worker node."""
     nodes = {n.node_id: n for n in cluster.worker_nodes}
     killed: list[str] = []
     problems = cr.city_problems(6, 40, 6, seed=5)
@@ -183,9 +183,11 @@ def test_node_killed_mid_run_partitions_are_retried(cluster: Any) -> None:
 
     def on_done(run: PartitionRun[Any], done: int, total: int) -> None:
         seen.append(run)
-        if done == 2:  # the first finisher's node has been running its next partition since
-            killed.append(seen[0].node_id)
-            cluster.remove_node(nodes[seen[0].node_id], allow_graceful=False)
+        if done == 1:
+            # the other worker node has not finished its first partition: it is running it
+            busy = next(n for n in nodes if n != run.node_id)
+            killed.append(busy)
+            cluster.remove_node(nodes[busy], allow_graceful=False)
 
     res = cr.solve_many(tasks, progress=on_done)
     f = res.partitions
