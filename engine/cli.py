@@ -35,6 +35,7 @@ COMMAND_MODULES: list[str] = [
     "engine.routing.cli",
     "engine.routing.loadplan_cli",
     "engine.live.cli",
+    "engine.stores.cli",
 ]
 
 EXIT_OK: Final = 0

@@ -61,9 +61,11 @@ from engine.stores.model import (
     Weather,
     WeatherPeriod,
     road_metres,
+    weekday,
 )
+from engine.stores.replenish import Sale
 from engine.stores.tariff import DEFAULT_TARIFF, Tariff
-from engine.units import EARTH_RADIUS_M
+from engine.units import EARTH_RADIUS_M, SECONDS_PER_DAY
 
 #: Policies :func:`simulate` runs.
 POLICIES: Final = ("yunli", "nearest_idle", "greedy")
@@ -122,8 +124,13 @@ def city_store_day(
     ebikes_per_store: int = 4,
     seed: int = 0,
     rain: bool = True,
+    midnight: int = DAY_MIDNIGHT,
+    stock_scale: float = 1.0,
 ) -> StoreDay:
     """A seeded store day (see the module docstring) in a city of the bundled list.
+
+    ``midnight`` is the local midnight of the day (Unix s); ``stock_scale`` scales the
+    opening stock of every SKU (below 1 the day runs into stock-outs).
 
     Raises
     ------
@@ -143,7 +150,7 @@ def city_store_day(
     r = rows.row(0, named=True)
     center = (float(r["latitude"]), float(r["longitude"]))
     rng = np.random.default_rng(seed)
-    day = DAY_MIDNIGHT
+    day = midnight
     sites: list[Site] = []
     stores: list[Site] = []
     for i in range(n_stores):
@@ -170,7 +177,9 @@ def city_store_day(
     skus = [Sku(c[0], c[1], c[2], c[3], c[4]) for c in CATALOGUE]
     pop = np.array([c[5] for c in CATALOGUE], dtype=float)
     pop /= pop.sum()
-    stock = {s.site_id: {c[0]: int(c[6]) for c in CATALOGUE} for s in stores}
+    stock = {
+        s.site_id: {c[0]: int(round(c[6] * stock_scale)) for c in CATALOGUE} for s in stores
+    }
     couriers: list[Courier] = []
     lunch = (day + 10 * 3600, day + 14 * 3600)
     dinner = (day + 16 * 3600 + 1800, day + 20 * 3600 + 1800)
@@ -226,6 +235,22 @@ def city_store_day(
                           (center[0], center[1], 15_000.0)),
         )
     return StoreDay(city, net, tuple(orders), Weather(periods), t0, t1, seed)
+
+
+def demand_history(city: str = "Hangzhou", days: int = 14, *, seed: int = 0,
+                   n_orders: int = 360) -> list[Sale]:
+    """Sales of ``days`` seeded days before :data:`DAY_MIDNIGHT` (weekends 30% busier),
+    for :func:`engine.stores.replenish.forecast_demand`."""
+    out: list[Sale] = []
+    for k in range(days, 0, -1):
+        midnight = DAY_MIDNIGHT - k * SECONDS_PER_DAY
+        busy = 1.3 if weekday(midnight + 12 * 3600) >= 5 else 1.0
+        day = city_store_day(city, n_orders=int(n_orders * busy), seed=seed * 1000 + k,
+                             midnight=midnight, rain=False)
+        out.extend(
+            Sale(o.placed_at, o.store_id, sku, q) for o in day.orders for sku, q in o.items
+        )
+    return out
 
 
 # ---- the report -------------------------------------------------------------------------
