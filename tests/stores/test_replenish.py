@@ -77,7 +77,7 @@ def test_van_plan_respects_receiving_windows_and_splits_big_deliveries() -> None
     lines = order_up_to(net, forecast_demand(sales), DAY_MIDNIGHT + 7 * 86_400 + 6 * 3600,
                         review_s=86_400)
     want = {(ln.store_id, ln.sku_id): ln.quantity for ln in lines}
-    plan = plan_replenishment(net, lines, (30.35, 120.20), DAY_MIDNIGHT, vans=3,
+    plan = plan_replenishment(net, lines, (30.35, 120.20), DAY_MIDNIGHT, vans=4,
                               van_capacity=(1_000, 4_000), time_limit=0.5)
     assert not plan.unserved
     got: dict[tuple[str, str], int] = {}
