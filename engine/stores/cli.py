@@ -50,8 +50,12 @@ def _simulate(args: argparse.Namespace) -> int:
         raise InvalidInputError.at("orders", f"must be > 0, got {args.orders}")
     tariff = _tariff(args.tariff)
     day = city_store_day(
-        args.city, n_orders=args.orders, ebikes_per_store=args.ebikes, seed=args.seed,
-        rain=not args.no_rain, stock_scale=args.stock_scale,
+        args.city,
+        n_orders=args.orders,
+        ebikes_per_store=args.ebikes,
+        seed=args.seed,
+        rain=not args.no_rain,
+        stock_scale=args.stock_scale,
     )
     print(
         f"{day.city}: {len(day.orders)} orders, {len(day.network.couriers)} couriers, "
@@ -74,7 +78,9 @@ def _replenish(args: argparse.Namespace) -> int:
 
     check_output(args.output, (".json",))
     if not 0.5 <= args.service_level < 1:
-        raise InvalidInputError.at("service_level", f"must be in [0.5, 1), got {args.service_level}")
+        raise InvalidInputError.at(
+            "service_level", f"must be in [0.5, 1), got {args.service_level}"
+        )
     fc = forecast_demand(demand_history(args.city, args.history_days, seed=args.seed))
     day = city_store_day(args.city, seed=args.seed, stock_scale=args.stock_scale)
     net = day.network
@@ -82,21 +88,44 @@ def _replenish(args: argparse.Namespace) -> int:
     stores = [s for s in net.sites.values() if s.kind == "store"]
     lat = sum(s.lat for s in stores) / len(stores) + 0.06
     lon = sum(s.lon for s in stores) / len(stores) + 0.04
-    plan = plan_replenishment(net, lines, (lat, lon), DAY_MIDNIGHT, vans=args.vans,
-                              time_limit=args.time_limit, seed=args.seed)
-    print(f"order-up-to at service level {args.service_level:.0%}: "
-          f"{sum(ln.quantity for ln in lines)} units over {sum(ln.quantity > 0 for ln in lines)} lines")
+    plan = plan_replenishment(
+        net,
+        lines,
+        (lat, lon),
+        DAY_MIDNIGHT,
+        vans=args.vans,
+        time_limit=args.time_limit,
+        seed=args.seed,
+    )
+    print(
+        f"order-up-to at service level {args.service_level:.0%}: "
+        f"{sum(ln.quantity for ln in lines)} units over "
+        f"{sum(ln.quantity > 0 for ln in lines)} lines"
+    )
     print(plan.summary())
     for d in plan.deliveries:
         hh, mm = divmod((d.service_start - DAY_MIDNIGHT) // 60, 60)
         print(f"  van {d.van}: {d.store_id} at {hh:02d}:{mm:02d}, {sum(d.lines.values())} units")
     if args.output:
-        atomic_write_text(args.output, json.dumps({
-            "lines": [dataclasses.asdict(ln) for ln in lines],
-            "deliveries": [{"van": d.van, "store_id": d.store_id, "lines": dict(d.lines),
-                            "service_start": d.service_start} for d in plan.deliveries],
-            "unserved": list(plan.unserved),
-        }, indent=1))
+        atomic_write_text(
+            args.output,
+            json.dumps(
+                {
+                    "lines": [dataclasses.asdict(ln) for ln in lines],
+                    "deliveries": [
+                        {
+                            "van": d.van,
+                            "store_id": d.store_id,
+                            "lines": dict(d.lines),
+                            "service_start": d.service_start,
+                        }
+                        for d in plan.deliveries
+                    ],
+                    "unserved": list(plan.unserved),
+                },
+                indent=1,
+            ),
+        )
         print(f"plan written to {args.output}")
     return 4 if plan.unserved else 0
 
@@ -106,8 +135,10 @@ def _tariff_cmd(args: argparse.Namespace) -> int:
     print(json.dumps(t.to_dict(), indent=1, ensure_ascii=False))
     for d in args.distance or []:
         f = t.fee(int(d), args.weather)
-        print(f"{int(d)} m in {args.weather}: ¥{f.total / 100:.2f} (base {f.base}, distance "
-              f"{f.distance}, weather {f.weather} fen; tariff {f.tariff_version})")
+        print(
+            f"{int(d)} m in {args.weather}: ¥{f.total / 100:.2f} (base {f.base}, distance "
+            f"{f.distance}, weather {f.weather} fen; tariff {f.tariff_version})"
+        )
     return 0
 
 
@@ -126,12 +157,21 @@ def register(sub: Any) -> None:
     sim.add_argument("--orders", type=int, default=360)
     sim.add_argument("--ebikes", type=int, default=3, help="e-bike couriers per store")
     sim.add_argument("--seed", type=int, default=0)
-    sim.add_argument("--policies", type=_policies, default=["yunli", "nearest_idle", "greedy"],
-                     help="comma-separated: yunli,nearest_idle,greedy")
-    sim.add_argument("--time-limit", type=seconds, default=0.15,
-                     help="seconds per dispatch round (default 0.15)")
-    sim.add_argument("--stock-scale", type=float, default=1.0,
-                     help="scale of the opening stock (below 1: stock-outs)")
+    sim.add_argument(
+        "--policies",
+        type=_policies,
+        default=["yunli", "nearest_idle", "greedy"],
+        help="comma-separated: yunli,nearest_idle,greedy",
+    )
+    sim.add_argument(
+        "--time-limit", type=seconds, default=0.15, help="seconds per dispatch round (default 0.15)"
+    )
+    sim.add_argument(
+        "--stock-scale",
+        type=float,
+        default=1.0,
+        help="scale of the opening stock (below 1: stock-outs)",
+    )
     sim.add_argument("--no-rain", action="store_true", help="a dry day")
     sim.add_argument("--tariff", help="tariff JSON (see `yunli stores tariff`)")
     sim.add_argument("--output", help="write the report rows here (.json)")

@@ -254,8 +254,12 @@ class Dispatcher:
             if ev.slowdown.area is not None
             else Traffic(
                 ev.t,
-                Slowdown(ev.slowdown.factor, ev.slowdown.start, ev.slowdown.end,
-                         area=("circle", 0.0, 0.0, 2.0e7)),
+                Slowdown(
+                    ev.slowdown.factor,
+                    ev.slowdown.start,
+                    ev.slowdown.end,
+                    area=("circle", 0.0, 0.0, 2.0e7),
+                ),
             )
             for ev in slow
         ]
@@ -384,7 +388,12 @@ class Dispatcher:
         return self._snaps
 
     def _best_eta(
-        self, store: Site, stop: tuple[float, float], ready: int, amounts: tuple[int, int], service: int
+        self,
+        store: Site,
+        stop: tuple[float, float],
+        ready: int,
+        amounts: tuple[int, int],
+        service: int,
     ) -> tuple[int, str | None]:
         """Earliest predicted delivery start at ``stop`` over the couriers on shift."""
         snaps = self._snap()
@@ -464,7 +473,9 @@ class Dispatcher:
         store = net.store(order.store_id)
         if order.placed_at < self.plan.now:
             raise InvalidInputError.at(
-                "placed_at", f"{order.placed_at} is before the dispatcher's clock {self.plan.now}", oid
+                "placed_at",
+                f"{order.placed_at} is before the dispatcher's clock {self.plan.now}",
+                oid,
             )
         if order.ready < order.placed_at:
             raise InvalidInputError.at("ready_at", "is before placed_at", oid)
@@ -499,7 +510,7 @@ class Dispatcher:
                 oid,
             )
         options: list[QuoteOption] = []
-        for kind, point in stops:
+        for _kind, point in stops:
             loc = home if point is None else point.point
             if point is not None:
                 if road_metres(store.point, loc) > store.radius_m:
@@ -520,8 +531,17 @@ class Dispatcher:
             fee = self.tariff.fee(dist, weather, pickup_point=point is not None)
             pid = None if point is None else point.site_id
             if eta + QUOTE_BUFFER_S <= deadline:
-                options.append(QuoteOption("now" if point is None else "pickup_point", deadline,
-                                           eta, fee, pid, courier, dist))
+                options.append(
+                    QuoteOption(
+                        "now" if point is None else "pickup_point",
+                        deadline,
+                        eta,
+                        fee,
+                        pid,
+                        courier,
+                        dist,
+                    )
+                )
             else:
                 slot = -(-(eta + QUOTE_BUFFER_S) // SLOT_S) * SLOT_S
                 options.append(QuoteOption("later_slot", slot, eta, fee, pid, courier, dist))
@@ -553,11 +573,20 @@ class Dispatcher:
                 raise InvalidInputError.at(
                     "promise", f"{promise} is not after the order time", order.order_id
                 )
-            opt = QuoteOption(opt.kind, int(promise), opt.eta, opt.fee, opt.pickup_point_id,
-                              opt.courier_id, opt.distance_m)
+            opt = QuoteOption(
+                opt.kind,
+                int(promise),
+                opt.eta,
+                opt.fee,
+                opt.pickup_point_id,
+                opt.courier_id,
+                opt.distance_m,
+            )
         store = self.network.store(order.store_id)
         amounts = self.network.order_amounts(order)
-        point = None if opt.pickup_point_id is None else self.network.pickup_point(opt.pickup_point_id)
+        point = (
+            None if opt.pickup_point_id is None else self.network.pickup_point(opt.pickup_point_id)
+        )
         loc = (order.lat, order.lon) if point is None else point.point
         oid = order.order_id
         deadline = max(opt.promise - self.plan_margin_s, min(opt.eta, opt.promise))
@@ -615,8 +644,11 @@ class Dispatcher:
             if self.plan.vehicles[vid].status == "active"
         }
         self._dirty = set()
-        etas = {s.job_id: (s.vehicle_id, s.service_start) for f in res.forecast.vehicles.values()
-                for s in f.stops}
+        etas = {
+            s.job_id: (s.vehicle_id, s.service_start)
+            for f in res.forecast.vehicles.values()
+            for s in f.stops
+        }
         for st in self.orders.values():
             if st.state == "delivered":
                 continue

@@ -9,6 +9,7 @@ naming the field and the row; unknown ids raise :class:`~engine.errors.NotFoundE
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -173,7 +174,9 @@ class Site:
         if self.kind not in SITE_KINDS:
             raise InvalidInputError.at("site.kind", f"{self.kind!r} is not one of {SITE_KINDS}")
         _coords(self.lat, self.lon, "site", self.site_id)
-        object.__setattr__(self, "opening", _day_windows(self.opening, "site.opening", self.site_id))
+        object.__setattr__(
+            self, "opening", _day_windows(self.opening, "site.opening", self.site_id)
+        )
         object.__setattr__(
             self, "receiving", _day_windows(self.receiving, "site.receiving", self.site_id)
         )
@@ -209,7 +212,9 @@ class Courier:
     def __post_init__(self) -> None:
         if self.mode not in COURIER_MODES:
             raise InvalidInputError.at(
-                "courier.mode", f"{self.mode!r} is not one of {tuple(COURIER_MODES)}", self.courier_id
+                "courier.mode",
+                f"{self.mode!r} is not one of {tuple(COURIER_MODES)}",
+                self.courier_id,
             )
         if not self.shifts:
             raise InvalidInputError.at("courier.shifts", "at least one shift", self.courier_id)
@@ -217,12 +222,15 @@ class Courier:
         for a, b in sh:
             if a >= b:
                 raise InvalidInputError.at(
-                    "courier.shifts", f"shift ({a}, {b}) does not end after it starts", self.courier_id
+                    "courier.shifts",
+                    f"shift ({a}, {b}) does not end after it starts",
+                    self.courier_id,
                 )
-        for (_, b1), (a2, _) in zip(sh, sh[1:], strict=False):
+        for (_, b1), (a2, _) in itertools.pairwise(sh):
             if a2 < b1:
                 raise InvalidInputError.at(
-                    "courier.shifts", f"overlapping shifts (one ends at {b1}, the next starts at {a2})",
+                    "courier.shifts",
+                    f"overlapping shifts (one ends at {b1}, the next starts at {a2})",
                     self.courier_id,
                 )
         object.__setattr__(self, "shifts", sh)
@@ -463,7 +471,10 @@ class StoreNetwork:
     def closed_area_point(self, lat: float, lon: float) -> Site | None:
         """The pick-up point whose closed area (campus, village) holds the point, if any."""
         for s in self.sites.values():
-            if s.kind == "pickup_point" and s.closed_radius_m > 0:
-                if leg_metres((lat, lon), s.point, 1.0) <= s.closed_radius_m:
-                    return s
+            if (
+                s.kind == "pickup_point"
+                and s.closed_radius_m > 0
+                and leg_metres((lat, lon), s.point, 1.0) <= s.closed_radius_m
+            ):
+                return s
         return None

@@ -160,7 +160,7 @@ def order_up_to(
         raise InvalidInputError.at("review_s", "review period must be > 0 and lead time >= 0")
     z = NormalDist().inv_cdf(service_level)
     out: list[OrderLine] = []
-    for (store_id, sku_id) in sorted(fc.mean):
+    for store_id, sku_id in sorted(fc.mean):
         network.store(store_id)
         mu, var = fc.interval(store_id, sku_id, at, at + lead_s + review_s)
         level = math.ceil(mu + z * math.sqrt(var)) if mu > 0 else 0
@@ -263,7 +263,10 @@ def plan_replenishment(
             if sku.weight_kg > van_capacity[0] or sku.volume_l > van_capacity[1]:
                 raise InvalidInputError.at("sku_id", "one unit exceeds a van", sku_id)
             for _ in range(q):
-                if load[0] + sku.weight_kg > van_capacity[0] or load[1] + sku.volume_l > van_capacity[1]:
+                if (
+                    load[0] + sku.weight_kg > van_capacity[0]
+                    or load[1] + sku.volume_l > van_capacity[1]
+                ):
                     chunks.append((store_id, cur))
                     cur, load = {}, [0, 0]
                 cur[sku_id] = cur.get(sku_id, 0) + 1
@@ -283,8 +286,9 @@ def plan_replenishment(
             )
     problem = m.data(name="replenishment")
     sol = solve(problem, time_limit=time_limit, seed=seed)
-    chunk_of = {f"{sid}#{i}": c for sid in by_store for i, c in enumerate(
-        c for s, c in chunks if s == sid)}
+    chunk_of = {
+        f"{sid}#{i}": c for sid in by_store for i, c in enumerate(c for s, c in chunks if s == sid)
+    }
     deliveries = []
     for r_i, r in enumerate(sol.routes):
         for name, start in zip(r.job_names, r.service_starts, strict=True):

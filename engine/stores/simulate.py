@@ -31,15 +31,17 @@ order, fee revenue, pick-up point use and stock-outs.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
 
 from engine.errors import InfeasibleError, InvalidInputError, NotFoundError
-from engine.live import PositionUpdate, forecast
+from engine.live import PositionUpdate, Slowdown, forecast
 from engine.live.eta import leg_metres, leg_seconds
 from engine.live.traffic import leg_factor
 from engine.stores.dispatch import (
@@ -168,18 +170,32 @@ def city_store_day(
         stores.append(s)
         sites.append(s)
     campus = _offset(stores[0].point, 650.0, 0.7)
-    sites.append(Site("P-campus", "pickup_point", *campus, capacity=80, closed_radius_m=250,
-                      name="campus gate station"))
+    sites.append(
+        Site(
+            "P-campus",
+            "pickup_point",
+            *campus,
+            capacity=80,
+            closed_radius_m=250,
+            name="campus gate station",
+        )
+    )
     village_store = stores[-1]
     village = _offset(village_store.point, 750.0, 2.4)
-    sites.append(Site("P-village", "pickup_point", *village, capacity=50, closed_radius_m=200,
-                      name="village pick-up station"))
+    sites.append(
+        Site(
+            "P-village",
+            "pickup_point",
+            *village,
+            capacity=50,
+            closed_radius_m=200,
+            name="village pick-up station",
+        )
+    )
     skus = [Sku(c[0], c[1], c[2], c[3], c[4]) for c in CATALOGUE]
     pop = np.array([c[5] for c in CATALOGUE], dtype=float)
     pop /= pop.sum()
-    stock = {
-        s.site_id: {c[0]: int(round(c[6] * stock_scale)) for c in CATALOGUE} for s in stores
-    }
+    stock = {s.site_id: {c[0]: round(c[6] * stock_scale) for c in CATALOGUE} for s in stores}
     couriers: list[Courier] = []
     lunch = (day + 10 * 3600, day + 14 * 3600)
     dinner = (day + 16 * 3600 + 1800, day + 20 * 3600 + 1800)
@@ -197,10 +213,14 @@ def city_store_day(
     t0, t1 = day + 10 * 3600, day + 20 * 3600 + 1800
     grid = np.arange(t0, t1, 60)
     hours = (grid - day) / 3600.0
-    rate = 0.35 + np.exp(-0.5 * ((hours - 11.75) / 0.6) ** 2) + 1.2 * np.exp(
-        -0.5 * ((hours - 18.25) / 0.7) ** 2
+    rate = (
+        0.35
+        + np.exp(-0.5 * ((hours - 11.75) / 0.6) ** 2)
+        + 1.2 * np.exp(-0.5 * ((hours - 18.25) / 0.7) ** 2)
     )
-    times = np.sort(rng.choice(grid, size=n_orders, p=rate / rate.sum()) + rng.integers(0, 60, n_orders))
+    times = np.sort(
+        rng.choice(grid, size=n_orders, p=rate / rate.sum()) + rng.integers(0, 60, n_orders)
+    )
     orders: list[Order] = []
     for i, t in enumerate(times):
         s = stores[int(rng.integers(0, n_stores))]
@@ -231,25 +251,29 @@ def city_store_day(
     periods: tuple[WeatherPeriod, ...] = ()
     if rain:
         periods = (
-            WeatherPeriod(day + 14 * 3600, day + 17 * 3600 + 1800, "heavy_rain",
-                          (center[0], center[1], 15_000.0)),
+            WeatherPeriod(
+                day + 14 * 3600,
+                day + 17 * 3600 + 1800,
+                "heavy_rain",
+                (center[0], center[1], 15_000.0),
+            ),
         )
     return StoreDay(city, net, tuple(orders), Weather(periods), t0, t1, seed)
 
 
-def demand_history(city: str = "Hangzhou", days: int = 14, *, seed: int = 0,
-                   n_orders: int = 360) -> list[Sale]:
+def demand_history(
+    city: str = "Hangzhou", days: int = 14, *, seed: int = 0, n_orders: int = 360
+) -> list[Sale]:
     """Sales of ``days`` seeded days before :data:`DAY_MIDNIGHT` (weekends 30% busier),
     for :func:`engine.stores.replenish.forecast_demand`."""
     out: list[Sale] = []
     for k in range(days, 0, -1):
         midnight = DAY_MIDNIGHT - k * SECONDS_PER_DAY
         busy = 1.3 if weekday(midnight + 12 * 3600) >= 5 else 1.0
-        day = city_store_day(city, n_orders=int(n_orders * busy), seed=seed * 1000 + k,
-                             midnight=midnight, rain=False)
-        out.extend(
-            Sale(o.placed_at, o.store_id, sku, q) for o in day.orders for sku, q in o.items
+        day = city_store_day(
+            city, n_orders=int(n_orders * busy), seed=seed * 1000 + k, midnight=midnight, rain=False
         )
+        out.extend(Sale(o.placed_at, o.store_id, sku, q) for o in day.orders for sku, q in o.items)
     return out
 
 
@@ -294,7 +318,11 @@ class DayReport:
     @property
     def ctd_p95_min(self) -> float:
         """Click-to-door 95th percentile (minutes)."""
-        return float(np.percentile(self.click_to_door, 95)) / 60 if self.click_to_door else float("nan")
+        return (
+            float(np.percentile(self.click_to_door, 95)) / 60
+            if self.click_to_door
+            else float("nan")
+        )
 
     @property
     def orders_per_courier_hour(self) -> float:
@@ -388,8 +416,9 @@ def _drive(
         if not done and pos == (v.lat, v.lon) and busy is None:
             continue
         ups.append(
-            PositionUpdate(t, vid, pos[0], pos[1], served=tuple(s.job_id for s in done),
-                           busy_until=busy)
+            PositionUpdate(
+                t, vid, pos[0], pos[1], served=tuple(s.job_id for s in done), busy_until=busy
+            )
         )
     return ups
 
@@ -398,8 +427,15 @@ def _run_yunli(
     day: StoreDay, tariff: Tariff, time_limit: float, rep: DayReport, **options: int
 ) -> None:
     net = copy.deepcopy(day.network)
-    d = Dispatcher(net, day.start, tariff=tariff, weather=day.weather, time_limit=time_limit,
-                   seed=day.seed, **options)  # type: ignore[arg-type]
+    d = Dispatcher(
+        net,
+        day.start,
+        tariff=tariff,
+        weather=day.weather,
+        time_limit=time_limit,
+        seed=day.seed,
+        **options,
+    )
     served_at: dict[str, int] = {}
     visits: dict[str, list[tuple[float, float]]] = {}
     pending = list(day.orders)
@@ -451,7 +487,7 @@ def _run_yunli(
             last_work[vid.vehicle_id] = max(last_work.get(vid.vehicle_id, 0), drop)
     for c in net.couriers.values():
         pts = [net.store(c.store_id).point, *visits.get(c.courier_id, [])]
-        rep.distance_m += sum(road_metres(a, b) for a, b in zip(pts, pts[1:], strict=False))
+        rep.distance_m += sum(road_metres(a, b) for a, b in itertools.pairwise(pts))
     _hours(day, rep, last_work)
 
 
@@ -498,9 +534,7 @@ class _Sim:
 class _World:
     def __init__(self, day: StoreDay) -> None:
         self.day = day
-        self.slow = [
-            _slowdown(p) for p in day.weather.periods if p.condition != "clear"
-        ]
+        self.slow = [_slowdown(p) for p in day.weather.periods if p.condition != "clear"]
 
     def travel(self, profile: str, a: tuple[float, float], b: tuple[float, float], t: int) -> int:
         sec = leg_seconds(profile, leg_metres(a, b, PLAN_CIRCUITY))
@@ -521,9 +555,7 @@ class _World:
         return out
 
 
-def _slowdown(p: WeatherPeriod) -> object:
-    from engine.live import Slowdown
-
+def _slowdown(p: WeatherPeriod) -> Slowdown:
     area = ("circle", 0.0, 0.0, 2.0e7) if p.area is None else ("circle", *p.area)
     return Slowdown(WEATHER_SLOWDOWN[p.condition], p.start, p.end, area=area)
 
@@ -536,8 +568,9 @@ def _run_baseline(day: StoreDay, policy: str, tariff: Tariff, rep: DayReport) ->
     sims: dict[str, _Sim] = {}
     for c in net.couriers.values():
         m = COURIER_MODES[c.mode]
-        sims[c.courier_id] = _Sim(c, m.profile, m.capacity, c.shifts[0][0],
-                                  net.store(c.store_id).point)
+        sims[c.courier_id] = _Sim(
+            c, m.profile, m.capacity, c.shifts[0][0], net.store(c.store_id).point
+        )
     placed: dict[str, tuple[Order, tuple[float, float], int, tuple[int, int]]] = {}
     queue: list[str] = []
     pending = list(day.orders)
@@ -562,15 +595,16 @@ def _run_baseline(day: StoreDay, policy: str, tariff: Tariff, rep: DayReport) ->
     def stops_for(oid: str) -> list[_Stop]:
         o, loc, service, _ = placed[oid]
         store = net.store(o.store_id)
-        return [_Stop(oid, "pickup", store.point, o.ready, PICKUP_SERVICE_S),
-                _Stop(oid, "drop", loc, 0, service)]
+        return [
+            _Stop(oid, "pickup", store.point, o.ready, PICKUP_SERVICE_S),
+            _Stop(oid, "drop", loc, 0, service),
+        ]
 
-    def commit(c: _Sim, new: list[_Stop]) -> None:
-        rest = c.stops[c.done:]
+    def commit(c: _Sim) -> None:
+        rest = c.stops[c.done :]
         times = w.schedule(c, rest)
         for s, (a, b) in zip(rest, times, strict=True):
             s.start, s.depart = a, b
-        del new
 
     while t <= horizon:
         t += TICK_S
@@ -578,7 +612,9 @@ def _run_baseline(day: StoreDay, policy: str, tariff: Tariff, rep: DayReport) ->
             o = pending.pop(0)
             if o.placed_at > quoter.now:
                 quoter.advance(o.placed_at)
-            o = replace(o, placed_at=max(o.placed_at, quoter.now), ready_at=max(o.ready, quoter.now))
+            o = replace(
+                o, placed_at=max(o.placed_at, quoter.now), ready_at=max(o.ready, quoter.now)
+            )
             try:
                 q = quoter.quote(o)
             except (InvalidInputError, NotFoundError, InfeasibleError) as e:
@@ -593,7 +629,9 @@ def _run_baseline(day: StoreDay, policy: str, tariff: Tariff, rep: DayReport) ->
             placed[o.order_id] = (o, loc, service, net.order_amounts(o))
             rep.fee_revenue_fen += opt.fee.total
             rep.pickup_point_orders += point is not None
-            if policy == "greedy" and _greedy_insert(w, sims, placed, o.order_id, stops_for, o.placed_at):
+            if policy == "greedy" and _greedy_insert(
+                w, sims, placed, o.order_id, stops_for, o.placed_at
+            ):
                 continue
             queue.append(o.order_id)
         execute(t)
@@ -606,18 +644,21 @@ def _run_baseline(day: StoreDay, policy: str, tariff: Tariff, rep: DayReport) ->
                     still.append(oid)
                 continue
             idle = [
-                c for c in sims.values()
-                if c.courier.on_shift(t) and c.done == len(c.stops) and c.t <= t
+                c
+                for c in sims.values()
+                if c.courier.on_shift(t)
+                and c.done == len(c.stops)
+                and c.t <= t
                 and all(a <= k for a, k in zip(amt, c.capacity, strict=True))
             ]
             if not idle:
                 still.append(oid)
                 continue
-            c = min(idle, key=lambda c: road_metres(c.pos, store.point))
-            c.t = max(c.t, t)
-            c.stops = stops_for(oid)
-            c.done = 0
-            commit(c, c.stops)
+            cs = min(idle, key=lambda c: road_metres(c.pos, store.point))
+            cs.t = max(cs.t, t)
+            cs.stops = stops_for(oid)
+            cs.done = 0
+            commit(cs)
         queue = still
         if not pending and not queue and all(c.done == len(c.stops) for c in sims.values()):
             break
@@ -640,46 +681,46 @@ def _greedy_insert(
     sims: dict[str, _Sim],
     placed: dict[str, tuple[Order, tuple[float, float], int, tuple[int, int]]],
     oid: str,
-    stops_for: object,
+    stops_for: Callable[[str], list[_Stop]],
     now: int,
 ) -> bool:
     """Insert ``oid`` where it is delivered soonest without pushing another order past 30
     minutes; False when no courier is on shift."""
-    o, _, _, amt = placed[oid]
-    new = stops_for(oid)  # type: ignore[operator]
+    _o, _, _, amt = placed[oid]
+    new = stops_for(oid)
     best: tuple[int, _Sim, list[_Stop]] | None = None
     for c in sims.values():
         if not c.courier.on_shift(now) or any(a > k for a, k in zip(amt, c.capacity, strict=True)):
             continue
         if c.done == len(c.stops):
             c.t = max(c.t, now)
-        rest = c.stops[c.done:]
+        rest = c.stops[c.done :]
         cands = [rest + new]
         for i, s in enumerate(rest):
             if s.kind == "pickup" and s.loc == new[0].loc:
-                cands.append(rest[: i + 1] + [new[0]] + rest[i + 1 :] + [new[1]])
+                cands.append([*rest[: i + 1], new[0], *rest[i + 1 :], new[1]])
         for seq in cands:
             load = [0, 0]
             ok = True
             for s in seq:
-                a = placed[s.order][3]
+                amounts = placed[s.order][3]
                 sign = 1 if s.kind == "pickup" else -1
-                load = [x + sign * y for x, y in zip(load, a, strict=True)]
+                load = [x + sign * y for x, y in zip(load, amounts, strict=True)]
                 if any(x > k for x, k in zip(load, c.capacity, strict=True)):
                     ok = False
                     break
             if not ok:
                 continue
             times = w.schedule(c, seq)
-            for s, (a, _) in zip(seq, times, strict=True):
+            for s, (start, _) in zip(seq, times, strict=True):
                 if s.kind == "drop" and s.order != oid:
                     ddl = placed[s.order][0].placed_at + PROMISE_S
-                    if a > ddl and a > s.start:
+                    if start > ddl and start > s.start:
                         ok = False
                         break
             if not ok:
                 continue
-            eta = times[len(seq) - 1][0] if seq[-1].order == oid else times[-1][0]
+            eta = times[-1][0]  # the new order's drop-off is last in every candidate
             if best is None or eta < best[0]:
                 best = (eta, c, seq)
     if best is None:

@@ -65,7 +65,9 @@ class Tariff:
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
                 raise InvalidInputError.at(f"tariff.{f}", f"must be an integer >= 0, got {v!r}")
         if not isinstance(self.step_m, int) or self.step_m <= 0:
-            raise InvalidInputError.at("tariff.step_m", f"must be an integer > 0, got {self.step_m!r}")
+            raise InvalidInputError.at(
+                "tariff.step_m", f"must be an integer > 0, got {self.step_m!r}"
+            )
         for cond, v in self.weather_fen.items():
             if cond not in WEATHER_SLOWDOWN:
                 raise InvalidInputError.at(

@@ -50,8 +50,15 @@ def _net(couriers: list[Courier]) -> StoreNetwork:
     )
 
 
-def _order(oid: str, t: int, where: tuple[float, float], *, qty: int = 1, ready: int = 120,
-           sku: str = "milk") -> Order:
+def _order(
+    oid: str,
+    t: int,
+    where: tuple[float, float],
+    *,
+    qty: int = 1,
+    ready: int = 120,
+    sku: str = "milk",
+) -> Order:
     return Order(oid, "S", ((sku, qty),), t, where[0], where[1], ready_at=t + ready)
 
 
@@ -80,7 +87,8 @@ def test_quote_with_an_idle_courier_promises_30_minutes_honestly() -> None:
     assert best.courier_id == "c1"
     assert best.fee == d.tariff.fee(road_metres((LAT, LON), home), "clear")
     # quoting changes nothing
-    assert d.plan.jobs == {} and d.network.stock["S"]["milk"] == 10
+    assert d.plan.jobs == {}
+    assert d.network.stock["S"]["milk"] == 10
 
 
 def test_quote_offers_a_later_slot_when_nobody_is_free_in_time() -> None:
@@ -91,7 +99,8 @@ def test_quote_offers_a_later_slot_when_nobody_is_free_in_time() -> None:
     (opt,) = [o for o in q.options if o.pickup_point_id is None]
     assert opt.kind == "later_slot"
     assert opt.eta >= T0 + 3600
-    assert opt.promise % SLOT_S == 0 and opt.promise >= opt.eta + QUOTE_BUFFER_S
+    assert opt.promise % SLOT_S == 0
+    assert opt.promise >= opt.eta + QUOTE_BUFFER_S
     with pytest.raises(InfeasibleError):
         Dispatcher(_net([]), T0).quote(_order("o2", T0, _at(0, 700)))
 
@@ -128,8 +137,11 @@ def test_home_outside_the_radius_goes_to_a_pick_up_point_within_walking_distance
         (_order("o1", T0 - 60, _at(0, 500)), InvalidInputError, "placed_at"),
         (_order("o1", T0 + 60, _at(0, 500), ready=-10), InvalidInputError, "ready_at"),
         (Order("o:1", "S", (("milk", 1),), T0 + 60, LAT, LON), InvalidInputError, "order_id"),
-        (Order("o1", "S", (("milk", 1),), T0 + 60, LAT, 200.0), InvalidInputError,
-         "destination.lon"),
+        (
+            Order("o1", "S", (("milk", 1),), T0 + 60, LAT, 200.0),
+            InvalidInputError,
+            "destination.lon",
+        ),
     ],
 )
 def test_a_rejected_order_changes_no_stock_and_no_plan(
@@ -169,8 +181,10 @@ def test_dispatch_bundles_and_keeps_promises_as_deadlines() -> None:
     res = d.dispatch()
     assert res is not None
     for st in sts:
-        assert st.state == "assigned" and st.courier_id in ("c1", "c2")
-        assert st.eta is not None and st.eta <= st.promise
+        assert st.state == "assigned"
+        assert st.courier_id in ("c1", "c2")
+        assert st.eta is not None
+        assert st.eta <= st.promise
         assert d.plan.jobs[f"{st.order.order_id}:delivery"].windows[0][1] <= st.promise
     assert d.network.stock["S"]["milk"] == 6
     # the television only fits... nobody on an e-bike or a bike: refused before the plan
@@ -194,7 +208,8 @@ def test_orders_not_yet_picked_up_are_reassigned_when_a_courier_leaves() -> None
     d.advance(T0 + 700)  # c1's shift is over and it carries nothing: off duty
     assert d.plan.vehicles["c1"].status != "active"
     d.dispatch()
-    assert st.courier_id == "c2" and st.state == "assigned"
+    assert st.courier_id == "c2"
+    assert st.state == "assigned"
 
 
 def test_a_picked_up_order_stays_with_its_courier() -> None:
@@ -211,7 +226,8 @@ def test_a_picked_up_order_stays_with_its_courier() -> None:
     c = st.courier_id
     assert c is not None
     d.advance(T0 + 200, [PositionUpdate(T0 + 200, c, LAT, LON, served=("o1:pickup",))])
-    assert st.state == "picked_up" and st.picked_up_at == T0 + 200
+    assert st.state == "picked_up"
+    assert st.picked_up_at == T0 + 200
     d.advance(T0 + 700)  # a courier past its shift keeps what it carries
     assert d.plan.vehicles[c].status == "active"
     d.dispatch()
@@ -236,7 +252,8 @@ def test_a_small_city_day_delivers_every_accepted_order() -> None:
     reps = {p: simulate(day, p, time_limit=0.05) for p in ("yunli", "nearest_idle", "greedy")}
     for rep in reps.values():
         assert rep.accepted > 30
-        assert rep.delivered == rep.accepted and rep.undelivered == 0
+        assert rep.delivered == rep.accepted
+        assert rep.undelivered == 0
         assert 0 < rep.ctd_mean_min < 60
     y = reps["yunli"]
     assert y.accepted == reps["greedy"].accepted  # same validation, same stock

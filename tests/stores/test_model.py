@@ -61,7 +61,7 @@ def test_bad_objects_name_the_field(build: object, field: str) -> None:
 def test_network_rejects_bad_references_and_stock() -> None:
     s = Site("S", "store", 30.29, 120.16)
     sku = Sku("milk", "milk", 1, 1, 1200)
-    with pytest.raises(InvalidInputError, match="courier.store_id"):
+    with pytest.raises(InvalidInputError, match=r"courier\.store_id"):
         StoreNetwork.build([s], [sku], [Courier("c", "ebike", "X", ((0, 1),))])
     with pytest.raises(InvalidInputError, match="negative stock"):
         StoreNetwork.build([s], [sku], [], {"S": {"milk": -1}})

@@ -39,15 +39,21 @@ def _net() -> StoreNetwork:
 
 
 def test_forecast_is_the_weekly_mean_per_hour_and_weekday() -> None:
-    sales = [Sale(NOON - WEEK, "A", "milk", 4), Sale(NOON, "A", "milk", 8),
-             Sale(NOON + 3600, "A", "milk", 2)]
+    sales = [
+        Sale(NOON - WEEK, "A", "milk", 4),
+        Sale(NOON, "A", "milk", 8),
+        Sale(NOON + 3600, "A", "milk", 2),
+    ]
     fc = forecast_demand(sales)
     assert fc.weeks == 2
     m = fc.mean[("A", "milk")]
-    assert m[2, 12] == 6.0 and m[2, 13] == 1.0 and m.sum() == 7.0
+    assert m[2, 12] == 6.0
+    assert m[2, 13] == 1.0
+    assert m.sum() == 7.0
     assert fc.var[("A", "milk")][2, 12] == 8.0  # sample variance of (4, 8)
     mu, var = fc.interval("A", "milk", NOON + 1800, NOON + 2 * 3600)
-    assert mu == pytest.approx(3.0 + 1.0) and var == pytest.approx(4.0 + 2.0)  # var(0, 2) = 2
+    assert mu == pytest.approx(3.0 + 1.0)
+    assert var == pytest.approx(4.0 + 2.0)
     with pytest.raises(InvalidInputError):
         forecast_demand([])
     with pytest.raises(InvalidInputError):
@@ -56,8 +62,11 @@ def test_forecast_is_the_weekly_mean_per_hour_and_weekday() -> None:
 
 def test_order_up_to_covers_the_interval_at_the_service_level() -> None:
     net = _net()
-    sales = [Sale(NOON - w * WEEK + h * 3600, "A", "water", q)
-             for w, q in ((0, 3), (1, 5)) for h in range(4)]
+    sales = [
+        Sale(NOON - w * WEEK + h * 3600, "A", "water", q)
+        for w, q in ((0, 3), (1, 5))
+        for h in range(4)
+    ]
     fc = forecast_demand(sales)
     (line,) = order_up_to(net, fc, NOON, review_s=4 * 3600, service_level=0.9)
     z = NormalDist().inv_cdf(0.9)
@@ -72,13 +81,24 @@ def test_order_up_to_covers_the_interval_at_the_service_level() -> None:
 
 def test_van_plan_respects_receiving_windows_and_splits_big_deliveries() -> None:
     net = _net()
-    sales = [Sale(NOON + h * 3600, s, sku, q) for h in range(10)
-             for s, sku, q in (("A", "water", 12), ("B", "water", 9), ("A", "milk", 3))]
-    lines = order_up_to(net, forecast_demand(sales), DAY_MIDNIGHT + 7 * 86_400 + 6 * 3600,
-                        review_s=86_400)
+    sales = [
+        Sale(NOON + h * 3600, s, sku, q)
+        for h in range(10)
+        for s, sku, q in (("A", "water", 12), ("B", "water", 9), ("A", "milk", 3))
+    ]
+    lines = order_up_to(
+        net, forecast_demand(sales), DAY_MIDNIGHT + 7 * 86_400 + 6 * 3600, review_s=86_400
+    )
     want = {(ln.store_id, ln.sku_id): ln.quantity for ln in lines}
-    plan = plan_replenishment(net, lines, (30.35, 120.20), DAY_MIDNIGHT, vans=4,
-                              van_capacity=(1_000, 4_000), time_limit=0.5)
+    plan = plan_replenishment(
+        net,
+        lines,
+        (30.35, 120.20),
+        DAY_MIDNIGHT,
+        vans=4,
+        van_capacity=(1_000, 4_000),
+        time_limit=0.5,
+    )
     assert not plan.unserved
     got: dict[tuple[str, str], int] = {}
     for d in plan.deliveries:
@@ -99,10 +119,24 @@ def test_van_plan_respects_receiving_windows_and_splits_big_deliveries() -> None
         plan_replenishment(net, lines, (30.35, 120.2), DAY_MIDNIGHT + 1)
 
 
-def test_cli_simulate_replenish_and_tariff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_simulate_replenish_and_tariff(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "day.json"
-    rc = main(["stores", "simulate", "--orders", "30", "--ebikes", "1", "--policies",
-               "greedy,nearest_idle", "--output", str(out)])
+    rc = main(
+        [
+            "stores",
+            "simulate",
+            "--orders",
+            "30",
+            "--ebikes",
+            "1",
+            "--policies",
+            "greedy,nearest_idle",
+            "--output",
+            str(out),
+        ]
+    )
     assert rc == 0
     rows = json.loads(out.read_text())
     assert [r["policy"] for r in rows] == ["greedy", "nearest_idle"]
