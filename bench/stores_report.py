@@ -65,8 +65,15 @@ def big_round(
         s = stores[int(rng.integers(0, n_stores))]
         r, th = 1000 * math.sqrt(rng.random()), rng.random() * 2 * math.pi
         home = _offset(s.point, r * math.cos(th), r * math.sin(th))
-        return Order(f"o{i}", s.site_id, (("milk", 1),), t, home[0], home[1],
-                     ready_at=t + int(rng.integers(0, 900)))
+        return Order(
+            f"o{i}",
+            s.site_id,
+            (("milk", 1),),
+            t,
+            home[0],
+            home[1],
+            ready_at=t + int(rng.integers(0, 900)),
+        )
 
     quote_ms: list[float] = []
     for i in range(n_orders):
@@ -86,8 +93,11 @@ def big_round(
         for vid, v in d.plan.vehicles.items():
             if v.route:
                 j = d.plan.jobs[v.route[0]]
-                ups.append(PositionUpdate(t, vid, v.lat + 0.2 * (j.lat - v.lat),
-                                          v.lon + 0.2 * (j.lon - v.lon)))
+                ups.append(
+                    PositionUpdate(
+                        t, vid, v.lat + 0.2 * (j.lat - v.lat), v.lon + 0.2 * (j.lon - v.lon)
+                    )
+                )
         d.advance(t, ups)
         for _ in range(10):
             q0 = time.perf_counter()
@@ -128,8 +138,9 @@ def main() -> None:
         r = big_round(args.orders, args.couriers, args.rounds, args.time_limit)
         print(" ".join(f"{k} {v:.1f}" for k, v in r.items()))
     for seed in args.seeds:
-        day = city_store_day(n_orders=60 if args.quick else args.orders,
-                             ebikes_per_store=args.ebikes, seed=seed)
+        day = city_store_day(
+            n_orders=60 if args.quick else args.orders, ebikes_per_store=args.ebikes, seed=seed
+        )
         print(f"\nseed {seed}: {len(day.orders)} orders, {len(day.network.couriers)} couriers")
         keys = None
         for pol in POLICIES:
