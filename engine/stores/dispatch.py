@@ -84,6 +84,9 @@ PLAN_MARGIN_S: Final = 900
 #: saves distance (the live default, 30 km + 20 km per hour, suits freight days).
 LATE_STOP_COST: Final = 5_000
 LATE_COST_PER_HOUR: Final = 120_000
+#: Price of a courier's working time in the re-plan (cost units per hour of route): 0 by
+#: default (the plan minimizes distance under the deadlines and lateness prices).
+COURIER_COST_PER_HOUR: Final = 0
 #: Option kinds of a quote.
 OPTION_KINDS: Final = ("now", "pickup_point", "later_slot")
 
@@ -194,6 +197,8 @@ class Dispatcher:
     late_stop_cost, late_cost_per_hour
         Price of an order planned past its deadline, per order and per hour late (cost
         units: metres of driving); see :data:`LATE_COST_PER_HOUR`.
+    cost_per_hour
+        Price of an hour of a courier's route in the re-plan (cost units).
     plan_margin_s
         The plan's deadline for an order is its promise minus this margin (but not
         before the quoted prediction); see :data:`PLAN_MARGIN_S`.
@@ -212,6 +217,7 @@ class Dispatcher:
         plan_margin_s: int = PLAN_MARGIN_S,
         late_stop_cost: int = LATE_STOP_COST,
         late_cost_per_hour: int = LATE_COST_PER_HOUR,
+        cost_per_hour: int = COURIER_COST_PER_HOUR,
     ) -> None:
         if not time_limit > 0:
             raise InvalidInputError.at("time_limit", f"must be positive, got {time_limit}")
@@ -228,6 +234,9 @@ class Dispatcher:
             raise InvalidInputError.at("late_cost_per_hour", "lateness costs must be >= 0")
         self.late_stop_cost = int(late_stop_cost)
         self.late_cost_per_hour = int(late_cost_per_hour)
+        if cost_per_hour < 0:
+            raise InvalidInputError.at("cost_per_hour", "must be >= 0")
+        self.cost_per_hour = int(cost_per_hour)
         self.plan = LivePlan(DIMENSIONS, {}, {}, int(now), circuity=PLAN_CIRCUITY)
         self.orders: dict[str, OrderStatus] = {}
         self.round_seconds: list[float] = []
@@ -329,6 +338,7 @@ class Dispatcher:
             lon=store.lon,
             position_time=t,
             departed=True,
+            cost_per_hour=self.cost_per_hour,
         )
 
     def _refresh(self, served: set[str], positions: Sequence[PositionUpdate]) -> None:
