@@ -386,7 +386,12 @@ def _drive(
     ups: list[PositionUpdate] = []
     for vid, vf in fc.vehicles.items():
         v = plan.vehicles[vid]
-        if v.status != "active" or not vf.stops:
+        if v.status != "active":
+            continue
+        if not vf.stops:
+            # Idle: report once the stop it was busy at is done (clears its delay).
+            if v.delay_s and v.position_time + v.delay_s <= t:
+                ups.append(PositionUpdate(t, vid, v.lat, v.lon))
             continue
         done = [s for s in vf.stops if s.service_start <= t]
         for s in done:
@@ -413,8 +418,8 @@ def _drive(
                 else:
                     f = min(1.0, (t - prev_t) / max(1, nxt.arrival - prev_t))
                     pos = (prev[0] + f * (nj.lat - prev[0]), prev[1] + f * (nj.lon - prev[1]))
-        if not done and pos == (v.lat, v.lon) and busy is None:
-            continue
+        # A courier with stops reports every time (its app streams positions); a stale
+        # "busy" report would otherwise keep delaying its forecast.
         ups.append(
             PositionUpdate(
                 t, vid, pos[0], pos[1], served=tuple(s.job_id for s in done), busy_until=busy
