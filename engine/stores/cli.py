@@ -142,6 +142,33 @@ def _tariff_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mdrp_generate(args: argparse.Namespace) -> int:
+    from engine.stores.mdrp import generate_instance, write_instance
+
+    inst = generate_instance(args.orders, args.couriers, args.restaurants, seed=args.seed)
+    write_instance(inst, args.folder)
+    print(
+        f"{inst.name}: {len(inst.orders)} orders, {len(inst.couriers)} couriers, "
+        f"{len(inst.restaurants)} restaurants written to {args.folder}"
+    )
+    return 0
+
+
+def _mdrp_solve(args: argparse.Namespace) -> int:
+    from engine.stores.mdrp import mdrp_metrics, read_instance, to_store_day, write_solution
+    from engine.stores.simulate import simulate
+
+    inst = read_instance(args.folder)
+    day, _ = to_store_day(inst)
+    rep = simulate(day, args.policy, time_limit=args.time_limit)
+    m = mdrp_metrics(inst, rep)
+    print(", ".join(f"{k} {v}" for k, v in m.row().items()))
+    if args.output:
+        write_solution(inst, rep, args.output)
+        print(f"solution written to {args.output}")
+    return 0 if m.delivered == m.orders else 4
+
+
 def register(sub: Any) -> None:
     """Add ``stores`` (``simulate``, ``replenish``, ``tariff``) to the ``yunli`` command."""
     p = sub.add_parser(
@@ -191,3 +218,18 @@ def register(sub: Any) -> None:
     tf.add_argument("--distance", type=int, action="append", help="metres to price (repeat)")
     tf.add_argument("--weather", default="clear")
     tf.set_defaults(func=_tariff_cmd)
+    md = ss.add_parser("mdrp", help="Meal Delivery Routing Problem instances: generate, solve")
+    ms = md.add_subparsers(dest="mdrp_command", metavar="ACTION", required=True)
+    g = ms.add_parser("generate", help="write a seeded instance in the published format")
+    g.add_argument("folder")
+    g.add_argument("--orders", type=int, default=500)
+    g.add_argument("--couriers", type=int, default=100)
+    g.add_argument("--restaurants", type=int, default=60)
+    g.add_argument("--seed", type=int, default=0)
+    g.set_defaults(func=_mdrp_generate)
+    so = ms.add_parser("solve", help="replay an instance under a policy; write the solution")
+    so.add_argument("folder")
+    so.add_argument("--policy", choices=("yunli", "nearest_idle", "greedy"), default="yunli")
+    so.add_argument("--time-limit", type=seconds, default=0.15)
+    so.add_argument("--output", help="folder for the three solution_info_*.txt files")
+    so.set_defaults(func=_mdrp_solve)

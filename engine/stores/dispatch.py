@@ -197,6 +197,9 @@ class Dispatcher:
     late_stop_cost, late_cost_per_hour
         Price of an order planned past its deadline, per order and per hour late (cost
         units: metres of driving); see :data:`LATE_COST_PER_HOUR`.
+    promise_s, pickup_service_s, drop_service_s
+        The standard promise (30 minutes) and the service times at the store and at a
+        door (a pick-up point always takes :data:`POINT_SERVICE_S`).
     cost_per_hour
         Price of an hour of a courier's route in the re-plan (cost units).
     plan_margin_s
@@ -218,6 +221,9 @@ class Dispatcher:
         late_stop_cost: int = LATE_STOP_COST,
         late_cost_per_hour: int = LATE_COST_PER_HOUR,
         cost_per_hour: int = COURIER_COST_PER_HOUR,
+        promise_s: int = PROMISE_S,
+        pickup_service_s: int = PICKUP_SERVICE_S,
+        drop_service_s: int = DROP_SERVICE_S,
     ) -> None:
         if not time_limit > 0:
             raise InvalidInputError.at("time_limit", f"must be positive, got {time_limit}")
@@ -237,6 +243,11 @@ class Dispatcher:
         if cost_per_hour < 0:
             raise InvalidInputError.at("cost_per_hour", "must be >= 0")
         self.cost_per_hour = int(cost_per_hour)
+        if promise_s <= 0 or pickup_service_s < 0 or drop_service_s < 0:
+            raise InvalidInputError.at("promise_s", "promise must be > 0 and service times >= 0")
+        self.promise_s = int(promise_s)
+        self.pickup_service_s = int(pickup_service_s)
+        self.drop_service_s = int(drop_service_s)
         self.plan = LivePlan(DIMENSIONS, {}, {}, int(now), circuity=PLAN_CIRCUITY)
         self.orders: dict[str, OrderStatus] = {}
         self.round_seconds: list[float] = []
@@ -419,7 +430,7 @@ class Dispatcher:
                 t_end, pos = cs.end
             arrive = t_end + self._travel(v.profile, pos, sp, t_end)
             pick = max(arrive, ready)
-            eta = pick + PICKUP_SERVICE_S + self._travel(v.profile, sp, stop, pick)
+            eta = pick + self.pickup_service_s + self._travel(v.profile, sp, stop, pick)
             if eta < best[0]:
                 best = (eta, vid)
             for loc, dep, slack, peak in cs.pickups:
@@ -427,7 +438,7 @@ class Dispatcher:
                     continue
                 if any(p + a > c for p, a, c in zip(peak, amounts, v.capacity, strict=True)):
                     continue
-                delay = max(dep, ready) + PICKUP_SERVICE_S - dep
+                delay = max(dep, ready) + self.pickup_service_s - dep
                 if delay > slack:
                     continue
                 eta = t_end + delay + self._travel(v.profile, pos, stop, t_end + delay)
@@ -450,7 +461,7 @@ class Dispatcher:
             a = min(starts)
             prof = COURIER_MODES["ebike"].profile
             pick = max(a, ready)
-            best = (pick + PICKUP_SERVICE_S + self._travel(prof, sp, stop, pick), None)
+            best = (pick + self.pickup_service_s + self._travel(prof, sp, stop, pick), None)
         del service
         return best
 
@@ -498,7 +509,7 @@ class Dispatcher:
         net.check_stock(order)
         home = (order.lat, order.lon)
         weather = self.weather.at(order.placed_at, store.lat, store.lon)
-        deadline = order.placed_at + PROMISE_S
+        deadline = order.placed_at + self.promise_s
         # Where the order can be handed over.
         stops: list[tuple[str, Site | None]] = []
         if order.pickup_point_id is not None:
@@ -535,7 +546,7 @@ class Dispatcher:
                             "pickup_point_id", f"pick-up point {point.site_id!r} is full", oid
                         )
                     continue
-            service = DROP_SERVICE_S if point is None else POINT_SERVICE_S
+            service = self.drop_service_s if point is None else POINT_SERVICE_S
             eta, courier = self._best_eta(store, loc, order.ready, amounts, service)
             dist = road_metres(store.point, loc)
             fee = self.tariff.fee(dist, weather, pickup_point=point is not None)
@@ -606,7 +617,7 @@ class Dispatcher:
             lat=store.lat,
             lon=store.lon,
             amounts=amounts,
-            service_s=PICKUP_SERVICE_S,
+            service_s=self.pickup_service_s,
             windows=((order.ready, max(order.ready, deadline)),),
             promised=True,
         )
@@ -616,7 +627,7 @@ class Dispatcher:
             lat=loc[0],
             lon=loc[1],
             amounts=amounts,
-            service_s=DROP_SERVICE_S if point is None else POINT_SERVICE_S,
+            service_s=self.drop_service_s if point is None else POINT_SERVICE_S,
             windows=((order.placed_at, max(order.placed_at, deadline)),),
             promised=True,
         )

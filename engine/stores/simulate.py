@@ -108,6 +108,10 @@ class StoreDay:
     start: int
     end: int
     seed: int
+    promise_s: int = PROMISE_S
+    pickup_service_s: int = PICKUP_SERVICE_S
+    drop_service_s: int = DROP_SERVICE_S
+    courier_mode: str = ""
 
 
 def _offset(center: tuple[float, float], dist_m: float, bearing: float) -> tuple[float, float]:
@@ -299,6 +303,8 @@ class DayReport:
     wall_s: float = 0.0
     round_ms: list[float] = field(default_factory=list, repr=False)
     quote_ms: list[float] = field(default_factory=list, repr=False)
+    #: ``(order_id, "pickup" | "drop", courier_id, time)`` of every stop served.
+    events: list[tuple[str, str, str, int]] = field(default_factory=list, repr=False)
 
     @property
     def accepted(self) -> int:
@@ -378,7 +384,11 @@ def _reject_kind(e: Exception) -> str:
 
 # ---- Yunli ------------------------------------------------------------------------------
 def _drive(
-    d: Dispatcher, t: int, served_at: dict[str, int], visits: dict[str, list[tuple[float, float]]]
+    d: Dispatcher,
+    t: int,
+    served_at: dict[str, int],
+    visits: dict[str, list[tuple[float, float]]],
+    events: list[tuple[str, str, str, int]] | None = None,
 ) -> list[PositionUpdate]:
     """Couriers drive their forecast exactly until ``t``; their reports at ``t``."""
     plan = d.plan
@@ -398,6 +408,9 @@ def _drive(
             served_at[s.job_id] = s.service_start
             j = plan.jobs[s.job_id]
             visits.setdefault(vid, []).append((j.lat, j.lon))
+            if events is not None:
+                oid, _, kind = s.job_id.rpartition(":")
+                events.append((oid, "pickup" if kind == "pickup" else "drop", vid, s.service_start))
         busy: int | None = None
         if done and done[-1].departure > t:
             j = plan.jobs[done[-1].job_id]
@@ -439,6 +452,9 @@ def _run_yunli(
         weather=day.weather,
         time_limit=time_limit,
         seed=day.seed,
+        promise_s=day.promise_s,
+        pickup_service_s=day.pickup_service_s,
+        drop_service_s=day.drop_service_s,
         **options,
     )
     served_at: dict[str, int] = {}
@@ -452,7 +468,7 @@ def _run_yunli(
         while pending and pending[0].placed_at <= t:
             o = pending.pop(0)
             if o.placed_at > d.now:
-                d.advance(o.placed_at, _drive(d, o.placed_at, served_at, visits))
+                d.advance(o.placed_at, _drive(d, o.placed_at, served_at, visits, rep.events))
             o = replace(o, placed_at=max(o.placed_at, d.now), ready_at=max(o.ready, d.now))
             q0 = time.perf_counter()
             try:
@@ -467,7 +483,7 @@ def _run_yunli(
             rep.fee_revenue_fen += st.option.fee.total
             rep.pickup_point_orders += st.option.pickup_point_id is not None
             rep.later_slot_orders += st.option.kind == "later_slot"
-        d.advance(t, _drive(d, t, served_at, visits))
+        d.advance(t, _drive(d, t, served_at, visits, rep.events))
         unassigned = bool(d.plan.unassigned())
         if new_work or unassigned:
             res = d.dispatch()
@@ -485,7 +501,7 @@ def _run_yunli(
         rep.delivered += 1
         ctd = drop - st.order.placed_at
         rep.click_to_door.append(ctd)
-        rep.within_30 += ctd <= PROMISE_S
+        rep.within_30 += ctd <= day.promise_s
         rep.promise_kept += drop <= st.promise
         vid = d.plan.vehicle_of(f"{oid}:delivery")
         if vid is not None:
@@ -569,7 +585,15 @@ def _run_baseline(day: StoreDay, policy: str, tariff: Tariff, rep: DayReport) ->
     net = copy.deepcopy(day.network)
     w = _World(day)
     # Quotes only validate and price here: the baselines take every valid order.
-    quoter = Dispatcher(net, day.start, tariff=tariff, weather=day.weather)
+    quoter = Dispatcher(
+        net,
+        day.start,
+        tariff=tariff,
+        weather=day.weather,
+        promise_s=day.promise_s,
+        pickup_service_s=day.pickup_service_s,
+        drop_service_s=day.drop_service_s,
+    )
     sims: dict[str, _Sim] = {}
     for c in net.couriers.values():
         m = COURIER_MODES[c.mode]
@@ -589,6 +613,7 @@ def _run_baseline(day: StoreDay, policy: str, tariff: Tariff, rep: DayReport) ->
                 s = c.stops[c.done]
                 prev = c.stops[c.done - 1].loc if c.done else c.pos
                 c.km_m += road_metres(prev, s.loc)
+                rep.events.append((s.order, s.kind, c.courier.courier_id, s.start))
                 if s.kind == "drop":
                     drop_at[s.order] = s.start
                     c.last = max(c.last, s.start)
@@ -601,7 +626,7 @@ def _run_baseline(day: StoreDay, policy: str, tariff: Tariff, rep: DayReport) ->
         o, loc, service, _ = placed[oid]
         store = net.store(o.store_id)
         return [
-            _Stop(oid, "pickup", store.point, o.ready, PICKUP_SERVICE_S),
+            _Stop(oid, "pickup", store.point, o.ready, day.pickup_service_s),
             _Stop(oid, "drop", loc, 0, service),
         ]
 
@@ -630,12 +655,12 @@ def _run_baseline(day: StoreDay, policy: str, tariff: Tariff, rep: DayReport) ->
             net.take_stock(o)
             point = opt.pickup_point_id
             loc = (o.lat, o.lon) if point is None else net.pickup_point(point).point
-            service = DROP_SERVICE_S if point is None else POINT_SERVICE_S
+            service = day.drop_service_s if point is None else POINT_SERVICE_S
             placed[o.order_id] = (o, loc, service, net.order_amounts(o))
             rep.fee_revenue_fen += opt.fee.total
             rep.pickup_point_orders += point is not None
             if policy == "greedy" and _greedy_insert(
-                w, sims, placed, o.order_id, stops_for, o.placed_at
+                w, sims, placed, o.order_id, stops_for, o.placed_at, day.promise_s
             ):
                 continue
             queue.append(o.order_id)
@@ -645,7 +670,7 @@ def _run_baseline(day: StoreDay, policy: str, tariff: Tariff, rep: DayReport) ->
             o, _, _, amt = placed[oid]
             store = net.store(o.store_id)
             if policy == "greedy":
-                if not _greedy_insert(w, sims, placed, oid, stops_for, t):
+                if not _greedy_insert(w, sims, placed, oid, stops_for, t, day.promise_s):
                     still.append(oid)
                 continue
             idle = [
@@ -675,8 +700,8 @@ def _run_baseline(day: StoreDay, policy: str, tariff: Tariff, rep: DayReport) ->
         rep.delivered += 1
         ctd = drop - o.placed_at
         rep.click_to_door.append(ctd)
-        rep.within_30 += ctd <= PROMISE_S
-        rep.promise_kept += ctd <= PROMISE_S
+        rep.within_30 += ctd <= day.promise_s
+        rep.promise_kept += ctd <= day.promise_s
     rep.distance_m = sum(c.km_m for c in sims.values())
     _hours(day, rep, {cid: c.last for cid, c in sims.items()})
 
@@ -688,6 +713,7 @@ def _greedy_insert(
     oid: str,
     stops_for: Callable[[str], list[_Stop]],
     now: int,
+    promise_s: int,
 ) -> bool:
     """Insert ``oid`` where it is delivered soonest without pushing another order past 30
     minutes; False when no courier is on shift."""
@@ -719,7 +745,7 @@ def _greedy_insert(
             times = w.schedule(c, seq)
             for s, (start, _) in zip(seq, times, strict=True):
                 if s.kind == "drop" and s.order != oid:
-                    ddl = placed[s.order][0].placed_at + PROMISE_S
+                    ddl = placed[s.order][0].placed_at + promise_s
                     if start > ddl and start > s.start:
                         ok = False
                         break
