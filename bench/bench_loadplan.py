@@ -16,8 +16,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from engine.routing.binpacking_io import read_bpp, read_optima
 from engine.routing.loadplan import first_fit_decreasing, pack_bins, plan_loads
+from engine.routing.loadplan.io import read_bpp, read_optima
 
 FULL = os.environ.get("YUNLI_BENCH_FULL", "") not in ("", "0")
 DATA = Path(__file__).resolve().parent / "data" / "binpacking"

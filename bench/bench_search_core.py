@@ -1,4 +1,4 @@
-"""Rust routing search core through ``engine._core.solve_routing``.
+"""Rust routing search core through its typed boundary (``engine.routing.core``).
 
 Quick mode: a seeded random 100-job VRPTW and a 50-pair pickup–delivery problem with
 windows, 200 ruin-and-recreate iterations. Full (``YUNLI_BENCH_FULL=1``): 1,000 jobs
@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from bench.conftest import size
-from engine import _core
 from engine.routing import Model
 from engine.routing.checker import check
+from engine.routing.core import SearchResult, problem_data, search
 from engine.routing.model import Problem
 
 N = size(100, 1_000)
@@ -43,18 +43,15 @@ def problem() -> Problem:
 
 @pytest.mark.benchmark(group="search-core")
 def test_search_core_vrptw(benchmark: Any, problem: Problem) -> None:
-    arrays: dict[str, Any] = problem.to_arrays()
+    data = problem_data(problem)
 
-    def run() -> dict[str, Any]:
-        out: dict[str, Any] = _core.solve_routing(
-            **arrays, time_limit_s=60.0, seed=1, max_iterations=ITERATIONS
-        )
-        return out
+    def run() -> SearchResult:
+        return search(data, time_limit=60.0, seed=1, max_iterations=ITERATIONS)
 
     out = benchmark(run)
-    report = check(problem, out["routes"])
+    report = check(problem, out.routes)
     assert report.feasible, report.violations
-    assert out["cost"] == pytest.approx(report.cost, rel=1e-9)
+    assert out.cost == pytest.approx(report.cost, rel=1e-9)
 
 
 @pytest.fixture(scope="module")
@@ -80,15 +77,12 @@ def pd_problem() -> Problem:
 
 @pytest.mark.benchmark(group="search-core")
 def test_search_core_pickup_delivery(benchmark: Any, pd_problem: Problem) -> None:
-    arrays: dict[str, Any] = pd_problem.to_arrays()
+    data = problem_data(pd_problem)
 
-    def run() -> dict[str, Any]:
-        out: dict[str, Any] = _core.solve_routing(
-            **arrays, time_limit_s=60.0, seed=1, max_iterations=ITERATIONS
-        )
-        return out
+    def run() -> SearchResult:
+        return search(data, time_limit=60.0, seed=1, max_iterations=ITERATIONS)
 
     out = benchmark(run)
-    report = check(pd_problem, out["routes"])
+    report = check(pd_problem, out.routes)
     assert report.feasible, report.violations
-    assert out["cost"] == pytest.approx(report.cost, rel=1e-9)
+    assert out.cost == pytest.approx(report.cost, rel=1e-9)

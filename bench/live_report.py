@@ -21,7 +21,6 @@ import time
 
 import numpy as np
 
-from engine import _core
 from engine.live import (
     CancelJob,
     NewJob,
@@ -37,6 +36,7 @@ from engine.live import (
 from engine.live.scenario import advance, city_day, random_new_shipment
 from engine.routing import solve
 from engine.routing.checker import check
+from engine.routing.core import problem_data, search
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -100,15 +100,14 @@ def run(n_events: int = 30, cold_s: float = 30.0, seed: int = 0, morning_s: floa
     assert rp is not None
     warm = check(rp.problem, res.routes)
     cold_init = [(k, r[:f]) for (k, r), f in zip(rp.initial_routes, rp.fixed_prefixes, strict=True)]
-    cold = _core.solve_routing(
-        **rp.problem.to_arrays(),
-        time_limit_s=cold_s,
+    cold = search(
+        problem_data(rp.problem, rp.terms),
+        time_limit=cold_s,
         seed=seed,
         initial_routes=cold_init,
         fixed_prefixes=rp.fixed_prefixes,
-        **rp.extras,
     )
-    cold_rep = check(rp.problem, [(int(k), list(js)) for k, js in cold["routes"]])
+    cold_rep = check(rp.problem, cold.routes)
     gap = warm.cost / cold_rep.cost - 1 if cold_rep.cost else float("nan")
     # Same work: the warm plan without the jobs the cold solve left out (and their
     # pickup-delivery partners), visit order kept.

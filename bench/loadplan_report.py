@@ -25,8 +25,8 @@ from pathlib import Path
 
 import polars as pl
 
-from engine.routing.binpacking_io import read_bpp, read_optima, read_vbp
 from engine.routing.loadplan import first_fit_decreasing, pack_bins, plan_loads
+from engine.routing.loadplan.io import read_bpp, read_optima, read_vbp
 
 DATA = Path(__file__).resolve().parent / "data" / "binpacking"
 SETS = {"u120": "u120/*u120_*.txt", "t60": "t60/*t60_*.txt", "hard28": "hard28/Hard28_*.txt"}

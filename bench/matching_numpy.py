@@ -22,7 +22,7 @@ import polars as pl
 from scipy.spatial import cKDTree
 
 from engine.data.schemas import VEHICLE_TYPES
-from engine.matching import MatchParams, MatchWeights
+from engine.matching import PAIR_COLUMNS, MatchParams, MatchWeights
 from engine.units import EARTH_RADIUS_M, SECONDS_PER_DAY
 
 M_PER_DEG: Final = EARTH_RADIUS_M * np.pi / 180.0
@@ -291,18 +291,11 @@ class NumpyMatcher:
         first = np.searchsorted(li_s, li_s, side="left")
         rank = np.arange(len(li_s)) - first + 1
         keep = order[rank <= k]
-        return pl.DataFrame(
-            {
-                "load_id": loads["load_id"].to_numpy()[li[keep]],
-                "vehicle_id": self.vehicle_ids[vi[keep]],
-                "rank": rank[rank <= k].astype(np.int32),
-                "score": score[keep],
-                "expertise": expertise[keep],
-                "backhaul": backhaul[keep],
-                "deadhead_m": dh[keep],
-                "arrival_at": arrival[keep],
-                "utilization": util[keep],
-                "rating_vs_prior": rating[keep],
-                "price_margin": price[keep],
-            }
-        )
+        cols = [
+            loads["load_id"].to_numpy()[li[keep]],
+            self.vehicle_ids[vi[keep]],
+            rank[rank <= k].astype(np.int32),
+            score[keep],
+            *(c[keep] for c in (expertise, backhaul, dh, arrival, util, rating, price)),
+        ]
+        return pl.DataFrame(dict(zip(PAIR_COLUMNS, cols, strict=True)))

@@ -310,7 +310,7 @@ def live_latency(ch: Any, md: Any, n_vehicles: int, n_stops: int, reports: int,
     from engine.live import plan_from_solution
     from engine.live.scenario import city_day
     from engine.routing import solve
-    from server import convert
+    from server.convert import live as convert
     from server.proto import live_grpc, live_pb2
 
     sc = city_day(n_vehicles, n_stops, seed=1)

@@ -26,17 +26,23 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")
 
 import numpy as np
 
-from engine import _core
 from engine.routing import check, formats
+from engine.routing.core import problem_data, search
 
 DATA = Path(__file__).resolve().parent / "data" / "benchmarks" / "x"
 
 
-def _solve(inst: formats.Instance, limit: float, seed: int, **kw: object) -> tuple[float, list]:
+def _solve(
+    inst: formats.Instance,
+    limit: float,
+    seed: int,
+    initial_routes: list[tuple[int, list[int]]] | None = None,
+) -> tuple[float, list]:
     t = time.perf_counter()
-    out = _core.solve_routing(**inst.problem.to_arrays(), time_limit_s=limit, seed=seed, **kw)
+    data = problem_data(inst.problem)
+    out = search(data, time_limit=limit, seed=seed, initial_routes=initial_routes)
     wall = time.perf_counter() - t
-    routes = [(int(k), [int(j) for j in js]) for k, js in out["routes"]]
+    routes = out.routes
     rep = check(inst.problem, routes)
     if not rep.feasible:
         raise RuntimeError(f"{inst.name}: infeasible answer {rep.violations[:3]}")

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 __version__: str
 
+def _panic_probe(message: str) -> None: ...
 def distance_matrix(
     src_lat: npt.NDArray[np.float64],
     src_lon: npt.NDArray[np.float64],
@@ -146,46 +147,114 @@ class MatcherCore:
 # --- end matching ---
 
 # --- routing ---
+MAX_TIME_LIMIT_S: float
+
+@final
+class ProblemData:
+    def __new__(
+        cls,
+        *,
+        distance: _I64,
+        durations: _I64,
+        job_location: _I64,
+        job_delivery: _I64,
+        job_pickup: _I64,
+        job_service: _I64,
+        job_tw_offsets: _I64,
+        job_tw: _I64,
+        job_skills: npt.NDArray[np.uint64],
+        job_required: npt.NDArray[np.bool_],
+        job_penalty: _I64,
+        job_priority: _I64,
+        pair_of: _I64,
+        is_pickup: npt.NDArray[np.bool_],
+        type_count: _I64,
+        type_capacity: _I64,
+        type_start: _I64,
+        type_end: _I64,
+        type_fixed_cost: _I64,
+        type_cost_per_km: _I64,
+        type_cost_per_hour: _I64,
+        type_tw: _I64,
+        type_max_duration: _I64,
+        type_max_distance: _I64,
+        type_skills: npt.NDArray[np.uint64],
+        type_profile: _I64,
+        type_breaks_offsets: _I64,
+        type_breaks: _I64,
+        job_allowed_type: _I64 | None = None,
+        job_home_type: _I64 | None = None,
+        job_disruption_cost: _I64 | None = None,
+        job_due: _I64 | None = None,
+        job_late_cost: _I64 | None = None,
+        job_late_cost_per_hour: _I64 | None = None,
+    ) -> ProblemData: ...
+    @property
+    def num_jobs(self) -> int: ...
+    @property
+    def num_vehicle_types(self) -> int: ...
+    @property
+    def num_locations(self) -> int: ...
+    @property
+    def num_dimensions(self) -> int: ...
+
+@final
+class SearchParams:
+    def __new__(
+        cls,
+        *,
+        time_limit: float,
+        seed: int = 0,
+        max_iterations: int | None = None,
+        initial_routes: Sequence[tuple[int, Sequence[int]]] | None = None,
+        fixed_prefixes: Sequence[int] | None = None,
+        pinned: Sequence[bool] | None = None,
+    ) -> SearchParams: ...
+    @property
+    def time_limit(self) -> float: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def max_iterations(self) -> int | None: ...
+    @property
+    def initial_routes(self) -> list[tuple[int, list[int]]]: ...
+    @property
+    def fixed_prefixes(self) -> list[int]: ...
+    @property
+    def pinned(self) -> list[bool]: ...
+
+@final
+class SearchResult:
+    @property
+    def routes(self) -> list[tuple[int, list[int]]]: ...
+    @property
+    def dropped(self) -> list[int]: ...
+    @property
+    def cost(self) -> float: ...
+    @property
+    def distance(self) -> int: ...
+    @property
+    def feasible(self) -> bool: ...
+    @property
+    def iterations(self) -> int: ...
+    @property
+    def evaluations(self) -> int: ...
+    @property
+    def restarts(self) -> int: ...
+    @property
+    def runtime_s(self) -> float: ...
+    @property
+    def soft_late_stops(self) -> int: ...
+    @property
+    def interrupted(self) -> bool: ...
+
+@final
+class CancelToken:
+    def __new__(cls) -> CancelToken: ...
+    def cancel(self) -> None: ...
+    @property
+    def cancelled(self) -> bool: ...
+
 def solve_routing(
-    *,
-    distance: npt.NDArray[np.int64],
-    durations: npt.NDArray[np.int64],
-    job_location: npt.NDArray[np.int64],
-    job_delivery: npt.NDArray[np.int64],
-    job_pickup: npt.NDArray[np.int64],
-    job_service: npt.NDArray[np.int64],
-    job_tw_offsets: npt.NDArray[np.int64],
-    job_tw: npt.NDArray[np.int64],
-    job_skills: npt.NDArray[np.uint64],
-    job_required: npt.NDArray[np.bool_],
-    job_penalty: npt.NDArray[np.int64],
-    job_priority: npt.NDArray[np.int64],
-    pair_of: npt.NDArray[np.int64],
-    is_pickup: npt.NDArray[np.bool_],
-    type_count: npt.NDArray[np.int64],
-    type_capacity: npt.NDArray[np.int64],
-    type_start: npt.NDArray[np.int64],
-    type_end: npt.NDArray[np.int64],
-    type_fixed_cost: npt.NDArray[np.int64],
-    type_cost_per_km: npt.NDArray[np.int64],
-    type_cost_per_hour: npt.NDArray[np.int64],
-    type_tw: npt.NDArray[np.int64],
-    type_max_duration: npt.NDArray[np.int64],
-    type_max_distance: npt.NDArray[np.int64],
-    type_skills: npt.NDArray[np.uint64],
-    type_profile: npt.NDArray[np.int64],
-    type_breaks_offsets: npt.NDArray[np.int64],
-    type_breaks: npt.NDArray[np.int64],
-    time_limit_s: float,
-    seed: int = 0,
-    max_iterations: int | None = None,
-    initial_routes: list[tuple[int, list[int]]] | None = None,
-    fixed_prefixes: list[int] | None = None,
-    pinned: list[bool] | None = None,
-    job_allowed_type: npt.NDArray[np.int64] | None = None,
-    job_home_type: npt.NDArray[np.int64] | None = None,
-    job_disruption_cost: npt.NDArray[np.int64] | None = None,
-    job_due: npt.NDArray[np.int64] | None = None,
-    job_late_cost: npt.NDArray[np.int64] | None = None,
-    job_late_cost_per_hour: npt.NDArray[np.int64] | None = None,
-) -> dict[str, Any]: ...
+    data: ProblemData, params: SearchParams, cancel: CancelToken | None = None
+) -> SearchResult: ...

@@ -33,8 +33,9 @@ COMMAND_MODULES: list[str] = [
     "engine.matching.cli",
     "server.cli",
     "engine.routing.cli",
-    "engine.routing.loadplan_cli",
+    "engine.routing.loadplan.cli",
     "engine.live.cli",
+    "server.console.cli",
     "engine.stores.cli",
 ]
 
@@ -62,6 +63,11 @@ EXIT_CODES: Final = (
     (EXIT_INCOMPLETE, "infeasible or partially served (unserved jobs, unplaced items)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); best result so far kept"),
 )
+
+#: Long-running commands run on a helper thread while the main thread watches for
+#: Ctrl-C: a running search is cancelled and the command writes its best solution so far
+#: (exit 130); a command with no cancellable search running stops at once (exit 130).
+INTERRUPTIBLE: frozenset[str] = frozenset({"solve", "optimize", "match", "plan-loads"})
 
 #: Longest accepted ``--time-limit``: one week.
 MAX_TIME_LIMIT_S: Final = 7 * 24 * 3600.0
@@ -120,11 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``yunli`` console script; returns an exit code of :data:`EXIT_CODES`."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("\nyunli: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     name = f"yunli {args.command}"
     try:
-        rc = args.func(args)
+        rc = _run_interruptible(args) if args.command in INTERRUPTIBLE else args.func(args)
     except KeyboardInterrupt:
         print(f"\n{name}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -154,6 +164,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return int(rc or 0)
+
+
+def _run_interruptible(args: argparse.Namespace) -> int | None:
+    """``args.func(args)`` on a helper thread; Ctrl-C cancels its running search (see
+    :mod:`engine.interrupt`) and waits for the command to write what it has, or, with no
+    search running, raises ``KeyboardInterrupt`` at once."""
+    import threading
+
+    from engine.interrupt import cancel_running
+
+    box: list[int | None] = []
+    error: list[BaseException] = []
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            box.append(args.func(args))
+        except BaseException as e:  # re-raised on the main thread
+            error.append(e)
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name=f"yunli-{args.command}", daemon=True).start()
+    try:
+        while not done.wait(0.02):
+            pass
+    except KeyboardInterrupt:
+        if not cancel_running():
+            raise
+        done.wait()
+    if error:
+        raise error[0]
+    return box[0]
 
 
 if __name__ == "__main__":

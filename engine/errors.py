@@ -2,8 +2,12 @@
 
 Every error the engine raises on purpose derives from :class:`YunliError`.
 The Rust core raises these same classes (through one conversion in
-``rust_core/src/python/convert.rs``) and the gRPC server maps them to status
-codes in one place (``server/status.py``).
+``rust_core/src/python/convert.rs``, which imports them once) with their structure:
+an :class:`InvalidInputError` from the core has ``field`` and ``reason`` set, and
+``row_id`` set to the row position in the arrays passed when one row is at fault.
+A panic in the core arrives as :class:`InternalError`. The gRPC server maps them to
+status codes in one place (``server/status.py``), sending ``field``, ``row_id`` and
+``reason`` as trailing metadata.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ class InvalidInputError(YunliError, ValueError):
     field
         The column, argument or message field at fault (``None`` if unknown).
     row_id
-        The id of the offending row, when the input is tabular.
+        The id of the offending row, when the input is tabular (errors raised by the
+        Rust core give the row's position in the arrays passed).
     reason
         Human-readable reason, without the field and row prefix.
     """

@@ -56,3 +56,22 @@ _yunli_start_postgres() {
 
 _yunli_start_postgres
 unset -f _yunli_start_postgres
+
+# Headless Chromium and its driver for the console's browser tests (tests/server/console):
+# Debian's packages, installed only when missing.
+_yunli_install_chromium() {
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "start_services: chromium is not installed and I am not root; the console browser tests will fail"
+    return 0
+  fi
+  echo "start_services: installing chromium and chromium-driver from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+}
+
+_yunli_install_chromium
+unset -f _yunli_install_chromium

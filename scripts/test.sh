@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 
 python -m pip install --quiet --upgrade pip
 python -m pip install --quiet -e '.[dev,bench]'
-if [ -x scripts/gen_proto.sh ]; then bash scripts/gen_proto.sh; fi
 if [ -x scripts/start_services.sh ]; then source scripts/start_services.sh; fi
 
 bash scripts/lint.sh

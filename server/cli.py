@@ -92,6 +92,14 @@ def _serve(args: argparse.Namespace) -> int:
     where = f"{host}:{port}"
     LOGGER.info("listening", extra={"address": where, "scheme": scheme})
     print(f"yunli serve: listening on {scheme}://{where} (port {port})", flush=True)
+    if args.http_port is not None:
+        from server.console.cli import start_http
+
+        http = start_http(port, args.http_host, args.http_port, world_dir=args.import_world,
+                          plans=args.console_plan, root_certificates=cert,
+                          warm_token=next(iter(tokens), None))  # fmt: skip
+        server._closers.append(http.stop)
+        print(f"yunli serve: console at {http.url}", flush=True)
     # Poll: a signal the kernel delivers to one of the server's threads does not wake a
     # main thread blocked in a lock wait, but its handler runs at the next wake-up.
     while not stop.wait(0.2):
@@ -168,5 +176,8 @@ def register(sub: Any) -> None:
         help="directory from `yunli generate` to load into an empty store at start",
     )
     p.add_argument("--port-file", help="write the bound port to this file once serving")
+    p.add_argument("--http-port", type=int, help="also serve the web console on this port")
+    p.add_argument("--http-host", default="127.0.0.1", help="web console bind address")
+    p.add_argument("--console-plan", action="append", help="live plan id the console follows")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=_serve)

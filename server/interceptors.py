@@ -11,7 +11,7 @@ from typing import Any
 import grpc
 
 from server.observability import LOGGER, Metrics
-from server.status import status_for
+from server.status import status_for, trailers_for
 
 #: Calls that need no token (load balancers and orchestrators probe health).
 PUBLIC_PREFIXES: tuple[str, ...] = ("/grpc.health.v1.Health/",)
@@ -98,6 +98,9 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
         code, msg = status_for(exc)
         if code is grpc.StatusCode.INTERNAL:
             LOGGER.exception("unexpected error", extra={"method": method})
+        trailers = trailers_for(exc)
+        if trailers:
+            context.set_trailing_metadata(trailers)
         context.abort(code, msg)
 
     def _reject(self, handler: Any, method: str, why: str) -> Any:

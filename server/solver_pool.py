@@ -56,9 +56,14 @@ def lower_priority(nice: int) -> None:
 
 
 def _init_worker(nice: int) -> None:
-    """Initializer of solver processes: die with the server, run at ``nice``."""
+    """Initializer of solver processes: die with the server, run at ``nice``, and on
+    SIGTERM stop a running search, which then returns its best solution so far
+    (:func:`engine.interrupt.cancel_on_sigterm`; an idle worker exits)."""
+    from engine.interrupt import cancel_on_sigterm
+
     _die_with_parent()
     lower_priority(nice)
+    cancel_on_sigterm()
 
 
 class SolverPool:

@@ -14,9 +14,18 @@ error                             status code
 any other ``YunliError``          ``INTERNAL``
 anything else (a bug)             ``INTERNAL`` (details only in the log)
 ================================  ======================
+
+Besides the code and message, every engine error sends its structure as the binary
+trailing-metadata entry ``yunli-error-bin``: JSON with ``type`` (the class name) and,
+for ``InvalidInputError``, ``field``, ``row_id`` and ``reason``, so a client can read
+the field at fault without parsing the message (:func:`error_details`).
 """
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
 
 import grpc
 
@@ -77,3 +86,32 @@ def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str]:
     if isinstance(exc, YunliError):
         return grpc.StatusCode.INTERNAL, f"{type(exc).__name__}: {exc}"
     return grpc.StatusCode.INTERNAL, "internal error (logged by the server)"
+
+
+#: Binary trailing-metadata key of an error's structure (see :func:`trailers_for`).
+ERROR_KEY = "yunli-error-bin"
+
+
+def trailers_for(exc: BaseException) -> tuple[tuple[str, bytes], ...]:
+    """Trailing metadata describing ``exc`` for the client (empty for non-engine errors).
+
+    ``InvalidInputError`` sends its ``field``, ``row_id`` and ``reason``; every other
+    :class:`~engine.errors.YunliError` its class name only.
+    """
+    if not isinstance(exc, YunliError):
+        return ()
+    body: dict[str, Any] = {"type": type(exc).__name__}
+    if isinstance(exc, InvalidInputError):
+        body.update(field=exc.field, row_id=exc.row_id, reason=exc.reason)
+    return ((ERROR_KEY, json.dumps(body, default=str).encode()),)
+
+
+def error_details(metadata: Iterable[tuple[str, str | bytes]] | None) -> dict[str, Any]:
+    """The error structure a client received in ``metadata`` (a call's trailing
+    metadata, e.g. ``rpc_error.trailing_metadata()``); empty if there is none."""
+    for key, value in metadata or ():
+        if key == ERROR_KEY:
+            raw = value if isinstance(value, bytes) else value.encode()
+            out: dict[str, Any] = json.loads(raw)
+            return out
+    return {}

@@ -371,3 +371,34 @@ def test_route_plot_title_is_whole(tmp_path: Path) -> None:
     assert title.replace("\n", " ") == sol.summary().replace("\n", " ")
     fig.savefig(tmp_path / "r.png")
     assert (tmp_path / "r.png").stat().st_size > 10_000
+
+
+def _plan_loads_files(tmp_path: Path, heavy: bool = False) -> list[Path]:
+    sh, fl = tmp_path / "s.csv", tmp_path / "f.csv"
+    pl.DataFrame(
+        {"shipment_id": [1, 2, 3], "weight_kg": [900, 700, 9000 if heavy else 400],
+         "volume_l": [3000, 5000, 2000]}
+    ).write_csv(sh)  # fmt: skip
+    pl.DataFrame(
+        {"vehicle_type": ["van"], "capacity_kg": [1500], "capacity_l": [6000], "count": [3],
+         "cost_fen": [30000]}
+    ).write_csv(fl)  # fmt: skip
+    return [sh, fl]
+
+
+def test_plan_loads_exit_codes_and_outputs(tmp_path: Path) -> None:
+    sh, fl = _plan_loads_files(tmp_path)
+    out = tmp_path / "plan.json"
+    args = ("plan-loads", "--shipments", sh, "--fleet", fl, "--time-limit", "2")
+    assert yunli(*args, "--output", out).returncode == EXIT_OK
+    assert json.loads(out.read_text())["num_vehicles"] == 2
+    fails(yunli(*args, "--output", tmp_path / "no" / "p.json"), EXIT_INVALID, "does not exist")
+    fails(
+        yunli("plan-loads", "--shipments", tmp_path / "x.csv", "--fleet", fl, "--output", out),
+        EXIT_NOT_FOUND,
+        "shipments",
+    )
+    sh, fl = _plan_loads_files(tmp_path, heavy=True)
+    r = yunli(*args, "--output", out)
+    assert r.returncode == EXIT_INCOMPLETE, r.stderr
+    assert "unplaced 3" in r.stdout

@@ -45,7 +45,9 @@ from engine.geo import SpeedProfile, distance_matrix
 from engine.live.eta import Forecast, VehicleForecast, forecast, forecast_vehicle
 from engine.live.state import LiveJob, LivePlan, LiveVehicle
 from engine.live.traffic import factor_matrix
+from engine.routing.core import LiveTerms, ProblemData, SearchResult, problem_data, search
 from engine.routing.model import Model, Problem
+from engine.routing.solve import check_time_limit
 
 #: Default cost of moving one job to another vehicle (cost units = metres at the
 #: default 1000 per km): 2 km of driving.
@@ -85,7 +87,7 @@ class ReplanProblem:
     problem: Problem
     vehicle_ids: list[str]
     job_ids: list[str]
-    extras: dict[str, Any]
+    terms: LiveTerms
     initial_routes: list[tuple[int, list[int]]]
     fixed_prefixes: list[int]
     stranded: dict[str, list[str]]
@@ -347,12 +349,12 @@ def build_problem(
         route = [index[j] for j in v.route if j in index]
         initial.append((k, route))
         fixed.append(1 if (v.en_route and route and not allow_diversion) else 0)
-    extras = {
-        "job_allowed_type": np.array(allowed, dtype=np.int64),
-        "job_home_type": np.array(home, dtype=np.int64),
-        "job_disruption_cost": np.full(len(job_ids), int(disruption_cost), dtype=np.int64),
-    }
-    rp = ReplanProblem(problem, vehicle_ids, job_ids, extras, initial, fixed, stranded)
+    terms = LiveTerms(
+        allowed_type=np.array(allowed, dtype=np.int64),
+        home_type=np.array(home, dtype=np.int64),
+        disruption_cost=np.full(len(job_ids), int(disruption_cost), dtype=np.int64),
+    )
+    rp = ReplanProblem(problem, vehicle_ids, job_ids, terms, initial, fixed, stranded)
     if soft:
         _set_soft(rp, soft, late_stop_cost, late_cost_per_hour)
     return rp
@@ -365,9 +367,12 @@ def _set_soft(rp: ReplanProblem, soft: Mapping[str, int], per_stop: int, per_hou
     for i, jid in enumerate(rp.job_ids):
         if jid in soft:
             due[i] = soft[jid]
-    rp.extras["job_due"] = due
-    rp.extras["job_late_cost"] = np.full(n, int(per_stop), dtype=np.int64)
-    rp.extras["job_late_cost_per_hour"] = np.full(n, int(per_hour), dtype=np.int64)
+    rp.terms = dataclasses.replace(
+        rp.terms,
+        due=due,
+        late_cost=np.full(n, int(per_stop), dtype=np.int64),
+        late_cost_per_hour=np.full(n, int(per_hour), dtype=np.int64),
+    )
 
 
 def _relaxed(
@@ -387,7 +392,7 @@ def _relaxed(
             if w is not None:
                 jobs[i] = dataclasses.replace(jobs[i], time_windows=tuple(w))
     problem = dataclasses.replace(rp.problem, jobs=tuple(jobs), _arrays={})
-    out = dataclasses.replace(rp, problem=problem, extras=dict(rp.extras))
+    out = dataclasses.replace(rp, problem=problem)
     if soft:
         _set_soft(out, soft, per_stop, per_hour)
     return out
@@ -515,12 +520,14 @@ def _forecast_routes(
     }
 
 
-def _final_routes(res: Any, rp: ReplanProblem) -> list[tuple[int, list[int]]]:
+def _final_routes(res: SearchResult, rp: ReplanProblem) -> list[tuple[int, list[int]]]:
     """The solver's routes; cargo on board is never dropped: whatever the search could
     not fit goes at the end of its carrier's route (its lateness shows in the warnings)."""
-    by_type = {int(k): [int(j) for j in js] for k, js in res["routes"]}
-    for j in res["dropped"]:
-        k = int(rp.extras["job_allowed_type"][j])
+    allowed = rp.terms.allowed_type
+    assert allowed is not None
+    by_type = {k: list(js) for k, js in res.routes}
+    for j in res.dropped:
+        k = int(allowed[j])
         if k >= 0:
             by_type.setdefault(k, []).append(int(j))
     return sorted(by_type.items())
@@ -571,8 +578,7 @@ def replan(
     InvalidInputError
         Bad parameters. The plan is unchanged on any error.
     """
-    if not time_limit > 0:
-        raise InvalidInputError.at("time_limit", f"must be positive, got {time_limit}")
+    check_time_limit(time_limit)
     if disruption_cost < 0:
         raise InvalidInputError.at("disruption_cost", "must be >= 0")
     if late_stop_cost < 0 or late_cost_per_hour < 0:
@@ -623,7 +629,6 @@ def replan(
         late_cost_per_hour=late_cost_per_hour,
         departures={s.job_id: s.departure for f in before.vehicles.values() for s in f.stops},
     )
-    from engine import _core
     from engine.routing.checker import check
 
     # Only jobs already promised (on a route before this re-plan, or on board) are planned
@@ -633,27 +638,33 @@ def replan(
     promised |= {j for v in plan.vehicles.values() for j in v.route}
 
     def solve_one(
-        rp: ReplanProblem, initial: list[tuple[int, list[int]]], budget: float, s: int
-    ) -> Any:
-        arrays: dict[str, Any] = rp.problem.to_arrays()
-        return _core.solve_routing(
-            **arrays,
-            time_limit_s=float(max(0.01, budget)),
-            seed=int(s),
+        data: ProblemData,
+        rp: ReplanProblem,
+        initial: list[tuple[int, list[int]]],
+        budget: float,
+        s: int,
+    ) -> SearchResult:
+        return search(
+            data,
+            time_limit=max(0.01, budget),
+            seed=s,
             max_iterations=max_iterations,
             initial_routes=initial,
             fixed_prefixes=rp.fixed_prefixes,
-            **rp.extras,
         )
 
-    def run(rp: ReplanProblem, initial: list[tuple[int, list[int]]], budget: float) -> Any:
-        # Independent searches side by side (the core releases the GIL); the ETA forecast
-        # of their plans picks one.
+    def run(rp: ReplanProblem, initial: list[tuple[int, list[int]]], budget: float) -> SearchResult:
+        # Independent searches side by side on one native problem (the core releases the
+        # GIL); the ETA forecast of their plans picks one.
+        data = problem_data(rp.problem, rp.terms)
         if searches == 1:
-            return solve_one(rp, initial, budget, seed)
+            return solve_one(data, rp, initial, budget, seed)
         with ThreadPoolExecutor(searches) as pool:
             runs = list(
-                pool.map(lambda i: solve_one(rp, initial, budget, seed + 7919 * i), range(searches))
+                pool.map(
+                    lambda i: solve_one(data, rp, initial, budget, seed + 7919 * i),
+                    range(searches),
+                )
             )
         scored = []
         for i, r in enumerate(runs):
@@ -668,7 +679,7 @@ def replan(
     for stage, extra_s in enumerate(stages):
         dropped_required = [
             rp.job_ids[j]
-            for j in res["dropped"]
+            for j in res.dropped
             if plan.jobs[rp.job_ids[j]].required and rp.job_ids[j] in promised
         ]
         if not dropped_required:
@@ -680,9 +691,9 @@ def replan(
         # little later at each stage when unpriced): relax their windows (and their
         # partners'), and those of cargo pinned to the same vehicle, then repair from
         # the routes found.
-        pinned_to = {
-            rp.job_ids[j]: int(k) for j, k in enumerate(rp.extras["job_allowed_type"]) if k >= 0
-        }
+        allowed = rp.terms.allowed_type
+        assert allowed is not None
+        pinned_to = {rp.job_ids[j]: int(k) for j, k in enumerate(allowed) if k >= 0}
         stuck = {pinned_to[j] for j in dropped_required if j in pinned_to}
         for jid in dropped_required + [j for j, k in pinned_to.items() if k in stuck]:
             for x in (jid, plan.jobs[jid].pair):
@@ -693,7 +704,7 @@ def replan(
                     if priced and job.windows and x not in first_stops:
                         soft.setdefault(x, close)
         rp = _relaxed(rp, plan, relax, soft, late_stop_cost, late_cost_per_hour)
-        warm = _as_initial(res["routes"], len(rp.vehicle_ids))
+        warm = _as_initial(res.routes, len(rp.vehicle_ids))
         left = time_limit - (time.perf_counter() - t0)
         share = 2 if priced else len(stages) - stage  # priced: keep time for the correction
         res = run(rp, warm, max(0.03, left / share))
@@ -796,10 +807,10 @@ def replan(
         diff=diff,
         forecast=after,
         runtime_s=time.perf_counter() - t0,
-        solver_runtime_s=float(res["runtime_s"]),
-        cost=float(res["cost"]),
-        feasible=bool(res["feasible"]),
-        iterations=int(res["iterations"]),
+        solver_runtime_s=res.runtime_s,
+        cost=res.cost,
+        feasible=res.feasible,
+        iterations=res.iterations,
         problem=rp,
         routes=routes,
     )

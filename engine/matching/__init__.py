@@ -18,13 +18,14 @@ from engine.matching.assignment import (
     greedy_assignment,
     max_weight_assignment,
 )
-from engine.matching.matcher import PAIR_COLUMNS, REJECT_REASONS, Matcher
+from engine.matching.matcher import PAIR_COLUMNS, REJECT_REASONS, SCORE_COMPONENTS, Matcher
 from engine.matching.params import MatchParams, MatchWeights
 from engine.matching.result import DispatchResult
 
 __all__ = [
     "PAIR_COLUMNS",
     "REJECT_REASONS",
+    "SCORE_COMPONENTS",
     "Assignment",
     "DispatchResult",
     "MatchParams",

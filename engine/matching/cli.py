@@ -83,7 +83,13 @@ def register(sub: Any) -> None:
     p.add_argument("--trips", required=True, help="trip history table (.csv/.parquet)")
     p.add_argument("--k", type=int, default=10, help="vehicles per load in recommend mode")
     p.add_argument("--mode", choices=["recommend", "dispatch"], default="recommend")
-    p.add_argument("--objective", choices=["score", "deadhead"], default="score")
+    p.add_argument(
+        "--objective",
+        choices=["score", "fill", "deadhead"],
+        default="score",
+        help="score: best total score over positive-score pairs; fill: most loads matched "
+        "over feasible pairs, then best score; deadhead: most loads, then least empty km",
+    )
     p.add_argument(
         "--candidates", type=int, default=None, help="candidate vehicles per load in dispatch"
     )

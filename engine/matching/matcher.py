@@ -31,7 +31,7 @@ from engine.data.loaders import Source, World, read_table
 from engine.data.schemas import LOADS, TRIPS, VEHICLE_TYPES, VEHICLES
 from engine.errors import InvalidInputError, NotFoundError
 from engine.matching.params import MatchParams, MatchWeights
-from engine.matching.result import DispatchResult
+from engine.matching.result import OBJECTIVES, DispatchResult
 from engine.units import METRES_PER_KM, SECONDS_PER_DAY
 
 _TYPE_NAMES: Final = list(VEHICLE_TYPES)
@@ -48,12 +48,10 @@ REJECT_REASONS: Final = {
     5: "cannot reach pickup by pickup_end or deliver by delivery_deadline",
 }
 
-#: Columns of every recommendation / assignment frame, in order.
-PAIR_COLUMNS: Final = (
-    "load_id",
-    "vehicle_id",
-    "rank",
-    "score",
+#: Score components of a pair, in the order of every pair frame, row and message (the
+#: ``ScoreComponents`` of the gRPC API): route expertise, backhaul credit, deadhead
+#: metres, arrival instant, capacity utilization, rating against the prior, price margin.
+SCORE_COMPONENTS: Final = (
     "expertise",
     "backhaul",
     "deadhead_m",
@@ -62,6 +60,14 @@ PAIR_COLUMNS: Final = (
     "rating_vs_prior",
     "price_margin",
 )
+
+#: Columns of every recommendation / assignment frame, in order: the one definition of
+#: the pair layout (the core's rows and the server's messages follow it).
+PAIR_COLUMNS: Final = ("load_id", "vehicle_id", "rank", "score", *SCORE_COMPONENTS)
+
+#: The core's result keys of the columns after the ids, in :data:`PAIR_COLUMNS` order.
+_CORE_KEYS: Final = ("rank", "score", "expertise", "backhaul", "deadhead_m", "arrival",
+                     "utilization", "rating", "price")  # fmt: skip
 
 LoadLike = int | Mapping[str, Any] | pl.DataFrame
 
@@ -362,21 +368,10 @@ class Matcher:
     # --- results ------------------------------------------------------------------------
 
     def _frame(self, d: dict[str, Any], load_ids: npt.NDArray[np.int64]) -> pl.DataFrame:
-        vid = self._vid.ids
+        cols = [load_ids[d["load"]], self._vid.ids[d["vehicle"]], d["rank"].astype(np.int32)]
+        cols += [d[k] for k in _CORE_KEYS[1:]]
         return pl.DataFrame(
-            {
-                "load_id": load_ids[d["load"]],
-                "vehicle_id": vid[d["vehicle"]],
-                "rank": d["rank"].astype(np.int32),
-                "score": d["score"],
-                "expertise": d["expertise"],
-                "backhaul": d["backhaul"],
-                "deadhead_m": d["deadhead_m"],
-                "arrival_at": d["arrival"],
-                "utilization": d["utilization"],
-                "rating_vs_prior": d["rating"],
-                "price_margin": d["price"],
-            },
+            dict(zip(PAIR_COLUMNS, cols, strict=True)),
             schema_overrides={"load_id": pl.Int64, "vehicle_id": pl.Int64},
         )
 
@@ -638,14 +633,20 @@ class Matcher:
             Open loads (default: the registered loads).
         objective
             ``"score"``: maximize the total match score over pairs with a
-            positive score. ``"deadhead"``: match as many loads as possible,
-            then minimize total deadhead.
+            positive score (the platform's best pairs; loads whose only
+            vehicles score below zero stay open). ``"fill"``: match as many
+            loads as possible over every feasible pair, then maximize the total
+            score (a platform that must move every load it can: it matches at
+            least as many loads as nearest-available dispatch).
+            ``"deadhead"``: match as many loads as possible, then minimize
+            total deadhead (fewest empty kilometres).
         candidates
             Candidate vehicles per load in the graph (default
             ``params.dispatch_candidates``); the optimum is exact over that graph.
         baselines
-            Also run greedy best-first and nearest-available (first come,
-            first served by ``posted_at``) for comparison.
+            Also run greedy best-first, nearest-available (first come, first
+            served by ``posted_at``) and the optimal assignment under the other
+            of ``"score"``/``"fill"`` for comparison.
 
         Returns
         -------
@@ -658,9 +659,9 @@ class Matcher:
             If the loads are invalid or empty, or ``objective`` or
             ``candidates`` is invalid.
         """
-        if objective not in ("score", "deadhead"):
+        if objective not in OBJECTIVES:
             raise InvalidInputError.at(
-                "objective", f"must be 'score' or 'deadhead', got {objective!r}"
+                "objective", f"must be one of {OBJECTIVES}, got {objective!r}"
             )
         m = self.params.dispatch_candidates if candidates is None else _check_k(candidates)
         prep = self._prepare(loads)
@@ -670,12 +671,16 @@ class Matcher:
         frames: dict[str, pl.DataFrame] = {}
         seconds: dict[str, float] = {}
         n_edges = 0
-        for method in ("optimal", "greedy", "nearest") if baselines else ("optimal",):
+        runs = [("optimal", objective, "optimal")]
+        if baselines:
+            runs += [("greedy", objective, "greedy"), ("nearest", objective, "nearest")]
+            runs += [(f"optimal:{o}", o, "optimal") for o in ("score", "fill") if o != objective]
+        for key, obj, method in runs:
             t0 = time.perf_counter()
-            d = self._core.dispatch(prep.core, rows, m, objective, method, order)
-            frames[method] = self._frame(d, prep.ids.ids).drop("rank")
-            seconds[method] = time.perf_counter() - t0
-            if method == "optimal":
+            d = self._core.dispatch(prep.core, rows, m, obj, method, order)
+            frames[key] = self._frame(d, prep.ids.ids).drop("rank")
+            seconds[key] = time.perf_counter() - t0
+            if key == "optimal":
                 n_edges = int(d["n_edges"])
         optimal = frames.pop("optimal")
         return DispatchResult(

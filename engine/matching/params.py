@@ -7,24 +7,24 @@ The match score of a feasible vehicle–load pair is
 
 with the components
 
-============== ========== ====================================================
-component      range      meaning
-============== ========== ====================================================
-expertise      [0, 1)     route expertise for the load's lane: decayed trips
-                          whose origin *and* destination lie within
-                          ``lane_radius_km`` of the load's (biweight kernel),
-                          squashed as ``raw / (raw + expertise_saturation)``
-backhaul       [0, 1]     the larger of homeward progress (share of the load's
-                          length that brings the vehicle closer to its home
-                          base) and the share of the vehicle's activity that
-                          starts near the load's destination
-deadhead_m     metres     empty drive from the vehicle's position to the pickup
-utilization    (0, 1]     max(weight / capacity kg, volume / capacity L)
-rating_vs_prior stars     Bayesian-smoothed rating minus ``rating_prior_mean``
-                          (0 for a vehicle without ratings)
-price_margin   [-1, 1]    price per km driven (loaded + deadhead) over the
-                          vehicle type's operating cost per km, minus 1
-============== ========== ====================================================
+=============== ========== ====================================================
+component       range      meaning
+=============== ========== ====================================================
+expertise       [0, 1)     route expertise for the load's lane: decayed trips
+                           whose origin *and* destination lie within
+                           ``lane_radius_km`` of the load's (biweight kernel),
+                           squashed as ``raw / (raw + expertise_saturation)``
+backhaul        [0, 1]     the larger of homeward progress (share of the load's
+                           length that brings the vehicle closer to its home
+                           base) and the share of the vehicle's activity that
+                           starts near the load's destination
+deadhead_m      metres     empty drive from the vehicle's position to the pickup
+utilization     (0, 1]     max(weight / capacity kg, volume / capacity L)
+rating_vs_prior stars      Bayesian-smoothed rating minus ``rating_prior_mean``
+                           (0 for a vehicle without ratings)
+price_margin    [-1, 1]    price per km driven (loaded + deadhead) over the
+                           vehicle type's operating cost per km, minus 1
+=============== ========== ====================================================
 
 Hard filters (never recommended, never assigned): offline vehicles, vehicle
 types the load does not accept (an empty ``vehicle_types`` list accepts any),

@@ -6,13 +6,18 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-#: Methods in the order the comparison lists them.
-METHODS = ("nearest", "greedy", "optimal")
+#: Objectives of :meth:`engine.matching.Matcher.dispatch`.
+OBJECTIVES = ("score", "fill", "deadhead")
+
+#: Methods in the order the comparison lists them (``optimal`` is the chosen objective;
+#: ``optimal:score``/``optimal:fill`` the optimum under the other objective).
+METHODS = ("nearest", "greedy", "optimal:score", "optimal:fill", "optimal")
 
 _LABELS = {
     "nearest": "nearest available (FCFS)",
     "greedy": "greedy best-score",
-    "optimal": "optimal",
+    "optimal:score": "optimal (score)",
+    "optimal:fill": "optimal (fill)",
 }
 
 
@@ -31,15 +36,18 @@ class DispatchResult:
     Attributes
     ----------
     objective
-        ``"score"`` (maximize the total match score) or ``"deadhead"``
-        (match as many loads as possible, then minimize total deadhead).
+        ``"score"`` (maximize the total match score), ``"fill"`` (match as many
+        loads as possible over every feasible pair, then maximize the score) or
+        ``"deadhead"`` (match as many loads as possible, then minimize total
+        deadhead).
     assignments
         The optimal assignment: one row per assigned load with ``load_id``,
         ``vehicle_id`` and every score component.
     baselines
-        ``"greedy"`` (best-first on the same candidate graph) and
-        ``"nearest"`` (loads in posting order each take the nearest free
-        feasible vehicle), same columns; empty if baselines were not run.
+        ``"greedy"`` (best-first on the same candidate graph), ``"nearest"``
+        (loads in posting order each take the nearest free feasible vehicle)
+        and ``"optimal:score"`` or ``"optimal:fill"`` (the optimum under the
+        other of those objectives), same columns; empty if baselines were not run.
     n_loads, n_vehicles
         Loads offered and vehicles not offline.
     n_candidate_edges
@@ -73,7 +81,7 @@ class DispatchResult:
             n = df.height
             rows.append(
                 {
-                    "method": _LABELS[m],
+                    "method": _LABELS.get(m, f"optimal ({self.objective})"),
                     "matched": n,
                     "share_matched": n / self.n_loads if self.n_loads else 0.0,
                     "total_score": _sum(df["score"]),

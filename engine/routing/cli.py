@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from engine.cli import EXIT_INCOMPLETE, seconds
+from engine.cli import EXIT_INCOMPLETE, EXIT_INTERRUPTED, seconds
 from engine.errors import InvalidInputError, NotFoundError
 from engine.outputs import atomic_write, atomic_write_text, check_output
 from engine.progress import Progress
@@ -88,6 +88,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         sol = solve(inst.problem, args.time_limit, args.seed, args.solver, progress=prog)
     routes = [list(r.jobs) for r in sol.routes]
     out = formats.solution_dict(inst, routes)
+    interrupted = sol.status == "interrupted"
+    if interrupted:
+        out["interrupted"] = True
     if args.output is not None:
         atomic_write_text(args.output, json.dumps(out) + "\n")
     if args.sol is not None:
@@ -97,7 +100,16 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         f"{inst.name}: cost {out['cost']:.2f}, {out['vehicles']} vehicles, {state}, "
         f"solver {sol.solver}, {sol.runtime:.1f} s" + (f" -> {args.output}" if args.output else "")
     )
+    if interrupted:
+        return _interrupted("solve", args.output)
     return 0 if sol.complete else EXIT_INCOMPLETE
+
+
+def _interrupted(command: str, output: Path | None) -> int:
+    """Say that Ctrl-C (or SIGTERM) stopped the run and what was kept; the exit code."""
+    kept = f"best solution so far written to {output}" if output else "best solution so far shown"
+    print(f"yunli {command}: interrupted; {kept}", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _read_table(path: Path, field: str) -> Any:
@@ -150,6 +162,8 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     print(sol.summary() + (f" -> {args.output}" if args.output else ""))
     for u in sol.unserved:
         print(f"  unserved {u.name}: {u.reason}")
+    if sol.status == "interrupted":
+        return _interrupted("optimize", args.output)
     return 0 if sol.complete else EXIT_INCOMPLETE
 
 
@@ -162,6 +176,7 @@ def _write_plan(path: Path, sol: Solution) -> None:
             "distance": sol.distance,
             "duration": sol.duration,
             "solver": sol.solver,
+            "interrupted": sol.status == "interrupted",
             "routes": [
                 {
                     "vehicle_type": r.vehicle_type_name,

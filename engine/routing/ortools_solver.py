@@ -200,6 +200,7 @@ def solve_ortools(
     initial_routes: Sequence[tuple[int, Sequence[int]]] | None = None,
     on_solution: Callable[[float, float], None] | None = None,
     log_search: bool = False,
+    solution_limit: int | None = None,
 ) -> OrtoolsResult:
     """Solve ``problem`` with OR-Tools within ``time_limit`` seconds of wall-clock time.
 
@@ -230,6 +231,11 @@ def solve_ortools(
         Called as ``on_solution(elapsed_seconds, objective)`` on every improvement.
     log_search
         Print OR-Tools' search log.
+    solution_limit
+        A search budget in solutions (every solution the search accepts counts): the
+        search stops after that many, so a run is reproducible for a seed whenever the
+        budget, not ``time_limit``, ends it (its large-neighbourhood steps then run to
+        completion instead of being cut after 100 ms). ``None``: only the time limit.
 
     Returns
     -------
@@ -239,11 +245,13 @@ def solve_ortools(
     Raises
     ------
     InvalidInputError
-        Unknown strategy names or a non-positive time limit.
+        Unknown strategy names, a non-positive time limit or solution limit.
     """
     t0 = time.monotonic()
     if not time_limit > 0:
         raise InvalidInputError.at("time_limit", f"must be positive, got {time_limit}")
+    if solution_limit is not None and solution_limit < 1:
+        raise InvalidInputError.at("solution_limit", f"must be >= 1, got {solution_limit}")
     arr = problem.to_arrays()
     excl = set(int(j) for j in exclude)
     active = [j for j in range(problem.num_jobs) if j not in excl]
@@ -445,6 +453,12 @@ def solve_ortools(
         except AttributeError:
             raise InvalidInputError.at("metaheuristic", f"unknown {metaheuristic!r}") from None
     params.log_search = log_search
+    if solution_limit is not None:
+        params.solution_limit = int(solution_limit)
+        # OR-Tools bounds each large-neighbourhood completion by wall-clock time (100 ms by
+        # default), which makes a budgeted run depend on the machine's load: let each
+        # completion finish (the whole call keeps its time limit).
+        params.lns_time_limit.FromMilliseconds(int(time_limit * 1000))
 
     n_sol = 0
     best = math.inf

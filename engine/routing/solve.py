@@ -1,6 +1,6 @@
 """``solve(problem)``: pick a solver, set aside jobs no vehicle can serve, check the answer.
 
-The Rust search core (``engine._core.solve_routing``, issue 5) is used for the problems it
+The Rust search core (:mod:`engine.routing.core`, issue 5) is used for the problems it
 covers when it is built in; OR-Tools (:mod:`engine.routing.ortools_solver`) covers the
 rest and is the fallback. Every answer is re-derived by the one checker
 (:mod:`engine.routing.checker`), whose figures the :class:`Solution` reports.
@@ -19,6 +19,7 @@ import numpy as np
 
 from engine.errors import InvalidInputError
 from engine.routing.checker import CheckReport, Violation, check
+from engine.routing.core import MAX_TIME_LIMIT_S
 from engine.routing.model import Problem
 
 SOLVERS: Final = ("auto", "ortools", "core", "best")
@@ -87,7 +88,8 @@ class Solution:
         Wall-clock seconds of the whole call.
     status
         The solver's status (``"solved"``, ``"timeout"``: best so far at the limit,
-        ``"no_solution"``).
+        ``"no_solution"``, ``"interrupted"``: stopped by Ctrl-C or SIGTERM, best so far).
+
     violations
         Route rules broken (empty for every solution Yunli returns unless a solver errs).
     """
@@ -302,6 +304,21 @@ def _restrict(problem: Problem, keep: Sequence[int]) -> Problem:
     return dataclasses.replace(problem, jobs=jobs, _arrays={})
 
 
+def check_time_limit(time_limit: float, field: str = "time_limit") -> None:
+    """Reject a time limit that is not a positive, finite number of seconds up to
+    ``MAX_TIME_LIMIT_S`` (30 days, defined by the core).
+
+    Raises
+    ------
+    InvalidInputError
+        Naming ``field``.
+    """
+    if not 0 < time_limit <= MAX_TIME_LIMIT_S:
+        raise InvalidInputError.at(
+            field, f"must be in (0, {MAX_TIME_LIMIT_S:.0f}] seconds, got {time_limit}"
+        )
+
+
 # ---- the Rust core ------------------------------------------------------------------------
 def core_available() -> bool:
     """True when the Rust search core is built into ``engine._core``."""
@@ -324,18 +341,11 @@ def core_unsupported(problem: Problem) -> str | None:
 def _solve_core(
     problem: Problem, time_limit: float, seed: int
 ) -> tuple[list[tuple[int, list[int]]], str]:
-    """Call ``engine._core.solve_routing`` with the contract arrays.
+    """Run the Rust search core on ``problem`` (through :mod:`engine.routing.core`)."""
+    from engine.routing.core import problem_data, search
 
-    The core takes the arrays of :meth:`Problem.to_arrays` as keyword arguments plus
-    ``time_limit_s`` and ``seed``, and returns a dict whose ``routes`` are
-    ``(vehicle_type, [job indices])``.
-    """
-    from engine import _core
-
-    core_solve = getattr(_core, "solve_routing")  # noqa: B009  (absent in older builds)
-    out = core_solve(**problem.to_arrays(), time_limit_s=float(time_limit), seed=int(seed))
-    routes = [(int(k), [int(j) for j in js]) for k, js in out["routes"]]
-    return routes, "solved"
+    out = search(problem_data(problem), time_limit=time_limit, seed=seed)
+    return [(k, list(js)) for k, js in out.routes], "interrupted" if out.interrupted else "solved"
 
 
 def _solve_with(
@@ -390,14 +400,14 @@ def solve(
     Raises
     ------
     InvalidInputError
-        Unknown ``solver``, a non-positive ``time_limit``, or ``solver="core"`` when the
-        core is not built in or does not cover the problem.
+        Unknown ``solver``, a ``time_limit`` that is not in ``(0, MAX_TIME_LIMIT_S]``
+        (field ``time_limit``), or ``solver="core"`` when the core is not built in or
+        does not cover the problem.
     """
     t0 = time.monotonic()
     if solver not in SOLVERS:
         raise InvalidInputError.at("solver", f"unknown solver {solver!r}; use one of {SOLVERS}")
-    if not time_limit > 0:
-        raise InvalidInputError.at("time_limit", f"must be positive, got {time_limit}")
+    check_time_limit(time_limit)
     bad = unservable_jobs(problem)
     keep = [j for j in range(problem.num_jobs) if j not in bad]
     sub = _restrict(problem, keep) if bad else problem
@@ -432,8 +442,12 @@ def solve(
         key = (not rep.routes_feasible, unserved_req, rep.cost)
         if best is None or key < best[0]:
             best = (key, which, routes, status, rep)
+        if status == "interrupted":
+            break  # Ctrl-C or SIGTERM: no further solver
     assert best is not None
-    _, which, routes, status, rep = best
+    _, which, routes, best_status, rep = best
+    if status != "interrupted":
+        status = best_status
     # map back to the full problem's job indices
     back = keep
     full_routes = [(k, [back[j] for j in js]) for k, js in routes]

@@ -6,9 +6,14 @@ use thiserror::Error;
 /// the matching class of `engine.errors`.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum CoreError {
-    /// The caller passed data that violates a documented precondition.
-    #[error("{field}: {reason}")]
-    InvalidInput { field: String, reason: String },
+    /// The caller passed data that violates a documented precondition;
+    /// `row` is the position of the offending row in the arrays passed, if any.
+    #[error("{}: {reason}", where_(field, *row))]
+    InvalidInput {
+        field: String,
+        row: Option<usize>,
+        reason: String,
+    },
     /// An id or index referred to nothing.
     #[error("{field}: {reason}")]
     NotFound { field: String, reason: String },
@@ -22,8 +27,26 @@ impl CoreError {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         CoreError::InvalidInput {
             field: field.into(),
+            row: None,
             reason: reason.into(),
         }
+    }
+
+    /// [`CoreError::InvalidInput`] at row position `row` of the arrays passed.
+    pub fn invalid_at(field: impl Into<String>, row: usize, reason: impl Into<String>) -> Self {
+        CoreError::InvalidInput {
+            field: field.into(),
+            row: Some(row),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// `field` or `field (row N)`: where an invalid input is.
+pub fn where_(field: &str, row: Option<usize>) -> String {
+    match row {
+        Some(r) => format!("{field} (row {r})"),
+        None => field.to_string(),
     }
 }
 

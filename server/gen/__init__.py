@@ -1,1 +1,1 @@
-"""Generated gRPC code (build output)."""
+"""Generated gRPC code, committed: regenerate with scripts/gen_proto.sh (see server/_codegen.py)."""

@@ -11,8 +11,9 @@ import grpc
 import polars as pl
 
 from engine.errors import NotFoundError
-from server import convert
 from server.config import ServerConfig
+from server.convert import common
+from server.convert import fleet as convert
 from server.proto import common_pb2, fleet_pb2
 from server.state import FleetState
 
@@ -53,14 +54,14 @@ class FleetServicer:
     ) -> fleet_pb2.WriteResponse:
         df = convert.frame("vehicles", request.vehicles, self._cfg.max_rows)
         rev = self._state.upsert("vehicles", df)
-        return fleet_pb2.WriteResponse(written=df.height, revision=rev)
+        return convert.write_response(df.height, rev)
 
     def GetVehicles(
         self, request: fleet_pb2.GetByIdsRequest, context: grpc.ServicerContext
     ) -> fleet_pb2.GetVehiclesResponse:
-        wanted = convert.ids("ids", request.ids, self._cfg.max_rows)
+        wanted = common.ids("ids", request.ids, self._cfg.max_rows)
         df = _select(self._state.vehicles, "vehicle_id", wanted, "vehicles")
-        return fleet_pb2.GetVehiclesResponse(vehicles=list(convert.messages("vehicles", df)))
+        return convert.vehicles_response(df)
 
     def ListVehicles(
         self, request: fleet_pb2.ListRequest, context: grpc.ServicerContext
@@ -70,9 +71,9 @@ class FleetServicer:
     def DeleteVehicles(
         self, request: fleet_pb2.DeleteRequest, context: grpc.ServicerContext
     ) -> fleet_pb2.WriteResponse:
-        wanted = convert.ids("ids", request.ids, self._cfg.max_rows)
+        wanted = common.ids("ids", request.ids, self._cfg.max_rows)
         rev = self._state.delete("vehicles", wanted)
-        return fleet_pb2.WriteResponse(written=len(wanted), revision=rev)
+        return convert.write_response(len(wanted), rev)
 
     # ---- loads ------------------------------------------------------------------------------
     def UpsertLoads(
@@ -80,14 +81,14 @@ class FleetServicer:
     ) -> fleet_pb2.WriteResponse:
         df = convert.frame("loads", request.loads, self._cfg.max_rows)
         rev = self._state.upsert("loads", df)
-        return fleet_pb2.WriteResponse(written=df.height, revision=rev)
+        return convert.write_response(df.height, rev)
 
     def GetLoads(
         self, request: fleet_pb2.GetByIdsRequest, context: grpc.ServicerContext
     ) -> fleet_pb2.GetLoadsResponse:
-        wanted = convert.ids("ids", request.ids, self._cfg.max_rows)
+        wanted = common.ids("ids", request.ids, self._cfg.max_rows)
         df = _select(self._state.loads, "load_id", wanted, "loads")
-        return fleet_pb2.GetLoadsResponse(loads=list(convert.messages("loads", df)))
+        return convert.loads_response(df)
 
     def ListLoads(
         self, request: fleet_pb2.ListRequest, context: grpc.ServicerContext
@@ -97,9 +98,9 @@ class FleetServicer:
     def DeleteLoads(
         self, request: fleet_pb2.DeleteRequest, context: grpc.ServicerContext
     ) -> fleet_pb2.WriteResponse:
-        wanted = convert.ids("ids", request.ids, self._cfg.max_rows)
+        wanted = common.ids("ids", request.ids, self._cfg.max_rows)
         rev = self._state.delete("loads", wanted)
-        return fleet_pb2.WriteResponse(written=len(wanted), revision=rev)
+        return convert.write_response(len(wanted), rev)
 
     # ---- trips ------------------------------------------------------------------------------
     def RecordTrips(
@@ -115,7 +116,7 @@ class FleetServicer:
                 f"{df['vehicle_id'][i]}"
             )
         rev, new = self._state.record_trips(df)
-        return fleet_pb2.WriteResponse(written=new, revision=rev)
+        return convert.write_response(new, rev)
 
     def ListTrips(
         self, request: fleet_pb2.ListTripsRequest, context: grpc.ServicerContext

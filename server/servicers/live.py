@@ -22,8 +22,10 @@ from typing import Any
 import grpc
 
 from engine.errors import InvalidInputError, NotFoundError
-from server import convert, workers
+from server import workers
 from server.config import ServerConfig
+from server.convert import common
+from server.convert import live as convert
 from server.observability import Metrics
 from server.proto import live_pb2
 from server.servicers.routing import remaining, time_limit_for
@@ -121,7 +123,7 @@ class LivePlansServicer:
         from engine.live import forecast
 
         fc = forecast(entry.plan)
-        return convert.plan_view(entry.plan, plan_id, fc, entry.msg)  # type: ignore[no-any-return]
+        return convert.plan_view(entry.plan, plan_id, fc, entry.msg)
 
     # ---- RPCs ------------------------------------------------------------------------------
     def CreatePlan(
@@ -134,8 +136,8 @@ class LivePlansServicer:
             raise AlreadyExistsError(f"plan_id: plan {plan_id!r} exists already")
         source = request.WhichOneof("source")
         if source == "plan":
-            convert.check_count("plan.jobs", len(request.plan.jobs), self._cfg.max_jobs)
-            convert.check_count("plan.vehicles", len(request.plan.vehicles), self._cfg.max_jobs)
+            common.check_count("plan.jobs", len(request.plan.jobs), self._cfg.max_jobs)
+            common.check_count("plan.vehicles", len(request.plan.vehicles), self._cfg.max_jobs)
             plan = convert.live_plan(request.plan)
             if request.HasField("now"):
                 plan.now = request.now
@@ -167,7 +169,7 @@ class LivePlansServicer:
         self, request: live_pb2.ApplyEventsRequest, context: grpc.ServicerContext
     ) -> live_pb2.ApplyEventsResponse:
         plan_id = _check_id(request.plan_id)
-        convert.check_count("events", len(request.events), MAX_EVENTS)
+        common.check_count("events", len(request.events), MAX_EVENTS)
         events = [convert.event(e) for e in request.events]
         opts = request.options
         if not events and not opts.replan:
@@ -200,7 +202,7 @@ class LivePlansServicer:
 
         work = entry.plan
         rep = apply_events(work, events) if events else None
-        out = live_pb2.ApplyEventsResponse()
+        res = None
         if opts.replan:
             kw: dict[str, Any] = {"time_limit": limit, "seed": opts.seed,
                                   "allow_diversion": opts.allow_diversion}  # fmt: skip
@@ -209,34 +211,10 @@ class LivePlansServicer:
             t0 = time.perf_counter()
             res = replan(work, **kw)
             self._metrics.observe_solver("replan", t0)
-            d = res.diff
-            out.diff.CopyFrom(
-                live_pb2.PlanDiff(
-                    moved=[
-                        live_pb2.JobMove(job_id=j, from_vehicle=a or "", to_vehicle=b or "")
-                        for j, (a, b) in d.moved.items()
-                    ],
-                    changed_vehicles=list(d.changed_vehicles),
-                    eta_changes=[
-                        live_pb2.EtaChange(job_id=j, change_s=s) for j, s in d.eta_changes.items()
-                    ],
-                    distance_change_m=d.distance_change_m,
-                    late_stops_change=d.late_stops_change,
-                    lateness_change_s=d.lateness_change_s,
-                    unassigned=dict(d.unassigned),
-                    runtime_s=res.runtime_s,
-                    cost=res.cost,
-                )
-            )
         work.version = before + 1
         entry = _Entry.of(work, convert.live_plan_msg(work, plan_id))
         self._save(plan_id, entry, before)
-        if rep is not None:
-            out.released_jobs.extend(rep.released_jobs)
-            for vid, jobs in rep.stranded_cargo.items():
-                out.stranded_cargo[vid].ids.extend(jobs)
-        out.view.CopyFrom(self._view(plan_id, entry))
-        return out
+        return convert.apply_response(self._view(plan_id, entry), rep, res)
 
     def Subscribe(
         self, request: live_pb2.SubscribeRequest, context: grpc.ServicerContext
@@ -260,7 +238,7 @@ class LivePlansServicer:
                         entry = self._entry(plan_id)
                         view = self._view(plan_id, entry)
                     sent = entry.plan.version
-                    yield live_pb2.PlanUpdate(view=view)
+                    yield convert.plan_update(view)
                 self._state.wait_for_change(rev, 0.5)
         finally:
             with self._guard:
@@ -292,10 +270,7 @@ class LivePlansServicer:
                     raise
             accepted += 1
             last = (plan_id, plan, ev.vehicle_id)
-        out = live_pb2.ReportPositionsResponse(accepted=accepted)
-        if last is not None:
-            plan_id, plan, vid = last
-            out.version = plan.version
-            fc = forecast(plan, [vid])
-            out.warnings.extend(convert.warning_msg(w) for w in fc.warnings)
-        return out
+        if last is None:
+            return convert.positions_response(accepted, None, ())
+        plan_id, plan, vid = last
+        return convert.positions_response(accepted, plan.version, forecast(plan, [vid]).warnings)

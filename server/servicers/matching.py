@@ -16,28 +16,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Any
 
 import grpc
 import polars as pl
 
 from engine.errors import InvalidInputError, NotFoundError
-from server import convert
 from server.config import ServerConfig
+from server.convert import common
+from server.convert import matching as convert
 from server.observability import Metrics
 from server.proto import matching_pb2
 from server.state import FleetState
-
-#: Pair columns reported as score components.
-COMPONENTS: Final = (
-    "expertise",
-    "backhaul",
-    "deadhead_m",
-    "arrival_at",
-    "utilization",
-    "rating_vs_prior",
-    "price_margin",
-)
 
 
 class _SharedLock:
@@ -72,52 +62,6 @@ class _SharedLock:
         with self._cond:
             self._writer = False
             self._cond.notify_all()
-
-
-_PAIR_COLUMNS: Final = ("load_id", "vehicle_id", "rank", "score", *COMPONENTS)
-
-
-def _fill(out: Any, df: pl.DataFrame) -> None:
-    """Append one ``Recommendation`` per row of a pair frame to the repeated field ``out``
-    (field by field: about 3x faster than building the messages from keyword arguments)."""
-    add = out.add
-    for lo, v, k, s, e, b, dh, a, u, r, p in df.select(_PAIR_COLUMNS).rows():
-        x = add(vehicle_id=v, load_id=lo, rank=k, score=s)
-        c = x.components
-        c.expertise, c.backhaul, c.deadhead_m, c.arrival_at = e, b, dh, a
-        c.utilization, c.rating_vs_prior, c.price_margin = u, r, p
-
-
-def _response(subject: int, df: pl.DataFrame | None) -> matching_pb2.RecommendResponse:
-    resp = matching_pb2.RecommendResponse(subject_id=subject)
-    if df is not None:
-        _fill(resp.recommendations, df)
-    return resp
-
-
-def _rows_response(subject: int, rows: list[Any]) -> matching_pb2.RecommendResponse:
-    """The response of a single recommendation from the engine's lean rows
-    (``Matcher.recommend_vehicle_rows``: tuples in ``PAIR_COLUMNS`` order), with no
-    frame in between: the per-request path of ``RecommendVehicles``/``RecommendLoads``."""
-    resp = matching_pb2.RecommendResponse(subject_id=subject)
-    add = resp.recommendations.add
-    for lo, v, k, s, e, b, dh, a, u, r, p in rows:
-        x = add(vehicle_id=v, load_id=lo, rank=k, score=s)
-        c = x.components
-        c.expertise, c.backhaul, c.deadhead_m, c.arrival_at = e, b, dh, a
-        c.utilization, c.rating_vs_prior, c.price_margin = u, r, p
-    return resp
-
-
-def _summary(df: pl.DataFrame, loads: int, vehicles: int, seconds: float) -> Any:
-    return matching_pb2.DispatchSummary(
-        assigned=df.height,
-        loads=loads,
-        vehicles=vehicles,
-        total_score=float(df["score"].sum()) if df.height else 0.0,
-        total_deadhead_m=int(df["deadhead_m"].sum()) if df.height else 0,
-        runtime_s=seconds,
-    )
 
 
 class MatchingServicer:
@@ -256,11 +200,11 @@ class MatchingServicer:
             if m is None or self._state.loads.height == 0:
                 if not (self._state.vehicles["vehicle_id"] == vid).any():
                     raise NotFoundError(f"vehicle_id: unknown vehicle {vid}")
-                return matching_pb2.RecommendResponse(subject_id=vid)
+                return convert.recommend_rows_response(vid, [])
             rows = m.recommend_load_rows(vid, k=k)
         finally:
             self._lock.release_read()
-        return _rows_response(vid, rows)
+        return convert.recommend_rows_response(vid, rows)
 
     def RecommendVehicles(
         self, request: matching_pb2.RecommendVehiclesRequest, context: grpc.ServicerContext
@@ -274,17 +218,17 @@ class MatchingServicer:
             if m is None or self._state.loads.height == 0:
                 if not (self._state.loads["load_id"] == lid).any():
                     raise NotFoundError(f"load_id: unknown load {lid}")
-                return matching_pb2.RecommendResponse(subject_id=lid)
+                return convert.recommend_rows_response(lid, [])
             rows = m.recommend_vehicle_rows(lid, k=k)
         finally:
             self._lock.release_read()
-        return _rows_response(lid, rows)
+        return convert.recommend_rows_response(lid, rows)
 
     def RecommendVehiclesBatch(
         self, request: matching_pb2.RecommendVehiclesBatchRequest, context: grpc.ServicerContext
     ) -> Iterator[matching_pb2.RecommendResponse]:
         k = self._k(request.k)
-        ids = convert.ids("load_ids", request.load_ids, self._cfg.max_rows)
+        ids = common.ids("load_ids", request.load_ids, self._cfg.max_rows)
         loads = self._load_frame(ids)
         order = ids or loads["load_id"].to_list()
         m = self._read()
@@ -303,19 +247,13 @@ class MatchingServicer:
             self._lock.release_read()
         groups = {} if df is None else df.partition_by("load_id", as_dict=True)
         for lid in order:
-            yield _response(lid, groups.get((lid,)))
+            yield convert.recommend_response(lid, groups.get((lid,)))
 
     def Dispatch(
         self, request: matching_pb2.DispatchRequest, context: grpc.ServicerContext
     ) -> matching_pb2.DispatchResponse:
-        objective = {
-            matching_pb2.DISPATCH_OBJECTIVE_UNSPECIFIED: "score",
-            matching_pb2.DISPATCH_OBJECTIVE_MAX_SCORE: "score",
-            matching_pb2.DISPATCH_OBJECTIVE_MIN_DEADHEAD: "deadhead",
-        }.get(request.objective)
-        if objective is None:
-            raise InvalidInputError.at("objective", f"unknown value {request.objective}")
-        ids = convert.ids("load_ids", request.load_ids, self._cfg.max_rows)
+        objective = convert.dispatch_objective(request.objective)
+        ids = common.ids("load_ids", request.load_ids, self._cfg.max_rows)
         loads = self._load_frame(ids)
         m = self._read()
         with self._count_lock:
@@ -323,8 +261,7 @@ class MatchingServicer:
         try:
             if m is None or loads.height == 0:
                 n_v = int((self._state.vehicles["status"] != "offline").sum())
-                empty = _summary(pl.DataFrame(), loads.height, n_v, 0.0)
-                return matching_pb2.DispatchResponse(optimal=empty, greedy=empty, nearest=empty)
+                return convert.empty_dispatch_response(loads.height, n_v)
             t0 = time.perf_counter()
             res = m.dispatch(loads, objective=objective)
             self._metrics.observe_solver("dispatch", t0)
@@ -332,21 +269,4 @@ class MatchingServicer:
             with self._count_lock:
                 self._long_readers -= 1
             self._lock.release_read()
-        a = res.assignments
-        out = matching_pb2.DispatchResponse(candidate_pairs=res.n_candidate_edges)
-        add = out.assignments.add
-        for lo, v, sc, e, b, dh, ar, u, r, p in a.select(
-            "load_id", "vehicle_id", "score", *COMPONENTS
-        ).rows():
-            x = add(load_id=lo, vehicle_id=v, score=sc)
-            c = x.components
-            c.expertise, c.backhaul, c.deadhead_m, c.arrival_at = e, b, dh, ar
-            c.utilization, c.rating_vs_prior, c.price_margin = u, r, p
-
-        def summary(name: str, df: pl.DataFrame) -> Any:
-            return _summary(df, res.n_loads, res.n_vehicles, res.seconds.get(name, 0.0))
-
-        out.optimal.CopyFrom(summary("optimal", a))
-        out.greedy.CopyFrom(summary("greedy", res.baselines["greedy"]))
-        out.nearest.CopyFrom(summary("nearest", res.baselines["nearest"]))
-        return out
+        return convert.dispatch_response(res)

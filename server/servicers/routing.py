@@ -14,6 +14,7 @@ import grpc
 from engine.errors import InvalidInputError, SolverTimeoutError
 from server import workers
 from server.config import ServerConfig
+from server.convert import routing as convert
 from server.observability import Metrics
 from server.proto import routing_pb2
 from server.solver_pool import SolverPool
@@ -94,20 +95,16 @@ class RoutingServicer:
                 if not context.is_active():
                     return
                 continue
-            yield routing_pb2.OptimizeEvent(
-                progress=routing_pb2.OptimizeProgress(elapsed_s=elapsed, objective=objective)
-            )
+            yield convert.progress_event(elapsed, objective)
         while True:  # progress that arrived with the end
             try:
                 elapsed, objective = events.get_nowait()
             except queue.Empty:
                 break
-            yield routing_pb2.OptimizeEvent(
-                progress=routing_pb2.OptimizeProgress(elapsed_s=elapsed, objective=objective)
-            )
+            yield convert.progress_event(elapsed, objective)
         out = workers.raise_outcome(self._pool.result(fut, remaining(context)))
         self._metrics.observe_solver("optimize", t0)
-        yield routing_pb2.OptimizeEvent(result=routing_pb2.OptimizeResponse.FromString(out))
+        yield convert.result_event(out)
 
     def PlanLoads(
         self, request: routing_pb2.PlanLoadsRequest, context: grpc.ServicerContext

@@ -183,11 +183,34 @@ def test_dispatch_optimal_vs_baselines(matcher: Matcher, world: World) -> None:
     g = r.baselines["greedy"]
     assert a["score"].sum() >= g["score"].sum() - 1e-6
     cmp = r.comparison()
-    assert cmp["method"].to_list() == ["nearest available (FCFS)", "greedy best-score", "optimal"]
-    assert "optimal" in r.summary()
+    assert cmp["method"].to_list() == [
+        "nearest available (FCFS)",
+        "greedy best-score",
+        "optimal (fill)",
+        "optimal (score)",
+    ]
+    assert "optimal (score)" in r.summary()
     d = matcher.dispatch(objective="deadhead", baselines=False)
     assert d.assignments.height >= a.height  # max-cardinality first
     assert d.baselines == {}
+
+
+def test_fill_dispatch_matches_most_loads_then_best_score(matcher: Matcher) -> None:
+    """The fill objective matches at least as many loads as every other method (here
+    strictly more than the score optimum and nearest-available), one-to-one, and its
+    score equals the score optimum's run as its side-by-side baseline."""
+    r = matcher.dispatch(objective="fill", candidates=10_000)
+    a = r.assignments
+    assert a["vehicle_id"].is_unique().all()
+    assert a["load_id"].is_unique().all()
+    deadhead = matcher.dispatch(objective="deadhead", candidates=10_000, baselines=False)
+    assert a.height == deadhead.assignments.height  # both are maximum matchings
+    assert a["score"].sum() >= deadhead.assignments["score"].sum() - 1e-6
+    for name in ("nearest", "greedy", "optimal:score"):
+        assert a.height >= r.baselines[name].height, name
+    assert a.height > r.baselines["optimal:score"].height
+    assert a.height > r.baselines["nearest"].height
+    assert r.comparison()["method"].to_list()[-1] == "optimal (fill)"
 
 
 def test_add_trips_updates_profiles(world: World) -> None:

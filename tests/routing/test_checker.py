@@ -7,7 +7,7 @@ import pytest
 from engine.errors import InvalidInputError
 from engine.routing import Model, check
 
-from .conftest import line_model
+from .conftest import depot_model, line_model
 
 
 def kinds(report) -> set[str]:  # type: ignore[no-untyped-def]
@@ -27,9 +27,7 @@ def test_feasible_route_cost_and_schedule() -> None:
 
 
 def test_fixed_and_hourly_costs() -> None:
-    m = Model()
-    d = m.add_depot(x=0, y=0)
-    m.add_vehicle_type(1, capacity=5, start=d, fixed_cost=500, cost_per_km=2000, cost_per_hour=3600)
+    m, _ = depot_model(1, 5, fixed_cost=500, cost_per_km=2000, cost_per_hour=3600)
     m.add_job(m.add_site(x=30, y=0), service=10)
     rep = check(m.data(), [(0, [0])])
     # 500 + 2 * 60 + 1 * 70 (duration = 60 travel + 10 service)
@@ -45,9 +43,7 @@ def test_capacity_per_dimension() -> None:
 
 def test_mixed_pickup_and_delivery_load_profile() -> None:
     """Deliveries ride from the depot, pickups to the end: the load peaks accordingly."""
-    m = Model()
-    d = m.add_depot(x=0, y=0)
-    m.add_vehicle_type(1, capacity=10, start=d)
+    m, _ = depot_model(1, 10)
     a, b = m.add_site(x=1, y=0), m.add_site(x=2, y=0)
     m.add_job(a, pickup=6)
     m.add_job(b, delivery=6)
@@ -59,9 +55,7 @@ def test_mixed_pickup_and_delivery_load_profile() -> None:
 
 
 def test_time_windows_with_waiting_and_several_windows() -> None:
-    m = Model()
-    d = m.add_depot(x=0, y=0)
-    m.add_vehicle_type(1, capacity=5, start=d)
+    m, _ = depot_model(1, 5)
     s = m.add_site(x=10, y=0)
     m.add_job(s, time_windows=[(0, 5), (30, 40)], service=5)
     m.add_job(m.add_site(x=20, y=0), time_windows=[(0, 44)])
@@ -76,9 +70,7 @@ def test_time_windows_with_waiting_and_several_windows() -> None:
 
 def test_duration_ignores_waiting_at_the_start() -> None:
     """The departure is delayed so a route's duration excludes idle time at the start."""
-    m = Model()
-    d = m.add_depot(x=0, y=0)
-    m.add_vehicle_type(1, capacity=5, start=d, max_duration=25)
+    m, _ = depot_model(1, 5, max_duration=25)
     m.add_job(m.add_site(x=10, y=0), time_windows=[(100, 110)], service=5)
     rep = check(m.data(), [(0, [0])])
     assert rep.feasible
@@ -87,17 +79,13 @@ def test_duration_ignores_waiting_at_the_start() -> None:
 
 
 def test_max_duration_distance_and_shift() -> None:
-    m = Model()
-    d = m.add_depot(x=0, y=0)
-    m.add_vehicle_type(1, capacity=5, start=d, max_duration=30, max_distance=30, shift=(0, 35))
+    m, _ = depot_model(1, 5, max_duration=30, max_distance=30, shift=(0, 35))
     m.add_job(m.add_site(x=20, y=0))
     assert kinds(check(m.data(), [(0, [0])])) == {"max_duration", "max_distance", "shift"}
 
 
 def test_pairing_precedence_and_same_vehicle() -> None:
-    m = Model()
-    d = m.add_depot(x=0, y=0)
-    m.add_vehicle_type(2, capacity=5, start=d)
+    m, _ = depot_model(2, 5)
     a, b = m.add_site(x=1, y=0), m.add_site(x=2, y=0)
     m.add_shipment(a, b, amount=3)
     p = m.data()
@@ -109,9 +97,7 @@ def test_pairing_precedence_and_same_vehicle() -> None:
 
 
 def test_skills() -> None:
-    m = Model()
-    d = m.add_depot(x=0, y=0)
-    m.add_vehicle_type(1, capacity=5, start=d, name="dry")
+    m, d = depot_model(1, 5, name="dry")
     m.add_vehicle_type(1, capacity=5, start=d, skills=["reefer"], name="cold")
     m.add_job(m.add_site(x=1, y=0), skills=["reefer"])
     p = m.data()
@@ -121,9 +107,7 @@ def test_skills() -> None:
 
 def test_breaks_on_the_road_or_while_waiting() -> None:
     """A break fits into waiting time; without slack it delays the next stop."""
-    m = Model()
-    d = m.add_depot(x=0, y=0)
-    m.add_vehicle_type(1, capacity=5, start=d, breaks=[(20, 30, 10)])
+    m, _ = depot_model(1, 5, breaks=[(20, 30, 10)])
     m.add_job(m.add_site(x=10, y=0), time_windows=[(50, 60)])
     p = m.data()
     rep = check(p, [(0, [0])])

@@ -1,4 +1,4 @@
-"""The Rust search core (``engine._core.solve_routing``) through the contract arrays.
+"""The Rust search core through its typed boundary (``engine.routing.core``).
 
 Every solution is re-checked by ``engine.routing.checker.check`` (the one independent
 checker), never by the core's own figures.
@@ -11,19 +11,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine import _core
 from engine.errors import InvalidInputError
 from engine.routing import Model
 from engine.routing.checker import check
+from engine.routing.core import ProblemData, SearchResult, problem_data, search
 from engine.routing.model import Problem
 
 
-def _solve(problem: Problem, **kw: Any) -> dict[str, Any]:
-    arrays: dict[str, Any] = problem.to_arrays()
-    kw.setdefault("time_limit_s", 5.0)
+def _solve(problem: Problem, **kw: Any) -> SearchResult:
+    kw.setdefault("time_limit", 5.0)
     kw.setdefault("max_iterations", 300)
-    out: dict[str, Any] = _core.solve_routing(**arrays, **kw)
-    return out
+    return search(problem_data(problem), **kw)
 
 
 def _random_model(n: int, seed: int, *, windows: bool = False, pairs: bool = False) -> Model:
@@ -74,11 +72,11 @@ def test_solutions_pass_the_checker(windows: bool, pairs: bool) -> None:
     """CVRP, VRPTW with several windows and skills, and pickup–delivery all check clean."""
     problem = _random_model(40, 1, windows=windows, pairs=pairs).data()
     out = _solve(problem, seed=3)
-    report = check(problem, out["routes"])
+    report = check(problem, out.routes)
     assert report.routes_feasible, report.violations
-    assert out["feasible"] == report.feasible
-    assert sorted(report.dropped) == out["dropped"]
-    assert out["cost"] == pytest.approx(report.cost, rel=1e-9)
+    assert out.feasible == report.feasible
+    assert sorted(report.dropped) == out.dropped
+    assert out.cost == pytest.approx(report.cost, rel=1e-9)
 
 
 def test_line_instance_is_solved_optimally() -> None:
@@ -89,9 +87,9 @@ def test_line_instance_is_solved_optimally() -> None:
     for i in range(1, 5):
         m.add_job(m.add_site(x=10 * i, y=0), delivery=1)
     out = _solve(m.data(), seed=0)
-    assert out["feasible"]
-    assert out["distance"] == 80
-    assert len(out["routes"]) == 1
+    assert out.feasible
+    assert out.distance == 80
+    assert len(out.routes) == 1
 
 
 def test_deterministic_for_seed_and_budget() -> None:
@@ -99,22 +97,22 @@ def test_deterministic_for_seed_and_budget() -> None:
     problem = _random_model(30, 2, windows=True).data()
     a = _solve(problem, seed=5, max_iterations=200)
     b = _solve(problem, seed=5, max_iterations=200)
-    assert a["routes"] == b["routes"]
+    assert a.routes == b.routes
 
 
 def test_warm_start_with_fixed_prefix_and_pinned_route() -> None:
     """Fixed prefixes stay at the head of their vehicle's route; a pinned route is unchanged."""
     problem = _random_model(30, 4, windows=True).data()
     first = _solve(problem, seed=1)
-    routes = first["routes"]
+    routes = first.routes
     fixed = [min(2, len(js)) for _, js in routes]
     pinned = [i == 0 for i in range(len(routes))]
     out = _solve(problem, seed=2, initial_routes=routes, fixed_prefixes=fixed, pinned=pinned)
-    assert check(problem, out["routes"]).routes_feasible
-    assert any(list(js) == list(routes[0][1]) for _, js in out["routes"])
+    assert check(problem, out.routes).routes_feasible
+    assert any(list(js) == list(routes[0][1]) for _, js in out.routes)
     for (k, js), f in zip(routes[1:], fixed[1:], strict=True):
-        assert any(kk == k and list(o[:f]) == list(js[:f]) for kk, o in out["routes"])
-    assert out["cost"] <= first["cost"] + 1e-9
+        assert any(kk == k and list(o[:f]) == list(js[:f]) for kk, o in out.routes)
+    assert out.cost <= first.cost + 1e-9
 
 
 def test_unservable_job_is_dropped_not_fatal() -> None:
@@ -126,8 +124,8 @@ def test_unservable_job_is_dropped_not_fatal() -> None:
         m.add_job(m.add_site(x=10 * i, y=5), delivery=1)
     m.add_job(m.add_site(x=50, y=0), delivery=50)
     out = _solve(m.data())
-    assert not out["feasible"]
-    assert out["dropped"] == [3]
+    assert not out.feasible
+    assert out.dropped == [3]
 
 
 def test_bad_warm_start_raises_invalid_input() -> None:
@@ -142,7 +140,7 @@ def test_bad_array_shape_raises_invalid_input() -> None:
     arrays: dict[str, Any] = dict(_random_model(10, 0).data().to_arrays())
     arrays["distance"] = np.zeros((3, 4), dtype=np.int64)
     with pytest.raises(InvalidInputError):
-        _core.solve_routing(**arrays, time_limit_s=1.0)
+        ProblemData(**arrays)
 
 
 def test_amounts_above_32_bits_raise_invalid_input() -> None:
@@ -162,11 +160,11 @@ def test_pickup_delivery_with_fixed_costs_restarts_and_checks_clean() -> None:
     problem = _random_model(40, 6, windows=True, pairs=True).data()
     a = _solve(problem, seed=4, max_iterations=400)
     b = _solve(problem, seed=4, max_iterations=400)
-    assert a["routes"] == b["routes"]
-    report = check(problem, a["routes"])
+    assert a.routes == b.routes
+    report = check(problem, a.routes)
     assert report.routes_feasible, report.violations
-    assert a["feasible"] == report.feasible
-    assert a["cost"] == pytest.approx(report.cost, rel=1e-9)
+    assert a.feasible == report.feasible
+    assert a.cost == pytest.approx(report.cost, rel=1e-9)
 
 
 def test_delivery_of_a_fixed_pickup_is_inserted() -> None:
@@ -176,11 +174,11 @@ def test_delivery_of_a_fixed_pickup_is_inserted() -> None:
     pickups = [j.index for j in problem.jobs if j.pair is not None and j.pickup and any(j.pickup)]
     init = [(0, [pickups[0]]), (0, [pickups[1]])]
     out = _solve(problem, seed=1, initial_routes=init, fixed_prefixes=[1, 1])
-    rep = check(problem, out["routes"])
+    rep = check(problem, out.routes)
     assert rep.feasible, rep.violations[:3]
     for u in pickups[:2]:
         d = problem.jobs[u].pair
-        route = next(js for _, js in out["routes"] if u in js)
+        route = next(js for _, js in out.routes if u in js)
         assert route[0] == u
         assert d in route
         assert route.index(d) > 0

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from engine.errors import InvalidInputError
 from engine.routing import formats
-from engine.routing.binpacking_io import read_bpp, read_vbp
+from engine.routing.loadplan.io import read_bpp, read_vbp
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTING = ROOT / "tests" / "data" / "routing"
@@ -57,9 +57,15 @@ def _fingerprint(obj: Any) -> dict[str, Any]:
 
 
 def _size(obj: Any) -> int:
+    """The shape a file declares: jobs, items, or (vector packing, whose demands expand
+    into items and are data) the number of dimensions of every item and bin."""
     if isinstance(obj, formats.Instance):
         return int(obj.problem.num_jobs)
-    return len(obj.sizes) if hasattr(obj, "sizes") else len(obj.items)
+    if hasattr(obj, "sizes"):
+        return len(obj.sizes)
+    dims = {len(obj.capacities), *(len(it) for it in obj.items)}
+    assert len(dims) == 1, "every item has one size per bin dimension"
+    return dims.pop()
 
 
 ORIGINAL = {name: _fingerprint(read(path)) for name, (path, _, read) in CASES.items()}
@@ -86,6 +92,7 @@ def _lines(data: bytes) -> list[bytes]:
 _settings = settings(
     max_examples=150,
     deadline=None,
+    database=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
@@ -166,3 +173,4 @@ def test_the_originals_read() -> None:
     assert _size_of_original("vrplib") == 100
     assert _size_of_original("lilim") == 106
     assert _size_of_original("bpp") == 60
+    assert _size_of_original("vbp") == 3

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +17,6 @@ from hypothesis import strategies as st
 
 from engine.cli import main as cli_main
 from engine.errors import InvalidInputError
-from engine.routing.binpacking_io import read_bpp, read_optima, read_vbp
 from engine.routing.loadplan import (
     best_fit_decreasing,
     first_fit_decreasing,
@@ -23,6 +24,7 @@ from engine.routing.loadplan import (
     pack_bins,
     plan_loads,
 )
+from engine.routing.loadplan.io import read_bpp, read_optima, read_vbp
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "binpacking"
 
@@ -354,13 +356,28 @@ def test_random_heterogeneous_never_worse_than_baseline(seed: int) -> None:
         (shipments(), fleet().clear(), "fleet", None),
         (shipments(), fleet(count=[0, 0]), "count", None),
         (shipments().drop("volume_l"), fleet(), "volume_l", None),
+        (
+            shipments().with_columns(weight_kg=pl.Series([1.0, 700.5, 1.0, 1.0])),
+            fleet(),
+            "weight_kg",
+            "s1",
+        ),
+        (shipments(), fleet(capacity_kg=[1500.0, 4000.25]), "capacity_kg", "truck"),
+        (shipments(), fleet(cost_fen=[5.5, 5.0]), "cost_fen", "van"),
+        (
+            shipments().with_columns(weight_kg=pl.Series(["1", "x", "1", "1"])),
+            fleet(),
+            "weight_kg",
+            "s1",
+        ),
     ],
 )
 def test_plan_loads_rejects_bad_input(
     sh: pl.DataFrame, fl: pl.DataFrame, field: str, row_id: object
 ) -> None:
-    """Negative/NaN/missing sizes, duplicate ids, non-positive capacities, negative counts or
-    costs, an empty fleet and missing columns raise InvalidInputError naming field and row."""
+    """Negative/NaN/missing/fractional/non-numeric sizes, duplicate ids, non-positive or
+    fractional capacities, negative or fractional counts or costs, an empty fleet and missing
+    columns raise InvalidInputError naming field and row."""
     with pytest.raises(InvalidInputError) as e:
         plan_loads(sh, fl, time_limit=1)
     assert e.value.field == field
@@ -437,6 +454,56 @@ def test_cli_bad_input_exit_code(tmp_path: Path) -> None:
         ]
     )
     assert rc == 2
+
+
+def _plan_loads_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", "plan-loads", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("shipments_text", "message"),
+    [
+        (
+            "shipment_id,weight_kg,volume_l\ns1,700.5,100\ns2,300,100\n",
+            "weight_kg (row id 's1'): must be a whole number, got 700.5",
+        ),
+        (
+            "shipment_id,weight_kg,volume_l\ns1,700,100\ns2,heavy,100\n",
+            "weight_kg (row id 's2'): 'heavy' is not a number",
+        ),
+        ("", "shipments: {shipments} is empty"),
+    ],
+)
+def test_cli_plan_loads_bad_files_give_one_line(
+    tmp_path: Path, shipments_text: str, message: str
+) -> None:
+    """Through the command: a fractional weight, a word for a weight and an empty file each
+    exit 2 with one line naming the field (and the row), no traceback and no output file."""
+    sh, fl, out = tmp_path / "s.csv", tmp_path / "f.csv", tmp_path / "o.json"
+    sh.write_text(shipments_text)
+    fleet().write_csv(fl)
+    r = _plan_loads_cli("--shipments", str(sh), "--fleet", str(fl), "--output", str(out))
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert r.stderr.strip().count("\n") == 0, r.stderr
+    assert message.format(shipments=sh) in r.stderr
+    assert not out.exists()
+
+
+def test_header_only_shipments_give_an_empty_plan(tmp_path: Path) -> None:
+    """A shipments CSV with a header and no rows plans nothing (its columns read as text)."""
+    sh, fl, out = tmp_path / "s.csv", tmp_path / "f.csv", tmp_path / "o.json"
+    sh.write_text("shipment_id,weight_kg,volume_l\n")
+    fleet().write_csv(fl)
+    rc = cli_main(["plan-loads", "--shipments", str(sh), "--fleet", str(fl), "--output", str(out)])
+    assert rc == 0
+    assert json.loads(out.read_text())["num_vehicles"] == 0
 
 
 def test_shipments_without_size_need_one_cheapest_vehicle() -> None:

@@ -12,9 +12,9 @@ import polars as pl
 import pytest
 
 from engine.data.sample import load_sample
-from server import convert
 from server.app import YunliServer, create_server
 from server.config import ServerConfig
+from server.convert import fleet as convert
 from server.proto import fleet_grpc, live_grpc, matching_grpc, routing_grpc
 
 TOKEN = "test-token-1"

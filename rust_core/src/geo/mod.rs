@@ -142,15 +142,17 @@ pub fn check_coords(field: &str, lat: &[f64], lon: &[f64]) -> CoreResult<()> {
     }
     for (i, (&a, &o)) in lat.iter().zip(lon).enumerate() {
         if !(a.is_finite() && (-90.0..=90.0).contains(&a)) {
-            return Err(CoreError::invalid(
+            return Err(CoreError::invalid_at(
                 field,
-                format!("row {i}: latitude {a} is not in [-90, 90]"),
+                i,
+                format!("latitude {a} is not in [-90, 90]"),
             ));
         }
         if !(o.is_finite() && (-180.0..=180.0).contains(&o)) {
-            return Err(CoreError::invalid(
+            return Err(CoreError::invalid_at(
                 field,
-                format!("row {i}: longitude {o} is not in [-180, 180]"),
+                i,
+                format!("longitude {o} is not in [-180, 180]"),
             ));
         }
     }

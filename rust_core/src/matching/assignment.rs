@@ -463,12 +463,13 @@ pub fn check_matching(g: &BipartiteGraph, m: &Matching) -> CoreResult<()> {
     for (i, c) in m.row_col.iter().enumerate() {
         if let Some(j) = *c {
             let w = g.weight(i, j).ok_or_else(|| {
-                CoreError::invalid("matching", format!("row {i}: ({i}, {j}) is not an edge"))
+                CoreError::invalid_at("matching", i, format!("({i}, {j}) is not an edge"))
             })?;
             if w <= 0 {
-                return Err(CoreError::invalid(
+                return Err(CoreError::invalid_at(
                     "matching",
-                    format!("row {i}: weight {w} <= 0"),
+                    i,
+                    format!("weight {w} <= 0"),
                 ));
             }
             if std::mem::replace(&mut used[j as usize], true) {

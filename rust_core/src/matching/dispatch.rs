@@ -8,6 +8,10 @@
 //! - [`Objective::Deadhead`]: match as many loads as possible and, among
 //!   those assignments, minimize total deadhead (edge weight
 //!   `big - deadhead_m` with `big` larger than any total deadhead difference).
+//! - [`Objective::Fill`]: match as many loads as possible among the feasible
+//!   pairs (every pair that passes the hard filters, whatever its score) and,
+//!   among those assignments, maximize the total score (edge weight
+//!   `big + score - min score` with `big` larger than any total score difference).
 //!
 //! Methods: the optimal solver ([`super::assignment`]), best-first greedy on
 //! the same graph, and first-come-first-served nearest vehicle over the
@@ -27,6 +31,25 @@ pub const SCORE_SCALE: f64 = 1e6;
 pub enum Objective {
     Score,
     Deadhead,
+    Fill,
+}
+
+impl Objective {
+    /// Parse `"score"`, `"deadhead"` or `"fill"`.
+    ///
+    /// # Errors
+    /// `InvalidInput` (field `objective`) for any other name.
+    pub fn parse(s: &str) -> CoreResult<Self> {
+        match s {
+            "score" => Ok(Self::Score),
+            "deadhead" => Ok(Self::Deadhead),
+            "fill" => Ok(Self::Fill),
+            _ => Err(CoreError::invalid(
+                "objective",
+                format!("must be 'score', 'fill' or 'deadhead', got {s:?}"),
+            )),
+        }
+    }
 }
 
 /// How the assignment is chosen.
@@ -72,9 +95,25 @@ pub fn candidate_graph(
             rank: Rank::Deadhead,
             min_score: f64::NEG_INFINITY,
         },
+        Objective::Fill => Query {
+            k: m,
+            rank: Rank::Score,
+            min_score: f64::NEG_INFINITY,
+        },
     };
     let lists = vehicles_for_loads(sc, loads, rows, q);
-    let big = (sc.params.max_deadhead_m + 1).saturating_mul(rows.len() as i64 + 1);
+    let quantized = |s: f64| (s * SCORE_SCALE).round() as i64;
+    let (lo, hi) = lists
+        .iter()
+        .flatten()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), r| {
+            let q = quantized(r.c.score);
+            (lo.min(q), hi.max(q))
+        });
+    let big = match objective {
+        Objective::Fill => (hi.saturating_sub(lo) + 1).saturating_mul(rows.len() as i64 + 1),
+        _ => (sc.params.max_deadhead_m + 1).saturating_mul(rows.len() as i64 + 1),
+    };
     let mut indptr = Vec::with_capacity(rows.len() + 1);
     indptr.push(0usize);
     let (mut cols, mut weights, mut edges) = (Vec::new(), Vec::new(), Vec::new());
@@ -83,6 +122,7 @@ pub fn candidate_graph(
             let w = match objective {
                 Objective::Score => (r.c.score * SCORE_SCALE).round() as i64,
                 Objective::Deadhead => big - r.c.deadhead_m,
+                Objective::Fill => big + quantized(r.c.score) - lo + 1,
             };
             if w <= 0 {
                 continue;
@@ -154,6 +194,40 @@ mod tests {
             assert!(!std::mem::replace(&mut used[v], true));
             assert!(cg.edges[e].c.score > 0.0);
         }
+    }
+
+    #[test]
+    fn fill_objective_matches_most_loads_then_maximizes_score() {
+        let w = world(11, 300, 400, 10_000);
+        let sc = w.scorer(default_weights());
+        let rows: Vec<u32> = (0..w.loads.len() as u32).collect();
+        // m above any load's number of feasible vehicles: every feasible pair is an edge
+        let all = w.fleet.len();
+        let fill = candidate_graph(&sc, &w.loads, &rows, all, Objective::Fill).unwrap();
+        let dead = candidate_graph(&sc, &w.loads, &rows, all, Objective::Deadhead).unwrap();
+        let score = candidate_graph(&sc, &w.loads, &rows, all, Objective::Score).unwrap();
+        assert_eq!(fill.edges.len(), dead.edges.len());
+        let opt = assign(&fill, Method::Optimal, &[]).unwrap();
+        let max_card = assign(&dead, Method::Optimal, &[]).unwrap();
+        let by_score = assign(&score, Method::Optimal, &[]).unwrap();
+        let near = assign(&dead, Method::Nearest, &rows).unwrap();
+        assert_eq!(opt.len(), max_card.len());
+        assert!(opt.len() >= by_score.len() && opt.len() >= near.len());
+        assert!(
+            opt.len() > by_score.len(),
+            "this world has loads only fill can match"
+        );
+        let total = |cg: &CandidateGraph, sel: &[(u32, usize)]| {
+            sel.iter().map(|&(_, e)| cg.edges[e].c.score).sum::<f64>()
+        };
+        // among maximum matchings, fill's total score is the best
+        assert!(total(&fill, &opt) >= total(&dead, &max_card) - 1e-6);
+        let gr = assign(&fill, Method::Greedy, &[]).unwrap();
+        if gr.len() == opt.len() {
+            assert!(total(&fill, &opt) >= total(&fill, &gr) - 1e-6);
+        }
+        assert!(Objective::parse("fastest").is_err());
+        assert_eq!(Objective::parse("fill").unwrap(), Objective::Fill);
     }
 
     #[test]

@@ -101,12 +101,10 @@ impl Trips<'_> {
             }
         }
         if let Some(i) = self.vehicle.iter().position(|&v| v as usize >= n_vehicles) {
-            return Err(CoreError::invalid(
+            return Err(CoreError::invalid_at(
                 "trips.vehicle",
-                format!(
-                    "row {i}: vehicle index {} is not < {n_vehicles}",
-                    self.vehicle[i]
-                ),
+                i,
+                format!("vehicle index {} is not < {n_vehicles}", self.vehicle[i]),
             ));
         }
         check_coords("trips.origin", self.origin_lat, self.origin_lon)?;

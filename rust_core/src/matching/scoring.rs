@@ -251,19 +251,18 @@ impl Fleet {
             ("vehicles.capacity_l", a.capacity_l),
         ] {
             if let Some(i) = col.iter().position(|&c| c <= 0) {
-                return Err(CoreError::invalid(
+                return Err(CoreError::invalid_at(
                     f,
-                    format!("row {i}: must be > 0, got {}", col[i]),
+                    i,
+                    format!("must be > 0, got {}", col[i]),
                 ));
             }
         }
         if let Some(i) = a.vehicle_type.iter().position(|&t| t as usize >= n_types) {
-            return Err(CoreError::invalid(
+            return Err(CoreError::invalid_at(
                 "vehicles.vehicle_type",
-                format!(
-                    "row {i}: type index {} is not < {n_types}",
-                    a.vehicle_type[i]
-                ),
+                i,
+                format!("type index {} is not < {n_types}", a.vehicle_type[i]),
             ));
         }
         if let Some(i) = a
@@ -271,15 +270,17 @@ impl Fleet {
             .iter()
             .position(|r| !(r.is_finite() && (0.0..=5.0).contains(r)))
         {
-            return Err(CoreError::invalid(
+            return Err(CoreError::invalid_at(
                 "vehicles.rating",
-                format!("row {i}: {} not in [0, 5]", a.rating[i]),
+                i,
+                format!("{} not in [0, 5]", a.rating[i]),
             ));
         }
         if let Some(i) = a.rating_count.iter().position(|&c| c < 0) {
-            return Err(CoreError::invalid(
+            return Err(CoreError::invalid_at(
                 "vehicles.rating_count",
-                format!("row {i}: must be >= 0"),
+                i,
+                "must be >= 0",
             ));
         }
         let (m, mu) = (params.rating_prior_count, params.rating_prior_mean);
@@ -441,23 +442,22 @@ impl Loads {
             ("loads.volume_l", a.volume_l),
         ] {
             if let Some(i) = col.iter().position(|&c| c <= 0) {
-                return Err(CoreError::invalid(
+                return Err(CoreError::invalid_at(
                     f,
-                    format!("row {i}: must be > 0, got {}", col[i]),
+                    i,
+                    format!("must be > 0, got {}", col[i]),
                 ));
             }
         }
         if let Some(i) = a.price_fen.iter().position(|&c| c < 0) {
-            return Err(CoreError::invalid(
-                "loads.price_fen",
-                format!("row {i}: must be >= 0"),
-            ));
+            return Err(CoreError::invalid_at("loads.price_fen", i, "must be >= 0"));
         }
         for i in 0..n {
             if a.pickup_start[i] > a.pickup_end[i] || a.pickup_end[i] > a.delivery_deadline[i] {
-                return Err(CoreError::invalid(
+                return Err(CoreError::invalid_at(
                     "loads.pickup_end",
-                    format!("row {i}: windows must satisfy pickup_start <= pickup_end <= delivery_deadline"),
+                    i,
+                    "windows must satisfy pickup_start <= pickup_end <= delivery_deadline",
                 ));
             }
         }

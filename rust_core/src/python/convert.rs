@@ -1,45 +1,118 @@
 //! Error conversion and the one helper that runs long calls without the GIL.
+//!
+//! The classes of `engine.errors` are imported once per interpreter (pyo3's
+//! `import_exception!` caches them) and built with their structure:
+//! `InvalidInputError(message, field=..., row_id=..., reason=...)`.
+//! A panic inside a core call is caught and becomes `InternalError`; the panic
+//! hook installed by [`install_panic_hook`] keeps quiet about it (no
+//! backtrace on stderr) while a core call that converts panics is running.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, Once};
 
 use pyo3::prelude::*;
-use pyo3::types::PyModule;
+use pyo3::types::PyDict;
+use pyo3::PyTypeInfo;
 
 use crate::error::CoreError;
 
-/// Build an instance of `engine.errors.<class_name>` carrying `message`.
-fn engine_error(py: Python<'_>, class_name: &str, message: String) -> PyErr {
-    match PyModule::import(py, "engine.errors").and_then(|m| m.getattr(class_name)) {
-        Ok(cls) => match cls.call1((message.clone(),)) {
-            Ok(obj) => PyErr::from_value(obj),
-            Err(e) => e,
-        },
-        Err(_) => pyo3::exceptions::PyValueError::new_err(message),
+pyo3::import_exception!(engine.errors, InvalidInputError);
+pyo3::import_exception!(engine.errors, NotFoundError);
+pyo3::import_exception!(engine.errors, InfeasibleError);
+pyo3::import_exception!(engine.errors, InternalError);
+
+/// Core calls running inside [`run_detached`] (their panics are converted).
+static CONVERTING: AtomicUsize = AtomicUsize::new(0);
+/// Where the last converted panic happened (`file:line`), for the message.
+static LAST_PANIC_AT: Mutex<Option<String>> = Mutex::new(None);
+static HOOK: Once = Once::new();
+
+/// Install (once) a panic hook that stays silent for panics raised while a
+/// converting core call runs (they reach Python as `InternalError`, with the
+/// panic message and location), and defers to the previous hook otherwise.
+pub fn install_panic_hook() {
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if CONVERTING.load(Ordering::SeqCst) > 0 {
+                if let Some(loc) = info.location() {
+                    let mut last = LAST_PANIC_AT.lock().unwrap_or_else(|e| e.into_inner());
+                    *last = Some(format!("{}:{}", loc.file(), loc.line()));
+                }
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Build an instance of `cls(message, **kwargs)` as a `PyErr`.
+fn build(
+    cls: Bound<'_, pyo3::types::PyType>,
+    message: String,
+    kw: Option<&Bound<'_, PyDict>>,
+) -> PyErr {
+    match cls.call((message,), kw) {
+        Ok(obj) => PyErr::from_value(obj),
+        Err(e) => e,
     }
 }
 
 /// The one conversion from [`CoreError`] to a Python exception.
 pub fn to_pyerr(py: Python<'_>, err: CoreError) -> PyErr {
+    let message = err.to_string();
     match err {
-        CoreError::InvalidInput { field, reason } => {
-            engine_error(py, "InvalidInputError", format!("{field}: {reason}"))
+        CoreError::InvalidInput { field, row, reason } => {
+            let kw = PyDict::new(py);
+            let set = kw
+                .set_item("field", field.as_str())
+                .and_then(|()| kw.set_item("row_id", row))
+                .and_then(|()| kw.set_item("reason", reason.as_str()));
+            if let Err(e) = set {
+                return e;
+            }
+            build(InvalidInputError::type_object(py), message, Some(&kw))
         }
-        CoreError::NotFound { field, reason } => {
-            engine_error(py, "NotFoundError", format!("{field}: {reason}"))
-        }
-        CoreError::Infeasible(msg) => engine_error(py, "InfeasibleError", msg),
+        CoreError::NotFound { .. } => build(NotFoundError::type_object(py), message, None),
+        CoreError::Infeasible(_) => build(InfeasibleError::type_object(py), message, None),
+    }
+}
+
+/// `engine.errors.InternalError` carrying `message`.
+pub fn internal_error(py: Python<'_>, message: String) -> PyErr {
+    build(InternalError::type_object(py), message, None)
+}
+
+/// Decrements [`CONVERTING`] when dropped (also if the closure unwinds).
+struct Converting;
+
+impl Converting {
+    fn enter() -> Converting {
+        CONVERTING.fetch_add(1, Ordering::SeqCst);
+        Converting
+    }
+}
+
+impl Drop for Converting {
+    fn drop(&mut self) {
+        CONVERTING.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
 /// Run `f` with the GIL released; a core error becomes the matching
 /// `engine.errors` exception and a panic becomes `engine.errors.InternalError`
-/// (a panic never crosses into Python as a `PanicException`).
+/// (a panic never crosses into Python as a `PanicException`, and prints
+/// nothing: see [`install_panic_hook`]).
 pub fn run_detached<T, F>(py: Python<'_>, f: F) -> PyResult<T>
 where
     T: Send,
     F: FnOnce() -> Result<T, CoreError> + Send,
 {
-    let outcome = py.detach(|| catch_unwind(AssertUnwindSafe(f)));
+    let outcome = py.detach(|| {
+        let _guard = Converting::enter();
+        catch_unwind(AssertUnwindSafe(f))
+    });
     match outcome {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(to_pyerr(py, e)),
@@ -49,10 +122,15 @@ where
                 .map(|s| (*s).to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            Err(engine_error(
+            let at = LAST_PANIC_AT
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .map(|l| format!(" (at {l})"))
+                .unwrap_or_default();
+            Err(internal_error(
                 py,
-                "InternalError",
-                format!("internal error in engine core: {msg}"),
+                format!("internal error in engine core: {msg}{at}"),
             ))
         }
     }

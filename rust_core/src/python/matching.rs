@@ -274,14 +274,7 @@ fn fleet_from<'a, 'py>(
 }
 
 fn objective(s: &str) -> CoreResult<Objective> {
-    match s {
-        "score" => Ok(Objective::Score),
-        "deadhead" => Ok(Objective::Deadhead),
-        _ => Err(CoreError::invalid(
-            "objective",
-            format!("must be 'score' or 'deadhead', got {s:?}"),
-        )),
-    }
+    Objective::parse(s)
 }
 
 fn method(s: &str) -> CoreResult<Method> {

@@ -1,51 +1,33 @@
-//! Bindings for [`crate::routing`]: one function, `solve_routing`.
+//! Bindings for [`crate::routing`]: the typed routing boundary.
 //!
-//! Python signature (all arrays NumPy, C-contiguous; shapes as named):
+//! - [`ProblemData`]: the problem of `docs/routing_contract.md`, built once from
+//!   NumPy arrays, validated and prepared (relabelled arc table, neighbour
+//!   lists), immutable; a search may run on it any number of times, from any
+//!   thread.
+//! - [`SearchParams`]: time limit, seed, iteration budget and warm start, validated.
+//! - [`SearchResult`]: routes, dropped jobs and the search's figures.
+//! - [`CancelToken`]: set from any thread (a signal handler) to stop a running
+//!   search, which then returns its best solution so far.
+//! - `solve_routing(data, params, cancel)`: the one search entry point (GIL released).
 //!
-//! ```text
-//! solve_routing(
-//!     *,
-//!     distance: int64[L, L], durations: int64[P, L, L],
-//!     job_location: int64[J], job_delivery: int64[J, D], job_pickup: int64[J, D],
-//!     job_service: int64[J], job_tw_offsets: int64[J + 1], job_tw: int64[W, 2],
-//!     job_skills: uint64[J], job_required: bool[J], job_penalty: int64[J],
-//!     job_priority: int64[J], pair_of: int64[J], is_pickup: bool[J],
-//!     type_count: int64[K], type_capacity: int64[K, D],
-//!     type_start: int64[K], type_end: int64[K],
-//!     type_fixed_cost: int64[K], type_cost_per_km: int64[K], type_cost_per_hour: int64[K],
-//!     type_tw: int64[K, 2], type_max_duration: int64[K], type_max_distance: int64[K],
-//!     type_skills: uint64[K], type_profile: int64[K],
-//!     type_breaks_offsets: int64[K + 1], type_breaks: int64[B, 3],
-//!     time_limit_s: float, seed: int = 0, max_iterations: int | None = None,
-//!     initial_routes: list[tuple[int, list[int]]] | None = None,
-//!     fixed_prefixes: list[int] | None = None,
-//!     pinned: list[bool] | None = None,
-//!     job_allowed_type: int64[J] | None = None,
-//!     job_home_type: int64[J] | None = None,
-//!     job_disruption_cost: int64[J] | None = None,
-//!     job_due: int64[J] | None = None,
-//!     job_late_cost: int64[J] | None = None,
-//!     job_late_cost_per_hour: int64[J] | None = None,
-//! ) -> dict
-//! ```
-//!
-//! Job `j`'s windows are rows `job_tw_offsets[j]..job_tw_offsets[j + 1]` of
-//! `job_tw`; type `k`'s breaks are rows `type_breaks_offsets[k]..[k + 1]` of
-//! `type_breaks` as `(window_start, window_end, duration)`. `fixed_prefixes[i]`
-//! and `pinned[i]` refer to `initial_routes[i]`.
-//!
-//! The result dict has `routes` (list of `(vehicle_type, [job, ...])`),
-//! `dropped` (sorted job indices in no route), `cost` (float, cost units),
-//! `distance` (int), `feasible` (bool: every required job served, every route
-//! feasible), `iterations`, `evaluations`, `runtime_s`, `soft_late_stops`.
+//! Adding a contract field touches `ProblemData::new`, `engine/_core.pyi` and
+//! the Python builder (`engine/routing/core.py`) only.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use numpy::{Element, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 use super::convert::{run_detached, to_pyerr};
 use crate::error::{CoreError, CoreResult};
-use crate::routing::{solve, BreakRule, InitialRoute, Problem, ProblemInput, SearchParams};
+use crate::routing::{solve, BreakRule, InitialRoute, Problem, ProblemInput};
+
+/// Longest accepted time limit, in seconds (30 days): anything longer is a
+/// mistake (and would overflow the search's clock).
+pub const MAX_TIME_LIMIT_S: f64 = 30.0 * 86_400.0;
+
+type I64Dyn<'py> = PyReadonlyArrayDyn<'py, i64>;
 
 /// Copy an array out after checking it is C-contiguous with `ndim` dimensions.
 fn flat<T: Element + Copy>(
@@ -104,268 +86,436 @@ fn ragged<T>(
         .collect()
 }
 
-/// Solve a routing problem (docs/routing_contract.md arrays) with the Rust search core.
+/// A routing problem (the arrays of `docs/routing_contract.md`), validated and
+/// prepared for the search; immutable.
 ///
-/// Parameters
-/// ----------
-/// distance : int64[L, L]; durations : int64[P, L, L]
-/// job_location, job_service, job_penalty, job_priority, pair_of : int64[J]
-/// job_delivery, job_pickup : int64[J, D]
-/// job_tw_offsets : int64[J + 1]; job_tw : int64[W, 2]
-///     Job j's windows are rows ``job_tw_offsets[j]:job_tw_offsets[j + 1]``.
-/// job_skills : uint64[J]; job_required, is_pickup : bool[J]
-/// type_count, type_start, type_end, type_fixed_cost, type_cost_per_km,
-/// type_cost_per_hour, type_max_duration, type_max_distance, type_profile : int64[K]
-/// type_capacity : int64[K, D]; type_tw : int64[K, 2]; type_skills : uint64[K]
-/// type_breaks_offsets : int64[K + 1]; type_breaks : int64[B, 3]
-///     Rows ``(window_start, window_end, duration)``.
-/// time_limit_s : float
-///     Wall-clock limit.
-/// seed : int
-/// max_iterations : int or None
-///     Iteration budget; with it the run is reproducible for a seed.
-/// initial_routes : list of (vehicle_type, list of job) or None
-///     Warm start (may be incomplete).
-/// fixed_prefixes : list of int or None
-///     For each initial route, how many leading jobs must stay in place.
-/// pinned : list of bool or None
-///     For each initial route, whether it must not change at all.
-/// job_allowed_type, job_home_type, job_disruption_cost : int64[J] or None
-///     Live re-planning extensions of the contract (absent = no effect).
-/// job_due, job_late_cost, job_late_cost_per_hour : int64[J] or None
-///     Soft lateness (opt-in, all three or none): a service start after
-///     ``job_due[j]`` costs ``job_late_cost[j]`` plus ``job_late_cost_per_hour[j]``
-///     per hour late instead of being infeasible (windows stay hard limits).
+/// Shapes: `distance` `L × L`, `durations` `P × L × L`, `job_delivery` /
+/// `job_pickup` `J × D`, `job_tw` `W × 2` with job `j`'s windows at rows
+/// `job_tw_offsets[j]..job_tw_offsets[j + 1]`, `type_capacity` `K × D`,
+/// `type_tw` `K × 2`, `type_breaks` `B × 3` (`window_start, window_end,
+/// duration`) with type `k`'s breaks at rows `type_breaks_offsets[k]..[k + 1]`;
+/// every other array has one entry per job (`J`) or vehicle type (`K`). The
+/// live re-planning terms (`job_allowed_type`, `job_home_type`,
+/// `job_disruption_cost`) and soft lateness (`job_due`, `job_late_cost`,
+/// `job_late_cost_per_hour`, all three or none) are optional.
 ///
-/// Returns
-/// -------
-/// dict
-///     ``routes`` (list of ``(vehicle_type, [job, ...])``), ``dropped`` (sorted
-///     job indices in no route), ``cost`` (float, cost units), ``distance``
-///     (int), ``feasible`` (every required job served and every route
-///     feasible), ``iterations``, ``evaluations``, ``runtime_s``,
-///     ``soft_late_stops`` (soft jobs served after their due time).
-///
-/// Raises
-/// ------
-/// engine.errors.InvalidInputError
-///     Inconsistent arrays or an invalid warm start.
-#[pyfunction]
-#[pyo3(signature = (
-    *, distance, durations, job_location, job_delivery, job_pickup, job_service,
-    job_tw_offsets, job_tw, job_skills, job_required, job_penalty, job_priority, pair_of,
-    is_pickup, type_count, type_capacity, type_start, type_end, type_fixed_cost,
-    type_cost_per_km, type_cost_per_hour, type_tw, type_max_duration, type_max_distance,
-    type_skills, type_profile, type_breaks_offsets, type_breaks, time_limit_s, seed = 0,
-    max_iterations = None, initial_routes = None, fixed_prefixes = None, pinned = None,
-    job_allowed_type = None, job_home_type = None, job_disruption_cost = None,
-    job_due = None, job_late_cost = None, job_late_cost_per_hour = None
-))]
-#[allow(clippy::too_many_arguments)]
-fn solve_routing<'py>(
-    py: Python<'py>,
-    distance: PyReadonlyArrayDyn<'py, i64>,
-    durations: PyReadonlyArrayDyn<'py, i64>,
-    job_location: PyReadonlyArrayDyn<'py, i64>,
-    job_delivery: PyReadonlyArrayDyn<'py, i64>,
-    job_pickup: PyReadonlyArrayDyn<'py, i64>,
-    job_service: PyReadonlyArrayDyn<'py, i64>,
-    job_tw_offsets: PyReadonlyArrayDyn<'py, i64>,
-    job_tw: PyReadonlyArrayDyn<'py, i64>,
-    job_skills: PyReadonlyArrayDyn<'py, u64>,
-    job_required: PyReadonlyArrayDyn<'py, bool>,
-    job_penalty: PyReadonlyArrayDyn<'py, i64>,
-    job_priority: PyReadonlyArrayDyn<'py, i64>,
-    pair_of: PyReadonlyArrayDyn<'py, i64>,
-    is_pickup: PyReadonlyArrayDyn<'py, bool>,
-    type_count: PyReadonlyArrayDyn<'py, i64>,
-    type_capacity: PyReadonlyArrayDyn<'py, i64>,
-    type_start: PyReadonlyArrayDyn<'py, i64>,
-    type_end: PyReadonlyArrayDyn<'py, i64>,
-    type_fixed_cost: PyReadonlyArrayDyn<'py, i64>,
-    type_cost_per_km: PyReadonlyArrayDyn<'py, i64>,
-    type_cost_per_hour: PyReadonlyArrayDyn<'py, i64>,
-    type_tw: PyReadonlyArrayDyn<'py, i64>,
-    type_max_duration: PyReadonlyArrayDyn<'py, i64>,
-    type_max_distance: PyReadonlyArrayDyn<'py, i64>,
-    type_skills: PyReadonlyArrayDyn<'py, u64>,
-    type_profile: PyReadonlyArrayDyn<'py, i64>,
-    type_breaks_offsets: PyReadonlyArrayDyn<'py, i64>,
-    type_breaks: PyReadonlyArrayDyn<'py, i64>,
-    time_limit_s: f64,
-    seed: u64,
-    max_iterations: Option<u64>,
-    initial_routes: Option<Vec<(usize, Vec<usize>)>>,
-    fixed_prefixes: Option<Vec<usize>>,
-    pinned: Option<Vec<bool>>,
-    job_allowed_type: Option<PyReadonlyArrayDyn<'py, i64>>,
-    job_home_type: Option<PyReadonlyArrayDyn<'py, i64>>,
-    job_disruption_cost: Option<PyReadonlyArrayDyn<'py, i64>>,
-    job_due: Option<PyReadonlyArrayDyn<'py, i64>>,
-    job_late_cost: Option<PyReadonlyArrayDyn<'py, i64>>,
-    job_late_cost_per_hour: Option<PyReadonlyArrayDyn<'py, i64>>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let (dist, dshape) = flat(py, "distance", &distance, 2)?;
-    let (durs, tshape) = flat(py, "durations", &durations, 3)?;
-    let (jdel, jdshape) = flat(py, "job_delivery", &job_delivery, 2)?;
-    let (jpick, _) = flat(py, "job_pickup", &job_pickup, 2)?;
-    let (jtw, jtwshape) = flat(py, "job_tw", &job_tw, 2)?;
-    let (ttw, _) = flat(py, "type_tw", &type_tw, 2)?;
-    let (tbr, tbrshape) = flat(py, "type_breaks", &type_breaks, 2)?;
-    let one_i = |f: &str, a: &PyReadonlyArrayDyn<'py, i64>| flat(py, f, a, 1).map(|x| x.0);
-    let jloc = one_i("job_location", &job_location)?;
-    let jsvc = one_i("job_service", &job_service)?;
-    let jtwo = one_i("job_tw_offsets", &job_tw_offsets)?;
-    let jpen = one_i("job_penalty", &job_penalty)?;
-    let jpri = one_i("job_priority", &job_priority)?;
-    let jpair = one_i("pair_of", &pair_of)?;
-    let tcount = one_i("type_count", &type_count)?;
-    let (tcap, tcapshape) = flat(py, "type_capacity", &type_capacity, 2)?;
-    let tstart = one_i("type_start", &type_start)?;
-    let tend = one_i("type_end", &type_end)?;
-    let tfix = one_i("type_fixed_cost", &type_fixed_cost)?;
-    let tkm = one_i("type_cost_per_km", &type_cost_per_km)?;
-    let thour = one_i("type_cost_per_hour", &type_cost_per_hour)?;
-    let tmaxdur = one_i("type_max_duration", &type_max_duration)?;
-    let tmaxdist = one_i("type_max_distance", &type_max_distance)?;
-    let tprof = one_i("type_profile", &type_profile)?;
-    let tbro = one_i("type_breaks_offsets", &type_breaks_offsets)?;
-    let jsk = flat(py, "job_skills", &job_skills, 1)?.0;
-    let tsk = flat(py, "type_skills", &type_skills, 1)?.0;
-    let jreq = flat(py, "job_required", &job_required, 1)?.0;
-    let jpu = flat(py, "is_pickup", &is_pickup, 1)?.0;
-    let opt = |f: &str, a: &Option<PyReadonlyArrayDyn<'py, i64>>| match a {
-        Some(a) => flat(py, f, a, 1).map(|x| x.0),
-        None => Ok(Vec::new()),
-    };
-    let jallowed = opt("job_allowed_type", &job_allowed_type)?;
-    let jhome = opt("job_home_type", &job_home_type)?;
-    let jdisr = opt("job_disruption_cost", &job_disruption_cost)?;
-    let jdue = opt("job_due", &job_due)?;
-    let jlate = opt("job_late_cost", &job_late_cost)?;
-    let jlateh = opt("job_late_cost_per_hour", &job_late_cost_per_hour)?;
+/// Raises `engine.errors.InvalidInputError` naming the array at fault.
+#[pyclass(module = "engine._core", frozen)]
+pub struct ProblemData {
+    inner: Arc<Problem>,
+    n_locations: usize,
+}
 
-    let out = run_detached(py, move || {
-        let l = dshape[0];
-        if dshape[1] != l || tshape[1] != l || tshape[2] != l {
-            return Err(CoreError::invalid("durations", "matrices must be L × L"));
-        }
-        let nj = jloc.len();
-        let nk = tcount.len();
-        let nd = jdshape[1];
-        if tcapshape[1] != nd {
-            return Err(CoreError::invalid(
-                "type_capacity",
-                format!("expected {nd} capacity dimensions, got {}", tcapshape[1]),
-            ));
-        }
-        if jtwshape[1] != 2 || tbrshape[1] != 3 {
-            return Err(CoreError::invalid(
-                "job_tw",
-                "windows are (start, end) rows, breaks (start, end, duration)",
-            ));
-        }
-        if ttw.len() != 2 * nk {
-            return Err(CoreError::invalid(
-                "type_tw",
-                format!("expected shape ({nk}, 2)"),
-            ));
-        }
-        let jtwo = idx("job_tw_offsets", &jtwo)?;
-        let tbro = idx("type_breaks_offsets", &tbro)?;
-        let input = ProblemInput {
-            distance: dist,
-            durations: durs,
-            n_locations: l,
-            n_dims: nd,
-            job_location: idx("job_location", &jloc)?,
-            job_delivery: jdel,
-            job_pickup: jpick,
-            job_service: jsvc,
-            job_tw: ragged("job_tw_offsets", &jtwo, nj, jtwshape[0], |r| {
-                (jtw[2 * r], jtw[2 * r + 1])
-            })?,
-            job_skills: jsk,
-            job_required: jreq,
-            job_penalty: jpen,
-            job_priority: jpri,
-            pair_of: jpair,
-            is_pickup: jpu,
-            type_count: idx("type_count", &tcount)?,
-            type_capacity: tcap,
-            type_start: idx("type_start", &tstart)?,
-            type_end: idx("type_end", &tend)?,
-            type_fixed_cost: tfix,
-            type_cost_per_km: tkm,
-            type_cost_per_hour: thour,
-            type_tw: (0..nk).map(|k| (ttw[2 * k], ttw[2 * k + 1])).collect(),
-            type_max_duration: tmaxdur,
-            type_max_distance: tmaxdist,
-            type_skills: tsk,
-            type_profile: idx("type_profile", &tprof)?,
-            type_breaks: ragged("type_breaks_offsets", &tbro, nk, tbrshape[0], |r| {
-                BreakRule {
-                    start: tbr[3 * r],
-                    end: tbr[3 * r + 1],
-                    duration: tbr[3 * r + 2],
-                }
-            })?,
-            job_allowed_type: jallowed,
-            job_home_type: jhome,
-            job_disruption_cost: jdisr,
-            job_due: jdue,
-            job_late_cost: jlate,
-            job_late_cost_per_hour: jlateh,
+#[pymethods]
+impl ProblemData {
+    #[new]
+    #[pyo3(signature = (
+        *, distance, durations, job_location, job_delivery, job_pickup, job_service,
+        job_tw_offsets, job_tw, job_skills, job_required, job_penalty, job_priority, pair_of,
+        is_pickup, type_count, type_capacity, type_start, type_end, type_fixed_cost,
+        type_cost_per_km, type_cost_per_hour, type_tw, type_max_duration, type_max_distance,
+        type_skills, type_profile, type_breaks_offsets, type_breaks,
+        job_allowed_type = None, job_home_type = None, job_disruption_cost = None,
+        job_due = None, job_late_cost = None, job_late_cost_per_hour = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new<'py>(
+        py: Python<'py>,
+        distance: I64Dyn<'py>,
+        durations: I64Dyn<'py>,
+        job_location: I64Dyn<'py>,
+        job_delivery: I64Dyn<'py>,
+        job_pickup: I64Dyn<'py>,
+        job_service: I64Dyn<'py>,
+        job_tw_offsets: I64Dyn<'py>,
+        job_tw: I64Dyn<'py>,
+        job_skills: PyReadonlyArrayDyn<'py, u64>,
+        job_required: PyReadonlyArrayDyn<'py, bool>,
+        job_penalty: I64Dyn<'py>,
+        job_priority: I64Dyn<'py>,
+        pair_of: I64Dyn<'py>,
+        is_pickup: PyReadonlyArrayDyn<'py, bool>,
+        type_count: I64Dyn<'py>,
+        type_capacity: I64Dyn<'py>,
+        type_start: I64Dyn<'py>,
+        type_end: I64Dyn<'py>,
+        type_fixed_cost: I64Dyn<'py>,
+        type_cost_per_km: I64Dyn<'py>,
+        type_cost_per_hour: I64Dyn<'py>,
+        type_tw: I64Dyn<'py>,
+        type_max_duration: I64Dyn<'py>,
+        type_max_distance: I64Dyn<'py>,
+        type_skills: PyReadonlyArrayDyn<'py, u64>,
+        type_profile: I64Dyn<'py>,
+        type_breaks_offsets: I64Dyn<'py>,
+        type_breaks: I64Dyn<'py>,
+        job_allowed_type: Option<I64Dyn<'py>>,
+        job_home_type: Option<I64Dyn<'py>>,
+        job_disruption_cost: Option<I64Dyn<'py>>,
+        job_due: Option<I64Dyn<'py>>,
+        job_late_cost: Option<I64Dyn<'py>>,
+        job_late_cost_per_hour: Option<I64Dyn<'py>>,
+    ) -> PyResult<Self> {
+        let (dist, dshape) = flat(py, "distance", &distance, 2)?;
+        let (durs, tshape) = flat(py, "durations", &durations, 3)?;
+        let (jdel, jdshape) = flat(py, "job_delivery", &job_delivery, 2)?;
+        let (jpick, _) = flat(py, "job_pickup", &job_pickup, 2)?;
+        let (jtw, jtwshape) = flat(py, "job_tw", &job_tw, 2)?;
+        let (ttw, _) = flat(py, "type_tw", &type_tw, 2)?;
+        let (tbr, tbrshape) = flat(py, "type_breaks", &type_breaks, 2)?;
+        let one_i = |f: &str, a: &I64Dyn<'py>| flat(py, f, a, 1).map(|x| x.0);
+        let jloc = one_i("job_location", &job_location)?;
+        let jsvc = one_i("job_service", &job_service)?;
+        let jtwo = one_i("job_tw_offsets", &job_tw_offsets)?;
+        let jpen = one_i("job_penalty", &job_penalty)?;
+        let jpri = one_i("job_priority", &job_priority)?;
+        let jpair = one_i("pair_of", &pair_of)?;
+        let tcount = one_i("type_count", &type_count)?;
+        let (tcap, tcapshape) = flat(py, "type_capacity", &type_capacity, 2)?;
+        let tstart = one_i("type_start", &type_start)?;
+        let tend = one_i("type_end", &type_end)?;
+        let tfix = one_i("type_fixed_cost", &type_fixed_cost)?;
+        let tkm = one_i("type_cost_per_km", &type_cost_per_km)?;
+        let thour = one_i("type_cost_per_hour", &type_cost_per_hour)?;
+        let tmaxdur = one_i("type_max_duration", &type_max_duration)?;
+        let tmaxdist = one_i("type_max_distance", &type_max_distance)?;
+        let tprof = one_i("type_profile", &type_profile)?;
+        let tbro = one_i("type_breaks_offsets", &type_breaks_offsets)?;
+        let jsk = flat(py, "job_skills", &job_skills, 1)?.0;
+        let tsk = flat(py, "type_skills", &type_skills, 1)?.0;
+        let jreq = flat(py, "job_required", &job_required, 1)?.0;
+        let jpu = flat(py, "is_pickup", &is_pickup, 1)?.0;
+        let opt = |f: &str, a: &Option<I64Dyn<'py>>| match a {
+            Some(a) => flat(py, f, a, 1).map(|x| x.0),
+            None => Ok(Vec::new()),
         };
-        let problem = Problem::new(input)?;
+        let jallowed = opt("job_allowed_type", &job_allowed_type)?;
+        let jhome = opt("job_home_type", &job_home_type)?;
+        let jdisr = opt("job_disruption_cost", &job_disruption_cost)?;
+        let jdue = opt("job_due", &job_due)?;
+        let jlate = opt("job_late_cost", &job_late_cost)?;
+        let jlateh = opt("job_late_cost_per_hour", &job_late_cost_per_hour)?;
+        let n_locations = dshape[0];
+
+        let problem = run_detached(py, move || {
+            let l = dshape[0];
+            if dshape[1] != l || tshape[1] != l || tshape[2] != l {
+                return Err(CoreError::invalid("durations", "matrices must be L × L"));
+            }
+            let nj = jloc.len();
+            let nk = tcount.len();
+            let nd = jdshape[1];
+            if tcapshape[1] != nd {
+                return Err(CoreError::invalid(
+                    "type_capacity",
+                    format!("expected {nd} capacity dimensions, got {}", tcapshape[1]),
+                ));
+            }
+            if jtwshape[1] != 2 || tbrshape[1] != 3 {
+                return Err(CoreError::invalid(
+                    "job_tw",
+                    "windows are (start, end) rows, breaks (start, end, duration)",
+                ));
+            }
+            if ttw.len() != 2 * nk {
+                return Err(CoreError::invalid(
+                    "type_tw",
+                    format!("expected shape ({nk}, 2)"),
+                ));
+            }
+            let jtwo = idx("job_tw_offsets", &jtwo)?;
+            let tbro = idx("type_breaks_offsets", &tbro)?;
+            let input = ProblemInput {
+                distance: dist,
+                durations: durs,
+                n_locations: l,
+                n_dims: nd,
+                job_location: idx("job_location", &jloc)?,
+                job_delivery: jdel,
+                job_pickup: jpick,
+                job_service: jsvc,
+                job_tw: ragged("job_tw_offsets", &jtwo, nj, jtwshape[0], |r| {
+                    (jtw[2 * r], jtw[2 * r + 1])
+                })?,
+                job_skills: jsk,
+                job_required: jreq,
+                job_penalty: jpen,
+                job_priority: jpri,
+                pair_of: jpair,
+                is_pickup: jpu,
+                type_count: idx("type_count", &tcount)?,
+                type_capacity: tcap,
+                type_start: idx("type_start", &tstart)?,
+                type_end: idx("type_end", &tend)?,
+                type_fixed_cost: tfix,
+                type_cost_per_km: tkm,
+                type_cost_per_hour: thour,
+                type_tw: (0..nk).map(|k| (ttw[2 * k], ttw[2 * k + 1])).collect(),
+                type_max_duration: tmaxdur,
+                type_max_distance: tmaxdist,
+                type_skills: tsk,
+                type_profile: idx("type_profile", &tprof)?,
+                type_breaks: ragged("type_breaks_offsets", &tbro, nk, tbrshape[0], |r| {
+                    BreakRule {
+                        start: tbr[3 * r],
+                        end: tbr[3 * r + 1],
+                        duration: tbr[3 * r + 2],
+                    }
+                })?,
+                job_allowed_type: jallowed,
+                job_home_type: jhome,
+                job_disruption_cost: jdisr,
+                job_due: jdue,
+                job_late_cost: jlate,
+                job_late_cost_per_hour: jlateh,
+            };
+            Problem::new(input)
+        })?;
+        Ok(ProblemData {
+            inner: Arc::new(problem),
+            n_locations,
+        })
+    }
+
+    /// Number of jobs `J` (each half of a shipment counts as one).
+    #[getter]
+    fn num_jobs(&self) -> usize {
+        self.inner.n_jobs
+    }
+
+    /// Number of vehicle types `K`.
+    #[getter]
+    fn num_vehicle_types(&self) -> usize {
+        self.inner.n_types
+    }
+
+    /// Number of locations `L`.
+    #[getter]
+    fn num_locations(&self) -> usize {
+        self.n_locations
+    }
+
+    /// Number of capacity dimensions `D`.
+    #[getter]
+    fn num_dimensions(&self) -> usize {
+        self.inner.inp.n_dims
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ProblemData(jobs={}, vehicle_types={}, locations={})",
+            self.inner.n_jobs, self.inner.n_types, self.n_locations
+        )
+    }
+}
+
+/// Settings of one search: wall-clock limit (seconds), seed, optional
+/// iteration budget (with it a run is reproducible for a seed) and the warm
+/// start: `initial_routes` as `(vehicle_type, [job, ...])`, and per initial
+/// route how many leading jobs stay in place (`fixed_prefixes`) and whether it
+/// must not change at all (`pinned`).
+///
+/// Raises `engine.errors.InvalidInputError` for a time limit that is not a
+/// finite number in `[0, MAX_TIME_LIMIT_S]` (field `time_limit`) or warm-start
+/// lists of different lengths.
+#[pyclass(module = "engine._core", frozen)]
+pub struct SearchParams {
+    #[pyo3(get)]
+    time_limit: f64,
+    #[pyo3(get)]
+    seed: u64,
+    #[pyo3(get)]
+    max_iterations: Option<u64>,
+    #[pyo3(get)]
+    initial_routes: Vec<(usize, Vec<usize>)>,
+    #[pyo3(get)]
+    fixed_prefixes: Vec<usize>,
+    #[pyo3(get)]
+    pinned: Vec<bool>,
+}
+
+/// Check a search time limit (seconds).
+pub fn check_time_limit(t: f64) -> CoreResult<std::time::Duration> {
+    if !(t.is_finite() && (0.0..=MAX_TIME_LIMIT_S).contains(&t)) {
+        return Err(CoreError::invalid(
+            "time_limit",
+            format!("must be a finite number of seconds in [0, {MAX_TIME_LIMIT_S}], got {t}"),
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(t))
+}
+
+#[pymethods]
+impl SearchParams {
+    #[new]
+    #[pyo3(signature = (
+        *, time_limit, seed = 0, max_iterations = None, initial_routes = None,
+        fixed_prefixes = None, pinned = None
+    ))]
+    fn new(
+        py: Python<'_>,
+        time_limit: f64,
+        seed: u64,
+        max_iterations: Option<u64>,
+        initial_routes: Option<Vec<(usize, Vec<usize>)>>,
+        fixed_prefixes: Option<Vec<usize>>,
+        pinned: Option<Vec<bool>>,
+    ) -> PyResult<Self> {
         let routes = initial_routes.unwrap_or_default();
         let fixed = fixed_prefixes.unwrap_or_else(|| vec![0; routes.len()]);
         let pin = pinned.unwrap_or_else(|| vec![false; routes.len()]);
-        if fixed.len() != routes.len() || pin.len() != routes.len() {
-            return Err(CoreError::invalid(
-                "fixed_prefixes",
-                "fixed_prefixes and pinned must match initial_routes in length",
-            ));
+        let checked = (|| {
+            if fixed.len() != routes.len() || pin.len() != routes.len() {
+                return Err(CoreError::invalid(
+                    "fixed_prefixes",
+                    "fixed_prefixes and pinned must match initial_routes in length",
+                ));
+            }
+            check_time_limit(time_limit)
+        })();
+        checked.map_err(|e| to_pyerr(py, e))?;
+        Ok(SearchParams {
+            time_limit,
+            seed,
+            max_iterations,
+            initial_routes: routes,
+            fixed_prefixes: fixed,
+            pinned: pin,
+        })
+    }
+}
+
+/// What a search returns: `routes` as `(vehicle_type, [job, ...])` for every
+/// used vehicle, `dropped` (sorted jobs in no route), `cost` (cost units),
+/// `distance`, `feasible` (every required job served and every route
+/// feasible), `iterations`, `evaluations`, `restarts`, `runtime_s` and
+/// `soft_late_stops` (soft jobs served after their due time).
+#[pyclass(module = "engine._core", frozen)]
+pub struct SearchResult {
+    #[pyo3(get)]
+    routes: Vec<(usize, Vec<usize>)>,
+    #[pyo3(get)]
+    dropped: Vec<usize>,
+    #[pyo3(get)]
+    cost: f64,
+    #[pyo3(get)]
+    distance: i64,
+    #[pyo3(get)]
+    feasible: bool,
+    #[pyo3(get)]
+    iterations: u64,
+    #[pyo3(get)]
+    evaluations: u64,
+    #[pyo3(get)]
+    restarts: u64,
+    #[pyo3(get)]
+    runtime_s: f64,
+    #[pyo3(get)]
+    soft_late_stops: usize,
+    /// Stopped through its [`CancelToken`] before the time limit or budget.
+    #[pyo3(get)]
+    interrupted: bool,
+}
+
+/// A flag that stops running searches: pass it to `solve_routing` and call
+/// `cancel()` from any thread (for example a signal handler); the search
+/// returns its best solution so far within milliseconds, marked `interrupted`.
+#[pyclass(module = "engine._core", frozen)]
+pub struct CancelToken {
+    flag: Arc<AtomicBool>,
+}
+
+#[pymethods]
+impl CancelToken {
+    #[new]
+    fn new() -> Self {
+        CancelToken {
+            flag: Arc::new(AtomicBool::new(false)),
         }
-        if !(time_limit_s.is_finite() && time_limit_s >= 0.0) {
-            return Err(CoreError::invalid(
-                "time_limit_s",
-                "must be a finite number >= 0",
-            ));
-        }
-        let initial = routes
-            .into_iter()
-            .zip(fixed.into_iter().zip(pin))
-            .map(|((vtype, jobs), (fixed, pinned))| InitialRoute {
-                vtype,
-                jobs,
+    }
+
+    /// Ask every search holding this token to stop.
+    fn cancel(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether `cancel()` was called.
+    #[getter]
+    fn cancelled(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+}
+
+#[pymethods]
+impl SearchResult {
+    fn __repr__(&self) -> String {
+        format!(
+            "SearchResult(cost={}, routes={}, dropped={}, feasible={}, iterations={}, \
+             interrupted={})",
+            self.cost,
+            self.routes.len(),
+            self.dropped.len(),
+            self.feasible,
+            self.iterations,
+            self.interrupted
+        )
+    }
+}
+
+/// Search `data` with `params` (the GIL is released for the whole search);
+/// `cancel` stops it early (the result is then marked `interrupted`).
+///
+/// Raises `engine.errors.InvalidInputError` for a warm start that does not
+/// fit the problem.
+#[pyfunction]
+#[pyo3(signature = (data, params, cancel = None))]
+fn solve_routing(
+    py: Python<'_>,
+    data: &ProblemData,
+    params: &SearchParams,
+    cancel: Option<&CancelToken>,
+) -> PyResult<SearchResult> {
+    let problem = Arc::clone(&data.inner);
+    let prm = crate::routing::SearchParams {
+        time_limit: check_time_limit(params.time_limit).map_err(|e| to_pyerr(py, e))?,
+        seed: params.seed,
+        max_iterations: params.max_iterations,
+        initial: params
+            .initial_routes
+            .iter()
+            .zip(params.fixed_prefixes.iter().zip(&params.pinned))
+            .map(|((vtype, jobs), (&fixed, &pinned))| InitialRoute {
+                vtype: *vtype,
+                jobs: jobs.clone(),
                 fixed,
                 pinned,
             })
-            .collect();
-        let prm = SearchParams {
-            time_limit: std::time::Duration::from_secs_f64(time_limit_s),
-            seed,
-            max_iterations,
-            initial,
-            ..Default::default()
-        };
-        solve(&problem, &prm)
-    })?;
-    let d = PyDict::new(py);
-    d.set_item("routes", out.routes)?;
-    d.set_item("dropped", out.dropped)?;
-    d.set_item("cost", out.cost)?;
-    d.set_item("distance", out.distance)?;
-    d.set_item("feasible", out.feasible)?;
-    d.set_item("iterations", out.iterations)?;
-    d.set_item("evaluations", out.evaluations)?;
-    d.set_item("runtime_s", out.runtime.as_secs_f64())?;
-    d.set_item("soft_late_stops", out.soft_late_stops)?;
-    Ok(d)
+            .collect(),
+        cancel: cancel.map(|c| Arc::clone(&c.flag)),
+        ..Default::default()
+    };
+    let out = run_detached(py, move || solve(&problem, &prm))?;
+    Ok(SearchResult {
+        routes: out.routes,
+        dropped: out.dropped,
+        cost: out.cost,
+        distance: out.distance,
+        feasible: out.feasible,
+        iterations: out.iterations,
+        evaluations: out.evaluations,
+        restarts: out.restarts,
+        runtime_s: out.runtime.as_secs_f64(),
+        soft_late_stops: out.soft_late_stops,
+        interrupted: out.interrupted,
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("MAX_TIME_LIMIT_S", MAX_TIME_LIMIT_S)?;
+    m.add_class::<ProblemData>()?;
+    m.add_class::<SearchParams>()?;
+    m.add_class::<SearchResult>()?;
+    m.add_class::<CancelToken>()?;
     m.add_function(wrap_pyfunction!(solve_routing, m)?)?;
     Ok(())
 }

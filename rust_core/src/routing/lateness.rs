@@ -13,7 +13,7 @@
 //! against costs recorded before the extension existed).
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::time::Duration;
 
     use crate::routing::problem::{Problem, ProblemInput, COST_SCALE};

@@ -2,12 +2,16 @@
 //! iterated ruin-and-recreate (SISR) with simulated-annealing acceptance and a
 //! granular local-search descent on every new best solution.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{CoreError, CoreResult};
 
 use super::insert::{recreate, Stats};
-use super::ops::{descend, Operator, OrOpt, PairRelocate, Relocate, Swap, SwapStar, TwoOptStar};
+use super::ops::{
+    descend_until, Operator, OrOpt, PairRelocate, Relocate, Swap, SwapStar, TwoOptStar,
+};
 use super::problem::{Problem, COST_SCALE};
 use super::rng::Rng;
 use super::route::walk;
@@ -54,6 +58,11 @@ pub struct SearchParams {
     /// solution whose structure can trap the annealing (measured on long Li &
     /// Lim routes); a restart samples another. The best over all runs is kept.
     pub restart_after: f64,
+    /// Set from another thread (a Ctrl-C handler, a shutting-down server) to stop
+    /// the search early: it then returns the best solution found so far, with
+    /// [`SearchResult::interrupted`] set. Checked once per iteration and once per
+    /// job in a local-search pass, so a search stops within milliseconds.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Default for SearchParams {
@@ -71,6 +80,7 @@ impl Default for SearchParams {
             fleet_share: 0.25,
             pair_temperature: 1.0 / 6.0,
             restart_after: 0.15,
+            cancel: None,
         }
     }
 }
@@ -98,17 +108,26 @@ pub struct SearchResult {
     pub restarts: u64,
     /// Soft jobs served after their due time (see [`super::ProblemInput::job_due`]).
     pub soft_late_stops: usize,
+    /// The search was stopped through [`SearchParams::cancel`] before its
+    /// time limit or iteration budget.
+    pub interrupted: bool,
 }
 
-struct Clock {
+struct Clock<'a> {
     start: Instant,
     limit: Duration,
     max_it: Option<u64>,
+    cancel: Option<&'a AtomicBool>,
 }
 
-impl Clock {
+impl Clock<'_> {
     fn done(&self, it: u64) -> bool {
-        self.max_it.is_some_and(|m| it >= m) || self.start.elapsed() >= self.limit
+        self.max_it.is_some_and(|m| it >= m)
+            || self.start.elapsed() >= self.limit
+            || self.cancelled()
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
     }
     /// Progress in [0, 1] by iterations when budgeted, else by time.
     fn progress(&self, it: u64) -> f64 {
@@ -235,16 +254,18 @@ pub fn ops() -> [&'static dyn Operator; 6] {
 /// # Errors
 /// [`CoreError::InvalidInput`] for an invalid warm start.
 pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
+    let cancel = prm.cancel.as_deref();
     let clock = Clock {
         start: Instant::now(),
         limit: prm.time_limit,
         max_it: prm.max_iterations,
+        cancel,
     };
     let mut rng = Rng::new(prm.seed);
     let mut stats = Stats::default();
     let ops = ops();
     let mut cur = construct(p, prm, &mut rng, &mut stats)?;
-    descend(
+    descend_until(
         p,
         &mut cur,
         &ops,
@@ -252,6 +273,7 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
         &mut rng,
         &mut stats,
         Some(clock.start + prm.time_limit),
+        cancel,
     );
     recreate(p, &mut cur, &mut rng, 0.0, None, &mut stats);
     let mut best = cur.clone();
@@ -266,6 +288,7 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
             max_it: prm
                 .max_iterations
                 .map(|m| (m as f64 * prm.fleet_share) as u64),
+            cancel,
         };
         let (s, used) = minimise_fleet(p, best.clone(), &fleet_clock, &mut rng, prm, &mut stats, 0);
         it += used;
@@ -339,7 +362,7 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
             || (obj.missing_required == cur_obj.missing_required && (obj.cost as f64) < threshold);
         if accept {
             if obj < run_best {
-                descend(
+                descend_until(
                     p,
                     &mut cand,
                     &ops,
@@ -347,6 +370,7 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
                     &mut rng,
                     &mut stats,
                     Some(deadline),
+                    cancel,
                 );
                 let o2 = cand.objective(p);
                 run_best = o2;
@@ -364,6 +388,7 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
     }
     let mut res = finish(p, &best, it, clock.start.elapsed(), stats);
     res.restarts = restarts;
+    res.interrupted = clock.cancelled();
     Ok(res)
 }
 
@@ -383,7 +408,16 @@ fn restart(
     let mut s = construct(p, prm, rng, stats)?;
     let ops = ops();
     let deadline = clock.start + clock.limit;
-    descend(p, &mut s, &ops, prm.granular, rng, stats, Some(deadline));
+    descend_until(
+        p,
+        &mut s,
+        &ops,
+        prm.granular,
+        rng,
+        stats,
+        Some(deadline),
+        clock.cancel,
+    );
     recreate(p, &mut s, rng, 0.0, None, stats);
     let now = Instant::now();
     let fleet_clock = Clock {
@@ -394,6 +428,7 @@ fn restart(
         max_it: clock
             .max_it
             .map(|m| (m.saturating_sub(it) as f64 * prm.fleet_share) as u64),
+        cancel: clock.cancel,
     };
     Ok(minimise_fleet(p, s, &fleet_clock, rng, prm, stats, target))
 }
@@ -455,7 +490,7 @@ fn minimise_fleet(
         recreate(fp, &mut cur, rng, 0.0, Some(&absence), stats);
         while !clock.done(it) {
             if missing(&cur) == 0 {
-                descend(
+                descend_until(
                     p,
                     &mut cur,
                     &ops,
@@ -463,6 +498,7 @@ fn minimise_fleet(
                     rng,
                     stats,
                     Some(clock.start + clock.limit),
+                    clock.cancel,
                 );
                 cur.type_limit = p.inp.type_count.clone();
                 best = cur;
@@ -520,5 +556,65 @@ fn finish(
         evaluations: stats.evaluations,
         restarts: 0,
         soft_late_stops,
+        interrupted: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::{solve, SearchParams};
+    use crate::routing::lateness::tests::mixed;
+    use crate::routing::problem::Problem;
+
+    /// A cancel set from another thread stops a long search within milliseconds; the
+    /// result is the best complete solution so far, marked interrupted.
+    #[test]
+    fn cancel_stops_the_search_promptly() {
+        let p = Problem::new(mixed(120, 5)).unwrap();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let prm = SearchParams {
+            time_limit: Duration::from_secs(60),
+            seed: 1,
+            cancel: Some(Arc::clone(&cancel)),
+            ..Default::default()
+        };
+        let setter = {
+            let c = Arc::clone(&cancel);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(200));
+                c.store(true, Ordering::SeqCst);
+                Instant::now()
+            })
+        };
+        let r = solve(&p, &prm).unwrap();
+        let stopped_after = setter.join().unwrap().elapsed();
+        assert!(r.interrupted);
+        assert!(!r.routes.is_empty());
+        assert!(stopped_after < Duration::from_secs(2), "{stopped_after:?}");
+    }
+
+    /// Without a cancel (or with one never set) the search is unchanged: same routes
+    /// for the same seed and iteration budget, not marked interrupted.
+    #[test]
+    fn unset_cancel_changes_nothing() {
+        let p = Problem::new(mixed(60, 2)).unwrap();
+        let base = SearchParams {
+            time_limit: Duration::from_secs(60),
+            seed: 3,
+            max_iterations: Some(300),
+            ..Default::default()
+        };
+        let with = SearchParams {
+            cancel: Some(Arc::new(AtomicBool::new(false))),
+            ..base.clone()
+        };
+        let (a, b) = (solve(&p, &base).unwrap(), solve(&p, &with).unwrap());
+        assert_eq!(a.routes, b.routes);
+        assert_eq!(a.cost_internal, b.cost_internal);
+        assert!(!a.interrupted && !b.interrupted);
     }
 }

@@ -13,7 +13,7 @@ import pytest
 from engine.live import plan_from_solution
 from engine.live.scenario import city_day
 from engine.routing import solve
-from server import convert
+from server.convert import live as convert
 from server.proto import common_pb2, live_pb2, routing_pb2
 from tests.server.conftest import client_for
 from tests.server.servicers.test_routing import city_problem

@@ -106,6 +106,11 @@ def test_dispatch_matches_engine(loaded: Any, data: dict[str, pl.DataFrame]) -> 
         matching_pb2.DispatchRequest(objective=matching_pb2.DISPATCH_OBJECTIVE_MIN_DEADHEAD)
     )
     assert d.optimal.assigned >= r.optimal.assigned
+    f = loaded.matching.Dispatch(
+        matching_pb2.DispatchRequest(objective=matching_pb2.DISPATCH_OBJECTIVE_FILL)
+    )
+    fill = _matcher(data).dispatch(objective="fill", baselines=False).assignments
+    assert f.optimal.assigned == fill.height >= r.optimal.assigned
     sub = data["loads"]["load_id"].head(10).to_list()
     s = loaded.matching.Dispatch(matching_pb2.DispatchRequest(load_ids=sub))
     assert s.optimal.loads == 10

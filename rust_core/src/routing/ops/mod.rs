@@ -177,6 +177,23 @@ pub fn descend(
     stats: &mut Stats,
     deadline: Option<std::time::Instant>,
 ) -> usize {
+    descend_until(p, sol, ops, granular, rng, stats, deadline, None)
+}
+
+/// [`descend`] that also stops (between two jobs of a pass, leaving a valid
+/// solution) as soon as `cancel` is set.
+#[allow(clippy::too_many_arguments)]
+pub fn descend_until(
+    p: &Problem,
+    sol: &mut Solution,
+    ops: &[&dyn Operator],
+    granular: usize,
+    rng: &mut Rng,
+    stats: &mut Stats,
+    deadline: Option<std::time::Instant>,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
+) -> usize {
+    let cancelled = || cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed));
     let mut order: Vec<usize> = (0..p.n_jobs).collect();
     rng.shuffle(&mut order);
     let mut moves = 0;
@@ -187,6 +204,9 @@ pub fn descend(
             break;
         }
         for &u in &order {
+            if cancelled() {
+                return moves;
+            }
             if sol.pos[u] == UNASSIGNED {
                 continue;
             }

@@ -12,9 +12,11 @@ class DispatchObjective(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DISPATCH_OBJECTIVE_UNSPECIFIED: _ClassVar[DispatchObjective]
     DISPATCH_OBJECTIVE_MAX_SCORE: _ClassVar[DispatchObjective]
     DISPATCH_OBJECTIVE_MIN_DEADHEAD: _ClassVar[DispatchObjective]
+    DISPATCH_OBJECTIVE_FILL: _ClassVar[DispatchObjective]
 DISPATCH_OBJECTIVE_UNSPECIFIED: DispatchObjective
 DISPATCH_OBJECTIVE_MAX_SCORE: DispatchObjective
 DISPATCH_OBJECTIVE_MIN_DEADHEAD: DispatchObjective
+DISPATCH_OBJECTIVE_FILL: DispatchObjective
 
 class RecommendLoadsRequest(_message.Message):
     __slots__ = ("vehicle_id", "k")

@@ -1,237 +1,31 @@
-"""Protobuf ⇄ engine conversions: the one conversion point of the server.
-
-Incoming tables become Polars frames validated by :mod:`engine.data.loaders`, so a
-bad row is reported exactly as the engine reports it (``vehicles.lat (row id 7):
-nan is not in [-90, 90]``); a field left unset is a missing value.
-"""
+"""Live-plan messages ⇄ engine: plans, jobs, vehicles, slowdowns, events, forecasts and
+re-plan results."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
-import polars as pl
-
-from engine.data.loaders import read_table
-from engine.data.schemas import LOADS, TRIPS, VEHICLES, TableSchema
 from engine.errors import InvalidInputError
-from server.proto import common_pb2
+from server.convert.common import finite, opt
+from server.proto import live_pb2
 
-_MESSAGES: dict[str, Any] = {
-    "vehicles": common_pb2.Vehicle,
-    "loads": common_pb2.Load,
-    "trips": common_pb2.Trip,
-}
-SCHEMAS: dict[str, TableSchema] = {"vehicles": VEHICLES, "loads": LOADS, "trips": TRIPS}
-
-
-def check_count(field: str, n: int, limit: int) -> None:
-    """Reject a repeated field with more than ``limit`` entries.
-
-    Raises
-    ------
-    InvalidInputError
-        Naming ``field``.
-    """
-    if n > limit:
-        raise InvalidInputError.at(field, f"at most {limit:,} entries per call, got {n:,}")
-
-
-def frame(table: str, messages: Sequence[Any], limit: int) -> pl.DataFrame:
-    """Validated frame of ``vehicles``, ``loads`` or ``trips`` from their messages.
-
-    Raises
-    ------
-    InvalidInputError
-        Too many rows, a missing field, or any rule of the engine's schema broken.
-    """
-    schema = SCHEMAS[table]
-    check_count(table, len(messages), limit)
-    cols: dict[str, list[Any]] = {c: [] for c in schema.columns}
-    lists = [c for c, t in schema.columns.items() if isinstance(t, pl.List)]
-    scalars = [c for c in schema.columns if c not in lists]
-    for m in messages:
-        for c in scalars:
-            cols[c].append(getattr(m, c) if m.HasField(c) else None)
-        for c in lists:
-            cols[c].append(list(getattr(m, c)))
-    df = pl.DataFrame(cols, schema=schema.polars_schema)
-    return read_table(df, schema)
-
-
-def messages(table: str, df: pl.DataFrame) -> Iterator[Any]:
-    """Messages of ``table`` from a frame of its schema, in frame order."""
-    cls = _MESSAGES[table]
-    cols = list(SCHEMAS[table].columns)
-    for row in df.select(cols).iter_rows(named=True):
-        yield cls(**row)
-
-
-def ids(field: str, values: Sequence[int], limit: int) -> list[int]:
-    """A bounded list of ids, duplicates rejected."""
-    check_count(field, len(values), limit)
-    out = [int(v) for v in values]
-    if len(set(out)) != len(out):
-        raise InvalidInputError.at(field, "duplicate ids")
-    return out
-
-
-def finite(field: str, value: float) -> float:
-    """``value`` if it is a finite number.
-
-    Raises
-    ------
-    InvalidInputError
-        On NaN or infinity.
-    """
-    if not math.isfinite(value):
-        raise InvalidInputError.at(field, f"must be a finite number, got {value}")
-    return value
-
-
-# ---- routing ------------------------------------------------------------------------------
-def _opt(msg: Any, name: str) -> Any:
-    return getattr(msg, name) if msg.HasField(name) else None
-
-
-def _windows(field: str, windows: Sequence[Any]) -> list[tuple[int, int]] | None:
-    return [(w.start, w.end) for w in windows] or None
-
-
-def _coord(field: str, msg: Any, name: str) -> float | None:
-    v = _opt(msg, name)
-    return None if v is None else finite(field, v)
-
-
-def problem(msg: Any, max_jobs: int, max_types: int = 1_000) -> Any:
-    """A validated :class:`engine.routing.Problem` from a ``yunli.v1.Problem``.
-
-    Raises
-    ------
-    InvalidInputError
-        Too many sites, jobs or vehicle types, NaN coordinates, a matrix of the wrong
-        size, or anything :class:`engine.routing.Model` rejects (named by field).
-    """
-    import numpy as np
-
-    from engine.routing import Model
-
-    check_count("problem.jobs", len(msg.jobs) + 2 * len(msg.shipments), max_jobs)
-    check_count("problem.sites", len(msg.sites), max_jobs + max_types)
-    check_count("problem.vehicle_types", len(msg.vehicle_types), max_types)
-    m = Model(list(msg.dimensions) or ["amount"])
-    for s in msg.sites:
-        m.add_site(
-            _coord("sites.lat", s, "lat"),
-            _coord("sites.lon", s, "lon"),
-            x=_coord("sites.x", s, "x"),
-            y=_coord("sites.y", s, "y"),
-            name=s.name or None,
-            is_depot=s.is_depot,
-        )
-    for v in msg.vehicle_types:
-        if not v.start_site:
-            raise InvalidInputError.at("vehicle_types.start_site", "required", v.name or None)
-        m.add_vehicle_type(
-            v.num_available,
-            capacity=list(v.capacity),
-            start=v.start_site,
-            end=v.end_site or None,
-            fixed_cost=v.fixed_cost,
-            cost_per_km=v.cost_per_km if v.HasField("cost_per_km") else 1000,
-            cost_per_hour=v.cost_per_hour,
-            shift=(v.shift.start, v.shift.end) if v.HasField("shift") else None,
-            max_duration=_opt(v, "max_duration"),
-            max_distance=_opt(v, "max_distance"),
-            skills=list(v.skills),
-            profile=v.profile or "light_truck",
-            breaks=[(b.window_start, b.window_end, b.duration) for b in v.breaks],
-            name=v.name or None,
-        )
-    for j in msg.jobs:
-        m.add_job(
-            j.site,
-            delivery=list(j.delivery) or None,
-            pickup=list(j.pickup) or None,
-            service=j.service,
-            time_windows=_windows("jobs.time_windows", j.time_windows),
-            skills=list(j.skills),
-            priority=j.priority,
-            required=j.required if j.HasField("required") else True,
-            penalty=j.penalty,
-            name=j.name or None,
-        )
-    for s in msg.shipments:
-        m.add_shipment(
-            s.pickup_site,
-            s.delivery_site,
-            amount=list(s.amount),
-            pickup_service=s.pickup_service,
-            delivery_service=s.delivery_service,
-            pickup_windows=_windows("shipments.pickup_windows", s.pickup_windows),
-            delivery_windows=_windows("shipments.delivery_windows", s.delivery_windows),
-            skills=list(s.skills),
-            priority=s.priority,
-            required=s.required if s.HasField("required") else True,
-            penalty=s.penalty,
-            name=s.name or None,
-        )
-    if msg.HasField("matrix"):
-        n = len(msg.sites)
-        mx = msg.matrix
-
-        def square(field: str, values: Sequence[int]) -> Any:
-            if len(values) != n * n:
-                raise InvalidInputError.at(
-                    field, f"{len(values)} values for {n} sites (need {n}×{n} = {n * n})"
-                )
-            return np.asarray(values, dtype=np.int64).reshape(n, n)
-
-        dist = square("matrix.distance", mx.distance)
-        durs = {d.profile: square("matrix.durations", d.values) for d in mx.durations}
-        m.set_matrix(dist, durs or None)
-    return m.data(name=msg.name)
-
-
-def solution(sol: Any, time_limit: float) -> Any:
-    """A ``yunli.v1.OptimizeResponse`` from an :class:`engine.routing.Solution`."""
-    from server.proto import routing_pb2
-
-    return routing_pb2.OptimizeResponse(
-        routes=[
-            routing_pb2.Route(
-                vehicle_type=r.vehicle_type_name,
-                jobs=list(r.job_names),
-                service_starts=list(r.service_starts),
-                distance=r.distance,
-                duration=r.duration,
-                departure=r.departure,
-                arrival=r.arrival,
-                peak_load=list(r.peak_load),
-                cost=r.cost,
-            )
-            for r in sol.routes
-        ],
-        unserved=[
-            routing_pb2.Unserved(job=u.name, required=u.required, reason=u.reason)
-            for u in sol.unserved
-        ],
-        cost=sol.cost,
-        distance=sol.distance,
-        duration=sol.duration,
-        solver=sol.solver,
-        solver_reason=sol.solver_reason,
-        runtime_s=sol.runtime,
-        status=sol.status,
-        feasible=sol.feasible,
-        complete=sol.complete,
-        time_limit_s=time_limit,
+if TYPE_CHECKING:
+    from engine.live import (
+        ApplyReport,
+        Event,
+        Forecast,
+        LiveJob,
+        LivePlan,
+        LiveVehicle,
+        PositionUpdate,
+        ReplanResult,
+        RiskWarning,
+        Slowdown,
     )
 
 
-# ---- live plans -------------------------------------------------------------------------
-def live_job(msg: Any) -> Any:
+def live_job(msg: live_pb2.LiveJob) -> LiveJob:
     """An :class:`engine.live.LiveJob` from its message."""
     from engine.live import LiveJob
 
@@ -250,11 +44,11 @@ def live_job(msg: Any) -> Any:
         required=msg.required if msg.HasField("required") else True,
         penalty=msg.penalty,
         status=msg.status or "pending",
-        served_at=_opt(msg, "served_at"),
+        served_at=opt(msg, "served_at"),
     )
 
 
-def fill_job(m: Any, j: Any) -> None:
+def fill_job(m: live_pb2.LiveJob, j: LiveJob) -> None:
     """Write an :class:`engine.live.LiveJob` into an empty or stale ``LiveJob`` message."""
     m.Clear()
     m.job_id, m.kind, m.lat, m.lon = j.job_id, j.kind, j.lat, j.lon
@@ -271,10 +65,8 @@ def fill_job(m: Any, j: Any) -> None:
         m.served_at = j.served_at
 
 
-def live_job_msg(j: Any) -> Any:
+def live_job_msg(j: LiveJob) -> live_pb2.LiveJob:
     """The message of an :class:`engine.live.LiveJob`."""
-    from server.proto import live_pb2
-
     m = live_pb2.LiveJob()
     fill_job(m, j)
     return m
@@ -287,7 +79,7 @@ _VEHICLE_SCALARS = (
 )  # fmt: skip
 
 
-def live_vehicle(msg: Any) -> Any:
+def live_vehicle(msg: live_pb2.LiveVehicle) -> LiveVehicle:
     """An :class:`engine.live.LiveVehicle` from its message."""
     from engine.data.schemas import VEHICLE_TYPES
     from engine.live import LiveVehicle
@@ -316,7 +108,7 @@ def live_vehicle(msg: Any) -> Any:
     )
 
 
-def fill_vehicle(m: Any, v: Any) -> None:
+def fill_vehicle(m: live_pb2.LiveVehicle, v: LiveVehicle) -> None:
     """Write an :class:`engine.live.LiveVehicle` into an empty or stale message."""
     m.Clear()
     m.vehicle_id = v.vehicle_id
@@ -330,16 +122,14 @@ def fill_vehicle(m: Any, v: Any) -> None:
         setattr(m, n, getattr(v, n))
 
 
-def live_vehicle_msg(v: Any) -> Any:
+def live_vehicle_msg(v: LiveVehicle) -> live_pb2.LiveVehicle:
     """The message of an :class:`engine.live.LiveVehicle`."""
-    from server.proto import live_pb2
-
     m = live_pb2.LiveVehicle()
     fill_vehicle(m, v)
     return m
 
 
-def slowdown(msg: Any) -> Any:
+def slowdown(msg: live_pb2.Slowdown) -> Slowdown:
     """An :class:`engine.live.Slowdown` from its message."""
     from engine.live import Slowdown
 
@@ -369,22 +159,23 @@ def slowdown(msg: Any) -> Any:
     return Slowdown(factor=factor, start=msg.start, end=msg.end, area=area, leg=leg)
 
 
-def slowdown_msg(s: Any) -> Any:
+def slowdown_msg(s: Slowdown) -> live_pb2.Slowdown:
     """The message of an :class:`engine.live.Slowdown`."""
-    from server.proto import live_pb2
-
     m = live_pb2.Slowdown(factor=s.factor, start=s.start, end=s.end)
+    # engine.live.Slowdown.area: ("circle", lat, lon, radius_m) or ("polygon", points)
     if s.area is not None and s.area[0] == "circle":
-        m.circle.CopyFrom(live_pb2.Circle(lat=s.area[1], lon=s.area[2], radius_m=s.area[3]))
+        _, lat, lon, radius = cast(tuple[str, float, float, float], s.area)
+        m.circle.CopyFrom(live_pb2.Circle(lat=lat, lon=lon, radius_m=radius))
     elif s.area is not None:
-        m.polygon.lats.extend(p[0] for p in s.area[1])
-        m.polygon.lons.extend(p[1] for p in s.area[1])
+        points = cast(tuple[str, tuple[tuple[float, float], ...]], s.area)[1]
+        m.polygon.lats.extend(p[0] for p in points)
+        m.polygon.lons.extend(p[1] for p in points)
     if s.leg is not None:
         m.leg_from, m.leg_to = s.leg
     return m
 
 
-def live_plan(msg: Any) -> Any:
+def live_plan(msg: live_pb2.LivePlan) -> LivePlan:
     """An :class:`engine.live.LivePlan` from its message (invariants checked)."""
     from engine.live import LivePlan
 
@@ -413,10 +204,8 @@ def live_plan(msg: Any) -> Any:
     )
 
 
-def live_plan_msg(plan: Any, plan_id: str) -> Any:
+def live_plan_msg(plan: LivePlan, plan_id: str) -> live_pb2.LivePlan:
     """The message of an :class:`engine.live.LivePlan` (jobs and vehicles in plan order)."""
-    from server.proto import live_pb2
-
     m = live_pb2.LivePlan(
         plan_id=plan_id,
         version=plan.version,
@@ -433,20 +222,18 @@ def live_plan_msg(plan: Any, plan_id: str) -> Any:
     return m
 
 
-def warning_msg(w: Any) -> Any:
+def warning_msg(w: RiskWarning) -> live_pb2.RiskWarning:
     """The message of an :class:`engine.live.RiskWarning`."""
-    from server.proto import live_pb2
-
     return live_pb2.RiskWarning(
         kind=w.kind, vehicle_id=w.vehicle_id, job_id=w.job_id or "",
         predicted_time=w.predicted_time, margin=w.margin, message=w.message,
     )  # fmt: skip
 
 
-def plan_view(plan: Any, plan_id: str, fc: Any, msg: Any = None) -> Any:
+def plan_view(
+    plan: LivePlan, plan_id: str, fc: Forecast, msg: live_pb2.LivePlan | None = None
+) -> live_pb2.PlanView:
     """A ``PlanView``: the plan (``msg`` if already converted) and its forecast."""
-    from server.proto import live_pb2
-
     return live_pb2.PlanView(
         plan=live_plan_msg(plan, plan_id) if msg is None else msg,
         etas=[
@@ -465,7 +252,7 @@ def plan_view(plan: Any, plan_id: str, fc: Any, msg: Any = None) -> Any:
     )  # fmt: skip
 
 
-def position(msg: Any, t: int) -> Any:
+def position(msg: live_pb2.PositionUpdate, t: int) -> PositionUpdate:
     """An :class:`engine.live.PositionUpdate` from its message."""
     from engine.live import PositionUpdate
 
@@ -475,12 +262,12 @@ def position(msg: Any, t: int) -> Any:
         lat=finite("position.lat", msg.lat),
         lon=finite("position.lon", msg.lon),
         served=tuple(msg.served),
-        driving_since_break_s=_opt(msg, "driving_since_break_s"),
-        busy_until=_opt(msg, "busy_until"),
+        driving_since_break_s=opt(msg, "driving_since_break_s"),
+        busy_until=opt(msg, "busy_until"),
     )
 
 
-def event(msg: Any) -> Any:
+def event(msg: live_pb2.Event) -> Event:
     """An engine live event from an ``Event`` message."""
     from engine.live import (
         Breakdown,
@@ -520,3 +307,55 @@ def event(msg: Any) -> Any:
     if kind == "position":
         return position(msg.position, t)
     raise InvalidInputError.at("events.kind", "event without a kind")
+
+
+def plan_diff(res: ReplanResult) -> live_pb2.PlanDiff:
+    """The message of a re-plan's :class:`engine.live.ReplanDiff`, with its runtime and cost."""
+    d = res.diff
+    return live_pb2.PlanDiff(
+        moved=[
+            live_pb2.JobMove(job_id=j, from_vehicle=a or "", to_vehicle=b or "")
+            for j, (a, b) in d.moved.items()
+        ],
+        changed_vehicles=list(d.changed_vehicles),
+        eta_changes=[live_pb2.EtaChange(job_id=j, change_s=s) for j, s in d.eta_changes.items()],
+        distance_change_m=d.distance_change_m,
+        late_stops_change=d.late_stops_change,
+        lateness_change_s=d.lateness_change_s,
+        unassigned=dict(d.unassigned),
+        runtime_s=res.runtime_s,
+        cost=res.cost,
+    )
+
+
+def apply_response(
+    view: live_pb2.PlanView, report: ApplyReport | None, res: ReplanResult | None
+) -> live_pb2.ApplyEventsResponse:
+    """The answer of ``ApplyEvents``: the new view, the jobs released and the cargo
+    stranded by the events (``report``), and the re-plan's diff (``res``, if re-planned)."""
+    out = live_pb2.ApplyEventsResponse()
+    if res is not None:
+        out.diff.CopyFrom(plan_diff(res))
+    if report is not None:
+        out.released_jobs.extend(report.released_jobs)
+        for vid, jobs in report.stranded_cargo.items():
+            out.stranded_cargo[vid].ids.extend(jobs)
+    out.view.CopyFrom(view)
+    return out
+
+
+def plan_update(view: live_pb2.PlanView) -> live_pb2.PlanUpdate:
+    """A ``Subscribe`` update carrying ``view``."""
+    return live_pb2.PlanUpdate(view=view)
+
+
+def positions_response(
+    accepted: int, version: int | None, warnings: Iterable[RiskWarning]
+) -> live_pb2.ReportPositionsResponse:
+    """The answer of ``ReportPositions``: reports accepted, and the last plan's version and
+    risk warnings for the last vehicle reported (``version`` None: no report)."""
+    out = live_pb2.ReportPositionsResponse(accepted=accepted)
+    if version is not None:
+        out.version = version
+        out.warnings.extend(warning_msg(w) for w in warnings)
+    return out
