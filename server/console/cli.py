@@ -85,7 +85,7 @@ def create_demo_plan(channel: Any, token: str | None, plan_id: str = DEMO_PLAN) 
     from engine.live import plan_from_solution
     from engine.live.scenario import city_day
     from engine.routing import solve
-    from server import convert
+    from server.convert import live as convert
     from server.proto import live_grpc, live_pb2
 
     stub = live_grpc.LivePlansStub(channel)
