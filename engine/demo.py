@@ -61,6 +61,12 @@ def _live(world: World) -> str:
     return section_live(world)
 
 
+def _stores(world: World) -> str:
+    from engine.stores.demo import section_stores
+
+    return section_stores(world)
+
+
 @dataclass(frozen=True, slots=True)
 class Section:
     """One demo section: a title, the function of the world that returns its text, and
@@ -78,6 +84,7 @@ SECTIONS: list[Section] = [
     # live section take no iteration budget yet); OR-Tools' run has a solution budget.
     Section("Route optimization", _routing, reproducible=False),
     Section("Live re-planning", _live, reproducible=False),
+    Section("Community stores", _stores, reproducible=False),
 ]
 
 #: Timings in the demo's text: a number with a unit of time (``2.0 s``, ``349 ms``), and
