@@ -445,23 +445,26 @@ class Dispatcher:
                 if eta < best[0]:
                     best = (eta, vid)
         if best[1] is None:
-            # Nobody on shift: the first courier to come on shift at this store.
-            starts = [
-                a
-                for c in self.network.couriers.values()
-                for a, _ in c.shifts
-                if a >= self.plan.now
-                and c.store_id == store.site_id
-                and all(x <= y for x, y in zip(amounts, c.capacity, strict=True))
-            ]
-            if not starts:
+            # Nobody on shift who can carry it: the courier coming on shift (from its
+            # home store) who would deliver it first.
+            for c in self.network.couriers.values():
+                if any(x > y for x, y in zip(amounts, c.capacity, strict=True)):
+                    continue
+                if c.courier_id in snaps:
+                    continue
+                prof = COURIER_MODES[c.mode].profile
+                home = self.network.store(c.store_id).point
+                for a, _ in c.shifts:
+                    if a < self.plan.now:
+                        continue
+                    pick = max(a + self._travel(prof, home, sp, a), ready)
+                    eta = pick + self.pickup_service_s + self._travel(prof, sp, stop, pick)
+                    if eta < best[0]:
+                        best = (eta, None)
+            if best[0] >= 2**62:
                 raise InfeasibleError(
                     f"no courier is or will be on shift to carry an order from {store.site_id!r}"
                 )
-            a = min(starts)
-            prof = COURIER_MODES["ebike"].profile
-            pick = max(a, ready)
-            best = (pick + self.pickup_service_s + self._travel(prof, sp, stop, pick), None)
         del service
         return best
 
