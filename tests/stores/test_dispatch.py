@@ -258,3 +258,20 @@ def test_a_small_city_day_delivers_every_accepted_order() -> None:
     y = reps["yunli"]
     assert y.accepted == reps["greedy"].accepted  # same validation, same stock
     assert y.promise_kept >= 0.9 * y.accepted
+
+
+def test_with_nobody_on_shift_the_next_courier_from_any_store_is_quoted() -> None:
+    net = StoreNetwork.build(
+        [Site("S", "store", LAT, LON), Site("T", "store", *_at(0, 1_500))],
+        [Sku("milk", "milk", 1, 1, 1200)],
+        [Courier("c1", "ebike", "T", ((T0 + 3600, T0 + 7200),))],
+        {"S": {"milk": 5}},
+    )
+    d = Dispatcher(net, T0)
+    d.advance(T0)
+    opt = d.quote(_order("o1", T0, _at(0, 300))).options[0]
+    # the courier rides from its store T to S when its shift starts, then to the home
+    ride_in = leg_seconds("van", leg_metres(_at(0, 1_500), (LAT, LON), PLAN_CIRCUITY))
+    ride_out = leg_seconds("van", leg_metres((LAT, LON), _at(0, 300), PLAN_CIRCUITY))
+    assert opt.kind == "later_slot"
+    assert opt.eta == T0 + 3600 + ride_in + PICKUP_SERVICE_S + ride_out
