@@ -597,6 +597,12 @@ class Dispatcher:
                 raise InvalidInputError.at(
                     "promise", f"{promise} is not after the order time", order.order_id
                 )
+            if promise < opt.eta:
+                raise InvalidInputError.at(
+                    "promise",
+                    f"{promise} is before the predicted delivery {opt.eta}",
+                    order.order_id,
+                )
             opt = QuoteOption(
                 opt.kind,
                 int(promise),

@@ -162,7 +162,10 @@ def test_promise_in_the_past_duplicate_ids_and_unknown_couriers_are_refused() ->
     with pytest.raises(InvalidInputError) as e:
         d.place(_order("o1", T0 + 60, _at(0, 500)), promise=T0 + 30)
     assert e.value.field == "promise"
-    d.place(_order("o1", T0 + 60, _at(0, 500)))
+    with pytest.raises(InvalidInputError, match="before the predicted delivery"):
+        d.place(_order("o1", T0 + 60, _at(0, 500)), promise=T0 + 120)
+    late = d.place(_order("o1", T0 + 60, _at(0, 500)), promise=T0 + 3600)
+    assert late.promise == T0 + 3600
     with pytest.raises(InvalidInputError, match="already placed"):
         d.place(_order("o1", T0 + 60, _at(0, 500)))
     with pytest.raises(NotFoundError):
