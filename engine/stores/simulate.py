@@ -442,7 +442,12 @@ def _drive(
 
 
 def _run_yunli(
-    day: StoreDay, tariff: Tariff, time_limit: float, rep: DayReport, **options: int
+    day: StoreDay,
+    tariff: Tariff,
+    time_limit: float,
+    rep: DayReport,
+    dispatch_on_order: bool,
+    **options: int,
 ) -> None:
     net = copy.deepcopy(day.network)
     d = Dispatcher(
@@ -483,6 +488,9 @@ def _run_yunli(
             rep.fee_revenue_fen += st.option.fee.total
             rep.pickup_point_orders += st.option.pickup_point_id is not None
             rep.later_slot_orders += st.option.kind == "later_slot"
+            if dispatch_on_order and d.dispatch() is not None:
+                rep.round_ms.append(d.round_seconds[-1] * 1000)
+                new_work = False
         d.advance(t, _drive(d, t, served_at, visits, rep.events))
         unassigned = bool(d.plan.unassigned())
         if new_work or unassigned:
@@ -770,11 +778,14 @@ def simulate(
     *,
     tariff: Tariff = DEFAULT_TARIFF,
     time_limit: float = 0.15,
+    dispatch_on_order: bool = True,
     **options: int,
 ) -> DayReport:
     """Run one policy (:data:`POLICIES`) over the day and report.
 
-    ``options`` go to :class:`~engine.stores.dispatch.Dispatcher` (``plan_margin_s``,
+    Yunli dispatches a round on each new order (``dispatch_on_order``) and every simulated
+    minute while orders wait for a courier. ``options`` go to
+    :class:`~engine.stores.dispatch.Dispatcher` (``plan_margin_s``,
     ``late_stop_cost``, ``late_cost_per_hour``) for the ``yunli`` policy.
 
     Raises
@@ -787,7 +798,7 @@ def simulate(
     rep = DayReport(policy, len(day.orders), {}, 0, 0, 0)
     t0 = time.perf_counter()
     if policy == "yunli":
-        _run_yunli(day, tariff, time_limit, rep, **options)
+        _run_yunli(day, tariff, time_limit, rep, dispatch_on_order, **options)
     else:
         _run_baseline(day, policy, tariff, rep)
     rep.wall_s = time.perf_counter() - t0
