@@ -13,11 +13,11 @@ from typing import Any
 import grpc
 import pytest
 
-from server import convert
 from server.app import YunliServer
 from server.console.cli import create_demo_plan, start_http
 from server.console.feed import Feed
 from server.console.web import ConsoleServer
+from server.convert import fleet as convert
 from server.proto import fleet_pb2
 from tests.server.conftest import TOKEN, client_for, small_world
 
