@@ -28,6 +28,8 @@ _F64 = npt.NDArray[np.float64]
 _I64 = npt.NDArray[np.int64]
 _PairRow = tuple[int, int, int, float, float, float, int, int, float, float, float]
 
+REJECT_REASONS: dict[int, str]
+
 def max_weight_matching(
     n_rows: int, n_cols: int, indptr: _I64, cols: _I64, weights: _I64
 ) -> tuple[_I64, int]: ...

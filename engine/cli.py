@@ -36,6 +36,8 @@ COMMAND_MODULES: list[str] = [
     "engine.routing.loadplan.cli",
     "engine.live.cli",
     "server.console.cli",
+    "engine.cluster.cli",
+    "engine.orders.cli",
     "engine.stores.cli",
 ]
 

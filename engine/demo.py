@@ -67,6 +67,12 @@ def _stores(world: World) -> str:
     return section_stores(world)
 
 
+def _orders(world: World) -> str:
+    from engine.orders.demo import section_orders
+
+    return section_orders(world)
+
+
 @dataclass(frozen=True, slots=True)
 class Section:
     """One demo section: a title, the function of the world that returns its text, and
@@ -80,10 +86,11 @@ class Section:
 SECTIONS: list[Section] = [
     Section("World", section_world, reproducible=True),
     Section("Matching", _matching, reproducible=True),
-    # The Rust core's solves below are still limited by wall-clock time (solve() and the
-    # live section take no iteration budget yet); OR-Tools' run has a solution budget.
-    Section("Route optimization", _routing, reproducible=False),
-    Section("Live re-planning", _live, reproducible=False),
+    # Iteration budgets for the Rust core, a solution budget for OR-Tools.
+    Section("Route optimization", _routing, reproducible=True),
+    Section("Live re-planning", _live, reproducible=True),
+    # orders at the world's own instants on an in-memory store: the same text every run
+    Section("Freight orders", _orders, reproducible=True),
     Section("Community stores", _stores, reproducible=False),
 ]
 

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python -m pip install --quiet --upgrade pip
-python -m pip install --quiet -e '.[dev,bench]'
+python -m pip install --quiet -e '.[dev,bench,ray]'
 if [ -x scripts/start_services.sh ]; then source scripts/start_services.sh; fi
 
 bash scripts/lint.sh

@@ -12,7 +12,14 @@ from grpc_reflection.v1alpha import reflection
 from server.config import INTERACTIVE_METHODS, ServerConfig
 from server.interceptors import ServiceInterceptor
 from server.observability import LOGGER, Metrics
-from server.proto import SERVICE_NAMES, fleet_grpc, live_grpc, matching_grpc, routing_grpc
+from server.proto import (
+    SERVICE_NAMES,
+    fleet_grpc,
+    live_grpc,
+    matching_grpc,
+    orders_grpc,
+    routing_grpc,
+)
 from server.state import FleetState, Syncer
 from server.store import open_store
 
@@ -103,6 +110,18 @@ def _safe(db: str) -> str:
     return db
 
 
+def _orders_servicer(state: FleetState, store: Any, closers: list[Any], live: Any) -> Any:
+    """The ``yunli.v1.Orders`` servicer on the same database (breakdowns handed to the
+    live re-planner), its deadline sweeper running."""
+    from server.servicers.orders import OrdersServicer
+    from server.store.orders import OrderStore
+
+    servicer = OrdersServicer(state, OrderStore(store), live)
+    servicer.start_sweeper()
+    closers.append(servicer.close)
+    return servicer
+
+
 def create_server(
     address: str = "127.0.0.1:0", config: ServerConfig | None = None
 ) -> tuple[YunliServer, int]:
@@ -181,7 +200,10 @@ def create_server(
     fleet_grpc.add_FleetServicer_to_server(FleetServicer(state, cfg), server)
     matching_grpc.add_MatchingServicer_to_server(MatchingServicer(state, cfg, metrics), server)
     routing_grpc.add_RoutingServicer_to_server(RoutingServicer(cfg, metrics, pool), server)
-    live_grpc.add_LivePlansServicer_to_server(LivePlansServicer(state, cfg, metrics, pool), server)
+    live = LivePlansServicer(state, cfg, metrics, pool)
+    live_grpc.add_LivePlansServicer_to_server(live, server)
+    orders = _orders_servicer(state, store, closers, live)
+    orders_grpc.add_OrdersServicer_to_server(orders, server)
 
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -17,6 +17,7 @@ try:
         fleet_pb2,
         live_pb2,
         matching_pb2,
+        orders_pb2,
         routing_pb2,
     )
 except ModuleNotFoundError as e:  # pragma: no cover - only in a broken install
@@ -29,6 +30,7 @@ fleet_grpc: Any = importlib.import_module("server.gen.yunli.v1.fleet_pb2_grpc")
 matching_grpc: Any = importlib.import_module("server.gen.yunli.v1.matching_pb2_grpc")
 routing_grpc: Any = importlib.import_module("server.gen.yunli.v1.routing_pb2_grpc")
 live_grpc: Any = importlib.import_module("server.gen.yunli.v1.live_pb2_grpc")
+orders_grpc: Any = importlib.import_module("server.gen.yunli.v1.orders_pb2_grpc")
 
 #: Fully qualified names of the Yunli services.
 SERVICE_NAMES: tuple[str, ...] = tuple(
@@ -38,6 +40,7 @@ SERVICE_NAMES: tuple[str, ...] = tuple(
         (matching_pb2, "Matching"),
         (routing_pb2, "Routing"),
         (live_pb2, "LivePlans"),
+        (orders_pb2, "Orders"),
     )
 )
 
@@ -50,6 +53,8 @@ __all__ = [
     "live_pb2",
     "matching_grpc",
     "matching_pb2",
+    "orders_grpc",
+    "orders_pb2",
     "routing_grpc",
     "routing_pb2",
 ]

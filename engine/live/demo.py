@@ -15,6 +15,12 @@ from engine.live.scenario import advance, city_day, random_new_shipment
 from engine.live.state import Slowdown
 from engine.routing.solve import solve
 
+#: Fixed search budgets (iterations of the Rust core; the time limits only cap them), so
+#: the section plans and re-plans the same way every run, whatever the machine's load.
+MORNING_ITERATIONS = 8_000
+REPLAN_ITERATIONS = 1_500
+TIME_CAP_S = 60.0
+
 
 def section_live(world: World) -> str:
     """Plan a Shanghai city day, drive it to 10:00, then a new order, a traffic jam and a
@@ -22,7 +28,9 @@ def section_live(world: World) -> str:
     del world  # the live demo runs on its own city-distribution day
     sc = city_day(12, 120, seed=5)
     t0 = time.perf_counter()
-    sol = solve(sc.problem, time_limit=2.0, seed=5, solver="core")
+    sol = solve(
+        sc.problem, time_limit=TIME_CAP_S, seed=5, solver="core", max_iterations=MORNING_ITERATIONS
+    )
     plan = plan_from_solution(sol)
     lines = [f"Morning plan ({time.perf_counter() - t0:.1f} s): {sol.summary()}"]
     now = sc.day_start + 2 * 3600
@@ -41,7 +49,7 @@ def section_live(world: World) -> str:
         f"of the depot, breakdown of {busiest} ({len(rep.released_jobs)} jobs released, "
         f"{sum(len(v) for v in rep.stranded_cargo.values())} on board flagged)"
     )
-    res = replan(plan, time_limit=0.3, seed=5)
+    res = replan(plan, time_limit=TIME_CAP_S, seed=5, max_iterations=REPLAN_ITERATIONS)
     lines.append(f"Re-plan in {res.runtime_s * 1000:.0f} ms: " + res.diff.summary())
     f = forecast(plan)
     owner = plan.vehicle_of("NEW-ORDER:pickup")

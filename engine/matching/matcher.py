@@ -38,15 +38,9 @@ _TYPE_NAMES: Final = list(VEHICLE_TYPES)
 _TYPE_INDEX: Final = {name: i for i, name in enumerate(_TYPE_NAMES)}
 _TYPE_BIT: Final = {name: 1 << i for i, name in enumerate(_TYPE_NAMES)}
 
-#: Why a pair fails the hard filters (``reject`` codes of the core).
-REJECT_REASONS: Final = {
-    0: "feasible",
-    1: "vehicle offline",
-    2: "vehicle type not accepted",
-    3: "over capacity (weight or volume)",
-    4: "deadhead over max_deadhead_km",
-    5: "cannot reach pickup by pickup_end or deliver by delivery_deadline",
-}
+#: Why a pair fails the hard filters: ``reject`` code (0: feasible) to reason, as the
+#: core defines them (``Reject`` in ``rust_core/src/matching/scoring.rs``).
+REJECT_REASONS: Final[dict[int, str]] = dict(_core.REJECT_REASONS)
 
 #: Score components of a pair, in the order of every pair frame, row and message (the
 #: ``ScoreComponents`` of the gRPC API): route expertise, backhaul credit, deadhead

@@ -8,7 +8,7 @@ benchmark formats (Solomon, VRPLIB/CVRPLIB, Li & Lim).
 
 from __future__ import annotations
 
-from engine.routing.checker import CheckReport, RouteReport, Violation, check
+from engine.routing.checker import CheckReport, Route, RouteReport, Violation, check
 from engine.routing.loadplan import LoadPlan, pack_bins, plan_loads
 from engine.routing.model import (
     ARRAY_NAMES,
@@ -22,7 +22,6 @@ from engine.routing.model import (
 )
 from engine.routing.solve import (
     SOLVERS,
-    Route,
     Solution,
     Unserved,
     core_available,

@@ -46,11 +46,20 @@ class Violation:
 
 
 @dataclass(frozen=True, slots=True)
-class RouteReport:
-    """Figures of one route, recomputed from the problem."""
+class Route:
+    """One vehicle's route with its figures, recomputed from the problem by :func:`check`
+    (:class:`~engine.routing.solve.Solution` reports these same objects).
+
+    ``jobs`` are job indices in visit order (``job_names`` their names);
+    ``service_starts`` the time service starts at each; ``departure``/``arrival`` at the
+    start/end depot; ``peak_load`` the highest load per dimension; ``cost`` fixed +
+    distance + time cost.
+    """
 
     vehicle_type: int
+    vehicle_type_name: str
     jobs: tuple[int, ...]
+    job_names: tuple[str, ...]
     distance: int
     duration: int
     departure: int
@@ -58,6 +67,10 @@ class RouteReport:
     service_starts: tuple[int, ...]
     peak_load: tuple[int, ...]
     cost: float
+
+
+#: The former name of :class:`Route` (one type since issue 16).
+RouteReport = Route
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +95,7 @@ class CheckReport:
     cost: float
     distance: int
     duration: int
-    routes: tuple[RouteReport, ...]
+    routes: tuple[Route, ...]
     dropped: tuple[int, ...]
 
     @property
@@ -270,7 +283,7 @@ def check(
     deliv, pick = arr["job_delivery"], arr["job_pickup"]
     pair = arr["pair_of"]
     viol: list[Violation] = []
-    reports: list[RouteReport] = []
+    reports: list[Route] = []
     seen = np.full(nj, -1, dtype=np.int64)
     pos = np.full(nj, -1, dtype=np.int64)
     used = [0] * nk
@@ -329,7 +342,19 @@ def check(
             viol.append(Violation("max_distance", ri, -1, f"distance {d} > {vt.max_distance}"))
         cost = vt.fixed_cost + vt.cost_per_km * d / 1000 + vt.cost_per_hour * dur / 3600
         reports.append(
-            RouteReport(k, tuple(seq), d, dur, dep, end, tuple(starts), tuple(peak.tolist()), cost)
+            Route(
+                vehicle_type=k,
+                vehicle_type_name=vt.name,
+                jobs=tuple(seq),
+                job_names=tuple(problem.jobs[j].name for j in seq),
+                distance=d,
+                duration=dur,
+                departure=dep,
+                arrival=end,
+                service_starts=tuple(starts),
+                peak_load=tuple(peak.tolist()),
+                cost=cost,
+            )
         )
     for k in range(nk):
         if used[k] > int(arr["type_count"][k]):

@@ -18,35 +18,13 @@ from typing import Any, Final
 import numpy as np
 
 from engine.errors import InvalidInputError
-from engine.routing.checker import CheckReport, Violation, check
+from engine.routing.checker import CheckReport, Route, Violation, check
 from engine.routing.core import MAX_TIME_LIMIT_S
 from engine.routing.model import Problem
 
 SOLVERS: Final = ("auto", "ortools", "core", "best")
 
 Progress = Callable[[float, float], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """One vehicle's route, with figures recomputed by the checker.
-
-    ``jobs`` are job indices in visit order; ``service_starts`` the time service starts
-    at each; ``departure``/``arrival`` at the start/end depot; ``peak_load`` the highest
-    load per dimension; ``cost`` fixed + distance + time cost.
-    """
-
-    vehicle_type: int
-    vehicle_type_name: str
-    jobs: tuple[int, ...]
-    job_names: tuple[str, ...]
-    distance: int
-    duration: int
-    departure: int
-    arrival: int
-    service_starts: tuple[int, ...]
-    peak_load: tuple[int, ...]
-    cost: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,12 +317,13 @@ def core_unsupported(problem: Problem) -> str | None:
 
 
 def _solve_core(
-    problem: Problem, time_limit: float, seed: int
+    problem: Problem, time_limit: float, seed: int, max_iterations: int | None = None
 ) -> tuple[list[tuple[int, list[int]]], str]:
     """Run the Rust search core on ``problem`` (through :mod:`engine.routing.core`)."""
     from engine.routing.core import problem_data, search
 
-    out = search(problem_data(problem), time_limit=time_limit, seed=seed)
+    data = problem_data(problem)
+    out = search(data, time_limit=time_limit, seed=seed, max_iterations=max_iterations)
     return [(k, list(js)) for k, js in out.routes], "interrupted" if out.interrupted else "solved"
 
 
@@ -355,9 +334,10 @@ def _solve_with(
     seed: int,
     progress: Progress | None,
     options: dict[str, Any],
+    max_iterations: int | None = None,
 ) -> tuple[list[tuple[int, list[int]]], str]:
     if which == "core":
-        return _solve_core(problem, time_limit, seed)
+        return _solve_core(problem, time_limit, seed, max_iterations)
     from engine.routing.ortools_solver import solve_ortools
 
     res = solve_ortools(problem, time_limit=time_limit, seed=seed, on_solution=progress, **options)
@@ -371,6 +351,7 @@ def solve(
     solver: str = "auto",
     *,
     progress: Progress | None = None,
+    max_iterations: int | None = None,
     **options: Any,
 ) -> Solution:
     """Solve a routing problem.
@@ -388,6 +369,10 @@ def solve(
         ``"core"``, or ``"best"`` (both, half the time each, keeping the better).
     progress
         Called as ``progress(elapsed_seconds, objective)`` on improvements (OR-Tools).
+    max_iterations
+        Iteration budget of the Rust core: with it (and a ``time_limit`` long enough not
+        to cut it short) the core's routes are the same for a seed on any machine and
+        under any load. OR-Tools does not use it (see its ``solution_limit`` option).
     **options
         Passed to :func:`~engine.routing.ortools_solver.solve_ortools` (e.g.
         ``first_solution``, ``metaheuristic``, ``plain``).
@@ -432,7 +417,7 @@ def solve(
         share = remaining / (len(order) - i) if keep else 0.1
         t1 = time.monotonic()
         routes, status = (
-            _solve_with(which, sub, max(share, 0.05), seed, progress, options)
+            _solve_with(which, sub, max(share, 0.05), seed, progress, options, max_iterations)
             if keep
             else ([], "solved")
         )
@@ -464,25 +449,9 @@ def solve(
             r = "not inserted: no feasible place found within the time limit"
         unserved.append(Unserved(j, job.name, bool(arr["job_required"][j]), r))
     viol = tuple(v for v in full.violations if v.kind != "unserved")
-    out_routes = tuple(
-        Route(
-            vehicle_type=r.vehicle_type,
-            vehicle_type_name=problem.vehicle_types[r.vehicle_type].name,
-            jobs=r.jobs,
-            job_names=tuple(problem.jobs[j].name for j in r.jobs),
-            distance=r.distance,
-            duration=r.duration,
-            departure=r.departure,
-            arrival=r.arrival,
-            service_starts=r.service_starts,
-            peak_load=r.peak_load,
-            cost=r.cost,
-        )
-        for r in full.routes
-    )
     return Solution(
         problem=problem,
-        routes=out_routes,
+        routes=full.routes,
         unserved=tuple(unserved),
         cost=full.cost,
         distance=full.distance,

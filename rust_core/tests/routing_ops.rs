@@ -68,6 +68,19 @@ fn applied_delta(p: &Problem, routes: &Routes, rw: Rewrite) -> i64 {
     after - before
 }
 
+/// The move `op` finds for `(u, v)`, checked to be `want`; its cost delta in cost units.
+fn found(
+    op: &dyn Operator,
+    p: &Problem,
+    routes: &Routes,
+    uv: (usize, usize),
+    want: Rewrite,
+) -> i64 {
+    let rw = run(op, p, routes, uv.0, uv.1).expect("an improving move");
+    assert_eq!(rw, want);
+    units(applied_delta(p, routes, rw))
+}
+
 fn run(op: &dyn Operator, p: &Problem, routes: &Routes, u: usize, v: usize) -> Option<Rewrite> {
     let sol = solution(p, routes);
     op.find(p, &sol, u, v, &mut Stats::default())
@@ -324,14 +337,11 @@ fn brute_pair_relocate(p: &Problem, routes: &Routes, u: usize, v: usize) -> Opti
 fn relocate_within_a_route_hand_checked() {
     // On a line from the depot at 0: 0→30→10→20→0 is 80; 0→10→20→30→0 is 60.
     let p = Builder::new((0, 0))
-        .job((30, 0), 1)
-        .job((10, 0), 1)
-        .job((20, 0), 1)
+        .jobs(&[(30, 0), (10, 0), (20, 0)])
         .build();
     let routes = vec![vec![0, 1, 2]];
-    let rw = run(&Relocate, &p, &routes, 0, 2).expect("moving 30 after 20 improves");
-    assert_eq!(rw, vec![(0, vec![1, 2, 0])]);
-    assert_eq!(units(applied_delta(&p, &routes, rw)), -20);
+    let want = vec![(0, vec![1, 2, 0])];
+    assert_eq!(found(&Relocate, &p, &routes, (0, 2), want), -20);
     // Already in order: nothing improves.
     assert!(run(&Relocate, &p, &vec![vec![1, 2, 0]], 0, 2).is_none());
 }
@@ -340,28 +350,23 @@ fn relocate_within_a_route_hand_checked() {
 fn relocate_between_routes_saves_the_route_and_its_fixed_cost() {
     // A: 0→100→0 (200), B: 0→90→0 (180); B: 0→90→100→0 (200), A empty: -180 - 7.
     let p = Builder::new((0, 0))
-        .job((100, 0), 1)
-        .job((90, 0), 1)
+        .jobs(&[(100, 0), (90, 0)])
         .fixed_cost(7)
         .build();
     let routes = vec![vec![0], vec![1]];
-    let rw = run(&Relocate, &p, &routes, 0, 1).expect("improves");
-    assert_eq!(rw, vec![(0, vec![]), (1, vec![1, 0])]);
-    assert_eq!(units(applied_delta(&p, &routes, rw)), -187);
+    let want = vec![(0, vec![]), (1, vec![1, 0])];
+    assert_eq!(found(&Relocate, &p, &routes, (0, 1), want), -187);
 }
 
 #[test]
 fn swap_hand_checked() {
     // B=(10,10), A=(0,10), C=(10,0): 0→B→A→C→0 is 60, 0→A→B→C→0 is 40.
     let p = Builder::new((0, 0))
-        .job((10, 10), 1)
-        .job((0, 10), 1)
-        .job((10, 0), 1)
+        .jobs(&[(10, 10), (0, 10), (10, 0)])
         .build();
     let routes = vec![vec![0, 1, 2]];
-    let rw = run(&Swap, &p, &routes, 0, 1).expect("improves");
-    assert_eq!(rw, vec![(0, vec![1, 0, 2])]);
-    assert_eq!(units(applied_delta(&p, &routes, rw)), -20);
+    let want = vec![(0, vec![1, 0, 2])];
+    assert_eq!(found(&Swap, &p, &routes, (0, 1), want), -20);
     assert!(
         run(&Swap, &p, &routes, 1, 0).is_none(),
         "each unordered pair once"
@@ -369,42 +374,30 @@ fn swap_hand_checked() {
     // Between routes: A 0→(10,0)→(0,100)→0 = 220, B 0→(0,90)→(10,10)→0 = 200;
     // swapping (0,100) and (10,10): A = 40, B = 200.
     let p = Builder::new((0, 0))
-        .job((10, 0), 1)
-        .job((0, 100), 1)
-        .job((0, 90), 1)
-        .job((10, 10), 1)
+        .jobs(&[(10, 0), (0, 100), (0, 90), (10, 10)])
         .build();
     let routes = vec![vec![0, 1], vec![2, 3]];
-    let rw = run(&Swap, &p, &routes, 1, 3).expect("improves");
-    assert_eq!(rw, vec![(0, vec![0, 3]), (1, vec![2, 1])]);
-    assert_eq!(units(applied_delta(&p, &routes, rw)), -180);
+    let want = vec![(0, vec![0, 3]), (1, vec![2, 1])];
+    assert_eq!(found(&Swap, &p, &routes, (1, 3), want), -180);
 }
 
 #[test]
 fn or_opt_hand_checked() {
     // 0→10→50→60→20→30→0 is 140; the string (50, 60) after 30: 0→10→20→30→50→60→0 is 120.
     let p = Builder::new((0, 0))
-        .job((10, 0), 1)
-        .job((50, 0), 1)
-        .job((60, 0), 1)
-        .job((20, 0), 1)
-        .job((30, 0), 1)
+        .jobs(&[(10, 0), (50, 0), (60, 0), (20, 0), (30, 0)])
         .build();
     let routes = vec![vec![0, 1, 2, 3, 4]];
-    let rw = run(&OrOpt, &p, &routes, 1, 4).expect("improves");
-    assert_eq!(rw, vec![(0, vec![0, 3, 4, 1, 2])]);
-    assert_eq!(units(applied_delta(&p, &routes, rw)), -20);
+    let want = vec![(0, vec![0, 3, 4, 1, 2])];
+    assert_eq!(found(&OrOpt, &p, &routes, (1, 4), want), -20);
     // Between routes: A 0→(0,100)→(0,110)→0 = 220, B 0→(0,90)→0 = 180; the string
     // after (0,90): B = 220, A empty.
     let p = Builder::new((0, 0))
-        .job((0, 100), 1)
-        .job((0, 110), 1)
-        .job((0, 90), 1)
+        .jobs(&[(0, 100), (0, 110), (0, 90)])
         .build();
     let routes = vec![vec![0, 1], vec![2]];
-    let rw = run(&OrOpt, &p, &routes, 0, 2).expect("improves");
-    assert_eq!(rw, vec![(0, vec![]), (1, vec![2, 0, 1])]);
-    assert_eq!(units(applied_delta(&p, &routes, rw)), -180);
+    let want = vec![(0, vec![]), (1, vec![2, 0, 1])];
+    assert_eq!(found(&OrOpt, &p, &routes, (0, 2), want), -180);
 }
 
 #[test]
@@ -412,15 +405,11 @@ fn two_opt_star_hand_checked() {
     // A: x1=(0,50) then y2=(60,0); B: y1=(50,0) then x2=(0,60): 220 each.
     // Exchanging the tails after x1 and y1: A = x1,x2 (120), B = y1,y2 (120).
     let p = Builder::new((0, 0))
-        .job((0, 50), 1)
-        .job((60, 0), 1)
-        .job((50, 0), 1)
-        .job((0, 60), 1)
+        .jobs(&[(0, 50), (60, 0), (50, 0), (0, 60)])
         .build();
     let routes = vec![vec![0, 1], vec![2, 3]];
-    let rw = run(&TwoOptStar, &p, &routes, 0, 3).expect("improves");
-    assert_eq!(rw, vec![(0, vec![0, 3]), (1, vec![2, 1])]);
-    assert_eq!(units(applied_delta(&p, &routes, rw)), -200);
+    let want = vec![(0, vec![0, 3]), (1, vec![2, 1])];
+    assert_eq!(found(&TwoOptStar, &p, &routes, (0, 3), want), -200);
     assert!(
         run(&TwoOptStar, &p, &vec![vec![0, 3, 1, 2]], 0, 3).is_none(),
         "one route"
@@ -433,15 +422,11 @@ fn swap_star_hand_checked() {
     // its cheapest place in A (before a1, the first of two equal places) and u at its
     // cheapest in B (in v's place): A = v,a1 (40), B = u,b1 (220).
     let p = Builder::new((0, 0))
-        .job((0, 10), 1)
-        .job((100, 0), 1)
-        .job((0, 20), 1)
-        .job((100, 10), 1)
+        .jobs(&[(0, 10), (100, 0), (0, 20), (100, 10)])
         .build();
     let routes = vec![vec![0, 1], vec![2, 3]];
-    let rw = run(&SwapStar, &p, &routes, 1, 2).expect("improves");
-    assert_eq!(rw, vec![(0, vec![2, 0]), (1, vec![1, 3])]);
-    assert_eq!(units(applied_delta(&p, &routes, rw)), -200);
+    let want = vec![(0, vec![2, 0]), (1, vec![1, 3])];
+    assert_eq!(found(&SwapStar, &p, &routes, (1, 2), want), -200);
     // Within one route SWAP* does nothing.
     assert!(run(&SwapStar, &p, &vec![vec![0, 1, 2, 3]], 1, 2).is_none());
 }
@@ -455,9 +440,8 @@ fn pair_relocate_hand_checked() {
         .job((0, 90), 1)
         .build();
     let routes = vec![vec![0, 1], vec![2]];
-    let rw = run(&PairRelocate, &p, &routes, 0, 2).expect("improves");
-    assert_eq!(rw, vec![(0, vec![]), (1, vec![2, 0, 1])]);
-    assert_eq!(units(applied_delta(&p, &routes, rw)), -180);
+    let want = vec![(0, vec![]), (1, vec![2, 0, 1])];
+    assert_eq!(found(&PairRelocate, &p, &routes, (0, 2), want), -180);
     // The other operators leave pair members in place.
     for op in [&Relocate as &dyn Operator, &Swap, &OrOpt, &SwapStar] {
         assert!(
@@ -509,6 +493,13 @@ fn agree(op: &dyn Operator, brute: Brute, opt: CaseOptions, cases: u64) -> (usiz
 
 const CASES: u64 = 60;
 
+/// [`agree`] on each kind of case.
+fn agree_on(op: &dyn Operator, brute: Brute, kinds: &[CaseOptions], cases: u64) {
+    for &o in kinds {
+        agree(op, brute, o, cases);
+    }
+}
+
 fn options() -> [CaseOptions; 4] {
     let o = CaseOptions::default();
     [
@@ -529,43 +520,34 @@ fn options() -> [CaseOptions; 4] {
 
 #[test]
 fn relocate_agrees_with_brute_force() {
-    for o in options() {
-        agree(&Relocate, brute_relocate, o, CASES);
-    }
+    agree_on(&Relocate, brute_relocate, &options(), CASES);
 }
 
 #[test]
 fn swap_agrees_with_brute_force() {
-    for o in options() {
-        agree(&Swap, brute_swap, o, CASES);
-    }
+    agree_on(&Swap, brute_swap, &options(), CASES);
 }
 
 #[test]
 fn or_opt_agrees_with_brute_force() {
-    for o in options() {
-        agree(&OrOpt, brute_or_opt, o, CASES);
-    }
+    agree_on(&OrOpt, brute_or_opt, &options(), CASES);
 }
 
 #[test]
 fn two_opt_star_agrees_with_brute_force() {
-    for o in options() {
-        agree(&TwoOptStar, brute_two_opt_star, o, CASES);
-    }
+    agree_on(&TwoOptStar, brute_two_opt_star, &options(), CASES);
 }
 
 #[test]
 fn swap_star_agrees_with_brute_force() {
     // SWAP* chooses places by distance, so only distance-only cases.
     let o = CaseOptions::default();
-    for o in [
+    let cases = [
         o,
         CaseOptions { windows: true, ..o },
         CaseOptions { pairs: true, ..o },
-    ] {
-        agree(&SwapStar, brute_swap_star, o, CASES);
-    }
+    ];
+    agree_on(&SwapStar, brute_swap_star, &cases, CASES);
 }
 
 #[test]
@@ -574,15 +556,11 @@ fn pair_relocate_agrees_with_brute_force() {
         pairs: true,
         ..CaseOptions::default()
     };
-    for o in [
-        o,
-        CaseOptions { windows: true, ..o },
-        CaseOptions {
-            time_cost: true,
-            windows: true,
-            ..o
-        },
-    ] {
-        agree(&PairRelocate, brute_pair_relocate, o, CASES * 2);
-    }
+    let timed = CaseOptions {
+        time_cost: true,
+        windows: true,
+        ..o
+    };
+    let cases = [o, CaseOptions { windows: true, ..o }, timed];
+    agree_on(&PairRelocate, brute_pair_relocate, &cases, CASES * 2);
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{random_case, solution, units, walk_cost, Builder, CaseOptions, Lcg};
-use yunli_core::routing::insert::{self, best_pair, best_single, recreate, Stats};
+use yunli_core::routing::insert::{self, best_pair, best_single, recreate, Insertion, Stats};
 use yunli_core::routing::problem::COST_SCALE;
 use yunli_core::routing::rng::Rng;
 use yunli_core::routing::route::{walk, Route};
@@ -132,34 +132,22 @@ fn single_insertion_hand_checked() {
     insert::apply(&p, &mut sol, &ins, 2, None);
     assert_eq!(sol.routes[0].jobs, vec![0, 2, 1]);
     assert!(sol.unassigned.is_empty());
-    // A job at (0,50): a detour of 100 in the route, 100 + 5 alone: the route wins.
-    let p = Builder::new((0, 0))
-        .job((10, 0), 1)
-        .job((0, 50), 1)
-        .fixed_cost(5)
-        .build();
-    let sol = solution(&p, &[vec![0]]);
-    let ins = best_single(&p, &sol, 1, &mut Rng::new(1), 0.0, &mut Stats::default()).unwrap();
-    assert_eq!(units(ins.delta), 100);
-    assert_eq!(ins.route, 0);
-    // With a fixed cost of 0 a new route ties; the existing route is found first.
-    // With no room left (capacity 1 and the route full), only a new route remains.
-    let p = Builder::new((0, 0))
-        .job((10, 0), 1)
-        .job((0, 50), 1)
-        .fleet(2, 1)
-        .build();
-    let sol = solution(&p, &[vec![0]]);
-    let ins = best_single(&p, &sol, 1, &mut Rng::new(1), 0.0, &mut Stats::default()).unwrap();
+    // A job at (0,50) beside a route to (10,0): a detour of 100 in the route, 100 + the
+    // fixed cost 5 alone: the route wins. With no room left (capacity 1), only a new
+    // route remains; with the fleet used up as well, nowhere.
+    let far = Builder::new((0, 0)).job((10, 0), 1).job((0, 50), 1);
+    let ins = insert_second(far.clone().fixed_cost(5)).unwrap();
+    assert_eq!((ins.route, units(ins.delta)), (0, 100));
+    let ins = insert_second(far.clone().fleet(2, 1)).unwrap();
     assert_eq!((ins.route, units(ins.delta)), (usize::MAX, 100));
-    // And with the fleet used up, nowhere.
-    let p = Builder::new((0, 0))
-        .job((10, 0), 1)
-        .job((0, 50), 1)
-        .fleet(1, 1)
-        .build();
+    assert!(insert_second(far.fleet(1, 1)).is_none());
+}
+
+/// Cheapest insertion of job 1 beside the one route `[0]` of `b`'s problem.
+fn insert_second(b: Builder) -> Option<Insertion> {
+    let p = b.build();
     let sol = solution(&p, &[vec![0]]);
-    assert!(best_single(&p, &sol, 1, &mut Rng::new(1), 0.0, &mut Stats::default()).is_none());
+    best_single(&p, &sol, 1, &mut Rng::new(1), 0.0, &mut Stats::default())
 }
 
 /// Cheapest cost increase of inserting `js` (one job, or a pair pickup first) into

@@ -3,12 +3,14 @@ re-plan results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from engine.errors import InvalidInputError
 from server.convert.common import finite, opt
 from server.proto import live_pb2
+
+_T = TypeVar("_T")
 
 if TYPE_CHECKING:
     from engine.live import (
@@ -175,22 +177,25 @@ def slowdown_msg(s: Slowdown) -> live_pb2.Slowdown:
     return m
 
 
+def _by_id(items: Iterable[_T], key: Callable[[_T], str], field: str) -> dict[str, _T]:
+    """``items`` by id, in order; a repeated id is an :class:`InvalidInputError` on ``field``."""
+    out: dict[str, _T] = {}
+    for x in items:
+        k = key(x)
+        if k in out:
+            raise InvalidInputError.at(field, "duplicate id", k)
+        out[k] = x
+    return out
+
+
 def live_plan(msg: live_pb2.LivePlan) -> LivePlan:
     """An :class:`engine.live.LivePlan` from its message (invariants checked)."""
     from engine.live import LivePlan
 
-    jobs = {}
-    for j in msg.jobs:
-        job = live_job(j)
-        if job.job_id in jobs:
-            raise InvalidInputError.at("jobs.job_id", "duplicate id", job.job_id)
-        jobs[job.job_id] = job
-    vehicles = {}
-    for v in msg.vehicles:
-        veh = live_vehicle(v)
-        if veh.vehicle_id in vehicles:
-            raise InvalidInputError.at("vehicles.vehicle_id", "duplicate id", veh.vehicle_id)
-        vehicles[veh.vehicle_id] = veh
+    jobs = _by_id((live_job(j) for j in msg.jobs), lambda j: j.job_id, "jobs.job_id")
+    vehicles = _by_id(
+        (live_vehicle(v) for v in msg.vehicles), lambda v: v.vehicle_id, "vehicles.vehicle_id"
+    )
     if not msg.dimensions:
         raise InvalidInputError.at("plan.dimensions", "give at least one dimension")
     return LivePlan(

@@ -6,9 +6,10 @@ One :class:`engine.matching.Matcher` serves every call. It is kept equal to the
 stored fleet: new completed trips are merged into the profiles incrementally
 (``add_trips``), changed vehicle states replace the fleet arrays
 (``update_vehicles``), changed loads are registered again, and only a change in
-the set of vehicle ids rebuilds it. Calls read it under a shared lock; a refresh
-takes the lock exclusively (the core's arrays must not change under a running
-recommendation). The Rust core releases the GIL while it scores.
+the set of vehicle ids rebuilds it (calls still running keep the old one). The native
+matcher holds its own read/write lock (queries share it, updates take it exclusively),
+so calls need no lock here; refreshes are serialized. The Rust core releases the GIL
+while it scores.
 """
 
 from __future__ import annotations
@@ -30,40 +31,6 @@ from server.proto import matching_pb2
 from server.state import FleetState
 
 
-class _SharedLock:
-    """Many readers or one writer."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._writer = False
-
-    def acquire_read(self) -> None:
-        with self._cond:
-            while self._writer:
-                self._cond.wait()
-            self._readers += 1
-
-    def release_read(self) -> None:
-        with self._cond:
-            self._readers -= 1
-            if not self._readers:
-                self._cond.notify_all()
-
-    def acquire_write(self) -> None:
-        with self._cond:
-            while self._writer:
-                self._cond.wait()
-            self._writer = True
-            while self._readers:
-                self._cond.wait()
-
-    def release_write(self) -> None:
-        with self._cond:
-            self._writer = False
-            self._cond.notify_all()
-
-
 class MatchingServicer:
     """Implements ``yunli.v1.Matching`` over the stored vehicles, loads and trips."""
 
@@ -71,7 +38,6 @@ class MatchingServicer:
         self._state = state
         self._cfg = config
         self._metrics = metrics
-        self._lock = _SharedLock()
         self._refresh_lock = threading.Lock()
         self._matcher: Any = None
         self._key: tuple[int, int, int] | None = None
@@ -90,7 +56,7 @@ class MatchingServicer:
         return v["vehicles"], v["trips"], v["loads"]
 
     def _refresh(self, merge_trips: bool) -> None:
-        """Bring the matcher up to date with the state (called with the write lock).
+        """Bring the matcher up to date with the state (called with ``_refresh_lock``).
 
         New trips of known vehicles are merged only when ``merge_trips`` (the merger
         thread does that every ``trip_merge_interval_s``: merging costs a fixed ~0.1 s
@@ -142,11 +108,7 @@ class MatchingServicer:
     def _update(self, merge_trips: bool) -> None:
         with self._refresh_lock:
             if self._stale(merge_trips):
-                self._lock.acquire_write()
-                try:
-                    self._refresh(merge_trips)
-                finally:
-                    self._lock.release_write()
+                self._refresh(merge_trips)
 
     def _merge_trips_loop(self) -> None:
         """Merge completed trips into the profiles every ``trip_merge_interval_s``."""
@@ -164,11 +126,10 @@ class MatchingServicer:
                 LOGGER.warning("merging trips into the matcher failed", exc_info=True)
 
     def _read(self) -> Any:
-        """Take the shared lock on a matcher current in vehicles and loads (trips are
-        merged by the merger thread); release it with ``release_read``."""
+        """The matcher, current in vehicles and loads (trips are merged by the merger
+        thread)."""
         if self._stale(False):
             self._update(merge_trips=False)
-        self._lock.acquire_read()
         return self._matcher
 
     def _k(self, k: int) -> int:
@@ -196,14 +157,11 @@ class MatchingServicer:
             raise InvalidInputError.at("vehicle_id", "required")
         vid = request.vehicle_id
         m = self._read()
-        try:
-            if m is None or self._state.loads.height == 0:
-                if not (self._state.vehicles["vehicle_id"] == vid).any():
-                    raise NotFoundError(f"vehicle_id: unknown vehicle {vid}")
-                return convert.recommend_rows_response(vid, [])
-            rows = m.recommend_load_rows(vid, k=k)
-        finally:
-            self._lock.release_read()
+        if m is None or self._state.loads.height == 0:
+            if not (self._state.vehicles["vehicle_id"] == vid).any():
+                raise NotFoundError(f"vehicle_id: unknown vehicle {vid}")
+            return convert.recommend_rows_response(vid, [])
+        rows = m.recommend_load_rows(vid, k=k)
         return convert.recommend_rows_response(vid, rows)
 
     def RecommendVehicles(
@@ -214,14 +172,11 @@ class MatchingServicer:
             raise InvalidInputError.at("load_id", "required")
         lid = request.load_id
         m = self._read()
-        try:
-            if m is None or self._state.loads.height == 0:
-                if not (self._state.loads["load_id"] == lid).any():
-                    raise NotFoundError(f"load_id: unknown load {lid}")
-                return convert.recommend_rows_response(lid, [])
-            rows = m.recommend_vehicle_rows(lid, k=k)
-        finally:
-            self._lock.release_read()
+        if m is None or self._state.loads.height == 0:
+            if not (self._state.loads["load_id"] == lid).any():
+                raise NotFoundError(f"load_id: unknown load {lid}")
+            return convert.recommend_rows_response(lid, [])
+        rows = m.recommend_vehicle_rows(lid, k=k)
         return convert.recommend_rows_response(lid, rows)
 
     def RecommendVehiclesBatch(
@@ -244,7 +199,6 @@ class MatchingServicer:
         finally:
             with self._count_lock:
                 self._long_readers -= 1
-            self._lock.release_read()
         groups = {} if df is None else df.partition_by("load_id", as_dict=True)
         for lid in order:
             yield convert.recommend_response(lid, groups.get((lid,)))
@@ -268,5 +222,4 @@ class MatchingServicer:
         finally:
             with self._count_lock:
                 self._long_readers -= 1
-            self._lock.release_read()
         return convert.dispatch_response(res)

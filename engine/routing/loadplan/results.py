@@ -50,12 +50,11 @@ class Unplaced:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Baseline:
-    """The first-fit-decreasing plan the solver is compared with."""
+class _Fleet:
+    """The figures of a set of vehicles (``vehicles``), shared by plans and baselines."""
 
+    __slots__ = ()
     vehicles: list[VehicleLoad]
-    unplaced: list[Unplaced]
 
     @property
     def total_cost_fen(self) -> int:
@@ -69,7 +68,15 @@ class Baseline:
 
 
 @dataclass(frozen=True, slots=True)
-class LoadPlan:
+class Baseline(_Fleet):
+    """The first-fit-decreasing plan the solver is compared with."""
+
+    vehicles: list[VehicleLoad]
+    unplaced: list[Unplaced]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadPlan(_Fleet):
     """Result of :func:`plan_loads`.
 
     Attributes
@@ -102,16 +109,6 @@ class LoadPlan:
     method: str
     wall_time_s: float
     dimensions: tuple[str, ...] = field(default=("weight_kg", "volume_l", "pallets"))
-
-    @property
-    def total_cost_fen(self) -> int:
-        """Sum of the vehicles' costs."""
-        return sum(v.cost_fen for v in self.vehicles)
-
-    @property
-    def num_vehicles(self) -> int:
-        """Vehicles used."""
-        return len(self.vehicles)
 
     @property
     def objective_value(self) -> int:

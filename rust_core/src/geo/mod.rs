@@ -232,7 +232,7 @@ pub fn big_buffer(n: usize) -> Vec<i64> {
     #[cfg(target_os = "linux")]
     {
         const HUGE: usize = 2 << 20;
-        let bytes = n * std::mem::size_of::<i64>();
+        let bytes = n * size_of::<i64>();
         if bytes >= 4 * HUGE {
             let start = v.as_mut_ptr() as usize;
             let aligned = (start + HUGE - 1) & !(HUGE - 1);

@@ -526,6 +526,28 @@ pub enum Reject {
     Late = 5,
 }
 
+impl Reject {
+    /// Every reject code, in code order.
+    pub const ALL: [Reject; 5] = [
+        Reject::Offline,
+        Reject::VehicleType,
+        Reject::Capacity,
+        Reject::TooFar,
+        Reject::Late,
+    ];
+
+    /// Why the pair is rejected, for people (`engine.matching.REJECT_REASONS`).
+    pub fn reason(self) -> &'static str {
+        match self {
+            Reject::Offline => "vehicle offline",
+            Reject::VehicleType => "vehicle type not accepted",
+            Reject::Capacity => "over capacity (weight or volume)",
+            Reject::TooFar => "deadhead over max_deadhead_km",
+            Reject::Late => "cannot reach pickup by pickup_end or deliver by delivery_deadline",
+        }
+    }
+}
+
 /// The explained score of a feasible pair.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Components {

@@ -399,7 +399,7 @@ pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
 fn restart(
     p: &Problem,
     prm: &SearchParams,
-    clock: &Clock,
+    clock: &Clock<'_>,
     it: u64,
     target: usize,
     rng: &mut Rng,
@@ -440,7 +440,7 @@ fn restart(
 fn minimise_fleet(
     p: &Problem,
     mut best: Solution,
-    clock: &Clock,
+    clock: &Clock<'_>,
     rng: &mut Rng,
     prm: &SearchParams,
     stats: &mut Stats,

@@ -68,6 +68,11 @@ impl Builder {
         self
     }
 
+    /// Deliveries of 1 at each point of `at`, in order.
+    pub fn jobs(self, at: &[(i64, i64)]) -> Builder {
+        at.iter().fold(self, |b, &p| b.job(p, 1))
+    }
+
     /// A job at `at` delivering `delivery` and picking up `pickup`, served within `tw`
     /// after `service` time units.
     pub fn job_full(

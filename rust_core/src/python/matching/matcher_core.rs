@@ -1,59 +1,30 @@
-//! Bindings for [`crate::matching`].
+//! `MatcherCore`: fleet, vehicle types, weights and route-expertise profiles.
 //!
-//! - `max_weight_matching`, `greedy_matching`: the assignment solvers on CSR arrays.
-//! - `MatcherCore`: fleet, vehicle types and route-expertise profiles, built
-//!   once from arrays and queried many times; `LoadSet`: open loads indexed
-//!   by pickup (made by `MatcherCore.prepare_loads`).
-//!
-//! Results come back as dicts of NumPy arrays (one entry per recommendation
-//! or assigned pair) with the score components. Indices are positions in the
-//! arrays the caller passed (vehicles, loads); ids stay on the Python side.
-//! The single-query methods `recommend_vehicle_rows` / `recommend_load_rows`
-//! (the server's per-request path) return ready rows instead: a list of tuples
-//! in `PAIR_COLUMNS` order with the ids filled in from the caller's id array.
+//! The mutable part (fleet state, profiles, weights) sits behind a read/write
+//! lock inside the object: queries from any number of threads read it at once,
+//! and `set_weights`, `update_fleet` and `add_trips` take it exclusively, so no
+//! caller needs a lock of its own. Locks are only taken with the GIL released.
+
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
-use std::sync::Mutex;
-
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::convert::{run_detached, slice};
+use super::load_set::LoadSet;
+use super::pairs::{empty_components, flatten, pair_row, PairRow, Pairs};
+use super::{to_u32, F64Array, I64Array};
 use crate::error::{CoreError, CoreResult};
 use crate::geo::SpeedProfile;
 use crate::matching::dispatch::{assign, candidate_graph, Method, Objective};
 use crate::matching::expertise::{ExpertiseIndex, ExpertiseParams, Scratch, Trips};
 use crate::matching::recommend::{
-    loads_for_vehicle, loads_for_vehicles, vehicles_for_load, vehicles_for_loads, Query, Ranked,
+    loads_for_vehicle, loads_for_vehicles, vehicles_for_load, vehicles_for_loads, Query,
 };
 use crate::matching::scoring::{
-    Components, Fleet, FleetArrays, LoadArrays, Loads, ScoreParams, Scorer, VehicleType, Weights,
+    Fleet, FleetArrays, LoadArrays, Loads, ScoreParams, Scorer, VehicleType, Weights,
 };
-use crate::matching::{self, BipartiteGraph, Matching};
-
-type I64Array<'py> = PyReadonlyArray1<'py, i64>;
-type F64Array<'py> = PyReadonlyArray1<'py, f64>;
-
-/// One recommendation in `PAIR_COLUMNS` order: load id, vehicle id, rank
-/// (1-based), score, expertise, backhaul, deadhead m, arrival, utilization,
-/// rating vs prior, price margin.
-type PairRow = (i64, i64, i64, f64, f64, f64, i64, i64, f64, f64, f64);
-
-fn pair_row(load_id: i64, vehicle_id: i64, rank: usize, c: &Components) -> PairRow {
-    (
-        load_id,
-        vehicle_id,
-        rank as i64 + 1,
-        c.score,
-        c.expertise,
-        c.backhaul,
-        c.deadhead_m,
-        c.arrival,
-        c.utilization,
-        c.rating,
-        c.price,
-    )
-}
+use crate::python::convert::{run_detached, slice};
 
 /// Check a single query position and the id array of the other side.
 fn check_query(
@@ -74,173 +45,25 @@ fn check_query(
     Ok(at)
 }
 
-fn to_u32(field: &str, v: &[i64], bound: usize) -> CoreResult<Vec<u32>> {
-    v.iter()
-        .map(|&x| {
-            if x < 0 || x as u64 >= bound as u64 {
-                Err(CoreError::invalid(
-                    field,
-                    format!("index {x} is not in [0, {bound})"),
-                ))
-            } else {
-                Ok(x as u32)
-            }
-        })
-        .collect()
-}
+/// Trips and decayed weight per vehicle (`profile_totals`).
+type Totals<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>);
 
-fn graph(
-    n_rows: usize,
-    n_cols: usize,
-    indptr: &[i64],
-    cols: &[i64],
-    weights: &[i64],
-) -> CoreResult<BipartiteGraph> {
-    let ip: Vec<usize> = indptr
-        .iter()
-        .map(|&x| {
-            usize::try_from(x)
-                .map_err(|_| CoreError::invalid("indptr", format!("negative offset {x}")))
-        })
-        .collect::<CoreResult<_>>()?;
-    let cs = to_u32("cols", cols, n_cols)?;
-    BipartiteGraph::new(n_rows, n_cols, ip, cs, weights.to_vec())
-}
-
-fn matching_out(py: Python<'_>, m: Matching) -> (Bound<'_, PyArray1<i64>>, i64) {
-    let rc: Vec<i64> = m.row_col.iter().map(|c| c.map_or(-1, i64::from)).collect();
-    (rc.into_pyarray(py), m.total)
-}
-
-/// Optimal maximum-weight matching over a CSR graph; returns (column per row or -1, total).
-#[pyfunction]
-#[pyo3(signature = (n_rows, n_cols, indptr, cols, weights))]
-fn max_weight_matching<'py>(
-    py: Python<'py>,
-    n_rows: usize,
-    n_cols: usize,
-    indptr: I64Array<'py>,
-    cols: I64Array<'py>,
-    weights: I64Array<'py>,
-) -> PyResult<(Bound<'py, PyArray1<i64>>, i64)> {
-    let (a, b, c) = (
-        slice(py, "indptr", &indptr)?,
-        slice(py, "cols", &cols)?,
-        slice(py, "weights", &weights)?,
-    );
-    let m = run_detached(py, || {
-        Ok(matching::max_weight_matching(&graph(
-            n_rows, n_cols, a, b, c,
-        )?))
-    })?;
-    Ok(matching_out(py, m))
-}
-
-/// Best-weight-first greedy matching over a CSR graph; returns (column per row or -1, total).
-#[pyfunction]
-#[pyo3(signature = (n_rows, n_cols, indptr, cols, weights))]
-fn greedy_matching<'py>(
-    py: Python<'py>,
-    n_rows: usize,
-    n_cols: usize,
-    indptr: I64Array<'py>,
-    cols: I64Array<'py>,
-    weights: I64Array<'py>,
-) -> PyResult<(Bound<'py, PyArray1<i64>>, i64)> {
-    let (a, b, c) = (
-        slice(py, "indptr", &indptr)?,
-        slice(py, "cols", &cols)?,
-        slice(py, "weights", &weights)?,
-    );
-    let m = run_detached(py, || {
-        Ok(matching::greedy_matching(&graph(n_rows, n_cols, a, b, c)?))
-    })?;
-    Ok(matching_out(py, m))
-}
-
-/// Open loads indexed by pickup; build with `MatcherCore.prepare_loads`.
-#[pyclass(module = "engine._core", frozen)]
-pub struct LoadSet {
-    inner: Loads,
-    /// Search radius and circuity the set was indexed with.
-    params: ScoreParams,
-}
-
-#[pymethods]
-impl LoadSet {
-    /// Number of loads.
-    fn __len__(&self) -> usize {
-        self.inner.len()
-    }
-
-    /// Loaded distance (pickup → delivery) of every load, in metres.
-    fn load_m<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
-        self.inner.load_m.clone().into_pyarray(py)
-    }
-}
-
-/// Fleet, vehicle types, weights and route-expertise profiles.
-#[pyclass(module = "engine._core")]
-pub struct MatcherCore {
+/// What updates change: fleet state, route-expertise profiles, weights.
+struct State {
     fleet: Fleet,
-    types: Vec<VehicleType>,
     index: ExpertiseIndex,
     weights: Weights,
+}
+
+/// Fleet, vehicle types, weights and route-expertise profiles; safe to use
+/// from many threads at once (see the module docs).
+#[pyclass(module = "engine._core", frozen)]
+pub struct MatcherCore {
+    types: Vec<VehicleType>,
     params: ScoreParams,
+    state: RwLock<State>,
     /// Reusable scratch of single-load queries (one per concurrent caller).
     scratch: Mutex<Vec<Scratch>>,
-}
-
-/// Flat result columns, one entry per (load, vehicle) pair.
-#[derive(Default)]
-struct Pairs {
-    load: Vec<i64>,
-    vehicle: Vec<i64>,
-    rank: Vec<i64>,
-    reject: Vec<i64>,
-    c: Vec<Components>,
-}
-
-impl Pairs {
-    fn push(&mut self, load: i64, vehicle: i64, rank: i64, c: Components) {
-        self.load.push(load);
-        self.vehicle.push(vehicle);
-        self.rank.push(rank);
-        self.reject.push(0);
-        self.c.push(c);
-    }
-
-    fn into_dict(self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-        let d = PyDict::new(py);
-        let col_f = |f: fn(&Components) -> f64| self.c.iter().map(f).collect::<Vec<f64>>();
-        let col_i = |f: fn(&Components) -> i64| self.c.iter().map(f).collect::<Vec<i64>>();
-        d.set_item("score", col_f(|c| c.score).into_pyarray(py))?;
-        d.set_item("expertise", col_f(|c| c.expertise).into_pyarray(py))?;
-        d.set_item("backhaul", col_f(|c| c.backhaul).into_pyarray(py))?;
-        d.set_item("deadhead_m", col_i(|c| c.deadhead_m).into_pyarray(py))?;
-        d.set_item("arrival", col_i(|c| c.arrival).into_pyarray(py))?;
-        d.set_item("utilization", col_f(|c| c.utilization).into_pyarray(py))?;
-        d.set_item("rating", col_f(|c| c.rating).into_pyarray(py))?;
-        d.set_item("price", col_f(|c| c.price).into_pyarray(py))?;
-        d.set_item("load", self.load.into_pyarray(py))?;
-        d.set_item("vehicle", self.vehicle.into_pyarray(py))?;
-        d.set_item("rank", self.rank.into_pyarray(py))?;
-        d.set_item("reject", self.reject.into_pyarray(py))?;
-        Ok(d)
-    }
-}
-
-fn empty_components() -> Components {
-    Components {
-        score: f64::NAN,
-        expertise: f64::NAN,
-        backhaul: f64::NAN,
-        deadhead_m: -1,
-        arrival: -1,
-        utilization: f64::NAN,
-        rating: f64::NAN,
-        price: f64::NAN,
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -290,19 +113,28 @@ fn method(s: &str) -> CoreResult<Method> {
 }
 
 impl MatcherCore {
-    fn scorer(&self) -> Scorer<'_> {
+    /// The state for reading (call with the GIL released).
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The state for changing (call with the GIL released).
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn scorer<'a>(&'a self, st: &'a State) -> Scorer<'a> {
         Scorer {
-            fleet: &self.fleet,
+            fleet: &st.fleet,
             types: &self.types,
-            expertise: &self.index,
-            weights: self.weights,
+            expertise: &st.index,
+            weights: st.weights,
             params: self.params,
         }
     }
 
     /// A scratch sized for the fleet, from the pool if one is free.
-    fn take_scratch(&self) -> Scratch {
-        let n = self.fleet.len();
+    fn take_scratch(&self, n: usize) -> Scratch {
         let mut pool = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
         while let Some(s) = pool.pop() {
             if s.expertise_raw.len() == n {
@@ -451,11 +283,13 @@ impl MatcherCore {
             let mut fleet = fleet;
             fleet.attach_origins(&index)?;
             Ok(MatcherCore {
-                fleet,
                 types,
-                index,
-                weights: w,
                 params,
+                state: RwLock::new(State {
+                    fleet,
+                    index,
+                    weights: w,
+                }),
                 scratch: Mutex::new(Vec::new()),
             })
         })
@@ -463,14 +297,14 @@ impl MatcherCore {
 
     /// Replace the score weights (expertise, backhaul, deadhead per 100 km,
     /// utilization, rating, price).
-    fn set_weights(&mut self, py: Python<'_>, weights: [f64; 6]) -> PyResult<()> {
-        let w = run_detached(py, || {
-            Weights::new(
+    fn set_weights(&self, py: Python<'_>, weights: [f64; 6]) -> PyResult<()> {
+        run_detached(py, || {
+            let w = Weights::new(
                 weights[0], weights[1], weights[2], weights[3], weights[4], weights[5],
-            )
-        })?;
-        self.weights = w;
-        Ok(())
+            )?;
+            self.write().weights = w;
+            Ok(())
+        })
     }
 
     /// Replace the fleet's state (positions, availability, status, ...); the
@@ -481,7 +315,7 @@ impl MatcherCore {
     ))]
     #[allow(clippy::too_many_arguments)]
     fn update_fleet<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         lat: F64Array<'py>,
         lon: F64Array<'py>,
@@ -509,9 +343,10 @@ impl MatcherCore {
             &rating_count,
             &offline,
         )?;
-        let (n, nt, params) = (self.fleet.len(), self.types.len(), self.params);
-        let index = &self.index;
-        let fleet = run_detached(py, || {
+        let (nt, params) = (self.types.len(), self.params);
+        run_detached(py, || {
+            let mut st = self.write();
+            let n = st.fleet.len();
             if fa.lat.len() != n {
                 return Err(CoreError::invalid(
                     "vehicles",
@@ -519,18 +354,17 @@ impl MatcherCore {
                 ));
             }
             let mut fleet = Fleet::new(&fa, nt, &params)?;
-            fleet.attach_origins(index)?;
-            Ok(fleet)
-        })?;
-        self.fleet = fleet;
-        Ok(())
+            fleet.attach_origins(&st.index)?;
+            st.fleet = fleet;
+            Ok(())
+        })
     }
 
     /// Merge newly completed trips into the profiles (GIL released).
     #[pyo3(signature = (*, vehicle, origin_lat, origin_lon, dest_lat, dest_lon, completed_at))]
     #[allow(clippy::too_many_arguments)]
     fn add_trips<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         vehicle: I64Array<'py>,
         origin_lat: F64Array<'py>,
@@ -547,10 +381,10 @@ impl MatcherCore {
             slice(py, "dest_lon", &dest_lon)?,
             slice(py, "completed_at", &completed_at)?,
         );
-        let n = self.fleet.len();
-        let (index, fleet) = (&mut self.index, &mut self.fleet);
         run_detached(py, move || {
-            let tv = to_u32("trips.vehicle", tv, n)?;
+            let mut st = self.write();
+            let State { fleet, index, .. } = &mut *st;
+            let tv = to_u32("trips.vehicle", tv, fleet.len())?;
             index.add_trips(&Trips {
                 vehicle: &tv,
                 origin_lat: ola,
@@ -615,8 +449,9 @@ impl MatcherCore {
         let rows = slice(py, "rows", &rows)?;
         let out = run_detached(py, || {
             self.check_loads(loads)?;
+            let st = self.read();
             let rows = to_u32("rows", rows, loads.inner.len())?;
-            let lists = vehicles_for_loads(&self.scorer(), &loads.inner, &rows, Query::top(k));
+            let lists = vehicles_for_loads(&self.scorer(&st), &loads.inner, &rows, Query::top(k));
             Ok(flatten(&rows, lists, false))
         })?;
         out.into_dict(py)
@@ -639,16 +474,17 @@ impl MatcherCore {
         let ids = slice(py, "vehicle_ids", &vehicle_ids)?;
         run_detached(py, || {
             self.check_loads(loads)?;
+            let st = self.read();
             let l = check_query(
                 "row",
                 row,
                 loads.inner.len(),
                 ids,
                 "vehicle_ids",
-                self.fleet.len(),
+                st.fleet.len(),
             )?;
-            let mut s = self.take_scratch();
-            let list = vehicles_for_load(&self.scorer(), &loads.inner, l, Query::top(k), &mut s);
+            let mut s = self.take_scratch(st.fleet.len());
+            let list = vehicles_for_load(&self.scorer(&st), &loads.inner, l, Query::top(k), &mut s);
             self.give_scratch(s);
             Ok(list
                 .iter()
@@ -675,15 +511,16 @@ impl MatcherCore {
         let ids = slice(py, "load_ids", &load_ids)?;
         run_detached(py, || {
             self.check_loads(loads)?;
+            let st = self.read();
             let v = check_query(
                 "vehicle",
                 vehicle,
-                self.fleet.len(),
+                st.fleet.len(),
                 ids,
                 "load_ids",
                 loads.inner.len(),
             )?;
-            let list = loads_for_vehicle(&self.scorer(), &loads.inner, v, Query::top(k));
+            let list = loads_for_vehicle(&self.scorer(&st), &loads.inner, v, Query::top(k));
             Ok(list
                 .iter()
                 .enumerate()
@@ -704,15 +541,16 @@ impl MatcherCore {
         let vehicles = slice(py, "vehicles", &vehicles)?;
         let out = run_detached(py, || {
             self.check_loads(loads)?;
-            let vs = to_u32("vehicles", vehicles, self.fleet.len())?;
-            let lists = loads_for_vehicles(&self.scorer(), &loads.inner, &vs, Query::top(k));
+            let st = self.read();
+            let vs = to_u32("vehicles", vehicles, st.fleet.len())?;
+            let lists = loads_for_vehicles(&self.scorer(&st), &loads.inner, &vs, Query::top(k));
             Ok(flatten(&vs, lists, true))
         })?;
         out.into_dict(py)
     }
 
     /// Components of arbitrary pairs; `reject` is 0 for feasible pairs, else
-    /// 1 offline, 2 vehicle type, 3 capacity, 4 too far, 5 late (components NaN / -1).
+    /// the code of [`crate::matching::scoring::Reject`] (components NaN / -1).
     #[pyo3(signature = (loads, load_rows, vehicles))]
     fn score_pairs<'py>(
         &self,
@@ -727,6 +565,7 @@ impl MatcherCore {
         );
         let out = run_detached(py, || {
             self.check_loads(loads)?;
+            let st = self.read();
             if lr.len() != vs.len() {
                 return Err(CoreError::invalid(
                     "vehicles",
@@ -734,8 +573,8 @@ impl MatcherCore {
                 ));
             }
             let lr = to_u32("load_rows", lr, loads.inner.len())?;
-            let vs = to_u32("vehicles", vs, self.fleet.len())?;
-            let sc = self.scorer();
+            let vs = to_u32("vehicles", vs, st.fleet.len())?;
+            let sc = self.scorer(&st);
             let mut p = Pairs::default();
             for (&l, &v) in lr.iter().zip(&vs) {
                 match sc.score_direct(v as usize, &loads.inner, l as usize) {
@@ -773,6 +612,7 @@ impl MatcherCore {
         let (obj, meth) = (self::objective(objective), self::method(method));
         let (out, n_edges) = run_detached(py, || {
             self.check_loads(loads)?;
+            let st = self.read();
             let (obj, meth) = (obj?, meth?);
             let rows = to_u32("rows", rows, loads.inner.len())?;
             let order = to_u32("order", order, rows.len())?;
@@ -781,7 +621,7 @@ impl MatcherCore {
             } else {
                 obj
             };
-            let cg = candidate_graph(&self.scorer(), &loads.inner, &rows, candidates, obj)?;
+            let cg = candidate_graph(&self.scorer(&st), &loads.inner, &rows, candidates, obj)?;
             let chosen = assign(&cg, meth, &order)?;
             let mut p = Pairs::default();
             for (row, e) in chosen {
@@ -805,15 +645,19 @@ impl MatcherCore {
         vehicle: usize,
         top: usize,
     ) -> PyResult<Bound<'py, PyDict>> {
-        if vehicle >= self.fleet.len() {
-            return Err(super::convert::to_pyerr(
-                py,
-                CoreError::invalid("vehicle", format!("index {vehicle} out of range")),
-            ));
-        }
-        let mut lanes = self.index.lanes_of(vehicle).to_vec();
-        lanes.sort_by(|a, b| b.w.total_cmp(&a.w));
-        lanes.truncate(top);
+        let lanes = run_detached(py, || {
+            let st = self.read();
+            if vehicle >= st.fleet.len() {
+                return Err(CoreError::invalid(
+                    "vehicle",
+                    format!("index {vehicle} out of range"),
+                ));
+            }
+            let mut lanes = st.index.lanes_of(vehicle).to_vec();
+            lanes.sort_by(|a, b| b.w.total_cmp(&a.w));
+            lanes.truncate(top);
+            Ok(lanes)
+        })?;
         let d = PyDict::new(py);
         let f = |g: fn(&crate::matching::expertise::Lane) -> f64| {
             lanes.iter().map(g).collect::<Vec<f64>>()
@@ -835,55 +679,32 @@ impl MatcherCore {
     }
 
     /// Trips in the profile and decayed total weight, per vehicle.
-    fn profile_totals<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>) {
-        let n = self.fleet.len();
-        let trips: Vec<i64> = (0..n).map(|v| i64::from(self.index.trips_of(v))).collect();
-        let w: Vec<f64> = (0..n).map(|v| self.index.weight_of(v)).collect();
-        (trips.into_pyarray(py), w.into_pyarray(py))
+    fn profile_totals<'py>(&self, py: Python<'py>) -> PyResult<Totals<'py>> {
+        let (trips, w) = run_detached(py, || {
+            let st = self.read();
+            let n = st.fleet.len();
+            let trips: Vec<i64> = (0..n).map(|v| i64::from(st.index.trips_of(v))).collect();
+            let w: Vec<f64> = (0..n).map(|v| st.index.weight_of(v)).collect();
+            Ok((trips, w))
+        })?;
+        Ok((trips.into_pyarray(py), w.into_pyarray(py)))
     }
 
     /// Number of vehicles.
     #[getter]
-    fn n_vehicles(&self) -> usize {
-        self.fleet.len()
+    fn n_vehicles(&self, py: Python<'_>) -> usize {
+        py.detach(|| self.read().fleet.len())
     }
 
     /// Number of lanes over all profiles.
     #[getter]
-    fn n_lanes(&self) -> usize {
-        self.index.n_lanes()
+    fn n_lanes(&self, py: Python<'_>) -> usize {
+        py.detach(|| self.read().index.n_lanes())
     }
 
     /// Reference time (Unix s) of the decayed profile weights.
     #[getter]
-    fn as_of(&self) -> i64 {
-        self.index.as_of()
+    fn as_of(&self, py: Python<'_>) -> i64 {
+        py.detach(|| self.read().index.as_of())
     }
-}
-
-/// Flatten per-query lists; `by_vehicle` says the query side is the vehicle.
-fn flatten(queries: &[u32], lists: Vec<Vec<Ranked>>, by_vehicle: bool) -> Pairs {
-    let mut p = Pairs::default();
-    for (&q, list) in queries.iter().zip(lists) {
-        for (rank, r) in list.into_iter().enumerate() {
-            let (l, v) = if by_vehicle {
-                (r.index, q)
-            } else {
-                (q, r.index)
-            };
-            p.push(i64::from(l), i64::from(v), rank as i64 + 1, r.c);
-        }
-    }
-    p
-}
-
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(max_weight_matching, m)?)?;
-    m.add_function(wrap_pyfunction!(greedy_matching, m)?)?;
-    m.add_class::<MatcherCore>()?;
-    m.add_class::<LoadSet>()?;
-    Ok(())
 }

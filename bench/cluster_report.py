@@ -1,0 +1,242 @@
+"""Cluster (Ray) figures: partitioned matching, the many-depot routing batch, the
+decomposed large city, against single-process runs in the same session.
+
+Run from the repository root with the ``ray`` extra installed::
+
+    python -m bench.cluster_report matching --vehicles 100000 --trips 2000000 --loads 100000
+    python -m bench.cluster_report routing --cities 16 --stops 100 --time-limit 2
+    python -m bench.cluster_report decompose --stops 2000 --vehicles 160 --budget 60 --clusters 4
+
+Each prints a Markdown block for ``bench/RESULTS.md`` (date, cores, load average, the
+command, the figures and the baseline measured in the same run). Times are wall seconds
+beside CPU seconds: the machine these were first measured on was shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from engine.cluster import RayCluster, run_in_processes, run_partitions
+from engine.cluster import matching as cm
+from engine.cluster import routing as cr
+
+
+def _header(what: str) -> None:
+    load = os.getloadavg()
+    print(
+        f"\n### {what} — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+        f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n"
+    )
+    print("`python -m bench.cluster_report " + " ".join(sys.argv[1:]) + "`\n")
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
+def _md(df: pl.DataFrame) -> str:
+    cols = df.columns
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.iter_rows():
+        cells = [
+            f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+            for v in row
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _warm(workers: int) -> float:
+    """Start the cluster's workers (imports included) before timing: a standing cluster
+    has warm workers; the cold start is reported separately."""
+    from engine.live.scenario import city_day
+
+    tiny = city_day(2, 6, seed=0).problem
+    t0 = time.perf_counter()
+    tasks = [cr.RouteTask(f"warm-{i}", tiny, 0.05) for i in range(2 * workers)]
+    run_partitions(cr.solve_partition, tasks)
+    return time.perf_counter() - t0
+
+
+def matching(a: argparse.Namespace) -> None:
+    """Top-k by region on Ray against one process, same session."""
+    from engine.data.generator import generate_world
+    from engine.matching import Matcher
+
+    _header(f"Matching by region: {a.vehicles:,} vehicles, {a.trips:,} trips, {a.loads:,} loads")
+    world, gen_s, _ = _timed(lambda: generate_world(a.vehicles, a.trips, a.loads, seed=a.seed))
+    print(f"world generated in {gen_s:.1f} s\n")
+    single, build_s, build_cpu = _timed(lambda: Matcher.from_world(world))
+    ref, rec_s, rec_cpu = _timed(lambda: single.recommend_vehicles_batch(k=a.k))
+    market = cm.Market.from_world(world)
+    with RayCluster("local", num_cpus=a.workers):
+        cold = _warm(a.workers)
+        _, part_s, _ = _timed(lambda: cm.recommend_tasks(market, k=a.k, regions=a.regions))
+        res, ray_s, _ = _timed(lambda: cm.recommend_vehicles(market, k=a.k, regions=a.regions))
+    same = res.pairs.equals(ref)
+    figs = cm.figures_frame(res.partitions).with_columns(pl.col("node_id").str.slice(0, 6))
+    print(_md(figs.drop("node_id")))
+    print()
+    print("| run | wall s | CPU s | rows |\n|---|---|---|---|")
+    print(f"| one process: build profiles | {build_s:.2f} | {build_cpu:.2f} | |")
+    print(
+        f"| one process: top-{a.k} for every load | {rec_s:.2f} | {rec_cpu:.2f} | {ref.height:,} |"
+    )
+    print(f"| one process: total | {build_s + rec_s:.2f} | {build_cpu + rec_cpu:.2f} | |")
+    print(
+        f"| Ray, {a.workers} local workers, {len(res.partitions)} regions: total "
+        f"(partitioning {part_s:.2f} s in the driver) | {ray_s:.2f} | "
+        f"{float(figs['cpu_s'].sum()):.2f} (workers) | {res.pairs.height:,} |"
+    )
+    dup = float(figs["vehicles"].sum()) / world.vehicles.height
+    print(
+        f"\nidentical to the one-process result: **{same}**; halo duplication of the fleet "
+        f"{dup:.2f}x; partition wall max {float(figs['wall_s'].max()):.2f} s; worker warm-up "
+        f"before timing {cold:.1f} s"
+    )
+
+
+def _national(a: argparse.Namespace) -> list[cr.RouteTask]:
+    probs = cr.city_problems(a.cities, a.stops, a.vehicles, seed=a.seed)
+    return [cr.RouteTask(n, p, a.time_limit, seed=a.seed) for n, p in probs]
+
+
+def routing(a: argparse.Namespace) -> None:
+    """Many depots: Ray with 1 and 2 workers, a process pool with 2, and sequential."""
+    _header(
+        f"Many-depot routing: {a.cities} cities x {a.stops} stops, {a.vehicles} vehicles each, "
+        f"{a.time_limit} s per partition"
+    )
+    tasks = _national(a)
+    rows = []
+    seq, seq_s, seq_cpu = _timed(lambda: [cr.solve_partition(t) for t in tasks])
+    rows.append(("sequential, one process", seq_s, seq_cpu, sum(p.cost for p in seq)))
+    pool, pool_s, _ = _timed(lambda: run_in_processes(cr.solve_partition, tasks, workers=2))
+    rows.append(
+        (
+            "process pool, 2 workers",
+            pool_s,
+            sum(r.cpu_s for r in pool),
+            sum(r.value.cost for r in pool),
+        )
+    )
+    for w in (1, 2):
+        with RayCluster("local", num_cpus=w):
+            cold = _warm(w)
+            runs, s, _ = _timed(lambda: run_partitions(cr.solve_partition, tasks))
+        print(f"Ray {w} worker(s): warm-up before timing {cold:.1f} s")
+        rows.append(
+            (f"Ray, {w} worker(s)", s, sum(r.cpu_s for r in runs), sum(r.value.cost for r in runs))
+        )
+        if w == 2:
+            over = sum(
+                r.value.runtime > t.time_limit + 0.5 for r, t in zip(runs, tasks, strict=True)
+            )
+            worst = max(r.value.runtime - t.time_limit for r, t in zip(runs, tasks, strict=True))
+    print("| run | wall s | CPU s (workers) | total cost |\n|---|---|---|---|")
+    for name, s, c, cost in rows:
+        print(f"| {name} | {s:.2f} | {c:.2f} | {cost:,.0f} |")
+    r1, r2 = rows[2][1], rows[3][1]
+    print(
+        f"\nspeed-up 1 -> 2 Ray workers: **{r1 / r2:.2f}x** (ideal 2x); Ray 2 workers vs "
+        f"process pool 2 workers: {r2 - pool_s:+.2f} s ({(r2 / pool_s - 1) * 100:+.1f}%); "
+        f"partitions over their limit by > 0.5 s: {over}; worst overrun {worst:+.2f} s"
+    )
+
+
+def decompose(a: argparse.Namespace) -> None:
+    """One large city: undecomposed solve vs sectors + repair at the same CPU budget."""
+    from engine.live.scenario import city_day
+    from engine.routing import solve
+
+    _header(
+        f"Decomposed city: {a.stops} stops, {a.vehicles} vehicles, CPU budget {a.budget} s, "
+        f"{a.clusters} sectors"
+    )
+    sc, build_s, _ = _timed(
+        lambda: city_day(a.vehicles, a.stops, seed=a.seed, radius_m=a.radius_km * 1000)
+    )
+    print(f"problem built in {build_s:.1f} s ({sc.problem.num_jobs} jobs)\n")
+    full, full_s, full_cpu = _timed(lambda: solve(sc.problem, time_limit=a.budget, seed=a.seed))
+    with RayCluster("local", num_cpus=a.workers):
+        _warm(a.workers)
+        d, d_s, _ = _timed(
+            lambda: cr.solve_decomposed(sc.problem, a.clusters, a.budget, seed=a.seed)
+        )
+    f = d.partitions.with_columns(pl.col("node_id").str.slice(0, 6))
+    print(
+        _md(
+            f.select(
+                "partition",
+                "stage",
+                "jobs",
+                "vehicles",
+                "cost",
+                "unserved_required",
+                "time_limit_s",
+                "solve_s",
+                "cpu_s",
+                "attempts",
+            )
+        )
+    )
+    print(
+        "\n| run | cost | vehicles | unserved required | wall s | CPU s |\n"
+        "|---|---|---|---|---|---|"
+    )
+    unserved_full = sum(u.required for u in full.unserved)
+    print(
+        f"| undecomposed solve, {a.budget} s | {full.cost:,.0f} | {full.num_vehicles} | "
+        f"{unserved_full} | {full_s:.1f} | {full_cpu:.1f} |"
+    )
+    print(f"| {a.clusters} sectors, before repair | {d.cost_before_repair:,.0f} | | | | |")
+    print(
+        f"| {a.clusters} sectors + repair ({d.repairs}/{d.repair_attempts} kept), "
+        f"{a.workers} workers | {d.cost:,.0f} | {len(d.routes)} | {d.unserved_required} | "
+        f"{d_s:.1f} | {d.cpu_s:.1f} |"
+    )
+    print(f"\ndecomposed vs undecomposed cost: **{(d.cost / full.cost - 1) * 100:+.2f}%**")
+
+
+def main() -> None:
+    """Run one report."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    sub = ap.add_subparsers(dest="what", required=True)
+    m = sub.add_parser("matching")
+    m.add_argument("--vehicles", type=int, default=100_000)
+    m.add_argument("--trips", type=int, default=2_000_000)
+    m.add_argument("--loads", type=int, default=100_000)
+    m.add_argument("--k", type=int, default=20)
+    m.add_argument("--regions", type=int, default=8)
+    m.add_argument("--workers", type=int, default=2)
+    m.add_argument("--seed", type=int, default=1)
+    r = sub.add_parser("routing")
+    r.add_argument("--cities", type=int, default=16)
+    r.add_argument("--stops", type=int, default=100)
+    r.add_argument("--vehicles", type=int, default=10)
+    r.add_argument("--time-limit", type=float, default=2.0)
+    r.add_argument("--seed", type=int, default=0)
+    d = sub.add_parser("decompose")
+    d.add_argument("--stops", type=int, default=2000)
+    d.add_argument("--vehicles", type=int, default=160)
+    d.add_argument("--radius-km", type=float, default=40.0)
+    d.add_argument("--budget", type=float, default=60.0)
+    d.add_argument("--clusters", type=int, default=4)
+    d.add_argument("--workers", type=int, default=2)
+    d.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    {"matching": matching, "routing": routing, "decompose": decompose}[a.what](a)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Re-optimize a live plan from its current state, keeping what is committed.
+
+The remaining work becomes a routing :class:`~engine.routing.Problem` in which
+every vehicle on duty is its own vehicle type (one vehicle) starting where it
+is, when it is there, with the cargo it carries:
+
+* served stops are gone (fixed in the past);
+* cargo on board (depot deliveries once departed, shipments picked up) is pinned
+  to the vehicle carrying it (``job_allowed_type``);
+* depot deliveries of vehicles still at the depot may move only between vehicles
+  still at a depot (skill ``at_depot``);
+* the stop a vehicle is driving to stays first unless diversion is allowed
+  (a fixed route prefix);
+* moving a job off its current vehicle costs ``disruption_cost`` (``job_home_type``);
+* traffic slowdowns scale the travel times of the legs they touch, when active at
+  the leg's predicted departure (time-aware, as the ETA forecast does);
+* stops predicted late, and promised stops that fit nowhere on time, are planned
+  with soft lateness: a price per late stop and per hour late in the objective
+  (``job_due`` in the core) instead of a hard window, so the search trades distance
+  for punctuality; every other stop keeps a hard window (with a planning buffer),
+  and a new job is accepted only where it fits on time.
+
+The Rust search core is warm-started from the current routes (two searches side by
+side by default). The ETA forecast then judges the plans: it picks between the
+searches; when the plan has late stops, a correction round re-derives the traffic
+at the new plan's departures and searches on; and a plan with more late stops (or
+fewer promised jobs) than the current one is not taken, new orders then waiting
+for the next re-plan. With ``verify`` the answer is checked by the independent
+checker before the plan changes.
+
+The work is split by job: :mod:`~engine.live.replan.problem` (the re-plan problem),
+:mod:`~engine.live.replan.search` (the searches), :mod:`~engine.live.replan.acceptance`
+(the acceptance rule) and :mod:`~engine.live.replan.run` (:func:`replan` itself).
+"""
+
+from __future__ import annotations
+
+from engine.live.replan.problem import (
+    DEFAULT_DISRUPTION_COST,
+    LATE_COST_PER_HOUR,
+    LATE_STOP_COST,
+    PLANNING_BUFFER_S,
+    TRAFFIC_HORIZON_S,
+    ReplanProblem,
+    build_problem,
+)
+from engine.live.replan.run import (
+    CORRECTION_ROUNDS,
+    FIRST_ROUND_SHARE,
+    RELAX_STAGES_S,
+    ReplanDiff,
+    ReplanResult,
+    replan,
+)
+
+__all__ = [
+    "CORRECTION_ROUNDS",
+    "DEFAULT_DISRUPTION_COST",
+    "FIRST_ROUND_SHARE",
+    "LATE_COST_PER_HOUR",
+    "LATE_STOP_COST",
+    "PLANNING_BUFFER_S",
+    "RELAX_STAGES_S",
+    "TRAFFIC_HORIZON_S",
+    "ReplanDiff",
+    "ReplanProblem",
+    "ReplanResult",
+    "build_problem",
+    "replan",
+]

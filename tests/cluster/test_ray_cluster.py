@@ -1,0 +1,204 @@
+"""engine.cluster on a real multi-node Ray cluster started inside the test.
+
+Ray's own ``ray.cluster_utils.Cluster`` starts a head node (no CPUs, so no task runs
+there) and two worker nodes with one CPU each, as separate raylet processes on this
+machine. The tests check that partitions run on both nodes and that the merged results
+equal a single-process run; one test adds a third node and kills it while partitions
+run on it, and the run still completes correctly. Skipped only when Ray is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
+cluster_utils = pytest.importorskip("ray.cluster_utils")
+
+from engine.cli import main  # noqa: E402
+from engine.cluster import (  # noqa: E402
+    PartitionFailedError,
+    run_partitions,
+)
+from engine.cluster import matching as cm  # noqa: E402
+from engine.cluster import routing as cr  # noqa: E402
+from engine.cluster.runtime import PartitionRun  # noqa: E402
+from engine.cluster.sweep import grid, sweep  # noqa: E402
+from engine.data.generator import generate_world  # noqa: E402
+from engine.errors import InvalidInputError  # noqa: E402
+from engine.matching import Matcher  # noqa: E402
+from engine.routing import check  # noqa: E402
+
+pytestmark = pytest.mark.timeout(240)
+
+MB = 1024 * 1024
+
+
+WORKERS: set[str] = set()
+
+
+def _start() -> tuple[Any, list[Any]]:
+    """Start the cluster; on a heavily loaded machine a raylet can miss Ray's fixed 30 s
+    start-up wait, so a start that times out is cleaned up and tried again (3 times)."""
+    err: Exception | None = None
+    for _ in range(3):
+        c = cluster_utils.Cluster()
+        try:
+            c.add_node(
+                num_cpus=0,
+                object_store_memory=80 * MB,
+                include_dashboard=False,
+                # notice a killed node within seconds rather than Ray's default ~30 s
+                _system_config={
+                    "health_check_period_ms": 1000,
+                    "health_check_failure_threshold": 3,
+                },
+            )
+            nodes = [c.add_node(num_cpus=1, object_store_memory=80 * MB) for _ in range(2)]
+            c.wait_for_nodes()
+            return c, nodes
+        except Exception as e:  # Ray raises a bare Exception on a start-up timeout
+            err = e
+            c.shutdown()
+    raise RuntimeError(f"could not start the test cluster three times: {err}")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """A head node without CPUs and two one-CPU worker nodes (their ids in WORKERS)."""
+    c, nodes = _start()
+    WORKERS.clear()
+    WORKERS.update(n.node_id for n in nodes)
+    ray.init(address=c.address, logging_level="ERROR", log_to_driver=False)
+    try:
+        yield c
+    finally:
+        ray.shutdown()
+        c.shutdown()
+
+
+def test_matching_by_region_equals_one_process_on_both_nodes(cluster: Any) -> None:
+    """Top-k vehicles per load over 6 regions equal the single-process batch row for row
+    (cross-border candidates included), as do top-k loads per vehicle and the profiles;
+    dispatch by components reaches the same optimum; partitions ran on both worker nodes."""
+    world = generate_world(1500, 30_000, 1500, seed=11)
+    single = Matcher.from_world(world)
+    market = cm.Market.from_world(world)
+    got = cm.recommend_vehicles(market, k=8, regions=6)
+    assert_frame_equal(got.pairs, single.recommend_vehicles_batch(k=8))
+    assert got.nodes == WORKERS
+    # loads near a region's edge got vehicles from outside their region's rectangle
+    assign, regs = cm.grid_regions(
+        world.loads["origin_lat"].to_numpy(), world.loads["origin_lon"].to_numpy(), 6
+    )
+    region_of = dict(zip(world.loads["load_id"].to_list(), assign.tolist(), strict=True))
+    pos = world.vehicles.select("vehicle_id", "lat", "lon")
+    outside = 0
+    for load_id, lat, lon in (
+        got.pairs.join(pos, on="vehicle_id").select("load_id", "lat", "lon").iter_rows()
+    ):
+        r = regs[region_of[load_id]]
+        outside += not (r.lat_lo <= lat <= r.lat_hi and r.lon_lo <= lon <= r.lon_hi)
+    assert outside > 0
+    assert sum(f.vehicles for f in got.partitions) > world.vehicles.height  # shared halos
+
+    vids = world.vehicles["vehicle_id"]
+    cargo = cm.recommend_loads(market, k=5, regions=4)
+    assert_frame_equal(cargo.pairs, single.recommend_loads_batch(vids, world.loads, k=5))
+    assert_frame_equal(cm.profiles(market, regions=4), single.profile_summary())
+
+    opt = single.dispatch(objective="score", baselines=False)
+    dist = cm.dispatch(market, regions=6, partitions=4)
+    assert dist.pairs.height == opt.assignments.height
+    assert cm.quantized_total(dist.pairs) == cm.quantized_total(opt.assignments)
+    assert dist.pairs["vehicle_id"].n_unique() == dist.pairs.height  # one load per vehicle
+
+
+def test_worker_dying_every_time_fails_the_run_clearly(cluster: Any) -> None:
+    """A partition whose worker process dies on each attempt raises PartitionFailedError
+    naming it and the attempts; bad input is raised as itself, not retried."""
+    with pytest.raises(PartitionFailedError, match=r"'doomed' failed on all 2 attempts"):
+        run_partitions(os._exit, [3], names=["doomed"], max_attempts=2)
+    with pytest.raises(InvalidInputError, match="unknown solver"):
+        cr.solve_many([cr.RouteTask("x", cr.city_problems(1, 10, 2)[0][1], 0.5, solver="no")])
+
+
+def test_sweep_and_cli_on_the_cluster(cluster: Any, tmp_path: Path) -> None:
+    """The live-day simulator over 2 settings x 2 seeds gives one summary row per
+    (setting, policy); `yunli cluster match` writes the single-process ranking."""
+    res = sweep(
+        "live-day",
+        grid(n_vehicles=[3], n_stops=[20, 30], n_orders=[3], morning_time=[0.3], seed=[0, 1]),
+    )
+    assert res.runs.height == 4 * 3  # four runs, three policies each
+    assert res.table.height == 2 * 3
+    assert set(res.table["runs"]) == {2}
+    assert set(res.partitions["node_id"]) == WORKERS
+
+    world = generate_world(400, 6000, 300, seed=2)
+    paths = {}
+    for name in ("vehicles", "trips", "loads"):
+        paths[name] = tmp_path / f"{name}.parquet"
+        getattr(world, name).write_parquet(paths[name])
+    out = tmp_path / "top.parquet"
+    rc = main(
+        [
+            "cluster",
+            "match",
+            "--ray",
+            cluster.address,
+            "--k",
+            "5",
+            "--regions",
+            "3",
+            "--now",
+            str(world.now),
+            "--output",
+            str(out),
+        ]
+        + [a for n, p in paths.items() for a in (f"--{n}", str(p))]
+    )
+    assert rc == 0
+    assert_frame_equal(
+        pl.read_parquet(out), Matcher.from_world(world).recommend_vehicles_batch(k=5)
+    )
+
+
+def test_node_killed_mid_run_partitions_are_retried(cluster: Any) -> None:
+    """One worker node is killed while it runs a partition (the node that finished first,
+    when the second partition finishes); every routing partition still completes
+    (the dead node's retried on the other) with feasible, complete plans. Runs last: it
+    leaves the module's cluster with one worker node."""
+    nodes = {n.node_id: n for n in cluster.worker_nodes}
+    killed: list[str] = []
+    problems = cr.city_problems(6, 40, 6, seed=5)
+    tasks = [cr.RouteTask(n, p, 2.0, seed=1) for n, p in problems]
+    seen: list[PartitionRun[Any]] = []
+
+    def on_done(run: PartitionRun[Any], done: int, total: int) -> None:
+        seen.append(run)
+        if done == 2:  # the first finisher's node has been running its next partition since
+            killed.append(seen[0].node_id)
+            cluster.remove_node(nodes[seen[0].node_id], allow_graceful=False)
+
+    res = cr.solve_many(tasks, progress=on_done)
+    f = res.partitions
+    assert f.height == 6
+    assert set(f["partition"]) == {n for n, _ in problems}
+    assert f["feasible"].all()
+    assert int(f["unserved_required"].sum()) == 0
+    for name, p in problems:
+        rep = check(p, res.plans[name].routes)
+        assert rep.routes_feasible
+        assert not rep.dropped
+    assert int(f["attempts"].max()) >= 2, "a partition on the killed node should be retried"
+    assert killed
+    assert killed[0] in WORKERS
+    retried = f.filter(pl.col("attempts") > 1)
+    assert killed[0] not in set(retried["node_id"])  # retries ran on the surviving node
