@@ -39,6 +39,7 @@ COMMAND_MODULES: list[str] = [
     "engine.cluster.cli",
     "engine.orders.cli",
     "engine.crossborder.cli",
+    "engine.stores.cli",
 ]
 
 EXIT_OK: Final = 0

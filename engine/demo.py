@@ -61,6 +61,12 @@ def _live(world: World) -> str:
     return section_live(world)
 
 
+def _stores(world: World) -> str:
+    from engine.stores.demo import section_stores
+
+    return section_stores(world)
+
+
 def _orders(world: World) -> str:
     from engine.orders.demo import section_orders
 
@@ -85,6 +91,7 @@ SECTIONS: list[Section] = [
     Section("Live re-planning", _live, reproducible=True),
     # orders at the world's own instants on an in-memory store: the same text every run
     Section("Freight orders", _orders, reproducible=True),
+    Section("Community stores", _stores, reproducible=False),
 ]
 
 #: Timings in the demo's text: a number with a unit of time (``2.0 s``, ``349 ms``), and

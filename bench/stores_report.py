@@ -1,0 +1,195 @@
+"""Store subsystem figures (issue 12): the city day against the baselines, dispatch-round
+latency at 1,000 open orders and 300 couriers, and quote latency.
+
+Usage::
+
+    python -m bench.stores_report --seeds 0 1 2            # city days, all policies
+    python -m bench.stores_report --round --orders 1000 --couriers 300
+    python -m bench.stores_report --seeds 0 --quick        # small, for a smoke run
+
+CPU time is shown beside wall time: the machine is shared, so compare policies (and
+Yunli vs baselines) within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+
+import numpy as np
+
+from engine.live import PositionUpdate
+from engine.stores.dispatch import Dispatcher
+from engine.stores.model import Courier, Order, Site, Sku, StoreNetwork
+from engine.stores.simulate import DAY_MIDNIGHT, POLICIES, city_store_day, simulate
+from engine.units import EARTH_RADIUS_M
+
+
+def _offset(c: tuple[float, float], north: float, east: float) -> tuple[float, float]:
+    return (
+        c[0] + math.degrees(north / EARTH_RADIUS_M),
+        c[1] + math.degrees(east / (EARTH_RADIUS_M * math.cos(math.radians(c[0])))),
+    )
+
+
+def big_round(
+    n_orders: int, n_couriers: int, rounds: int, time_limit: float, seed: int = 0
+) -> dict[str, float]:
+    """A dispatcher with ``n_couriers`` couriers around 20 Hangzhou stores and
+    ``n_orders`` open orders; then ``rounds`` rounds, each with 10 new orders and the
+    couriers' positions. Returns latency percentiles (ms) of rounds and quotes."""
+    rng = np.random.default_rng(seed)
+    center = (30.29365, 120.16142)
+    n_stores = 20
+    stores = []
+    for i in range(n_stores):
+        p = _offset(center, rng.uniform(-6000, 6000), rng.uniform(-6000, 6000))
+        stores.append(Site(f"S{i}", "store", p[0], p[1], radius_m=1_500))
+    t0 = DAY_MIDNIGHT + 11 * 3600
+    couriers = [
+        Courier(f"c{k}", "ebike", f"S{k % n_stores}", ((t0, t0 + 8 * 3600),))
+        for k in range(n_couriers)
+    ]
+    net = StoreNetwork.build(
+        stores,
+        [Sku("milk", "milk", 1, 1, 1200)],
+        couriers,
+        {s.site_id: {"milk": 10**6} for s in stores},
+    )
+    d = Dispatcher(net, t0, time_limit=time_limit)
+    d.advance(t0)
+
+    def order(i: int, t: int) -> Order:
+        s = stores[int(rng.integers(0, n_stores))]
+        r, th = 1000 * math.sqrt(rng.random()), rng.random() * 2 * math.pi
+        home = _offset(s.point, r * math.cos(th), r * math.sin(th))
+        return Order(
+            f"o{i}",
+            s.site_id,
+            (("milk", 1),),
+            t,
+            home[0],
+            home[1],
+            ready_at=t + int(rng.integers(0, 900)),
+        )
+
+    quote_ms: list[float] = []
+    for i in range(n_orders):
+        q0 = time.perf_counter()
+        d.place(order(i, t0))
+        quote_ms.append((time.perf_counter() - q0) * 1000)
+    c0, w0 = time.process_time(), time.perf_counter()
+    d.dispatch()
+    first = ((time.perf_counter() - w0) * 1000, (time.process_time() - c0) * 1000)
+    round_ms: list[float] = []
+    round_cpu: list[float] = []
+    t = t0
+    k = n_orders
+    for _ in range(rounds):
+        t += 10
+        ups = []
+        for vid, v in d.plan.vehicles.items():
+            if v.route:
+                j = d.plan.jobs[v.route[0]]
+                ups.append(
+                    PositionUpdate(
+                        t, vid, v.lat + 0.2 * (j.lat - v.lat), v.lon + 0.2 * (j.lon - v.lon)
+                    )
+                )
+        d.advance(t, ups)
+        for _ in range(10):
+            q0 = time.perf_counter()
+            d.place(order(k, t))
+            quote_ms.append((time.perf_counter() - q0) * 1000)
+            k += 1
+        c0, w0 = time.process_time(), time.perf_counter()
+        d.dispatch()
+        round_ms.append((time.perf_counter() - w0) * 1000)
+        round_cpu.append((time.process_time() - c0) * 1000)
+    assigned = sum(1 for st in d.orders.values() if st.courier_id is not None)
+    return {
+        "first_round_ms": first[0],
+        "first_round_cpu_ms": first[1],
+        "round_p50_ms": float(np.percentile(round_ms, 50)),
+        "round_p95_ms": float(np.percentile(round_ms, 95)),
+        "round_cpu_p50_ms": float(np.percentile(round_cpu, 50)),
+        "quote_p50_ms": float(np.percentile(quote_ms, 50)),
+        "quote_p99_ms": float(np.percentile(quote_ms, 99)),
+        "open_orders": float(len(d.orders)),
+        "assigned": float(assigned),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seeds", type=int, nargs="*", default=[])
+    ap.add_argument("--orders", type=int, default=360)
+    ap.add_argument("--ebikes", type=int, default=3)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--round", action="store_true", help="the 1,000 × 300 round benchmark")
+    ap.add_argument("--couriers", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--time-limit", type=float, default=0.15)
+    ap.add_argument(
+        "--mdrp",
+        type=int,
+        nargs=2,
+        metavar=("ORDERS", "COURIERS"),
+        help="a generated MDRP instance of this size, every policy",
+    )
+    args = ap.parse_args()
+    print(f"cores {os.cpu_count()}, load {os.getloadavg()}")
+    if args.round:
+        r = big_round(args.orders, args.couriers, args.rounds, args.time_limit)
+        print(" ".join(f"{k} {v:.1f}" for k, v in r.items()))
+    for seed in args.seeds:
+        day = city_store_day(
+            n_orders=60 if args.quick else args.orders, ebikes_per_store=args.ebikes, seed=seed
+        )
+        print(f"\nseed {seed}: {len(day.orders)} orders, {len(day.network.couriers)} couriers")
+        keys = None
+        for pol in POLICIES:
+            c0 = time.process_time()
+            rep = simulate(day, pol, time_limit=args.time_limit)
+            row = rep.row()
+            row["cpu_s"] = round(time.process_time() - c0, 1)
+            if rep.round_ms:
+                row["round_p50_ms"] = round(float(np.percentile(rep.round_ms, 50)))
+                row["round_p95_ms"] = round(float(np.percentile(rep.round_ms, 95)))
+                row["quote_p99_ms"] = round(float(np.percentile(rep.quote_ms, 99)), 1)
+            if keys is None:
+                keys = list(row)
+                print("| " + " | ".join(keys) + " |")
+                print("|" + "---|" * len(keys))
+            print("| " + " | ".join(str(row.get(k, "")) for k in keys) + " |")
+    if args.mdrp:
+        from engine.stores.mdrp import generate_instance, mdrp_metrics, to_store_day
+
+        n_o, n_c = args.mdrp
+        inst = generate_instance(
+            n_o, n_c, max(20, n_o // 8), seed=args.seeds[0] if args.seeds else 0
+        )
+        day, _ = to_store_day(inst)
+        print(f"\n{inst.name}")
+        print(
+            "| policy | delivered | ctd mean | ctd p90 | ready-to-pickup | orders/courier-h "
+            "| pay/order | within target | wall s | cpu s |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for pol in ("yunli", "nearest_idle", "greedy"):
+            c0 = time.process_time()
+            rep = simulate(day, pol, time_limit=args.time_limit)
+            m = mdrp_metrics(inst, rep)
+            print(
+                f"| {pol} | {m.delivered}/{m.orders} | {m.ctd_mean:.1f} | {m.ctd_p90:.1f} | "
+                f"{m.ready_to_pickup_mean:.1f} | {m.orders_per_courier_hour:.2f} | "
+                f"{m.pay_per_order:.2f} | {m.within_target:.1%} | {m.wall_s:.1f} | "
+                f"{time.process_time() - c0:.1f} |"
+            )
+    print(f"load after {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
