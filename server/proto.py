@@ -14,6 +14,7 @@ from typing import Any
 try:
     from server.gen.yunli.v1 import (
         common_pb2,
+        crossborder_pb2,
         fleet_pb2,
         live_pb2,
         matching_pb2,
@@ -31,6 +32,7 @@ matching_grpc: Any = importlib.import_module("server.gen.yunli.v1.matching_pb2_g
 routing_grpc: Any = importlib.import_module("server.gen.yunli.v1.routing_pb2_grpc")
 live_grpc: Any = importlib.import_module("server.gen.yunli.v1.live_pb2_grpc")
 orders_grpc: Any = importlib.import_module("server.gen.yunli.v1.orders_pb2_grpc")
+crossborder_grpc: Any = importlib.import_module("server.gen.yunli.v1.crossborder_pb2_grpc")
 
 #: Fully qualified names of the Yunli services.
 SERVICE_NAMES: tuple[str, ...] = tuple(
@@ -41,12 +43,15 @@ SERVICE_NAMES: tuple[str, ...] = tuple(
         (routing_pb2, "Routing"),
         (live_pb2, "LivePlans"),
         (orders_pb2, "Orders"),
+        (crossborder_pb2, "CrossBorder"),
     )
 )
 
 __all__ = [
     "SERVICE_NAMES",
     "common_pb2",
+    "crossborder_grpc",
+    "crossborder_pb2",
     "fleet_grpc",
     "fleet_pb2",
     "live_grpc",
