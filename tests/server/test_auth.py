@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -315,3 +316,46 @@ def test_party_token_scope(world: dict[str, Any]) -> None:
         Party(world["port"], "tok-c1x").orders.GetOrder(orders_pb2.GetOrderRequest(order_id=oid))
     assert e.value.code() is grpc.StatusCode.UNAUTHENTICATED
     assert p1.orders.GetOrder(orders_pb2.GetOrderRequest(order_id=oid)).order.order_id == oid
+
+
+def test_serve_with_party_tokens_only(tmp_path: Any) -> None:
+    """``yunli serve`` with party tokens only (from --token-file and YUNLI_TOKENS) serves
+    with auth on: the bound tokens reach Orders as their principal and nothing else."""
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("c5tok=carrier:5\n\n")
+    port_file, log = tmp_path / "port", tmp_path / "serve.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "engine.cli", "serve", "--address", "127.0.0.1:0",
+             "--db", str(tmp_path / "x.db"), "--token-file", str(tokens),
+             "--port-file", str(port_file), "--sync-interval", "0", "--log-level", "warning"],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env={**os.environ, "YUNLI_TOKENS": "s3tok=shipper:3"},
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (port_file.exists() and port_file.read_text().strip()):
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        port = int(port_file.read_text())
+        c5, s3 = Party(port, "c5tok"), Party(port, "s3tok")
+        r = c5.orders.GetCredit(orders_pb2.GetCreditRequest(party="shipper:3"))
+        assert r.party == "shipper:3"
+        _denied(lambda: c5.orders.CheckLedger(orders_pb2.CheckLedgerRequest()), "authorization")
+        _denied(
+            lambda: s3.orders.PostOrder(
+                orders_pb2.PostOrderRequest(idempotency_key=_key(), order=_order("grabbing", 4, 60))
+            ),
+            "order.shipper_id",
+        )
+        with pytest.raises(grpc.RpcError) as e:
+            c5.fleet.UpsertVehicles(fleet_pb2.UpsertVehiclesRequest())
+        assert e.value.code() is grpc.StatusCode.PERMISSION_DENIED
+        with pytest.raises(grpc.RpcError) as e:
+            client_for(port, None).fleet.UpsertVehicles(fleet_pb2.UpsertVehiclesRequest())
+        assert e.value.code() is grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
