@@ -290,6 +290,4 @@ class CommunityServicer:
 
 def register(server: grpc.Server, store: Any) -> None:
     """Add the ``Community`` service to ``server``, stored in ``store``'s database."""
-    community_grpc.add_CommunityServicer_to_server(
-        CommunityServicer(CommunityStore(store)), server
-    )
+    community_grpc.add_CommunityServicer_to_server(CommunityServicer(CommunityStore(store)), server)
