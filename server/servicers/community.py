@@ -196,7 +196,7 @@ class CommunityServicer:
                 self._disp.dispatch()
                 levels = self._disp.network.stock[order.store_id]
                 rev = self._persist_orders(
-                    self._open() if st.state != "delivered" else [*self._open(), st],
+                    self._open(),
                     stock={order.store_id: {s: levels[s] for s, _ in order.items}},
                     key=(order.order_id, key, digest),
                 )

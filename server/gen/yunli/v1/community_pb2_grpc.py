@@ -144,7 +144,8 @@ class CommunityServicer:
     def PlaceOrder(self, request, context):
         """Accept an order with one of its offers: stock is taken, the order joins the live plan
         with its promise as the deadline and a dispatch round runs. Repeating a request with
-        the same idempotency key returns the first answer.
+        the same idempotency key places nothing again and returns the order's current status;
+        the key with a different request is INVALID_ARGUMENT (idempotency_key).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
