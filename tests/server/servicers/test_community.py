@@ -4,6 +4,7 @@ and a restart that brings back stores, stock, orders with their promises and the
 
 from __future__ import annotations
 
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -327,3 +328,61 @@ def test_community_in_service_list(make_server: Make) -> None:
     _, port = make_server()
     code, _ = _code(lambda: _stub(port).GetStock(pb.GetCommunityStockRequest(store_id="s")))
     assert code == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_a_failed_write_leaves_nothing_half_written(make_server: Make, tmp_path: Any) -> None:
+    """SQLite refuses the order's row (a trigger): the stock taken in the same transaction
+    is rolled back and the server's dispatcher is rebuilt from the database, so neither
+    stock, nor open orders, nor the courier's route show the order."""
+    t0 = int(time.time())
+    _, port = make_server()
+    c = _stub(port)
+    c.RegisterSite(
+        pb.CommunitySite(site_id="S", kind="store", lat=STORE[0], lon=STORE[1]), metadata=AUTH
+    )
+    c.RegisterSku(pb.CommunitySku(sku_id="water", weight_kg=1, volume_l=1), metadata=AUTH)
+    c.RegisterCourier(
+        pb.CommunityCourier(
+            courier_id="C",
+            mode="ebike",
+            store_id="S",
+            shifts=[pb.CommunityShift(start=t0 - 60, end=t0 + 3600)],
+        ),
+        metadata=AUTH,
+    )
+    c.SetStock(
+        pb.SetCommunityStockRequest(
+            store_id="S", lines=[pb.CommunityStockLine(sku_id="water", quantity=5)]
+        ),
+        metadata=AUTH,
+    )
+    c.PlaceOrder(
+        pb.PlaceCommunityOrderRequest(order=_order("ok", "S", 1, t0), idempotency_key="k-ok"),
+        metadata=AUTH,
+    )
+    before = c.GetCourierRoute(pb.GetCourierRouteRequest(courier_id="C"), metadata=AUTH)
+    con = sqlite3.connect(str(tmp_path / "yunli.db"))
+    con.execute(
+        "CREATE TRIGGER boom BEFORE INSERT ON community_orders WHEN NEW.order_id = 'boom' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    )
+    con.commit()
+    con.close()
+    with pytest.raises(grpc.RpcError) as e:
+        c.PlaceOrder(
+            pb.PlaceCommunityOrderRequest(
+                order=_order("boom", "S", 2, t0 + 30), idempotency_key="k-boom"
+            ),
+            metadata=AUTH,
+        )
+    assert e.value.code() != grpc.StatusCode.OK
+    stock = c.GetStock(pb.GetCommunityStockRequest(store_id="S"), metadata=AUTH)
+    assert stock.lines[0].quantity == 4
+    opened = c.ListOpenOrders(pb.ListOpenCommunityOrdersRequest(), metadata=AUTH)
+    assert [o.order_id for o in opened.orders] == ["ok"]
+    after = c.GetCourierRoute(pb.GetCourierRouteRequest(courier_id="C"), metadata=AUTH)
+    assert [(s.order_id, s.stop) for s in after.stops] == [
+        (s.order_id, s.stop) for s in before.stops
+    ]
+    code, _ = _code(lambda: c.GetOrder(pb.GetCommunityOrderRequest(order_id="boom"), metadata=AUTH))
+    assert code == grpc.StatusCode.NOT_FOUND
