@@ -20,8 +20,8 @@ import hashlib
 import importlib
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Final
 
 import grpc
 
@@ -34,6 +34,8 @@ from server.gen.yunli.v1 import community_pb2 as pb
 from server.status import AlreadyExistsError
 from server.store.community import CommunityStore
 
+#: How often a ``WatchOrders`` stream checks that its call is still active (s).
+WATCH_POLL_S: Final = 0.5
 #: The generated gRPC module (untyped generated code).
 community_grpc: Any = importlib.import_module("server.gen.yunli.v1.community_pb2_grpc")
 
@@ -62,6 +64,7 @@ class CommunityServicer:
         self._time_limit = time_limit
         self._clock = clock
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._load()
 
     # ---- state --------------------------------------------------------------------------
@@ -103,6 +106,7 @@ class CommunityServicer:
         rev = self._write(orders=orders, plan=self._disp.plan, **kw)
         for st in orders:
             self._order_rev[st.order.order_id] = rev
+        self._changed.notify_all()
         return rev
 
     # ---- the network ------------------------------------------------------------------------
@@ -211,6 +215,29 @@ class CommunityServicer:
         with self._lock:
             st = self._disp.status(request.order_id)
             return convert.status_msg(st, self._order_rev.get(request.order_id, 0))
+
+    def WatchOrders(
+        self, request: pb.WatchCommunityOrdersRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.CommunityOrderStatus]:
+        store = request.store_id
+        with self._lock:
+            if store:
+                self._disp.network.store(store)
+        cursor = request.after_revision
+        while context.is_active():
+            with self._changed:
+                batch = sorted(
+                    (rev, oid)
+                    for oid, rev in self._order_rev.items()
+                    if rev > cursor
+                    and (not store or self._disp.orders[oid].order.store_id == store)
+                )
+                if not batch:
+                    self._changed.wait(WATCH_POLL_S)
+                    continue
+                msgs = [convert.status_msg(self._disp.orders[oid], rev) for rev, oid in batch]
+                cursor = batch[-1][0]
+            yield from msgs
 
     def ListOpenOrders(
         self, request: pb.ListOpenCommunityOrdersRequest, context: grpc.ServicerContext

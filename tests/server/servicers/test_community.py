@@ -386,3 +386,73 @@ def test_a_failed_write_leaves_nothing_half_written(make_server: Make, tmp_path:
     ]
     code, _ = _code(lambda: c.GetOrder(pb.GetCommunityOrderRequest(order_id="boom"), metadata=AUTH))
     assert code == grpc.StatusCode.NOT_FOUND
+
+
+def test_watch_orders_streams_status_and_eta_changes(make_server: Make) -> None:
+    """``WatchOrders`` sends the orders written so far, then each change (picked up,
+    delivered) as it is written; an unknown store is NOT_FOUND."""
+    t0 = int(time.time())
+    _, port = make_server()
+    c = _stub(port)
+    c.RegisterSite(
+        pb.CommunitySite(site_id="S", kind="store", lat=STORE[0], lon=STORE[1]), metadata=AUTH
+    )
+    c.RegisterSku(pb.CommunitySku(sku_id="water", weight_kg=1, volume_l=1), metadata=AUTH)
+    c.RegisterCourier(
+        pb.CommunityCourier(
+            courier_id="C",
+            mode="ebike",
+            store_id="S",
+            shifts=[pb.CommunityShift(start=t0 - 60, end=t0 + 3600)],
+        ),
+        metadata=AUTH,
+    )
+    c.SetStock(
+        pb.SetCommunityStockRequest(
+            store_id="S", lines=[pb.CommunityStockLine(sku_id="water", quantity=5)]
+        ),
+        metadata=AUTH,
+    )
+    placed = c.PlaceOrder(
+        pb.PlaceCommunityOrderRequest(order=_order("o", "S", 1, t0), idempotency_key="k"),
+        metadata=AUTH,
+    )
+    it = c.WatchOrders(pb.WatchCommunityOrdersRequest(store_id="S"), metadata=AUTH, timeout=30)
+    first = next(it)
+    assert (first.order_id, first.state, first.courier_id) == ("o", "assigned", "C")
+    assert first.eta == placed.eta > 0
+    c.ReportCourierPosition(
+        pb.CourierPositionReport(
+            courier_id="C",
+            t=t0 + 200,
+            lat=STORE[0],
+            lon=STORE[1],
+            served=[pb.CommunityServedStop(order_id="o", stop="pickup")],
+        ),
+        metadata=AUTH,
+    )
+    second = next(it)
+    assert (second.state, second.picked_up_at) == ("picked_up", t0 + 200)
+    assert second.revision > first.revision
+    it.cancel()
+    late = c.WatchOrders(
+        pb.WatchCommunityOrdersRequest(after_revision=second.revision), metadata=AUTH, timeout=30
+    )
+    c.ReportCourierPosition(
+        pb.CourierPositionReport(
+            courier_id="C",
+            t=t0 + 500,
+            lat=HOME[0],
+            lon=HOME[1],
+            served=[pb.CommunityServedStop(order_id="o", stop="delivery")],
+        ),
+        metadata=AUTH,
+    )
+    assert next(late).state == "delivered"  # only what came after the cursor
+    late.cancel()
+    code, _ = _code(
+        lambda: next(
+            c.WatchOrders(pb.WatchCommunityOrdersRequest(store_id="nowhere"), metadata=AUTH)
+        )
+    )
+    assert code == grpc.StatusCode.NOT_FOUND

@@ -232,6 +232,14 @@ class GetCommunityOrderRequest(_message.Message):
     order_id: str
     def __init__(self, order_id: _Optional[str] = ...) -> None: ...
 
+class WatchCommunityOrdersRequest(_message.Message):
+    __slots__ = ("store_id", "after_revision")
+    STORE_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_REVISION_FIELD_NUMBER: _ClassVar[int]
+    store_id: str
+    after_revision: int
+    def __init__(self, store_id: _Optional[str] = ..., after_revision: _Optional[int] = ...) -> None: ...
+
 class ListOpenCommunityOrdersRequest(_message.Message):
     __slots__ = ("store_id",)
     STORE_ID_FIELD_NUMBER: _ClassVar[int]

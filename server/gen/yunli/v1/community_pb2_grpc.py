@@ -74,6 +74,11 @@ class CommunityStub:
                 request_serializer=yunli_dot_v1_dot_community__pb2.GetCommunityOrderRequest.SerializeToString,
                 response_deserializer=yunli_dot_v1_dot_community__pb2.CommunityOrderStatus.FromString,
                 _registered_method=True)
+        self.WatchOrders = channel.unary_stream(
+                '/yunli.v1.Community/WatchOrders',
+                request_serializer=yunli_dot_v1_dot_community__pb2.WatchCommunityOrdersRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_community__pb2.CommunityOrderStatus.FromString,
+                _registered_method=True)
         self.ListOpenOrders = channel.unary_unary(
                 '/yunli.v1.Community/ListOpenOrders',
                 request_serializer=yunli_dot_v1_dot_community__pb2.ListOpenCommunityOrdersRequest.SerializeToString,
@@ -158,6 +163,14 @@ class CommunityServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchOrders(self, request, context):
+        """Order statuses (state, courier, ETA) as they change: first every order written after
+        `after_revision`, then each later write, in revision order, until the call ends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListOpenOrders(self, request, context):
         """Placed orders not yet delivered (optionally of one store), by order id.
         """
@@ -227,6 +240,11 @@ def add_CommunityServicer_to_server(servicer, server):
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
                     request_deserializer=yunli_dot_v1_dot_community__pb2.GetCommunityOrderRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_community__pb2.CommunityOrderStatus.SerializeToString,
+            ),
+            'WatchOrders': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchOrders,
+                    request_deserializer=yunli_dot_v1_dot_community__pb2.WatchCommunityOrdersRequest.FromString,
                     response_serializer=yunli_dot_v1_dot_community__pb2.CommunityOrderStatus.SerializeToString,
             ),
             'ListOpenOrders': grpc.unary_unary_rpc_method_handler(
@@ -465,6 +483,33 @@ class Community:
             target,
             '/yunli.v1.Community/GetOrder',
             yunli_dot_v1_dot_community__pb2.GetCommunityOrderRequest.SerializeToString,
+            yunli_dot_v1_dot_community__pb2.CommunityOrderStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchOrders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/yunli.v1.Community/WatchOrders',
+            yunli_dot_v1_dot_community__pb2.WatchCommunityOrdersRequest.SerializeToString,
             yunli_dot_v1_dot_community__pb2.CommunityOrderStatus.FromString,
             options,
             channel_credentials,
