@@ -456,3 +456,62 @@ def test_watch_orders_streams_status_and_eta_changes(make_server: Make) -> None:
         )
     )
     assert code == grpc.StatusCode.NOT_FOUND
+
+
+def test_random_messages_get_well_defined_codes(make_server: Make) -> None:
+    """Random (mostly invalid) messages at every Community RPC, on a server holding a
+    store, a SKU, stock and a courier so that some ids exist: only allowed status codes
+    come back, and the server still answers afterwards."""
+    from hypothesis import HealthCheck, given, settings
+
+    from tests.server.test_fuzz import ALLOWED, message_of
+
+    t0 = int(time.time())
+    _, port = make_server()
+    c = _stub(port)
+    c.RegisterSite(
+        pb.CommunitySite(site_id="s1", kind="store", lat=STORE[0], lon=STORE[1]), metadata=AUTH
+    )
+    c.RegisterSku(pb.CommunitySku(sku_id="van", weight_kg=1, volume_l=1), metadata=AUTH)
+    c.RegisterCourier(
+        pb.CommunityCourier(
+            courier_id="p1",
+            mode="ebike",
+            store_id="s1",
+            shifts=[pb.CommunityShift(start=t0 - 60, end=t0 + 3600)],
+        ),
+        metadata=AUTH,
+    )
+    c.SetStock(
+        pb.SetCommunityStockRequest(
+            store_id="s1", lines=[pb.CommunityStockLine(sku_id="van", quantity=100)]
+        ),
+        metadata=AUTH,
+    )
+    sd = pb.DESCRIPTOR.services_by_name["Community"]
+
+    def outcome(fn: Any, req: Any, streaming: bool) -> tuple[grpc.StatusCode, str]:
+        try:
+            if streaming:
+                for i, _ in enumerate(fn(req, metadata=AUTH, timeout=0.3)):
+                    if i > 20:
+                        break
+            else:
+                fn(req, metadata=AUTH, timeout=5)
+        except grpc.RpcError as e:
+            return e.code(), e.details() or ""
+        return grpc.StatusCode.OK, ""
+
+    for m in sd.methods:
+        fn = getattr(c, m.name)
+
+        @settings(
+            max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
+        @given(req=message_of(m.input_type))
+        def check(req: Any) -> None:
+            code, details = outcome(fn, req, m.server_streaming)  # noqa: B023
+            assert code in ALLOWED, f"{m.name}: {code} {details}"  # noqa: B023
+
+        check()
+    assert c.GetStock(pb.GetCommunityStockRequest(store_id="s1"), metadata=AUTH).store_id == "s1"
