@@ -151,6 +151,7 @@ def create_server(
     """
     from concurrent import futures
 
+    from server.servicers.community import register as register_community
     from server.servicers.crossborder import register as register_crossborder
     from server.servicers.fleet import FleetServicer
     from server.servicers.live import LivePlansServicer
@@ -210,6 +211,7 @@ def create_server(
     orders = _orders_servicer(state, store, closers, live)
     orders_grpc.add_OrdersServicer_to_server(orders, server)
     register_crossborder(server, store)
+    register_community(server, store)
 
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
