@@ -32,7 +32,14 @@ from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
 from engine.errors import InvalidInputError, NotFoundError
-from server.proto import fleet_pb2, live_pb2, matching_pb2, routing_pb2
+from server.proto import (
+    crossborder_pb2,
+    fleet_pb2,
+    live_pb2,
+    matching_pb2,
+    orders_pb2,
+    routing_pb2,
+)
 
 #: HTTP status for each gRPC status code.
 HTTP_STATUS: dict[grpc.StatusCode, int] = {
@@ -52,7 +59,7 @@ HTTP_STATUS: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.CANCELLED: 499,
 }
 
-_FILES = (fleet_pb2, matching_pb2, routing_pb2, live_pb2)
+_FILES = (fleet_pb2, matching_pb2, routing_pb2, live_pb2, orders_pb2, crossborder_pb2)
 
 
 @dataclass(frozen=True, slots=True)
