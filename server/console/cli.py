@@ -187,8 +187,8 @@ def register(sub: Any) -> None:
         help="open the dispatcher web console on the bundled sample (or a world)",
         description="Start an embedded Yunli server on the bundled sample world (or --world / "
         "a generated one), create a live Shanghai plan driven by a position feed, seed a few "
-        "freight orders through the Orders RPCs (bidding, grabbing, awarded, in transit), and serve "
-        "the web console (map, panels, live updates, charts) on HTTP; prints the URL. "
+        "freight orders through the Orders RPCs (bidding, grabbing, awarded, in transit), and "
+        "serve the web console (map, panels, live updates, charts) on HTTP; prints the URL. "
         "With --charts-out, write the outcome charts as PNGs instead and exit.",
     )
     p.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default %(default)s)")
@@ -204,9 +204,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--feed-interval", type=float, default=3.0, help="seconds between feed ticks (10 min each)"
     )
-    p.add_argument(
-        "--no-orders", action="store_true", help="do not seed the demo freight orders"
-    )
+    p.add_argument("--no-orders", action="store_true", help="do not seed the demo freight orders")
     p.add_argument(
         "--bid-window",
         type=float,

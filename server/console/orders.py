@@ -122,7 +122,8 @@ def seed_orders(
             **{k: v for k, v in o.to_dict().items() if k in _POSTED and k != "order_id"}
         )
         msg.price_mode = mode.value
-        oid = int(call("PostOrder", orders_pb2.PostOrderRequest(idempotency_key=_key(), order=msg)).order.order_id)  # fmt: skip
+        posted = call("PostOrder", orders_pb2.PostOrderRequest(idempotency_key=_key(), order=msg))
+        oid = int(posted.order.order_id)
         out[label] = oid
         if mode is PriceMode.BIDDING:
             for i, v in enumerate(fits):
