@@ -112,8 +112,8 @@ async function openOrder(id, fly = true) {
       apiRetry("yunli.v1.Orders/Subscribe", { order_id: id, follow: false }),
     ]);
     const o = got.order, list = bids.bids || [], events = hist.items || [];
-    const now = Date.now() / 1000;
-    const sealed = o.state === "bidding" && (now <= num(o.deadline) || list.some((b) => !num(b.amount_fen) && !b.withdrawn));
+    // the server decides: sealed bids come back with their amounts hidden (a bid is >= 1 fen)
+    const sealed = o.state === "bidding" && list.length > 0 && list.every((b) => !num(b.amount_fen));
     S.selected = { kind: "order", id: String(id), x: 1, lat: num(o.origin_lat), lon: num(o.origin_lon), dlat: num(o.dest_lat), dlon: num(o.dest_lon) };
     if (fly) {
       const my1 = merc(S.selected.lat), my2 = merc(S.selected.dlat);
