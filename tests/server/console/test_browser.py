@@ -168,6 +168,14 @@ def test_console_in_headless_chromium(stack: Any, sample_world: Any, tmp_path: P
         d.execute_script("location.hash = 'trip=no-such-plan/v1'")
         wait_for(d, "document.querySelector('#panel-trip .err') !== null")
 
+        # orders layer: the seeded orders in their states, as the page has them
+        o = orders_grpc.OrdersStub(client.channel)
+        states = {k: o.GetOrder(orders_pb2.GetOrderRequest(order_id=i)).order.state
+                  for k, i in orders.items()}  # fmt: skip
+        assert states == {"sealed": "bidding", "open_bids": "bidding", "grabbing": "grabbing",
+                          "grabbed": "awarded", "in_transit": "in_transit"}  # fmt: skip
+        page = d.execute_script("return window.__yunli.orderStates")
+        assert page == {str(i): states[k] for k, i in orders.items()}
         # order panel: sealed bids show no amounts and cannot be awarded
         d.execute_script(f"location.hash = 'order={orders['sealed']}'")
         wait_for(d, "document.querySelectorAll('#panel-order table.bids tr.bid').length > 1")
@@ -176,7 +184,6 @@ def test_console_in_headless_chromium(stack: Any, sample_world: Any, tmp_path: P
         assert "¥" not in text.split("Bids")[1].split("Event history")[0]
         assert d.find_elements(By.CSS_SELECTOR, "#panel-order button.award") == []
         # opened bids: guidance, every bid with the award rule's rank, award one by hand
-        o = orders_grpc.OrdersStub(client.channel)
         oid = orders["open_bids"]
         deadline = o.GetOrder(orders_pb2.GetOrderRequest(order_id=oid)).order.deadline
         time.sleep(max(0.0, deadline + 1.1 - time.time()))
