@@ -90,7 +90,8 @@ def test_recommend_response(benchmark: Any, recommend_setup: Any, path: str) -> 
     """One RecommendVehicles answer (engine call + protobuf response, k=20), 200 loads per
     round: the server's lean path (core top-k straight to tuples) against the frame path
     (``recommend_vehicles`` -> Polars -> protobuf) it replaced; both give equal messages."""
-    from server.servicers.matching import _response, _rows_response
+    from server.convert.matching import recommend_response as _response
+    from server.convert.matching import recommend_rows_response as _rows_response
 
     m, ids = recommend_setup
 

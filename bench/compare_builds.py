@@ -69,12 +69,25 @@ def _search(problem: Any, iterations: int, seed: int) -> tuple[float, Any]:
     return res.cost, res.routes
 
 
-def budget(iterations: int) -> list[dict[str, Any]]:
+def standard_sets() -> tuple[tuple[str, str], ...]:
+    """Every instance of the peer benchmark's sets: Solomon 56, X up to 300 customers and
+    Li & Lim 56 (the sets whose gaps ``bench/RESULTS.md`` reports)."""
+    out = [("solomon", f"solomon/{p.name}") for p in sorted((DATA / "solomon").glob("[CR]*.txt"))]
+    for p in sorted((DATA / "x").glob("X-n*.vrp")):
+        if int(p.stem.split("-")[1][1:]) <= 301:
+            out.append(("vrplib", f"x/{p.name}"))
+    out += [("lilim", f"lilim/{p.name}") for p in sorted((DATA / "lilim").glob("l*.txt"))]
+    return tuple(out)
+
+
+def budget(
+    iterations: int, instances: tuple[tuple[str, str], ...] = INSTANCES
+) -> list[dict[str, Any]]:
     """Cost and route fingerprint at a fixed iteration budget, per instance."""
     from engine.routing import formats
 
     rows = []
-    for fmt, rel in INSTANCES:
+    for fmt, rel in instances:
         inst = formats.read(DATA / rel, fmt)
         t0, c0 = time.perf_counter(), time.process_time()
         cost, routes = _search(inst.problem, iterations, seed=1)
@@ -178,13 +191,19 @@ def main() -> None:
     ap.add_argument("--timed-events", type=int, default=20)
     ap.add_argument("--skip", default="", help="comma-separated parts to skip")
     ap.add_argument("--plan-file", type=Path, default=PLAN_FILE)
+    ap.add_argument(
+        "--all-instances",
+        action="store_true",
+        help="budget runs on every instance of the peer sets (Solomon 56, X <= 300, Li & Lim 56)",
+    )
     args = ap.parse_args()
     import engine
 
     skip = set(args.skip.split(","))
     head = {"label": args.label, "engine": str(Path(engine.__file__).parent)}
     if "budget" not in skip:
-        for row in budget(args.iterations):
+        sets = standard_sets() if args.all_instances else INSTANCES
+        for row in budget(args.iterations, sets):
             print(json.dumps({**head, "part": "budget", **row}), flush=True)
     if "replan-fp" not in skip:
         fps = replan_fingerprints(args.replan_events, 150, args.plan_file)

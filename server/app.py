@@ -9,6 +9,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from server.auth import principals
 from server.config import INTERACTIVE_METHODS, ServerConfig
 from server.interceptors import ServiceInterceptor
 from server.observability import LOGGER, Metrics
@@ -143,11 +144,14 @@ def create_server(
     ------
     server.status.UnavailableError
         If the store cannot be opened.
+    engine.errors.InvalidInputError
+        Field ``party_tokens``: a malformed principal.
     RuntimeError
         If the address cannot be bound.
     """
     from concurrent import futures
 
+    from server.servicers.community import register as register_community
     from server.servicers.crossborder import register as register_crossborder
     from server.servicers.fleet import FleetServicer
     from server.servicers.live import LivePlansServicer
@@ -158,6 +162,7 @@ def create_server(
     cfg = config or ServerConfig()
     if (cfg.tls_cert is None) != (cfg.tls_key is None):
         raise ValueError("give both tls_cert and tls_key, or neither")
+    party = principals(cfg.party_tokens)
     store = open_store(cfg.db)
     closers: list[Any] = [store.close]
     state = FleetState(store)
@@ -190,7 +195,7 @@ def create_server(
         pools = dict.fromkeys(INTERACTIVE_METHODS, fast)
     server = grpc.server(
         executor,
-        interceptors=[ServiceInterceptor(cfg.tokens, metrics, pools)],
+        interceptors=[ServiceInterceptor(cfg.tokens, metrics, pools, party)],
         options=[
             ("grpc.max_receive_message_length", cfg.max_message_bytes),
             ("grpc.max_send_message_length", cfg.max_message_bytes),
@@ -206,6 +211,7 @@ def create_server(
     orders = _orders_servicer(state, store, closers, live)
     orders_grpc.add_OrdersServicer_to_server(orders, server)
     register_crossborder(server, store)
+    register_community(server, store)
 
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

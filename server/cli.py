@@ -19,19 +19,22 @@ def _serve(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from server.app import create_server
+    from server.auth import merge_token_sets, parse_token_entries
     from server.config import ServerConfig
     from server.observability import LOGGER, configure_logging
 
     configure_logging(args.log_level)
-    tokens = set(args.token or [])
-    env = os.environ.get("YUNLI_TOKENS", "")
-    tokens |= {t.strip() for t in env.split(",") if t.strip()}
+    parts = [
+        parse_token_entries(args.token or [], "--token"),
+        parse_token_entries(os.environ.get("YUNLI_TOKENS", "").split(","), "YUNLI_TOKENS"),
+    ]
     if args.token_file:
         path = Path(args.token_file)
         if not path.exists():
             raise InvalidInputError.at("--token-file", f"file not found: {path}")
-        tokens |= {t.strip() for t in path.read_text().splitlines() if t.strip()}
-    if not tokens and not args.no_auth:
+        parts.append(parse_token_entries(path.read_text().splitlines(), "--token-file"))
+    tokens, party_tokens = merge_token_sets(parts, "--token")
+    if not tokens and not party_tokens and not args.no_auth:
         raise InvalidInputError.at(
             "--token",
             "no token configured: give --token, --token-file or YUNLI_TOKENS "
@@ -53,7 +56,8 @@ def _serve(args: argparse.Namespace) -> int:
         cert, key = Path(args.tls_cert).read_bytes(), Path(args.tls_key).read_bytes()
     cfg = ServerConfig(
         db=args.db,
-        tokens=frozenset(tokens),
+        tokens=tokens,
+        party_tokens=party_tokens,
         tls_cert=cert,
         tls_key=key,
         metrics_port=args.metrics_port,
@@ -130,9 +134,15 @@ def register(sub: Any) -> None:
         help="SQLite file path or postgresql:// URL (default %(default)s)",
     )
     p.add_argument(
-        "--token", action="append", help="accepted bearer token (repeatable; also YUNLI_TOKENS=a,b)"
+        "--token",
+        action="append",
+        help="accepted bearer token: TOKEN (platform: may act for any party) or "
+        "TOKEN=ROLE:ID (bound: may act only as shipper:ID, carrier:ID or platform:ID); "
+        "repeatable; also YUNLI_TOKENS=a,b=carrier:5",
     )
-    p.add_argument("--token-file", help="file with one accepted token per line")
+    p.add_argument(
+        "--token-file", help="file with one accepted token (TOKEN or TOKEN=ROLE:ID) per line"
+    )
     p.add_argument("--no-auth", action="store_true", help="serve without authentication")
     p.add_argument("--tls-cert", help="PEM certificate chain (TLS on when given with --tls-key)")
     p.add_argument("--tls-key", help="PEM private key")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -21,8 +22,13 @@ class ServerConfig:
     db
         SQLite file path (default ``yunli.db``) or a ``postgresql://`` URL.
     tokens
-        Accepted bearer tokens. Empty means authentication is off (``yunli serve``
-        refuses that unless ``--no-auth`` is given).
+        Accepted platform bearer tokens (back office: may act for any party). With
+        ``party_tokens`` both empty, authentication is off (``yunli serve`` refuses
+        that unless ``--no-auth`` is given).
+    party_tokens
+        Accepted party tokens: token to the principal it is bound to (``"carrier:5"``,
+        ``"shipper:3"``, ``"platform:9"``); such a token may act only as that
+        principal and reach only the Orders service (:mod:`server.auth`).
     tls_cert, tls_key
         PEM certificate chain and private key; both or neither (plain TCP).
     metrics_port
@@ -71,6 +77,7 @@ class ServerConfig:
 
     db: str = "yunli.db"
     tokens: frozenset[str] = field(default_factory=frozenset)
+    party_tokens: Mapping[str, str] = field(default_factory=dict, hash=False)
     tls_cert: bytes | None = None
     tls_key: bytes | None = None
     metrics_port: int | None = None

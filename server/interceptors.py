@@ -1,4 +1,9 @@
-"""One interceptor around every call: bearer-token auth, error mapping, metrics, logs."""
+"""One interceptor around every call: bearer-token auth, error mapping, metrics, logs.
+
+Identity: a token may be bound to a principal (:mod:`server.auth`); the interceptor
+sets :data:`server.auth.CALLER` for the handler and keeps party tokens to
+:data:`server.auth.PARTY_SERVICES`.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from typing import Any
 
 import grpc
 
+from engine.orders.model import Actor
+from server.auth import CALLER, PARTY_SERVICES
 from server.observability import LOGGER, Metrics
 from server.status import status_for, trailers_for
 
@@ -17,25 +24,28 @@ from server.status import status_for, trailers_for
 PUBLIC_PREFIXES: tuple[str, ...] = ("/grpc.health.v1.Health/",)
 
 
-def _token_ok(metadata: Any, tokens: frozenset[str]) -> str | None:
-    """None if the metadata carries an accepted bearer token, else why not."""
+def _token_ok(metadata: Any, tokens: frozenset[str]) -> tuple[str | None, str | None]:
+    """``(None, token)`` if the metadata carries an accepted bearer token, else
+    ``(why not, None)``."""
     value = None
     for key, v in metadata or ():
         if key == "authorization":
             value = v
             break
     if value is None:
-        return "missing bearer token (metadata 'authorization: Bearer <token>')"
+        return "missing bearer token (metadata 'authorization: Bearer <token>')", None
     if isinstance(value, bytes):
         value = value.decode("latin-1")
     scheme, _, token = str(value).partition(" ")
     if scheme.lower() != "bearer" or not token:
-        return "malformed authorization metadata (expected 'Bearer <token>')"
+        return "malformed authorization metadata (expected 'Bearer <token>')", None
     # compare against every token so timing does not reveal which one nearly matched
-    ok = False
+    found = None
+    given = token.encode()
     for t in tokens:
-        ok |= hmac.compare_digest(token.encode(), t.encode())
-    return None if ok else "invalid bearer token"
+        if hmac.compare_digest(given, t.encode()):
+            found = t
+    return (None, found) if found is not None else ("invalid bearer token", None)
 
 
 class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
@@ -45,6 +55,11 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
     thread pool that runs them instead of the server's (grpcio's per-handler
     ``experimental_thread_pool``): short interactive calls get a small pool of their
     own, so they never queue behind long calls and few threads contend for the GIL.
+
+    ``principals`` maps party tokens to the principal they are bound to (accepted
+    besides ``tokens``, the platform tokens); such a token reaches only
+    :data:`~server.auth.PARTY_SERVICES` (else ``PERMISSION_DENIED``), and its
+    principal is the handler's :data:`~server.auth.CALLER`.
     """
 
     def __init__(
@@ -52,8 +67,10 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
         tokens: frozenset[str],
         metrics: Metrics,
         pools: Mapping[str, ThreadPoolExecutor] | None = None,
+        principals: Mapping[str, Actor] | None = None,
     ) -> None:
-        self._tokens = tokens
+        self._principals = dict(principals or {})
+        self._tokens = tokens | self._principals.keys()
         self._metrics = metrics
         self._pools = dict(pools or {})
         # metric children by label values: labels() takes a lock and hashes every call
@@ -70,11 +87,16 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
         if handler is None:
             return None
         method: str = handler_call_details.method
+        caller: Actor | None = None
         if self._tokens and not method.startswith(PUBLIC_PREFIXES):
-            why = _token_ok(handler_call_details.invocation_metadata, self._tokens)
+            why, token = _token_ok(handler_call_details.invocation_metadata, self._tokens)
             if why is not None:
                 return self._reject(handler, method, why)
-        return self._wrap(handler, method)
+            caller = self._principals.get(token) if token is not None else None
+            if caller is not None and not method.startswith(PARTY_SERVICES):
+                why = f"a token bound to {caller} may not call {method} (needs a platform token)"
+                return self._reject(handler, method, why, grpc.StatusCode.PERMISSION_DENIED)
+        return self._wrap(handler, method, caller)
 
     # ---- helpers ------------------------------------------------------------------------
     def _done(self, method: str, code: grpc.StatusCode, t0: float, msg: str = "") -> None:
@@ -103,17 +125,23 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
             context.set_trailing_metadata(trailers)
         context.abort(code, msg)
 
-    def _reject(self, handler: Any, method: str, why: str) -> Any:
+    def _reject(
+        self,
+        handler: Any,
+        method: str,
+        why: str,
+        code: grpc.StatusCode = grpc.StatusCode.UNAUTHENTICATED,
+    ) -> Any:
         metrics = self._metrics
 
         def deny(_request: Any, context: grpc.ServicerContext) -> Any:
-            metrics.requests.labels(method, "UNAUTHENTICATED").inc()
-            LOGGER.info("unauthenticated", extra={"method": method, "detail": why})
-            context.abort(grpc.StatusCode.UNAUTHENTICATED, why)
+            metrics.requests.labels(method, code.name).inc()
+            LOGGER.info(code.name.lower(), extra={"method": method, "detail": why})
+            context.abort(code, why)
 
         return _same_kind(handler, deny, deny)
 
-    def _wrap(self, handler: Any, method: str) -> Any:
+    def _wrap(self, handler: Any, method: str, caller: Actor | None = None) -> Any:
         behavior: Any = (
             handler.unary_unary
             or handler.unary_stream
@@ -125,6 +153,8 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
             t0 = time.perf_counter()
             self._metrics.in_flight.inc()
             code, msg = grpc.StatusCode.OK, ""
+            # set for every call (never inherited): the pool thread may have served another
+            CALLER.set(caller)
             try:
                 return behavior(request, context)
             except Exception as e:
@@ -139,6 +169,7 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
             t0 = time.perf_counter()
             self._metrics.in_flight.inc()
             code, msg = grpc.StatusCode.OK, ""
+            CALLER.set(caller)
             try:
                 yield from behavior(request, context)
             except GeneratorExit:

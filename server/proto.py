@@ -14,6 +14,7 @@ from typing import Any
 try:
     from server.gen.yunli.v1 import (
         common_pb2,
+        community_pb2,
         crossborder_pb2,
         fleet_pb2,
         live_pb2,
@@ -33,6 +34,7 @@ routing_grpc: Any = importlib.import_module("server.gen.yunli.v1.routing_pb2_grp
 live_grpc: Any = importlib.import_module("server.gen.yunli.v1.live_pb2_grpc")
 orders_grpc: Any = importlib.import_module("server.gen.yunli.v1.orders_pb2_grpc")
 crossborder_grpc: Any = importlib.import_module("server.gen.yunli.v1.crossborder_pb2_grpc")
+community_grpc: Any = importlib.import_module("server.gen.yunli.v1.community_pb2_grpc")
 
 #: Fully qualified names of the Yunli services.
 SERVICE_NAMES: tuple[str, ...] = tuple(
@@ -44,12 +46,15 @@ SERVICE_NAMES: tuple[str, ...] = tuple(
         (live_pb2, "LivePlans"),
         (orders_pb2, "Orders"),
         (crossborder_pb2, "CrossBorder"),
+        (community_pb2, "Community"),
     )
 )
 
 __all__ = [
     "SERVICE_NAMES",
     "common_pb2",
+    "community_grpc",
+    "community_pb2",
     "crossborder_grpc",
     "crossborder_pb2",
     "fleet_grpc",

@@ -11,13 +11,15 @@ error                             status code
 ``ConflictError`` (stale version) ``ABORTED``
 ``UnavailableError`` (store down) ``UNAVAILABLE``
 ``UnimplementedError``        ``UNIMPLEMENTED``
+``PermissionDeniedError``         ``PERMISSION_DENIED`` (message names the field)
 any other ``YunliError``          ``INTERNAL``
 anything else (a bug)             ``INTERNAL`` (details only in the log)
 ================================  ======================
 
 Besides the code and message, every engine error sends its structure as the binary
 trailing-metadata entry ``yunli-error-bin``: JSON with ``type`` (the class name) and,
-for ``InvalidInputError``, ``field``, ``row_id`` and ``reason``, so a client can read
+for ``InvalidInputError``, ``field``, ``row_id`` and ``reason`` (``PermissionDeniedError``:
+``field`` and ``reason``), so a client can read
 the field at fault without parsing the message (:func:`error_details`).
 """
 
@@ -36,6 +38,7 @@ from engine.errors import (
     SolverTimeoutError,
     YunliError,
 )
+from server.auth import PermissionDeniedError
 
 
 class UnavailableError(YunliError):
@@ -63,6 +66,7 @@ _CODES: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
     (AlreadyExistsError, grpc.StatusCode.ALREADY_EXISTS),
     (ConflictError, grpc.StatusCode.ABORTED),
     (UnimplementedError, grpc.StatusCode.UNIMPLEMENTED),
+    (PermissionDeniedError, grpc.StatusCode.PERMISSION_DENIED),
 )
 
 
@@ -103,6 +107,8 @@ def trailers_for(exc: BaseException) -> tuple[tuple[str, bytes], ...]:
     body: dict[str, Any] = {"type": type(exc).__name__}
     if isinstance(exc, InvalidInputError):
         body.update(field=exc.field, row_id=exc.row_id, reason=exc.reason)
+    elif isinstance(exc, PermissionDeniedError):
+        body.update(field=exc.field, reason=exc.reason)
     return ((ERROR_KEY, json.dumps(body, default=str).encode()),)
 
 

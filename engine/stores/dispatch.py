@@ -691,6 +691,33 @@ class Dispatcher:
                 st.state, st.courier_id, st.eta = "accepted", None, None
         return res
 
+    def restore(self, plan: LivePlan, orders: Sequence[OrderStatus]) -> None:
+        """Resume a stored day: the live plan and the accepted orders as they were saved
+        (stock is the network's, already net of these orders). Pick-up stations count the
+        parcels of the restored orders again.
+
+        Raises
+        ------
+        InvalidInputError
+            A plan of other dimensions, or an order whose jobs are not in the plan while it
+            is not delivered (field ``orders``).
+        """
+        if tuple(plan.dimensions) != DIMENSIONS:
+            raise InvalidInputError.at("plan.dimensions", f"must be {DIMENSIONS}")
+        for st in orders:
+            oid = st.order.order_id
+            if st.state != "delivered" and _drop_id(oid) not in plan.jobs:
+                raise InvalidInputError.at("orders", "order is not in the plan", oid)
+        self.plan = plan
+        self.orders = {st.order.order_id: st for st in orders}
+        self._point_load = {}
+        for st in orders:
+            if st.option.pickup_point_id is not None:
+                self._point_load.setdefault(st.option.pickup_point_id, []).append(
+                    st.option.promise + PICKUP_HOLD_S
+                )
+        self._snaps, self._dirty, self.last_result = {}, set(), None
+
     def status(self, order_id: str) -> OrderStatus:
         """Where an accepted order stands (:class:`NotFoundError` if unknown)."""
         st = self.orders.get(order_id)

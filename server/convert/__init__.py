@@ -14,6 +14,8 @@ One module per service, typed against the generated message stubs (``server/gen`
 * :mod:`server.convert.live` — live plans, events, forecasts and re-plan results.
 * :mod:`server.convert.orders` — freight orders, bids, events, exceptions, credit and
   price guidance (``yunli.v1.Orders``).
+* :mod:`server.convert.community` — community stores, couriers, stock, quotes and order
+  statuses (``yunli.v1.Community``).
 
 The servicers build no messages of their own: every response message is made here.
 """

@@ -7,6 +7,13 @@ looks up vehicles in the fleet state, asks the matching engine for distribution,
 feeds and match scores (with the credit archive written into the vehicles' rating
 columns, :func:`engine.orders.credit.vehicles_with_credit`), and lets the store apply
 the rules in one transaction per call.
+
+Identity (:mod:`server.auth`): with a party token every ``actor`` must be the token's
+principal; PostOrder's ``order.shipper_id``, Feed's vehicle and Subscribe's filter must
+be the caller's own; Sweep, CheckLedger and SyncFleetRatings need a platform token.
+Orders, credit and price guidance are the market's public board (any token reads
+them); sealed bids are shown by ListBids only to the bidder and, after the deadline,
+to the shipper (:func:`engine.orders.auction.visible_bids`).
 """
 
 from __future__ import annotations
@@ -22,8 +29,15 @@ import polars as pl
 from engine.errors import InvalidInputError, NotFoundError
 from engine.orders.credit import vehicles_with_credit
 from engine.orders.eligibility import push_list, road_distance_m
-from engine.orders.model import Order, Role, State
+from engine.orders.model import Actor, Order, Role, State
 from engine.orders.pricing import LaneRateModel, PriceGuidance, observations_from_loads
+from server.auth import (
+    CALLER,
+    PermissionDeniedError,
+    require_actor,
+    require_party,
+    require_platform,
+)
 from server.convert import orders as conv
 from server.proto import orders_pb2
 from server.state import FleetState
@@ -178,6 +192,7 @@ class OrdersServicer:
     def PostOrder(self, request: Any, context: grpc.ServicerContext) -> Any:
         if not request.HasField("order"):
             raise InvalidInputError.at("order", "is required")
+        require_party(Role.SHIPPER, request.order.shipper_id, "order.shipper_id")
         now = self._store.now()
         order = conv.order_in(request.order, now)
         res = self._store.post(request.idempotency_key, order, at=now)
@@ -210,14 +225,14 @@ class OrdersServicer:
             yield conv.order_out(o)
 
     def Grab(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         res = self._store.grab(
             request.idempotency_key, request.order_id, a, self._vehicle(request.vehicle_id)
         )
         return conv.reply(res)
 
     def Accept(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         return conv.reply(
             self._store.accept(
                 request.idempotency_key, request.order_id, a, self._vehicle(request.vehicle_id)
@@ -225,19 +240,19 @@ class OrdersServicer:
         )
 
     def Offer(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         return conv.reply(
             self._store.offer(request.idempotency_key, request.order_id, a, request.carrier_id)
         )
 
     def Decline(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         return conv.reply(
             self._store.decline(request.idempotency_key, request.order_id, a, request.reason)
         )
 
     def PlaceBid(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         o = self._store.get(request.order_id)
         vehicle = self._vehicle(request.vehicle_id)
         g = self._guidance(o)
@@ -261,14 +276,14 @@ class OrdersServicer:
         )
 
     def WithdrawBid(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         res = self._store.withdraw_bid(request.idempotency_key, request.bid_id, a)
         return orders_pb2.BidReply(bid_id=res["bid_id"], seq=res["seq"], replayed=res["replayed"])
 
     def ListBids(self, request: Any, context: grpc.ServicerContext) -> Any:
         from engine.orders.auction import ranking, visible_bids
 
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         o = self._store.get(request.order_id)
         now = self._store.now()
         bids = visible_bids(o, self._store.bids(request.order_id), a, now)
@@ -282,13 +297,13 @@ class OrdersServicer:
         return orders_pb2.ListBidsReply(bids=out)
 
     def Award(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         return conv.reply(
             self._store.award(request.idempotency_key, request.order_id, a, request.bid_id)
         )
 
     def Progress(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         res = self._store.progress(
             request.idempotency_key,
             request.order_id,
@@ -300,7 +315,7 @@ class OrdersServicer:
         return conv.reply(res)
 
     def Rate(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         return conv.reply(
             self._store.rate(
                 request.idempotency_key, request.order_id, a, request.stars, request.comment
@@ -308,13 +323,13 @@ class OrdersServicer:
         )
 
     def Cancel(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         return conv.reply(
             self._store.cancel(request.idempotency_key, request.order_id, a, request.reason)
         )
 
     def ReportException(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         res = self._store.report_exception(
             request.idempotency_key, request.order_id, a, request.kind, dict(request.evidence)
         )
@@ -352,7 +367,7 @@ class OrdersServicer:
         )
 
     def ResolveException(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         res = self._store.resolve_exception(
             request.idempotency_key,
             request.exception_id,
@@ -366,7 +381,7 @@ class OrdersServicer:
         )
 
     def Settle(self, request: Any, context: grpc.ServicerContext) -> Any:
-        a = conv.actor(request.actor)
+        a = _acting(request.actor)
         res = self._store.settle(
             request.idempotency_key,
             request.order_id,
@@ -377,6 +392,7 @@ class OrdersServicer:
         return orders_pb2.SettleReply(order=conv.reply(res), **res["settlement"])
 
     def Sweep(self, request: Any, context: grpc.ServicerContext) -> Any:
+        require_platform("Sweep")
         at = request.at if request.HasField("at") else None
         if at is not None and at > self._store.now():
             raise InvalidInputError.at("at", f"must not be in the future (now {self._store.now()})")
@@ -392,6 +408,7 @@ class OrdersServicer:
         }
         if filt["order_id"] is not None:
             self._store.get(filt["order_id"])
+        self._may_subscribe(filt)
         cursor = request.cursor
         while True:
             events = self._store.events_after(cursor, **filt)
@@ -409,11 +426,31 @@ class OrdersServicer:
                 return
             self._store.wait(0.25)  # local writes wake it at once; other instances within 0.25 s
 
+    def _may_subscribe(self, filt: dict[str, Any]) -> None:
+        """A shipper or carrier token follows only its own orders: its own
+        ``shipper_id``/``carrier_id`` filter, or an ``order_id`` it is the shipper or
+        the awarded carrier of (other parties' events carry their bids)."""
+        caller = CALLER.get()
+        if caller is None or caller.role is Role.PLATFORM:
+            return
+        if filt["order_id"] is not None:
+            o = self._store.get(filt["order_id"])
+            owner = o.shipper_id if caller.role is Role.SHIPPER else o.carrier_id
+            if owner != caller.id:
+                raise PermissionDeniedError(
+                    "order_id",
+                    f"token is bound to {caller}; order {o.order_id} is not its own",
+                )
+            return
+        key = "shipper_id" if caller.role is Role.SHIPPER else "carrier_id"
+        require_party(caller.role, filt[key], key)
+
     def Feed(self, request: Any, context: grpc.ServicerContext) -> Any:
         k = request.k or 10
         if not 1 <= k <= 1000:
             raise InvalidInputError.at("k", f"must be in 1..1000 (0: 10), got {k}")
-        self._vehicle(request.vehicle_id)
+        v = self._vehicle(request.vehicle_id)
+        require_party(Role.CARRIER, int(v["carrier_id"]), "vehicle_id")
         open_orders = [
             o
             for s in (State.BIDDING, State.GRABBING)
@@ -438,6 +475,7 @@ class OrdersServicer:
         return orders_pb2.FeedReply(items=items)
 
     def CheckLedger(self, request: Any, context: grpc.ServicerContext) -> Any:
+        require_platform("CheckLedger")
         r = self._store.check_ledger()
         return orders_pb2.LedgerReport(
             ok=r.ok,
@@ -454,6 +492,7 @@ class OrdersServicer:
         return conv.credit_out(request.party, s, c)
 
     def SyncFleetRatings(self, request: Any, context: grpc.ServicerContext) -> Any:
+        require_platform("SyncFleetRatings")
         vehicles = self._state.vehicles
         rated = vehicles_with_credit(vehicles, self._store.credits("carrier"))
         changed = rated.join(
@@ -477,6 +516,13 @@ class OrdersServicer:
             request.at,
         )
         return conv.guidance_out(g)
+
+
+def _acting(text: str) -> Actor:
+    """The request's ``actor``, refused unless the caller's token may act as it."""
+    a = conv.actor(text)
+    require_actor(a)
+    return a
 
 
 def _distance(o: Order) -> int:

@@ -278,3 +278,24 @@ def test_with_nobody_on_shift_the_next_courier_from_any_store_is_quoted() -> Non
     ride_out = leg_seconds("van", leg_metres((LAT, LON), _at(0, 300), PLAN_CIRCUITY))
     assert opt.kind == "later_slot"
     assert opt.eta == T0 + 3600 + ride_in + PICKUP_SERVICE_S + ride_out
+
+
+def test_restore_resumes_a_saved_day_and_refuses_orders_missing_from_the_plan() -> None:
+    from engine.live.io import plan_from_dict, plan_to_dict
+
+    d = _two_couriers()
+    st = d.place(_order("o1", T0 + 60, _at(0, 700)), 0)
+    d.dispatch()
+    saved = plan_to_dict(d.plan)
+    fresh = Dispatcher(_net(list(d.network.couriers.values())), saved["now"], time_limit=0.1)
+    fresh.network.stock = d.network.stock
+    fresh.restore(plan_from_dict(saved), [st])
+    assert fresh.status("o1").promise == st.promise
+    fresh.advance(
+        T0 + 400, [PositionUpdate(T0 + 400, st.courier_id or "", LAT, LON, ("o1:pickup",))]
+    )
+    assert fresh.status("o1").state == "picked_up"
+    empty = Dispatcher(_net([]), T0, time_limit=0.1)
+    with pytest.raises(InvalidInputError) as e:
+        empty.restore(empty.plan, [st])
+    assert e.value.field == "orders"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import numpy.typing as npt
 
 from engine.routing.loadplan.problem import Assignment, FleetProblem, score
 from engine.routing.loadplan.results import Objective
@@ -78,27 +77,40 @@ def first_fit(
     p: FleetProblem, order: list[int], type_order: list[int]
 ) -> tuple[Assignment, list[int]]:
     """First fit over open vehicles; a new vehicle is the first type in ``type_order`` that
-    has one left and holds the item."""
+    has one left and holds the item.
+
+    One vectorized test per item over every open vehicle (loads and capacities held as
+    ``(vehicles, dimensions)`` arrays), not one per (item, vehicle) pair.
+    """
     left = list(p.counts)
-    loads: list[npt.NDArray[np.int64]] = []
+    dims = p.sizes.shape[1] if p.sizes.ndim == 2 else 0
+    room = max(16, min(len(order), 1024))
+    loads = np.zeros((room, dims), dtype=np.int64)
+    caps = np.zeros((room, dims), dtype=np.int64)
     sol: Assignment = []
     dropped: list[int] = []
     for i in order:
         s = p.sizes[i]
-        for b, (k, items) in enumerate(sol):
-            if np.all(loads[b] + s <= p.caps[k]):
-                loads[b] = loads[b] + s
-                items.append(i)
+        n = len(sol)
+        if n:
+            fits = np.all(loads[:n] + s <= caps[:n], axis=1)
+            b = int(fits.argmax())
+            if fits[b]:
+                loads[b] += s
+                sol[b][1].append(i)
+                continue
+        for k in type_order:
+            if left[k] > 0 and p.fits(i, k):
+                left[k] -= 1
+                if n == len(loads):
+                    loads = np.concatenate([loads, np.zeros_like(loads)])
+                    caps = np.concatenate([caps, np.zeros_like(caps)])
+                loads[n] = s
+                caps[n] = p.caps[k]
+                sol.append((k, [i]))
                 break
         else:
-            for k in type_order:
-                if left[k] > 0 and p.fits(i, k):
-                    left[k] -= 1
-                    sol.append((k, [i]))
-                    loads.append(s.copy())
-                    break
-            else:
-                dropped.append(i)
+            dropped.append(i)
     return sol, dropped
 
 

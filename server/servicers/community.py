@@ -1,0 +1,320 @@
+# ruff: noqa: N802
+# (RPC method names are the proto's.)
+"""``yunli.v1.Community``: community stores over :class:`engine.stores.Dispatcher`.
+
+One dispatcher per server holds the store day in memory (network, stock, accepted
+orders, the live plan); every mutation is applied to it under one lock and written to
+the :class:`~server.store.community.CommunityStore` before the call answers. If the
+write fails, the dispatcher is rebuilt from the database (the truth) and the call
+fails, so memory never runs ahead of what is durable. At start the dispatcher is
+rebuilt from the stored network, stock, orders and plan.
+
+The clock is the dispatcher's: a request time (``placed_at``, ``t``, ``at``; 0 = the
+server's wall clock) moves it forward, bringing couriers on and off shift; a time
+before it is INVALID_ARGUMENT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Final
+
+import grpc
+
+from engine.errors import InvalidInputError, NotFoundError
+from engine.live import PositionUpdate, forecast
+from engine.stores import Dispatcher, OrderStatus, StoreNetwork
+from server.convert import community as convert
+from server.convert.common import finite
+from server.gen.yunli.v1 import community_pb2 as pb
+from server.status import AlreadyExistsError
+from server.store.community import CommunityStore
+
+#: How often a ``WatchOrders`` stream checks that its call is still active (s).
+WATCH_POLL_S: Final = 0.5
+#: The generated gRPC module (untyped generated code).
+community_grpc: Any = importlib.import_module("server.gen.yunli.v1.community_pb2_grpc")
+
+
+class CommunityServicer:
+    """Implements ``yunli.v1.Community`` (see the module docstring).
+
+    Parameters
+    ----------
+    store
+        Where the state is durable.
+    time_limit
+        Budget of a dispatch round (seconds), see :class:`engine.stores.Dispatcher`.
+    clock
+        The wall clock (Unix seconds) for request times left at 0.
+    """
+
+    def __init__(
+        self,
+        store: CommunityStore,
+        *,
+        time_limit: float = 0.15,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._time_limit = time_limit
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._load()
+
+    # ---- state --------------------------------------------------------------------------
+    def _load(self) -> None:
+        d = self._store.load()
+        net = StoreNetwork.build(d.sites, d.skus, d.couriers, d.stock)
+        disp = Dispatcher(net, d.plan.now if d.plan else 0, time_limit=self._time_limit)
+        if d.plan is not None:
+            disp.restore(d.plan, d.orders)
+        self._disp = disp
+        self._order_rev = d.order_rev
+        self._stock_rev = d.stock_rev
+        self._keys = d.keys
+
+    def _write(self, **kw: Any) -> int:
+        try:
+            return self._store.write(**kw)
+        except BaseException:
+            self._load()
+            raise
+
+    def _now(self) -> int:
+        return max(int(self._clock()), self._disp.now)
+
+    def _advance(self, t: int, field: str) -> None:
+        if t < self._disp.now:
+            raise InvalidInputError.at(
+                field, f"{t} is before the dispatcher's clock {self._disp.now}"
+            )
+        if t > self._disp.now:
+            self._disp.advance(t)
+
+    def _open(self) -> list[OrderStatus]:
+        return [st for st in self._disp.orders.values() if st.state != "delivered"]
+
+    def _persist_orders(self, orders: Iterable[OrderStatus], **kw: Any) -> int:
+        """Write ``orders`` and the plan (plus ``kw``); remember the orders' revision."""
+        orders = list(orders)
+        rev = self._write(orders=orders, plan=self._disp.plan, **kw)
+        for st in orders:
+            self._order_rev[st.order.order_id] = rev
+        self._changed.notify_all()
+        return rev
+
+    # ---- the network ------------------------------------------------------------------------
+    def RegisterSite(self, request: pb.CommunitySite, context: grpc.ServicerContext) -> Any:
+        s = convert.site(request)
+        with self._lock:
+            net = self._disp.network
+            if s.site_id in net.sites:
+                raise AlreadyExistsError(f"site_id: site {s.site_id!r} exists")
+            self._write(sites=[s])
+            net.sites[s.site_id] = s
+            net.validate()
+        return convert.site_msg(s)
+
+    def RegisterSku(self, request: pb.CommunitySku, context: grpc.ServicerContext) -> Any:
+        s = convert.sku(request)
+        with self._lock:
+            net = self._disp.network
+            if s.sku_id in net.skus:
+                raise AlreadyExistsError(f"sku_id: SKU {s.sku_id!r} exists")
+            self._write(skus=[s])
+            net.skus[s.sku_id] = s
+        return convert.sku_msg(s)
+
+    def RegisterCourier(self, request: pb.CommunityCourier, context: grpc.ServicerContext) -> Any:
+        c = convert.courier(request)
+        with self._lock:
+            net = self._disp.network
+            if c.courier_id in net.couriers:
+                raise AlreadyExistsError(f"courier_id: courier {c.courier_id!r} exists")
+            net.store(c.store_id)
+            self._write(couriers=[c])
+            net.couriers[c.courier_id] = c
+        return convert.courier_msg(c)
+
+    def SetStock(self, request: pb.SetCommunityStockRequest, context: grpc.ServicerContext) -> Any:
+        levels = convert.stock_levels(request.lines)
+        with self._lock:
+            net = self._disp.network
+            net.store(request.store_id)
+            for sku in levels:
+                if sku not in net.skus:
+                    raise NotFoundError(f"lines.sku_id: unknown SKU {sku!r}")
+            rev = self._write(stock={request.store_id: levels})
+            net.stock[request.store_id].update(levels)
+            self._stock_rev[request.store_id] = rev
+            return convert.stock_msg(request.store_id, net.stock[request.store_id], rev)
+
+    def GetStock(self, request: pb.GetCommunityStockRequest, context: grpc.ServicerContext) -> Any:
+        with self._lock:
+            net = self._disp.network
+            net.store(request.store_id)
+            return convert.stock_msg(
+                request.store_id,
+                net.stock[request.store_id],
+                self._stock_rev.get(request.store_id, 0),
+            )
+
+    # ---- orders -------------------------------------------------------------------------
+    def QuoteOrder(
+        self, request: pb.QuoteCommunityOrderRequest, context: grpc.ServicerContext
+    ) -> Any:
+        with self._lock:
+            order = convert.order(request.order, self._now())
+            self._advance(order.placed_at, "order.placed_at")
+            q = self._disp.quote(order)
+            return convert.quote_msg(q, self._disp.tariff.version)
+
+    def PlaceOrder(
+        self, request: pb.PlaceCommunityOrderRequest, context: grpc.ServicerContext
+    ) -> Any:
+        key = request.idempotency_key
+        if not key.strip():
+            raise InvalidInputError.at("idempotency_key", "must not be empty")
+        digest = hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()
+        with self._lock:
+            seen = self._keys.get(key)
+            if seen is not None:
+                if seen[1] != digest:
+                    raise InvalidInputError.at(
+                        "idempotency_key", "was used for a different request", key
+                    )
+                st = self._disp.orders[seen[0]]
+                return convert.status_msg(st, self._order_rev[seen[0]])
+            order = convert.order(request.order, self._now())
+            if request.promise < 0:
+                raise InvalidInputError.at("promise", f"must be >= 0, got {request.promise}")
+            self._advance(order.placed_at, "order.placed_at")
+            st = self._disp.place(order, request.choice or 0, promise=request.promise or None)
+            try:
+                self._disp.dispatch()
+                levels = self._disp.network.stock[order.store_id]
+                rev = self._persist_orders(
+                    self._open(),
+                    stock={order.store_id: {s: levels[s] for s, _ in order.items}},
+                    key=(order.order_id, key, digest),
+                )
+            except BaseException:
+                self._load()
+                raise
+            self._stock_rev[order.store_id] = rev
+            self._keys[key] = (order.order_id, digest)
+            return convert.status_msg(st, rev)
+
+    def GetOrder(self, request: pb.GetCommunityOrderRequest, context: grpc.ServicerContext) -> Any:
+        with self._lock:
+            st = self._disp.status(request.order_id)
+            return convert.status_msg(st, self._order_rev.get(request.order_id, 0))
+
+    def WatchOrders(
+        self, request: pb.WatchCommunityOrdersRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.CommunityOrderStatus]:
+        store = request.store_id
+        with self._lock:
+            if store:
+                self._disp.network.store(store)
+        cursor = request.after_revision
+        while context.is_active():
+            with self._changed:
+                batch = sorted(
+                    (rev, oid)
+                    for oid, rev in self._order_rev.items()
+                    if rev > cursor
+                    and (not store or self._disp.orders[oid].order.store_id == store)
+                )
+                if not batch:
+                    self._changed.wait(WATCH_POLL_S)
+                    continue
+                msgs = [convert.status_msg(self._disp.orders[oid], rev) for rev, oid in batch]
+                cursor = batch[-1][0]
+            yield from msgs
+
+    def ListOpenOrders(
+        self, request: pb.ListOpenCommunityOrdersRequest, context: grpc.ServicerContext
+    ) -> Any:
+        with self._lock:
+            if request.store_id:
+                self._disp.network.store(request.store_id)
+            return pb.ListOpenCommunityOrdersResponse(
+                orders=[
+                    convert.status_msg(st, self._order_rev.get(st.order.order_id, 0))
+                    for st in sorted(self._open(), key=lambda s: s.order.order_id)
+                    if not request.store_id or st.order.store_id == request.store_id
+                ]
+            )
+
+    # ---- couriers and dispatch ---------------------------------------------------------
+    def ReportCourierPosition(
+        self, request: pb.CourierPositionReport, context: grpc.ServicerContext
+    ) -> Any:
+        cid = request.courier_id
+        lat = finite("lat", request.lat)
+        lon = finite("lon", request.lon)
+        if not -90 <= lat <= 90:
+            raise InvalidInputError.at("lat", f"{lat} is not in [-90, 90]", cid)
+        if not -180 <= lon <= 180:
+            raise InvalidInputError.at("lon", f"{lon} is not in [-180, 180]", cid)
+        served = convert.served_jobs(cid, request.served)
+        with self._lock:
+            self._disp.network.courier(cid)
+            oids = [j.rpartition(":")[0] for j in served]
+            for oid in oids:
+                self._disp.status(oid)
+            t = request.t or self._now()
+            self._advance(t, "t")
+            if cid not in self._disp.plan.vehicles:
+                raise InvalidInputError.at("courier_id", "the courier is not on shift", cid)
+            self._disp.advance(t, [PositionUpdate(t, cid, lat, lon, served=served)])
+            changed = [self._disp.orders[o] for o in dict.fromkeys(oids)]
+            rev = self._persist_orders(changed)
+            return pb.CourierPositionAck(
+                courier_id=cid,
+                now=self._disp.now,
+                changed=[convert.status_msg(st, rev) for st in changed],
+            )
+
+    def GetCourierRoute(
+        self, request: pb.GetCourierRouteRequest, context: grpc.ServicerContext
+    ) -> Any:
+        cid = request.courier_id
+        with self._lock:
+            self._disp.network.courier(cid)
+            plan = self._disp.plan
+            f = forecast(plan, [cid]).vehicles.get(cid) if cid in plan.vehicles else None
+            return convert.route_msg(plan, cid, f)
+
+    def Dispatch(self, request: pb.CommunityDispatchRequest, context: grpc.ServicerContext) -> Any:
+        with self._lock:
+            self._advance(request.at or self._now(), "at")
+            try:
+                res = self._disp.dispatch()
+                self._persist_orders(self._open())
+            except BaseException:
+                self._load()
+                raise
+            late = (
+                0
+                if res is None
+                else sum(1 for f in res.forecast.vehicles.values() for s in f.stops if s.late_s > 0)
+            )
+            return pb.CommunityDispatchResponse(
+                now=self._disp.now,
+                planned=res is not None,
+                open_orders=len(self._open()),
+                late_stops=late,
+            )
+
+
+def register(server: grpc.Server, store: Any) -> None:
+    """Add the ``Community`` service to ``server``, stored in ``store``'s database."""
+    community_grpc.add_CommunityServicer_to_server(CommunityServicer(CommunityStore(store)), server)
