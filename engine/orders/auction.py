@@ -124,17 +124,22 @@ def award_scores(bids: Sequence[Bid]) -> list[float]:
     ]
 
 
-def winner(order: Order, bids: Sequence[Bid]) -> Bid | None:
-    """The bid the award rule picks, or None without an admissible bid."""
+def ranking(order: Order, bids: Sequence[Bid]) -> list[tuple[Bid, float]]:
+    """The admissible bids with their award scores, best first (the rule's order,
+    ties included)."""
     ok = admissible(order, bids)
-    if not ok:
-        return None
     scores = award_scores(ok)
     ranked = sorted(
-        zip(scores, ok, strict=True),
-        key=lambda x: (-x[0], x[1].amount_fen, x[1].placed_at, x[1].bid_id),
+        zip(ok, scores, strict=True),
+        key=lambda x: (-x[1], x[0].amount_fen, x[0].placed_at, x[0].bid_id),
     )
-    return ranked[0][1]
+    return ranked
+
+
+def winner(order: Order, bids: Sequence[Bid]) -> Bid | None:
+    """The bid the award rule picks, or None without an admissible bid."""
+    ranked = ranking(order, bids)
+    return ranked[0][0] if ranked else None
 
 
 def visible_bids(order: Order, bids: Sequence[Bid], actor: Actor, at: int) -> list[Bid]:
@@ -161,6 +166,7 @@ __all__ = [
     "award_scores",
     "check_bid",
     "check_withdraw",
+    "ranking",
     "visible_bids",
     "winner",
 ]

@@ -150,6 +150,10 @@ def _console(args: argparse.Namespace) -> int:
 
             feed = Feed(gw.channel, DEMO_PLAN, token, interval_s=args.feed_interval)
             feed.start()
+    if not args.no_orders:
+        from server.console.orders import seed_orders
+
+        seed_orders(gw.channel, token, world, close_s=args.bid_window, wait=False)
     info = ConsoleInfo(plans, site_columns(world), _replan_chart)
     try:
         http = ConsoleServer(gw, (args.host, args.port), info, flag="--port")
@@ -182,8 +186,9 @@ def register(sub: Any) -> None:
         "console",
         help="open the dispatcher web console on the bundled sample (or a world)",
         description="Start an embedded Yunli server on the bundled sample world (or --world / "
-        "a generated one), create a live Shanghai plan driven by a position feed, and serve "
-        "the web console (map, panels, live updates, charts) on HTTP; prints the URL. "
+        "a generated one), create a live Shanghai plan driven by a position feed, seed a few "
+        "freight orders through the Orders RPCs (bidding, grabbing, awarded, in transit), and "
+        "serve the web console (map, panels, live updates, charts) on HTTP; prints the URL. "
         "With --charts-out, write the outcome charts as PNGs instead and exit.",
     )
     p.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default %(default)s)")
@@ -198,6 +203,13 @@ def register(sub: Any) -> None:
     p.add_argument("--no-feed", action="store_true", help="do not drive the live plan")
     p.add_argument(
         "--feed-interval", type=float, default=3.0, help="seconds between feed ticks (10 min each)"
+    )
+    p.add_argument("--no-orders", action="store_true", help="do not seed the demo freight orders")
+    p.add_argument(
+        "--bid-window",
+        type=float,
+        default=30.0,
+        help="seconds the seeded open-bids order stays sealed (default %(default)s)",
     )
     p.add_argument("--port-file", help="write the bound HTTP port to this file once serving")
     p.add_argument("--charts-out", help="write dispatch.png and replan.png here and exit")

@@ -32,7 +32,15 @@ from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
 from engine.errors import InvalidInputError, NotFoundError
-from server.proto import fleet_pb2, live_pb2, matching_pb2, routing_pb2
+from server.proto import (
+    community_pb2,
+    crossborder_pb2,
+    fleet_pb2,
+    live_pb2,
+    matching_pb2,
+    orders_pb2,
+    routing_pb2,
+)
 
 #: HTTP status for each gRPC status code.
 HTTP_STATUS: dict[grpc.StatusCode, int] = {
@@ -52,7 +60,9 @@ HTTP_STATUS: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.CANCELLED: 499,
 }
 
-_FILES = (fleet_pb2, matching_pb2, routing_pb2, live_pb2)
+_FILES = (
+    fleet_pb2, matching_pb2, routing_pb2, live_pb2, orders_pb2, crossborder_pb2, community_pb2,
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

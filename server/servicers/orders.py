@@ -281,12 +281,20 @@ class OrdersServicer:
         return orders_pb2.BidReply(bid_id=res["bid_id"], seq=res["seq"], replayed=res["replayed"])
 
     def ListBids(self, request: Any, context: grpc.ServicerContext) -> Any:
-        from engine.orders.auction import visible_bids
+        from engine.orders.auction import ranking, visible_bids
 
         a = _acting(request.actor)
         o = self._store.get(request.order_id)
-        bids = visible_bids(o, self._store.bids(request.order_id), a, self._store.now())
-        return orders_pb2.ListBidsReply(bids=[conv.bid_out(b) for b in bids])
+        now = self._store.now()
+        bids = visible_bids(o, self._store.bids(request.order_id), a, now)
+        out = [conv.bid_out(b) for b in bids]
+        sealed = o.state is State.BIDDING and now <= o.deadline
+        if a.role is not Role.CARRIER and not sealed:
+            at = {b.bid_id: i for i, b in enumerate(bids)}
+            for rank, (b, score) in enumerate(ranking(o, bids), start=1):
+                out[at[b.bid_id]].award_rank = rank
+                out[at[b.bid_id]].award_score = score
+        return orders_pb2.ListBidsReply(bids=out)
 
     def Award(self, request: Any, context: grpc.ServicerContext) -> Any:
         a = _acting(request.actor)

@@ -41,7 +41,10 @@ class SqliteStore(SqlStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
-        cur = self._conn.cursor()
+        try:
+            cur = self._conn.cursor()
+        except sqlite3.Error as e:  # closed by a shutdown while a stream was still reading
+            raise UnavailableError(f"SQLite store {self.location}: {e}") from e
         try:
             cur.execute("BEGIN IMMEDIATE")
             try:
@@ -56,5 +59,7 @@ class SqliteStore(SqlStore):
             cur.close()
 
     def close(self) -> None:
-        """Close the database file."""
-        self._conn.close()
+        """Close the database file (after any transaction in progress on another thread:
+        closing under a running statement crashes the sqlite3 module)."""
+        with self._lock:
+            self._conn.close()

@@ -155,7 +155,7 @@ function draw() {
   const dpr = window.devicePixelRatio || 1, W = canvas.clientWidth, H = canvas.clientHeight;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = "#dfe9f3"; ctx.fillRect(0, 0, W, H);
-  const counts = { basemap: 0, flows: 0, loads: 0, vehicles: 0, lanes: 0, routes: 0, stops: 0, traffic: 0, sites: 0 };
+  const counts = { basemap: 0, orders: 0, flows: 0, loads: 0, vehicles: 0, lanes: 0, routes: 0, stops: 0, traffic: 0, sites: 0 };
   if (S.layers.basemap && S.basemap) {
     const k = S.view.k;
     ctx.save();
@@ -173,6 +173,8 @@ function draw() {
   tick("sites");
   if (S.layers.cargo && S.loads) Object.assign(counts, cargoLayer());
   tick("cargo");
+  if (S.layers.orders && S.orders) counts.orders = drawOrders();
+  tick("orders");
   if (S.layers.vehicles && S.vehicles) counts.vehicles = drawVehicles();
   tick("vehicles");
   if (S.layers.lanes && S.lanes.length) counts.lanes = drawLanes();
@@ -422,6 +424,8 @@ Y.screenOf = (lat, lon) => [sx(lon), sy(lat)];
 Y.drawNow = () => { draw(); return Y.drawMs[Y.drawMs.length - 1]; };
 
 function pick(px, py) {
+  const oid = pickOrder(px, py); // orders sit on top of the other layers
+  if (oid !== null) { location.hash = "order=" + oid; return; }
   let best = null, bd = 64; // 8 px
   const consider = (d2, item) => { if (d2 < bd) { bd = d2; best = item; } };
   if (S.layers.routes) for (const view of Object.values(S.views)) {
@@ -842,6 +846,7 @@ function route() {
   if (!k || v === undefined) return;
   if (k === "load") { if (/^\d+$/.test(v)) openLoad(v); else panelError("load", { status: 404, message: `load id ${v} is not a number` }); }
   else if (k === "vehicle") { if (/^\d+$/.test(v)) openVehicle(v); else panelError("vehicle", { status: 404, message: `vehicle id ${v} is not a number` }); }
+  else if (k === "order") { if (/^\d+$/.test(v)) openOrder(v); else panelError("order", { status: 404, message: `order id ${v} is not a number` }); }
   else if (k === "trip") { const [p, vid] = v.split("/"); openTrip(p, vid || ""); }
 }
 window.addEventListener("hashchange", route);
@@ -850,7 +855,8 @@ function legend() {
   $("legend").innerHTML = Object.entries(TYPE_COLORS).map(([k, c]) => `<i style="background:${c}"></i>${k}`).join("") +
     '<i style="background:#444"></i>busy<br><i style="background:#e6550d"></i>cargo O→D' +
     Object.entries(SITE_STYLE).map(([k, [c]]) => `<i style="background:${c}"></i>${k}`).join("") +
-    '<br>risk: <i style="background:#2ca02c"></i>on time<i style="background:#f0a030"></i>tight<i style="background:#d62728"></i>late';
+    '<br>risk: <i style="background:#2ca02c"></i>on time<i style="background:#f0a030"></i>tight<i style="background:#d62728"></i>late' +
+    ordersLegend();
 }
 
 document.querySelectorAll("#layers input").forEach((cb) => cb.addEventListener("change", () => { S.layers[cb.dataset.layer] = cb.checked; requestDraw(); }));
@@ -876,8 +882,12 @@ async function main() {
   await Promise.all([basemap, refreshFleet()]);
   setStatus("connected", "");
   S.plans.forEach((p) => follow(p));
+  await startOrders().catch((e) => { Y.errors.push("orders: " + e.message); });
   route();
   Y.ready = true;
   setInterval(() => refreshFleet().catch(() => {}), 60000);
 }
-main().catch((e) => { Y.errors.push(String(e)); setStatus("error: " + e.message, "bad"); });
+// after every script of the page (orders.js adds the orders layer) has run
+document.addEventListener("DOMContentLoaded", () => {
+  main().catch((e) => { Y.errors.push(String(e)); setStatus("error: " + e.message, "bad"); });
+});

@@ -20,13 +20,14 @@ import pytest
 from server.app import YunliServer
 from server.console.cli import DEMO_PLAN, create_demo_plan, start_http
 from server.console.feed import Feed
-from server.proto import fleet_pb2, live_pb2
+from server.console.orders import seed_orders
+from server.proto import fleet_pb2, live_pb2, orders_grpc, orders_pb2
 from tests.server.conftest import TOKEN, client_for
 
 SAMPLE_DIR = str(Path(__file__).resolve().parents[3] / "engine" / "data" / "sample")
-LAYERS = ("basemap", "cargo", "vehicles", "routes", "sites")
-COUNT_OF = {"basemap": "basemap", "cargo": "flows", "vehicles": "vehicles", "routes": "stops",
-            "sites": "sites"}  # fmt: skip
+LAYERS = ("basemap", "cargo", "orders", "vehicles", "routes", "sites")
+COUNT_OF = {"basemap": "basemap", "cargo": "flows", "orders": "orders", "vehicles": "vehicles",
+            "routes": "stops", "sites": "sites"}  # fmt: skip
 
 
 def _browser() -> Any:
@@ -67,16 +68,17 @@ def stack(
     srv.state.sync()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     create_demo_plan(channel, TOKEN)
+    orders = seed_orders(channel, TOKEN, w, close_s=2.0, wait=False)
     http = start_http(port, "127.0.0.1", 0, world_dir=SAMPLE_DIR, plans=[DEMO_PLAN])
-    yield http, srv, port
+    yield http, srv, port, orders
     http.stop()
     channel.close()
 
 
-def test_console_in_headless_chromium(stack: Any, tmp_path: Path) -> None:
+def test_console_in_headless_chromium(stack: Any, sample_world: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    http, srv, port = stack
+    http, srv, port, orders = stack
     shots = Path(os.environ.get("YUNLI_CONSOLE_SHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     client = client_for(port)
@@ -101,6 +103,8 @@ def test_console_in_headless_chromium(stack: Any, tmp_path: Path) -> None:
         assert counts["routes"] == 12
         assert counts["stops"] > 50
         assert counts["sites"] > 50
+        dbg = d.execute_script("return [window.__yunli.errors, S.orders, S.layers]")
+        assert counts["orders"] == 5, dbg  # the seeded orders, one O→D line each
         d.save_screenshot(str(shots / "console_map.png"))
 
         # every layer toggles off and on
@@ -126,7 +130,7 @@ def test_console_in_headless_chromium(stack: Any, tmp_path: Path) -> None:
             "{bubbles:true,clientX:r.left+arguments[0],clientY:r.top+arguments[1]}));",
             x, y,
         )  # fmt: skip
-        wait_for(d, "location.hash.startsWith('#load=') || location.hash.startsWith('#vehicle=')")
+        wait_for(d, "/^#(load|vehicle|order)=/.test(location.hash)")
         assert canvas.is_displayed()
 
         # load panel: recommendations with the explained score, dispatch through the RPCs
@@ -163,6 +167,79 @@ def test_console_in_headless_chromium(stack: Any, tmp_path: Path) -> None:
         assert "Not found" in d.find_element(By.ID, "panel-load").text
         d.execute_script("location.hash = 'trip=no-such-plan/v1'")
         wait_for(d, "document.querySelector('#panel-trip .err') !== null")
+
+        # orders layer: the seeded orders in their states, as the page has them
+        o = orders_grpc.OrdersStub(client.channel)
+        states = {k: o.GetOrder(orders_pb2.GetOrderRequest(order_id=i)).order.state
+                  for k, i in orders.items()}  # fmt: skip
+        assert states == {"sealed": "bidding", "open_bids": "bidding", "grabbing": "grabbing",
+                          "grabbed": "awarded", "in_transit": "in_transit"}  # fmt: skip
+        page = d.execute_script("return window.__yunli.orderStates")
+        assert page == {str(i): states[k] for k, i in orders.items()}
+        # order panel: sealed bids show no amounts and cannot be awarded
+        d.execute_script(f"location.hash = 'order={orders['sealed']}'")
+        wait_for(d, "document.querySelectorAll('#panel-order table.bids tr.bid').length > 1")
+        text = d.find_element(By.ID, "panel-order").text
+        assert "sealed" in text
+        assert "¥" not in text.split("Bids")[1].split("Event history")[0]
+        assert d.find_elements(By.CSS_SELECTOR, "#panel-order button.award") == []
+        # opened bids: guidance, every bid with the award rule's rank, award one by hand
+        oid = orders["open_bids"]
+        deadline = o.GetOrder(orders_pb2.GetOrderRequest(order_id=oid)).order.deadline
+        time.sleep(max(0.0, deadline + 1.1 - time.time()))
+        d.execute_script(f"location.hash = 'order={oid}'")
+        wait_for(d, "document.querySelectorAll('#panel-order button.award').length > 1")
+        panel = d.find_element(By.ID, "panel-order").text
+        assert "Bid guidance (fair price range)" in panel
+        assert "observations" in panel
+        bids = o.ListBids(orders_pb2.ListBidsRequest(order_id=oid, actor="platform:1")).bids
+        rows = d.find_elements(By.CSS_SELECTOR, "#panel-order table.bids tr.bid")
+        assert [int(r.get_attribute("data-bid")) for r in rows] == [
+            b.bid_id for b in sorted(bids, key=lambda b: b.award_rank)
+        ]  # ranked by the award rule, best first
+        assert "event history" in panel.lower()
+        assert "bid_placed" in panel
+        d.save_screenshot(str(shots / "console_order.png"))
+        second = sorted(bids, key=lambda b: b.award_rank)[1]  # by hand: not the rule's pick
+        award = f"#panel-order button.award[data-bid='{second.bid_id}']"
+        d.find_element(By.CSS_SELECTOR, award).click()
+        wait_for(d, "window.__yunli.awarded.length === 1")
+        got = o.GetOrder(orders_pb2.GetOrderRequest(order_id=oid)).order
+        assert got.state == "awarded"
+        assert (got.carrier_id, got.awarded_price_fen) == (second.carrier_id, second.amount_fen)
+        wait_for(d, "window.__yunli.orderPanel.state === 'awarded'")  # the Subscribe stream
+        # a grab made over gRPC by another client appears in the open page
+        gid = orders["grabbing"]
+        d.execute_script(f"location.hash = 'order={gid}'")
+        wait_for(d, f"window.__yunli.orderPanel && window.__yunli.orderPanel.id === '{gid}'")
+        assert "no grab yet" in d.find_element(By.ID, "panel-order").text
+        go = o.GetOrder(orders_pb2.GetOrderRequest(order_id=gid)).order
+        fv = sample_world.vehicles
+        fits = fv.filter(
+            (fv["status"] == "idle")
+            & (fv["capacity_kg"] >= go.weight_kg)
+            & (fv["capacity_l"] >= go.volume_l)
+            & (fv["vehicle_id"] != vid)
+        )
+        if go.vehicle_types:
+            fits = fits.filter(fits["vehicle_type"].is_in(list(go.vehicle_types)))
+        truck = fits.row(0, named=True)
+        won = o.Grab(
+            orders_pb2.TakeRequest(
+                idempotency_key=f"grab-{gid}",
+                order_id=gid,
+                actor=f"carrier:{truck['carrier_id']}",
+                vehicle_id=truck["vehicle_id"],
+            )
+        )
+        assert won.order.state == "awarded"
+        wait_for(d, "window.__yunli.orderPanel.state === 'awarded'")
+        winner = d.find_element(By.CSS_SELECTOR, "#panel-order .winner").text
+        assert f"carrier {truck['carrier_id']}" in winner
+        assert d.execute_script(f"return window.__yunli.orderStates['{gid}']") == "awarded"
+        d.execute_script("location.hash = 'order=987654321'")
+        wait_for(d, "document.querySelector('#panel-order .err') !== null")
+        assert "Not found" in d.find_element(By.ID, "panel-order").text
 
         # dashboard: run the dispatch comparison; charts draw it
         d.find_element(By.CSS_SELECTOR, "#tabs button[data-tab=dashboard]").click()

@@ -287,6 +287,7 @@ def test_bidding_auto_award_and_bad_bids(served_orders: tuple[YunliServer, Clien
     sealed = o.ListBids(orders_pb2.ListBidsRequest(order_id=oid, actor="shipper:7")).bids
     assert len(sealed) == 3
     assert {b.amount_fen for b in sealed} == {0}
+    assert {b.award_rank for b in sealed} == {0}  # no ranking leaks while sealed
     own = o.ListBids(orders_pb2.ListBidsRequest(order_id=oid, actor=f"carrier:{c1}")).bids
     assert [(b.bid_id, b.amount_fen) for b in own] == [(b1.bid_id, 120_000)]
     code, msg = _code(
@@ -310,7 +311,16 @@ def test_bidding_auto_award_and_bad_bids(served_orders: tuple[YunliServer, Clien
     bids = o.ListBids(orders_pb2.ListBidsRequest(order_id=oid, actor="shipper:7")).bids
     assert all(b.amount_fen > 0 for b in bids)  # opened at the deadline
     assert {b.bid_id: b.withdrawn for b in bids}[b3.bid_id] is True
-    del b2
+    # the award rule's ranking: the awarded bid first, the withdrawn one unranked
+    rank = {b.bid_id: (b.award_rank, b.award_score) for b in bids}
+    assert rank[b3.bid_id] == (0, 0.0)
+    assert sorted(r for r, _ in rank.values() if r) == [1, 2]
+    best = next(b for b in bids if b.award_rank == 1)
+    assert (best.carrier_id, best.amount_fen) == (got.carrier_id, got.awarded_price_fen)
+    assert best.award_score >= max(s for _, s in rank.values())
+    assert 0.6 <= rank[b2.bid_id][1] <= 1.0  # cheapest admissible bid: full price weight
+    own = o.ListBids(orders_pb2.ListBidsRequest(order_id=oid, actor=f"carrier:{c1}")).bids
+    assert {b.award_rank for b in own} == {0}
 
 
 def test_bad_input_statuses_and_nothing_half_written(

@@ -215,7 +215,7 @@ class WithdrawBidRequest(_message.Message):
     def __init__(self, idempotency_key: _Optional[str] = ..., bid_id: _Optional[int] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class Bid(_message.Message):
-    __slots__ = ("bid_id", "order_id", "carrier_id", "vehicle_id", "amount_fen", "placed_at", "match_score", "credit", "withdrawn", "outlier")
+    __slots__ = ("bid_id", "order_id", "carrier_id", "vehicle_id", "amount_fen", "placed_at", "match_score", "credit", "withdrawn", "outlier", "award_rank", "award_score")
     BID_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CARRIER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -226,6 +226,8 @@ class Bid(_message.Message):
     CREDIT_FIELD_NUMBER: _ClassVar[int]
     WITHDRAWN_FIELD_NUMBER: _ClassVar[int]
     OUTLIER_FIELD_NUMBER: _ClassVar[int]
+    AWARD_RANK_FIELD_NUMBER: _ClassVar[int]
+    AWARD_SCORE_FIELD_NUMBER: _ClassVar[int]
     bid_id: int
     order_id: int
     carrier_id: int
@@ -236,7 +238,9 @@ class Bid(_message.Message):
     credit: float
     withdrawn: bool
     outlier: bool
-    def __init__(self, bid_id: _Optional[int] = ..., order_id: _Optional[int] = ..., carrier_id: _Optional[int] = ..., vehicle_id: _Optional[int] = ..., amount_fen: _Optional[int] = ..., placed_at: _Optional[int] = ..., match_score: _Optional[float] = ..., credit: _Optional[float] = ..., withdrawn: _Optional[bool] = ..., outlier: _Optional[bool] = ...) -> None: ...
+    award_rank: int
+    award_score: float
+    def __init__(self, bid_id: _Optional[int] = ..., order_id: _Optional[int] = ..., carrier_id: _Optional[int] = ..., vehicle_id: _Optional[int] = ..., amount_fen: _Optional[int] = ..., placed_at: _Optional[int] = ..., match_score: _Optional[float] = ..., credit: _Optional[float] = ..., withdrawn: _Optional[bool] = ..., outlier: _Optional[bool] = ..., award_rank: _Optional[int] = ..., award_score: _Optional[float] = ...) -> None: ...
 
 class BidReply(_message.Message):
     __slots__ = ("bid_id", "outlier", "seq", "replayed", "guidance")
