@@ -38,6 +38,7 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -201,6 +202,12 @@ def post_orders(port: int, n: int) -> list[int]:
 
 
 # ---- carrier processes ----------------------------------------------------------------------
+#: Carrier processes are spawned, not forked: a child forked from a parent that has already
+#: opened gRPC channels can hang or die in gRPC's inherited state (seen once in a quick run:
+#: the storm then waited forever for a result).
+_CTX = mp.get_context("spawn")
+
+
 def _carrier(
     i: int,
     ports: Any,
@@ -257,7 +264,7 @@ def storm(
     on_progress: Any = None,
 ) -> list[tuple[int, str, float, int]]:
     """Run one carrier process per vehicle over ``orders``; returns every call's outcome."""
-    ctx = mp.get_context("fork")
+    ctx = _CTX
     q = ctx.Queue()
     b = ctx.Barrier(len(vehicles)) if barrier else None
     procs = [
@@ -269,8 +276,19 @@ def storm(
     if on_progress is not None:
         on_progress()
     out = []
-    for _ in procs:
-        out += q.get()
+    pending = len(procs)
+    while pending:
+        try:
+            out += q.get(timeout=5)
+            pending -= 1
+        except queue.Empty:
+            dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if dead:
+                for p in procs:
+                    p.kill()
+                raise RuntimeError(
+                    f"{len(dead)} carrier process(es) died (exit codes {sorted(set(dead))})"
+                ) from None
     for p in procs:
         p.join()
     return out
@@ -440,7 +458,7 @@ def run_kill(db: str, tmp: Path, carriers: int, n_orders: int, n_settle: int) ->
     from server.proto import orders_pb2 as pb
 
     proc, port = serve(db, tmp)
-    ports = mp.get_context("fork").Array("i", [port])
+    ports = _CTX.Array("i", [port])
     vehicles = seed(port, carriers)
     orders = post_orders(port, n_orders)
     out: dict[str, Any] = {}
