@@ -43,7 +43,13 @@ def test_grab_storm_and_lifecycles(benchmark: Any) -> None:
 
     def run() -> list[dict[str, Any]]:
         out = subprocess.run(
-            cmd, cwd=ROOT, check=True, timeout=7200, capture_output=True, text=True
+            cmd,
+            cwd=ROOT,
+            check=True,
+            timeout=7200 if FULL else 600,
+            capture_output=True,
+            text=True,
+            start_new_session=True,
         )
         return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
