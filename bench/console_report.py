@@ -10,7 +10,10 @@ and a live Shanghai plan, opens the page in Debian's headless Chromium (Selenium
 measures, in the browser:
 
 * first meaningful paint: ``performance.now()`` (from navigation start) when the first
-  frame with the basemap, every vehicle and every load was drawn;
+  frame with the basemap, every vehicle and every load was drawn; cold (the gateway's
+  layer cache off) and warm, for the columnar layer RPCs (``ListVehicleColumns`` /
+  ``ListLoadColumns``, the page's default) and the streaming lists (``?layers=stream``)
+  alternating in the same run, with the CPU time of this process (server + gateway);
 * draw time of a frame (Canvas2D) over 40 pan/zoom steps (p50 / p95 / max), and the
   frame interval of an animated 60-frame zoom (requestAnimationFrame);
 * live latency: from a ``ReportPositions`` call returning (the event stored) to the
@@ -34,6 +37,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--vehicles", type=int, default=20_000)
     ap.add_argument("--loads", type=int, default=20_000)
+    ap.add_argument("--cold-runs", type=int, default=3, help="cold loads per path")
     a = ap.parse_args()
 
     import grpc
@@ -61,16 +65,29 @@ def main() -> None:
         t0 = time.monotonic()
         while len(http.gateway._cache) < 2 and time.monotonic() - t0 < 60:
             time.sleep(0.05)  # the console warms its layer cache at start
-        http.gateway.cache_s = 0.0
-        d.get(http.url + "?cold=1")
-        wait_for(d, "window.__yunli.ready && window.__yunli.updates > 0", 60)
-        cold = d.execute_script("return window.__yunli.firstPaintNav")
-        http.gateway.cache_s = 30.0
-        firsts = []
-        for _ in range(3):
-            d.get(http.url + "?r=" + str(time.time()))
+
+        def paint(query: str) -> tuple[float, float]:
+            """(first paint ms from navigation, CPU s of this process: server + gateway)."""
+            c0 = time.process_time()
+            d.get(http.url + "?" + query + "&r=" + str(time.time()))
             wait_for(d, "window.__yunli.ready && window.__yunli.updates > 0", 60)
-            firsts.append(d.execute_script("return window.__yunli.firstPaintNav"))
+            return d.execute_script("return window.__yunli.firstPaintNav"), (
+                time.process_time() - c0
+            )
+
+        # cold: no layer cache, new path (columnar RPCs) and old path (streaming lists)
+        # alternating in the same run
+        http.gateway.cache_s = 0.0
+        cold: dict[str, list[tuple[float, float]]] = {"columnar": [], "stream": []}
+        for _ in range(a.cold_runs):
+            cold["columnar"].append(paint("cold=1"))
+            cold["stream"].append(paint("cold=1&layers=stream"))
+        http.gateway.cache_s = 30.0
+        warm: dict[str, list[tuple[float, float]]] = {"columnar": [], "stream": []}
+        paint("layers=stream")  # fills the cache of the old path's lists
+        for _ in range(3):
+            warm["columnar"].append(paint("warm=1"))
+            warm["stream"].append(paint("warm=1&layers=stream"))
         counts = d.execute_script("return window.__yunli.counts")
         draws, layers = [], []
         for i in range(40):
@@ -113,8 +130,12 @@ def main() -> None:
         return xs[min(len(xs) - 1, int(p * len(xs)))]
 
     print(f"world: {a.vehicles:,} vehicles, {a.loads:,} loads; counts on screen {counts}")
-    print(f"first meaningful paint, layer cache warm (ms from navigation): "
-          f"{[round(x) for x in firsts]}; cold (no cache): {round(cold)}")  # fmt: skip
+    print(f"load average (uptime): {os.getloadavg()}; nproc {os.cpu_count()}")
+    for name, runs in (("cold (no layer cache)", cold), ("warm (layer cache)", warm)):
+        for path, xs in runs.items():
+            print(f"first meaningful paint, {name}, {path} layers: ms from navigation "
+                  f"{[round(x) for x, _ in xs]}; CPU s of server+gateway "
+                  f"{[round(c, 2) for _, c in xs]}")  # fmt: skip
     print(f"full cargo-layer render ms (after input stops): {[round(x, 1) for x in renders]}")
     print(
         f"frame draw ms during 40 pan/zoom steps: p50 {statistics.median(draws):.1f}, "

@@ -13,7 +13,14 @@ from typing import Any, Final, Literal, overload
 import polars as pl
 
 from engine.data.loaders import read_table
-from engine.data.schemas import LOADS, TRIPS, VEHICLES, TableSchema
+from engine.data.schemas import (
+    LOADS,
+    TRIPS,
+    VEHICLE_STATUSES,
+    VEHICLE_TYPES,
+    VEHICLES,
+    TableSchema,
+)
 from server.convert.common import check_count
 from server.proto import common_pb2, fleet_pb2
 
@@ -77,3 +84,30 @@ def vehicles_response(df: pl.DataFrame) -> fleet_pb2.GetVehiclesResponse:
 def loads_response(df: pl.DataFrame) -> fleet_pb2.GetLoadsResponse:
     """``GetLoads``: the loads of ``df`` in frame order."""
     return fleet_pb2.GetLoadsResponse(loads=list(messages("loads", df)))
+
+
+def _codes(s: pl.Series, names: Sequence[str]) -> list[int]:
+    """Index of each value of ``s`` in ``names`` (values are validated enum members)."""
+    return s.cast(pl.Enum(list(names))).to_physical().cast(pl.Int32).to_list()
+
+
+def vehicle_columns(df: pl.DataFrame) -> fleet_pb2.VehicleColumns:
+    """``ListVehicleColumns``: the vehicles of ``df`` (frame order) as packed columns."""
+    return fleet_pb2.VehicleColumns(
+        vehicle_id=df["vehicle_id"].to_list(),
+        lat=df["lat"].to_list(),
+        lon=df["lon"].to_list(),
+        type_index=_codes(df["vehicle_type"], list(VEHICLE_TYPES)),
+        type_names=list(VEHICLE_TYPES),
+        status_index=_codes(df["status"], VEHICLE_STATUSES),
+        status_names=list(VEHICLE_STATUSES),
+        capacity_kg=df["capacity_kg"].to_list(),
+        carrier_id=df["carrier_id"].to_list(),
+    )
+
+
+def load_columns(df: pl.DataFrame) -> fleet_pb2.LoadColumns:
+    """``ListLoadColumns``: the loads of ``df`` (frame order) as packed columns."""
+    return fleet_pb2.LoadColumns(
+        **{c: df[c].to_list() for c in fleet_pb2.LoadColumns.DESCRIPTOR.fields_by_name}
+    )

@@ -68,6 +68,11 @@ class FleetServicer:
     ) -> Iterator[common_pb2.Vehicle]:
         yield from convert.messages("vehicles", _page(self._state.vehicles, "vehicle_id", request))
 
+    def ListVehicleColumns(
+        self, request: fleet_pb2.ListRequest, context: grpc.ServicerContext
+    ) -> fleet_pb2.VehicleColumns:
+        return convert.vehicle_columns(_page(self._state.vehicles, "vehicle_id", request))
+
     def DeleteVehicles(
         self, request: fleet_pb2.DeleteRequest, context: grpc.ServicerContext
     ) -> fleet_pb2.WriteResponse:
@@ -94,6 +99,11 @@ class FleetServicer:
         self, request: fleet_pb2.ListRequest, context: grpc.ServicerContext
     ) -> Iterator[common_pb2.Load]:
         yield from convert.messages("loads", _page(self._state.loads, "load_id", request))
+
+    def ListLoadColumns(
+        self, request: fleet_pb2.ListRequest, context: grpc.ServicerContext
+    ) -> fleet_pb2.LoadColumns:
+        return convert.load_columns(_page(self._state.loads, "load_id", request))
 
     def DeleteLoads(
         self, request: fleet_pb2.DeleteRequest, context: grpc.ServicerContext

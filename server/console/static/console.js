@@ -18,8 +18,15 @@ const SITE_STYLE = {
   bonded_warehouse: ["#e6550d", "diamond"], overseas_warehouse: ["#31a354", "triangle"],
   store: ["#3182bd", "circle"],
 };
-let VEHICLE_COLS = "vehicle_id,vehicle_type,lat,lon,status";
-let LOAD_COLS = "load_id,origin_lat,origin_lon,dest_lat,dest_lon";
+// The map layers' columns by list method (the server's /api/console says which). The
+// columnar RPCs are the default; ?layers=stream uses the per-row streaming lists.
+let LAYER_COLS = {
+  ListVehicleColumns: "vehicle_id,lat,lon,type_index,type_names,status_index,status_names",
+  ListLoadColumns: "load_id,origin_lat,origin_lon,dest_lat,dest_lon",
+  ListVehicles: "vehicle_id,vehicle_type,lat,lon,status",
+  ListLoads: "load_id,origin_lat,origin_lon,dest_lat,dest_lon",
+};
+const STREAM_LAYERS = new URLSearchParams(location.search).get("layers") === "stream";
 
 const S = {
   token: sessionStorage.getItem("yunli-token") || "",
@@ -774,11 +781,16 @@ function prepView(view) {
 }
 
 async function refreshFleet() {
+  const [vm, lm] = STREAM_LAYERS ? ["ListVehicles", "ListLoads"] : ["ListVehicleColumns", "ListLoadColumns"];
   const [v, l] = await Promise.all([
-    apiRetry("yunli.v1.Fleet/ListVehicles", {}, VEHICLE_COLS),
-    apiRetry("yunli.v1.Fleet/ListLoads", {}, LOAD_COLS),
+    apiRetry("yunli.v1.Fleet/" + vm, {}, LAYER_COLS[vm]),
+    apiRetry("yunli.v1.Fleet/" + lm, {}, LAYER_COLS[lm]),
   ]);
   const V = (S.vehicles = { count: v.count, ...v.columns });
+  if (V.type_index) {  // dictionary-encoded columns of ListVehicleColumns
+    V.vehicle_type = V.type_index.map((i) => V.type_names[i]);
+    V.status = V.status_index.map((i) => V.status_names[i]);
+  }
   V.my = new Float64Array(V.count); V.rgba = new Uint32Array(V.count);
   for (let i = 0; i < V.count; i++) {
     V.my[i] = merc(V.lat[i]);
@@ -876,7 +888,7 @@ async function main() {
     catch (e) { setStatus("console server unreachable — retrying", "bad"); await new Promise((r) => setTimeout(r, 2000)); }
   }
   if (info.sites && info.sites.site_id) S.sites = info.sites;
-  if (info.columns) { VEHICLE_COLS = info.columns.ListVehicles; LOAD_COLS = info.columns.ListLoads; }
+  if (info.columns) LAYER_COLS = { ...LAYER_COLS, ...info.columns };
   const params = new URLSearchParams(location.search);
   S.plans = params.getAll("plan").length ? params.getAll("plan") : info.plans;
   await Promise.all([basemap, refreshFleet()]);

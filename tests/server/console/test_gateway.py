@@ -72,6 +72,41 @@ def test_unary_and_columns_match_the_grpc_api(console: Any) -> None:
     assert "deadhead_m" in rec["recommendations"][0]["components"]
 
 
+def test_columnar_layers_equal_the_streamed_layers(console: Any) -> None:
+    """The map layers from the columnar RPCs hold what the streaming lists give."""
+    http, _srv, _port = console
+    code, old_v, _ = post(
+        http, "/api/yunli.v1.Fleet/ListVehicles?columns=vehicle_id,vehicle_type,lat,lon,status", {}
+    )
+    assert code == 200
+    cols = "vehicle_id,lat,lon,type_index,type_names,status_index,status_names"
+    code, new_v, _ = post(http, f"/api/yunli.v1.Fleet/ListVehicleColumns?columns={cols}", {})
+    assert code == 200
+    assert new_v["count"] == old_v["count"] == 60
+    n, o = new_v["columns"], old_v["columns"]
+    assert [n[k] for k in ("vehicle_id", "lat", "lon")] == [
+        o[k] for k in ("vehicle_id", "lat", "lon")
+    ]
+    assert [n["type_names"][i] for i in n["type_index"]] == o["vehicle_type"]
+    assert [n["status_names"][i] for i in n["status_index"]] == o["status"]
+    cols = "load_id,origin_lat,origin_lon,dest_lat,dest_lon"
+    code, old_l, _ = post(http, f"/api/yunli.v1.Fleet/ListLoads?columns={cols}", {"limit": 7})
+    code2, new_l, _ = post(
+        http, f"/api/yunli.v1.Fleet/ListLoadColumns?columns={cols}", {"limit": 7}
+    )
+    assert (code, code2) == (200, 200)
+    assert new_l == old_l
+    assert new_l["count"] == 7
+    code, body, _ = post(http, "/api/yunli.v1.Fleet/ListLoadColumns?columns=nope", {})
+    assert (code, body["error"]["code"]) == (400, "INVALID_ARGUMENT")
+    assert "nope" in body["error"]["message"]
+    code, body, _ = post(http, "/api/yunli.v1.Fleet/ListVehicleColumns?columns=lat", {"limit": -1})
+    assert code == 400
+    assert "limit" in body["error"]["message"]
+    code, body, _ = post(http, "/api/yunli.v1.Fleet/ListVehicleColumns?columns=lat", {}, None)
+    assert code == 401
+
+
 def test_errors_are_json_with_the_grpc_status(console: Any) -> None:
     http, _srv, _port = console
     code, body, ctype = post(http, "/api/yunli.v1.Fleet/GetLoads", {"ids": [1]}, token=None)

@@ -202,3 +202,52 @@ def test_list_cancellation(served: Any, sample_world: Any) -> None:
     assert e.value.code() == grpc.StatusCode.CANCELLED
     assert first.vehicle_id > 0
     assert len(list(c.fleet.ListVehicles(fleet_pb2.ListRequest(limit=5)))) == 5
+
+
+def test_columnar_lists_equal_the_streaming_lists(served: Any, sample_world: Any) -> None:
+    """ListVehicleColumns / ListLoadColumns carry exactly the streamed rows' values."""
+    _srv, c = served
+    _upload(c, small_world(sample_world, 60, 50))
+    for req in (fleet_pb2.ListRequest(), fleet_pb2.ListRequest(after_id=7, limit=9)):
+        vs = list(c.fleet.ListVehicles(req))
+        vc = c.fleet.ListVehicleColumns(req)
+        assert len(vs) == len(vc.vehicle_id) > 0
+        assert list(vc.vehicle_id) == [v.vehicle_id for v in vs]
+        assert list(vc.lat) == [v.lat for v in vs]
+        assert list(vc.lon) == [v.lon for v in vs]
+        assert [vc.type_names[i] for i in vc.type_index] == [v.vehicle_type for v in vs]
+        assert [vc.status_names[i] for i in vc.status_index] == [v.status for v in vs]
+        assert list(vc.capacity_kg) == [v.capacity_kg for v in vs]
+        assert list(vc.carrier_id) == [v.carrier_id for v in vs]
+        ls = list(c.fleet.ListLoads(req))
+        lc = c.fleet.ListLoadColumns(req)
+        assert len(ls) == len(lc.load_id) > 0
+        for f in fleet_pb2.LoadColumns.DESCRIPTOR.fields_by_name:
+            assert list(getattr(lc, f)) == [getattr(x, f) for x in ls], f
+    assert len(vc.type_names) == 6
+    assert len(vc.status_names) == 3
+    empty = c.fleet.ListVehicleColumns(fleet_pb2.ListRequest(after_id=10**9))
+    assert len(empty.vehicle_id) == 0
+    assert list(empty.type_names) == list(vc.type_names)
+
+
+def test_columnar_lists_bad_input_and_auth(make_server: Any, sample_world: Any) -> None:
+    """A negative limit is INVALID_ARGUMENT naming it; a missing or wrong token is
+    UNAUTHENTICATED, exactly as for the streaming lists."""
+    _, port = make_server()
+    c = client_for(port)
+    _upload(c, small_world(sample_world, 5, 5))
+    for rpc in (c.fleet.ListVehicleColumns, c.fleet.ListLoadColumns):
+        with pytest.raises(grpc.RpcError) as e:
+            rpc(fleet_pb2.ListRequest(limit=-1))
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "limit" in str(e.value.details())
+    for token in (None, "wrong-token"):
+        bad = client_for(port, token)
+        for rpc in (bad.fleet.ListVehicleColumns, bad.fleet.ListLoadColumns):
+            with pytest.raises(grpc.RpcError) as e:
+                rpc(fleet_pb2.ListRequest(), timeout=10)
+            assert e.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(grpc.RpcError) as e:
+            list(bad.fleet.ListVehicles(fleet_pb2.ListRequest(), timeout=10))
+        assert e.value.code() == grpc.StatusCode.UNAUTHENTICATED

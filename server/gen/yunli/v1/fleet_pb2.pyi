@@ -67,6 +67,48 @@ class ListTripsRequest(_message.Message):
     limit: int
     def __init__(self, vehicle_id: _Optional[int] = ..., after_id: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
 
+class VehicleColumns(_message.Message):
+    __slots__ = ("vehicle_id", "lat", "lon", "type_index", "type_names", "status_index", "status_names", "capacity_kg", "carrier_id")
+    VEHICLE_ID_FIELD_NUMBER: _ClassVar[int]
+    LAT_FIELD_NUMBER: _ClassVar[int]
+    LON_FIELD_NUMBER: _ClassVar[int]
+    TYPE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    TYPE_NAMES_FIELD_NUMBER: _ClassVar[int]
+    STATUS_INDEX_FIELD_NUMBER: _ClassVar[int]
+    STATUS_NAMES_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_KG_FIELD_NUMBER: _ClassVar[int]
+    CARRIER_ID_FIELD_NUMBER: _ClassVar[int]
+    vehicle_id: _containers.RepeatedScalarFieldContainer[int]
+    lat: _containers.RepeatedScalarFieldContainer[float]
+    lon: _containers.RepeatedScalarFieldContainer[float]
+    type_index: _containers.RepeatedScalarFieldContainer[int]
+    type_names: _containers.RepeatedScalarFieldContainer[str]
+    status_index: _containers.RepeatedScalarFieldContainer[int]
+    status_names: _containers.RepeatedScalarFieldContainer[str]
+    capacity_kg: _containers.RepeatedScalarFieldContainer[int]
+    carrier_id: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, vehicle_id: _Optional[_Iterable[int]] = ..., lat: _Optional[_Iterable[float]] = ..., lon: _Optional[_Iterable[float]] = ..., type_index: _Optional[_Iterable[int]] = ..., type_names: _Optional[_Iterable[str]] = ..., status_index: _Optional[_Iterable[int]] = ..., status_names: _Optional[_Iterable[str]] = ..., capacity_kg: _Optional[_Iterable[int]] = ..., carrier_id: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class LoadColumns(_message.Message):
+    __slots__ = ("load_id", "origin_lat", "origin_lon", "dest_lat", "dest_lon", "weight_kg", "price_fen", "posted_at")
+    LOAD_ID_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_LAT_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_LON_FIELD_NUMBER: _ClassVar[int]
+    DEST_LAT_FIELD_NUMBER: _ClassVar[int]
+    DEST_LON_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_KG_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FEN_FIELD_NUMBER: _ClassVar[int]
+    POSTED_AT_FIELD_NUMBER: _ClassVar[int]
+    load_id: _containers.RepeatedScalarFieldContainer[int]
+    origin_lat: _containers.RepeatedScalarFieldContainer[float]
+    origin_lon: _containers.RepeatedScalarFieldContainer[float]
+    dest_lat: _containers.RepeatedScalarFieldContainer[float]
+    dest_lon: _containers.RepeatedScalarFieldContainer[float]
+    weight_kg: _containers.RepeatedScalarFieldContainer[int]
+    price_fen: _containers.RepeatedScalarFieldContainer[int]
+    posted_at: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, load_id: _Optional[_Iterable[int]] = ..., origin_lat: _Optional[_Iterable[float]] = ..., origin_lon: _Optional[_Iterable[float]] = ..., dest_lat: _Optional[_Iterable[float]] = ..., dest_lon: _Optional[_Iterable[float]] = ..., weight_kg: _Optional[_Iterable[int]] = ..., price_fen: _Optional[_Iterable[int]] = ..., posted_at: _Optional[_Iterable[int]] = ...) -> None: ...
+
 class WriteResponse(_message.Message):
     __slots__ = ("written", "revision")
     WRITTEN_FIELD_NUMBER: _ClassVar[int]

@@ -50,6 +50,11 @@ class FleetStub:
                 request_serializer=yunli_dot_v1_dot_fleet__pb2.ListRequest.SerializeToString,
                 response_deserializer=yunli_dot_v1_dot_common__pb2.Vehicle.FromString,
                 _registered_method=True)
+        self.ListVehicleColumns = channel.unary_unary(
+                '/yunli.v1.Fleet/ListVehicleColumns',
+                request_serializer=yunli_dot_v1_dot_fleet__pb2.ListRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_fleet__pb2.VehicleColumns.FromString,
+                _registered_method=True)
         self.DeleteVehicles = channel.unary_unary(
                 '/yunli.v1.Fleet/DeleteVehicles',
                 request_serializer=yunli_dot_v1_dot_fleet__pb2.DeleteRequest.SerializeToString,
@@ -69,6 +74,11 @@ class FleetStub:
                 '/yunli.v1.Fleet/ListLoads',
                 request_serializer=yunli_dot_v1_dot_fleet__pb2.ListRequest.SerializeToString,
                 response_deserializer=yunli_dot_v1_dot_common__pb2.Load.FromString,
+                _registered_method=True)
+        self.ListLoadColumns = channel.unary_unary(
+                '/yunli.v1.Fleet/ListLoadColumns',
+                request_serializer=yunli_dot_v1_dot_fleet__pb2.ListRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_fleet__pb2.LoadColumns.FromString,
                 _registered_method=True)
         self.DeleteLoads = channel.unary_unary(
                 '/yunli.v1.Fleet/DeleteLoads',
@@ -111,6 +121,14 @@ class FleetServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListVehicleColumns(self, request, context):
+        """The same vehicles (same order, after_id and limit) as one message of packed
+        columns: only what a map layer needs, far cheaper than one message per row.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DeleteVehicles(self, request, context):
         """Remove vehicles (unknown ids: NOT_FOUND, nothing removed).
         """
@@ -133,6 +151,13 @@ class FleetServicer:
 
     def ListLoads(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLoadColumns(self, request, context):
+        """The same loads as one message of packed columns (see ListVehicleColumns).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -178,6 +203,11 @@ def add_FleetServicer_to_server(servicer, server):
                     request_deserializer=yunli_dot_v1_dot_fleet__pb2.ListRequest.FromString,
                     response_serializer=yunli_dot_v1_dot_common__pb2.Vehicle.SerializeToString,
             ),
+            'ListVehicleColumns': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListVehicleColumns,
+                    request_deserializer=yunli_dot_v1_dot_fleet__pb2.ListRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_fleet__pb2.VehicleColumns.SerializeToString,
+            ),
             'DeleteVehicles': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteVehicles,
                     request_deserializer=yunli_dot_v1_dot_fleet__pb2.DeleteRequest.FromString,
@@ -197,6 +227,11 @@ def add_FleetServicer_to_server(servicer, server):
                     servicer.ListLoads,
                     request_deserializer=yunli_dot_v1_dot_fleet__pb2.ListRequest.FromString,
                     response_serializer=yunli_dot_v1_dot_common__pb2.Load.SerializeToString,
+            ),
+            'ListLoadColumns': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLoadColumns,
+                    request_deserializer=yunli_dot_v1_dot_fleet__pb2.ListRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_fleet__pb2.LoadColumns.SerializeToString,
             ),
             'DeleteLoads': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteLoads,
@@ -306,6 +341,33 @@ class Fleet:
             _registered_method=True)
 
     @staticmethod
+    def ListVehicleColumns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.Fleet/ListVehicleColumns',
+            yunli_dot_v1_dot_fleet__pb2.ListRequest.SerializeToString,
+            yunli_dot_v1_dot_fleet__pb2.VehicleColumns.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def DeleteVehicles(request,
             target,
             options=(),
@@ -403,6 +465,33 @@ class Fleet:
             '/yunli.v1.Fleet/ListLoads',
             yunli_dot_v1_dot_fleet__pb2.ListRequest.SerializeToString,
             yunli_dot_v1_dot_common__pb2.Load.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLoadColumns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.Fleet/ListLoadColumns',
+            yunli_dot_v1_dot_fleet__pb2.ListRequest.SerializeToString,
+            yunli_dot_v1_dot_fleet__pb2.LoadColumns.FromString,
             options,
             channel_credentials,
             insecure,
