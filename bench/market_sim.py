@@ -68,7 +68,7 @@ from engine.matching import Matcher
 from engine.orders.credit import vehicles_with_credit
 from engine.orders.eligibility import push_list, road_distance_m
 from engine.orders.errors import OrderStateError
-from engine.orders.model import Actor, Order, PriceMode, Role
+from engine.orders.model import LOAD_ORDER_FIELDS, Actor, Order, PriceMode, Role
 from engine.orders.pricing import LaneRateModel, observations_from_loads
 
 #: Diesel litres per 100 km by vehicle type.
@@ -129,21 +129,7 @@ class Outcome:
 
 
 def _order(row: dict[str, Any], mode: PriceMode, price: int) -> Order:
-    keys = (
-        "shipper_id",
-        "origin_lat",
-        "origin_lon",
-        "origin_city",
-        "dest_lat",
-        "dest_lon",
-        "dest_city",
-        "weight_kg",
-        "volume_l",
-        "pickup_start",
-        "pickup_end",
-        "delivery_deadline",
-        "posted_at",
-    )
+    keys = (*LOAD_ORDER_FIELDS, "pickup_start", "pickup_end", "delivery_deadline", "posted_at")
     kw = {k: row[k] for k in keys}
     deadline = min(row["posted_at"] + DEADLINE_S, row["pickup_end"])
     return Order(

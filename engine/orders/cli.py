@@ -59,7 +59,7 @@ def _print(res: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from engine.orders.model import Actor, Order, PriceMode, Role
+    from engine.orders.model import LOAD_ORDER_FIELDS, Actor, Order, PriceMode, Role
 
     fleet, store = _stores(args)
     try:
@@ -72,18 +72,7 @@ def _run(args: argparse.Namespace) -> int:
                 raise NotFoundError(f"from_load: unknown load {args.from_load}")
             r = row.row(0, named=True)
             now = store.now() if args.at is None else args.at
-            keys = (
-                "shipper_id",
-                "origin_lat",
-                "origin_lon",
-                "origin_city",
-                "dest_lat",
-                "dest_lon",
-                "dest_city",
-                "weight_kg",
-                "volume_l",
-                "price_fen",
-            )
+            keys = (*LOAD_ORDER_FIELDS, "price_fen")
             kw = {k: r[k] for k in keys}
             if args.price_fen is not None:
                 kw["price_fen"] = args.price_fen

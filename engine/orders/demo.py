@@ -9,7 +9,7 @@ import polars as pl
 
 from engine.data.loaders import World
 from engine.orders.eligibility import ineligibility
-from engine.orders.model import Actor, Order, PriceMode, Role
+from engine.orders.model import LOAD_ORDER_FIELDS, Actor, Order, PriceMode, Role
 from engine.units import yuan
 
 
@@ -17,15 +17,7 @@ def _order(world: World, row: dict[str, object], mode: PriceMode, at: int, **kw:
     base = {
         k: row[k]
         for k in (
-            "shipper_id",
-            "origin_lat",
-            "origin_lon",
-            "origin_city",
-            "dest_lat",
-            "dest_lon",
-            "dest_city",
-            "weight_kg",
-            "volume_l",
+            *LOAD_ORDER_FIELDS,
             "pickup_start",
             "pickup_end",
             "delivery_deadline",

@@ -328,8 +328,25 @@ class Order:
         return dataclasses.replace(self)
 
 
+#: The columns of a world's load (:data:`engine.data.schemas.LOADS`) an order takes as they
+#: are: shipper, both ends and the cargo. Windows, price and deadline depend on how the load
+#: is posted, so each caller sets them.
+LOAD_ORDER_FIELDS: Final = (
+    "shipper_id",
+    "origin_lat",
+    "origin_lon",
+    "origin_city",
+    "dest_lat",
+    "dest_lon",
+    "dest_city",
+    "weight_kg",
+    "volume_l",
+)
+
+
 __all__ = [
     "FINAL_STATES",
+    "LOAD_ORDER_FIELDS",
     "MAX_FEN",
     "MAX_INSTANT",
     "MAX_QUANTITY",
