@@ -150,6 +150,7 @@ class MatcherCore:
 
 # --- routing ---
 MAX_TIME_LIMIT_S: float
+MAX_THREADS: int
 
 @final
 class ProblemData:
@@ -211,6 +212,7 @@ class SearchParams:
         initial_routes: Sequence[tuple[int, Sequence[int]]] | None = None,
         fixed_prefixes: Sequence[int] | None = None,
         pinned: Sequence[bool] | None = None,
+        threads: int = 1,
     ) -> SearchParams: ...
     @property
     def time_limit(self) -> float: ...
@@ -224,6 +226,8 @@ class SearchParams:
     def fixed_prefixes(self) -> list[int]: ...
     @property
     def pinned(self) -> list[bool]: ...
+    @property
+    def threads(self) -> int: ...
 
 @final
 class SearchResult:
@@ -249,6 +253,10 @@ class SearchResult:
     def soft_late_stops(self) -> int: ...
     @property
     def interrupted(self) -> bool: ...
+    @property
+    def threads(self) -> int: ...
+    @property
+    def exchanges(self) -> int: ...
 
 @final
 class CancelToken:
