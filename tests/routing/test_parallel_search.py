@@ -64,9 +64,7 @@ def test_one_thread_is_unchanged(data_dir: Path, name: str, threads: int | None)
 def test_deterministic_for_seed_threads_and_budget(data_dir: Path) -> None:
     """Same seed, thread count and per-thread budget: the same routes, run after run."""
     data = _data(data_dir, "R201.txt")
-    runs = [
-        search(data, time_limit=600, seed=3, max_iterations=2500, threads=2) for _ in range(2)
-    ]
+    runs = [search(data, time_limit=600, seed=3, max_iterations=2500, threads=2) for _ in range(2)]
     assert runs[0].routes == runs[1].routes
     assert runs[0].cost == runs[1].cost
     assert runs[0].exchanges == runs[1].exchanges
@@ -102,7 +100,8 @@ def test_cancel_stops_every_thread(data_dir: Path) -> None:
     finally:
         timer.cancel()
     assert time.monotonic() - t0 < 10
-    assert r.interrupted and r.threads == 2
+    assert r.interrupted
+    assert r.threads == 2
     _checked_cost(problem, [(k, list(js)) for k, js in r.routes])
 
 
@@ -135,7 +134,8 @@ def test_solve_and_cli_threads(
     ``--threads -1`` exits as invalid input."""
     problem = _instance(data_dir, "C101.txt")
     sol = solve(problem, time_limit=5, seed=2, max_iterations=800, threads=2)
-    assert sol.complete and sol.solver == "core"
+    assert sol.complete
+    assert sol.solver == "core"
     out = tmp_path / "s.json"
     path = str(data_dir / "C101.txt")
     args = ["solve", path, "--time-limit", "1", "--threads", "2", "--output", str(out)]

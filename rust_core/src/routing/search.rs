@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use crate::error::{CoreError, CoreResult};
 
 use super::insert::{recreate, Stats};
-use super::parallel::{resolve_threads, solve_parallel};
 use super::ops::{
     descend_until, Operator, OrOpt, PairRelocate, Relocate, Swap, SwapStar, TwoOptStar,
 };
+use super::parallel::{resolve_threads, solve_parallel};
 use super::problem::{Problem, COST_SCALE};
 use super::rng::Rng;
 use super::route::walk;
@@ -474,12 +474,18 @@ impl<'a> Searcher<'a> {
                 self.last_gain = self.run_start;
                 continue;
             }
-            let frac =
-                ((prog - self.run_start) / (1.0 - self.run_start).max(1e-9)).clamp(0.0, 1.0);
+            let frac = ((prog - self.run_start) / (1.0 - self.run_start).max(1e-9)).clamp(0.0, 1.0);
             let temp = self.t0 * (self.t1 / self.t0).powf(frac);
             let mut cand = self.cur.clone();
             ruin(p, &mut cand, &mut self.rng, &prm.ruin);
-            recreate(p, &mut cand, &mut self.rng, prm.blink, None, &mut self.stats);
+            recreate(
+                p,
+                &mut cand,
+                &mut self.rng,
+                prm.blink,
+                None,
+                &mut self.stats,
+            );
             let obj = cand.objective(p);
             let threshold = self.cur_obj.cost as f64 - temp * self.rng.f64().max(1e-300).ln();
             let accept = obj.missing_required < self.cur_obj.missing_required
