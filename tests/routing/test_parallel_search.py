@@ -144,3 +144,11 @@ def test_solve_and_cli_threads(
     capsys.readouterr()
     assert main(["solve", path, "--time-limit", "1", "--threads", "-1"]) == EXIT_INVALID
     assert "threads" in capsys.readouterr().err
+
+
+def test_bad_warm_start_with_threads(data_dir: Path) -> None:
+    """A warm start that does not fit is the same typed error with several threads."""
+    data = _data(data_dir, "C101.txt")
+    with pytest.raises(InvalidInputError) as e:
+        search(data, time_limit=5, initial_routes=[(99, [0])], threads=2)
+    assert e.value.field == "initial_routes"
