@@ -18,9 +18,9 @@ from engine.routing.loadplan.tuning import (
     ARCFLOW_FIRST_CELLS,
     ARCFLOW_MIN_S,
     CG_SHARE,
+    DENSE_CELLS,
     DIVE_SHARE,
     MARGIN_S,
-    MAX_EXACT_CELLS,
     MAX_PATTERNS,
     QUICK_PATTERNS,
     QUICK_SHARE,
@@ -135,8 +135,6 @@ def pack_bins(
     if len(best) <= lower:
         return done(best, lower, method, len(ffd))
     types = ItemTypes.of(sizes, active)
-    if capacity * len(types.sizes) > MAX_EXACT_CELLS:
-        return done(best, lower, method, len(ffd))
     hint = [types.pattern_of(b, sizes) for b in best]
     init = hint + [types.pattern_of(b, sizes) for b in ffd]
     master = Master(types, capacity, init)
@@ -155,7 +153,8 @@ def pack_bins(
         while lower < len(best) and time.monotonic() < deadline - 0.05:
             waste = lower * capacity - total
             cut = [(cg.duals, lower - cg.bound)]
-            patterns = enumerate_patterns(types, capacity, cut, capacity - waste, limit, deadline)
+            until = time.monotonic() + share * (deadline - time.monotonic())
+            patterns = enumerate_patterns(types, capacity, cut, capacity - waste, limit, until)
             if patterns is None:
                 return None
             until = time.monotonic() + share * (deadline - time.monotonic())
@@ -167,7 +166,7 @@ def pack_bins(
             lower += 1
         return done(best, lower, method, len(ffd)) if lower >= len(best) else None
 
-    if not small_graph and cg.converged:
+    if not small_graph and (cg.converged or capacity * len(types.sizes) > DENSE_CELLS):
         # A small reduced-cost pattern set first: SCIP settles it quickly either way.
         quick = partition(QUICK_PATTERNS, QUICK_SHARE)
         if quick is not None:
@@ -184,7 +183,11 @@ def pack_bins(
         full = partition(MAX_PATTERNS, 1.0)
         if full is not None:
             return full
-    if len(best) <= lower or time.monotonic() >= deadline - ARCFLOW_MIN_S:
+    if (
+        len(best) <= lower
+        or time.monotonic() >= deadline - ARCFLOW_MIN_S
+        or capacity * len(types.sizes) > DENSE_CELLS  # the graph has a node per load
+    ):
         return done(best, lower, method, len(ffd))
     proven, patterns = arcflow(
         types,
