@@ -109,6 +109,7 @@ def _match(args: argparse.Namespace, bar: _Bar) -> int:
             partitions=args.partitions,
             params=params,
             progress=bar,
+            objective=args.objective,
         )
     _write_table(res.pairs, args.output)
     if args.partitions_output is not None:
@@ -259,8 +260,8 @@ def register(sub: Any) -> None:
         help="top-k vehicles per load, or optimal dispatch, partitioned by region",
         description="Loads are split by pickup region; each region sees every vehicle within "
         "--max-deadhead-km of its pickups (also across its border), so the result equals a "
-        "single-process `yunli match`. Dispatch (objective score) splits the candidate graph "
-        "into connected components, which keeps the optimum exact.",
+        "single-process `yunli match`. Dispatch (objective score or fill) splits the "
+        "candidate graph into connected components, which keeps the optimum exact.",
     )
     _ray(m)
     m.add_argument("--vehicles", required=True, help="vehicles table (.csv/.parquet)")
@@ -277,6 +278,12 @@ def register(sub: Any) -> None:
     m.add_argument("--candidates", type=int, default=None, help="candidates per load (dispatch)")
     m.add_argument("--regions", type=int, default=8, help="regions (partitions) of the loads")
     m.add_argument("--partitions", type=int, default=None, help="dispatch partitions")
+    m.add_argument(
+        "--objective",
+        choices=["score", "fill"],
+        default="score",
+        help="dispatch: score (best pairs) or fill (most loads matched, then score)",
+    )
     m.add_argument("--max-deadhead-km", type=float, default=200.0)
     m.add_argument("--now", type=int, default=None, help="reference instant (Unix s)")
     m.add_argument("--output", type=Path, required=True, help="result table (.parquet/.csv)")

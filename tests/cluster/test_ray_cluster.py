@@ -118,6 +118,10 @@ def test_matching_by_region_equals_one_process_on_both_nodes(cluster: Any) -> No
     assert dist.pairs.height == opt.assignments.height
     assert cm.quantized_total(dist.pairs) == cm.quantized_total(opt.assignments)
     assert dist.pairs["vehicle_id"].n_unique() == dist.pairs.height  # one load per vehicle
+    fill = single.dispatch(objective="fill", baselines=False)
+    dist_fill = cm.dispatch(market, regions=6, partitions=4, objective="fill")
+    assert dist_fill.pairs.height == fill.assignments.height > opt.assignments.height
+    assert cm.quantized_total(dist_fill.pairs) == cm.quantized_total(fill.assignments)
 
 
 def test_worker_dying_every_time_fails_the_run_clearly(cluster: Any) -> None:
