@@ -96,7 +96,17 @@ pub fn knapsack_pareto(
     }
     let mut best_value = greedy_value;
     let mut best_node: Option<u32> = None;
-    let mut target = best_value.max(floor) - EPS;
+    // With extra patterns wanted, keep the states that can reach halfway between floor
+    // and the best so far: they are the near-best patterns column generation adds.
+    let slack = if max_extra > 0 { 0.5 } else { 0.0 };
+    let aim = |best: f64| {
+        if best > floor {
+            best - slack * (best - floor)
+        } else {
+            floor
+        }
+    };
+    let mut target = aim(best_value) - EPS;
     let mut arena: Vec<(u32, u32)> = Vec::new();
     let mut found: Vec<(f64, u32)> = Vec::new();
     let mut states = vec![State {
@@ -149,7 +159,7 @@ pub fn knapsack_pareto(
                 if cand.value > best_value + EPS {
                     best_value = cand.value;
                     best_node = Some(cand.node);
-                    target = best_value.max(floor) - EPS;
+                    target = aim(best_value) - EPS;
                 }
             }
             if cand.value + bound(j + 1, cand.load) >= target {

@@ -137,12 +137,25 @@ def pack_bins(
     types = ItemTypes.of(sizes, active)
     hint = [types.pattern_of(b, sizes) for b in best]
     init = hint + [types.pattern_of(b, sizes) for b in ffd]
+    total = sum(sub)
+    if capacity * len(types.sizes) > DENSE_CELLS:
+        # Before any LP: the patterns wasting at most what ``lower`` bins allow. With
+        # little waste (triplets fill their bins exactly) they are few and SCIP settles
+        # them at once; with much waste the enumeration stops at its limit and costs little.
+        size_duals = np.asarray(types.sizes, dtype=np.float64) / capacity
+        cut = [(size_duals, lower - total / capacity)]
+        until = time.monotonic() + QUICK_SHARE * CG_SHARE * (deadline - time.monotonic())
+        waste = lower * capacity - total
+        few = enumerate_patterns(types, capacity, cut, capacity - waste, QUICK_PATTERNS, until)
+        if few is not None:
+            status, chosen = set_partition(types, few, lower, until)
+            if status == "feasible":
+                return done(types.to_bins(chosen), lower, "patterns+scip", len(ffd))
     master = Master(types, capacity, init)
     cg = master.run(t0 + CG_SHARE * time_limit, target=len(best))
     lower = max(lower, math.ceil(cg.bound - 1e-6))
     if len(best) <= lower:
         return done(best, lower, method, len(ffd))
-    total = sum(sub)
     small_graph = capacity * len(types.sizes) <= ARCFLOW_FIRST_CELLS
 
     def partition(limit: int, share: float) -> BinPacking | None:

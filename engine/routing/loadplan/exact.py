@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -150,7 +151,8 @@ def enumerate_patterns(
                 overflow = True
                 return
         room = capacity - load
-        for t in range(start, m):
+        # Types too large for the room are skipped at once (sizes are decreasing).
+        for t in range(max(start, bisect.bisect_left(neg_sizes, -room)), m):
             if load + load_room(t, room) < min_load or not reachable(value, t, room):
                 break
             w = types.sizes[t]
@@ -168,6 +170,7 @@ def enumerate_patterns(
                     dfs(t + 1, lo, val)
             del cur[len(cur) - k :]
 
+    neg_sizes = [-w for w in types.sizes]
     dfs(0, 0, np.zeros(len(cuts)))
     return None if overflow else out
 
