@@ -8,7 +8,9 @@ Usage::
     python bench/loadplan_report.py --large 10 [--time-limit 10]
 
 ``--large K`` runs generated large-capacity instances (``engine.routing.loadplan.generate``):
-K of Scholl–Klein–Jürgens data set 3 (200 items in [20,000, 35,000], capacity 100,000),
+K Falkenauer class U instances of 250 items scaled to a 30,000 kg trailer (sizes in
+[4,000, 20,000]), K of Scholl–Klein–Jürgens data set 3 (200 items in [20,000, 35,000],
+capacity 100,000),
 K Falkenauer triplet instances of 249 items at capacity 100,000 and K at capacity 10^9
 (optimum n/3 by construction). Before the exact pipeline worked at any capacity, pack_bins
 returned first-fit decreasing on all of them (``capacity × sizes`` above 4,000,000).
@@ -122,9 +124,14 @@ def main(argv: list[str] | None = None) -> int:
 def large(args: argparse.Namespace) -> int:
     """Generated large-capacity instances: FFD and L2 (baselines), Yunli, wall and CPU time."""
     from engine.routing.loadplan.bounds import l2_bound
-    from engine.routing.loadplan.generate import falkenauer_triplets, scholl_hard
+    from engine.routing.loadplan.generate import (
+        falkenauer_triplets,
+        falkenauer_uniform,
+        scholl_hard,
+    )
 
     sets = {
+        "u250@30t": [falkenauer_uniform(s) for s in range(args.large)],
         "scholl3": [scholl_hard(s) for s in range(args.large)],
         "t249@1e5": [falkenauer_triplets(s, n=249) for s in range(args.large)],
         "t249@1e9": [falkenauer_triplets(s, n=249, capacity=10**9) for s in range(args.large)],

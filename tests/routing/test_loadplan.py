@@ -26,7 +26,7 @@ from engine.routing.loadplan import (
     plan_loads,
 )
 from engine.routing.loadplan.colgen import ItemTypes, price, price_sparse
-from engine.routing.loadplan.generate import falkenauer_triplets, scholl_hard
+from engine.routing.loadplan.generate import falkenauer_triplets, falkenauer_uniform, scholl_hard
 from engine.routing.loadplan.io import read_bpp, read_optima, read_vbp
 from engine.routing.loadplan.tuning import DENSE_CELLS
 
@@ -156,6 +156,10 @@ def test_generators_follow_their_rules() -> None:
     assert sum(w >= 38_000 for w in t.sizes) >= 20
     with pytest.raises(InvalidInputError, match="n"):
         falkenauer_triplets(0, n=10)
+    u = falkenauer_uniform(1)
+    assert (u.capacity, len(u.sizes)) == (30_000, 250)
+    assert min(u.sizes) >= 4_000
+    assert max(u.sizes) <= 20_000
 
 
 @pytest.mark.parametrize(

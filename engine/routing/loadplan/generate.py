@@ -4,6 +4,8 @@ published rules of two hard classes (for tests and benchmarks).
 * :func:`scholl_hard` — Scholl, Klein and Jürgens (1997), data set 3 ("HARD"): 200 items,
   capacity 100,000, sizes uniform in [20,000, 35,000]; three to five items per bin, and the
   LP bound is usually one bin short of the optimum's neighbourhood, which makes the class hard.
+* :func:`falkenauer_uniform` — Falkenauer (1996), class U, at any capacity: sizes uniform in
+  ``[20, 100]`` for capacity 150, scaled (``[4,000, 20,000]`` kg on a 30,000 kg trailer).
 * :func:`falkenauer_triplets` — Falkenauer (1996), class T ("triplets"), at any capacity:
   every bin of the optimum holds exactly three items filling it, so the optimum is ``n / 3``
   by construction. With capacity ``C`` the first item of a triplet is uniform in
@@ -63,3 +65,16 @@ def falkenauer_triplets(seed: int, *, n: int = 249, capacity: int = 100_000) -> 
     return GeneratedBpp(
         f"triplets_c{capacity}_n{n}_s{seed}", capacity, tuple(sizes[i] for i in order), n // 3
     )
+
+
+def falkenauer_uniform(seed: int, *, n: int = 250, capacity: int = 30_000) -> GeneratedBpp:
+    """A Falkenauer class U instance of ``n`` items, sizes uniform in ``[20 C / 150,
+    100 C / 150]`` (the published ``[20, 100]`` at capacity 150, scaled to ``capacity``)."""
+    if n <= 0:
+        raise InvalidInputError.at("n", f"must be positive, got {n}")
+    if capacity < 150:
+        raise InvalidInputError.at("capacity", f"must be at least 150, got {capacity}")
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(capacity * 20 // 150, capacity * 100 // 150, size=n, endpoint=True)
+    name = f"uniform_c{capacity}_n{n}_s{seed}"
+    return GeneratedBpp(name, capacity, tuple(map(int, sizes)), None)
