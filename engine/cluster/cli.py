@@ -59,7 +59,7 @@ class _Bar:
 
 def _run(args: argparse.Namespace, body: Any) -> int:
     """Connect, run, and turn cluster failures into one-line messages and exit codes."""
-    name = f"yunli cluster {args.cluster_command}"
+    name = getattr(args, "run_name", None) or f"yunli cluster {args.cluster_command}"
     bar = _Bar(args.cluster_command)
     try:
         with RayCluster(args.ray, num_cpus=args.num_cpus):
@@ -72,6 +72,23 @@ def _run(args: argparse.Namespace, body: Any) -> int:
         return EXIT_INCOMPLETE
     finally:
         bar.close()
+
+
+def run_match(args: argparse.Namespace) -> int:
+    """``yunli match --ray ADDRESS``: the same run as ``yunli cluster match`` (``args``
+    carries the ``yunli match`` options; the cluster-only ones default)."""
+    for name, default in (
+        ("cluster_command", "match"),
+        ("regions", 8),
+        ("partitions", None),
+        ("num_cpus", None),
+        ("partitions_output", None),
+    ):
+        if getattr(args, name, None) is None:
+            setattr(args, name, default)
+    args.output = Path(args.output)
+    args.run_name = "yunli match"
+    return _run(args, _match)
 
 
 def _write_table(df: pl.DataFrame, path: Path) -> None:
