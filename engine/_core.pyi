@@ -23,6 +23,15 @@ def duration_from_distance(
     dist_m: npt.NDArray[np.int64], urban_kmh: float, highway_kmh: float, urban_m: float
 ) -> npt.NDArray[np.int64]: ...
 
+# --- packing ---
+def knapsack_pareto(
+    sizes: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    capacity: int,
+    floor: float,
+    max_extra: int,
+) -> tuple[float, list[int], list[list[int]]]: ...
+
 # --- matching ---
 _F64 = npt.NDArray[np.float64]
 _I64 = npt.NDArray[np.int64]
