@@ -40,6 +40,10 @@ class YunliServer:
         The in-memory view of the store.
     metrics
         The server's metrics.
+    instance_id
+        This instance's id (owner of live-plan leases).
+    address
+        Where the other instances reach this one (``advertise_address``).
     """
 
     def __init__(
@@ -61,6 +65,8 @@ class YunliServer:
         self._health = health_servicer
         self._closers = closers
         self._stopped = threading.Event()
+        self.instance_id = ""
+        self.address = ""
 
     def start(self) -> None:
         """Start serving (and the metrics endpoint, if configured)."""
@@ -121,6 +127,23 @@ def _orders_servicer(state: FleetState, store: Any, closers: list[Any], live: An
     servicer.start_sweeper()
     closers.append(servicer.close)
     return servicer
+
+
+def _instances(cfg: ServerConfig, store: Any, closers: list[Any]) -> tuple[Any, Any]:
+    """The lease manager and peer channels of this instance (None, None without leases)."""
+    if cfg.lease_ttl_s <= 0:
+        return None, None
+    from server.instances import LeaseManager, Peers, default_instance_id
+    from server.store.leases import LeaseStore
+
+    instance = cfg.instance_id or default_instance_id()
+    leases = LeaseManager(LeaseStore(store), instance, cfg.lease_ttl_s)
+    token = min(cfg.tokens) if cfg.tokens else None
+    auth = bool(cfg.tokens or cfg.party_tokens)
+    peers = Peers(instance, token, cfg.tls_cert, auth)
+    closers.append(peers.close)
+    closers.append(leases.stop)  # closers run in reverse: leases expire before peers close
+    return leases, peers
 
 
 def create_server(
@@ -206,7 +229,8 @@ def create_server(
     fleet_grpc.add_FleetServicer_to_server(FleetServicer(state, cfg), server)
     matching_grpc.add_MatchingServicer_to_server(MatchingServicer(state, cfg, metrics), server)
     routing_grpc.add_RoutingServicer_to_server(RoutingServicer(cfg, metrics, pool), server)
-    live = LivePlansServicer(state, cfg, metrics, pool)
+    leases, peers = _instances(cfg, store, closers)
+    live = LivePlansServicer(state, cfg, metrics, pool, leases, peers)
     live_grpc.add_LivePlansServicer_to_server(live, server)
     orders = _orders_servicer(state, store, closers, live)
     orders_grpc.add_OrdersServicer_to_server(orders, server)
@@ -230,4 +254,13 @@ def create_server(
         for close in reversed(closers):
             close()
         raise RuntimeError(f"cannot bind {address}")
-    return YunliServer(server, port, cfg, state, metrics, health_servicer, closers), port
+    out = YunliServer(server, port, cfg, state, metrics, health_servicer, closers)
+    out.instance_id = instance = cfg.instance_id or (leases.instance_id if leases else "")
+    if leases is not None:
+        from server.instances import advertised
+
+        leases.address = cfg.advertise_address or advertised(address, port)
+        leases.start()
+        out.address = leases.address
+    LOGGER.info("instance", extra={"instance_id": instance, "address": out.address})
+    return out, port
