@@ -284,7 +284,8 @@ class Peers:
                     f"{where}, which does not answer ({details}); once its lease expires "
                     "another instance takes the plan over: retry"
                 ) from e
-            raise error_from_status(code, details, e.trailing_metadata()) from e
+            trailers = [(str(m.key), m.value) for m in e.trailing_metadata() or ()]
+            raise error_from_status(code, details, trailers) from e
 
     def close(self) -> None:
         """Close the channels."""

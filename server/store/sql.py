@@ -86,6 +86,14 @@ class SqlStore:
         """Close the connection."""
         raise NotImplementedError
 
+    @contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        """Hold the database-wide lock under which tables are created (PostgreSQL: server
+        instances starting together on an empty database would otherwise race in
+        ``CREATE TABLE IF NOT EXISTS``); nothing to do for SQLite, whose ``BEGIN
+        IMMEDIATE`` transactions already serialize."""
+        yield
+
     # ---- schema -------------------------------------------------------------------------
     def _create_tables(self) -> None:
         with self._transaction() as cur:
