@@ -29,11 +29,14 @@ class PostgresStore(SqlStore):
         super().__init__()
         self.location = url
         self._conn: psycopg.Connection[Any] | None = None
+        self._closed = False
         self._connect()
         with self.schema_lock():
             self._create_tables()
 
     def _connect(self) -> psycopg.Connection[Any]:
+        if self._closed:  # a background thread after shutdown must not open a new one
+            raise UnavailableError("PostgreSQL store: closed")
         if self._conn is None or self._conn.closed or self._conn.broken:
             try:
                 self._conn = psycopg.connect(self.location, autocommit=True, connect_timeout=10)
@@ -69,6 +72,8 @@ class PostgresStore(SqlStore):
                     conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
 
     def close(self) -> None:
-        """Close the connection."""
-        if self._conn is not None:
-            self._conn.close()
+        """Close the connection (for good: later calls raise UnavailableError)."""
+        with self._lock:  # after a transaction in progress on another thread
+            self._closed = True
+            if self._conn is not None:
+                self._conn.close()
