@@ -44,6 +44,8 @@ class YunliServer:
         This instance's id (owner of live-plan leases).
     address
         Where the other instances reach this one (``advertise_address``).
+    leases
+        The live-plan lease manager (None when ``lease_ttl_s`` is 0).
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class YunliServer:
         self._stopped = threading.Event()
         self.instance_id = ""
         self.address = ""
+        self.leases: Any = None
 
     def start(self) -> None:
         """Start serving (and the metrics endpoint, if configured)."""
@@ -262,6 +265,6 @@ def create_server(
 
         leases.address = cfg.advertise_address or advertised(address, port)
         leases.start()
-        out.address = leases.address
+        out.address, out.leases = leases.address, leases
     LOGGER.info("instance", extra={"instance_id": instance, "address": out.address})
     return out, port

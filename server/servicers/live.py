@@ -253,6 +253,7 @@ class LivePlansServicer:
                     if request.HasField("expected_version") and request.expected_version != before:
                         from server.status import ConflictError
 
+                        self._confirm(plan_id)  # a stale copy must not answer ABORTED
                         raise ConflictError(
                             f"plan {plan_id!r} is at version {before}, "
                             f"not {request.expected_version}"
@@ -265,6 +266,16 @@ class LivePlansServicer:
             except LeaseLostError:
                 self._lost(plan_id)
         raise UnavailableError(f"plan {plan_id!r}: its ownership keeps moving; retry")
+
+    def _confirm(self, plan_id: str) -> None:
+        """LeaseLostError unless the database still names this instance the plan's owner
+        at the epoch its copy is from (checked before refusing a write as stale)."""
+        if self._leases is None:
+            return
+        held = self._leases.store.holder(plan_id)
+        me, epoch = self._leases.instance_id, self._epoch.get(plan_id)
+        if held is None or held.owner != me or held.epoch != epoch:
+            raise LeaseLostError(f"plan {plan_id!r}: this instance ({me}) lost its lease")
 
     def _lost(self, plan_id: str) -> None:
         assert self._leases is not None
