@@ -124,13 +124,10 @@ def test_plan_writes_are_forwarded_to_the_owner(pg_url: str, make_server: Any) -
     )
     assert r.view.plan.version == 2
     assert b.live.GetPlan(live_pb2.GetPlanRequest(plan_id="fw")).plan.version == 2
+    where = live_pb2.PositionUpdate(vehicle_id="v1", lat=31.21, lon=121.41)
     pos = b.live.ReportPositions(
-        iter([
-            live_pb2.PositionReport(
-                plan_id="fw", t=300, position=live_pb2.PositionUpdate(vehicle_id="v1", lat=31.21, lon=121.41)
-            )
-        ])
-    )  # fmt: skip
+        iter([live_pb2.PositionReport(plan_id="fw", t=300, position=where)])
+    )
     assert (pos.accepted, pos.version) == (1, 3)
     assert _lease(pg_url, "fw") == (srv_a.instance_id, 1)
     assert srv_b.instance_id != srv_a.instance_id
