@@ -2,7 +2,8 @@
 channel; one is killed with SIGKILL in the middle of a mixed write load.
 
 The load: fleet upserts, live-plan events (each plan written by one client, with
-``expected_version``) and order grabs (several carriers per order, idempotency keys).
+``expected_version``), orders posted every 0.3 s and grabbed by four carriers racing
+for each (idempotency keys), before and after the kill.
 Clients retry on ``UNAVAILABLE`` only. Afterwards, from the survivor: every
 acknowledged write is there, the killed instance's live plan is owned by the survivor
 (lease taken over, new epoch) with every acknowledged event, and each order has
@@ -33,7 +34,6 @@ pytestmark = pytest.mark.postgres
 MD = (("authorization", f"Bearer {TOKEN}"),)
 LEASE_TTL = 2.0
 N_PLANS = 2
-N_ORDERS = 6
 UNAVAILABLE = grpc.StatusCode.UNAVAILABLE
 
 
@@ -189,14 +189,6 @@ def _run(db: str, procs: dict[str, Any], world: Any) -> None:
             ),
             "set-up vehicles synced",
         )
-    now = int(time.time())
-    order_ids = [
-        call(
-            orders.PostOrder,
-            orders_pb2.PostOrderRequest(idempotency_key=uuid.uuid4().hex, order=_order(now)),
-        ).order.order_id
-        for _ in range(N_ORDERS)
-    ]
     plan_ids = [f"day-{k}" for k in range(N_PLANS)]
     versions: dict[str, int] = {}
     for pid in plan_ids:
@@ -210,7 +202,10 @@ def _run(db: str, procs: dict[str, Any], world: Any) -> None:
     acked_vehicles: dict[int, int] = {}
     acked_jobs: dict[str, list[str]] = {pid: [] for pid in plan_ids}
     after_kill: dict[str, int] = dict.fromkeys(plan_ids, 0)
-    wins: dict[int, set[int]] = {oid: set() for oid in order_ids}
+    order_ids: list[int] = []  # posted during the load, each raced for by every carrier
+    wins: dict[int, set[int]] = {}
+    posted_after_kill = 0
+    grabs_done = threading.Event()
     lock = threading.Lock()
     base = world.vehicles.filter(pl.col("vehicle_type") == "light_truck").head(1)
 
@@ -275,9 +270,32 @@ def _run(db: str, procs: dict[str, Any], world: Any) -> None:
 
         return plan_writer
 
+    def order_poster() -> None:
+        nonlocal posted_after_kill
+        while not stop.is_set():
+            req = orders_pb2.PostOrderRequest(
+                idempotency_key=uuid.uuid4().hex, order=_order(int(time.time()))
+            )
+            oid = call(orders.PostOrder, req).order.order_id  # a retry reuses the key
+            with lock:
+                order_ids.append(oid)
+                wins[oid] = set()
+                posted_after_kill += killed.is_set()
+            time.sleep(0.3)
+
     def grabs(vid: int, cid: int) -> Callable[[], None]:
         def grabber() -> None:
-            for oid in order_ids:
+            done = 0
+            while True:
+                with lock:
+                    pending = order_ids[done:]
+                if not pending:
+                    if grabs_done.is_set():
+                        return
+                    time.sleep(0.05)
+                    continue
+                oid = pending[0]
+                done += 1
                 req = orders_pb2.TakeRequest(
                     idempotency_key=uuid.uuid4().hex,
                     order_id=oid,
@@ -291,20 +309,21 @@ def _run(db: str, procs: dict[str, Any], world: Any) -> None:
                 except grpc.RpcError as e:
                     if e.code() != grpc.StatusCode.FAILED_PRECONDITION:
                         raise
-                time.sleep(0.4)
 
         return grabber
 
-    work = [upserts(k) for k in range(2)] + [events(pid) for pid in plan_ids]
-    work += [grabs(int(v), int(c)) for v, c in trucks.select("vehicle_id", "carrier_id").rows()]
+    work = [upserts(k) for k in range(2)] + [events(pid) for pid in plan_ids] + [order_poster]
+    grabbers = [grabs(int(v), int(c)) for v, c in trucks.select("vehicle_id", "carrier_id").rows()]
     threads = [threading.Thread(target=guarded(fn)) for fn in work]
-    for t in threads:
+    grab_threads = [threading.Thread(target=guarded(fn)) for fn in grabbers]
+    for t in threads + grab_threads:
         t.start()
 
     def progress(n: int) -> bool:
         assert not errors, errors
         with lock:
-            return len(acked_vehicles) >= n and all(len(j) >= n // 2 for j in acked_jobs.values())
+            jobs = all(len(j) >= n // 2 for j in acked_jobs.values())
+            return len(acked_vehicles) >= n and jobs and len(order_ids) >= 3
 
     _eventually(lambda: progress(20), "load before the kill")
     owner, epoch = _lease(db, plan_ids[0])
@@ -314,16 +333,18 @@ def _run(db: str, procs: dict[str, Any], world: Any) -> None:
     killed.set()
     # the load goes on through the survivor until every plan took writes after the kill
     _eventually(
-        lambda: not errors and all(n >= 5 for n in after_kill.values()),
-        "plan writes after the kill",
+        lambda: not errors and all(n >= 5 for n in after_kill.values()) and posted_after_kill >= 3,
+        "plan writes and orders after the kill",
         timeout=60,
     )
-    for t in threads[len(work) - trucks.height :]:  # the grabbers finish their orders
-        t.join(timeout=60)
     stop.set()
     for t in threads:
         t.join(timeout=60)
+    grabs_done.set()  # every posted order raced for, then the grabbers end
+    for t in grab_threads:
+        t.join(timeout=60)
     assert not errors, errors
+    assert not any(t.is_alive() for t in threads + grab_threads)
     assert call.retries > 0, "the kill was seen by no client"
 
     # -- verification, from the survivor ------------------------------------------------------
@@ -363,11 +384,12 @@ def _run(db: str, procs: dict[str, Any], world: Any) -> None:
         assert stored.state == "awarded"
     ledger = sorders.CheckLedger(orders_pb2.CheckLedgerRequest(), metadata=MD)
     assert ledger.ok, ledger
-    assert ledger.transactions == N_ORDERS  # each grab posted once
+    assert ledger.transactions == len(order_ids)  # each won grab posted once
     print(
         f"killed {victim} (owner of {plan_ids[0]}); survivor {survivor} took epoch {new_epoch}; "
         f"{len(acked_vehicles)} vehicles, {sum(map(len, acked_jobs.values()))} plan events, "
-        f"{N_ORDERS} orders acknowledged; {call.retries} calls retried on UNAVAILABLE"
+        f"{len(order_ids)} orders ({posted_after_kill} after the kill) posted and grabbed; "
+        f"{call.retries} calls retried on UNAVAILABLE"
     )
     procs[survivor][0].send_signal(signal.SIGTERM)
     assert procs[survivor][0].wait(timeout=60) == 0
