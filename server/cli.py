@@ -46,8 +46,10 @@ def _serve(args: argparse.Namespace) -> int:
         raise InvalidInputError.at(
             "--interactive-workers", f"must be at least 0, got {args.interactive_workers}"
         )
-    if not args.lease_ttl >= 0:
-        raise InvalidInputError.at("--lease-ttl", f"must be at least 0, got {args.lease_ttl}")
+    if not 0 <= args.lease_ttl <= 86_400:
+        raise InvalidInputError.at(
+            "--lease-ttl", f"must be between 0 and 86400 seconds, got {args.lease_ttl}"
+        )
     if args.advertise_address and ":" not in args.advertise_address:
         raise InvalidInputError.at(
             "--advertise-address", f"must be HOST:PORT, got {args.advertise_address!r}"

@@ -148,6 +148,13 @@ class LivePlansServicer:
         if lease.owner != self._leases.instance_id:
             return lease
         if fresh:  # taken over (or first write here): the database has the latest plan
+            if lease.epoch > 1:
+                from server.observability import LOGGER
+
+                LOGGER.info(
+                    "live plan taken over",
+                    extra={"plan_id": plan_id, "epoch": lease.epoch, "owner": lease.owner},
+                )
             self._state.sync()
             with self._lock(plan_id):
                 self._cache.pop(plan_id, None)
