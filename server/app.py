@@ -134,7 +134,7 @@ def _orders_servicer(state: FleetState, store: Any, closers: list[Any], live: An
 
 def _instances(cfg: ServerConfig, store: Any, closers: list[Any]) -> tuple[Any, Any]:
     """The lease manager and peer channels of this instance (None, None without leases)."""
-    if cfg.lease_ttl_s <= 0:
+    if cfg.lease_ttl_s == 0:
         return None, None
     from server.instances import LeaseManager, Peers, default_instance_id
     from server.store.leases import LeaseStore
@@ -171,7 +171,7 @@ def create_server(
     server.status.UnavailableError
         If the store cannot be opened.
     engine.errors.InvalidInputError
-        Field ``party_tokens``: a malformed principal.
+        Field ``party_tokens``: a malformed principal; ``lease_ttl_s`` outside 0..86400.
     RuntimeError
         If the address cannot be bound.
     """
@@ -188,6 +188,12 @@ def create_server(
     cfg = config or ServerConfig()
     if (cfg.tls_cert is None) != (cfg.tls_key is None):
         raise ValueError("give both tls_cert and tls_key, or neither")
+    if not 0 <= cfg.lease_ttl_s <= 86_400:
+        from engine.errors import InvalidInputError
+
+        raise InvalidInputError.at(
+            "lease_ttl_s", f"must be between 0 and 86400 seconds, got {cfg.lease_ttl_s}"
+        )
     party = principals(cfg.party_tokens)
     store = open_store(cfg.db)
     closers: list[Any] = [store.close]

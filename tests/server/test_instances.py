@@ -197,3 +197,16 @@ def _owned(srv: Any) -> dict[str, int]:
     """The plans a server's lease manager believes it owns."""
     owned: dict[str, int] = srv.leases.owned()
     return owned
+
+
+def test_bad_lease_ttl_is_refused(tmp_path: Any) -> None:
+    """A lease time-to-live outside 0..86400 s is refused before anything is opened."""
+    from engine.errors import InvalidInputError
+    from server.app import create_server
+    from server.config import ServerConfig
+
+    for ttl in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(InvalidInputError) as e:
+            create_server("127.0.0.1:0", ServerConfig(db=str(tmp_path / "x.db"), lease_ttl_s=ttl))
+        assert e.value.field == "lease_ttl_s"
+    assert not (tmp_path / "x.db").exists()
