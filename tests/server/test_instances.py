@@ -10,8 +10,8 @@ from typing import Any
 import grpc
 import pytest
 
-from server.proto import fleet_pb2, live_pb2
-from tests.server.conftest import PG_SKIP, PG_URL, client_for, messages, small_world
+from server.proto import fleet_pb2, live_grpc, live_pb2
+from tests.server.conftest import PG_SKIP, PG_URL, TOKEN, client_for, messages, small_world
 
 pytestmark = pytest.mark.postgres
 
@@ -210,3 +210,30 @@ def test_bad_lease_ttl_is_refused(tmp_path: Any) -> None:
             create_server("127.0.0.1:0", ServerConfig(db=str(tmp_path / "x.db"), lease_ttl_s=ttl))
         assert e.value.field == "lease_ttl_s"
     assert not (tmp_path / "x.db").exists()
+
+
+def test_forwarding_over_tls(pg_url: str, make_server: Any, tmp_path: Any) -> None:
+    """Instances serving TLS with one shared certificate forward plan writes to each
+    other over TLS (the peer is verified against that certificate)."""
+    import subprocess
+
+    key, crt = tmp_path / "key.pem", tmp_path / "crt.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(crt), "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    tls = {"tls_cert": crt.read_bytes(), "tls_key": key.read_bytes()}
+    srv_a, pa = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=60, **tls)
+    _, pb = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=60, **tls)
+    creds = grpc.ssl_channel_credentials(root_certificates=crt.read_bytes())
+    md = (("authorization", f"Bearer {TOKEN}"),)
+    a = live_grpc.LivePlansStub(grpc.secure_channel(f"localhost:{pa}", creds))
+    b = live_grpc.LivePlansStub(grpc.secure_channel(f"localhost:{pb}", creds))
+    a.CreatePlan(live_pb2.CreatePlanRequest(plan_id="tls", plan=_one_vehicle_plan()), metadata=md)
+    r = b.ApplyEvents(
+        live_pb2.ApplyEventsRequest(plan_id="tls", events=[_new_job("j1", 200)]), metadata=md
+    )
+    assert r.view.plan.version == 2
+    assert _lease(pg_url, "tls") == (srv_a.instance_id, 1)
