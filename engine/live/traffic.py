@@ -125,7 +125,29 @@ def factor_matrix(
     """
     n = lat.shape[0]
     out = np.ones((n, n), dtype=np.float64)
+    rows, block = factor_rows(slowdowns, lat, lon, names, t0, t1, depart)
+    out[rows] = block
+    np.fill_diagonal(out, 1.0)
+    return out
+
+
+def factor_rows(
+    slowdowns: Sequence[Slowdown],
+    lat: np.ndarray,
+    lon: np.ndarray,
+    names: Sequence[str],
+    t0: int,
+    t1: int,
+    depart: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factor_matrix` restricted to the rows (legs' origins) a slowdown touches:
+    ``(rows, block)`` with ``block[i]`` the multipliers of the legs leaving
+    ``rows[i]``; every other leg's multiplier is 1 (the diagonal may be > 1 here)."""
+    n = lat.shape[0]
+    touched = np.zeros(n, dtype=bool)
+    hits: list[tuple[np.ndarray, np.ndarray, float]] = []
     pos = {nm: i for i, nm in enumerate(names)}
+    every = np.arange(n)
     for s in slowdowns:
         if s.end < t0 or s.start > t1 or s.factor <= 1.0:
             continue
@@ -135,15 +157,20 @@ def factor_matrix(
         if s.leg is not None:
             a, b = pos.get(s.leg[0]), pos.get(s.leg[1])
             if a is not None and b is not None and (rows is None or rows[a]):
-                out[a, b] = max(out[a, b], s.factor)
+                one = np.zeros((1, n), dtype=bool)
+                one[0, b] = True
+                hits.append((np.array([a]), one, s.factor))
+                touched[a] = True
             continue
         if s.area is None:
             continue
+        # Only the legs that may depart while the slowdown is active (rows) are tested.
+        idx = every if rows is None else np.flatnonzero(rows)
         if s.area[0] == "circle":
             _, clat, clon, r = s.area
             origin = (float(clat), float(clon))  # type: ignore[arg-type]
             x, y = _xy_arrays(lat, lon, origin)
-            ax, ay = x[:, None], y[:, None]
+            ax, ay = x[idx, None], y[idx, None]
             dx, dy = x[None, :] - ax, y[None, :] - ay
             seg2 = dx * dx + dy * dy
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -156,9 +183,9 @@ def factor_matrix(
             origin = (float(pts[0][0]), float(pts[0][1]))
             x, y = _xy_arrays(lat, lon, origin)
             poly = [_local_xy((float(p[0]), float(p[1])), origin) for p in pts]
-            inside = np.array([_inside((x[i], y[i]), poly) for i in range(n)], dtype=bool)
-            hit = inside[:, None] | inside[None, :]
-            ax, ay = x[:, None], y[:, None]
+            inside = _inside_all(x, y, poly)
+            hit = inside[idx, None] | inside[None, :]
+            ax, ay = x[idx, None], y[idx, None]
             bx, by = x[None, :], y[None, :]
             for k in range(len(poly)):
                 (qx1, qy1), (qx2, qy2) = poly[k], poly[(k + 1) % len(poly)]
@@ -167,11 +194,34 @@ def factor_matrix(
                 d3 = (bx - ax) * (qy1 - ay) - (by - ay) * (qx1 - ax)
                 d4 = (bx - ax) * (qy2 - ay) - (by - ay) * (qx2 - ax)
                 hit |= (d1 * d2 < 0) & (d3 * d4 < 0)
-        if rows is not None:
-            hit &= rows[:, None]
-        out = np.where(hit, np.maximum(out, s.factor), out)
-    np.fill_diagonal(out, 1.0)
-    return out
+        hits.append((idx, hit, float(s.factor)))
+        touched[idx] |= hit.any(axis=1)
+    rows_out = np.flatnonzero(touched)
+    where = np.full(n, -1, dtype=np.int64)
+    where[rows_out] = np.arange(rows_out.size)
+    block = np.ones((rows_out.size, n), dtype=np.float64)
+    for idx, hit, f in hits:
+        keep = touched[idx]
+        sub = where[idx[keep]]
+        cur = block[sub]
+        block[sub] = np.where(hit[keep], np.maximum(cur, f), cur)
+    return rows_out, block
+
+
+
+
+def _inside_all(x: np.ndarray, y: np.ndarray, poly: Sequence[tuple[float, float]]) -> np.ndarray:
+    """:func:`_inside` for every point ``(x[i], y[i])`` at once (ray casting)."""
+    inside = np.zeros(x.shape[0], dtype=bool)
+    n = len(poly)
+    for i in range(n):
+        x1, y1 = poly[i]
+        x2, y2 = poly[(i + 1) % n]
+        if y1 == y2:
+            continue  # a horizontal edge never satisfies (y1 > y) != (y2 > y)
+        crosses = (y1 > y) != (y2 > y)
+        inside ^= crosses & (x < (x2 - x1) * (y - y1) / (y2 - y1) + x1)
+    return inside
 
 
 def _xy_arrays(lat: np.ndarray, lon: np.ndarray, origin: Point) -> tuple[np.ndarray, np.ndarray]:

@@ -177,6 +177,7 @@ def replan(
         late_stop_cost=late_stop_cost,
         late_cost_per_hour=late_cost_per_hour,
         departures={s.job_id: s.departure for f in before.vehicles.values() for s in f.stops},
+        cache_key=id(plan),
     )
     # Only jobs already promised (on a route before this re-plan, or on board) are planned
     # late when they fit nowhere on time; a new job that does not fit stays unassigned, so
