@@ -22,6 +22,7 @@ from engine.live.replan.acceptance import (
     keeps_current,
     score,
 )
+from engine.live.replan.explain import Unserved, explain
 from engine.live.replan.problem import (
     DEFAULT_DISRUPTION_COST,
     LATE_COST_PER_HOUR,
@@ -43,6 +44,13 @@ RELAX_STAGES_S = (0, 600, 1_800, 3_600, 7_200, 7 * 86_400)
 #: correction rounds while the plan has late stops (see :func:`replan`).
 FIRST_ROUND_SHARE = 0.6
 CORRECTION_ROUNDS = 1
+#: Iteration budget of each search when ``max_iterations`` is not given: this many,
+#: plus :data:`ITERATIONS_PER_CHANGE` per job the disruption touches (jobs on no route
+#: yet, and stops predicted late), at most :data:`ITERATIONS_MAX`; correction rounds get
+#: half. The time limit still caps the whole re-plan.
+ITERATIONS_BASE = 150
+ITERATIONS_PER_CHANGE = 40
+ITERATIONS_MAX = 1_500
 
 
 @dataclass
@@ -60,7 +68,8 @@ class ReplanDiff:
     distance_change_m, late_stops_change, lateness_change_s
         New minus old remaining distance, late stops and total lateness.
     unassigned
-        Pending jobs left without a vehicle, with the reason.
+        Pending jobs left without a vehicle, with the reason (``constraint: detail``,
+        see :class:`~engine.live.replan.explain.Unserved`).
     """
 
     moved: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
@@ -87,7 +96,28 @@ class ReplanDiff:
 
 @dataclass
 class ReplanResult:
-    """A re-plan: the diff, the new forecast, timings and the solver's figures."""
+    """A re-plan: the diff, the new forecast, timings and the solver's figures.
+
+    Attributes
+    ----------
+    feasible
+        The plan taken serves every required pending job (promised or new) within the
+        hard constraints of the re-plan; when not, :attr:`infeasible` says why.
+    infeasible
+        ``job_id -> Unserved`` for every required job the plan taken leaves out: which
+        constraint (time window, capacity, shift end, skills/vehicle type, max
+        distance, ...) stops every vehicle (:mod:`engine.live.replan.explain`).
+    kept_current
+        The search's plan was not taken: the current plan (repaired: jobs inserted where
+        they fit) is kept because the search's plan left out more promised jobs, or the
+        forecast found it later (see :mod:`engine.live.replan.acceptance`).
+    iterations
+        Search iterations over all rounds; ``budget_iterations`` the budget of the
+        first round.
+    phases_s
+        Wall seconds per phase: ``forecast``, ``build``, ``search``, ``correction``,
+        ``finish``.
+    """
 
     diff: ReplanDiff
     forecast: Forecast
@@ -98,6 +128,10 @@ class ReplanResult:
     iterations: int
     problem: ReplanProblem | None = None
     routes: list[tuple[int, list[int]]] = field(default_factory=list)
+    infeasible: dict[str, Unserved] = field(default_factory=dict)
+    kept_current: bool = False
+    budget_iterations: int = 0
+    phases_s: dict[str, float] = field(default_factory=dict)
 
 
 def replan(
@@ -153,7 +187,9 @@ def replan(
     if searches < 1:
         raise InvalidInputError.at("searches", f"must be >= 1, got {searches}")
     t0 = time.perf_counter()
+    phases: dict[str, float] = {}
     before = forecast(plan)
+    phases["forecast"] = time.perf_counter() - t0
     memo: Memo = {
         (vid, tuple(plan.vehicles[vid].route)): f
         for vid, f in before.vehicles.items()
@@ -185,10 +221,19 @@ def replan(
     promised = {j for j, job in plan.jobs.items() if job.promised}
     promised |= {j for v in plan.vehicles.values() for j in v.route}
 
-    searches_ = Searches(plan, seed, searches, max_iterations, promised, memo)
+    budget = max_iterations
+    if budget is None:
+        placed = sum(len(js) for _, js in rp.initial_routes)
+        changes = len(rp.job_ids) - placed + before.late_stops
+        budget = min(ITERATIONS_MAX, ITERATIONS_BASE + ITERATIONS_PER_CHANGE * changes)
+    searches_ = Searches(plan, seed, searches, budget, promised, memo)
     run = searches_.run
+    t_search = time.perf_counter()
+    phases["build"] = t_search - t0 - phases["forecast"]
+    iterations = 0
 
     res = run(rp, rp.initial_routes, FIRST_ROUND_SHARE * time_limit - (time.perf_counter() - t0))
+    iterations += res.iterations
     relax = dict(late_now)
     # Priced: one stage, any lateness at the price of lateness.
     stages = RELAX_STAGES_S[-1:] if priced else RELAX_STAGES_S
@@ -224,10 +269,13 @@ def replan(
         left = time_limit - (time.perf_counter() - t0)
         share = 2 if priced else len(stages) - stage  # priced: keep time for the correction
         res = run(rp, warm, max(0.03, left / share))
+        iterations += res.iterations
         if out_of_time:
             break
     routes = final_routes(res, rp)
     solved = True
+    t_corr = time.perf_counter()
+    phases["search"] = t_corr - t_search
     if priced:
         # The search plans with each leg's traffic at its departure in the plan it started
         # from; stops moved into (or out of) a slowdown make that picture wrong. While the
@@ -251,8 +299,12 @@ def replan(
                 deps,
             )
             res2 = run(
-                rp2, as_initial(routes, len(rp.vehicle_ids)), left / (CORRECTION_ROUNDS - rnd)
+                rp2,
+                as_initial(routes, len(rp.vehicle_ids)),
+                left / (CORRECTION_ROUNDS - rnd),
+                None if max_iterations is not None else max(1, budget // 2),
             )
+            iterations += res2.iterations
             routes2 = final_routes(res2, rp2)
             fc2 = forecast_routes(plan, rp2, routes2, memo)
             score2 = score(fc2, routes2, rp, promised)
@@ -263,6 +315,24 @@ def replan(
         # have served stay unassigned and are tried again at the next re-plan.
         if keeps_current(plan, rp, best, promised, memo):
             routes, solved = [(k, list(js)) for k, js in rp.initial_routes], False
+    # Feasibility guard: the plan taken never leaves out more promised jobs than the
+    # current plan repaired (its routes with the jobs that fit inserted, no search).
+    required = [j for j, job in enumerate(rp.problem.jobs) if job.required]
+    kept = not solved
+
+    def left_out(rts: list[tuple[int, list[int]]]) -> tuple[int, list[int]]:
+        on = {j for _, js in rts for j in js}
+        out = [j for j in required if j not in on]
+        return sum(1 for j in out if rp.job_ids[j] in promised), out
+
+    lost, missing = left_out(routes)
+    if lost:
+        repaired = final_routes(searches_.repair(rp), rp)
+        lost_r, missing_r = left_out(repaired)
+        if lost_r < lost:
+            routes, missing, kept, solved = repaired, missing_r, True, True
+    phases["correction"] = time.perf_counter() - t_corr
+    t_fin = time.perf_counter()
     report = check(rp.problem, routes) if verify and solved else None
     if report is not None and report.violations:
         raise InfeasibleError(
@@ -288,15 +358,25 @@ def replan(
     for jid in set(old_owner) | set(new_owner):
         if old_owner.get(jid) != new_owner.get(jid):
             diff.moved[jid] = (old_owner.get(jid), new_owner.get(jid))
+    why: dict[str, Unserved] = {}
+    if missing:
+        # New orders the acceptance rule held back are not diagnosed: they would fit.
+        held = {rp.job_ids[j] for j in missing if not solved and rp.job_ids[j] not in promised}
+        why = explain(rp, routes, [j for j in missing if rp.job_ids[j] not in held])
+        for jid in held:
+            why[jid] = Unserved(
+                jid,
+                "not_accepted",
+                "the re-plan serving it had more late stops than the current plan; "
+                "tried again at the next re-plan",
+            )
     for jid in rp.job_ids:
         if jid not in served_in_problem:
             job = plan.jobs[jid]
             diff.unassigned[jid] = (
                 "optional job dropped (cheaper than its penalty)"
                 if not job.required
-                else "not accepted yet: the re-plan serving it had more late stops"
-                if not solved
-                else "no vehicle can serve it on time within its capacity and skills"
+                else str(why[jid])
             )
     for vid, jobs in rp.stranded.items():
         for jid in jobs:
@@ -319,14 +399,19 @@ def replan(
     diff.distance_change_m = after.distance_m - before.distance_m
     diff.late_stops_change = after.late_stops - before.late_stops
     diff.lateness_change_s = after.total_lateness_s - before.total_lateness_s
+    phases["finish"] = time.perf_counter() - t_fin
     return ReplanResult(
         diff=diff,
         forecast=after,
         runtime_s=time.perf_counter() - t0,
         solver_runtime_s=res.runtime_s,
         cost=res.cost,
-        feasible=res.feasible,
-        iterations=res.iterations,
+        feasible=not missing,
+        iterations=iterations,
         problem=rp,
         routes=routes,
+        infeasible={j: u for j, u in why.items() if plan.jobs[j].required},
+        kept_current=kept,
+        budget_iterations=budget,
+        phases_s=phases,
     )
