@@ -21,20 +21,26 @@ is, when it is there, with the cargo it carries:
   and a new job is accepted only where it fits on time.
 
 The Rust search core is warm-started from the current routes (two searches side by
-side by default). The ETA forecast then judges the plans: it picks between the
+side by default), each with an iteration budget sized to the disruption (jobs on no
+route, stops predicted late) under the time limit. The ETA forecast then judges the plans: it picks between the
 searches; when the plan has late stops, a correction round re-derives the traffic
 at the new plan's departures and searches on; and a plan with more late stops (or
 fewer promised jobs) than the current one is not taken, new orders then waiting
-for the next re-plan. With ``verify`` the answer is checked by the independent
-checker before the plan changes.
+for the next re-plan. A plan that leaves out more promised jobs than the current plan
+repaired (the jobs that fit inserted, no search) is never taken; required jobs a plan
+leaves out are explained: which constraint stops every vehicle
+(:mod:`~engine.live.replan.explain`). With ``verify`` the answer is checked by the
+independent checker before the plan changes.
 
 The work is split by job: :mod:`~engine.live.replan.problem` (the re-plan problem),
 :mod:`~engine.live.replan.search` (the searches), :mod:`~engine.live.replan.acceptance`
-(the acceptance rule) and :mod:`~engine.live.replan.run` (:func:`replan` itself).
+(the acceptance rule), :mod:`~engine.live.replan.explain` (why jobs are left out) and
+:mod:`~engine.live.replan.run` (:func:`replan` itself).
 """
 
 from __future__ import annotations
 
+from engine.live.replan.explain import Unserved
 from engine.live.replan.problem import (
     DEFAULT_DISRUPTION_COST,
     LATE_COST_PER_HOUR,
@@ -47,6 +53,10 @@ from engine.live.replan.problem import (
 from engine.live.replan.run import (
     CORRECTION_ROUNDS,
     FIRST_ROUND_SHARE,
+    ITERATIONS_BASE,
+    ITERATIONS_MAX,
+    ITERATIONS_PER_JOB,
+    ITERATIONS_PER_LATE,
     RELAX_STAGES_S,
     ReplanDiff,
     ReplanResult,
@@ -57,6 +67,10 @@ __all__ = [
     "CORRECTION_ROUNDS",
     "DEFAULT_DISRUPTION_COST",
     "FIRST_ROUND_SHARE",
+    "ITERATIONS_BASE",
+    "ITERATIONS_MAX",
+    "ITERATIONS_PER_JOB",
+    "ITERATIONS_PER_LATE",
     "LATE_COST_PER_HOUR",
     "LATE_STOP_COST",
     "PLANNING_BUFFER_S",
@@ -65,6 +79,7 @@ __all__ = [
     "ReplanDiff",
     "ReplanProblem",
     "ReplanResult",
+    "Unserved",
     "build_problem",
     "replan",
 ]

@@ -20,7 +20,6 @@ from engine.errors import InfeasibleError
 from engine.geo import SpeedProfile, distance_matrix
 from engine.live.eta import Forecast
 from engine.live.state import LiveJob, LivePlan, LiveVehicle
-from engine.live.replan.matrices import site_matrices
 from engine.live.traffic import factor_rows
 from engine.routing.core import LiveTerms
 from engine.routing.model import Model, Problem
@@ -125,7 +124,6 @@ def build_problem(
     late_stop_cost: int = LATE_STOP_COST,
     late_cost_per_hour: int = LATE_COST_PER_HOUR,
     departures: Mapping[str, int] | None = None,
-    cache_key: int | None = None,
 ) -> ReplanProblem:
     """The routing problem of the remaining work (see the module docstring).
 
@@ -140,11 +138,6 @@ def build_problem(
     rather than dropped. Jobs in ``soft`` (job id -> due time) are late after their due
     time at ``late_stop_cost`` plus ``late_cost_per_hour`` (cost units) instead of
     infeasible.
-
-    With ``cache_key`` (e.g. ``id(plan)``) the distances and free-flow travel times
-    between stops are kept between calls with the same key and only those of the
-    vehicles' positions and of new stops are computed
-    (:mod:`engine.live.replan.matrices`).
 
     Raises
     ------
@@ -261,7 +254,7 @@ def build_problem(
         done.add(job.job_id)
     if not active:
         m.add_vehicle_type(1, capacity=(1,) * len(dims), start=m.add_depot(lat=0.0, lon=0.0))
-    free = set_matrices(m, plan, active, departures, cache_key)
+    free = set_matrices(m, plan, active, departures)
     problem = m.data(name=f"replan@{plan.now}")
     initial: list[tuple[int, list[int]]] = []
     fixed: list[int] = []
@@ -323,23 +316,17 @@ def set_matrices(
     plan: LivePlan,
     active: list[LiveVehicle],
     departures: Mapping[str, int] | None = None,
-    cache_key: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Distances and per-profile durations, with traffic slowdowns on the legs they touch
     (only when active at the leg's predicted departure, given ``departures``); returns
-    the free-flow durations. With ``cache_key`` the matrices among stops are kept
-    between calls (see :func:`build_problem`)."""
+    the free-flow durations (kept for re-timing)."""
     sites = m._sites
     lat = np.array([s.lat for s in sites], dtype=np.float64)
     lon = np.array([s.lon for s in sites], dtype=np.float64)
     profiles = sorted({v.profile for v in active}) or ["light_truck"]
     names = [s.name for s in sites]
-    if cache_key is None:
-        dist = distance_matrix(lat, lon, circuity=plan.circuity)
-        free = {p: SpeedProfile.for_type(p).seconds(dist) for p in profiles}
-    else:
-        moving = np.array([nm.startswith("@") for nm in names], dtype=bool)
-        dist, free = site_matrices(cache_key, plan.circuity, lat, lon, moving, profiles)
+    dist = distance_matrix(lat, lon, circuity=plan.circuity)
+    free = {p: SpeedProfile.for_type(p).seconds(dist) for p in profiles}
     m.set_matrix(dist, durations(plan, active, lat, lon, names, free, departures))
     return free
 

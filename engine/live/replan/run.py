@@ -44,13 +44,16 @@ RELAX_STAGES_S = (0, 600, 1_800, 3_600, 7_200, 7 * 86_400)
 #: correction rounds while the plan has late stops (see :func:`replan`).
 FIRST_ROUND_SHARE = 0.6
 CORRECTION_ROUNDS = 1
-#: Iteration budget of each search when ``max_iterations`` is not given: this many,
-#: plus :data:`ITERATIONS_PER_CHANGE` per job the disruption touches (jobs on no route
-#: yet, and stops predicted late), at most :data:`ITERATIONS_MAX`; correction rounds get
-#: half. The time limit still caps the whole re-plan.
-ITERATIONS_BASE = 150
-ITERATIONS_PER_CHANGE = 40
-ITERATIONS_MAX = 1_500
+#: Iteration budget of each search when ``max_iterations`` is not given, from the size
+#: of the disruption: this many, plus :data:`ITERATIONS_PER_JOB` per job on no route
+#: (new orders, jobs released by a breakdown) and :data:`ITERATIONS_PER_LATE` per stop
+#: predicted late, at most :data:`ITERATIONS_MAX`; correction rounds get half. The time
+#: limit still caps the searches. (A warm-started search of a small disruption gains
+#: nothing after ~100 iterations; a jam or a breakdown keeps improving to ~1,000.)
+ITERATIONS_BASE = 100
+ITERATIONS_PER_JOB = 40
+ITERATIONS_PER_LATE = 10
+ITERATIONS_MAX = 1_000
 
 
 @dataclass
@@ -152,8 +155,15 @@ def replan(
     Parameters
     ----------
     time_limit
-        Wall-clock seconds for the search (the core stops earlier when it converges
-        within ``max_iterations``).
+        Wall-clock seconds for the searches (all rounds), counted from the first
+        search's start (building the problem comes before, and grows with the plan).
+        Each search usually stops earlier, at its iteration budget.
+    max_iterations
+        Iteration budget of each search; default: adapted to the disruption
+        (:data:`ITERATIONS_BASE`, plus :data:`ITERATIONS_PER_JOB` per job on no route
+        and :data:`ITERATIONS_PER_LATE` per stop predicted late, at most
+        :data:`ITERATIONS_MAX`; correction rounds half).
+        With it, and a time limit that is not reached, a re-plan is reproducible.
     allow_diversion
         Let vehicles abandon the stop they are driving to.
     disruption_cost
@@ -213,7 +223,6 @@ def replan(
         late_stop_cost=late_stop_cost,
         late_cost_per_hour=late_cost_per_hour,
         departures={s.job_id: s.departure for f in before.vehicles.values() for s in f.stops},
-        cache_key=id(plan),
     )
     # Only jobs already promised (on a route before this re-plan, or on board) are planned
     # late when they fit nowhere on time; a new job that does not fit stays unassigned, so
@@ -224,15 +233,19 @@ def replan(
     budget = max_iterations
     if budget is None:
         placed = sum(len(js) for _, js in rp.initial_routes)
-        changes = len(rp.job_ids) - placed + before.late_stops
-        budget = min(ITERATIONS_MAX, ITERATIONS_BASE + ITERATIONS_PER_CHANGE * changes)
+        budget = min(
+            ITERATIONS_MAX,
+            ITERATIONS_BASE
+            + ITERATIONS_PER_JOB * (len(rp.job_ids) - placed)
+            + ITERATIONS_PER_LATE * before.late_stops,
+        )
     searches_ = Searches(plan, seed, searches, budget, promised, memo)
     run = searches_.run
     t_search = time.perf_counter()
     phases["build"] = t_search - t0 - phases["forecast"]
     iterations = 0
 
-    res = run(rp, rp.initial_routes, FIRST_ROUND_SHARE * time_limit - (time.perf_counter() - t0))
+    res = run(rp, rp.initial_routes, FIRST_ROUND_SHARE * time_limit)
     iterations += res.iterations
     relax = dict(late_now)
     # Priced: one stage, any lateness at the price of lateness.
@@ -246,7 +259,7 @@ def replan(
         if not dropped_required:
             break
         # Out of time: go straight to the last stage (any lateness) and stop there.
-        out_of_time = time.perf_counter() - t0 > time_limit
+        out_of_time = time.perf_counter() - t_search > time_limit
         extra = RELAX_STAGES_S[-1] if out_of_time else extra_s
         # Required jobs the search could not fit on time are planned late instead (a
         # little later at each stage when unpriced): relax their windows (and their
@@ -266,7 +279,7 @@ def replan(
                         soft.setdefault(x, close)
         rp = problem.relaxed(rp, plan, relax, soft, late_stop_cost, late_cost_per_hour)
         warm = as_initial(res.routes, len(rp.vehicle_ids))
-        left = time_limit - (time.perf_counter() - t0)
+        left = time_limit - (time.perf_counter() - t_search)
         share = 2 if priced else len(stages) - stage  # priced: keep time for the correction
         res = run(rp, warm, max(0.03, left / share))
         iterations += res.iterations
@@ -285,7 +298,7 @@ def replan(
         fc = forecast_routes(plan, rp, routes, memo)
         best = score(fc, routes, rp, promised)
         for rnd in range(CORRECTION_ROUNDS):
-            left = time_limit - (time.perf_counter() - t0)
+            left = time_limit - (time.perf_counter() - t_search)
             late = {s.job_id for f in fc.values() for s in f.stops if s.late_s}
             if not late or left < 0.03:
                 break
