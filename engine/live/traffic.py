@@ -208,8 +208,6 @@ def factor_rows(
     return rows_out, block
 
 
-
-
 def _inside_all(x: np.ndarray, y: np.ndarray, poly: Sequence[tuple[float, float]]) -> np.ndarray:
     """:func:`_inside` for every point ``(x[i], y[i])`` at once (ray casting)."""
     inside = np.zeros(x.shape[0], dtype=bool)

@@ -20,15 +20,15 @@ is, when it is there, with the cargo it carries:
   for punctuality; every other stop keeps a hard window (with a planning buffer),
   and a new job is accepted only where it fits on time.
 
-The Rust search core is warm-started from the current routes (two searches side by
-side by default), each with an iteration budget sized to the disruption (jobs on no
-route, stops predicted late) under the time limit. The ETA forecast then judges the plans: it picks between the
-searches; when the plan has late stops, a correction round re-derives the traffic
-at the new plan's departures and searches on; and a plan with more late stops (or
-fewer promised jobs) than the current one is not taken, new orders then waiting
-for the next re-plan. A plan that leaves out more promised jobs than the current plan
-repaired (the jobs that fit inserted, no search) is never taken; required jobs a plan
-leaves out are explained: which constraint stops every vehicle
+The Rust search core is warm-started from the current routes (two searches side by side
+by default), each with an iteration budget sized to the disruption (jobs on no route,
+stops predicted late) under the time limit. The ETA forecast then judges the plans: it
+picks between the searches; when the plan has late stops, a correction round re-derives
+the traffic at the new plan's departures and searches on; and a plan with more late
+stops (or fewer promised jobs) than the current one is not taken, new orders then
+waiting for the next re-plan. A plan that leaves out more promised jobs than the current
+plan repaired (the jobs that fit inserted, no search) is never taken; required jobs a
+plan leaves out are explained: which constraint stops every vehicle
 (:mod:`~engine.live.replan.explain`). With ``verify`` the answer is checked by the
 independent checker before the plan changes.
 

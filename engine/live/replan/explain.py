@@ -24,6 +24,7 @@ fits), the reason is ``search``: the search did not place it within its budget.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -170,7 +171,7 @@ class _Diagnosis:
         for k, _, _ in in_shift:
             vt = pr.vehicle_types[k]
             locs = [vt.start.index] + [pr.jobs[x].site.index for x in order] + [vt.end.index]
-            km = int(sum(pr.distance[u, v] for u, v in zip(locs[:-1], locs[1:], strict=True)))
+            km = int(sum(pr.distance[u, v] for u, v in itertools.pairwise(locs)))
             if vt.max_distance >= UNLIMITED or km <= vt.max_distance:
                 within.append(k)
         if not within:

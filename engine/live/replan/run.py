@@ -17,9 +17,11 @@ from engine.live.eta import Forecast, forecast
 from engine.live.replan import problem
 from engine.live.replan.acceptance import (
     Memo,
+    feasibility_guard,
     forecast_route,
     forecast_routes,
     keeps_current,
+    left_out,
     score,
 )
 from engine.live.replan.explain import Unserved, explain
@@ -330,20 +332,12 @@ def replan(
             routes, solved = [(k, list(js)) for k, js in rp.initial_routes], False
     # Feasibility guard: the plan taken never leaves out more promised jobs than the
     # current plan repaired (its routes with the jobs that fit inserted, no search).
-    required = [j for j, job in enumerate(rp.problem.jobs) if job.required]
-    kept = not solved
-
-    def left_out(rts: list[tuple[int, list[int]]]) -> tuple[int, list[int]]:
-        on = {j for _, js in rts for j in js}
-        out = [j for j in required if j not in on]
-        return sum(1 for j in out if rp.job_ids[j] in promised), out
-
-    lost, missing = left_out(routes)
-    if lost:
-        repaired = final_routes(searches_.repair(rp), rp)
-        lost_r, missing_r = left_out(repaired)
-        if lost_r < lost:
-            routes, missing, kept, solved = repaired, missing_r, True, True
+    routes, repaired = feasibility_guard(
+        rp, routes, promised, lambda: final_routes(searches_.repair(rp), rp)
+    )
+    kept = repaired or not solved
+    solved = solved or repaired
+    missing = left_out(rp, routes, promised)[1]
     phases["correction"] = time.perf_counter() - t_corr
     t_fin = time.perf_counter()
     report = check(rp.problem, routes) if verify and solved else None
