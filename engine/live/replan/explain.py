@@ -35,8 +35,8 @@ import numpy as np
 from engine.live.replan.problem import ReplanProblem
 from engine.routing.model import UNLIMITED, Problem
 
-#: The constraints a reason names (see the module docstring), plus ``stranded`` (cargo on
-#: a broken-down vehicle) and ``not_accepted`` (a new order the acceptance rule held back).
+#: The constraints a reason names (see the module docstring), plus ``not_accepted`` (a
+#: new order the acceptance rule held back: the plan serving it had more late stops).
 CONSTRAINTS = (
     "skills",
     "capacity",
@@ -44,7 +44,6 @@ CONSTRAINTS = (
     "shift_end",
     "max_distance",
     "search",
-    "stranded",
     "not_accepted",
 )
 
@@ -110,13 +109,16 @@ class _Diagnosis:
         order = [p] if d is None else [p, d]
         ks = self._skills_ok(order)
         if not ks:
-            need = set().union(*(pr.jobs[x].skills for x in order))
-            if "at_depot" in need:
+            need = set().union(*(pr.jobs[x].skills for x in order)) - {"at_depot"}
+            have = set().union(*(vt.skills for vt in pr.vehicle_types))
+            if need - have:
+                return "skills", f"no vehicle on duty has the skills {sorted(need - have)}"
+            if any("at_depot" in pr.jobs[x].skills for x in order):
                 return "skills", (
                     "depot cargo goes only on a vehicle still at the depot, and none that "
-                    "could take it is"
+                    f"has the skills {sorted(need)} is"
                 )
-            return "skills", f"no vehicle on duty has the skills {sorted(need)}"
+            return "skills", f"no vehicle on duty has all of the skills {sorted(need)}"
         amount = np.maximum(a["job_delivery"][p], a["job_pickup"][p])
         cap = a["type_capacity"]
         fits = [k for k in ks if np.all(amount <= cap[k])]

@@ -107,7 +107,9 @@ class ReplanResult:
     ----------
     feasible
         The plan taken serves every required pending job (promised or new) within the
-        hard constraints of the re-plan; when not, :attr:`infeasible` says why.
+        hard constraints of the re-plan; when not, :attr:`infeasible` says why. (Cargo
+        on board a broken-down vehicle is not part of the re-plan: see
+        ``diff.unassigned``.)
     infeasible
         ``job_id -> Unserved`` for every required job the plan taken leaves out: which
         constraint (time window, capacity, shift end, skills/vehicle type, max
@@ -341,10 +343,10 @@ def replan(
     phases["correction"] = time.perf_counter() - t_corr
     t_fin = time.perf_counter()
     report = check(rp.problem, routes) if verify and solved else None
-    if report is not None and report.violations:
-        raise InfeasibleError(
-            f"re-plan rejected by the checker: {report.violations[0]}; the plan is unchanged"
-        )
+    if report is not None and not report.routes_feasible:
+        # Required jobs left out are reported (``infeasible``); broken routes are refused.
+        bad = next(v for v in report.violations if v.kind != "unserved")
+        raise InfeasibleError(f"re-plan rejected by the checker: {bad}; the plan is unchanged")
     old_owner = {j: v.vehicle_id for v in plan.vehicles.values() for j in v.route}
     old_routes = {vid: list(v.route) for vid, v in plan.vehicles.items()}
     new_routes: dict[str, list[str]] = {vid: [] for vid in rp.vehicle_ids}
