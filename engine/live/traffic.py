@@ -170,30 +170,14 @@ def factor_rows(
             _, clat, clon, r = s.area
             origin = (float(clat), float(clon))  # type: ignore[arg-type]
             x, y = _xy_arrays(lat, lon, origin)
-            ax, ay = x[idx, None], y[idx, None]
-            dx, dy = x[None, :] - ax, y[None, :] - ay
-            seg2 = dx * dx + dy * dy
-            with np.errstate(invalid="ignore", divide="ignore"):
-                t = np.where(seg2 > 0, -(ax * dx + ay * dy) / seg2, 0.0)
-            t = np.clip(t, 0.0, 1.0)
-            px, py = ax + t * dx, ay + t * dy
-            hit = px * px + py * py <= float(r) ** 2  # type: ignore[arg-type]
+            hit = _circle_hits(x[idx], y[idx], x, y, float(r))  # type: ignore[arg-type]
         else:
             pts = list(s.area[1])  # type: ignore[call-overload]
             origin = (float(pts[0][0]), float(pts[0][1]))
             x, y = _xy_arrays(lat, lon, origin)
             poly = [_local_xy((float(p[0]), float(p[1])), origin) for p in pts]
             inside = _inside_all(x, y, poly)
-            hit = inside[idx, None] | inside[None, :]
-            ax, ay = x[idx, None], y[idx, None]
-            bx, by = x[None, :], y[None, :]
-            for k in range(len(poly)):
-                (qx1, qy1), (qx2, qy2) = poly[k], poly[(k + 1) % len(poly)]
-                d1 = (qx2 - qx1) * (ay - qy1) - (qy2 - qy1) * (ax - qx1)
-                d2 = (qx2 - qx1) * (by - qy1) - (qy2 - qy1) * (bx - qx1)
-                d3 = (bx - ax) * (qy1 - ay) - (by - ay) * (qx1 - ax)
-                d4 = (bx - ax) * (qy2 - ay) - (by - ay) * (qx2 - ax)
-                hit |= (d1 * d2 < 0) & (d3 * d4 < 0)
+            hit = _polygon_hits(x[idx], y[idx], inside[idx], x, y, inside, poly)
         hits.append((idx, hit, float(s.factor)))
         touched[idx] |= hit.any(axis=1)
     rows_out = np.flatnonzero(touched)
@@ -206,6 +190,57 @@ def factor_rows(
         cur = block[sub]
         block[sub] = np.where(hit[keep], np.maximum(cur, f), cur)
     return rows_out, block
+
+
+def _circle_hits(
+    ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray, r: float
+) -> np.ndarray:
+    """``hit[i, j]``: the segment from ``a[i]`` to ``b[j]`` (local metres, the circle's
+    centre at the origin) comes within ``r`` of the centre. An endpoint inside, or the
+    closest point of the line strictly between the endpoints (``a·b < |a|²`` and
+    ``a·b < |b|²``) and the line within ``r`` (``(a×b)² ≤ r² |b - a|²``); the dot and
+    cross products of all pairs come from two matrix products."""
+    a = np.stack([ax, ay], axis=1)
+    aa = (ax * ax + ay * ay)[:, None]
+    bb = (bx * bx + by * by)[None, :]
+    g = a @ np.stack([bx, by])
+    c = a @ np.stack([by, -bx])
+    r2 = r * r
+    hit = (g < aa) & (g < bb)
+    hit &= c * c <= r2 * (aa + bb - 2.0 * g)
+    hit |= aa <= r2
+    hit |= bb <= r2
+    return hit
+
+
+def _polygon_hits(
+    ax: np.ndarray,
+    ay: np.ndarray,
+    a_in: np.ndarray,
+    bx: np.ndarray,
+    by: np.ndarray,
+    b_in: np.ndarray,
+    poly: Sequence[tuple[float, float]],
+) -> np.ndarray:
+    """``hit[i, j]``: the segment from ``a[i]`` to ``b[j]`` has an endpoint inside the
+    polygon or properly crosses one of its edges (as :func:`_segments_intersect`). The
+    pairwise part of the edge test, ``a × b``, is one matrix product shared by all edges;
+    the rest is per point."""
+    hit = a_in[:, None] | b_in[None, :]
+    cab = np.stack([ax, ay], axis=1) @ np.stack([by, -bx])  # a × b
+    n = len(poly)
+    for k in range(n):
+        (qx1, qy1), (qx2, qy2) = poly[k], poly[(k + 1) % n]
+        d1 = (qx2 - qx1) * (ay - qy1) - (qy2 - qy1) * (ax - qx1)
+        d2 = (qx2 - qx1) * (by - qy1) - (qy2 - qy1) * (bx - qx1)
+        side = (d1[:, None] < 0) & (d2[None, :] > 0) | (d1[:, None] > 0) & (d2[None, :] < 0)
+        if not side.any():
+            continue
+        # d3 = (b - a) × (q1 - a), d4 = (b - a) × (q2 - a), each split into b, a and a × b
+        d3 = (bx * qy1 - by * qx1)[None, :] + (ay * qx1 - ax * qy1)[:, None] + cab
+        d4 = (bx * qy2 - by * qx2)[None, :] + (ay * qx2 - ax * qy2)[:, None] + cab
+        hit |= side & ((d3 < 0) & (d4 > 0) | (d3 > 0) & (d4 < 0))
+    return hit
 
 
 def _inside_all(x: np.ndarray, y: np.ndarray, poly: Sequence[tuple[float, float]]) -> np.ndarray:

@@ -46,6 +46,10 @@ RELAX_STAGES_S = (0, 600, 1_800, 3_600, 7_200, 7 * 86_400)
 #: correction rounds while the plan has late stops (see :func:`replan`).
 FIRST_ROUND_SHARE = 0.6
 CORRECTION_ROUNDS = 1
+#: The first search gets at least this share of the time limit, however long building
+#: the problem took (large plans, a loaded machine): the re-plan then overruns its limit
+#: by at most this much rather than searching for nothing.
+MIN_SEARCH_SHARE = 0.3
 #: Iteration budget of each search when ``max_iterations`` is not given, from the size
 #: of the disruption: this many, plus :data:`ITERATIONS_PER_JOB` per job on no route
 #: (new orders, jobs released by a breakdown) and :data:`ITERATIONS_PER_LATE` per stop
@@ -159,9 +163,9 @@ def replan(
     Parameters
     ----------
     time_limit
-        Wall-clock seconds for the searches (all rounds), counted from the first
-        search's start (building the problem comes before, and grows with the plan).
-        Each search usually stops earlier, at its iteration budget.
+        Wall-clock seconds for the re-plan: the searches get what building the problem
+        left of it (the first at least :data:`MIN_SEARCH_SHARE` of it), and usually stop
+        earlier, at their iteration budget.
     max_iterations
         Iteration budget of each search; default: adapted to the disruption
         (:data:`ITERATIONS_BASE`, plus :data:`ITERATIONS_PER_JOB` per job on no route
@@ -249,7 +253,8 @@ def replan(
     phases["build"] = t_search - t0 - phases["forecast"]
     iterations = 0
 
-    res = run(rp, rp.initial_routes, FIRST_ROUND_SHARE * time_limit)
+    first = FIRST_ROUND_SHARE * time_limit - (time.perf_counter() - t0)
+    res = run(rp, rp.initial_routes, max(MIN_SEARCH_SHARE * time_limit, first))
     iterations += res.iterations
     relax = dict(late_now)
     # Priced: one stage, any lateness at the price of lateness.
@@ -263,7 +268,7 @@ def replan(
         if not dropped_required:
             break
         # Out of time: go straight to the last stage (any lateness) and stop there.
-        out_of_time = time.perf_counter() - t_search > time_limit
+        out_of_time = time.perf_counter() - t0 > time_limit
         extra = RELAX_STAGES_S[-1] if out_of_time else extra_s
         # Required jobs the search could not fit on time are planned late instead (a
         # little later at each stage when unpriced): relax their windows (and their
@@ -283,7 +288,7 @@ def replan(
                         soft.setdefault(x, close)
         rp = problem.relaxed(rp, plan, relax, soft, late_stop_cost, late_cost_per_hour)
         warm = as_initial(res.routes, len(rp.vehicle_ids))
-        left = time_limit - (time.perf_counter() - t_search)
+        left = time_limit - (time.perf_counter() - t0)
         share = 2 if priced else len(stages) - stage  # priced: keep time for the correction
         res = run(rp, warm, max(0.03, left / share))
         iterations += res.iterations
@@ -302,7 +307,7 @@ def replan(
         fc = forecast_routes(plan, rp, routes, memo)
         best = score(fc, routes, rp, promised)
         for rnd in range(CORRECTION_ROUNDS):
-            left = time_limit - (time.perf_counter() - t_search)
+            left = time_limit - (time.perf_counter() - t0)
             late = {s.job_id for f in fc.values() for s in f.stops if s.late_s}
             if not late or left < 0.03:
                 break
