@@ -206,7 +206,7 @@ def _circle_hits(
     g = a @ np.stack([bx, by])
     c = a @ np.stack([by, -bx])
     r2 = r * r
-    hit = (g < aa) & (g < bb)
+    hit: np.ndarray = (g < aa) & (g < bb)
     hit &= c * c <= r2 * (aa + bb - 2.0 * g)
     hit |= aa <= r2
     hit |= bb <= r2
@@ -226,7 +226,7 @@ def _polygon_hits(
     polygon or properly crosses one of its edges (as :func:`_segments_intersect`). The
     pairwise part of the edge test, ``a × b``, is one matrix product shared by all edges;
     the rest is per point."""
-    hit = a_in[:, None] | b_in[None, :]
+    hit: np.ndarray = a_in[:, None] | b_in[None, :]
     cab = np.stack([ax, ay], axis=1) @ np.stack([by, -bx])  # a × b
     n = len(poly)
     for k in range(n):
