@@ -20,9 +20,9 @@ from engine.live import (
     replan,
 )
 from engine.live.replan import (
-    ITERATIONS_BASE,
-    ITERATIONS_PER_JOB,
-    ITERATIONS_PER_LATE,
+    SEARCH_BASE_S,
+    SEARCH_PER_JOB_S,
+    SEARCH_PER_LATE_S,
     build_problem,
 )
 from engine.live.replan.acceptance import feasibility_guard, left_out
@@ -218,10 +218,10 @@ def test_zero_budget_replan_keeps_every_promised_stop() -> None:
 
 
 def test_budget_grows_with_the_disruption() -> None:
-    """The default iteration budget is the base for a quiet plan and grows with the jobs
-    on no route."""
+    """The default search time is the base for a quiet plan and grows with the jobs on
+    no route (well within the time limit here)."""
     quiet = replan(_one_truck_plan(), time_limit=0.3, seed=1)
-    assert quiet.budget_iterations == ITERATIONS_BASE + ITERATIONS_PER_LATE * 1  # B is late
+    assert quiet.budget_s == pytest.approx(SEARCH_BASE_S + SEARCH_PER_LATE_S)  # B is late
     busy = replan(
         _with_new_jobs(
             LiveJob("C", "delivery", LAT0, _east(1), (5, 5), 60, ((NOW, NOW + 9 * 3600),))
@@ -229,5 +229,5 @@ def test_budget_grows_with_the_disruption() -> None:
         time_limit=0.3,
         seed=1,
     )
-    assert busy.budget_iterations == quiet.budget_iterations + ITERATIONS_PER_JOB
+    assert busy.budget_s == pytest.approx(quiet.budget_s + SEARCH_PER_JOB_S)
     assert set(busy.phases_s) == {"forecast", "build", "search", "correction", "finish"}

@@ -21,7 +21,7 @@ is, when it is there, with the cargo it carries:
   and a new job is accepted only where it fits on time.
 
 The Rust search core is warm-started from the current routes (two searches side by side
-by default), each with an iteration budget sized to the disruption (jobs on no route,
+by default), each with a search time sized to the disruption (jobs on no route,
 stops predicted late) under the time limit. The ETA forecast then judges the plans: it
 picks between the searches; when the plan has late stops, a correction round re-derives
 the traffic at the new plan's departures and searches on; and a plan with more late
@@ -53,12 +53,11 @@ from engine.live.replan.problem import (
 from engine.live.replan.run import (
     CORRECTION_ROUNDS,
     FIRST_ROUND_SHARE,
-    ITERATIONS_BASE,
-    ITERATIONS_MAX,
-    ITERATIONS_PER_JOB,
-    ITERATIONS_PER_LATE,
     MIN_SEARCH_SHARE,
     RELAX_STAGES_S,
+    SEARCH_BASE_S,
+    SEARCH_PER_JOB_S,
+    SEARCH_PER_LATE_S,
     ReplanDiff,
     ReplanResult,
     replan,
@@ -68,15 +67,14 @@ __all__ = [
     "CORRECTION_ROUNDS",
     "DEFAULT_DISRUPTION_COST",
     "FIRST_ROUND_SHARE",
-    "ITERATIONS_BASE",
-    "ITERATIONS_MAX",
-    "ITERATIONS_PER_JOB",
-    "ITERATIONS_PER_LATE",
     "LATE_COST_PER_HOUR",
     "LATE_STOP_COST",
     "MIN_SEARCH_SHARE",
     "PLANNING_BUFFER_S",
     "RELAX_STAGES_S",
+    "SEARCH_BASE_S",
+    "SEARCH_PER_JOB_S",
+    "SEARCH_PER_LATE_S",
     "TRAFFIC_HORIZON_S",
     "ReplanDiff",
     "ReplanProblem",

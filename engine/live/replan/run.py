@@ -50,16 +50,17 @@ CORRECTION_ROUNDS = 1
 #: the problem took (large plans, a loaded machine): the re-plan then overruns its limit
 #: by at most this much rather than searching for nothing.
 MIN_SEARCH_SHARE = 0.3
-#: Iteration budget of each search when ``max_iterations`` is not given, from the size
-#: of the disruption: this many, plus :data:`ITERATIONS_PER_JOB` per job on no route
-#: (new orders, jobs released by a breakdown) and :data:`ITERATIONS_PER_LATE` per stop
-#: predicted late, at most :data:`ITERATIONS_MAX`; correction rounds get half. The time
-#: limit still caps the searches. (A warm-started search of a small disruption gains
-#: nothing after ~100 iterations; a jam or a breakdown keeps improving to ~1,000.)
-ITERATIONS_BASE = 100
-ITERATIONS_PER_JOB = 40
-ITERATIONS_PER_LATE = 10
-ITERATIONS_MAX = 1_000
+#: Search time of each round when ``max_iterations`` is not given, from the size of the
+#: disruption: this much, plus :data:`SEARCH_PER_JOB_S` per job on no route (new orders,
+#: jobs released by a breakdown) and :data:`SEARCH_PER_LATE_S` per stop predicted late,
+#: within what the time limit leaves (correction rounds at most as long as the first). A
+#: warm-started search of a small disruption gains nothing after ~100 iterations (~15 ms
+#: at 500 stops); a jam or a breakdown keeps improving to ~1,000. The budget is time, not
+#: iterations, so that the core's annealing cools by the end of it even on a loaded
+#: machine (an iteration budget cut short by the clock ends the search still hot).
+SEARCH_BASE_S = 0.02
+SEARCH_PER_JOB_S = 0.006
+SEARCH_PER_LATE_S = 0.0015
 
 
 @dataclass
@@ -123,8 +124,7 @@ class ReplanResult:
         they fit) is kept because the search's plan left out more promised jobs, or the
         forecast found it later (see :mod:`engine.live.replan.acceptance`).
     iterations
-        Search iterations over all rounds; ``budget_iterations`` the budget of the
-        first round.
+        Search iterations over all rounds; ``budget_s`` the first round's search time.
     phases_s
         Wall seconds per phase: ``forecast``, ``build``, ``search``, ``correction``,
         ``finish``.
@@ -141,7 +141,7 @@ class ReplanResult:
     routes: list[tuple[int, list[int]]] = field(default_factory=list)
     infeasible: dict[str, Unserved] = field(default_factory=dict)
     kept_current: bool = False
-    budget_iterations: int = 0
+    budget_s: float = 0.0
     phases_s: dict[str, float] = field(default_factory=dict)
 
 
@@ -165,12 +165,12 @@ def replan(
     time_limit
         Wall-clock seconds for the re-plan: the searches get what building the problem
         left of it (the first at least :data:`MIN_SEARCH_SHARE` of it), and usually stop
-        earlier, at their iteration budget.
+        sooner, at their budget sized to the disruption.
     max_iterations
-        Iteration budget of each search; default: adapted to the disruption
-        (:data:`ITERATIONS_BASE`, plus :data:`ITERATIONS_PER_JOB` per job on no route
-        and :data:`ITERATIONS_PER_LATE` per stop predicted late, at most
-        :data:`ITERATIONS_MAX`; correction rounds half).
+        Iteration budget of each search (then the time limit alone caps the searches).
+        Default: each search gets a time sized to the disruption
+        (:data:`SEARCH_BASE_S`, plus :data:`SEARCH_PER_JOB_S` per job on no route and
+        :data:`SEARCH_PER_LATE_S` per stop predicted late) within the time limit.
         With it, and a time limit that is not reached, a re-plan is reproducible.
     allow_diversion
         Let vehicles abandon the stop they are driving to.
@@ -238,23 +238,23 @@ def replan(
     promised = {j for j, job in plan.jobs.items() if job.promised}
     promised |= {j for v in plan.vehicles.values() for j in v.route}
 
-    budget = max_iterations
-    if budget is None:
-        placed = sum(len(js) for _, js in rp.initial_routes)
-        budget = min(
-            ITERATIONS_MAX,
-            ITERATIONS_BASE
-            + ITERATIONS_PER_JOB * (len(rp.job_ids) - placed)
-            + ITERATIONS_PER_LATE * before.late_stops,
-        )
-    searches_ = Searches(plan, seed, searches, budget, promised, memo)
+    placed = sum(len(js) for _, js in rp.initial_routes)
+    sized = (
+        SEARCH_BASE_S
+        + SEARCH_PER_JOB_S * (len(rp.job_ids) - placed)
+        + SEARCH_PER_LATE_S * before.late_stops
+        if max_iterations is None
+        else float("inf")
+    )
+    searches_ = Searches(plan, seed, searches, max_iterations, promised, memo)
     run = searches_.run
     t_search = time.perf_counter()
     phases["build"] = t_search - t0 - phases["forecast"]
     iterations = 0
 
     first = FIRST_ROUND_SHARE * time_limit - (time.perf_counter() - t0)
-    res = run(rp, rp.initial_routes, max(MIN_SEARCH_SHARE * time_limit, first))
+    budget = min(sized, max(MIN_SEARCH_SHARE * time_limit, first))
+    res = run(rp, rp.initial_routes, budget)
     iterations += res.iterations
     relax = dict(late_now)
     # Priced: one stage, any lateness at the price of lateness.
@@ -290,7 +290,7 @@ def replan(
         warm = as_initial(res.routes, len(rp.vehicle_ids))
         left = time_limit - (time.perf_counter() - t0)
         share = 2 if priced else len(stages) - stage  # priced: keep time for the correction
-        res = run(rp, warm, max(0.03, left / share))
+        res = run(rp, warm, min(sized, max(0.03, left / share)))
         iterations += res.iterations
         if out_of_time:
             break
@@ -323,8 +323,7 @@ def replan(
             res2 = run(
                 rp2,
                 as_initial(routes, len(rp.vehicle_ids)),
-                left / (CORRECTION_ROUNDS - rnd),
-                None if max_iterations is not None else max(1, budget // 2),
+                min(sized, left / (CORRECTION_ROUNDS - rnd)),
             )
             iterations += res2.iterations
             routes2 = final_routes(res2, rp2)
@@ -426,6 +425,6 @@ def replan(
         routes=routes,
         infeasible={j: u for j, u in why.items() if plan.jobs[j].required},
         kept_current=kept,
-        budget_iterations=budget,
+        budget_s=budget,
         phases_s=phases,
     )
