@@ -27,7 +27,7 @@ from engine.live.replan import (
 )
 from engine.live.replan.acceptance import feasibility_guard, left_out
 from engine.live.replan.search import Searches, final_routes
-from engine.live.traffic import factor_matrix
+from engine.live.traffic import factor_matrix, leg_factor_over
 from engine.units import EARTH_RADIUS_M
 
 NOW = 1_795_564_800
@@ -231,3 +231,33 @@ def test_budget_grows_with_the_disruption() -> None:
     )
     assert busy.budget_s == pytest.approx(quiet.budget_s + SEARCH_PER_JOB_S)
     assert set(busy.phases_s) == {"forecast", "build", "search", "correction", "finish"}
+
+
+def test_factor_matrix_matches_the_leg_by_leg_test() -> None:
+    """The vectorized circle and polygon tests (matrix products of the points) give the
+    same multiplier as the leg-by-leg geometry for every leg of random points."""
+    rng = np.random.default_rng(3)
+    lat = LAT0 + rng.normal(0, 0.05, 60)
+    lon = LON0 + rng.normal(0, 0.05, 60)
+    names = [f"J{i}" for i in range(60)]
+    tri = ((LAT0, LON0), (LAT0 + 0.03, LON0), (LAT0 + 0.03, LON0 + 0.05))
+    jams = [
+        Slowdown(1.8, NOW, NOW + 3600, area=("circle", LAT0 + 0.01, LON0 - 0.02, 3_000.0)),
+        Slowdown(1.4, NOW, NOW + 3600, area=("polygon", tri)),
+    ]
+    got = factor_matrix(jams, lat, lon, names, NOW, NOW + 3600)
+    want = np.array(
+        [
+            [
+                1.0
+                if i == j
+                else leg_factor_over(
+                    jams, (lat[i], lon[i]), (lat[j], lon[j]), names[i], names[j], NOW, NOW
+                )
+                for j in range(60)
+            ]
+            for i in range(60)
+        ]
+    )
+    assert np.array_equal(got, want)
+    assert {1.0, 1.4, 1.8} <= set(np.unique(got))
