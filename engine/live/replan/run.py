@@ -120,9 +120,10 @@ class ReplanResult:
         constraint (time window, capacity, shift end, skills/vehicle type, max
         distance, ...) stops every vehicle (:mod:`engine.live.replan.explain`).
     kept_current
-        The search's plan was not taken: the current plan (repaired: jobs inserted where
-        they fit) is kept because the search's plan left out more promised jobs, or the
-        forecast found it later (see :mod:`engine.live.replan.acceptance`).
+        The search's plan was not taken: the forecast found it later than the current
+        plan, which is kept (new orders wait), or it left out more promised jobs than the
+        current plan repaired by the core (jobs inserted where they fit), which is taken
+        instead (see :mod:`engine.live.replan.acceptance`).
     iterations
         Search iterations over all rounds; ``budget_s`` the first round's search time.
     phases_s
