@@ -261,3 +261,15 @@ def test_factor_matrix_matches_the_leg_by_leg_test() -> None:
     )
     assert np.array_equal(got, want)
     assert {1.0, 1.4, 1.8} <= set(np.unique(got))
+
+
+def test_a_job_that_overfills_every_route_is_capacity() -> None:
+    """95 kg fits the empty truck (100 kg) but not with A or B (10 kg each) loaded at the
+    depot: every insertion exceeds the capacity on the way."""
+    plan = _with_new_jobs(
+        LiveJob("C", "delivery", LAT0, _east(1), (95, 1), 60, ((NOW, NOW + 9 * 3600),))
+    )
+    res = replan(plan, time_limit=0.3, seed=1)
+    assert sorted(plan.vehicles["T1"].route) == ["A", "B"]
+    assert res.infeasible["C"].constraint == "capacity"
+    assert "exceeds the capacity on the way" in res.infeasible["C"].detail

@@ -36,7 +36,8 @@ from engine.live.replan.problem import ReplanProblem
 from engine.routing.model import UNLIMITED, Problem
 
 #: The constraints a reason names (see the module docstring), plus ``not_accepted`` (a
-#: new order the acceptance rule held back: the plan serving it had more late stops).
+#: new order the acceptance rule held back: the plan serving it was worse for the jobs
+#: already promised, leaving one out or with more late stops).
 CONSTRAINTS = (
     "skills",
     "capacity",
@@ -227,9 +228,15 @@ class _Diagnosis:
             latest[i] = min(close, nxt)
         # load when leaving each node (single deliveries on board from the start)
         deliv, pick, pair = a["job_delivery"], a["job_pickup"], a["pair_of"]
-        load = [sum((deliv[x] for x in seq if pair[x] < 0), np.zeros(len(pr.dimensions), int))]
-        for x in seq:
-            load.append(load[-1] - deliv[x] + pick[x])
+        nd = len(pr.dimensions)
+        steps = np.zeros((n + 1, nd), dtype=np.int64)
+        singles = [x for x in seq if pair[x] < 0]
+        steps[0] = deliv[singles].sum(axis=0) if singles else 0
+        if seq:
+            steps[1:] = pick[seq] - deliv[seq]
+        load = np.cumsum(steps, axis=0)  # load when leaving each node
+        upto = np.maximum.accumulate(load, axis=0)  # peak from the start to node i
+        after = np.maximum.accumulate(load[::-1], axis=0)[::-1]  # peak from node i on
         cap = a["type_capacity"][k]
         single_delivery = d is None and bool(np.any(deliv[p] > 0))
         extra = deliv[p] if single_delivery else pick[p]
@@ -237,8 +244,8 @@ class _Diagnosis:
         fixed = self.rp.fixed_prefixes[k] if seq else 0
         why: Counter[str] = Counter()
         for i in range(fixed, n + 1):
-            span = load[: i + 1] if single_delivery else load[i : i + 1 if d else n + 1]
-            if any(np.any(x + extra > cap) for x in span):
+            peak = upto[i] if single_delivery else load[i] if d is not None else after[i]
+            if np.any(peak + extra > cap):
                 why["capacity"] += 1
                 continue
             t, here, ok = depart[i], locs[i], True

@@ -381,8 +381,8 @@ def replan(
             why[jid] = Unserved(
                 jid,
                 "not_accepted",
-                "the re-plan serving it had more late stops than the current plan; "
-                "tried again at the next re-plan",
+                "the re-plan serving it was worse for the jobs already promised (one left "
+                "out, or more late stops); tried again at the next re-plan",
             )
     for jid in rp.job_ids:
         if jid not in served_in_problem:
