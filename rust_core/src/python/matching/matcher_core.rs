@@ -5,7 +5,7 @@
 //! and `set_weights`, `update_fleet` and `add_trips` take it exclusively, so no
 //! caller needs a lock of its own. Locks are only taken with the GIL released.
 
-use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -49,9 +49,11 @@ fn check_query(
 type Totals<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>);
 
 /// What updates change: fleet state, route-expertise profiles, weights.
+/// Fleet and profiles are shared (`Arc`) with the matchers derived by the
+/// copy-on-write methods (`with_fleet`, `with_trips`) until one side changes.
 struct State {
-    fleet: Fleet,
-    index: ExpertiseIndex,
+    fleet: Arc<Fleet>,
+    index: Arc<ExpertiseIndex>,
     weights: Weights,
 }
 
@@ -149,6 +151,20 @@ impl MatcherCore {
         let mut pool = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
         if pool.len() < 64 {
             pool.push(s);
+        }
+    }
+
+    /// A matcher of the same types and parameters over the given state.
+    fn derived(&self, fleet: Arc<Fleet>, index: Arc<ExpertiseIndex>, weights: Weights) -> Self {
+        MatcherCore {
+            types: self.types.clone(),
+            params: self.params,
+            state: RwLock::new(State {
+                fleet,
+                index,
+                weights,
+            }),
+            scratch: Mutex::new(Vec::new()),
         }
     }
 
@@ -286,8 +302,8 @@ impl MatcherCore {
                 types,
                 params,
                 state: RwLock::new(State {
-                    fleet,
-                    index,
+                    fleet: Arc::new(fleet),
+                    index: Arc::new(index),
                     weights: w,
                 }),
                 scratch: Mutex::new(Vec::new()),
@@ -355,7 +371,7 @@ impl MatcherCore {
             }
             let mut fleet = Fleet::new(&fa, nt, &params)?;
             fleet.attach_origins(&st.index)?;
-            st.fleet = fleet;
+            st.fleet = Arc::new(fleet);
             Ok(())
         })
     }
@@ -384,6 +400,7 @@ impl MatcherCore {
         run_detached(py, move || {
             let mut st = self.write();
             let State { fleet, index, .. } = &mut *st;
+            let (fleet, index) = (Arc::make_mut(fleet), Arc::make_mut(index));
             let tv = to_u32("trips.vehicle", tv, fleet.len())?;
             index.add_trips(&Trips {
                 vehicle: &tv,
@@ -394,6 +411,109 @@ impl MatcherCore {
                 completed_at: at,
             })?;
             fleet.attach_origins(index)
+        })
+    }
+
+    /// A new matcher with this fleet state (positions, availability, status,
+    /// ...), built aside while this one keeps answering (GIL released). The
+    /// fleet may grow: vehicles from the current count on are new, with empty
+    /// profiles (give them their trips with `with_trips`). Profiles and
+    /// weights are shared, not copied: the cost is that of indexing the fleet
+    /// arrays, independent of the trip history.
+    #[pyo3(signature = (
+        *, lat, lon, home_lat, home_lon, capacity_kg, capacity_l, vehicle_type, available_from,
+        rating, rating_count, offline,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn with_fleet<'py>(
+        &self,
+        py: Python<'py>,
+        lat: F64Array<'py>,
+        lon: F64Array<'py>,
+        home_lat: F64Array<'py>,
+        home_lon: F64Array<'py>,
+        capacity_kg: I64Array<'py>,
+        capacity_l: I64Array<'py>,
+        vehicle_type: PyReadonlyArray1<'py, u8>,
+        available_from: I64Array<'py>,
+        rating: F64Array<'py>,
+        rating_count: I64Array<'py>,
+        offline: PyReadonlyArray1<'py, bool>,
+    ) -> PyResult<MatcherCore> {
+        let fa = fleet_from(
+            py,
+            &lat,
+            &lon,
+            &home_lat,
+            &home_lon,
+            &capacity_kg,
+            &capacity_l,
+            &vehicle_type,
+            &available_from,
+            &rating,
+            &rating_count,
+            &offline,
+        )?;
+        run_detached(py, || {
+            let (index, weights) = {
+                let st = self.read();
+                (Arc::clone(&st.index), st.weights)
+            };
+            let n = fa.lat.len();
+            let index = if n == index.n_vehicles() {
+                index
+            } else {
+                let mut grown = (*index).clone();
+                grown.extend_vehicles(n)?;
+                Arc::new(grown)
+            };
+            let mut fleet = Fleet::new(&fa, self.types.len(), &self.params)?;
+            fleet.attach_origins(&index)?;
+            Ok(self.derived(Arc::new(fleet), index, weights))
+        })
+    }
+
+    /// A new matcher with newly completed trips merged into copies of the
+    /// profiles, built aside while this one keeps answering (GIL released);
+    /// equal to a full build over the old and new trips together.
+    #[pyo3(signature = (*, vehicle, origin_lat, origin_lon, dest_lat, dest_lon, completed_at))]
+    #[allow(clippy::too_many_arguments)]
+    fn with_trips<'py>(
+        &self,
+        py: Python<'py>,
+        vehicle: I64Array<'py>,
+        origin_lat: F64Array<'py>,
+        origin_lon: F64Array<'py>,
+        dest_lat: F64Array<'py>,
+        dest_lon: F64Array<'py>,
+        completed_at: I64Array<'py>,
+    ) -> PyResult<MatcherCore> {
+        let tv = slice(py, "vehicle", &vehicle)?;
+        let (ola, olo, dla, dlo, at) = (
+            slice(py, "origin_lat", &origin_lat)?,
+            slice(py, "origin_lon", &origin_lon)?,
+            slice(py, "dest_lat", &dest_lat)?,
+            slice(py, "dest_lon", &dest_lon)?,
+            slice(py, "completed_at", &completed_at)?,
+        );
+        run_detached(py, move || {
+            let (fleet, index, weights) = {
+                let st = self.read();
+                (Arc::clone(&st.fleet), Arc::clone(&st.index), st.weights)
+            };
+            let tv = to_u32("trips.vehicle", tv, fleet.len())?;
+            let trips = Trips {
+                vehicle: &tv,
+                origin_lat: ola,
+                origin_lon: olo,
+                dest_lat: dla,
+                dest_lon: dlo,
+                completed_at: at,
+            };
+            let index = Arc::new(index.updated(fleet.len(), &trips)?);
+            let mut fleet = (*fleet).clone();
+            fleet.attach_origins(&index)?;
+            Ok(self.derived(Arc::new(fleet), index, weights))
         })
     }
 
