@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 
 import polars as pl
 
 from engine.data.schemas import LOADS, TRIPS, VEHICLES
 from server.store.sql import FRAME_TABLES, SqlStore
+
+
+#: Changes kept per table in :attr:`FleetState.log`.
+LOG_LENGTH = 1024
 
 
 class FleetState:
@@ -31,6 +36,11 @@ class FleetState:
         servicer rebuilds its index when these move).
     changed
         Condition notified after every sync that changed something.
+    log
+        Per table, the last :data:`LOG_LENGTH` changes as ``(version, upserted rows or
+        None, deleted ids)``: what moved between two versions, so a consumer (the
+        matching servicer) applies only that; older changes fall off (the consumer
+        then starts over from the frame).
     """
 
     def __init__(self, store: SqlStore) -> None:
@@ -43,6 +53,9 @@ class FleetState:
         self.plans: dict[str, tuple[int, bytes]] = {}
         self.revision = 0
         self.versions = {"vehicles": 0, "loads": 0, "trips": 0, "plans": 0}
+        self.log: dict[str, deque[tuple[int, pl.DataFrame | None, list[int]]]] = {
+            t: deque(maxlen=LOG_LENGTH) for t in FRAME_TABLES
+        }
         #: Set when the server shuts down: long-lived streams end.
         self.closing = threading.Event()
         self.sync()
@@ -80,6 +93,7 @@ class FleetState:
                     df = df.sort(idc)
                 setattr(self, table, df)
                 self.versions[table] += 1
+                self.log[table].append((self.versions[table], up, list(gone)))
             if ch.plans:
                 self.plans.update(ch.plans)
                 self.versions["plans"] += 1
