@@ -149,6 +149,9 @@ class MatcherCore:
     def recommend_vehicle_rows(
         self, loads: LoadSet, row: int, k: int, load_id: int, vehicle_ids: _I64
     ) -> list[_PairRow]: ...
+    def recommend_vehicles_wire(
+        self, loads: LoadSet, row: int, k: int, load_id: int, vehicle_ids: _I64
+    ) -> bytes: ...
     def recommend_load_rows(
         self, loads: LoadSet, vehicle: int, k: int, vehicle_id: int, load_ids: _I64
     ) -> list[_PairRow]: ...

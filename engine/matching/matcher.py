@@ -590,6 +590,29 @@ class Matcher:
         row = prep.ids.position(int(load_id), "load_id")
         return self._core.recommend_vehicle_rows(prep.core, row, k, int(load_id), self._vid.ids)
 
+    def recommend_vehicles_wire(
+        self, load_id: int, k: int = 10, *, loads: Source | None = None
+    ) -> bytes:
+        """Top ``k`` vehicles for one load, encoded as a protobuf ``yunli.v1.RecommendResponse``
+        (``proto/yunli/v1/matching.proto``; ``subject_id`` = ``load_id``).
+
+        The rows of :meth:`recommend_vehicle_rows`, encoded by the core: the gRPC
+        server's per-request path, with no Python object per recommendation.
+
+        Raises
+        ------
+        NotFoundError
+            If the load id is unknown.
+        InvalidInputError
+            If ``k <= 0`` or no loads are available.
+        """
+        k = _check_k(k)
+        if isinstance(load_id, bool) or not isinstance(load_id, int | np.integer):
+            raise InvalidInputError.at("load_id", f"must be an integer, got {load_id!r}")
+        prep = self._prepare(loads)
+        row = prep.ids.position(int(load_id), "load_id")
+        return self._core.recommend_vehicles_wire(prep.core, row, k, int(load_id), self._vid.ids)
+
     def recommend_vehicles_batch(self, loads: Source | None = None, k: int = 20) -> pl.DataFrame:
         """Top ``k`` vehicles for every load at once (in parallel).
 

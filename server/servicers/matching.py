@@ -281,7 +281,8 @@ class MatchingServicer:
             if not snap.loads.height or not (snap.loads["load_id"] == lid).any():
                 raise NotFoundError(f"load_id: unknown load {lid}")
             return convert.recommend_rows_response(lid, [])
-        return convert.recommend_rows_response(lid, m.recommend_vehicle_rows(lid, k=k))
+        # the core encodes the answer; parsing it back costs less than filling it here
+        return matching_pb2.RecommendResponse.FromString(m.recommend_vehicles_wire(lid, k=k))
 
     def RecommendVehiclesBatch(
         self, request: matching_pb2.RecommendVehiclesBatchRequest, context: grpc.ServicerContext

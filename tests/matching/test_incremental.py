@@ -71,3 +71,19 @@ def test_with_vehicles_rejects_bad_input() -> None:
         m.with_vehicles(v, w.trips.head(3))
     with pytest.raises(InvalidInputError, match="trips.vehicle_id"):
         m.with_trips(w.trips.head(1).with_columns(vehicle_id=pl.lit(-5)))
+
+
+def test_wire_encoding_equals_the_rows() -> None:
+    """The core's protobuf encoding of a recommendation parses to the message built from
+    the rows (negative ratings and margins, zeros, k beyond the feasible count)."""
+    from server.convert import matching as convert
+    from server.proto import matching_pb2
+
+    w = generate_world(300, 6_000, 80, seed=9, n_cities=30)
+    m = Matcher.from_world(w)
+    for lid in w.loads["load_id"].to_list():
+        for k in (1, 20, 400):
+            got = matching_pb2.RecommendResponse.FromString(m.recommend_vehicles_wire(lid, k=k))
+            want = convert.recommend_rows_response(lid, m.recommend_vehicle_rows(lid, k=k))
+            assert got == want
+            assert got.SerializeToString() == want.SerializeToString()

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 
 use super::load_set::LoadSet;
 use super::pairs::{empty_components, flatten, pair_row, PairRow, Pairs};
@@ -612,6 +612,44 @@ impl MatcherCore {
                 .map(|(rank, r)| pair_row(load_id, ids[r.index as usize], rank, &r.c))
                 .collect())
         })
+    }
+
+    /// Top `k` vehicles for the load at position `row`, as the protobuf encoding
+    /// of a `yunli.v1.RecommendResponse` (`subject_id` = `load_id`): the rows of
+    /// `recommend_vehicle_rows`, encoded in the core (GIL released while scoring).
+    #[pyo3(signature = (loads, row, k, load_id, vehicle_ids))]
+    fn recommend_vehicles_wire<'py>(
+        &self,
+        py: Python<'py>,
+        loads: &LoadSet,
+        row: i64,
+        k: usize,
+        load_id: i64,
+        vehicle_ids: I64Array<'py>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let ids = slice(py, "vehicle_ids", &vehicle_ids)?;
+        let bytes = run_detached(py, || {
+            self.check_loads(loads)?;
+            let st = self.read();
+            let l = check_query(
+                "row",
+                row,
+                loads.inner.len(),
+                ids,
+                "vehicle_ids",
+                st.fleet.len(),
+            )?;
+            let mut s = self.take_scratch(st.fleet.len());
+            let list = vehicles_for_load(&self.scorer(&st), &loads.inner, l, Query::top(k), &mut s);
+            self.give_scratch(s);
+            let rows: Vec<PairRow> = list
+                .iter()
+                .enumerate()
+                .map(|(rank, r)| pair_row(load_id, ids[r.index as usize], rank, &r.c))
+                .collect();
+            Ok(super::wire::recommend_response(load_id, &rows))
+        })?;
+        Ok(PyBytes::new(py, &bytes))
     }
 
     /// Top `k` loads for the vehicle at position `vehicle`, as ready rows in
