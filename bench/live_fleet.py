@@ -165,7 +165,8 @@ def _start_server(args: argparse.Namespace, tmp: Path, cwd: Path, tag: str) -> A
     cmd = [sys.executable, "-m", "engine.cli", "serve", "--address", "127.0.0.1:0",
            "--db", str(tmp / f"{tag}.db"), "--token", TOKEN, "--port-file", str(port_file),
            "--import-world", str(tmp / "world"), "--workers", str(args.workers),
-           "--interactive-workers", str(args.interactive_workers), "--log-level", "warning"]  # fmt: skip
+           "--interactive-workers", str(args.interactive_workers),
+           "--log-level", "warning"]  # fmt: skip
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd)
     return proc, port_file, t0
@@ -205,7 +206,7 @@ def _writes_beside_reads(
     for _ in range(reps):
         box: list[float] = []
 
-        def w() -> None:
+        def w(box: list[float] = box) -> None:
             t = time.perf_counter()
             write()
             box.append(time.perf_counter() - t)
@@ -281,90 +282,21 @@ def _day(world: Any, n: int) -> Any:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Every phase; returns the figures."""
-    import grpc
-    import polars as pl
-
-    from server.convert import fleet as fconv
-    from server.proto import fleet_pb2, matching_pb2, matching_grpc
+    from server.proto import matching_pb2
 
     tmp = Path(tempfile.mkdtemp(prefix="yunli-livefleet-"))
     out: dict[str, Any] = {"loadavg_start": os.getloadavg(), "nproc": os.cpu_count()}
     world = write_world(args.vehicles, args.trips, args.loads, args.seed, tmp / "world")
     print(f"world {args.vehicles:,} vehicles / {args.trips:,} trips / {args.loads:,} loads",
           flush=True)  # fmt: skip
-    md = (("authorization", f"Bearer {TOKEN}"),)
     loads = world.loads["load_id"].to_list()
     reqs = [matching_pb2.RecommendVehiclesRequest(load_id=loads[(i * 7919) % len(loads)], k=args.k)
             for i in range(20_000)]  # fmt: skip
     servers: list[Any] = []
     try:
-        for tag, cwd in [("yunli", ROOT)] + ([("baseline", Path(args.baseline))] if args.baseline else []):
-            proc, port_file, t0 = _start_server(args, tmp, cwd, tag)
-            servers.append(proc)
-            port, t_port, t_serving, seen = _startup(proc, port_file, t0)
-            ch = grpc.insecure_channel(f"127.0.0.1:{port}")
-            match = matching_grpc.MatchingStub(ch)
-            fleet = fleet_pb2_grpc_stub(ch)
-            t = time.perf_counter()
-            first = match.RecommendVehicles(reqs[0], metadata=md, timeout=600)
-            t_first = time.perf_counter() - t
-            res: dict[str, Any] = {
-                "to_port_s": t_port, "to_serving_s": t_serving, "health_seen": seen,
-                "first_rec_ms": t_first * 1e3, "rss_mib": rss_mib(proc.pid),
-                "loadavg": os.getloadavg()[0],
-            }  # fmt: skip
-            print(f"[{tag}] port after {t_port:.1f} s, SERVING after {t_serving:.1f} s "
-                  f"(health seen: {seen}); first recommendation {t_first * 1e3:.1f} ms",
-                  flush=True)  # fmt: skip
-            if tag == "yunli":
-                Path(tmp / "canned.bin").write_bytes(first.SerializeToString())
-
-            def rec() -> Any:
-                return match.RecommendVehicles(reqs[1], metadata=md, timeout=60)
-
-            for _ in range(20):
-                rec()
-            v0 = world.vehicles
-            news = iter(range(10))
-
-            def new_vehicle() -> Any:
-                i = next(news)
-                row = v0.slice(i, 1).with_columns(vehicle_id=pl.lit(900_000_000 + i, dtype=pl.Int64))
-                msgs = list(fconv.messages("vehicles", row))
-                return fleet.UpsertVehicles(fleet_pb2.UpsertVehiclesRequest(vehicles=msgs),
-                                            metadata=md, timeout=600)  # fmt: skip
-
-            moves = iter(range(1, 100))
-
-            def move() -> Any:
-                i = next(moves)
-                row = v0.slice(100 + i, 1).with_columns(lat=pl.col("lat") + 0.001 * i)
-                msgs = list(fconv.messages("vehicles", row))
-                return fleet.UpsertVehicles(fleet_pb2.UpsertVehiclesRequest(vehicles=msgs),
-                                            metadata=md, timeout=600)  # fmt: skip
-
-            c0 = cpu_seconds(proc.pid)
-            res["new_vehicle"] = _writes_beside_reads(rec, new_vehicle, args.reps)
-            res["move"] = _writes_beside_reads(rec, move, args.reps)
-            day = _day(world, args.day_trips)
-            day_msgs = list(fconv.messages("trips", day))
-
-            def record_day() -> Any:
-                return fleet.RecordTrips(fleet_pb2.RecordTripsRequest(trips=day_msgs),
-                                         metadata=md, timeout=600)  # fmt: skip
-
-            res["day"] = _writes_beside_reads(rec, record_day, 1)
-            res["day"]["trips"] = day.height
-            res["writes_server_cpu_s"] = cpu_seconds(proc.pid) - c0
-            print(f"[{tag}] new vehicle {res['new_vehicle']}\n[{tag}] move {res['move']}\n"
-                  f"[{tag}] day of trips {res['day']}", flush=True)  # fmt: skip
-            if tag == "yunli":
-                mixed = mixed_load(args, match, fleet, md, reqs, world, proc.pid)
-                res["mixed"] = mixed
-                res["headroom"] = headroom(args, tmp, match, md, reqs, proc.pid)
-            out[tag] = res
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(120)
+        runs = [("yunli", ROOT)] + ([("baseline", Path(args.baseline))] if args.baseline else [])
+        for tag, cwd in runs:
+            out[tag] = serve_phases(args, tmp, tag, cwd, world, reqs, servers)
         if args.engine_day:
             out["engine_day"] = engine_day_update(world, args.day_trips)
             print(f"engine, a day of trips: {out['engine_day']}", flush=True)
@@ -375,6 +307,85 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
     out["loadavg_end"] = os.getloadavg()
     return out
+
+
+def serve_phases(
+    args: argparse.Namespace, tmp: Path, tag: str, cwd: Path, world: Any, reqs: list[Any],
+    servers: list[Any],
+) -> dict[str, Any]:  # fmt: skip
+    """Start-up, writes beside reads and (for ``yunli``) the mixed and headroom runs
+    against one server started from the source tree ``cwd``."""
+    import grpc
+    import polars as pl
+
+    from server.convert import fleet as fconv
+    from server.proto import fleet_pb2, matching_grpc
+
+    md = (("authorization", f"Bearer {TOKEN}"),)
+    proc, port_file, t0 = _start_server(args, tmp, cwd, tag)
+    servers.append(proc)
+    port, t_port, t_serving, seen = _startup(proc, port_file, t0)
+    ch = grpc.insecure_channel(f"127.0.0.1:{port}")
+    match = matching_grpc.MatchingStub(ch)
+    fleet = fleet_pb2_grpc_stub(ch)
+    t = time.perf_counter()
+    first = match.RecommendVehicles(reqs[0], metadata=md, timeout=600)
+    t_first = time.perf_counter() - t
+    res: dict[str, Any] = {
+        "to_port_s": t_port, "to_serving_s": t_serving, "health_seen": seen,
+        "first_rec_ms": t_first * 1e3, "rss_mib": rss_mib(proc.pid),
+        "loadavg": os.getloadavg()[0],
+    }  # fmt: skip
+    print(f"[{tag}] port after {t_port:.1f} s, SERVING after {t_serving:.1f} s "
+          f"(health seen: {seen}); first recommendation {t_first * 1e3:.1f} ms",
+          flush=True)  # fmt: skip
+    if tag == "yunli":
+        Path(tmp / "canned.bin").write_bytes(first.SerializeToString())
+
+    def rec() -> Any:
+        return match.RecommendVehicles(reqs[1], metadata=md, timeout=60)
+
+    for _ in range(20):
+        rec()
+    v0 = world.vehicles
+    news, moves = iter(range(10)), iter(range(1, 100))
+
+    def upsert(row: Any) -> Any:
+        msgs = list(fconv.messages("vehicles", row))
+        return fleet.UpsertVehicles(
+            fleet_pb2.UpsertVehiclesRequest(vehicles=msgs), metadata=md, timeout=600
+        )
+
+    def new_vehicle() -> Any:
+        i = next(news)
+        return upsert(v0.slice(i, 1).with_columns(vehicle_id=pl.lit(900_000_000 + i)))
+
+    def move() -> Any:
+        i = next(moves)
+        return upsert(v0.slice(100 + i, 1).with_columns(lat=pl.col("lat") + 0.001 * i))
+
+    c0 = cpu_seconds(proc.pid)
+    res["new_vehicle"] = _writes_beside_reads(rec, new_vehicle, args.reps)
+    res["move"] = _writes_beside_reads(rec, move, args.reps)
+    day = _day(world, args.day_trips)
+    day_msgs = list(fconv.messages("trips", day))
+
+    def record_day() -> Any:
+        return fleet.RecordTrips(
+            fleet_pb2.RecordTripsRequest(trips=day_msgs), metadata=md, timeout=600
+        )
+
+    res["day"] = _writes_beside_reads(rec, record_day, 1)
+    res["day"]["trips"] = day.height
+    res["writes_server_cpu_s"] = cpu_seconds(proc.pid) - c0
+    print(f"[{tag}] new vehicle {res['new_vehicle']}\n[{tag}] move {res['move']}\n"
+          f"[{tag}] day of trips {res['day']}", flush=True)  # fmt: skip
+    if tag == "yunli":
+        res["mixed"] = mixed_load(args, match, fleet, md, reqs, world, proc.pid)
+        res["headroom"] = headroom(args, tmp, match, md, reqs, proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(120)
+    return res
 
 
 def fleet_pb2_grpc_stub(ch: Any) -> Any:
@@ -442,18 +453,26 @@ def headroom(
         bstub = matching_grpc.MatchingStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
         bstub.RecommendVehicles(reqs[0], timeout=10)
         out: dict[str, Any] = {}
-        for rnd in range(args.rounds):
-            for tag, stub, p, kw in (("bare", bstub, bare.pid, {}), ("yunli", match, pid, {"metadata": md})):
+        for _ in range(args.rounds):
+            for tag, stub, p, kw in (
+                ("bare", bstub, bare.pid, {}),
+                ("yunli", match, pid, {"metadata": md}),
+            ):
                 r: LoadResult = run_load(
-                    lambda i, stub=stub, kw=kw: stub.RecommendVehicles(reqs[i % len(reqs)], timeout=10, **kw),
+                    lambda i, stub=stub, kw=kw: stub.RecommendVehicles(
+                        reqs[i % len(reqs)], timeout=10, **kw),
                     name=f"{tag} max rate", seconds=args.max_seconds, rate=0,
                     threads=args.threads, server_pid=p,
                 )  # fmt: skip
                 out.setdefault(f"{tag}_max", []).append(r.__dict__)
                 print(r.line(), flush=True)
-        for tag, stub, p, kw in (("bare", bstub, bare.pid, {}), ("yunli", match, pid, {"metadata": md})):
+        for tag, stub, p, kw in (
+            ("bare", bstub, bare.pid, {}),
+            ("yunli", match, pid, {"metadata": md}),
+        ):
             o = open_loop(
-                lambda i, stub=stub, kw=kw: stub.RecommendVehicles.future(reqs[i % len(reqs)], timeout=10, **kw),
+                lambda i, stub=stub, kw=kw: stub.RecommendVehicles.future(
+                    reqs[i % len(reqs)], timeout=10, **kw),
                 args.rate, args.max_seconds, name=f"{tag} open loop", server_pid=p,
             )  # fmt: skip
             out[f"{tag}_open"] = o

@@ -150,7 +150,13 @@ class MatcherCore:
         self, loads: LoadSet, row: int, k: int, load_id: int, vehicle_ids: _I64
     ) -> list[_PairRow]: ...
     def recommend_vehicles_wire(
-        self, loads: LoadSet, row: int, k: int, load_id: int, vehicle_ids: _I64
+        self,
+        loads: LoadSet,
+        row: int,
+        k: int,
+        load_id: int,
+        vehicle_ids: _I64,
+        release_gil: bool = True,
     ) -> bytes: ...
     def recommend_load_rows(
         self, loads: LoadSet, vehicle: int, k: int, vehicle_id: int, load_ids: _I64

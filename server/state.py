@@ -19,7 +19,6 @@ import polars as pl
 from engine.data.schemas import LOADS, TRIPS, VEHICLES
 from server.store.sql import FRAME_TABLES, SqlStore
 
-
 #: Changes kept per table in :attr:`FleetState.log`.
 LOG_LENGTH = 1024
 

@@ -385,7 +385,9 @@ class Matcher:
     # Each returns a new Matcher and leaves this one untouched and fully usable: a server
     # keeps answering from the current matcher while the next is built, then swaps it in.
 
-    def with_vehicles(self, vehicles: Source, trips: Source | None = None) -> Matcher:
+    def with_vehicles(
+        self, vehicles: Source, trips: Source | None = None, *, validated: bool = False
+    ) -> Matcher:
         """A new matcher with these vehicle rows applied (this one is left unchanged).
 
         Rows with a known ``vehicle_id`` replace that vehicle's state (position,
@@ -402,6 +404,9 @@ class Matcher:
         trips
             Completed trips of the new vehicles (trips of other vehicles are refused:
             merge those with :meth:`with_trips`).
+        validated
+            ``vehicles`` is a frame already read and validated by
+            :func:`engine.data.loaders.read_table` (a server's stored rows): skip that.
 
         Raises
         ------
@@ -409,7 +414,9 @@ class Matcher:
             If a table is invalid, ``vehicles`` repeats an id, or a trip names a
             vehicle that is not new.
         """
-        v = read_table(vehicles, VEHICLES)
+        v = vehicles if validated and isinstance(vehicles, pl.DataFrame) else None
+        if v is None:
+            v = read_table(vehicles, VEHICLES)
         ids = _i64(v["vehicle_id"])
         if np.unique(ids).size != ids.size:
             raise InvalidInputError.at("vehicles.vehicle_id", "repeats an id")
@@ -591,13 +598,21 @@ class Matcher:
         return self._core.recommend_vehicle_rows(prep.core, row, k, int(load_id), self._vid.ids)
 
     def recommend_vehicles_wire(
-        self, load_id: int, k: int = 10, *, loads: Source | None = None
+        self,
+        load_id: int,
+        k: int = 10,
+        *,
+        loads: Source | None = None,
+        release_gil: bool = True,
     ) -> bytes:
         """Top ``k`` vehicles for one load, encoded as a protobuf ``yunli.v1.RecommendResponse``
         (``proto/yunli/v1/matching.proto``; ``subject_id`` = ``load_id``).
 
         The rows of :meth:`recommend_vehicle_rows`, encoded by the core: the gRPC
         server's per-request path, with no Python object per recommendation.
+        ``release_gil=False`` scores holding the GIL (a single query takes tens of
+        microseconds, about what handing the GIL over and back costs in a busy
+        multi-threaded server).
 
         Raises
         ------
@@ -611,7 +626,9 @@ class Matcher:
             raise InvalidInputError.at("load_id", f"must be an integer, got {load_id!r}")
         prep = self._prepare(loads)
         row = prep.ids.position(int(load_id), "load_id")
-        return self._core.recommend_vehicles_wire(prep.core, row, k, int(load_id), self._vid.ids)
+        return self._core.recommend_vehicles_wire(
+            prep.core, row, k, int(load_id), self._vid.ids, release_gil
+        )
 
     def recommend_vehicles_batch(self, loads: Source | None = None, k: int = 20) -> pl.DataFrame:
         """Top ``k`` vehicles for every load at once (in parallel).

@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
 import grpc
 import polars as pl
 
@@ -216,7 +217,7 @@ class MatchingServicer:
                     own = trips.slice(0, seen).filter(
                         pl.col("vehicle_id").is_in(new_ids["vehicle_id"].implode())
                     )
-                m = m.with_vehicles(rows, own)
+                m = m.with_vehicles(rows, own, validated=True)
         if merge_trips and trips.height > seen:
             new = trips.slice(seen).filter(pl.col("vehicle_id").is_in(ids.implode()))
             if new.height:

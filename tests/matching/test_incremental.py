@@ -28,8 +28,9 @@ def test_incremental_updates_rank_like_a_full_build(seed: int) -> None:
     rng = np.random.default_rng(seed)
     trips = w.trips.sort("completed_at")
     cut = int(trips["completed_at"].max()) - 86_400  # type: ignore[arg-type]
-    history, day = trips.filter(pl.col("completed_at") <= cut), trips.filter(
-        pl.col("completed_at") > cut
+    history, day = (
+        trips.filter(pl.col("completed_at") <= cut),
+        trips.filter(pl.col("completed_at") > cut),
     )
     joining = w.vehicles.tail(20)["vehicle_id"]  # join later, with their own history
     base_v = w.vehicles.head(220)
@@ -67,9 +68,9 @@ def test_with_vehicles_rejects_bad_input() -> None:
     v = w.vehicles.head(2)
     with pytest.raises(InvalidInputError, match="vehicle_id"):
         m.with_vehicles(pl.concat([v, v]))
-    with pytest.raises(InvalidInputError, match="trips.vehicle_id"):
+    with pytest.raises(InvalidInputError, match=r"trips\.vehicle_id"):
         m.with_vehicles(v, w.trips.head(3))
-    with pytest.raises(InvalidInputError, match="trips.vehicle_id"):
+    with pytest.raises(InvalidInputError, match=r"trips\.vehicle_id"):
         m.with_trips(w.trips.head(1).with_columns(vehicle_id=pl.lit(-5)))
 
 

@@ -1228,12 +1228,18 @@ mod tests {
             assert_eq!(inc.total_w, reference.total_w);
             assert_eq!(inc.trips, reference.trips);
             for (a, b) in inc.by_pair.iter().zip(&reference.by_pair) {
-                assert_eq!((a.vehicle, a.w, a.olat, a.dlon), (b.vehicle, b.w, b.olat, b.dlon));
+                assert_eq!(
+                    (a.vehicle, a.w, a.olat, a.dlon),
+                    (b.vehicle, b.w, b.olat, b.dlon)
+                );
             }
             for v in 0..62 {
                 let (a, b) = (inc.origins_of(v), reference.origins_of(v));
                 for (x, y) in a.iter().zip(b) {
-                    assert_eq!((x.row, x.share, x.lat, x.lon), (y.row, y.share, y.lat, y.lon));
+                    assert_eq!(
+                        (x.row, x.share, x.lat, x.lon),
+                        (y.row, y.share, y.lat, y.lon)
+                    );
                 }
             }
         }

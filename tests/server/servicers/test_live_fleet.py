@@ -108,7 +108,9 @@ def test_readers_are_not_blocked_by_an_update_in_progress(
         for x in data["loads"]["load_id"]
         if c.matching.RecommendVehicles(RV(load_id=int(x), k=5)).recommendations
     )
-    before = [r.vehicle_id for r in c.matching.RecommendVehicles(RV(load_id=lid, k=5)).recommendations]
+    before = [
+        r.vehicle_id for r in c.matching.RecommendVehicles(RV(load_id=lid, k=5)).recommendations
+    ]
     top = c.fleet.GetVehicles(fleet_pb2.GetByIdsRequest(ids=[before[0]])).vehicles[0]
     top.status = "offline"
     gate = _Gate()
@@ -118,7 +120,7 @@ def test_readers_are_not_blocked_by_an_update_in_progress(
     def write() -> None:
         try:
             c.fleet.UpsertVehicles(fleet_pb2.UpsertVehiclesRequest(vehicles=[top]), timeout=60)
-        except BaseException as e:  # noqa: BLE001 - reported by the test
+        except BaseException as e:
             errors.append(e)
 
     writer = threading.Thread(target=write)
@@ -137,7 +139,9 @@ def test_readers_are_not_blocked_by_an_update_in_progress(
         gate.release.set()
         writer.join(60)
     assert not errors
-    after = [r.vehicle_id for r in c.matching.RecommendVehicles(RV(load_id=lid, k=5)).recommendations]
+    after = [
+        r.vehicle_id for r in c.matching.RecommendVehicles(RV(load_id=lid, k=5)).recommendations
+    ]
     assert before[0] not in after
 
 
@@ -155,7 +159,9 @@ def test_updates_over_grpc_equal_a_full_build(
     twin = v.slice(20, 1).with_columns(vehicle_id=pl.lit(7_777_777, dtype=pl.Int64))
     c.fleet.UpsertVehicles(fleet_pb2.UpsertVehiclesRequest(vehicles=messages("vehicles", twin)))
     src = data["trips"].filter(pl.col("vehicle_id") == int(v["vehicle_id"][20]))
-    own = src.with_columns(vehicle_id=pl.lit(7_777_777, dtype=pl.Int64), trip_id=pl.col("trip_id") + 10**9)
+    own = src.with_columns(
+        vehicle_id=pl.lit(7_777_777, dtype=pl.Int64), trip_id=pl.col("trip_id") + 10**9
+    )
     c.fleet.RecordTrips(fleet_pb2.RecordTripsRequest(trips=messages("trips", own)))
     final_v = pl.concat([v.update(moved, on="vehicle_id"), twin]).sort("vehicle_id")
     full = Matcher(final_v, pl.concat([data["trips"], own]), loads=data["loads"].sort("load_id"))

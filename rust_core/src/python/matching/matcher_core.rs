@@ -24,7 +24,7 @@ use crate::matching::recommend::{
 use crate::matching::scoring::{
     Fleet, FleetArrays, LoadArrays, Loads, ScoreParams, Scorer, VehicleType, Weights,
 };
-use crate::python::convert::{run_detached, slice};
+use crate::python::convert::{run_attached, run_detached, slice};
 
 /// Check a single query position and the id array of the other side.
 fn check_query(
@@ -616,8 +616,11 @@ impl MatcherCore {
 
     /// Top `k` vehicles for the load at position `row`, as the protobuf encoding
     /// of a `yunli.v1.RecommendResponse` (`subject_id` = `load_id`): the rows of
-    /// `recommend_vehicle_rows`, encoded in the core (GIL released while scoring).
-    #[pyo3(signature = (loads, row, k, load_id, vehicle_ids))]
+    /// `recommend_vehicle_rows`, encoded in the core. `release_gil`: score with
+    /// the GIL released (else held: a single query takes tens of microseconds,
+    /// about what handing the GIL over and back costs in a busy server).
+    #[pyo3(signature = (loads, row, k, load_id, vehicle_ids, release_gil = true))]
+    #[allow(clippy::too_many_arguments)]
     fn recommend_vehicles_wire<'py>(
         &self,
         py: Python<'py>,
@@ -626,9 +629,10 @@ impl MatcherCore {
         k: usize,
         load_id: i64,
         vehicle_ids: I64Array<'py>,
+        release_gil: bool,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let ids = slice(py, "vehicle_ids", &vehicle_ids)?;
-        let bytes = run_detached(py, || {
+        let query = || {
             self.check_loads(loads)?;
             let st = self.read();
             let l = check_query(
@@ -648,7 +652,12 @@ impl MatcherCore {
                 .map(|(rank, r)| pair_row(load_id, ids[r.index as usize], rank, &r.c))
                 .collect();
             Ok(super::wire::recommend_response(load_id, &rows))
-        })?;
+        };
+        let bytes = if release_gil {
+            run_detached(py, query)?
+        } else {
+            run_attached(py, query)?
+        };
         Ok(PyBytes::new(py, &bytes))
     }
 

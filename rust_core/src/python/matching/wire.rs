@@ -71,12 +71,11 @@ mod tests {
         let mut v = Vec::new();
         varint(&mut v, 300);
         assert_eq!(v, [0xac, 0x02]);
-        let bytes = recommend_response(
-            1,
-            &[(1, 2, 1, 0.5, 0.0, 0.0, 0, 0, 0.0, 0.0, 0.0)],
-        );
+        let bytes = recommend_response(1, &[(1, 2, 1, 0.5, 0.0, 0.0, 0, 0, 0.0, 0.0, 0.0)]);
         // subject_id=1; recommendations { vehicle_id=2 load_id=1 rank=1 score=0.5 components{} }
-        let mut want = vec![0x08, 0x01, 0x12, 17, 0x08, 0x02, 0x10, 0x01, 0x18, 0x01, 0x21];
+        let mut want = vec![
+            0x08, 0x01, 0x12, 17, 0x08, 0x02, 0x10, 0x01, 0x18, 0x01, 0x21,
+        ];
         want.extend_from_slice(&0.5f64.to_le_bytes());
         want.extend_from_slice(&[0x2a, 0x00]);
         assert_eq!(bytes, want);
