@@ -130,10 +130,7 @@ where
 }
 
 /// A core result or caught panic as a Python result.
-fn converted<T>(
-    py: Python<'_>,
-    outcome: std::thread::Result<Result<T, CoreError>>,
-) -> PyResult<T> {
+fn converted<T>(py: Python<'_>, outcome: std::thread::Result<Result<T, CoreError>>) -> PyResult<T> {
     match outcome {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(to_pyerr(py, e)),
