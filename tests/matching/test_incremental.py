@@ -46,7 +46,11 @@ def test_incremental_updates_rank_like_a_full_build(seed: int) -> None:
         status=pl.lit("offline") if seed % 2 else pl.col("status"),
     )
     m1 = m0.with_vehicles(movers)
-    m2 = m1.with_vehicles(w.vehicles.tail(20), own_t)
+    # two waves of joining vehicles: the second takes the profiles' spare slots
+    first, second = w.vehicles.tail(20).head(10), w.vehicles.tail(10)
+    first_t = own_t.filter(pl.col("vehicle_id").is_in(first["vehicle_id"].implode()))
+    second_t = own_t.filter(pl.col("vehicle_id").is_in(second["vehicle_id"].implode()))
+    m2 = m1.with_vehicles(first, first_t).with_vehicles(second, second_t)
     m3 = m2.with_trips(day)
     final_v = base_v.update(movers, on="vehicle_id", include_nulls=True)
     final_v = pl.concat([final_v, w.vehicles.tail(20)])

@@ -419,7 +419,9 @@ impl MatcherCore {
     /// fleet may grow: vehicles from the current count on are new, with empty
     /// profiles (give them their trips with `with_trips`). Profiles and
     /// weights are shared, not copied: the cost is that of indexing the fleet
-    /// arrays, independent of the trip history.
+    /// arrays, independent of the trip history (when the profiles' spare
+    /// slots for joining vehicles run out, they are copied once with room for
+    /// an eighth more vehicles, at least 1,024).
     #[pyo3(signature = (
         *, lat, lon, home_lat, home_lon, capacity_kg, capacity_l, vehicle_type, available_from,
         rating, rating_count, offline,
@@ -460,11 +462,12 @@ impl MatcherCore {
                 (Arc::clone(&st.index), st.weights)
             };
             let n = fa.lat.len();
-            let index = if n == index.n_vehicles() {
-                index
+            let index = if n <= index.n_vehicles() {
+                index // vehicles joining take spare (lane-less) slots: profiles shared
             } else {
+                // grow with spare slots, so the next joining vehicles share the copy
                 let mut grown = (*index).clone();
-                grown.extend_vehicles(n)?;
+                grown.extend_vehicles(n + (n / 8).max(1024))?;
                 Arc::new(grown)
             };
             let mut fleet = Fleet::new(&fa, self.types.len(), &self.params)?;
@@ -510,7 +513,7 @@ impl MatcherCore {
                 dest_lon: dlo,
                 completed_at: at,
             };
-            let index = Arc::new(index.updated(fleet.len(), &trips)?);
+            let index = Arc::new(index.updated(index.n_vehicles().max(fleet.len()), &trips)?);
             let mut fleet = (*fleet).clone();
             fleet.attach_origins(&index)?;
             Ok(self.derived(Arc::new(fleet), index, weights))
