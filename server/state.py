@@ -36,10 +36,11 @@ class FleetState:
     changed
         Condition notified after every sync that changed something.
     log
-        Per table, the last :data:`LOG_LENGTH` changes as ``(version, upserted rows or
-        None, deleted ids)``: what moved between two versions, so a consumer (the
-        matching servicer) applies only that; older changes fall off (the consumer
-        then starts over from the frame).
+        Per table but ``trips`` (only ever appended: read the frame past a row count),
+        the last :data:`LOG_LENGTH` changes as ``(version, upserted rows or None,
+        deleted ids)``: what moved between two versions, so a consumer (the matching
+        servicer) applies only that; older changes fall off (the consumer then starts
+        over from the frame).
     """
 
     def __init__(self, store: SqlStore) -> None:
@@ -92,7 +93,8 @@ class FleetState:
                     df = df.sort(idc)
                 setattr(self, table, df)
                 self.versions[table] += 1
-                self.log[table].append((self.versions[table], up, list(gone)))
+                if table != "trips":  # trips are only appended: consumers slice the frame
+                    self.log[table].append((self.versions[table], up, list(gone)))
             if ch.plans:
                 self.plans.update(ch.plans)
                 self.versions["plans"] += 1
