@@ -65,6 +65,9 @@ _CORE_KEYS: Final = ("rank", "score", "expertise", "backhaul", "deadhead_m", "ar
 
 LoadLike = int | Mapping[str, Any] | pl.DataFrame
 
+#: Vehicle updates kept as pending frames before ``Matcher.vehicles`` folds them in.
+_MAX_PENDING_FRAMES: Final = 64
+
 #: One recommendation as a tuple in :data:`PAIR_COLUMNS` order (load id, vehicle id,
 #: rank, score, expertise, backhaul, deadhead m, arrival, utilization, rating vs
 #: prior, price margin), as :meth:`Matcher.recommend_vehicle_rows` returns it.
@@ -436,6 +439,8 @@ class Matcher:
         if fresh.any():
             m._vid = self._vid.extended(ids[fresh])
         m._vpending = (*self._vpending, v)
+        if len(m._vpending) >= _MAX_PENDING_FRAMES:
+            m._vframe = m.vehicles  # fold the pending rows in (bounded memory and cost)
         if trips is not None:
             t = read_table(trips, TRIPS)
             if t.height:

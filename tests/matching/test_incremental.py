@@ -92,3 +92,19 @@ def test_wire_encoding_equals_the_rows() -> None:
             want = convert.recommend_rows_response(lid, m.recommend_vehicle_rows(lid, k=k))
             assert got == want
             assert got.SerializeToString() == want.SerializeToString()
+
+
+def test_many_small_updates_fold_into_the_fleet_frame() -> None:
+    """A long run of one-vehicle moves (past the pending-frame bound) leaves the fleet
+    frame and the rankings equal to a build over the final fleet."""
+    w = generate_world(120, 3_000, 40, seed=4, n_cities=30)
+    m = Matcher.from_world(w)
+    v = w.vehicles
+    for i in range(70):
+        row = v.slice(i % v.height, 1).with_columns(lat=pl.col("lat") + 0.01 * (i + 1))
+        v = v.update(row, on="vehicle_id")
+        m = m.with_vehicles(row)
+    assert len(m._vpending) < 64
+    assert m.vehicles.equals(v)
+    full = Matcher(v, w.trips, now=w.now, loads=w.loads)
+    _same_rankings(m.recommend_vehicles_batch(k=10), full.recommend_vehicles_batch(k=10))
