@@ -113,6 +113,31 @@ class MatcherCore:
         dest_lon: _F64,
         completed_at: _I64,
     ) -> None: ...
+    def with_fleet(
+        self,
+        *,
+        lat: _F64,
+        lon: _F64,
+        home_lat: _F64,
+        home_lon: _F64,
+        capacity_kg: _I64,
+        capacity_l: _I64,
+        vehicle_type: npt.NDArray[np.uint8],
+        available_from: _I64,
+        rating: _F64,
+        rating_count: _I64,
+        offline: npt.NDArray[np.bool_],
+    ) -> MatcherCore: ...
+    def with_trips(
+        self,
+        *,
+        vehicle: _I64,
+        origin_lat: _F64,
+        origin_lon: _F64,
+        dest_lat: _F64,
+        dest_lon: _F64,
+        completed_at: _I64,
+    ) -> MatcherCore: ...
     def prepare_loads(
         self,
         *,
@@ -133,6 +158,15 @@ class MatcherCore:
     def recommend_vehicle_rows(
         self, loads: LoadSet, row: int, k: int, load_id: int, vehicle_ids: _I64
     ) -> list[_PairRow]: ...
+    def recommend_vehicles_wire(
+        self,
+        loads: LoadSet,
+        row: int,
+        k: int,
+        load_id: int,
+        vehicle_ids: _I64,
+        release_gil: bool = True,
+    ) -> bytes: ...
     def recommend_load_rows(
         self, loads: LoadSet, vehicle: int, k: int, vehicle_id: int, load_ids: _I64
     ) -> list[_PairRow]: ...

@@ -57,6 +57,7 @@ class YunliServer:
         metrics: Metrics,
         health_servicer: health.HealthServicer,
         closers: list[Any],
+        matching: Any = None,
     ) -> None:
         self.grpc_server = grpc_server
         self.port = port
@@ -66,6 +67,8 @@ class YunliServer:
         self.metrics_port: int | None = None
         self._health = health_servicer
         self._closers = closers
+        #: The ``MatchingServicer`` (its snapshot, readiness and test hook).
+        self.matching = matching
         self._stopped = threading.Event()
         self.instance_id = ""
         self.address = ""
@@ -84,10 +87,18 @@ class YunliServer:
             self._closers.append(httpd.server_close)
             self._closers.append(httpd.shutdown)
         self.grpc_server.start()
+        if self.matching is not None:
+            self.matching.start(on_ready=self._serving)
         LOGGER.info(
             "serving",
             extra={"port": self.port, "metrics_port": self.metrics_port, "db": _safe(cfg.db)},
         )
+
+    def _serving(self) -> None:
+        """Report every service ``SERVING`` (the matcher is built)."""
+        if not self._stopped.is_set():
+            for name in ("", *SERVICE_NAMES):
+                self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
     def stop(self, grace: float | None = None) -> None:
         """Graceful shutdown: refuse new calls, let in-flight calls finish within ``grace``
@@ -235,8 +246,11 @@ def create_server(
         ],
         maximum_concurrent_rpcs=cfg.max_workers * 8,
     )
-    fleet_grpc.add_FleetServicer_to_server(FleetServicer(state, cfg), server)
-    matching_grpc.add_MatchingServicer_to_server(MatchingServicer(state, cfg, metrics), server)
+    matching = MatchingServicer(state, cfg, metrics)
+    fleet_grpc.add_FleetServicer_to_server(
+        FleetServicer(state, cfg, on_write=matching.catch_up), server
+    )
+    matching_grpc.add_MatchingServicer_to_server(matching, server)
     routing_grpc.add_RoutingServicer_to_server(RoutingServicer(cfg, metrics, pool), server)
     with store.schema_lock():  # instances starting together create tables one at a time
         leases, peers = _instances(cfg, store, closers)
@@ -249,8 +263,9 @@ def create_server(
 
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    # NOT_SERVING until the matcher is built (YunliServer.start builds it in the background)
     for name in ("", *SERVICE_NAMES):
-        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     reflection.enable_server_reflection(
         (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
@@ -264,7 +279,7 @@ def create_server(
         for close in reversed(closers):
             close()
         raise RuntimeError(f"cannot bind {address}")
-    out = YunliServer(server, port, cfg, state, metrics, health_servicer, closers)
+    out = YunliServer(server, port, cfg, state, metrics, health_servicer, closers, matching)
     out.instance_id = instance = cfg.instance_id or (leases.instance_id if leases else "")
     if leases is not None:
         from server.instances import advertised

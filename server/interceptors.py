@@ -76,6 +76,10 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
         # metric children by label values: labels() takes a lock and hashes every call
         self._counters: dict[tuple[str, str], Any] = {}
         self._timers: dict[str, Any] = {}
+        # wrapped handlers by (method, principal, original handler): built once, not per call
+        self._wrapped: dict[tuple[str, Actor | None, int], Any] = {}
+        # authorization header values already accepted -> the token they carry
+        self._accepted: dict[str, str] = {}
 
     def intercept_service(
         self,
@@ -89,14 +93,36 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
         method: str = handler_call_details.method
         caller: Actor | None = None
         if self._tokens and not method.startswith(PUBLIC_PREFIXES):
-            why, token = _token_ok(handler_call_details.invocation_metadata, self._tokens)
-            if why is not None:
-                return self._reject(handler, method, why)
+            md = handler_call_details.invocation_metadata
+            token = self._known_token(md)
+            if token is None:
+                why, token = _token_ok(md, self._tokens)
+                if why is not None:
+                    return self._reject(handler, method, why)
+                self._remember(md, token)
             caller = self._principals.get(token) if token is not None else None
             if caller is not None and not method.startswith(PARTY_SERVICES):
                 why = f"a token bound to {caller} may not call {method} (needs a platform token)"
                 return self._reject(handler, method, why, grpc.StatusCode.PERMISSION_DENIED)
-        return self._wrap(handler, method, caller)
+        key = (method, caller, id(handler))
+        wrapped = self._wrapped.get(key)
+        if wrapped is None:
+            wrapped = self._wrapped[key] = self._wrap(handler, method, caller)
+        return wrapped
+
+    def _known_token(self, metadata: Any) -> str | None:
+        """The token of an ``authorization`` value accepted before (one dict lookup)."""
+        for key, v in metadata or ():
+            if key == "authorization":
+                return self._accepted.get(v) if isinstance(v, str) else None
+        return None
+
+    def _remember(self, metadata: Any, token: str | None) -> None:
+        for key, v in metadata or ():
+            if key == "authorization":
+                if isinstance(v, str) and token is not None and len(self._accepted) < 1024:
+                    self._accepted[v] = token
+                return
 
     # ---- helpers ------------------------------------------------------------------------
     def _done(self, method: str, code: grpc.StatusCode, t0: float, msg: str = "") -> None:

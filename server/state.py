@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,6 +19,9 @@ import polars as pl
 
 from engine.data.schemas import LOADS, TRIPS, VEHICLES
 from server.store.sql import FRAME_TABLES, SqlStore
+
+#: Changes kept per table in :attr:`FleetState.log`.
+LOG_LENGTH = 1024
 
 
 class FleetState:
@@ -32,6 +36,12 @@ class FleetState:
         servicer rebuilds its index when these move).
     changed
         Condition notified after every sync that changed something.
+    log
+        Per table but ``trips`` (only ever appended: read the frame past a row count),
+        the last :data:`LOG_LENGTH` changes as ``(version, upserted rows or None,
+        deleted ids)``: what moved between two versions, so a consumer (the matching
+        servicer) applies only that; older changes fall off (the consumer then starts
+        over from the frame).
     """
 
     def __init__(self, store: SqlStore) -> None:
@@ -44,6 +54,9 @@ class FleetState:
         self.plans: dict[str, tuple[int, bytes]] = {}
         self.revision = 0
         self.versions = {"vehicles": 0, "loads": 0, "trips": 0, "plans": 0}
+        self.log: dict[str, deque[tuple[int, pl.DataFrame | None, list[int]]]] = {
+            t: deque(maxlen=LOG_LENGTH) for t in FRAME_TABLES
+        }
         #: Set when the server shuts down: long-lived streams end.
         self.closing = threading.Event()
         self.sync()
@@ -81,6 +94,8 @@ class FleetState:
                     df = df.sort(idc)
                 setattr(self, table, df)
                 self.versions[table] += 1
+                if table != "trips":  # trips are only appended: consumers slice the frame
+                    self.log[table].append((self.versions[table], up, list(gone)))
             if ch.plans:
                 self.plans.update(ch.plans)
                 self.versions["plans"] += 1

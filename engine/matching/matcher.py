@@ -65,6 +65,9 @@ _CORE_KEYS: Final = ("rank", "score", "expertise", "backhaul", "deadhead_m", "ar
 
 LoadLike = int | Mapping[str, Any] | pl.DataFrame
 
+#: Vehicle updates kept as pending frames before ``Matcher.vehicles`` folds them in.
+_MAX_PENDING_FRAMES: Final = 64
+
 #: One recommendation as a tuple in :data:`PAIR_COLUMNS` order (load id, vehicle id,
 #: rank, score, expertise, backhaul, deadhead m, arrival, utilization, rating vs
 #: prior, price margin), as :meth:`Matcher.recommend_vehicle_rows` returns it.
@@ -102,6 +105,16 @@ class _IdIndex:
         at = np.clip(np.searchsorted(self.sorted, q), 0, self.sorted.size - 1)
         found = self.sorted[at] == q
         return self.order[at].astype(np.int64), found
+
+    def extended(self, new: npt.NDArray[np.int64]) -> _IdIndex:
+        """This index with ``new`` ids (not yet present) appended."""
+        ext = _IdIndex(np.concatenate([self.ids, new]))
+        if self._at is not None:
+            at = dict(self._at)
+            for i, x in enumerate(new.tolist(), start=self.ids.size):
+                at.setdefault(x, i)
+            ext._at = at
+        return ext
 
     def position(self, id_: int, what: str) -> int:
         # one id at a time (the per-request path): a dict, built on first use, beats a
@@ -217,14 +230,16 @@ class Matcher:
         if v.height == 0:
             raise InvalidInputError.at("vehicles", "no vehicles given (empty set)")
         t = read_table(trips, TRIPS)
-        self.vehicles = v
+        self._vframe: pl.DataFrame | None = v
+        self._vpending: tuple[pl.DataFrame, ...] = ()
         self._vid = _IdIndex(_i64(v["vehicle_id"]))
+        self._arrays = _fleet_arrays(v)
         trip_v = self._trip_vehicle_positions(t)
         as_of = int(now) if now is not None else int(t["completed_at"].max() or 0)  # type: ignore[arg-type]
         p = self.params
         types = [VEHICLE_TYPES[n] for n in _TYPE_NAMES]
         self._core = _core.MatcherCore(
-            **_fleet_arrays(v),
+            **self._arrays,
             type_urban_kmh=np.array([x.urban_kmh for x in types], dtype=np.float64),
             type_highway_kmh=np.array([x.highway_kmh for x in types], dtype=np.float64),
             type_urban_m=np.array([x.urban_m for x in types], dtype=np.float64),
@@ -343,8 +358,137 @@ class Matcher:
                 "vehicles", "must hold exactly the vehicle ids the matcher was built with"
             )
         v = v[np.argsort(pos)]
-        self._core.update_fleet(**_fleet_arrays(v))
-        self.vehicles = v
+        arrays = _fleet_arrays(v)
+        self._core.update_fleet(**arrays)
+        self._arrays = arrays
+        self._vframe, self._vpending = v, ()
+
+    @property
+    def vehicles(self) -> pl.DataFrame:
+        """The fleet as the matcher sees it, one row per vehicle in the matcher's order
+        (the build's order, vehicles added by :meth:`with_vehicles` at the end)."""
+        if self._vframe is None or self._vpending:
+            frame = self._vframe
+            assert frame is not None
+            for up in self._vpending:
+                frame = frame.update(up, on="vehicle_id", include_nulls=True)
+                known = frame["vehicle_id"].implode()
+                frame = pl.concat([frame, up.filter(~pl.col("vehicle_id").is_in(known))])
+            self._vframe, self._vpending = frame, ()
+        return self._vframe
+
+    def _derived(self, core: _core.MatcherCore) -> Matcher:
+        """A shallow copy of this matcher over ``core`` (loads and ids shared)."""
+        m = object.__new__(Matcher)
+        m.__dict__.update(self.__dict__)
+        m._core = core
+        return m
+
+    # --- copy-on-write updates --------------------------------------------------------------
+    # Each returns a new Matcher and leaves this one untouched and fully usable: a server
+    # keeps answering from the current matcher while the next is built, then swaps it in.
+
+    def with_vehicles(
+        self, vehicles: Source, trips: Source | None = None, *, validated: bool = False
+    ) -> Matcher:
+        """A new matcher with these vehicle rows applied (this one is left unchanged).
+
+        Rows with a known ``vehicle_id`` replace that vehicle's state (position,
+        availability, status, capacity, rating); rows with a new id join the fleet,
+        with a profile built from their own trips in ``trips`` (none: cold start).
+        Profiles of the other vehicles are shared, not copied or rebuilt: the cost
+        grows with the fleet's size (its arrays and spatial index) and the new
+        vehicles' trips, not with the trip history.
+
+        Parameters
+        ----------
+        vehicles
+            Changed and new vehicles (schema :data:`~engine.data.schemas.VEHICLES`).
+        trips
+            Completed trips of the new vehicles (trips of other vehicles are refused:
+            merge those with :meth:`with_trips`).
+        validated
+            ``vehicles`` is a frame already read and validated by
+            :func:`engine.data.loaders.read_table` (a server's stored rows): skip that.
+
+        Raises
+        ------
+        InvalidInputError
+            If a table is invalid, ``vehicles`` repeats an id, or a trip names a
+            vehicle that is not new.
+        """
+        v = vehicles if validated and isinstance(vehicles, pl.DataFrame) else None
+        if v is None:
+            v = read_table(vehicles, VEHICLES)
+        ids = _i64(v["vehicle_id"])
+        if np.unique(ids).size != ids.size:
+            raise InvalidInputError.at("vehicles.vehicle_id", "repeats an id")
+        pos, found = self._vid.positions(ids)
+        upd = _fleet_arrays(v)
+        fresh = ~found
+        arrays: dict[str, Any] = {}
+        for key, col in self._arrays.items():
+            a = col.copy()
+            a[pos[found]] = upd[key][found]
+            if fresh.any():
+                a = np.concatenate([a, upd[key][fresh]])
+            arrays[key] = np.ascontiguousarray(a)
+        core = self._core.with_fleet(**arrays)
+        m = self._derived(core)
+        m._arrays = arrays
+        if fresh.any():
+            m._vid = self._vid.extended(ids[fresh])
+        m._vpending = (*self._vpending, v)
+        if len(m._vpending) >= _MAX_PENDING_FRAMES:
+            m._vframe = m.vehicles  # fold the pending rows in (bounded memory and cost)
+        if trips is not None:
+            t = read_table(trips, TRIPS)
+            if t.height:
+                new_ids = v.filter(pl.Series(fresh))["vehicle_id"].implode()
+                bad = ~t["vehicle_id"].is_in(new_ids)
+                if bad.any():
+                    i = int(bad.arg_true()[0])
+                    raise InvalidInputError.at(
+                        "trips.vehicle_id",
+                        f"vehicle {int(t['vehicle_id'][i])} is not new (use with_trips)",
+                        row_id=int(t["trip_id"][i]),
+                    )
+                m = m.with_trips(t)
+        return m
+
+    def with_trips(self, trips: Source) -> Matcher:
+        """A new matcher with newly completed trips merged into copies of the profiles
+        (this one is left unchanged); rankings equal those of a matcher built over the
+        old and new trips together.
+
+        Raises
+        ------
+        InvalidInputError
+            If the table is invalid or names an unknown vehicle.
+        """
+        t = read_table(trips, TRIPS)
+        core = self._core.with_trips(
+            vehicle=self._trip_vehicle_positions(t),
+            origin_lat=_f64(t["origin_lat"]),
+            origin_lon=_f64(t["origin_lon"]),
+            dest_lat=_f64(t["dest_lat"]),
+            dest_lon=_f64(t["dest_lon"]),
+            completed_at=_i64(t["completed_at"]),
+        )
+        return self._derived(core)
+
+    def with_loads(self, loads: Source) -> Matcher:
+        """A new matcher sharing fleet and profiles, with ``loads`` registered
+        (this one keeps its loads).
+
+        Raises
+        ------
+        InvalidInputError
+            If the table is invalid or empty.
+        """
+        m = self._derived(self._core)
+        m.set_loads(loads)
+        return m
 
     def set_weights(self, weights: MatchWeights) -> None:
         """Replace the score weights (profiles are kept).
@@ -457,6 +601,39 @@ class Matcher:
         prep = self._prepare(loads)
         row = prep.ids.position(int(load_id), "load_id")
         return self._core.recommend_vehicle_rows(prep.core, row, k, int(load_id), self._vid.ids)
+
+    def recommend_vehicles_wire(
+        self,
+        load_id: int,
+        k: int = 10,
+        *,
+        loads: Source | None = None,
+        release_gil: bool = True,
+    ) -> bytes:
+        """Top ``k`` vehicles for one load, encoded as a protobuf ``yunli.v1.RecommendResponse``
+        (``proto/yunli/v1/matching.proto``; ``subject_id`` = ``load_id``).
+
+        The rows of :meth:`recommend_vehicle_rows`, encoded by the core: the gRPC
+        server's per-request path, with no Python object per recommendation.
+        ``release_gil=False`` scores holding the GIL (a single query takes tens of
+        microseconds, about what handing the GIL over and back costs in a busy
+        multi-threaded server).
+
+        Raises
+        ------
+        NotFoundError
+            If the load id is unknown.
+        InvalidInputError
+            If ``k <= 0`` or no loads are available.
+        """
+        k = _check_k(k)
+        if isinstance(load_id, bool) or not isinstance(load_id, int | np.integer):
+            raise InvalidInputError.at("load_id", f"must be an integer, got {load_id!r}")
+        prep = self._prepare(loads)
+        row = prep.ids.position(int(load_id), "load_id")
+        return self._core.recommend_vehicles_wire(
+            prep.core, row, k, int(load_id), self._vid.ids, release_gil
+        )
 
     def recommend_vehicles_batch(self, loads: Source | None = None, k: int = 20) -> pl.DataFrame:
         """Top ``k`` vehicles for every load at once (in parallel).

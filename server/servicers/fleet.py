@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
@@ -44,9 +44,17 @@ def _page(df: pl.DataFrame, idc: str, request: Any) -> pl.DataFrame:
 class FleetServicer:
     """Implements ``yunli.v1.Fleet`` over a :class:`~server.state.FleetState`."""
 
-    def __init__(self, state: FleetState, config: ServerConfig) -> None:
+    def __init__(
+        self,
+        state: FleetState,
+        config: ServerConfig,
+        on_write: Callable[[bool], None] | None = None,
+    ) -> None:
         self._state = state
         self._cfg = config
+        # called after each write, with True for trips (the matcher catches up with it,
+        # so the writer's next recommendation sees it; readers are never held up)
+        self._on_write = on_write or (lambda trips: None)
 
     # ---- vehicles ---------------------------------------------------------------------------
     def UpsertVehicles(
@@ -54,6 +62,7 @@ class FleetServicer:
     ) -> fleet_pb2.WriteResponse:
         df = convert.frame("vehicles", request.vehicles, self._cfg.max_rows)
         rev = self._state.upsert("vehicles", df)
+        self._on_write(False)
         return convert.write_response(df.height, rev)
 
     def GetVehicles(
@@ -78,6 +87,7 @@ class FleetServicer:
     ) -> fleet_pb2.WriteResponse:
         wanted = common.ids("ids", request.ids, self._cfg.max_rows)
         rev = self._state.delete("vehicles", wanted)
+        self._on_write(False)
         return convert.write_response(len(wanted), rev)
 
     # ---- loads ------------------------------------------------------------------------------
@@ -86,6 +96,7 @@ class FleetServicer:
     ) -> fleet_pb2.WriteResponse:
         df = convert.frame("loads", request.loads, self._cfg.max_rows)
         rev = self._state.upsert("loads", df)
+        self._on_write(False)
         return convert.write_response(df.height, rev)
 
     def GetLoads(
@@ -110,6 +121,7 @@ class FleetServicer:
     ) -> fleet_pb2.WriteResponse:
         wanted = common.ids("ids", request.ids, self._cfg.max_rows)
         rev = self._state.delete("loads", wanted)
+        self._on_write(False)
         return convert.write_response(len(wanted), rev)
 
     # ---- trips ------------------------------------------------------------------------------
@@ -126,6 +138,7 @@ class FleetServicer:
                 f"{df['vehicle_id'][i]}"
             )
         rev, new = self._state.record_trips(df)
+        self._on_write(True)
         return convert.write_response(new, rev)
 
     def ListTrips(

@@ -236,6 +236,8 @@ pub struct ExpertiseIndex {
     by_pair: Vec<Posting>,
     /// Destination index cell of each `by_pair` entry.
     pair_dkeys: Vec<u64>,
+    /// Lane (position in `lanes`) of each `by_pair` entry, for incremental updates.
+    pair_lane: Vec<u32>,
     /// Range of `by_pair` per origin index cell.
     /// Per origin index cell: its range of `row_dir`.
     pair_ocells: FxMap<u64, (u32, u32)>,
@@ -289,6 +291,7 @@ impl ExpertiseIndex {
             igrid: CellGrid::new(params.radius_m / 2.0),
             by_pair: Vec::new(),
             pair_dkeys: Vec::new(),
+            pair_lane: Vec::new(),
             pair_ocells: FxMap::default(),
             row_dir: Vec::new(),
             top_origins: Vec::new(),
@@ -353,6 +356,200 @@ impl ExpertiseIndex {
         Ok(())
     }
 
+    /// Grow the profiles to `n_vehicles` vehicles: the new ones (indices from
+    /// the old count on) start with empty profiles (cold starts). Costs
+    /// `O(new vehicles)`; give them their trips with [`ExpertiseIndex::add_trips`].
+    ///
+    /// # Errors
+    /// `InvalidInput` if `n_vehicles` is smaller than the current count or too large.
+    pub fn extend_vehicles(&mut self, n_vehicles: usize) -> CoreResult<()> {
+        if n_vehicles < self.n_vehicles {
+            return Err(CoreError::invalid(
+                "n_vehicles",
+                format!("cannot shrink from {} to {n_vehicles}", self.n_vehicles),
+            ));
+        }
+        if n_vehicles >= u32::MAX as usize {
+            return Err(CoreError::invalid("n_vehicles", "too many vehicles"));
+        }
+        let end = *self.lane_start.last().unwrap_or(&0);
+        self.lane_start.resize(n_vehicles + 1, end);
+        self.top_origins
+            .resize(n_vehicles, [OriginPosting::default(); TOP_ORIGINS]);
+        self.total_w.resize(n_vehicles, 0.0);
+        self.trips.resize(n_vehicles, 0);
+        self.n_vehicles = n_vehicles;
+        Ok(())
+    }
+
+    /// New profiles: these grown to `n_vehicles` vehicles with `trips` merged
+    /// in (the copy-on-write path: this index keeps serving queries while the
+    /// next is built). Equal to [`ExpertiseIndex::add_trips`] on a copy, and so
+    /// to a full [`ExpertiseIndex::build`] over old and new trips up to
+    /// floating-point rounding, but without re-sorting the inverted index:
+    /// only the lanes of vehicles with new trips are re-keyed and merged into
+    /// the kept order. Cost: `O(lanes)` linear passes (copies, and re-weighting
+    /// when the reference time moves) plus `O(t log t)` in the new trips and
+    /// the affected vehicles' lanes.
+    ///
+    /// # Errors
+    /// As [`ExpertiseIndex::extend_vehicles`] and [`ExpertiseIndex::add_trips`].
+    pub fn updated(&self, n_vehicles: usize, trips: &Trips<'_>) -> CoreResult<Self> {
+        if n_vehicles < self.n_vehicles {
+            return Err(CoreError::invalid(
+                "n_vehicles",
+                format!("cannot shrink from {} to {n_vehicles}", self.n_vehicles),
+            ));
+        }
+        if n_vehicles >= u32::MAX as usize {
+            return Err(CoreError::invalid("n_vehicles", "too many vehicles"));
+        }
+        trips.validate(n_vehicles)?;
+        if trips.len() == 0 || self.pair_lane.len() != self.by_pair.len() {
+            let mut next = self.clone();
+            next.extend_vehicles(n_vehicles)?;
+            next.add_trips(trips)?;
+            return Ok(next);
+        }
+        let hl = self.params.half_life_s;
+        let newest = trips
+            .completed_at
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(self.as_of);
+        let (as_of, decay) = if newest > self.as_of {
+            (newest, Some((-((newest - self.as_of) as f64) / hl).exp2()))
+        } else {
+            (self.as_of, None)
+        };
+        let fresh = aggregate(&self.grid, n_vehicles, trips, as_of, hl);
+        let mut touched = vec![false; n_vehicles];
+        for l in &fresh {
+            touched[l.vehicle as usize] = true;
+        }
+        // Lanes: the old ones (decayed), fresh ones merged in key order.
+        let mut lanes: Vec<Lane> = Vec::with_capacity(self.lanes.len() + fresh.len());
+        let mut old_to_new = vec![0u32; self.lanes.len()];
+        let mut b = fresh.into_iter().peekable();
+        for (i, old) in self.lanes.iter().enumerate() {
+            let mut l = *old;
+            if let Some(f) = decay {
+                l.w *= f;
+            }
+            while b.peek().is_some_and(|y| y.key() < l.key()) {
+                lanes.extend(b.next());
+            }
+            if b.peek().is_some_and(|y| y.key() == l.key()) {
+                l.merge(&b.next().expect("peeked"));
+            }
+            old_to_new[i] = lanes.len() as u32;
+            lanes.push(l);
+        }
+        lanes.extend(b);
+
+        let mut next = ExpertiseIndex {
+            params: self.params,
+            grid: self.grid.clone(),
+            n_vehicles,
+            as_of,
+            lanes,
+            lane_start: Vec::new(),
+            by_vehicle: Vec::new(),
+            igrid: self.igrid.clone(),
+            by_pair: Vec::new(),
+            pair_dkeys: Vec::new(),
+            pair_lane: Vec::new(),
+            pair_ocells: FxMap::default(),
+            row_dir: Vec::new(),
+            top_origins: Vec::new(),
+            total_w: Vec::new(),
+            trips: Vec::new(),
+        };
+        let n = n_vehicles;
+        let mut lane_start = vec![0u32; n + 1];
+        for l in &next.lanes {
+            lane_start[l.vehicle as usize + 1] += 1;
+        }
+        for v in 0..n {
+            lane_start[v + 1] += lane_start[v];
+        }
+        next.by_vehicle = next.lanes.par_iter().map(posting).collect();
+
+        // Inverted view: the kept entries stay in their order (their keys did
+        // not move and lane positions only shift up); the affected vehicles'
+        // lanes are keyed, sorted and merged in. The order equals `derive`'s.
+        let ig = &self.igrid;
+        let key_of = |li: u32, p: &Posting| {
+            (
+                (
+                    ig.cell(f64::from(p.olat), f64::from(p.olon)),
+                    ig.cell(f64::from(p.dlat), f64::from(p.dlon)),
+                ),
+                li,
+            )
+        };
+        let mut add: Vec<((u64, u64), u32)> = (0..n)
+            .filter(|&v| touched[v])
+            .flat_map(|v| lane_start[v]..lane_start[v + 1])
+            .map(|li| key_of(li, &next.by_vehicle[li as usize]))
+            .collect();
+        add.sort_unstable();
+        let kept: Vec<((u64, u64), u32)> = self
+            .by_pair
+            .par_iter()
+            .zip(self.pair_dkeys.par_iter())
+            .zip(self.pair_lane.par_iter())
+            .filter(|((p, _), _)| !touched[p.vehicle as usize])
+            .map(|((p, &d), &li)| {
+                (
+                    (ig.cell(f64::from(p.olat), f64::from(p.olon)), d),
+                    old_to_new[li as usize],
+                )
+            })
+            .collect();
+        let mut order: Vec<((u64, u64), u32)> = Vec::with_capacity(kept.len() + add.len());
+        let (mut x, mut y) = (kept.into_iter().peekable(), add.into_iter().peekable());
+        loop {
+            let item = match (x.peek(), y.peek()) {
+                (Some(a), Some(b)) => {
+                    if a <= b {
+                        x.next()
+                    } else {
+                        y.next()
+                    }
+                }
+                (Some(_), None) => x.next(),
+                (None, Some(_)) => y.next(),
+                (None, None) => break,
+            };
+            order.extend(item);
+        }
+        next.by_pair = order
+            .par_iter()
+            .map(|&(_, i)| next.by_vehicle[i as usize])
+            .collect();
+        next.pair_dkeys = order.iter().map(|&((_, d), _)| d).collect();
+        next.pair_lane = order.iter().map(|&(_, i)| i).collect();
+        let mut dir_cells: Vec<u64> = Vec::new();
+        let mut start = 0usize;
+        for e in 1..=order.len() {
+            let row = |k: usize| (order[k].0 .0, CellGrid::row_of_key(order[k].0 .1));
+            if e == order.len() || row(e) != row(start) {
+                next.row_dir.push((row(start).1, start as u32, e as u32));
+                dir_cells.push(order[start].0 .0);
+                start = e;
+            }
+        }
+        next.pair_ocells = ranges(&dir_cells);
+        let (total_w, trips, top) = vehicle_totals(&next.lanes, n);
+        next.lane_start = lane_start;
+        next.total_w = total_w;
+        next.trips = trips;
+        next.top_origins = top;
+        Ok(next)
+    }
+
     /// Rebuild the query views from `lanes`.
     fn derive(&mut self) {
         let n = self.n_vehicles;
@@ -392,6 +589,7 @@ impl ExpertiseIndex {
             .map(|&(_, i)| self.by_vehicle[i as usize])
             .collect();
         self.pair_dkeys = order.iter().map(|&((_, d), _)| d).collect();
+        self.pair_lane = order.iter().map(|&(_, i)| i).collect();
         let rows: Vec<(u64, i64)> = order
             .iter()
             .map(|&((o, d), _)| (o, CellGrid::row_of_key(d)))
@@ -624,6 +822,60 @@ fn lane_term(p: &Posting, q: &LaneQuery) -> f32 {
 #[inline]
 fn origin_term(p: &OriginPosting, d: &LocalPoint, r2: f64) -> f64 {
     f64::from(p.share) * biweight(d.dist2(f64::from(p.lat), f64::from(p.lon)), r2)
+}
+
+/// The query copy of a lane (as `derive` makes it).
+fn posting(l: &Lane) -> Posting {
+    Posting {
+        vehicle: l.vehicle,
+        w: l.w as f32,
+        olat: l.olat as f32,
+        olon: l.olon as f32,
+        dlat: l.dlat as f32,
+        dlon: l.dlon as f32,
+    }
+}
+
+/// Per vehicle: decayed total weight, trips and origin profile, computed as
+/// `derive` computes them (same order of summation).
+fn vehicle_totals(lanes: &[Lane], n: usize) -> (Vec<f64>, Vec<u32>, Vec<Origins>) {
+    let mut total_w = vec![0.0f64; n];
+    let mut trips = vec![0u32; n];
+    for l in lanes {
+        total_w[l.vehicle as usize] += l.w;
+        trips[l.vehicle as usize] += l.trips;
+    }
+    let mut top = vec![[OriginPosting::default(); TOP_ORIGINS]; n];
+    let mut cur: Vec<OriginPosting> = Vec::new();
+    let mut i = 0;
+    while i < lanes.len() {
+        let v = lanes[i].vehicle;
+        cur.clear();
+        while i < lanes.len() && lanes[i].vehicle == v {
+            let oc = lanes[i].ocell;
+            let (mut w, mut slat, mut slon) = (0.0, 0.0, 0.0);
+            while i < lanes.len() && lanes[i].vehicle == v && lanes[i].ocell == oc {
+                w += lanes[i].w;
+                slat += lanes[i].w * lanes[i].olat;
+                slon += lanes[i].w * lanes[i].olon;
+                i += 1;
+            }
+            let tw = total_w[v as usize];
+            if w > 0.0 && tw > 0.0 {
+                cur.push(OriginPosting {
+                    row: CellGrid::row_of_key(oc) as i32,
+                    share: (w / tw) as f32,
+                    lat: (slat / w) as f32,
+                    lon: (slon / w) as f32,
+                });
+            }
+        }
+        cur.sort_by(|a, b| b.share.total_cmp(&a.share));
+        for (slot, p) in top[v as usize].iter_mut().zip(&cur) {
+            *slot = *p;
+        }
+    }
+    (total_w, trips, top)
 }
 
 /// Aggregate trips into lanes sorted by (vehicle, origin cell, destination cell).
@@ -893,6 +1145,105 @@ mod tests {
         for v in 0..30 {
             assert_eq!(inc.trips_of(v), full.trips_of(v));
         }
+    }
+
+    #[test]
+    fn grown_profiles_equal_full_build() {
+        let mut rng = Rng(33);
+        let t = random_trips(&mut rng, 40, 3_000);
+        // Vehicles 30..40 join later, with their own trips.
+        let old: Vec<usize> = (0..3_000).filter(|&i| t.vehicle[i] < 30).collect();
+        let new: Vec<usize> = (0..3_000).filter(|&i| t.vehicle[i] >= 30).collect();
+        let pick = |ix: &[usize]| OwnedTrips {
+            vehicle: ix.iter().map(|&i| t.vehicle[i]).collect(),
+            olat: ix.iter().map(|&i| t.olat[i]).collect(),
+            olon: ix.iter().map(|&i| t.olon[i]).collect(),
+            dlat: ix.iter().map(|&i| t.dlat[i]).collect(),
+            dlon: ix.iter().map(|&i| t.dlon[i]).collect(),
+            at: ix.iter().map(|&i| t.at[i]).collect(),
+        };
+        let (a, b) = (pick(&old), pick(&new));
+        let as_of = 11_000_000;
+        let base = ExpertiseIndex::build(30, &a.view(0..a.vehicle.len()), as_of, params()).unwrap();
+        let mut cold = base.clone();
+        cold.extend_vehicles(40).unwrap();
+        assert_eq!(cold.n_vehicles(), 40);
+        assert_eq!(cold.trips_of(35), 0);
+        assert!(cold.lanes_of(39).is_empty());
+        assert_eq!(cold.backhaul_lanes(39, 31.23, 121.47), 0.0);
+        let grown = base.updated(40, &b.view(0..b.vehicle.len())).unwrap();
+        let full = ExpertiseIndex::build(40, &t.view(0..3_000), as_of, params()).unwrap();
+        assert_eq!(base.n_vehicles(), 30, "the original is untouched");
+        assert_eq!(grown.n_lanes(), full.n_lanes());
+        let mut s = Scratch::new(40);
+        for q in 0..30 {
+            let (o, d) = ((t.olat[q], t.olon[q]), (t.dlat[q], t.dlon[q]));
+            grown.accumulate(o.0, o.1, d.0, d.1, &mut s);
+            for v in 0..40 {
+                let e = full.expertise_raw(v, o.0, o.1, d.0, d.1);
+                assert!((s.expertise_raw[v] - e).abs() <= 1e-6 * (1.0 + e));
+                assert_eq!(grown.trips_of(v), full.trips_of(v));
+            }
+            s.reset();
+        }
+        assert!(base.updated(20, &b.view(0..0)).is_err());
+    }
+
+    #[test]
+    fn incremental_update_equals_add_trips_exactly() {
+        let mut rng = Rng(77);
+        let t = random_trips(&mut rng, 60, 6_000);
+        let mut ord: Vec<usize> = (0..6_000).collect();
+        ord.sort_by_key(|&i| t.at[i]);
+        let pick = |ix: &[usize]| OwnedTrips {
+            vehicle: ix.iter().map(|&i| t.vehicle[i]).collect(),
+            olat: ix.iter().map(|&i| t.olat[i]).collect(),
+            olon: ix.iter().map(|&i| t.olon[i]).collect(),
+            dlat: ix.iter().map(|&i| t.dlat[i]).collect(),
+            dlon: ix.iter().map(|&i| t.dlon[i]).collect(),
+            at: ix.iter().map(|&i| t.at[i]).collect(),
+        };
+        let old = pick(&ord[..5_000]);
+        // a "day" of newer trips on a few vehicles, plus trips of two new vehicles
+        let mut new = pick(&ord[5_000..]);
+        new.vehicle.iter_mut().for_each(|v| *v %= 7);
+        new.vehicle[0] = 60;
+        new.vehicle[1] = 61;
+        let base = ExpertiseIndex::build(60, &old.view(0..5_000), old.at[4_999], params()).unwrap();
+        for (lo, hi) in [(0, 1_000), (2, 3), (10, 10)] {
+            let inc = base.updated(62, &new.view(lo..hi)).unwrap();
+            let mut reference = base.clone();
+            reference.extend_vehicles(62).unwrap();
+            reference.add_trips(&new.view(lo..hi)).unwrap();
+            assert_eq!(inc.lanes, reference.lanes);
+            assert_eq!(inc.as_of, reference.as_of);
+            assert_eq!(inc.lane_start, reference.lane_start);
+            assert_eq!(inc.pair_dkeys, reference.pair_dkeys);
+            assert_eq!(inc.pair_lane, reference.pair_lane);
+            assert_eq!(inc.row_dir, reference.row_dir);
+            assert_eq!(inc.pair_ocells.len(), reference.pair_ocells.len());
+            for (k, r) in &reference.pair_ocells {
+                assert_eq!(inc.pair_ocells.get(k), Some(r));
+            }
+            assert_eq!(inc.total_w, reference.total_w);
+            assert_eq!(inc.trips, reference.trips);
+            for (a, b) in inc.by_pair.iter().zip(&reference.by_pair) {
+                assert_eq!(
+                    (a.vehicle, a.w, a.olat, a.dlon),
+                    (b.vehicle, b.w, b.olat, b.dlon)
+                );
+            }
+            for v in 0..62 {
+                let (a, b) = (inc.origins_of(v), reference.origins_of(v));
+                for (x, y) in a.iter().zip(b) {
+                    assert_eq!(
+                        (x.row, x.share, x.lat, x.lon),
+                        (y.row, y.share, y.lat, y.lon)
+                    );
+                }
+            }
+        }
+        assert_eq!(base.n_vehicles(), 60, "the original is untouched");
     }
 
     #[test]

@@ -335,12 +335,14 @@ impl Fleet {
     }
 
     /// Copy the origin profiles of `index` (built for this fleet) next to the
-    /// vehicles; call again after the profiles change.
+    /// vehicles; call again after the profiles change. The index may profile
+    /// more vehicles than the fleet has (spare slots for vehicles joining
+    /// later, without lanes); those are not read.
     ///
     /// # Errors
-    /// `InvalidInput` if `index` profiles another number of vehicles.
+    /// `InvalidInput` if `index` profiles fewer vehicles than the fleet has.
     pub fn attach_origins(&mut self, index: &ExpertiseIndex) -> CoreResult<()> {
-        if index.n_vehicles() != self.len() {
+        if index.n_vehicles() < self.len() {
             return Err(CoreError::invalid(
                 "profiles",
                 format!(

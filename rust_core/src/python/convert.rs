@@ -113,6 +113,24 @@ where
         let _guard = Converting::enter();
         catch_unwind(AssertUnwindSafe(f))
     });
+    converted(py, outcome)
+}
+
+/// As [`run_detached`] but holding the GIL: for calls of a few microseconds, where
+/// handing the GIL to another thread and taking it back costs more than the call.
+pub fn run_attached<T, F>(py: Python<'_>, f: F) -> PyResult<T>
+where
+    F: FnOnce() -> Result<T, CoreError>,
+{
+    let outcome = {
+        let _guard = Converting::enter();
+        catch_unwind(AssertUnwindSafe(f))
+    };
+    converted(py, outcome)
+}
+
+/// A core result or caught panic as a Python result.
+fn converted<T>(py: Python<'_>, outcome: std::thread::Result<Result<T, CoreError>>) -> PyResult<T> {
     match outcome {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(to_pyerr(py, e)),

@@ -5,11 +5,11 @@
 //! and `set_weights`, `update_fleet` and `add_trips` take it exclusively, so no
 //! caller needs a lock of its own. Locks are only taken with the GIL released.
 
-use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 
 use super::load_set::LoadSet;
 use super::pairs::{empty_components, flatten, pair_row, PairRow, Pairs};
@@ -24,7 +24,7 @@ use crate::matching::recommend::{
 use crate::matching::scoring::{
     Fleet, FleetArrays, LoadArrays, Loads, ScoreParams, Scorer, VehicleType, Weights,
 };
-use crate::python::convert::{run_detached, slice};
+use crate::python::convert::{run_attached, run_detached, slice};
 
 /// Check a single query position and the id array of the other side.
 fn check_query(
@@ -49,9 +49,11 @@ fn check_query(
 type Totals<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>);
 
 /// What updates change: fleet state, route-expertise profiles, weights.
+/// Fleet and profiles are shared (`Arc`) with the matchers derived by the
+/// copy-on-write methods (`with_fleet`, `with_trips`) until one side changes.
 struct State {
-    fleet: Fleet,
-    index: ExpertiseIndex,
+    fleet: Arc<Fleet>,
+    index: Arc<ExpertiseIndex>,
     weights: Weights,
 }
 
@@ -149,6 +151,20 @@ impl MatcherCore {
         let mut pool = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
         if pool.len() < 64 {
             pool.push(s);
+        }
+    }
+
+    /// A matcher of the same types and parameters over the given state.
+    fn derived(&self, fleet: Arc<Fleet>, index: Arc<ExpertiseIndex>, weights: Weights) -> Self {
+        MatcherCore {
+            types: self.types.clone(),
+            params: self.params,
+            state: RwLock::new(State {
+                fleet,
+                index,
+                weights,
+            }),
+            scratch: Mutex::new(Vec::new()),
         }
     }
 
@@ -286,8 +302,8 @@ impl MatcherCore {
                 types,
                 params,
                 state: RwLock::new(State {
-                    fleet,
-                    index,
+                    fleet: Arc::new(fleet),
+                    index: Arc::new(index),
                     weights: w,
                 }),
                 scratch: Mutex::new(Vec::new()),
@@ -355,7 +371,7 @@ impl MatcherCore {
             }
             let mut fleet = Fleet::new(&fa, nt, &params)?;
             fleet.attach_origins(&st.index)?;
-            st.fleet = fleet;
+            st.fleet = Arc::new(fleet);
             Ok(())
         })
     }
@@ -384,6 +400,7 @@ impl MatcherCore {
         run_detached(py, move || {
             let mut st = self.write();
             let State { fleet, index, .. } = &mut *st;
+            let (fleet, index) = (Arc::make_mut(fleet), Arc::make_mut(index));
             let tv = to_u32("trips.vehicle", tv, fleet.len())?;
             index.add_trips(&Trips {
                 vehicle: &tv,
@@ -394,6 +411,112 @@ impl MatcherCore {
                 completed_at: at,
             })?;
             fleet.attach_origins(index)
+        })
+    }
+
+    /// A new matcher with this fleet state (positions, availability, status,
+    /// ...), built aside while this one keeps answering (GIL released). The
+    /// fleet may grow: vehicles from the current count on are new, with empty
+    /// profiles (give them their trips with `with_trips`). Profiles and
+    /// weights are shared, not copied: the cost is that of indexing the fleet
+    /// arrays, independent of the trip history (when the profiles' spare
+    /// slots for joining vehicles run out, they are copied once with room for
+    /// an eighth more vehicles, at least 1,024).
+    #[pyo3(signature = (
+        *, lat, lon, home_lat, home_lon, capacity_kg, capacity_l, vehicle_type, available_from,
+        rating, rating_count, offline,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn with_fleet<'py>(
+        &self,
+        py: Python<'py>,
+        lat: F64Array<'py>,
+        lon: F64Array<'py>,
+        home_lat: F64Array<'py>,
+        home_lon: F64Array<'py>,
+        capacity_kg: I64Array<'py>,
+        capacity_l: I64Array<'py>,
+        vehicle_type: PyReadonlyArray1<'py, u8>,
+        available_from: I64Array<'py>,
+        rating: F64Array<'py>,
+        rating_count: I64Array<'py>,
+        offline: PyReadonlyArray1<'py, bool>,
+    ) -> PyResult<MatcherCore> {
+        let fa = fleet_from(
+            py,
+            &lat,
+            &lon,
+            &home_lat,
+            &home_lon,
+            &capacity_kg,
+            &capacity_l,
+            &vehicle_type,
+            &available_from,
+            &rating,
+            &rating_count,
+            &offline,
+        )?;
+        run_detached(py, || {
+            let (index, weights) = {
+                let st = self.read();
+                (Arc::clone(&st.index), st.weights)
+            };
+            let n = fa.lat.len();
+            let index = if n <= index.n_vehicles() {
+                index // vehicles joining take spare (lane-less) slots: profiles shared
+            } else {
+                // grow with spare slots, so the next joining vehicles share the copy
+                let mut grown = (*index).clone();
+                grown.extend_vehicles(n + (n / 8).max(1024))?;
+                Arc::new(grown)
+            };
+            let mut fleet = Fleet::new(&fa, self.types.len(), &self.params)?;
+            fleet.attach_origins(&index)?;
+            Ok(self.derived(Arc::new(fleet), index, weights))
+        })
+    }
+
+    /// A new matcher with newly completed trips merged into copies of the
+    /// profiles, built aside while this one keeps answering (GIL released);
+    /// equal to a full build over the old and new trips together.
+    #[pyo3(signature = (*, vehicle, origin_lat, origin_lon, dest_lat, dest_lon, completed_at))]
+    #[allow(clippy::too_many_arguments)]
+    fn with_trips<'py>(
+        &self,
+        py: Python<'py>,
+        vehicle: I64Array<'py>,
+        origin_lat: F64Array<'py>,
+        origin_lon: F64Array<'py>,
+        dest_lat: F64Array<'py>,
+        dest_lon: F64Array<'py>,
+        completed_at: I64Array<'py>,
+    ) -> PyResult<MatcherCore> {
+        let tv = slice(py, "vehicle", &vehicle)?;
+        let (ola, olo, dla, dlo, at) = (
+            slice(py, "origin_lat", &origin_lat)?,
+            slice(py, "origin_lon", &origin_lon)?,
+            slice(py, "dest_lat", &dest_lat)?,
+            slice(py, "dest_lon", &dest_lon)?,
+            slice(py, "completed_at", &completed_at)?,
+        );
+        run_detached(py, move || {
+            let (fleet, index, weights) = {
+                let st = self.read();
+                (Arc::clone(&st.fleet), Arc::clone(&st.index), st.weights)
+            };
+            let tv = to_u32("trips.vehicle", tv, fleet.len())?;
+            let trips = Trips {
+                vehicle: &tv,
+                origin_lat: ola,
+                origin_lon: olo,
+                dest_lat: dla,
+                dest_lon: dlo,
+                completed_at: at,
+            };
+            let index = Arc::new(index.updated(index.n_vehicles().max(fleet.len()), &trips)?);
+            let mut fleet = (*fleet).clone();
+            fleet.attach_origins(&index)?;
+            Ok(self.derived(Arc::new(fleet), index, weights))
         })
     }
 
@@ -492,6 +615,53 @@ impl MatcherCore {
                 .map(|(rank, r)| pair_row(load_id, ids[r.index as usize], rank, &r.c))
                 .collect())
         })
+    }
+
+    /// Top `k` vehicles for the load at position `row`, as the protobuf encoding
+    /// of a `yunli.v1.RecommendResponse` (`subject_id` = `load_id`): the rows of
+    /// `recommend_vehicle_rows`, encoded in the core. `release_gil`: score with
+    /// the GIL released (else held: a single query takes tens of microseconds,
+    /// about what handing the GIL over and back costs in a busy server).
+    #[pyo3(signature = (loads, row, k, load_id, vehicle_ids, release_gil = true))]
+    #[allow(clippy::too_many_arguments)]
+    fn recommend_vehicles_wire<'py>(
+        &self,
+        py: Python<'py>,
+        loads: &LoadSet,
+        row: i64,
+        k: usize,
+        load_id: i64,
+        vehicle_ids: I64Array<'py>,
+        release_gil: bool,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let ids = slice(py, "vehicle_ids", &vehicle_ids)?;
+        let query = || {
+            self.check_loads(loads)?;
+            let st = self.read();
+            let l = check_query(
+                "row",
+                row,
+                loads.inner.len(),
+                ids,
+                "vehicle_ids",
+                st.fleet.len(),
+            )?;
+            let mut s = self.take_scratch(st.fleet.len());
+            let list = vehicles_for_load(&self.scorer(&st), &loads.inner, l, Query::top(k), &mut s);
+            self.give_scratch(s);
+            let rows: Vec<PairRow> = list
+                .iter()
+                .enumerate()
+                .map(|(rank, r)| pair_row(load_id, ids[r.index as usize], rank, &r.c))
+                .collect();
+            Ok(super::wire::recommend_response(load_id, &rows))
+        };
+        let bytes = if release_gil {
+            run_detached(py, query)?
+        } else {
+            run_attached(py, query)?
+        };
+        Ok(PyBytes::new(py, &bytes))
     }
 
     /// Top `k` loads for the vehicle at position `vehicle`, as ready rows in

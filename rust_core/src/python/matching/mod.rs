@@ -9,6 +9,8 @@
 //!   `MatcherCore.prepare_loads`).
 //! - [`pairs`]: the result layout shared by the queries (columns of score
 //!   components, ready rows in `PAIR_COLUMNS` order) and the reject codes.
+//! - [`wire`]: the protobuf encoding of a `RecommendResponse` (the server's
+//!   per-request answer as bytes).
 //!
 //! Results come back as dicts of NumPy arrays (one entry per recommendation
 //! or assigned pair) with the score components. Indices are positions in the
@@ -21,6 +23,7 @@ mod assignment;
 mod load_set;
 mod matcher_core;
 mod pairs;
+mod wire;
 
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
