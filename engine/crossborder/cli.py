@@ -17,7 +17,9 @@ workflows on your own catalog.
   declaration; customs holds and rejections recorded on the order);
 * ``yunli crossborder return [--db DB | --server ADDR] request|approve|arrive|refund|get …``
   — returns within the window: merchant goods back to the merchant, platform goods on to
-  the platform warehouse; goods and (within the policy's days) tax refunded.
+  the platform warehouse; goods and (within the policy's days) tax refunded;
+* ``yunli crossborder onboard [--db DB | --server ADDR] advance MERCHANT STEP | get
+  MERCHANT`` — the eight onboarding steps, strictly in order.
 
 ``--db`` (default ``yunli.db``: an SQLite file, or a ``postgresql://`` URL) runs the same
 service code in-process on the same tables ``yunli serve`` uses; ``--server host:port``
@@ -150,6 +152,20 @@ def register(subparsers: Any) -> None:
             x.add_argument("--sku", required=True)
             x.add_argument("--place", required=True)
         x.set_defaults(func=run_return)
+
+    b = sub.add_parser("onboard", help="a merchant's eight onboarding steps (stored)")
+    _backend_args(b)
+    bs = b.add_subparsers(dest="cb_onboard", metavar="ACTION", required=True)
+    x = bs.add_parser(
+        "advance", help="record the next step: sign account shop publish push list buy settle"
+    )
+    x.add_argument("merchant_id")
+    x.add_argument("step")
+    x.add_argument("--date", default="")
+    x.set_defaults(func=run_onboard)
+    x = bs.add_parser("get", help="show a merchant's progress")
+    x.add_argument("merchant_id")
+    x.set_defaults(func=run_onboard)
 
 
 def _backend_args(p: argparse.ArgumentParser) -> None:
@@ -387,6 +403,16 @@ def run_return(args: argparse.Namespace) -> int:
             date=args.date,
         ),
     )
+
+
+def run_onboard(args: argparse.Namespace) -> int:
+    """``yunli crossborder onboard …``."""
+    from server.gen.yunli.v1 import crossborder_pb2 as pb
+
+    if args.cb_onboard == "get":
+        return _call(args, "GetOnboarding", pb.GetOnboardingRequest(merchant_id=args.merchant_id))
+    req = pb.AdvanceOnboardingRequest(merchant_id=args.merchant_id, step=args.step, date=args.date)
+    return _call(args, "AdvanceOnboarding", req)
 
 
 def run_quote(args: argparse.Namespace) -> int:

@@ -172,6 +172,14 @@ def _workflow(base: list[str], sku: str, capsys: pytest.CaptureFixture[str]) -> 
     assert "sku_id" in err
     rc, out, _ = _run([*order, "get", "W1"], capsys)
     assert (rc, out["state"], len(out["history"])) == (EXIT_OK, "delivered", 6)
+    onboard = [*base[:1], "onboard", *base[1:]]
+    rc, out, _ = _run([*onboard, "advance", "M9", "sign", "--date", "2026-03-01"], capsys)
+    assert (rc, out["next_step"]) == (EXIT_OK, "account")
+    rc, _, err = _run([*onboard, "advance", "M9", "settle"], capsys)
+    assert rc == EXIT_INCOMPLETE
+    assert "step" in err
+    rc, out, _ = _run([*onboard, "get", "M9"], capsys)
+    assert [d["step"] for d in out["done"]] == ["sign"]
 
 
 def test_order_workflow_on_db(
