@@ -339,9 +339,11 @@ class CrossBorderServicer:
         day = _day(request.date, "date")
 
         def go(tx: CrossBorderTx, o: CrossBorderOrder, extra: dict[str, Any]) -> None:
-            o.declare(
-                declare(o.quote, self._catalog(tx).catalog, day, payer_id=request.payer_id or None)
-            )
+            cat = self._catalog(tx).catalog
+            gone = [ln.sku_id for ln in o.quote.order.lines if ln.sku_id not in cat.skus]
+            if gone:  # the catalog was replaced since the order was placed
+                raise NotFoundError(f"sku_id: {gone[0]!r} is no longer in the catalog")
+            o.declare(declare(o.quote, cat, day, payer_id=request.payer_id or None))
 
         return self._act(request.order_id, go)
 
