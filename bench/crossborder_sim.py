@@ -129,6 +129,7 @@ class Stats:
     served: int = 0
     on_time: int = 0
     with_deadline: int = 0
+    promise_kept: int = 0
     refused_limit: int = 0
     refused_by_field: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     general_trade: int = 0
@@ -299,6 +300,7 @@ def run_policy(
                 cdays = h.release_after_days
             st.clearance_days[mode].append(cdays)
             actual = 0 if opt.source == "store" else opt.before_clearance.sample(rng) + cdays
+            st.promise_kept += actual <= opt.promise_days
             if o.deliver_by is not None:
                 st.with_deadline += 1
                 st.on_time += day + dt.timedelta(days=actual) <= o.deliver_by
@@ -359,6 +361,7 @@ def summarise(name: str, st: Stats, days: int, time_limit: float) -> dict[str, A
         "refused_by_field": dict(st.refused_by_field),
         "general_trade": st.general_trade,
         "on_time_share": st.on_time / st.with_deadline if st.with_deadline else math.nan,
+        "promise_kept_share": st.promise_kept / st.served if st.served else math.nan,
         "landed_per_order_yuan": st.landed_fen / max(1, st.served) / 100,
         "tax_paid_yuan": st.tax_fen / 100,
         "stockouts": st.stockouts,

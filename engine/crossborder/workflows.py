@@ -60,7 +60,9 @@ class CrossBorderOrder:
     """One order through its life; build it with :meth:`from_quote`.
 
     ``kind`` is ``"cross_border"`` (shipped from a bonded or overseas warehouse) or
-    ``"store_pickup"`` (a spot purchase taken home).
+    ``"store_pickup"`` (a spot purchase taken home). ``exception`` is the customs exception
+    raised on the order — ``("hold", reason)`` while inspection holds it,
+    ``("rejected", reason)`` for good — and ``None`` otherwise.
     """
 
     order_id: str
@@ -73,6 +75,7 @@ class CrossBorderOrder:
     clearance: Clearance | None = None
     delivered_on: dt.date | None = None
     refund_fen: int = 0
+    exception: tuple[str, str] | None = None
 
     @classmethod
     def from_quote(cls, quote: Quote, policy: OrderPolicy) -> CrossBorderOrder:
@@ -118,15 +121,18 @@ class CrossBorderOrder:
         """Customs released the goods."""
         self._go("clear", c.released_on, f"{c.days} d ({c.customs_version})")
         self.clearance = c
+        self.exception = None
 
     def held(self, hold: CustomsHoldError, day: dt.date) -> None:
         """Customs holds the goods for inspection."""
         self._go("hold", day, hold.reason)
+        self.exception = ("hold", hold.reason)
 
     def rejected(self, rej: CustomsRejectedError, day: dt.date) -> None:
         """Customs rejected the declaration; the payment is refunded in full."""
         self._go("reject", day, rej.reason)
         self.refund_fen = self.quote.chosen.landed_fen
+        self.exception = ("rejected", rej.reason)
 
     def ship(self, day: dt.date) -> None:
         """The goods left for the customer."""
@@ -180,8 +186,10 @@ class ReturnFlow:
         catalog: Catalog,
         lines: Mapping[str, int],
         day: dt.date,
+        returned: Mapping[str, int] | None = None,
     ) -> ReturnFlow:
-        """Open a return of ``lines`` (SKU -> units) on ``day``.
+        """Open a return of ``lines`` (SKU -> units) on ``day``; ``returned`` are the units
+        of each SKU already returned by earlier returns of the order.
 
         Raises
         ------
@@ -189,7 +197,8 @@ class ReturnFlow:
             The order is not delivered (field ``state``), or the request is past the return
             window of a line's tax class (field ``return_window_days``).
         InvalidInputError
-            A SKU not on the order, or more units than bought (field ``lines``).
+            A SKU not on the order, or more units than bought and not yet returned
+            (field ``lines``).
         """
         if order.state != "delivered" or order.delivered_on is None:
             raise TransitionError.at(
@@ -202,9 +211,10 @@ class ReturnFlow:
         for sku_id, q in lines.items():
             if sku_id not in bought:
                 raise InvalidInputError.at("lines", f"{sku_id} is not on the order", order.order_id)
-            if not 1 <= q <= bought[sku_id]:
+            left = bought[sku_id] - (returned or {}).get(sku_id, 0)
+            if isinstance(q, bool) or not isinstance(q, int) or not 1 <= q <= left:
                 raise InvalidInputError.at(
-                    "lines", f"{sku_id}: return 1..{bought[sku_id]} units, got {q}", order.order_id
+                    "lines", f"{sku_id}: return 1..{left} units, got {q!r}", order.order_id
                 )
             sku = catalog.sku(sku_id)
             window = order.policy.return_window(sku.tax_class)

@@ -1,5 +1,6 @@
 """``yunli.v1.CrossBorder`` over a real socket, with onboarding stored in SQLite and
-PostgreSQL (it survives a restart; a refused step writes nothing)."""
+PostgreSQL (it survives a restart; a step out of order is FAILED_PRECONDITION and writes
+nothing)."""
 
 from __future__ import annotations
 
@@ -54,8 +55,14 @@ def _onboarding_survives_restart(start: Callable[[str], tuple[YunliServer, Any]]
             pb.AdvanceOnboardingRequest(merchant_id=merchant, step="settle", date="2026-03-05"),
             metadata=AUTH,
         )
-    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "step" in e.value.details()
+    with pytest.raises(grpc.RpcError) as e:
+        stub.AdvanceOnboarding(
+            pb.AdvanceOnboardingRequest(merchant_id=merchant, step="dance", date="2026-03-05"),
+            metadata=AUTH,
+        )
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     srv.stop(0)
     _, stub2 = start(db)
     got = stub2.GetOnboarding(pb.GetOnboardingRequest(merchant_id=merchant), metadata=AUTH)

@@ -54,6 +54,76 @@ class CrossBorderStub:
                 request_serializer=yunli_dot_v1_dot_crossborder__pb2.GetOnboardingRequest.SerializeToString,
                 response_deserializer=yunli_dot_v1_dot_crossborder__pb2.OnboardingState.FromString,
                 _registered_method=True)
+        self.PutCatalog = channel.unary_unary(
+                '/yunli.v1.CrossBorder/PutCatalog',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.PutCatalogRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CatalogSummary.FromString,
+                _registered_method=True)
+        self.QuoteOrder = channel.unary_unary(
+                '/yunli.v1.CrossBorder/QuoteOrder',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderQuote.FromString,
+                _registered_method=True)
+        self.PlaceOrder = channel.unary_unary(
+                '/yunli.v1.CrossBorder/PlaceOrder',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+                _registered_method=True)
+        self.PayOrder = channel.unary_unary(
+                '/yunli.v1.CrossBorder/PayOrder',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+                _registered_method=True)
+        self.DeclareOrder = channel.unary_unary(
+                '/yunli.v1.CrossBorder/DeclareOrder',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+                _registered_method=True)
+        self.ClearOrder = channel.unary_unary(
+                '/yunli.v1.CrossBorder/ClearOrder',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.ClearCrossBorderOrderRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+                _registered_method=True)
+        self.ShipOrder = channel.unary_unary(
+                '/yunli.v1.CrossBorder/ShipOrder',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+                _registered_method=True)
+        self.DeliverOrder = channel.unary_unary(
+                '/yunli.v1.CrossBorder/DeliverOrder',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+                _registered_method=True)
+        self.CancelOrder = channel.unary_unary(
+                '/yunli.v1.CrossBorder/CancelOrder',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+                _registered_method=True)
+        self.GetOrder = channel.unary_unary(
+                '/yunli.v1.CrossBorder/GetOrder',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.GetCrossBorderOrderRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+                _registered_method=True)
+        self.ListOrders = channel.unary_unary(
+                '/yunli.v1.CrossBorder/ListOrders',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.ListCrossBorderOrdersRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.ListCrossBorderOrdersResponse.FromString,
+                _registered_method=True)
+        self.RequestReturn = channel.unary_unary(
+                '/yunli.v1.CrossBorder/RequestReturn',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.RequestCrossBorderReturnRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderReturnState.FromString,
+                _registered_method=True)
+        self.AdvanceReturn = channel.unary_unary(
+                '/yunli.v1.CrossBorder/AdvanceReturn',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.AdvanceCrossBorderReturnRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderReturnState.FromString,
+                _registered_method=True)
+        self.GetReturn = channel.unary_unary(
+                '/yunli.v1.CrossBorder/GetReturn',
+                request_serializer=yunli_dot_v1_dot_crossborder__pb2.GetCrossBorderReturnRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderReturnState.FromString,
+                _registered_method=True)
 
 
 class CrossBorderServicer:
@@ -76,8 +146,8 @@ class CrossBorderServicer:
 
     def AdvanceOnboarding(self, request, context):
         """Record the next of the eight onboarding steps of a merchant (sign, account, shop,
-        publish, push, list, buy, settle); a step out of order is INVALID_ARGUMENT naming
-        `step`, and nothing is written.
+        publish, push, list, buy, settle); a step out of order is FAILED_PRECONDITION naming
+        `step` (an unknown step INVALID_ARGUMENT), and nothing is written.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -86,6 +156,116 @@ class CrossBorderServicer:
     def GetOnboarding(self, request, context):
         """A merchant's onboarding progress (NOT_FOUND if it never started).
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutCatalog(self, request, context):
+        """Replace the catalog (merchants, SKUs, warehouses with stock, stores, legs, customers)
+        by a document in the catalog JSON format of `engine.crossborder.io` (the same file
+        `yunli crossborder --catalog` reads). Stock and customers' annual totals are reset to
+        the document's; stored orders and returns are kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QuoteOrder(self, request, context):
+        """Fulfilment choice + import tax + promised date of an order against the stored catalog,
+        stock and the customer's annual total (nothing is written).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PlaceOrder(self, request, context):
+        """Quote and place an order (state `created`): takes the chosen warehouse's stock and
+        adds the dutiable value to the customer's annual total, in one transaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PayOrder(self, request, context):
+        """created -> paid.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeclareOrder(self, request, context):
+        """paid -> declared: pushes the three records (三单: order, payment, waybill; `payer_id`
+        defaults to the buyer) to customs; they are returned in `declaration`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClearOrder(self, request, context):
+        """Customs' answer for a declared (or held) order: checks the three records, then
+        releases it (-> cleared), holds it for inspection (-> held, `exception_kind` "hold")
+        or rejects it (-> rejected, `exception_kind` "rejected", full refund, stock and annual
+        total given back). See ClearCrossBorderOrderRequest.outcome.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ShipOrder(self, request, context):
+        """cleared -> shipped.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeliverOrder(self, request, context):
+        """shipped (or a spot purchase cleared at the counter) -> delivered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelOrder(self, request, context):
+        """Cancel at will, only in the states the order policy in force allows (a cross-border
+        order: created or paid; never once declared or shipped): stock and annual total are
+        given back and the payment refunded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOrder(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOrders(self, request, context):
+        """Orders, optionally of one customer and/or in one state, by order id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestReturn(self, request, context):
+        """Open a return of some units of a delivered order within the return window of each
+        line's tax class (past it: FAILED_PRECONDITION naming `return_window_days`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AdvanceReturn(self, request, context):
+        """approve; arrive (`sku_id` reached `place`: the merchant, then for platform goods the
+        platform warehouse); refund (goods, and their tax within the policy's days of
+        clearance) once every line is home.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReturn(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -112,6 +292,76 @@ def add_CrossBorderServicer_to_server(servicer, server):
                     servicer.GetOnboarding,
                     request_deserializer=yunli_dot_v1_dot_crossborder__pb2.GetOnboardingRequest.FromString,
                     response_serializer=yunli_dot_v1_dot_crossborder__pb2.OnboardingState.SerializeToString,
+            ),
+            'PutCatalog': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutCatalog,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.PutCatalogRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CatalogSummary.SerializeToString,
+            ),
+            'QuoteOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.QuoteOrder,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderQuote.SerializeToString,
+            ),
+            'PlaceOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlaceOrder,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.SerializeToString,
+            ),
+            'PayOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.PayOrder,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.SerializeToString,
+            ),
+            'DeclareOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeclareOrder,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.SerializeToString,
+            ),
+            'ClearOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClearOrder,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.ClearCrossBorderOrderRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.SerializeToString,
+            ),
+            'ShipOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShipOrder,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.SerializeToString,
+            ),
+            'DeliverOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeliverOrder,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.SerializeToString,
+            ),
+            'CancelOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelOrder,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.SerializeToString,
+            ),
+            'GetOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOrder,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.GetCrossBorderOrderRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.SerializeToString,
+            ),
+            'ListOrders': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrders,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.ListCrossBorderOrdersRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.ListCrossBorderOrdersResponse.SerializeToString,
+            ),
+            'RequestReturn': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestReturn,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.RequestCrossBorderReturnRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderReturnState.SerializeToString,
+            ),
+            'AdvanceReturn': grpc.unary_unary_rpc_method_handler(
+                    servicer.AdvanceReturn,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.AdvanceCrossBorderReturnRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderReturnState.SerializeToString,
+            ),
+            'GetReturn': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReturn,
+                    request_deserializer=yunli_dot_v1_dot_crossborder__pb2.GetCrossBorderReturnRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_crossborder__pb2.CrossBorderReturnState.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +472,384 @@ class CrossBorder:
             '/yunli.v1.CrossBorder/GetOnboarding',
             yunli_dot_v1_dot_crossborder__pb2.GetOnboardingRequest.SerializeToString,
             yunli_dot_v1_dot_crossborder__pb2.OnboardingState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutCatalog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/PutCatalog',
+            yunli_dot_v1_dot_crossborder__pb2.PutCatalogRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CatalogSummary.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QuoteOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/QuoteOrder',
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderQuote.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlaceOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/PlaceOrder',
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PayOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/PayOrder',
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeclareOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/DeclareOrder',
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClearOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/ClearOrder',
+            yunli_dot_v1_dot_crossborder__pb2.ClearCrossBorderOrderRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShipOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/ShipOrder',
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeliverOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/DeliverOrder',
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/CancelOrder',
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderActionRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/GetOrder',
+            yunli_dot_v1_dot_crossborder__pb2.GetCrossBorderOrderRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderOrderState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/ListOrders',
+            yunli_dot_v1_dot_crossborder__pb2.ListCrossBorderOrdersRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.ListCrossBorderOrdersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestReturn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/RequestReturn',
+            yunli_dot_v1_dot_crossborder__pb2.RequestCrossBorderReturnRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderReturnState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AdvanceReturn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/AdvanceReturn',
+            yunli_dot_v1_dot_crossborder__pb2.AdvanceCrossBorderReturnRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderReturnState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReturn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.CrossBorder/GetReturn',
+            yunli_dot_v1_dot_crossborder__pb2.GetCrossBorderReturnRequest.SerializeToString,
+            yunli_dot_v1_dot_crossborder__pb2.CrossBorderReturnState.FromString,
             options,
             channel_credentials,
             insecure,
