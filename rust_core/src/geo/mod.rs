@@ -72,7 +72,7 @@ fn asin_small(x: f64) -> f64 {
 /// `asin(x)` for `x` in `[0, 1]` with fdlibm's rational approximation
 /// (relative error below 1e-15), branch-light so the matrix loop vectorizes.
 #[inline(always)]
-fn asin_unit(x: f64) -> f64 {
+pub(crate) fn asin_unit(x: f64) -> f64 {
     // Both branches of fdlibm as selects, so the loop stays vectorizable.
     let big = x >= 0.5;
     let t = if big { (1.0 - x) * 0.5 } else { x * x };

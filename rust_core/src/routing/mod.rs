@@ -1,6 +1,7 @@
 //! Routing search core: route segments, local search and the metaheuristic.
 //!
 //! - [`problem`]: the flattened problem of `docs/routing_contract.md`, validated.
+//! - [`coords`]: matrix-free arcs from coordinates and k-d tree neighbour lists.
 //! - [`segment`]: O(1)-concatenable route segments (distance, duration, time
 //!   warp, load per dimension).
 //! - [`route`], [`solution`]: routes with cached prefix/suffix segments, and
@@ -13,6 +14,7 @@
 //!   ruin-and-recreate loop with restarts after stagnation; warm start and
 //!   fixed route prefixes.
 
+pub mod coords;
 pub mod insert;
 pub mod lateness;
 pub mod ops;
