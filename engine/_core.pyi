@@ -22,6 +22,13 @@ def distance_matrix(
 def duration_from_distance(
     dist_m: npt.NDArray[np.int64], urban_kmh: float, highway_kmh: float, urban_m: float
 ) -> npt.NDArray[np.int64]: ...
+def pair_distances(
+    src_lat: npt.NDArray[np.float64],
+    src_lon: npt.NDArray[np.float64],
+    dst_lat: npt.NDArray[np.float64],
+    dst_lon: npt.NDArray[np.float64],
+    circuity: float,
+) -> npt.NDArray[np.int64]: ...
 
 # --- matching ---
 _F64 = npt.NDArray[np.float64]
@@ -156,8 +163,8 @@ class ProblemData:
     def __new__(
         cls,
         *,
-        distance: _I64,
-        durations: _I64,
+        distance: _I64 | None = None,
+        durations: _I64 | None = None,
         job_location: _I64,
         job_delivery: _I64,
         job_pickup: _I64,
@@ -190,6 +197,10 @@ class ProblemData:
         job_due: _I64 | None = None,
         job_late_cost: _I64 | None = None,
         job_late_cost_per_hour: _I64 | None = None,
+        coordinates: npt.NDArray[np.float64] | None = None,
+        metric: str | None = None,
+        circuity: float | None = None,
+        speed_profiles: npt.NDArray[np.float64] | None = None,
     ) -> ProblemData: ...
     @property
     def num_jobs(self) -> int: ...
@@ -199,6 +210,10 @@ class ProblemData:
     def num_locations(self) -> int: ...
     @property
     def num_dimensions(self) -> int: ...
+    @property
+    def matrix_free(self) -> bool: ...
+    @property
+    def arc_bytes(self) -> int: ...
 
 @final
 class SearchParams:

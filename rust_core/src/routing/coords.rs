@@ -10,7 +10,7 @@
 //! VRPLIB convention).
 
 use crate::error::{CoreError, CoreResult};
-use crate::geo::{asin_unit, check_coords, SpeedProfile, EARTH_RADIUS_M};
+use crate::geo::{asin_small, asin_unit, check_coords, SpeedProfile, EARTH_RADIUS_M};
 
 /// How a distance is computed from two points.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -74,7 +74,9 @@ impl CoordInput {
 }
 
 /// Arcs computed on demand: one embedded point per location (internal
-/// order), the metric and the speed profiles.
+/// order), the metric and the speed profiles; plus a cache of the arcs a
+/// search reads most (each location to its nearest job locations, and the
+/// depots to everything), filled once by [`CoordArcs::cache_near`].
 #[derive(Clone, Debug)]
 pub struct CoordArcs {
     /// Unit vectors on the sphere (haversine) or `(x, y, 0)` (planar).
@@ -83,6 +85,25 @@ pub struct CoordArcs {
     /// `2 R circuity` for the sphere.
     scale: f64,
     profiles: Vec<Option<SpeedProfile>>,
+    /// Open-addressing table per location: `SLOTS` keys (other location, or
+    /// `EMPTY`) and `1 + P` values (distance, time per profile) per slot.
+    keys: Vec<u32>,
+    vals: Vec<i32>,
+    /// Row of each location among the depot rows (`EMPTY`: not a depot).
+    depot_of: Vec<u32>,
+    /// `1 + P` values per (depot, location).
+    depot_vals: Vec<i64>,
+}
+
+/// Slots of the per-location arc cache (a power of two) and how many
+/// entries it takes at most (so probing always meets an empty slot).
+const SLOTS: usize = 64;
+const MAX_FILL: usize = 48;
+const EMPTY: u32 = u32::MAX;
+
+#[inline(always)]
+fn slot_of(b: usize) -> usize {
+    ((b as u32).wrapping_mul(0x9E37_79B1) >> 26) as usize & (SLOTS - 1)
 }
 
 /// The embedding of a point: a unit vector for `(lat, lon)` (the same
@@ -122,22 +143,134 @@ impl CoordArcs {
             metric,
             scale,
             profiles,
+            keys: Vec::new(),
+            vals: Vec::new(),
+            depot_of: Vec::new(),
+            depot_vals: Vec::new(),
+        }
+    }
+
+    /// Fill the cache: every location in `depots` to all locations, and each
+    /// pair of `near` both ways (up to `MAX_FILL` per location). Values are
+    /// the computed ones, so caching never changes a result.
+    pub fn cache_near(&mut self, depots: &[usize], near: impl Iterator<Item = (usize, usize)>) {
+        let (l, stride) = (self.pts.len(), 1 + self.profiles.len());
+        if l >= EMPTY as usize {
+            return;
+        }
+        let mut depot_of = vec![EMPTY; l];
+        let mut depot_vals = Vec::new();
+        for &d in depots {
+            if depot_of[d] != EMPTY {
+                continue;
+            }
+            depot_of[d] = (depot_vals.len() / (l * stride)) as u32;
+            for b in 0..l {
+                let dist = self.dist_computed(d, b);
+                depot_vals.push(dist);
+                depot_vals.extend((0..stride - 1).map(|p| self.time_of(p, dist)));
+            }
+        }
+        let mut keys = vec![EMPTY; l * SLOTS];
+        let mut vals = vec![0i32; l * SLOTS * stride];
+        let mut fill = vec![0u8; l];
+        let mut put = |a: usize, b: usize, arcs: &CoordArcs| {
+            if fill[a] as usize >= MAX_FILL {
+                return;
+            }
+            let base = a * SLOTS;
+            let mut sl = slot_of(b);
+            loop {
+                let k = keys[base + sl];
+                if k == b as u32 {
+                    return;
+                }
+                if k == EMPTY {
+                    break;
+                }
+                sl = (sl + 1) & (SLOTS - 1);
+            }
+            let dist = arcs.dist_computed(a, b);
+            let v: Vec<i64> = std::iter::once(dist)
+                .chain((0..stride - 1).map(|p| arcs.time_of(p, dist)))
+                .collect();
+            if v.iter().any(|&x| i32::try_from(x).is_err()) {
+                return;
+            }
+            keys[base + sl] = b as u32;
+            let at = (base + sl) * stride;
+            for (i, x) in v.into_iter().enumerate() {
+                vals[at + i] = x as i32;
+            }
+            fill[a] += 1;
+        };
+        for (a, b) in near {
+            if a != b {
+                put(a, b, self);
+                put(b, a, self);
+            }
+        }
+        self.keys = keys;
+        self.vals = vals;
+        self.depot_of = depot_of;
+        self.depot_vals = depot_vals;
+    }
+
+    /// The cached values of arc `a → b` (`1 + P` of them), if cached.
+    #[inline(always)]
+    fn cached(&self, a: usize, b: usize) -> Option<Cached<'_>> {
+        if self.depot_of.is_empty() {
+            return None;
+        }
+        let stride = 1 + self.profiles.len();
+        let l = self.pts.len();
+        // Symmetric metrics: a depot row serves both directions.
+        for (d, o) in [(a, b), (b, a)] {
+            let r = self.depot_of[d];
+            if r != EMPTY {
+                let at = (r as usize * l + o) * stride;
+                return Some(Cached::Wide(&self.depot_vals[at..at + stride]));
+            }
+        }
+        let base = a * SLOTS;
+        let mut sl = slot_of(b);
+        loop {
+            let k = self.keys[base + sl];
+            if k == b as u32 {
+                let at = (base + sl) * stride;
+                return Some(Cached::Narrow(&self.vals[at..at + stride]));
+            }
+            if k == EMPTY {
+                return None;
+            }
+            sl = (sl + 1) & (SLOTS - 1);
         }
     }
 
     /// Distance from location `a` to `b`.
     #[inline(always)]
     pub fn dist(&self, a: usize, b: usize) -> i64 {
+        match self.cached(a, b) {
+            Some(c) => c.get(0),
+            None => self.dist_computed(a, b),
+        }
+    }
+
+    /// Distance from location `a` to `b`, computed (never from the cache).
+    #[inline(always)]
+    pub fn dist_computed(&self, a: usize, b: usize) -> i64 {
         let (p, q) = (&self.pts[a], &self.pts[b]);
         match self.metric {
             Metric::Haversine { .. } => {
                 let (x, y, z) = (p[0] - q[0], p[1] - q[1], p[2] - q[2]);
                 let h = (0.5 * (x * x + y * y + z * z).sqrt()).min(1.0);
-                (asin_unit(h) * self.scale + 0.5) as i64
+                // Below 0.5 both branches of `asin_unit` give `asin_small`'s value.
+                let a = if h < 0.5 { asin_small(h) } else { asin_unit(h) };
+                (a * self.scale + 0.5) as i64
             }
             Metric::EuclidRint => {
                 let (x, y) = (p[0] - q[0], p[1] - q[1]);
-                (x * x + y * y).sqrt().round_ties_even() as i64
+                round_half_even((x * x + y * y).sqrt())
             }
             Metric::EuclidHalfUp => {
                 let (x, y) = (p[0] - q[0], p[1] - q[1]);
@@ -146,11 +279,17 @@ impl CoordArcs {
         }
     }
 
-    /// Travel time of distance `d` for speed profile `profile`.
+    /// Travel time of distance `d` for speed profile `profile`: the value of
+    /// [`SpeedProfile::seconds`], with its rounding done without a libm call.
     #[inline(always)]
     pub fn time_of(&self, profile: usize, d: i64) -> i64 {
         match &self.profiles[profile] {
-            Some(sp) => sp.seconds(d as f64),
+            Some(sp) => {
+                let metres = d as f64;
+                let urban = metres.min(sp.urban_m);
+                let rest = (metres - urban).max(0.0);
+                round_half_away(urban * 3.6 / sp.urban_kmh + rest * 3.6 / sp.highway_kmh)
+            }
             None => d,
         }
     }
@@ -158,8 +297,17 @@ impl CoordArcs {
     /// Distance and travel time from `a` to `b`.
     #[inline(always)]
     pub fn arc(&self, profile: usize, a: usize, b: usize) -> (i64, i64) {
-        let d = self.dist(a, b);
+        if let Some(c) = self.cached(a, b) {
+            return (c.get(0), c.get(1 + profile));
+        }
+        let d = self.dist_computed(a, b);
         (d, self.time_of(profile, d))
+    }
+
+    /// Travel time from `a` to `b` for `profile`.
+    #[inline(always)]
+    pub fn time(&self, profile: usize, a: usize, b: usize) -> i64 {
+        self.arc(profile, a, b).1
     }
 
     /// Squared embedded distance (a monotone proxy of [`CoordArcs::dist`]).
@@ -195,10 +343,46 @@ impl CoordArcs {
         self.pts.is_empty()
     }
 
-    /// Approximate heap bytes held.
+    /// Approximate heap bytes held (points and cache).
     pub fn heap_bytes(&self) -> usize {
         self.pts.len() * size_of::<[f64; 3]>()
+            + self.keys.len() * size_of::<u32>()
+            + self.vals.len() * size_of::<i32>()
+            + self.depot_of.len() * size_of::<u32>()
+            + self.depot_vals.len() * size_of::<i64>()
     }
+}
+
+/// Cached arc values: `1 + P` of them.
+enum Cached<'a> {
+    Narrow(&'a [i32]),
+    Wide(&'a [i64]),
+}
+
+impl Cached<'_> {
+    #[inline(always)]
+    fn get(&self, i: usize) -> i64 {
+        match self {
+            Cached::Narrow(v) => i64::from(v[i]),
+            Cached::Wide(v) => v[i],
+        }
+    }
+}
+
+/// `x.round() as i64` for finite `0 <= x < 2^62`, without a libm call: the
+/// fraction `x - trunc(x)` is exact, so the comparison decides exactly.
+#[inline(always)]
+fn round_half_away(x: f64) -> i64 {
+    let t = x as i64;
+    t + i64::from(x - t as f64 >= 0.5)
+}
+
+/// `x.round_ties_even() as i64` for finite `0 <= x < 2^62` (see [`round_half_away`]).
+#[inline(always)]
+fn round_half_even(x: f64) -> i64 {
+    let t = x as i64;
+    let f = x - t as f64;
+    t + i64::from(f > 0.5 || (f == 0.5 && t & 1 == 1))
 }
 
 const LEAF: usize = 8;
@@ -425,14 +609,14 @@ impl<'a> KdTree<'a> {
         }
         let worst = cand
             .iter()
-            .map(|&(_, j)| self.arcs.dist(from, self.loc[j as usize]))
+            .map(|&(_, j)| self.arcs.dist_computed(from, self.loc[j as usize]))
             .max()
             .unwrap_or(0);
         let mut all = Vec::with_capacity(cand.len() + 8);
         self.within(q, self.arcs.sq_bound(worst), skip, &mut all);
         let mut out: Vec<(i64, u32)> = all
             .into_iter()
-            .map(|j| (self.arcs.dist(from, self.loc[j as usize]), j))
+            .map(|j| (self.arcs.dist_computed(from, self.loc[j as usize]), j))
             .collect();
         if out.len() > k {
             out.select_nth_unstable(k);
@@ -516,6 +700,24 @@ mod tests {
                     tree.remove(j);
                 }
             }
+        }
+    }
+
+    /// The libm-free roundings equal `round` and `round_ties_even`.
+    #[test]
+    fn exact_roundings() {
+        let mut rng = Rng::new(1);
+        let specials = [0.0, 0.5, 1.5, 2.5, 0.499_999_999_999_999_94, 4_503_599_627_370_495.5];
+        for i in 0..200_000 {
+            let x = if i < specials.len() {
+                specials[i]
+            } else if i % 2 == 0 {
+                (rng.below(100_000) as f64) / 2.0
+            } else {
+                rng.f64() * 1e7
+            };
+            assert_eq!(round_half_away(x), x.round() as i64, "{x}");
+            assert_eq!(round_half_even(x), x.round_ties_even() as i64, "{x}");
         }
     }
 

@@ -156,7 +156,7 @@ impl Arcs {
         match self {
             Arcs::Small(v) => i64::from(v[(prof * l + a) * l + b][1]),
             Arcs::Large(v) => v[(prof * l + a) * l + b][1],
-            Arcs::Coords(c) => c.time_of(prof, c.dist(a, b)),
+            Arcs::Coords(c) => c.time(prof, a, b),
         }
     }
 
@@ -218,6 +218,10 @@ pub struct Problem {
 
 /// How many nearest jobs each job remembers (ruin adjacency and granular lists).
 pub const MAX_NEIGHBOURS: usize = 100;
+
+/// Matrix-free mode: arcs from each job to this many nearest jobs (both
+/// ways) are cached, with the depots' arcs to every location.
+pub const NEAR_CACHED: usize = 24;
 
 /// A relabelling of the locations (`new index = result[input index]`) that
 /// gives close locations close indices, so the arcs a local search touches
@@ -608,7 +612,24 @@ impl Problem {
         let location_index = locality_order(&inp, &neighbours, tree);
         let (symmetric, arcs) = match &inp.coords {
             // Coordinate metrics are symmetric bit for bit ((a - b)² = (b - a)²).
-            Some(c) => (true, Arcs::Coords(CoordArcs::new(c, &location_index))),
+            Some(c) => {
+                let mut arcs = CoordArcs::new(c, &location_index);
+                let depots: Vec<usize> = inp
+                    .type_start
+                    .iter()
+                    .chain(&inp.type_end)
+                    .map(|&d| location_index[d])
+                    .collect();
+                let (li, jl) = (&location_index, &inp.job_location);
+                let near = neighbours.iter().enumerate().flat_map(|(j, nb)| {
+                    let a = li[jl[j]];
+                    nb.iter()
+                        .take(NEAR_CACHED)
+                        .map(move |&o| (a, li[jl[o as usize]]))
+                });
+                arcs.cache_near(&depots, near);
+                (true, Arcs::Coords(arcs))
+            }
             None => (
                 (0..l)
                     .all(|a| (0..a).all(|b| inp.distance[a * l + b] == inp.distance[b * l + a])),
@@ -996,7 +1017,8 @@ mod tests {
             assert_eq!(pm.neighbours, pf.neighbours, "{metric:?}");
             assert_eq!(pm.location_index, pf.location_index, "{metric:?}");
             assert_eq!(pm.symmetric, pf.symmetric);
-            assert!(pf.arc_bytes() < pm.arc_bytes());
+            // Linear in L: points, cache slots, depot rows and neighbour lists.
+            assert!(pf.arc_bytes() <= 1600 * l, "{}", pf.arc_bytes());
             for a in 0..l {
                 for b in 0..l {
                     for prof in 0..2 {
