@@ -43,8 +43,8 @@ MATRIX_FREE_ABOVE: Final = 3_000
 #: Metric names understood by the core.
 METRICS: Final = ("haversine", "euclidean", "euclidean_half_up")
 
-#: Largest dense matrix a lazy view materialises on request (cells).
-MAX_DENSE_CELLS: Final = 100_000_000
+#: Largest dense matrix a lazy view materialises on request (cells: 200 MB of int64).
+MAX_DENSE_CELLS: Final = 25_000_000
 
 
 @dataclass(frozen=True, eq=False)

@@ -83,7 +83,7 @@ def problem_data(problem: Problem, terms: LiveTerms | None = None) -> ProblemDat
     """
     a = problem.to_arrays()
     t = terms or LiveTerms()
-    arcs = problem.arcs
+    arcs = problem.arcs if problem.matrix_free else None
     return ProblemData(
         distance=a.get("distance"),
         durations=a.get("durations"),

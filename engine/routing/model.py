@@ -227,8 +227,13 @@ class Problem:
 
     @property
     def matrix_free(self) -> bool:
-        """True when arcs are computed from coordinates (no matrices held)."""
-        return self.arcs is not None
+        """True when arcs are computed from coordinates (no matrices held): ``arcs`` is
+        set and neither matrix was replaced by a dense one."""
+        return (
+            self.arcs is not None
+            and isinstance(self.distance, LazyMatrix)
+            and isinstance(self.durations, LazyDurations)
+        )
 
     @property
     def num_vehicles(self) -> int:
@@ -257,13 +262,14 @@ class Problem:
             br_off[t.index + 1] = len(brs)
         prof = {p: i for i, p in enumerate(self.profiles)}
         i64 = np.int64
-        if self.arcs is None:
+        if self.arcs is None or not self.matrix_free:
             arcs = {
                 "distance": _frozen(self.distance, i64),
                 "durations": _frozen(self.durations, i64),
             }
         else:
             arcs = {"coordinates": self.arcs.points, "speed_profiles": self.arcs.speeds}
+            arcs = {k: _frozen(v, np.float64) for k, v in arcs.items()}
         return {
             **arcs,
             "job_location": _frozen([j.site.index for j in jobs], i64),

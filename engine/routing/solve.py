@@ -191,6 +191,29 @@ def unservable_jobs(problem: Problem) -> dict[int, str]:
     arr = problem.to_arrays()
     out: dict[int, str] = {}
     dims = problem.dimensions
+    every = np.arange(problem.num_locations, dtype=np.int64)
+    rows: dict[int, tuple[Any, ...]] = {}
+
+    def legs(k: int) -> tuple[Any, ...]:
+        """Travel times and distances from type ``k``'s start to every site and from
+        every site to its end, read once (vectorized; computed when matrix-free)."""
+        if k not in rows:
+            t = problem.vehicle_types[k]
+            tt = problem.travel(k)
+            s, e = np.full_like(every, t.start.index), np.full_like(every, t.end.index)
+            rows[k] = (tt[s, every], problem.distance[s, every], tt[every, e])
+            rows[k] += (problem.distance[every, e],)
+        return rows[k]
+
+    def arc(k: int, a: int, b: int) -> tuple[int, int]:
+        t = problem.vehicle_types[k]
+        t_out, d_out, t_back, d_back = legs(k)
+        if a == t.start.index:
+            return int(t_out[b]), int(d_out[b])
+        if b == t.end.index:
+            return int(t_back[a]), int(d_back[a])
+        return int(problem.travel(k)[a, b]), int(problem.distance[a, b])
+
     for job in problem.jobs:
         if job.pair is not None and job.kind != "shipment_pickup":
             continue
@@ -216,14 +239,14 @@ def unservable_jobs(problem: Problem) -> dict[int, str]:
                     f"{dims[d]} {int(need[d])} > {t.name} capacity {int(cap[d])}"
                 )
                 continue
-            tt = problem.travel(k)
             locs = [t.start.index, *(problem.jobs[j].site.index for j in seq), t.end.index]
+            hops = [arc(k, a, b) for a, b in itertools.pairwise(locs)]
             clock = t.shift[0]
             dist = 0
             ok_tw = True
             for i, j in enumerate(seq):
-                clock += int(tt[locs[i], locs[i + 1]])
-                dist += int(problem.distance[locs[i], locs[i + 1]])
+                clock += hops[i][0]
+                dist += hops[i][1]
                 s = _first_start(problem.jobs[j].time_windows, clock)
                 if s is None:
                     ok_tw = False
@@ -232,9 +255,9 @@ def unservable_jobs(problem: Problem) -> dict[int, str]:
             if not ok_tw:
                 fails.setdefault("time_window", []).append(f"too late from {t.start.name}")
                 continue
-            clock += int(tt[locs[-2], locs[-1]])
-            dist += int(problem.distance[locs[-2], locs[-1]])
-            busy = sum(int(tt[a, b]) for a, b in itertools.pairwise(locs))
+            clock += hops[-1][0]
+            dist += hops[-1][1]
+            busy = sum(h[0] for h in hops)
             busy += sum(problem.jobs[j].service for j in seq)
             if clock > t.shift[1]:
                 fails.setdefault("shift", []).append(f"{t.name} cannot return by shift end")
