@@ -404,6 +404,17 @@ impl ProblemData {
         self.n_locations
     }
 
+    /// A fast starting solution for large problems (nearest-neighbour routes over
+    /// the neighbour lists, `O(J · 100)` evaluations): `(vehicle_type, [job, ...])`
+    /// per route, every route feasible; pickup–delivery pairs and jobs it could not
+    /// place are left out (the search inserts them from a warm start).
+    fn nearest_neighbour_routes(&self, py: Python<'_>) -> PyResult<Vec<(usize, Vec<usize>)>> {
+        let p = Arc::clone(&self.inner);
+        run_detached(py, move || {
+            Ok(crate::routing::nearest::nearest_neighbour_routes(&p))
+        })
+    }
+
     /// True when arcs are computed from coordinates (no matrices held).
     #[getter]
     fn matrix_free(&self) -> bool {

@@ -17,6 +17,7 @@
 pub mod coords;
 pub mod insert;
 pub mod lateness;
+pub mod nearest;
 pub mod ops;
 pub mod problem;
 pub mod rng;
