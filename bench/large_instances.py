@@ -163,15 +163,13 @@ def run_x(n: int, points: list[float], seed: int, kind: tuple[str, str, str]) ->
         return out
     c0 = _cpu()
     data_v = _pyvrp_data(p)
-    res = pyvrp.solve(data_v, stop=MaxRuntime(max(points)), seed=seed, collect_stats=True,
-                      display=False)
+    res = pyvrp.solve(
+        data_v, stop=MaxRuntime(max(points)), seed=seed, collect_stats=True, display=False
+    )
     cpu = _cpu() - c0
     curve = []
     for t in points:
         best = None
-        for rt, c, f in zip(res.stats.runtimes, res.stats.feas_stats, res.stats.feas_stats,
-                            strict=True):
-            del f
         acc = 0.0
         for rt, fs in zip(res.stats.runtimes, res.stats.feas_stats, strict=True):
             acc += rt
@@ -180,11 +178,16 @@ def run_x(n: int, points: list[float], seed: int, kind: tuple[str, str, str]) ->
             if fs.best_cost is not None and fs.best_cost < 2**62:
                 best = fs.best_cost if best is None else min(best, fs.best_cost)
         curve.append({"t": t, "cost": best})
-    routes = [(0, [int(a.idx) - 1 if hasattr(a, "idx") else int(a) - 1 for a in r])
-              for r in res.best.routes()]
+    # client activities carry the client index (clients in job order)
+    routes = [(0, [int(a.idx) for a in r if a.is_client()]) for r in res.best.routes()]
     rep = check(p, routes)
-    out["pyvrp"] = {"curve": curve, "final_cost": rep.cost, "feasible": rep.feasible,
-                    "cpu_s": round(cpu, 2), "routes": rep.num_vehicles}
+    out["pyvrp"] = {
+        "curve": curve,
+        "final_cost": rep.cost,
+        "feasible": rep.feasible,
+        "cpu_s": round(cpu, 2),
+        "routes": rep.num_vehicles,
+    }
     return out
 
 
@@ -208,14 +211,30 @@ def main() -> int:
         print(json.dumps(res))
         return 0
     for n in (int(s) for s in args.sizes.split(",")):
-        cmd = [sys.executable, __file__, args.what, "--one", str(n), "--time-limit",
-               str(args.time_limit), "--points", args.points, "--kind", args.kind,
-               "--seed", str(args.seed)] + (["--matrix"] if args.matrix else [])
+        cmd = [
+            sys.executable,
+            __file__,
+            args.what,
+            "--one",
+            str(n),
+            "--time-limit",
+            str(args.time_limit),
+            "--points",
+            args.points,
+            "--kind",
+            args.kind,
+            "--seed",
+            str(args.seed),
+        ] + (["--matrix"] if args.matrix else [])
         t0 = time.monotonic()
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         lines = proc.stdout.strip().splitlines()
-        print(lines[-1] if lines else f"{n}: failed after {time.monotonic() - t0:.0f} s: "
-              f"{proc.stderr[-800:]}", flush=True)
+        print(
+            lines[-1]
+            if lines
+            else f"{n}: failed after {time.monotonic() - t0:.0f} s: {proc.stderr[-800:]}",
+            flush=True,
+        )
     return 0
 
 

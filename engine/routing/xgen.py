@@ -205,7 +205,7 @@ def x_instance(
     xy, seeds = _positions(rng, n, customers, dxy)
     dem = _demands(rng, demand, xy)
     r = _triangular(rng, 3, 6, 25) if route_size is None else float(route_size)
-    cap = max(int(math.ceil(r * float(dem.sum()) / n)), int(dem.max()))
+    cap = max(math.ceil(r * float(dem.sum()) / n), int(dem.max()))
     name = f"XS-n{n + 1}-{depot}{customers}-{demand}-s{seed}"
     m = Model(dimensions=("demand",))
     d = m.add_depot(x=float(xy[0, 0]), y=float(xy[0, 1]), name="1")

@@ -126,9 +126,7 @@ def test_invalid_coordinates_name_the_field() -> None:
         (a["coordinates"][:-1], a["speed_profiles"], "haversine", "job_location"),
     ):
         with pytest.raises(InvalidInputError) as e:
-            ProblemData(
-                **kw, coordinates=coords, metric=metric, circuity=1.3, speed_profiles=sp
-            )
+            ProblemData(**kw, coordinates=coords, metric=metric, circuity=1.3, speed_profiles=sp)
         assert e.value.field == field
     with pytest.raises(InvalidInputError) as e:
         ProblemData(**kw, coordinates=a["coordinates"], metric="haversine", circuity=1.3)

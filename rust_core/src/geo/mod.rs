@@ -191,7 +191,11 @@ pub fn pair_distances(
     if src_lat.len() != dst_lat.len() {
         return Err(CoreError::invalid(
             "destinations",
-            format!("{} sources but {} destinations", src_lat.len(), dst_lat.len()),
+            format!(
+                "{} sources but {} destinations",
+                src_lat.len(),
+                dst_lat.len()
+            ),
         ));
     }
     let scale = 2.0 * EARTH_RADIUS_M * circuity;

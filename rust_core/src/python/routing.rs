@@ -262,7 +262,12 @@ impl ProblemData {
             }
             (_, _, Some(c)) => {
                 let l = c.points.len();
-                (Vec::new(), vec![l, l], Vec::new(), vec![c.profiles.len(), l, l])
+                (
+                    Vec::new(),
+                    vec![l, l],
+                    Vec::new(),
+                    vec![c.profiles.len(), l, l],
+                )
             }
             _ => unreachable!("checked above"),
         };

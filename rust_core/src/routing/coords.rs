@@ -707,7 +707,14 @@ mod tests {
     #[test]
     fn exact_roundings() {
         let mut rng = Rng::new(1);
-        let specials = [0.0, 0.5, 1.5, 2.5, 0.499_999_999_999_999_94, 4_503_599_627_370_495.5];
+        let specials = [
+            0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.499_999_999_999_999_94,
+            4_503_599_627_370_495.5,
+        ];
         for i in 0..200_000 {
             let x = if i < specials.len() {
                 specials[i]
@@ -768,6 +775,10 @@ mod tests {
             points: vec![(f64::NAN, 0.0)],
             profiles: vec![None],
         };
-        assert!(bad.validate().unwrap_err().to_string().contains("coordinates"));
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("coordinates"));
     }
 }

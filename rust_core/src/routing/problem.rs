@@ -322,9 +322,7 @@ impl Problem {
             }
             None => {
                 check_len("distance", inp.distance.len(), l * l)?;
-                if l == 0
-                    || inp.durations.is_empty()
-                    || !inp.durations.len().is_multiple_of(l * l)
+                if l == 0 || inp.durations.is_empty() || !inp.durations.len().is_multiple_of(l * l)
                 {
                     return Err(CoreError::invalid(
                         "durations",
@@ -631,8 +629,7 @@ impl Problem {
                 (true, Arcs::Coords(arcs))
             }
             None => (
-                (0..l)
-                    .all(|a| (0..a).all(|b| inp.distance[a * l + b] == inp.distance[b * l + a])),
+                (0..l).all(|a| (0..a).all(|b| inp.distance[a * l + b] == inp.distance[b * l + a])),
                 Arcs::new(&inp.distance, &inp.durations, &location_index),
             ),
         };
