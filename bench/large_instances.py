@@ -94,28 +94,28 @@ def run_city(n: int, limit: float, seed: int, matrix: bool) -> dict[str, Any]:
 
 
 def _pyvrp_data(problem: Any) -> Any:
-    """PyVRP ProblemData of a single-type CVRP(TW) problem, on the same matrices."""
+    """PyVRP ProblemData of a single-type CVRP(TW) problem, on the same matrices
+    (first time window of each job)."""
     import pyvrp
 
     vt = problem.vehicle_types[0]
-    depot_loc = vt.start.index
-    order = [depot_loc] + [j.site.index for j in problem.jobs]
+    order = [vt.start.index] + [j.site.index for j in problem.jobs]
     idx = np.asarray(order, dtype=np.int64)
     dist = np.ascontiguousarray(problem.distance[idx[:, None], idx[None, :]])
     dur = np.ascontiguousarray(problem.travel(0)[idx[:, None], idx[None, :]])
     big = 2**62
+    locs = [pyvrp.Location(0.0, 0.0) for _ in order]
     clients = [
         pyvrp.Client(
-            x=0,
-            y=0,
+            i + 1,
             delivery=list(j.delivery),
             service_duration=j.service,
             tw_early=j.time_windows[0][0],
             tw_late=min(j.time_windows[0][1], big),
         )
-        for j in problem.jobs
+        for i, j in enumerate(problem.jobs)
     ]
-    depots = [pyvrp.Depot(x=0, y=0)]
+    depots = [pyvrp.Depot(0)]
     vts = [
         pyvrp.VehicleType(
             vt.num_available,
@@ -126,7 +126,7 @@ def _pyvrp_data(problem: Any) -> Any:
             unit_distance_cost=1,
         )
     ]
-    return pyvrp.ProblemData(clients, depots, vts, [dist], [dur])
+    return pyvrp.ProblemData(locs, clients, depots, vts, [dist], [dur])
 
 
 def run_x(n: int, points: list[float], seed: int, kind: tuple[str, str, str]) -> dict[str, Any]:
@@ -171,12 +171,12 @@ def run_x(n: int, points: list[float], seed: int, kind: tuple[str, str, str]) ->
     for t in points:
         best = None
         acc = 0.0
-        for rt, fs in zip(res.stats.runtimes, res.stats.feas_stats, strict=True):
+        for rt, datum in zip(res.stats.runtimes, res.stats.data, strict=True):
             acc += rt
             if acc > t:
                 break
-            if fs.best_cost is not None and fs.best_cost < 2**62:
-                best = fs.best_cost if best is None else min(best, fs.best_cost)
+            if datum.best_feas:
+                best = datum.best_cost if best is None else min(best, datum.best_cost)
         curve.append({"t": t, "cost": best})
     # client activities carry the client index (clients in job order)
     routes = [(0, [int(a.idx) for a in r if a.is_client()]) for r in res.best.routes()]

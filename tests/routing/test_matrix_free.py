@@ -72,16 +72,20 @@ def test_search_is_identical_in_both_modes(build: object) -> None:
     assert s1.distance == s0.distance
 
 
-def test_mode_is_chosen_by_size_or_option() -> None:
+def test_mode_is_chosen_by_size_or_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.routing.model as model
+
+    assert model.MATRIX_FREE_ABOVE == MATRIX_FREE_ABOVE
+    monkeypatch.setattr(model, "MATRIX_FREE_ABOVE", 40)
     m = Model()
     d = m.add_depot(lat=31.2, lon=121.4, name="d")
     m.add_vehicle_type(2, capacity=10, start=d)
     rng = np.random.default_rng(0)
-    for i in range(MATRIX_FREE_ABOVE):
+    for i in range(40):
         s = m.add_site(lat=31.2 + rng.random() * 0.1, lon=121.4 + rng.random() * 0.1)
         if i < 3:
             m.add_job(s, delivery=1)
-    assert m.data().matrix_free  # MATRIX_FREE_ABOVE + 1 sites
+    assert m.data().matrix_free  # threshold + 1 sites
     assert not m.data(matrix_free=False).matrix_free
     small = Model()
     sd = small.add_depot(lat=31.2, lon=121.4)
@@ -231,3 +235,27 @@ def test_x_instance_round_trips_through_vrplib(tmp_path: object) -> None:
     assert np.array_equal(back.problem.distance, inst.problem.distance)
     assert [j.delivery for j in back.problem.jobs] == [j.delivery for j in inst.problem.jobs]
     assert back.problem.vehicle_types[0].capacity == (inst.capacity,)
+
+
+def test_fast_start_routes_are_feasible(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The nearest-neighbour start of large problems: feasible, disjoint routes that the
+    search completes (pickup–delivery pairs are left to it)."""
+    import importlib
+
+    from engine.routing import check
+
+    solve_mod = importlib.import_module("engine.routing.solve")
+
+    free = _both(_city)[1]
+    data = problem_data(free)
+    routes = data.nearest_neighbour_routes()
+    jobs = [j for _, r in routes for j in r]
+    assert len(jobs) == len(set(jobs))
+    assert all(free.jobs[j].pair is None for j in jobs)
+    assert len(jobs) >= 0.8 * sum(1 for j in free.jobs if j.pair is None)
+    rep = check(free, routes)
+    assert rep.routes_feasible, rep.violations[:3]
+    monkeypatch.setattr(solve_mod, "FAST_START_ABOVE", 10)
+    sol = solve(free, time_limit=300, seed=2, max_iterations=50, solver="core")
+    assert sol.complete
+    assert check(free, sol.route_jobs()).feasible
