@@ -59,7 +59,9 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_city(n: int, limit: float, seed: int, matrix: bool) -> dict[str, Any]:
+def run_city(
+    n: int, limit: float, seed: int, matrix: bool, one_window: bool = False
+) -> dict[str, Any]:
     """Build and solve one city size in this process."""
     import engine.routing.model as model
     from engine.routing import check, solve
@@ -67,7 +69,7 @@ def run_city(n: int, limit: float, seed: int, matrix: bool) -> dict[str, Any]:
     if matrix:
         model.MATRIX_FREE_ABOVE = 10**9
     t0, c0 = time.monotonic(), _cpu()
-    p = _scale().city_vrptw(n, seed)
+    p = _scale().city_vrptw(n, seed, second_windows=not one_window)
     build = time.monotonic() - t0
     rss_build = _rss_mb()
     t1, c1 = time.monotonic(), _cpu()
@@ -89,6 +91,39 @@ def run_city(n: int, limit: float, seed: int, matrix: bool) -> dict[str, Any]:
         "vehicles": rep.num_vehicles,
         "cost_yuan": round(rep.cost / 100, 2),
         "rss_after_build_mb": round(rss_build, 1),
+        "peak_rss_mb": round(_rss_mb(), 1),
+    }
+
+
+def run_city_pyvrp(n: int, limit: float, seed: int) -> dict[str, Any]:
+    """PyVRP on the one-window city instance (it takes one window per client), on the
+    matrices Yunli's matrix-free problem gives; its routes re-checked by Yunli's checker."""
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    from engine.routing import check
+
+    t0, c0 = time.monotonic(), _cpu()
+    p = _scale().city_vrptw(n, seed, second_windows=False)
+    data = _pyvrp_data(p)
+    build = time.monotonic() - t0
+    t1, c1 = time.monotonic(), _cpu()
+    res = pyvrp.solve(data, stop=MaxRuntime(limit), seed=seed, display=False)
+    wall, cpu = time.monotonic() - t1, _cpu() - c1
+    routes = [(0, [int(a.idx) for a in r if a.is_client()]) for r in res.best.routes()]
+    rep = check(p, routes)
+    return {
+        "stops": n,
+        "solver": "pyvrp",
+        "build_s": round(build, 2),
+        "solve_wall_s": round(wall, 2),
+        "solve_cpu_s": round(cpu, 2),
+        "total_wall_s": round(time.monotonic() - t0, 2),
+        "total_cpu_s": round(_cpu() - c0, 2),
+        "feasible": rep.feasible,
+        "served": n - len(rep.dropped),
+        "vehicles": rep.num_vehicles,
+        "cost_yuan": round(rep.cost / 100, 2),
         "peak_rss_mb": round(_rss_mb(), 1),
     }
 
@@ -200,11 +235,15 @@ def main() -> int:
     ap.add_argument("--kind", default="R,RC,1-100", help="depot,customers,demand of X-style")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--matrix", action="store_true")
+    ap.add_argument("--one-window", action="store_true", help="city: first window only")
+    ap.add_argument("--pyvrp", action="store_true", help="city: PyVRP instead (one window)")
     ap.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one is not None:
-        if args.what == "city":
-            res = run_city(args.one, args.time_limit, args.seed, args.matrix)
+        if args.what == "city" and args.pyvrp:
+            res = run_city_pyvrp(args.one, args.time_limit, args.seed)
+        elif args.what == "city":
+            res = run_city(args.one, args.time_limit, args.seed, args.matrix, args.one_window)
         else:
             pts = [float(x) for x in args.points.split(",")]
             res = run_x(args.one, pts, args.seed, tuple(args.kind.split(",")))  # type: ignore[arg-type]
@@ -225,7 +264,10 @@ def main() -> int:
             args.kind,
             "--seed",
             str(args.seed),
-        ] + (["--matrix"] if args.matrix else [])
+        ]
+        for flag in ("matrix", "one_window", "pyvrp"):
+            if getattr(args, flag):
+                cmd.append("--" + flag.replace("_", "-"))
         t0 = time.monotonic()
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         lines = proc.stdout.strip().splitlines()
