@@ -40,6 +40,9 @@ import numpy as np
 
 BENCH = Path(__file__).resolve().parent
 
+#: The core's internal cost unit per cost unit (``rust_core`` ``COST_SCALE``).
+COST_SCALE = 3_600_000
+
 
 def _scale() -> Any:
     spec = importlib.util.spec_from_file_location("scale_vrptw", BENCH / "scale_vrptw.py")
@@ -130,7 +133,8 @@ def run_city_pyvrp(n: int, limit: float, seed: int) -> dict[str, Any]:
 
 def _pyvrp_data(problem: Any) -> Any:
     """PyVRP ProblemData of a single-type CVRP(TW) problem, on the same matrices
-    (first time window of each job)."""
+    (first time window of each job) and Yunli's objective (fixed, per-km and per-hour
+    costs, scaled to integers as the core does)."""
     import pyvrp
 
     vt = problem.vehicle_types[0]
@@ -157,8 +161,10 @@ def _pyvrp_data(problem: Any) -> Any:
             capacity=list(vt.capacity),
             tw_early=vt.shift[0],
             tw_late=min(vt.shift[1], big),
-            fixed_cost=vt.fixed_cost,
-            unit_distance_cost=1,
+            # Yunli's objective in its internal units (``COST_SCALE``).
+            fixed_cost=vt.fixed_cost * COST_SCALE,
+            unit_distance_cost=vt.cost_per_km * 3600,
+            unit_duration_cost=vt.cost_per_hour * 1000,
         )
     ]
     return pyvrp.ProblemData(locs, clients, depots, vts, [dist], [dur])
@@ -211,7 +217,8 @@ def run_x(n: int, points: list[float], seed: int, kind: tuple[str, str, str]) ->
             if acc > t:
                 break
             if datum.best_feas:
-                best = datum.best_cost if best is None else min(best, datum.best_cost)
+                c = datum.best_cost / COST_SCALE
+                best = c if best is None else min(best, c)
         curve.append({"t": t, "cost": best})
     # client activities carry the client index (clients in job order)
     routes = [(0, [int(a.idx) for a in r if a.is_client()]) for r in res.best.routes()]
