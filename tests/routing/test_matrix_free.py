@@ -259,3 +259,16 @@ def test_fast_start_routes_are_feasible(monkeypatch: pytest.MonkeyPatch) -> None
     sol = solve(free, time_limit=300, seed=2, max_iterations=50, solver="core")
     assert sol.complete
     assert check(free, sol.route_jobs()).feasible
+
+
+def test_cluster_subproblem_stays_matrix_free() -> None:
+    """A part of a matrix-free problem (cluster mode) keeps coordinates, same arcs."""
+    from engine.cluster.routing import subproblem
+
+    dense, free = _both(_city)
+    jobs = [j.index for j in dense.jobs if j.pair is None][:20]
+    sd, sf = subproblem(dense, jobs), subproblem(free, jobs)
+    assert sf.matrix_free
+    assert not sd.matrix_free
+    assert np.array_equal(np.asarray(sf.distance), sd.distance)
+    assert np.array_equal(np.asarray(sf.durations), sd.durations)
