@@ -363,6 +363,7 @@ class Model:
         self._distance: IntArray | None = None
         self._durations: dict[str, IntArray] | None = None
         self._circuity: float | None = None
+        self._half_up = False
 
     # ---- sites ----------------------------------------------------------------------------
     def add_site(
@@ -752,6 +753,14 @@ class Model:
         self._durations = None
         self._circuity = circuity
 
+    def use_euclidean(self, *, half_up: bool = False) -> None:
+        """Compute planar (``x``/``y``) distances as Euclidean rounded half to even
+        (``numpy.rint``, the default) or, with ``half_up``, as ``floor(d + 0.5)`` (the VRPLIB
+        ``EUC_2D`` convention); travel time equals distance."""
+        self._distance = None
+        self._durations = None
+        self._half_up = half_up
+
     def _coordinate_arcs(self, profiles: tuple[str, ...]) -> CoordinateArcs:
         """The matrix-free arcs of the sites, the same values :meth:`_matrices` builds."""
         from engine.geo import SpeedProfile
@@ -769,7 +778,8 @@ class Model:
             return CoordinateArcs("haversine", pts, float(circ), np.array(speeds, dtype=np.float64))
         if all(s.x is not None for s in self._sites):
             pts = np.array([(s.x, s.y) for s in self._sites], dtype=np.float64)
-            return CoordinateArcs("euclidean", pts, 1.0, np.zeros((len(profiles), 3)))
+            metric = "euclidean_half_up" if self._half_up else "euclidean"
+            return CoordinateArcs(metric, pts, 1.0, np.zeros((len(profiles), 3)))
         bad = next(s for s in self._sites if s.lat is None and s.x is None)
         raise InvalidInputError.at(
             "site", "has no coordinates (or mixes lat/lon and x/y) for matrix-free arcs", bad.name
@@ -793,8 +803,8 @@ class Model:
         if any(s.lat is None for s in self._sites):
             if all(s.x is not None for s in self._sites):
                 xy = np.array([(s.x, s.y) for s in self._sites], dtype=np.float64)
-                dist = np.rint(np.linalg.norm(xy[:, None, :] - xy[None, :, :], axis=2))
-                dist = dist.astype(np.int64)
+                e = np.linalg.norm(xy[:, None, :] - xy[None, :, :], axis=2)
+                dist = (np.floor(e + 0.5) if self._half_up else np.rint(e)).astype(np.int64)
                 return dist, np.stack([dist] * len(profiles)), profiles
             bad = next(s for s in self._sites if s.lat is None and s.x is None)
             raise InvalidInputError.at(

@@ -272,3 +272,27 @@ def test_cluster_subproblem_stays_matrix_free() -> None:
     assert not sd.matrix_free
     assert np.array_equal(np.asarray(sf.distance), sd.distance)
     assert np.array_equal(np.asarray(sf.durations), sd.durations)
+
+
+def test_large_vrplib_file_is_read_matrix_free(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large EUC_2D file is read without building its matrix, same rounded distances."""
+    from pathlib import Path
+
+    import engine.routing.model as model
+    from engine.routing.formats import read_vrplib
+
+    inst = x_instance(80, depot="C", customers="RC", demand="SL", seed=6)
+    path = inst.write_vrplib(Path(str(tmp_path)) / "x.vrp")
+    dense = read_vrplib(path)
+    monkeypatch.setattr(model, "MATRIX_FREE_ABOVE", 50)
+    free = read_vrplib(path)
+    assert free.problem.matrix_free
+    assert not dense.problem.matrix_free
+    assert free.problem.arcs is not None
+    assert free.problem.arcs.metric == "euclidean_half_up"
+    xy = inst.xy.astype(float)
+    e = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    assert np.array_equal(np.asarray(free.problem.distance), np.floor(e + 0.5))
+    assert np.array_equal(np.asarray(free.problem.distance), dense.problem.distance)
