@@ -44,8 +44,11 @@ def city(name: str = "Shanghai") -> tuple[float, float]:
     raise SystemExit(f"city {name!r} not in {CITIES}")
 
 
-def city_vrptw(n: int, seed: int = 0, depot_city: str = "Shanghai") -> Problem:
-    """A seeded ``n``-stop city VRPTW (see the module docstring)."""
+def city_vrptw(
+    n: int, seed: int = 0, depot_city: str = "Shanghai", *, second_windows: bool = True
+) -> Problem:
+    """A seeded ``n``-stop city VRPTW (see the module docstring); with
+    ``second_windows=False`` every stop keeps only its first window (the same draws)."""
     rng = np.random.default_rng(seed)
     lat0, lon0 = city(depot_city)
     m = Model(dimensions=("weight_kg", "volume_l"))
@@ -73,7 +76,8 @@ def city_vrptw(n: int, seed: int = 0, depot_city: str = "Shanghai") -> Problem:
         tws = [(a, a + 2 * hour)]
         if i % 3 == 0:
             b = int(rng.integers(9, 17)) * hour
-            tws.append((b, b + 2 * hour))
+            if second_windows:
+                tws.append((b, b + 2 * hour))
         m.add_job(
             s,
             delivery=(int(rng.integers(20, 301)), int(rng.integers(50, 801))),

@@ -22,6 +22,13 @@ def distance_matrix(
 def duration_from_distance(
     dist_m: npt.NDArray[np.int64], urban_kmh: float, highway_kmh: float, urban_m: float
 ) -> npt.NDArray[np.int64]: ...
+def pair_distances(
+    src_lat: npt.NDArray[np.float64],
+    src_lon: npt.NDArray[np.float64],
+    dst_lat: npt.NDArray[np.float64],
+    dst_lon: npt.NDArray[np.float64],
+    circuity: float,
+) -> npt.NDArray[np.int64]: ...
 
 # --- packing ---
 def knapsack_pareto(
@@ -200,8 +207,8 @@ class ProblemData:
     def __new__(
         cls,
         *,
-        distance: _I64,
-        durations: _I64,
+        distance: _I64 | None = None,
+        durations: _I64 | None = None,
         job_location: _I64,
         job_delivery: _I64,
         job_pickup: _I64,
@@ -234,6 +241,10 @@ class ProblemData:
         job_due: _I64 | None = None,
         job_late_cost: _I64 | None = None,
         job_late_cost_per_hour: _I64 | None = None,
+        coordinates: npt.NDArray[np.float64] | None = None,
+        metric: str | None = None,
+        circuity: float | None = None,
+        speed_profiles: npt.NDArray[np.float64] | None = None,
     ) -> ProblemData: ...
     @property
     def num_jobs(self) -> int: ...
@@ -243,6 +254,11 @@ class ProblemData:
     def num_locations(self) -> int: ...
     @property
     def num_dimensions(self) -> int: ...
+    def nearest_neighbour_routes(self) -> list[tuple[int, list[int]]]: ...
+    @property
+    def matrix_free(self) -> bool: ...
+    @property
+    def arc_bytes(self) -> int: ...
 
 @final
 class SearchParams:

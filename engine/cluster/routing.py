@@ -29,6 +29,7 @@ import polars as pl
 
 from engine.cluster.runtime import PartitionRun, Progress, run_partitions
 from engine.errors import InvalidInputError
+from engine.routing.arcs import CoordinateArcs, LazyDurations, LazyMatrix
 from engine.routing.checker import check
 from engine.routing.model import Problem, Site
 from engine.routing.solve import solve
@@ -92,6 +93,23 @@ def subproblem(
         )
         for i, j in enumerate(keep)
     )
+    if problem.matrix_free and problem.arcs is not None:
+        # Matrix-free: the part's sites keep their coordinates (no L×L slices).
+        a = problem.arcs
+        arcs = CoordinateArcs(a.metric, a.points[old], a.circuity, a.speeds)
+        return Problem(
+            dimensions=problem.dimensions,
+            sites=new_sites,
+            jobs=new_jobs,
+            vehicle_types=new_types,
+            profiles=problem.profiles,
+            skills=problem.skills,
+            distance=LazyMatrix(arcs),
+            durations=LazyDurations(arcs),
+            name=problem.name,
+            meta=dict(problem.meta),
+            arcs=arcs,
+        )
     dist = np.ascontiguousarray(problem.distance[np.ix_(old, old)])
     durs = np.ascontiguousarray(problem.durations[:, old][:, :, old])
     return Problem(

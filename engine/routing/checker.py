@@ -155,7 +155,8 @@ class _Route:
         self.loc = [int(arr["type_start"][k])] + [int(arr["job_location"][j]) for j in seq]
         self.loc.append(int(arr["type_end"][k]))
         tt = problem.travel(k)
-        self.travel = [int(tt[a, b]) for a, b in zip(self.loc[:-1], self.loc[1:], strict=True)]
+        # One vectorized read per route (a matrix-free problem computes the legs).
+        self.travel = [int(x) for x in tt[self.loc[:-1], self.loc[1:]]]
         self.service = [int(arr["job_service"][j]) for j in seq]
         self.windows = [problem.jobs[j].time_windows for j in seq]
         vt = problem.vehicle_types[k]

@@ -93,6 +93,9 @@ class LiveTerms:
 def problem_data(problem: Problem, terms: LiveTerms | None = None) -> ProblemData:
     """The native problem of ``problem`` (and live ``terms``), validated by the core.
 
+    A matrix-free ``problem`` (see :mod:`engine.routing.arcs`) passes its coordinates and
+    speed profiles; the core then computes arcs on demand and holds no matrix.
+
     Build it once and search it as often as needed (from several threads at once).
 
     Raises
@@ -102,9 +105,14 @@ def problem_data(problem: Problem, terms: LiveTerms | None = None) -> ProblemDat
     """
     a = problem.to_arrays()
     t = terms or LiveTerms()
+    arcs = problem.arcs if problem.matrix_free else None
     return ProblemData(
-        distance=a["distance"],
-        durations=a["durations"],
+        distance=a.get("distance"),
+        durations=a.get("durations"),
+        coordinates=None if arcs is None else arcs.points,
+        metric=None if arcs is None else arcs.metric,
+        circuity=None if arcs is None else arcs.circuity,
+        speed_profiles=None if arcs is None else arcs.speeds,
         job_location=a["job_location"],
         job_delivery=a["job_delivery"],
         job_pickup=a["job_pickup"],

@@ -457,8 +457,9 @@ def read_vrplib(path: str | Path, num_vehicles: int | None = None) -> Instance:
         )
     else:
         xy = np.zeros((n, 2))
+    mat: npt.NDArray[np.int64] | None = None
     if ewt == "EUC_2D":
-        mat = np.floor(_euclid(xy) + 0.5).astype(np.int64)
+        pass  # floor(d + 0.5) from the coordinates: a matrix, or matrix-free when large
     else:
         fmt = spec.get("EDGE_WEIGHT_FORMAT", "").upper()
         if fmt not in _EXPLICIT_COUNT:
@@ -495,7 +496,10 @@ def read_vrplib(path: str | Path, num_vehicles: int | None = None) -> Instance:
         if i != dep:
             m.add_job(sites[i], delivery=demand[i], name=str(i + 1))
             nums.append(i + 1)
-    m.set_matrix(mat)
+    if mat is None:
+        m.use_euclidean(half_up=True)
+    else:
+        m.set_matrix(mat)
     meta = {"format": "vrplib", "cost_scale": 1, "explicit": ewt == "EXPLICIT"}
     prob = m.data(name=p.stem, meta=meta)
     return Instance(p.stem, "vrplib", prob, tuple(nums), xy)

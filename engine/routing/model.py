@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.errors import InvalidInputError
+from engine.routing.arcs import MATRIX_FREE_ABOVE, CoordinateArcs, LazyDurations, LazyMatrix
 
 IntArray = npt.NDArray[np.int64]
 
@@ -192,6 +193,10 @@ class Problem:
     The objects (``sites``, ``jobs``, ``vehicle_types``) describe it for people;
     :meth:`to_arrays` flattens it for solvers. ``name`` and ``meta`` carry free-form
     provenance (for example a benchmark's distance convention).
+
+    A matrix-free problem (``arcs`` set, see :mod:`engine.routing.arcs`) holds
+    coordinates instead of matrices: ``distance`` and ``durations`` are then lazy views
+    that compute the entries asked for, bit for bit the matrix values.
     """
 
     dimensions: tuple[str, ...]
@@ -200,10 +205,11 @@ class Problem:
     vehicle_types: tuple[VehicleType, ...]
     profiles: tuple[str, ...]
     skills: tuple[str, ...]
-    distance: IntArray
-    durations: IntArray
+    distance: IntArray | LazyMatrix
+    durations: IntArray | LazyDurations
     name: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)
+    arcs: CoordinateArcs | None = None
     _arrays: dict[str, npt.NDArray[Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -218,6 +224,16 @@ class Problem:
     def num_locations(self) -> int:
         """Number of locations ``L`` (rows of the matrices)."""
         return len(self.sites)
+
+    @property
+    def matrix_free(self) -> bool:
+        """True when arcs are computed from coordinates (no matrices held): ``arcs`` is
+        set and neither matrix was replaced by a dense one."""
+        return (
+            self.arcs is not None
+            and isinstance(self.distance, LazyMatrix)
+            and isinstance(self.durations, LazyDurations)
+        )
 
     @property
     def num_vehicles(self) -> int:
@@ -246,9 +262,16 @@ class Problem:
             br_off[t.index + 1] = len(brs)
         prof = {p: i for i, p in enumerate(self.profiles)}
         i64 = np.int64
+        if self.arcs is None or not self.matrix_free:
+            arcs = {
+                "distance": _frozen(self.distance, i64),
+                "durations": _frozen(self.durations, i64),
+            }
+        else:
+            arcs = {"coordinates": self.arcs.points, "speed_profiles": self.arcs.speeds}
+            arcs = {k: _frozen(v, np.float64) for k, v in arcs.items()}
         return {
-            "distance": _frozen(self.distance, i64),
-            "durations": _frozen(self.durations, i64),
+            **arcs,
             "job_location": _frozen([j.site.index for j in jobs], i64),
             "job_delivery": _frozen(np.array([j.delivery for j in jobs]).reshape(-1, nd), i64),
             "job_pickup": _frozen(np.array([j.pickup for j in jobs]).reshape(-1, nd), i64),
@@ -286,7 +309,9 @@ class Problem:
         ``(window_start, window_end, duration)``). Integer arrays are ``int64``, skill
         masks ``uint64``, flags ``bool``; ``distance`` is ``L×L``, ``durations``
         ``P×L×L``, ``job_delivery``/``job_pickup`` ``J×D``, ``type_capacity`` ``K×D``,
-        ``type_tw`` ``K×2``.
+        ``type_tw`` ``K×2``. A matrix-free problem has ``coordinates`` (``L×2``) and
+        ``speed_profiles`` (``P×3``, see :class:`~engine.routing.arcs.CoordinateArcs`)
+        instead of ``distance`` and ``durations``.
 
         Returns
         -------
@@ -299,9 +324,9 @@ class Problem:
         """Time windows of job ``j``."""
         return self.jobs[j].time_windows
 
-    def travel(self, k: int) -> IntArray:
-        """Travel-time matrix of vehicle type ``k``'s profile."""
-        return self.durations[self._arrays["type_profile"][k]]  # type: ignore[no-any-return]
+    def travel(self, k: int) -> IntArray | LazyMatrix:
+        """Travel-time matrix of vehicle type ``k``'s profile (lazy when matrix-free)."""
+        return self.durations[int(self._arrays["type_profile"][k])]  # type: ignore[no-any-return]
 
 
 class Model:
@@ -338,6 +363,7 @@ class Model:
         self._distance: IntArray | None = None
         self._durations: dict[str, IntArray] | None = None
         self._circuity: float | None = None
+        self._half_up = False
 
     # ---- sites ----------------------------------------------------------------------------
     def add_site(
@@ -727,6 +753,38 @@ class Model:
         self._durations = None
         self._circuity = circuity
 
+    def use_euclidean(self, *, half_up: bool = False) -> None:
+        """Compute planar (``x``/``y``) distances as Euclidean rounded half to even
+        (``numpy.rint``, the default) or, with ``half_up``, as ``floor(d + 0.5)`` (the VRPLIB
+        ``EUC_2D`` convention); travel time equals distance."""
+        self._distance = None
+        self._durations = None
+        self._half_up = half_up
+
+    def _coordinate_arcs(self, profiles: tuple[str, ...]) -> CoordinateArcs:
+        """The matrix-free arcs of the sites, the same values :meth:`_matrices` builds."""
+        from engine.geo import SpeedProfile
+        from engine.units import DEFAULT_CIRCUITY
+
+        if self._distance is not None:
+            raise InvalidInputError.at("matrix_free", "a user matrix was set (Model.set_matrix)")
+        if all(s.lat is not None for s in self._sites):
+            pts = np.array([(s.lat, s.lon) for s in self._sites], dtype=np.float64)
+            circ = DEFAULT_CIRCUITY if self._circuity is None else self._circuity
+            speeds = []
+            for p in profiles:
+                sp = SpeedProfile.for_type(p)
+                speeds.append((sp.urban_kmh, sp.highway_kmh, sp.urban_m))
+            return CoordinateArcs("haversine", pts, float(circ), np.array(speeds, dtype=np.float64))
+        if all(s.x is not None for s in self._sites):
+            pts = np.array([(s.x, s.y) for s in self._sites], dtype=np.float64)
+            metric = "euclidean_half_up" if self._half_up else "euclidean"
+            return CoordinateArcs(metric, pts, 1.0, np.zeros((len(profiles), 3)))
+        bad = next(s for s in self._sites if s.lat is None and s.x is None)
+        raise InvalidInputError.at(
+            "site", "has no coordinates (or mixes lat/lon and x/y) for matrix-free arcs", bad.name
+        )
+
     def _matrices(self) -> tuple[IntArray, IntArray, tuple[str, ...]]:
         n = len(self._sites)
         profiles = tuple(dict.fromkeys(t.profile for t in self._types))
@@ -745,8 +803,8 @@ class Model:
         if any(s.lat is None for s in self._sites):
             if all(s.x is not None for s in self._sites):
                 xy = np.array([(s.x, s.y) for s in self._sites], dtype=np.float64)
-                dist = np.rint(np.linalg.norm(xy[:, None, :] - xy[None, :, :], axis=2))
-                dist = dist.astype(np.int64)
+                e = np.linalg.norm(xy[:, None, :] - xy[None, :, :], axis=2)
+                dist = (np.floor(e + 0.5) if self._half_up else np.rint(e)).astype(np.int64)
                 return dist, np.stack([dist] * len(profiles)), profiles
             bad = next(s for s in self._sites if s.lat is None and s.x is None)
             raise InvalidInputError.at(
@@ -763,14 +821,30 @@ class Model:
         return dist, durs, profiles
 
     # ---- build -------------------------------------------------------------------------------
-    def data(self, *, name: str = "", meta: Mapping[str, Any] | None = None) -> Problem:
+    def data(
+        self,
+        *,
+        name: str = "",
+        meta: Mapping[str, Any] | None = None,
+        matrix_free: bool | None = None,
+    ) -> Problem:
         """Validate and freeze the model into a :class:`Problem`.
+
+        Parameters
+        ----------
+        name, meta
+            Free-form provenance.
+        matrix_free
+            Hold coordinates instead of ``L×L`` matrices (arcs computed on demand, see
+            :mod:`engine.routing.arcs`). Default: when no matrix was set and there are
+            more than :data:`~engine.routing.arcs.MATRIX_FREE_ABOVE` sites.
 
         Raises
         ------
         InvalidInputError
-            An empty fleet (field ``vehicle_types``), no jobs (field ``jobs``), or
-            matrices that do not match the sites.
+            An empty fleet (field ``vehicle_types``), no jobs (field ``jobs``), matrices
+            that do not match the sites, or ``matrix_free=True`` with a user matrix or
+            sites without coordinates.
         """
         if not self._types or sum(t.num_available for t in self._types) == 0:
             raise InvalidInputError.at(
@@ -778,7 +852,17 @@ class Model:
             )
         if not self._jobs:
             raise InvalidInputError.at("jobs", "the problem has no jobs")
-        dist, durs, profiles = self._matrices()
+        if matrix_free is None:
+            matrix_free = self._distance is None and len(self._sites) > MATRIX_FREE_ABOVE
+        arcs: CoordinateArcs | None = None
+        dist: IntArray | LazyMatrix
+        durs: IntArray | LazyDurations
+        if matrix_free:
+            profiles = tuple(dict.fromkeys(t.profile for t in self._types))
+            arcs = self._coordinate_arcs(profiles)
+            dist, durs = LazyMatrix(arcs), LazyDurations(arcs)
+        else:
+            dist, durs, profiles = self._matrices()
         return Problem(
             dimensions=self.dimensions,
             sites=tuple(self._sites),
@@ -790,6 +874,7 @@ class Model:
             durations=durs,
             name=name,
             meta=dict(meta or {}),
+            arcs=arcs,
         )
 
     # ---- frames -------------------------------------------------------------------------------

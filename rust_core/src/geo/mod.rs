@@ -65,14 +65,14 @@ fn asin_ratio(t: f64) -> f64 {
 
 /// `asin(x)` for `x` in `[0, 0.5)` (fdlibm's first branch).
 #[inline(always)]
-fn asin_small(x: f64) -> f64 {
+pub(crate) fn asin_small(x: f64) -> f64 {
     x + x * asin_ratio(x * x)
 }
 
 /// `asin(x)` for `x` in `[0, 1]` with fdlibm's rational approximation
 /// (relative error below 1e-15), branch-light so the matrix loop vectorizes.
 #[inline(always)]
-fn asin_unit(x: f64) -> f64 {
+pub(crate) fn asin_unit(x: f64) -> f64 {
     // Both branches of fdlibm as selects, so the loop stays vectorizable.
     let big = x >= 0.5;
     let t = if big { (1.0 - x) * 0.5 } else { x * x };
@@ -174,6 +174,40 @@ pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64, circuity: f64) -> 
     let a = Unit3::from_deg(lat1, lon1);
     let b = Unit3::from_deg(lat2, lon2);
     (a.arc(&b) * EARTH_RADIUS_M * circuity).round() as i64
+}
+
+/// Road distance in metres for each pair `i` (source `i` to destination
+/// `i`), bit for bit the cell [`distance_matrix`] computes for that pair.
+pub fn pair_distances(
+    src_lat: &[f64],
+    src_lon: &[f64],
+    dst_lat: &[f64],
+    dst_lon: &[f64],
+    circuity: f64,
+) -> CoreResult<Vec<i64>> {
+    check_coords("sources", src_lat, src_lon)?;
+    check_coords("destinations", dst_lat, dst_lon)?;
+    check_circuity(circuity)?;
+    if src_lat.len() != dst_lat.len() {
+        return Err(CoreError::invalid(
+            "destinations",
+            format!(
+                "{} sources but {} destinations",
+                src_lat.len(),
+                dst_lat.len()
+            ),
+        ));
+    }
+    let scale = 2.0 * EARTH_RADIUS_M * circuity;
+    Ok((0..src_lat.len())
+        .map(|i| {
+            let s = Unit3::from_deg(src_lat[i], src_lon[i]);
+            let d = Unit3::from_deg(dst_lat[i], dst_lon[i]);
+            let (a, b, c) = (s.x - d.x, s.y - d.y, s.z - d.z);
+            let h = (0.5 * (a * a + b * b + c * c).sqrt()).min(1.0);
+            (asin_unit(h) * scale + 0.5) as i64
+        })
+        .collect())
 }
 
 /// Great-circle arc in metres (no circuity, not rounded) for each pair `i`.
@@ -392,6 +426,19 @@ mod tests {
             worst = worst.max(e);
         }
         assert!(worst < 1e-14, "worst relative error {worst}");
+    }
+
+    #[test]
+    fn pair_distances_equal_matrix_cells() {
+        let lat = [30.0, 31.0, 32.5, -33.9];
+        let lon = [120.0, 121.0, 119.0, 151.2];
+        let m = distance_matrix(&lat, &lon, &lat, &lon, 1.3).unwrap();
+        for i in 0..4 {
+            let p = pair_distances(&lat, &lon, &[lat[i]; 4], &[lon[i]; 4], 1.3).unwrap();
+            for j in 0..4 {
+                assert_eq!(p[j], m[j * 4 + i]);
+            }
+        }
     }
 
     #[test]

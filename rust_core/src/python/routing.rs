@@ -22,6 +22,8 @@ use pyo3::prelude::*;
 
 use super::convert::{run_detached, to_pyerr};
 use crate::error::{CoreError, CoreResult};
+use crate::geo::SpeedProfile;
+use crate::routing::coords::{CoordInput, Metric};
 use crate::routing::parallel::MAX_THREADS;
 use crate::routing::{solve, BreakRule, InitialRoute, Problem, ProblemInput};
 
@@ -88,6 +90,68 @@ fn ragged<T>(
         .collect()
 }
 
+/// The matrix-free form of a problem from its Python arguments.
+fn coord_input(
+    py: Python<'_>,
+    coordinates: &PyReadonlyArrayDyn<'_, f64>,
+    metric: Option<&str>,
+    circuity: Option<f64>,
+    speed_profiles: Option<&PyReadonlyArrayDyn<'_, f64>>,
+) -> PyResult<CoordInput> {
+    let (xy, shape) = flat(py, "coordinates", coordinates, 2)?;
+    let bad = |field: &str, why: String| to_pyerr(py, CoreError::invalid(field, why));
+    if shape[1] != 2 {
+        return Err(bad(
+            "coordinates",
+            format!("expected shape (L, 2), got {shape:?}"),
+        ));
+    }
+    let metric = match (metric, circuity) {
+        (Some("haversine"), Some(c)) => Metric::Haversine { circuity: c },
+        (Some("haversine"), None) => {
+            return Err(bad("circuity", "haversine needs a circuity".into()))
+        }
+        (Some("euclidean"), _) => Metric::EuclidRint,
+        (Some("euclidean_half_up"), _) => Metric::EuclidHalfUp,
+        (m, _) => {
+            return Err(bad(
+                "metric",
+                format!("{m:?}: use haversine, euclidean or euclidean_half_up"),
+            ))
+        }
+    };
+    let Some(sp) = speed_profiles else {
+        return Err(bad(
+            "speed_profiles",
+            "coordinates need speed_profiles (P × 3)".into(),
+        ));
+    };
+    let (sp, sshape) = flat(py, "speed_profiles", sp, 2)?;
+    if sshape[1] != 3 {
+        return Err(bad(
+            "speed_profiles",
+            format!("expected shape (P, 3), got {sshape:?}"),
+        ));
+    }
+    let profiles = sp
+        .chunks(3)
+        .map(|r| {
+            if r.iter().all(|&v| v == 0.0) {
+                Ok(None)
+            } else {
+                SpeedProfile::new(r[0], r[1], r[2])
+                    .map(Some)
+                    .map_err(|e| to_pyerr(py, e))
+            }
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(CoordInput {
+        metric,
+        points: xy.chunks(2).map(|p| (p[0], p[1])).collect(),
+        profiles,
+    })
+}
+
 /// A routing problem (the arrays of `docs/routing_contract.md`), validated and
 /// prepared for the search; immutable.
 ///
@@ -101,6 +165,16 @@ fn ragged<T>(
 /// `job_disruption_cost`) and soft lateness (`job_due`, `job_late_cost`,
 /// `job_late_cost_per_hour`, all three or none) are optional.
 ///
+/// Matrix-free mode: instead of `distance` and `durations`, give
+/// `coordinates` (`L × 2`: latitude, longitude in degrees for `metric =
+/// "haversine"`, else x, y), `metric` (`"haversine"`: great circle ×
+/// `circuity` in metres as `engine.geo.distance_matrix`; `"euclidean"`:
+/// rounded half to even as `numpy.rint`; `"euclidean_half_up"`: the VRPLIB
+/// rounding) and `speed_profiles` (`P × 3`: `urban_kmh, highway_kmh,
+/// urban_m` per profile as `engine.geo.SpeedProfile`; a row of zeros makes
+/// travel time equal to distance). Arcs are then computed on demand, bit for
+/// bit the values of the matrices, and memory grows with `L`, not `L²`.
+///
 /// Raises `engine.errors.InvalidInputError` naming the array at fault.
 #[pyclass(module = "engine._core", frozen)]
 pub struct ProblemData {
@@ -112,19 +186,20 @@ pub struct ProblemData {
 impl ProblemData {
     #[new]
     #[pyo3(signature = (
-        *, distance, durations, job_location, job_delivery, job_pickup, job_service,
+        *, distance = None, durations = None, job_location, job_delivery, job_pickup, job_service,
         job_tw_offsets, job_tw, job_skills, job_required, job_penalty, job_priority, pair_of,
         is_pickup, type_count, type_capacity, type_start, type_end, type_fixed_cost,
         type_cost_per_km, type_cost_per_hour, type_tw, type_max_duration, type_max_distance,
         type_skills, type_profile, type_breaks_offsets, type_breaks,
         job_allowed_type = None, job_home_type = None, job_disruption_cost = None,
-        job_due = None, job_late_cost = None, job_late_cost_per_hour = None
+        job_due = None, job_late_cost = None, job_late_cost_per_hour = None,
+        coordinates = None, metric = None, circuity = None, speed_profiles = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new<'py>(
         py: Python<'py>,
-        distance: I64Dyn<'py>,
-        durations: I64Dyn<'py>,
+        distance: Option<I64Dyn<'py>>,
+        durations: Option<I64Dyn<'py>>,
         job_location: I64Dyn<'py>,
         job_delivery: I64Dyn<'py>,
         job_pickup: I64Dyn<'py>,
@@ -157,9 +232,47 @@ impl ProblemData {
         job_due: Option<I64Dyn<'py>>,
         job_late_cost: Option<I64Dyn<'py>>,
         job_late_cost_per_hour: Option<I64Dyn<'py>>,
+        coordinates: Option<PyReadonlyArrayDyn<'py, f64>>,
+        metric: Option<String>,
+        circuity: Option<f64>,
+        speed_profiles: Option<PyReadonlyArrayDyn<'py, f64>>,
     ) -> PyResult<Self> {
-        let (dist, dshape) = flat(py, "distance", &distance, 2)?;
-        let (durs, tshape) = flat(py, "durations", &durations, 3)?;
+        let coords = match (&coordinates, &distance, &durations) {
+            (Some(c), None, None) => Some(coord_input(
+                py,
+                c,
+                metric.as_deref(),
+                circuity,
+                speed_profiles.as_ref(),
+            )?),
+            (None, Some(_), Some(_)) => None,
+            _ => {
+                return Err(to_pyerr(
+                    py,
+                    CoreError::invalid(
+                        "distance",
+                        "give distance and durations, or coordinates (matrix-free), not both",
+                    ),
+                ))
+            }
+        };
+        let (dist, dshape, durs, tshape) = match (&distance, &durations, &coords) {
+            (Some(d), Some(t), None) => {
+                let (dist, dshape) = flat(py, "distance", d, 2)?;
+                let (durs, tshape) = flat(py, "durations", t, 3)?;
+                (dist, dshape, durs, tshape)
+            }
+            (_, _, Some(c)) => {
+                let l = c.points.len();
+                (
+                    Vec::new(),
+                    vec![l, l],
+                    Vec::new(),
+                    vec![c.profiles.len(), l, l],
+                )
+            }
+            _ => unreachable!("checked above"),
+        };
         let (jdel, jdshape) = flat(py, "job_delivery", &job_delivery, 2)?;
         let (jpick, _) = flat(py, "job_pickup", &job_pickup, 2)?;
         let (jtw, jtwshape) = flat(py, "job_tw", &job_tw, 2)?;
@@ -230,6 +343,7 @@ impl ProblemData {
             let input = ProblemInput {
                 distance: dist,
                 durations: durs,
+                coords,
                 n_locations: l,
                 n_dims: nd,
                 job_location: idx("job_location", &jloc)?,
@@ -295,6 +409,29 @@ impl ProblemData {
     #[getter]
     fn num_locations(&self) -> usize {
         self.n_locations
+    }
+
+    /// A fast starting solution for large problems (nearest-neighbour routes over
+    /// the neighbour lists, `O(J · 100)` evaluations): `(vehicle_type, [job, ...])`
+    /// per route, every route feasible; pickup–delivery pairs and jobs it could not
+    /// place are left out (the search inserts them from a warm start).
+    fn nearest_neighbour_routes(&self, py: Python<'_>) -> PyResult<Vec<(usize, Vec<usize>)>> {
+        let p = Arc::clone(&self.inner);
+        run_detached(py, move || {
+            Ok(crate::routing::nearest::nearest_neighbour_routes(&p))
+        })
+    }
+
+    /// True when arcs are computed from coordinates (no matrices held).
+    #[getter]
+    fn matrix_free(&self) -> bool {
+        self.inner.matrix_free()
+    }
+
+    /// Approximate bytes held by the arc table and the neighbour lists.
+    #[getter]
+    fn arc_bytes(&self) -> usize {
+        self.inner.arc_bytes()
     }
 
     /// Number of capacity dimensions `D`.

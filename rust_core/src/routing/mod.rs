@@ -1,6 +1,7 @@
 //! Routing search core: route segments, local search and the metaheuristic.
 //!
 //! - [`problem`]: the flattened problem of `docs/routing_contract.md`, validated.
+//! - [`coords`]: matrix-free arcs from coordinates and k-d tree neighbour lists.
 //! - [`segment`]: O(1)-concatenable route segments (distance, duration, time
 //!   warp, load per dimension).
 //! - [`route`], [`solution`]: routes with cached prefix/suffix segments, and
@@ -16,8 +17,10 @@
 //!   their best solutions at fixed iteration counts (deterministic per seed,
 //!   thread count and iteration budget).
 
+pub mod coords;
 pub mod insert;
 pub mod lateness;
+pub mod nearest;
 pub mod ops;
 pub mod parallel;
 pub mod problem;

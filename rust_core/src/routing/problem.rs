@@ -3,6 +3,7 @@
 
 use crate::error::{CoreError, CoreResult};
 
+use super::coords::{CoordArcs, CoordInput, KdTree};
 use super::segment::{Seg, MAX_DIMS, MAX_LOAD};
 
 /// Internal cost scale: one cost unit is `COST_SCALE` internal units, so
@@ -23,10 +24,14 @@ pub struct BreakRule {
 /// `job_tw` and `type_breaks` are ragged: one `Vec` per job / vehicle type.
 #[derive(Clone, Debug, Default)]
 pub struct ProblemInput {
-    /// `L × L` distances, row-major.
+    /// `L × L` distances, row-major (empty when `coords` is given).
     pub distance: Vec<i64>,
-    /// `P × L × L` travel times, one matrix per speed profile.
+    /// `P × L × L` travel times, one matrix per speed profile (empty when
+    /// `coords` is given).
     pub durations: Vec<i64>,
+    /// Matrix-free mode: arcs computed on demand from one point per location
+    /// and `P` speed profiles, instead of the matrices.
+    pub coords: Option<CoordInput>,
     pub n_locations: usize,
     pub n_dims: usize,
     pub job_location: Vec<usize>,
@@ -77,11 +82,13 @@ pub struct ProblemInput {
 
 /// Distance and travel time of every arc, one `L × L` block per speed
 /// profile, interleaved so that a lookup touches one cache line; 32-bit when
-/// every entry fits (half the memory traffic of two `i64` matrices).
+/// every entry fits (half the memory traffic of two `i64` matrices). Or, in
+/// matrix-free mode, computed on demand from coordinates (`Coords`).
 #[derive(Clone, Debug)]
 enum Arcs {
     Small(Vec<[i32; 2]>),
     Large(Vec<[i64; 2]>),
+    Coords(CoordArcs),
 }
 
 impl Arcs {
@@ -119,33 +126,46 @@ impl Arcs {
         }
     }
 
+    /// Distance and time from `a` to `b` for profile `prof` (`l` locations).
     #[inline(always)]
-    fn get(&self, i: usize) -> (i64, i64) {
+    fn get(&self, l: usize, prof: usize, a: usize, b: usize) -> (i64, i64) {
         match self {
             Arcs::Small(v) => {
-                let [d, t] = v[i];
+                let [d, t] = v[(prof * l + a) * l + b];
                 (i64::from(d), i64::from(t))
             }
             Arcs::Large(v) => {
-                let [d, t] = v[i];
+                let [d, t] = v[(prof * l + a) * l + b];
                 (d, t)
             }
+            Arcs::Coords(c) => c.arc(prof, a, b),
         }
     }
 
     #[inline(always)]
-    fn dist(&self, i: usize) -> i64 {
+    fn dist(&self, l: usize, a: usize, b: usize) -> i64 {
         match self {
-            Arcs::Small(v) => i64::from(v[i][0]),
-            Arcs::Large(v) => v[i][0],
+            Arcs::Small(v) => i64::from(v[a * l + b][0]),
+            Arcs::Large(v) => v[a * l + b][0],
+            Arcs::Coords(c) => c.dist(a, b),
         }
     }
 
     #[inline(always)]
-    fn time(&self, i: usize) -> i64 {
+    fn time(&self, l: usize, prof: usize, a: usize, b: usize) -> i64 {
         match self {
-            Arcs::Small(v) => i64::from(v[i][1]),
-            Arcs::Large(v) => v[i][1],
+            Arcs::Small(v) => i64::from(v[(prof * l + a) * l + b][1]),
+            Arcs::Large(v) => v[(prof * l + a) * l + b][1],
+            Arcs::Coords(c) => c.time(prof, a, b),
+        }
+    }
+
+    /// Heap bytes of the table.
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Arcs::Small(v) => v.len() * size_of::<[i32; 2]>(),
+            Arcs::Large(v) => v.len() * size_of::<[i64; 2]>(),
+            Arcs::Coords(c) => c.heap_bytes(),
         }
     }
 }
@@ -199,13 +219,21 @@ pub struct Problem {
 /// How many nearest jobs each job remembers (ruin adjacency and granular lists).
 pub const MAX_NEIGHBOURS: usize = 100;
 
+/// Matrix-free mode: arcs from each job to this many nearest jobs (both
+/// ways) are cached, with the depots' arcs to every location.
+pub const NEAR_CACHED: usize = 24;
+
 /// A relabelling of the locations (`new index = result[input index]`) that
 /// gives close locations close indices, so the arcs a local search touches
 /// around a job share cache lines: depots first, then job locations in the
 /// order of a greedy nearest-neighbour chain through the jobs (over their
 /// neighbour lists, jumping to the nearest unvisited job when all
 /// neighbours are visited), then unused locations.
-fn locality_order(inp: &ProblemInput, neighbours: &[Vec<u32>]) -> Vec<usize> {
+fn locality_order(
+    inp: &ProblemInput,
+    neighbours: &[Vec<u32>],
+    mut tree: Option<KdTree<'_>>,
+) -> Vec<usize> {
     let l = inp.n_locations;
     let nj = inp.job_location.len();
     let mut index = vec![usize::MAX; l];
@@ -223,15 +251,21 @@ fn locality_order(inp: &ProblemInput, neighbours: &[Vec<u32>]) -> Vec<usize> {
     let mut cur = 0;
     for _ in 0..nj {
         seen[cur] = true;
+        if let Some(t) = tree.as_mut() {
+            t.remove(cur);
+        }
         let lc = inp.job_location[cur];
         label(lc, &mut index);
         let near = neighbours[cur]
             .iter()
             .map(|&o| o as usize)
             .find(|&o| !seen[o]);
-        cur = match near {
-            Some(o) => o,
-            None => (0..nj)
+        cur = match (near, &tree) {
+            (Some(o), _) => o,
+            // Matrix-free: the same rule (nearest unseen job, lowest index
+            // on ties) from the k-d tree of unseen jobs.
+            (None, Some(t)) => t.nearest(lc, 1, None).first().map_or(0, |x| x.1 as usize),
+            (None, None) => (0..nj)
                 .filter(|&o| !seen[o])
                 .min_by_key(|&o| inp.distance[lc * l + inp.job_location[o]])
                 .unwrap_or(0),
@@ -268,20 +302,42 @@ impl Problem {
                 format!("at most {MAX_DIMS} capacity dimensions are supported, got {nd}"),
             ));
         }
-        check_len("distance", inp.distance.len(), l * l)?;
-        if l == 0 || inp.durations.is_empty() || !inp.durations.len().is_multiple_of(l * l) {
-            return Err(CoreError::invalid(
-                "durations",
-                "must hold P >= 1 matrices of L × L",
-            ));
-        }
-        let n_profiles = inp.durations.len() / (l * l);
-        if inp.distance.iter().chain(&inp.durations).any(|&v| v < 0) {
-            return Err(CoreError::invalid(
-                "distance",
-                "matrices must be non-negative",
-            ));
-        }
+        let n_profiles = match &inp.coords {
+            Some(c) => {
+                check_len("coordinates", c.points.len(), l)?;
+                if l == 0 || c.profiles.is_empty() {
+                    return Err(CoreError::invalid(
+                        "speed_profiles",
+                        "need at least one location and one speed profile",
+                    ));
+                }
+                if !inp.distance.is_empty() || !inp.durations.is_empty() {
+                    return Err(CoreError::invalid(
+                        "coordinates",
+                        "give coordinates or matrices, not both",
+                    ));
+                }
+                c.validate()?;
+                c.profiles.len()
+            }
+            None => {
+                check_len("distance", inp.distance.len(), l * l)?;
+                if l == 0 || inp.durations.is_empty() || !inp.durations.len().is_multiple_of(l * l)
+                {
+                    return Err(CoreError::invalid(
+                        "durations",
+                        "must hold P >= 1 matrices of L × L",
+                    ));
+                }
+                if inp.distance.iter().chain(&inp.durations).any(|&v| v < 0) {
+                    return Err(CoreError::invalid(
+                        "distance",
+                        "matrices must be non-negative",
+                    ));
+                }
+                inp.durations.len() / (l * l)
+            }
+        };
         let nj = inp.job_location.len();
         check_len("job_delivery", inp.job_delivery.len(), nj * nd)?;
         check_len("job_pickup", inp.job_pickup.len(), nj * nd)?;
@@ -512,7 +568,22 @@ impl Problem {
 
         let mut neighbours = Vec::with_capacity(nj);
         let kn = MAX_NEIGHBOURS.min(nj.saturating_sub(1));
-        for j in 0..nj {
+        // Matrix-free: arcs in input labels for the neighbour lists and the
+        // locality order, from a k-d tree (O(J · kn) memory, about
+        // O(J · kn · log J) time); the lists equal the matrix mode's.
+        let identity: Vec<usize> = match &inp.coords {
+            Some(_) => (0..l).collect(),
+            None => Vec::new(),
+        };
+        let pre_arcs = inp.coords.as_ref().map(|c| CoordArcs::new(c, &identity));
+        if let Some(arcs) = &pre_arcs {
+            let tree = KdTree::new(arcs, &inp.job_location);
+            for j in 0..nj {
+                let near = tree.nearest(inp.job_location[j], kn, Some(j));
+                neighbours.push(near.into_iter().map(|x| x.1).collect());
+            }
+        }
+        for j in (0..nj).filter(|_| pre_arcs.is_none()) {
             let lj = inp.job_location[j];
             let mut others: Vec<(i64, u32)> = (0..nj)
                 .filter(|&o| o != j)
@@ -533,10 +604,35 @@ impl Problem {
         }
         // Relabel locations for cache locality, then move the matrices into
         // the arc table.
-        let location_index = locality_order(&inp, &neighbours);
-        let symmetric =
-            (0..l).all(|a| (0..a).all(|b| inp.distance[a * l + b] == inp.distance[b * l + a]));
-        let arcs = Arcs::new(&inp.distance, &inp.durations, &location_index);
+        let tree = pre_arcs
+            .as_ref()
+            .map(|arcs| KdTree::new(arcs, &inp.job_location));
+        let location_index = locality_order(&inp, &neighbours, tree);
+        let (symmetric, arcs) = match &inp.coords {
+            // Coordinate metrics are symmetric bit for bit ((a - b)² = (b - a)²).
+            Some(c) => {
+                let mut arcs = CoordArcs::new(c, &location_index);
+                let depots: Vec<usize> = inp
+                    .type_start
+                    .iter()
+                    .chain(&inp.type_end)
+                    .map(|&d| location_index[d])
+                    .collect();
+                let (li, jl) = (&location_index, &inp.job_location);
+                let near = neighbours.iter().enumerate().flat_map(|(j, nb)| {
+                    let a = li[jl[j]];
+                    nb.iter()
+                        .take(NEAR_CACHED)
+                        .map(move |&o| (a, li[jl[o as usize]]))
+                });
+                arcs.cache_near(&depots, near);
+                (true, Arcs::Coords(arcs))
+            }
+            None => (
+                (0..l).all(|a| (0..a).all(|b| inp.distance[a * l + b] == inp.distance[b * l + a])),
+                Arcs::new(&inp.distance, &inp.durations, &location_index),
+            ),
+        };
         inp.distance = Vec::new();
         inp.durations = Vec::new();
         for loc in inp
@@ -643,13 +739,28 @@ impl Problem {
 
     #[inline]
     pub fn dist(&self, a: usize, b: usize) -> i64 {
-        self.arcs.dist(a * self.inp.n_locations + b)
+        self.arcs.dist(self.inp.n_locations, a, b)
     }
 
     #[inline]
     pub fn time(&self, profile: usize, a: usize, b: usize) -> i64 {
-        let l = self.inp.n_locations;
-        self.arcs.time((profile * l + a) * l + b)
+        self.arcs.time(self.inp.n_locations, profile, a, b)
+    }
+
+    /// True in matrix-free mode (arcs computed from coordinates).
+    pub fn matrix_free(&self) -> bool {
+        matches!(self.arcs, Arcs::Coords(_))
+    }
+
+    /// Approximate heap bytes of the arc table and neighbour lists (the
+    /// parts that grow faster than linearly in matrix mode).
+    pub fn arc_bytes(&self) -> usize {
+        self.arcs.heap_bytes()
+            + self
+                .neighbours
+                .iter()
+                .map(|n| n.capacity() * size_of::<u32>())
+                .sum::<usize>()
     }
 
     /// `dist(a, b)` read from row `b` when the matrix is symmetric: scanning
@@ -666,8 +777,7 @@ impl Problem {
     /// Distance and travel time from `a` to `b` for speed profile `profile`.
     #[inline(always)]
     pub fn arc(&self, profile: usize, a: usize, b: usize) -> (i64, i64) {
-        let l = self.inp.n_locations;
-        self.arcs.get((profile * l + a) * l + b)
+        self.arcs.get(self.inp.n_locations, profile, a, b)
     }
 
     #[inline]
@@ -842,6 +952,139 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The same problem given by coordinates (matrix-free) and by the
+    /// matrices those coordinates give: identical arcs, neighbour lists,
+    /// location order and, for a fixed seed and iteration budget, identical
+    /// searches; no `L × L` table is held.
+    #[test]
+    fn matrix_free_equals_matrix_mode() {
+        use super::super::coords::{CoordArcs, CoordInput, Metric};
+        use crate::geo::SpeedProfile;
+        use crate::routing::lateness::tests::mixed;
+        use crate::routing::search::{solve, SearchParams};
+        for (metric, n) in [
+            (Metric::Haversine { circuity: 1.3 }, 60),
+            (Metric::EuclidRint, 60),
+            (Metric::EuclidHalfUp, 130),
+        ] {
+            let mut inp = mixed(n, 5);
+            let l = inp.n_locations;
+            let mut g = super::super::rng::Rng::new(9);
+            let points: Vec<(f64, f64)> = (0..l)
+                .map(|_| match metric {
+                    Metric::Haversine { .. } => (31.0 + 0.2 * g.f64(), 121.3 + 0.2 * g.f64()),
+                    // Integer grid points: many equal distances (ties).
+                    _ => (g.below(60) as f64, g.below(60) as f64),
+                })
+                .collect();
+            let profiles = match metric {
+                Metric::Haversine { .. } => vec![
+                    Some(SpeedProfile::new(30.0, 60.0, 5000.0).unwrap()),
+                    Some(SpeedProfile::new(20.0, 50.0, 8000.0).unwrap()),
+                ],
+                _ => vec![None, None],
+            };
+            let c = CoordInput {
+                metric,
+                points,
+                profiles,
+            };
+            let arcs = CoordArcs::new(&c, &(0..l).collect::<Vec<_>>());
+            let mut dist = vec![0; l * l];
+            let mut durs = vec![0; 2 * l * l];
+            for a in 0..l {
+                for b in 0..l {
+                    dist[a * l + b] = arcs.dist(a, b);
+                    for prof in 0..2 {
+                        durs[(prof * l + a) * l + b] = arcs.arc(prof, a, b).1;
+                    }
+                }
+            }
+            inp.type_profile = vec![0, 1];
+            let mut free = inp.clone();
+            free.distance = Vec::new();
+            free.durations = Vec::new();
+            free.coords = Some(c);
+            inp.distance = dist;
+            inp.durations = durs;
+            let (pm, pf) = (Problem::new(inp).unwrap(), Problem::new(free).unwrap());
+            assert!(pf.matrix_free() && !pm.matrix_free());
+            assert_eq!(pm.neighbours, pf.neighbours, "{metric:?}");
+            assert_eq!(pm.location_index, pf.location_index, "{metric:?}");
+            assert_eq!(pm.symmetric, pf.symmetric);
+            // Linear in L: points, cache slots, depot rows and neighbour lists.
+            assert!(pf.arc_bytes() <= 1600 * l, "{}", pf.arc_bytes());
+            for a in 0..l {
+                for b in 0..l {
+                    for prof in 0..2 {
+                        assert_eq!(pm.arc(prof, a, b), pf.arc(prof, a, b));
+                    }
+                }
+            }
+            let prm = SearchParams {
+                time_limit: std::time::Duration::from_secs(60),
+                seed: 3,
+                max_iterations: Some(300),
+                ..Default::default()
+            };
+            let (rm, rf) = (solve(&pm, &prm).unwrap(), solve(&pf, &prm).unwrap());
+            assert_eq!(rm.cost_internal, rf.cost_internal, "{metric:?}");
+            assert_eq!(rm.routes, rf.routes, "{metric:?}");
+        }
+    }
+
+    /// Matrix-free input errors name their field.
+    #[test]
+    fn matrix_free_input_errors() {
+        use super::super::coords::{CoordInput, Metric};
+        let mut inp = two_profile_input(77);
+        let l = inp.n_locations;
+        inp.distance = Vec::new();
+        inp.durations = Vec::new();
+        let good = CoordInput {
+            metric: Metric::EuclidRint,
+            points: vec![(0.0, 0.0); l],
+            profiles: vec![None, None],
+        };
+        for (c, field) in [
+            (
+                CoordInput {
+                    points: vec![(0.0, 0.0); l - 1],
+                    ..good.clone()
+                },
+                "coordinates",
+            ),
+            (
+                CoordInput {
+                    points: vec![(0.0, f64::INFINITY); l],
+                    ..good.clone()
+                },
+                "coordinates",
+            ),
+            (
+                CoordInput {
+                    metric: Metric::Haversine { circuity: 0.5 },
+                    ..good.clone()
+                },
+                "circuity",
+            ),
+            (
+                CoordInput {
+                    profiles: vec![None],
+                    ..good.clone()
+                },
+                "type_profile",
+            ),
+        ] {
+            let mut bad = inp.clone();
+            bad.coords = Some(c);
+            let e = Problem::new(bad).unwrap_err().to_string();
+            assert!(e.contains(field), "{field}: {e}");
+        }
+        inp.coords = Some(good);
+        assert!(Problem::new(inp).unwrap().matrix_free());
     }
 
     /// Loads are 32-bit inside segments: amounts summing to 2^31 - 1 per
