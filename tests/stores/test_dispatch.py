@@ -205,7 +205,7 @@ def test_orders_not_yet_picked_up_are_reassigned_when_a_courier_leaves() -> None
     )
     d = Dispatcher(net, T0, time_limit=0.1)
     d.advance(T0)
-    st = d.place(_order("o1", T0 + 60, _at(0, 600), ready=900))
+    st = d.place(_order("o1", T0 + 60, _at(0, 600), ready=200))
     d.dispatch()
     assert st.courier_id == "c1"
     d.advance(T0 + 700)  # c1's shift is over and it carries nothing: off duty
