@@ -12,6 +12,13 @@ rebuilt from the stored network, stock, orders and plan.
 The clock is the dispatcher's: a request time (``placed_at``, ``t``, ``at``; 0 = the
 server's wall clock) moves it forward, bringing couriers on and off shift; a time
 before it is INVALID_ARGUMENT.
+
+The dispatcher runs on each new order (``PlaceOrder``), on ``Dispatch``, and every
+``dispatch_interval_s`` seconds on a background thread (the rolling horizon): the thread
+moves the clock to the wall clock (couriers come on and go off shift), re-plans the
+orders not yet delivered (orders not yet picked up may move to another courier), and
+writes the orders whose state, courier or ETA changed, so ``WatchOrders`` streams them.
+:meth:`CommunityServicer.close` stops the thread (the server does on shutdown).
 """
 
 from __future__ import annotations
@@ -51,6 +58,8 @@ class CommunityServicer:
         Budget of a dispatch round (seconds), see :class:`engine.stores.Dispatcher`.
     clock
         The wall clock (Unix seconds) for request times left at 0.
+    dispatch_interval_s
+        Seconds between dispatch rounds of the background thread (0: no thread).
     """
 
     def __init__(
@@ -59,13 +68,72 @@ class CommunityServicer:
         *,
         time_limit: float = 0.15,
         clock: Callable[[], float] = time.time,
+        dispatch_interval_s: float = 0.0,
     ) -> None:
+        if not dispatch_interval_s >= 0:
+            raise InvalidInputError.at(
+                "community_dispatch_interval_s", f"must be >= 0, got {dispatch_interval_s}"
+            )
         self._store = store
         self._time_limit = time_limit
         self._clock = clock
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._load()
+        self._stop = threading.Event()
+        self.rounds = 0
+        self.round_errors = 0
+        self._thread: threading.Thread | None = None
+        if dispatch_interval_s > 0:
+            self._thread = threading.Thread(
+                target=self._loop,
+                args=(float(dispatch_interval_s),),
+                name="community-dispatch",
+                daemon=True,
+            )
+            self._thread.start()
+
+    # ---- the rolling horizon -------------------------------------------------------------
+    def _loop(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.dispatch_round()
+            except Exception:  # the next round tries again; the state was reloaded
+                self.round_errors += 1
+
+    def dispatch_round(self) -> int:
+        """One background round: clock to the wall clock, re-plan, write what changed.
+
+        Returns the number of orders whose state, courier or ETA changed.
+        """
+        with self._lock:
+            before = {
+                oid: (st.state, st.courier_id, st.eta) for oid, st in self._disp.orders.items()
+            }
+            try:
+                now = self._now()
+                if now > self._disp.now:
+                    self._disp.advance(now)
+                res = self._disp.dispatch()
+                changed = [
+                    st
+                    for oid, st in self._disp.orders.items()
+                    if (st.state, st.courier_id, st.eta) != before.get(oid)
+                ]
+                if res is not None or changed:
+                    self._persist_orders(changed)
+            except BaseException:
+                self._load()
+                raise
+            self.rounds += 1
+            return len(changed)
+
+    def close(self) -> None:
+        """Stop the background dispatch thread (waits for a round in progress)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
     # ---- state --------------------------------------------------------------------------
     def _load(self) -> None:
@@ -315,6 +383,18 @@ class CommunityServicer:
             )
 
 
-def register(server: grpc.Server, store: Any) -> None:
-    """Add the ``Community`` service to ``server``, stored in ``store``'s database."""
-    community_grpc.add_CommunityServicer_to_server(CommunityServicer(CommunityStore(store)), server)
+def register(
+    server: grpc.Server,
+    store: Any,
+    *,
+    dispatch_interval_s: float = 0.0,
+    closers: list[Callable[[], object]] | None = None,
+) -> CommunityServicer:
+    """Add the ``Community`` service to ``server``, stored in ``store``'s database, with a
+    dispatch round every ``dispatch_interval_s`` seconds (0: only on orders and
+    ``Dispatch``); its :meth:`~CommunityServicer.close` is appended to ``closers``."""
+    svc = CommunityServicer(CommunityStore(store), dispatch_interval_s=dispatch_interval_s)
+    community_grpc.add_CommunityServicer_to_server(svc, server)
+    if closers is not None:
+        closers.append(svc.close)
+    return svc

@@ -29,6 +29,18 @@ FAR = (31.2304, 121.5160)
 Make = Callable[..., tuple[YunliServer, int]]
 
 
+@pytest.fixture
+def make_server(make_server: Make) -> Make:
+    """The servers of these tests dispatch only when asked (no background rounds), unless
+    a test gives ``community_dispatch_interval_s``."""
+
+    def make(**kw: Any) -> tuple[YunliServer, int]:
+        kw.setdefault("community_dispatch_interval_s", 0)
+        return make_server(**kw)
+
+    return make
+
+
 def _stub(port: int) -> Any:
     return community_grpc.CommunityStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
 
@@ -302,6 +314,15 @@ def _day(make: Make, **db: Any) -> None:
     )
 
 
+def _servicer(srv: YunliServer) -> Any:
+    """The server's community servicer (through the closer the server holds)."""
+    for close in srv._closers:
+        owner = getattr(close, "__self__", None)
+        if owner is not None and type(owner).__name__ == "CommunityServicer":
+            return owner
+    raise AssertionError("no community servicer among the server's closers")
+
+
 def test_community_sqlite(make_server: Make) -> None:
     """SQLite: the whole day, through two restarts."""
     _day(make_server)
@@ -515,3 +536,68 @@ def test_random_messages_get_well_defined_codes(make_server: Make) -> None:
 
         check()
     assert c.GetStock(pb.GetCommunityStockRequest(store_id="s1"), metadata=AUTH).store_id == "s1"
+
+
+def test_background_rounds_assign_stream_and_stop_cleanly(make_server: Make) -> None:
+    """The rolling horizon in the service: an order placed while nobody is on shift waits;
+    when the courier's shift starts, a background round (every 0.2 s here) brings it on
+    duty and assigns the order, and ``WatchOrders`` streams the assignment with its ETA;
+    the courier's positions stream in and the next rounds keep the order with it; the
+    server stops the thread when it stops."""
+    t0 = int(time.time())
+    srv, port = make_server(community_dispatch_interval_s=0.2)
+    c = _stub(port)
+    c.RegisterSite(
+        pb.CommunitySite(site_id="S", kind="store", lat=STORE[0], lon=STORE[1]), metadata=AUTH
+    )
+    c.RegisterSku(pb.CommunitySku(sku_id="water", weight_kg=1, volume_l=1), metadata=AUTH)
+    c.RegisterCourier(
+        pb.CommunityCourier(
+            courier_id="C",
+            mode="ebike",
+            store_id="S",
+            shifts=[pb.CommunityShift(start=t0 + 3, end=t0 + 3600)],
+        ),
+        metadata=AUTH,
+    )
+    c.SetStock(
+        pb.SetCommunityStockRequest(
+            store_id="S", lines=[pb.CommunityStockLine(sku_id="water", quantity=5)]
+        ),
+        metadata=AUTH,
+    )
+    q = c.QuoteOrder(pb.QuoteCommunityOrderRequest(order=_order("o", "S", 1, t0)), metadata=AUTH)
+    placed = c.PlaceOrder(
+        pb.PlaceCommunityOrderRequest(
+            order=_order("o", "S", 1, t0), idempotency_key="k", choice=q.options[0].kind
+        ),
+        metadata=AUTH,
+    )
+    assert (placed.state, placed.courier_id) == ("accepted", "")  # nobody on shift yet
+    it = c.WatchOrders(
+        pb.WatchCommunityOrdersRequest(after_revision=placed.revision), metadata=AUTH, timeout=30
+    )
+    got = next(it)  # written by a background round once the shift has started
+    assert (got.order_id, got.state, got.courier_id) == ("o", "assigned", "C")
+    assert got.eta >= t0 + 3
+    assert got.revision > placed.revision
+    route = c.GetCourierRoute(pb.GetCourierRouteRequest(courier_id="C"), metadata=AUTH)
+    assert [(s.order_id, s.stop) for s in route.stops] == [("o", "pickup"), ("o", "delivery")]
+    # A position report (no stop served) streams in; later rounds keep the order on C.
+    now = max(int(time.time()), t0 + 4)
+    c.ReportCourierPosition(
+        pb.CourierPositionReport(courier_id="C", t=now, lat=STORE[0], lon=STORE[1] + 0.001),
+        metadata=AUTH,
+    )
+    svc = _servicer(srv)
+    rounds = svc.rounds
+    deadline = time.time() + 20
+    while svc.rounds < rounds + 2 and time.time() < deadline:
+        time.sleep(0.05)
+    assert svc.rounds >= rounds + 2
+    assert svc.round_errors == 0
+    st = c.GetOrder(pb.GetCommunityOrderRequest(order_id="o"), metadata=AUTH)
+    assert (st.state, st.courier_id) == ("assigned", "C")
+    it.cancel()
+    srv.stop(0)
+    assert svc._thread is None  # joined by the server's shutdown
