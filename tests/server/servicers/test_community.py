@@ -601,3 +601,134 @@ def test_background_rounds_assign_stream_and_stop_cleanly(make_server: Make) -> 
     it.cancel()
     srv.stop(0)
     assert svc._thread is None  # joined by the server's shutdown
+
+
+def test_plan_replenishment_on_the_stored_state(make_server: Make) -> None:
+    """``PlanReplenishment`` over the socket: the forecast learns from the stored orders and
+    the sales given, the order-up-to quantity is the level less the stock on hand, the vans
+    arrive inside each store's receiving window, ``apply`` adds the delivered units to the
+    stock durably (a restart shows them); bad input names the field and changes nothing."""
+    from engine.stores.model import LOCAL_OFFSET_S
+    from server.servicers.community import next_local_midnight
+
+    t0 = int(time.time())
+    srv, port = make_server()
+    c = _stub(port)
+    for sid, dlon, recv in (("A", 0.0, (7 * 3600, 9 * 3600)), ("B", 0.02, (8 * 3600, 11 * 3600))):
+        c.RegisterSite(
+            pb.CommunitySite(
+                site_id=sid,
+                kind="store",
+                lat=STORE[0],
+                lon=STORE[1] + dlon,
+                receiving=[pb.CommunityWindow(open_s=recv[0], close_s=recv[1])],
+            ),
+            metadata=AUTH,
+        )
+    c.RegisterSku(pb.CommunitySku(sku_id="water", weight_kg=1, volume_l=1), metadata=AUTH)
+    for sid in ("A", "B"):
+        c.SetStock(
+            pb.SetCommunityStockRequest(
+                store_id=sid, lines=[pb.CommunityStockLine(sku_id="water", quantity=3)]
+            ),
+            metadata=AUTH,
+        )
+    c.RegisterCourier(
+        pb.CommunityCourier(
+            courier_id="C",
+            mode="ebike",
+            store_id="A",
+            shifts=[pb.CommunityShift(start=t0 - 60, end=t0 + 3600)],
+        ),
+        metadata=AUTH,
+    )
+    c.PlaceOrder(
+        pb.PlaceCommunityOrderRequest(order=_order("o1", "A", 2, t0), idempotency_key="k1"),
+        metadata=AUTH,
+    )
+    # Two weeks of sales at B, 10 units a day at 12:00 local time.
+    noon = next_local_midnight(t0) - 14 * 86_400 + 12 * 3600
+    sales = [
+        pb.CommunitySale(t=noon + d * 86_400, store_id="B", sku_id="water", quantity=10)
+        for d in range(14)
+    ]
+    midnight = next_local_midnight(t0)
+    req = pb.PlanReplenishmentRequest(
+        warehouse_lat=STORE[0] + 0.05,
+        warehouse_lon=STORE[1] + 0.05,
+        day_midnight=midnight,
+        sales=sales,
+        time_limit_s=0.5,
+        apply=True,
+    )
+    # Bad input first: each names its field and changes no stock.
+    for bad, field in (
+        (pb.PlanReplenishmentRequest(warehouse_lat=float("nan"), warehouse_lon=1), "warehouse_lat"),
+        (
+            pb.PlanReplenishmentRequest(warehouse_lat=31, warehouse_lon=121, service_level=1.2),
+            "service_level",
+        ),
+        (
+            pb.PlanReplenishmentRequest(
+                warehouse_lat=31, warehouse_lon=121, day_midnight=midnight + 60
+            ),
+            "day_midnight",
+        ),
+        (pb.PlanReplenishmentRequest(warehouse_lat=31, warehouse_lon=121, vans=-1), "vans"),
+        (
+            pb.PlanReplenishmentRequest(warehouse_lat=31, warehouse_lon=121, time_limit_s=1e9),
+            "time_limit_s",
+        ),
+        (
+            pb.PlanReplenishmentRequest(
+                warehouse_lat=31,
+                warehouse_lon=121,
+                apply=True,
+                sales=[pb.CommunitySale(t=noon, store_id="B", sku_id="water", quantity=-1)],
+            ),
+            "sales.quantity",
+        ),
+    ):
+        code, msg = _code(lambda b=bad: c.PlanReplenishment(b, metadata=AUTH))
+        assert code == grpc.StatusCode.INVALID_ARGUMENT, (field, msg)
+        assert field in msg
+    for bad in (
+        pb.PlanReplenishmentRequest(warehouse_lat=31, warehouse_lon=121, store_ids=["nowhere"]),
+        pb.PlanReplenishmentRequest(
+            warehouse_lat=31,
+            warehouse_lon=121,
+            sales=[pb.CommunitySale(t=noon, store_id="B", sku_id="beer", quantity=1)],
+        ),
+    ):
+        code, _ = _code(lambda b=bad: c.PlanReplenishment(b, metadata=AUTH))
+        assert code == grpc.StatusCode.NOT_FOUND
+    stock = {
+        sid: c.GetStock(pb.GetCommunityStockRequest(store_id=sid), metadata=AUTH).lines[0].quantity
+        for sid in ("A", "B")
+    }
+    assert stock == {"A": 1, "B": 3}  # o1 took 2 at A; nothing else changed
+
+    plan = c.PlanReplenishment(req, metadata=AUTH)
+    lines = {(ln.store_id, ln.sku_id): ln for ln in plan.lines}
+    b = lines[("B", "water")]
+    assert b.on_hand == 3
+    assert b.demand_mean == pytest.approx(10.0)  # a day's demand over the review day
+    assert b.level >= 10
+    assert b.quantity == b.level - b.on_hand
+    assert ("A", "water") in lines  # learnt from the stored order o1
+    windows = {"A": (7 * 3600, 9 * 3600), "B": (8 * 3600, 11 * 3600)}
+    delivered: dict[str, int] = {}
+    for d in plan.deliveries:
+        lo, hi = windows[d.store_id]
+        assert midnight + lo <= d.service_start <= midnight + hi
+        delivered[d.store_id] = delivered.get(d.store_id, 0) + sum(x.quantity for x in d.lines)
+    assert delivered["B"] == b.quantity
+    assert list(plan.unserved) == []
+    assert plan.applied
+    after = {s.store_id: s.lines[0].quantity for s in plan.stock}
+    assert after["B"] == 3 + delivered["B"]
+    srv.stop(0)
+    _, port = make_server()  # the applied stock is durable
+    got = _stub(port).GetStock(pb.GetCommunityStockRequest(store_id="B"), metadata=AUTH)
+    assert got.lines[0].quantity == after["B"]
+    assert (midnight + LOCAL_OFFSET_S) % 86_400 == 0
