@@ -732,3 +732,109 @@ def test_plan_replenishment_on_the_stored_state(make_server: Make) -> None:
     got = _stub(port).GetStock(pb.GetCommunityStockRequest(store_id="B"), metadata=AUTH)
     assert got.lines[0].quantity == after["B"]
     assert (midnight + LOCAL_OFFSET_S) % 86_400 == 0
+
+
+def test_bad_input_names_the_field_and_changes_nothing(make_server: Make) -> None:
+    """The issue's bad-input list over the socket, beyond the day's refusals: a promise in
+    the past, a negative price, an unknown courier's report, overlapping shifts, a home
+    outside the radius: INVALID_ARGUMENT or NOT_FOUND naming the field, and stock, open
+    orders and the courier's route unchanged."""
+    t0 = int(time.time())
+    _, port = make_server()
+    c = _stub(port)
+    c.RegisterSite(
+        pb.CommunitySite(site_id="S", kind="store", lat=STORE[0], lon=STORE[1]), metadata=AUTH
+    )
+    c.RegisterSku(pb.CommunitySku(sku_id="water", weight_kg=1, volume_l=1), metadata=AUTH)
+    c.RegisterCourier(
+        pb.CommunityCourier(
+            courier_id="C",
+            mode="ebike",
+            store_id="S",
+            shifts=[pb.CommunityShift(start=t0 - 60, end=t0 + 3600)],
+        ),
+        metadata=AUTH,
+    )
+    c.SetStock(
+        pb.SetCommunityStockRequest(
+            store_id="S", lines=[pb.CommunityStockLine(sku_id="water", quantity=5)]
+        ),
+        metadata=AUTH,
+    )
+    c.PlaceOrder(
+        pb.PlaceCommunityOrderRequest(order=_order("ok", "S", 1, t0), idempotency_key="k-ok"),
+        metadata=AUTH,
+    )
+
+    def state() -> object:
+        stock = c.GetStock(pb.GetCommunityStockRequest(store_id="S"), metadata=AUTH)
+        opened = c.ListOpenOrders(pb.ListOpenCommunityOrdersRequest(), metadata=AUTH)
+        route = c.GetCourierRoute(pb.GetCourierRouteRequest(courier_id="C"), metadata=AUTH)
+        return (
+            [(x.sku_id, x.quantity) for x in stock.lines],
+            [o.order_id for o in opened.orders],
+            [(s.order_id, s.stop) for s in route.stops],
+        )
+
+    before = state()
+    cases = [
+        (
+            lambda: c.PlaceOrder(
+                pb.PlaceCommunityOrderRequest(
+                    order=_order("p1", "S", 1, t0 + 5), idempotency_key="k-p1", promise=t0 - 60
+                ),
+                metadata=AUTH,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "promise",
+        ),
+        (
+            lambda: c.RegisterSku(
+                pb.CommunitySku(sku_id="gold", weight_kg=1, volume_l=1, price_fen=-5),
+                metadata=AUTH,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "sku.price_fen",
+        ),
+        (
+            lambda: c.ReportCourierPosition(
+                pb.CourierPositionReport(courier_id="ghost", t=t0 + 5, lat=STORE[0], lon=STORE[1]),
+                metadata=AUTH,
+            ),
+            grpc.StatusCode.NOT_FOUND,
+            "courier_id",
+        ),
+        (
+            lambda: c.RegisterCourier(
+                pb.CommunityCourier(
+                    courier_id="D",
+                    mode="bike",
+                    store_id="S",
+                    shifts=[
+                        pb.CommunityShift(start=t0, end=t0 + 7200),
+                        pb.CommunityShift(start=t0 + 3600, end=t0 + 9000),
+                    ],
+                ),
+                metadata=AUTH,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "courier.shifts",
+        ),
+        (
+            lambda: c.PlaceOrder(
+                pb.PlaceCommunityOrderRequest(
+                    order=_order("far", "S", 1, t0 + 5, FAR), idempotency_key="k-far"
+                ),
+                metadata=AUTH,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "destination",
+        ),
+    ]
+    for fn, want, field in cases:
+        code, msg = _code(fn)
+        assert code == want, (field, code, msg)
+        assert field in msg, (field, msg)
+        assert state() == before, field
+    code, _ = _code(lambda: c.GetOrder(pb.GetCommunityOrderRequest(order_id="p1"), metadata=AUTH))
+    assert code == grpc.StatusCode.NOT_FOUND
