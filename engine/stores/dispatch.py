@@ -443,6 +443,8 @@ class Dispatcher:
                 t_end, pos = cs.end
             arrive = t_end + self._travel(v.profile, pos, sp, t_end)
             pick = max(arrive, ready)
+            if pick >= v.shift_end:
+                continue  # no pickup after the courier's off time
             eta = pick + self.pickup_service_s + self._travel(v.profile, sp, stop, pick)
             if eta < best[0]:
                 best = (eta, vid)
@@ -452,7 +454,7 @@ class Dispatcher:
                 if any(p + a > c for p, a, c in zip(peak, amounts, v.capacity, strict=True)):
                     continue
                 delay = max(dep, ready) + self.pickup_service_s - dep
-                if delay > slack:
+                if delay > slack or max(dep, ready) >= v.shift_end:
                     continue
                 eta = t_end + delay + self._travel(v.profile, pos, stop, t_end + delay)
                 if eta < best[0]:
@@ -467,10 +469,12 @@ class Dispatcher:
                     continue
                 prof = COURIER_MODES[c.mode].profile
                 home = self.network.store(c.store_id).point
-                for a, _ in c.shifts:
+                for a, b in c.shifts:
                     if a < self.plan.now:
                         continue
                     pick = max(a + self._travel(prof, home, sp, a), ready)
+                    if pick >= b:
+                        continue
                     eta = pick + self.pickup_service_s + self._travel(prof, sp, stop, pick)
                     if eta < best[0]:
                         best = (eta, None)

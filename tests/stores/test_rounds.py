@@ -67,6 +67,9 @@ def test_no_pickup_after_a_couriers_off_time() -> None:
     ]
     d = Dispatcher(_net(couriers), T0, time_limit=0.05)
     d.advance(T0)
+    q = d.quote(_order("o1", T0 + 60, _at(0, 600), ready=840))
+    assert q.options[0].courier_id is None  # the quote does not count on c1 either
+    assert q.options[0].eta > T0 + 1_200  # but on c2, once on shift
     st = d.place(_order("o1", T0 + 60, _at(0, 600), ready=840))
     res = d.dispatch()
     assert res is not None
