@@ -108,3 +108,19 @@ def test_past_its_off_time_a_courier_finishes_deliveries_but_picks_up_nothing() 
         assert o1.courier_id == "c1"  # the delivery on board finishes after the off time
         assert o2.courier_id == "c2"  # the new pickup goes to a courier on shift
     assert d.plan.vehicles["c1"].route == ["o1:delivery"]
+
+
+def test_a_courier_back_for_a_later_shift_picks_up_until_that_shift_ends() -> None:
+    """Split shifts (lunch and dinner): off duty in between, then back with the second
+    shift's off time, so the round lets it pick up again."""
+    c = Courier("c1", "ebike", "S", ((T0, T0 + 600), (T0 + 3_600, T0 + 7_200)))
+    d = Dispatcher(_net([c]), T0, time_limit=0.05)
+    d.advance(T0)
+    d.advance(T0 + 900)
+    assert d.plan.vehicles["c1"].status != "active"
+    d.advance(T0 + 3_700)
+    v = d.plan.vehicles["c1"]
+    assert (v.status, v.shift_end) == ("active", T0 + 7_200)
+    st = d.place(_order("o1", T0 + 3_700, _at(0, 600)))
+    d.dispatch()
+    assert (st.courier_id, st.state) == ("c1", "assigned")
