@@ -17,6 +17,7 @@ import argparse
 import math
 import os
 import time
+from typing import Any
 
 import numpy as np
 
@@ -149,6 +150,13 @@ def big_round(
     }
 
 
+def _simulate(day: Any, policy: str, time_limit: float) -> Any:
+    """``simulate``; ``yunli-live`` is Yunli on the general live re-planner."""
+    if policy == "yunli-live":
+        return simulate(day, "yunli", time_limit=time_limit, engine="live")
+    return simulate(day, policy, time_limit=time_limit)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, nargs="*", default=[])
@@ -172,7 +180,13 @@ def main() -> None:
         metavar=("ORDERS", "COURIERS"),
         help="a generated MDRP instance of this size, every policy",
     )
+    ap.add_argument(
+        "--with-live",
+        action="store_true",
+        help="also run Yunli on the general live re-planner (policy yunli-live)",
+    )
     args = ap.parse_args()
+    policies = [*POLICIES[:1], *(["yunli-live"] if args.with_live else []), *POLICIES[1:]]
     print(f"cores {os.cpu_count()}, load {os.getloadavg()}")
     if args.round:
         for eng in args.engines.split(","):
@@ -185,10 +199,11 @@ def main() -> None:
         )
         print(f"\nseed {seed}: {len(day.orders)} orders, {len(day.network.couriers)} couriers")
         keys = None
-        for pol in POLICIES:
+        for pol in policies:
             c0 = time.process_time()
-            rep = simulate(day, pol, time_limit=args.time_limit)
+            rep = _simulate(day, pol, args.time_limit)
             row = rep.row()
+            row["policy"] = pol
             row["cpu_s"] = round(time.process_time() - c0, 1)
             if rep.round_ms:
                 row["round_p50_ms"] = round(float(np.percentile(rep.round_ms, 50)))
@@ -213,9 +228,9 @@ def main() -> None:
             "| pay/order | within target | wall s | cpu s |"
         )
         print("|---|---|---|---|---|---|---|---|---|---|")
-        for pol in ("yunli", "nearest_idle", "greedy"):
+        for pol in policies:
             c0 = time.process_time()
-            rep = simulate(day, pol, time_limit=args.time_limit)
+            rep = _simulate(day, pol, args.time_limit)
             m = mdrp_metrics(inst, rep)
             print(
                 f"| {pol} | {m.delivered}/{m.orders} | {m.ctd_mean:.1f} | {m.ctd_p90:.1f} | "

@@ -259,36 +259,63 @@ def _build_region(
     nj = len(job_ids)
     index = {j: i for i, j in enumerate(job_ids)}
     nd = len(plan.dimensions)
-    delivery = np.zeros((nj, nd), dtype=np.int64)
-    pickup = np.zeros((nj, nd), dtype=np.int64)
-    service = np.zeros(nj, dtype=np.int64)
-    tw = np.zeros((nj, 2), dtype=np.int64)
-    skills = np.zeros(nj, dtype=np.uint64)
-    pair_of = np.full(nj, -1, dtype=np.int64)
-    is_pickup = np.zeros(nj, dtype=bool)
-    allowed = np.full(nj, -1, dtype=np.int64)
-    home = np.full(nj, -1, dtype=np.int64)
-    due = np.full(nj, np.iinfo(np.int64).max, dtype=np.int64)
+    zero = (0,) * nd
     far = now + FAR_S
+    big = int(np.iinfo(np.int64).max)
+    deliv_l: list[tuple[int, ...]] = []
+    pick_l: list[tuple[int, ...]] = []
+    serv_l: list[int] = []
+    tw_l: list[tuple[int, int]] = []
+    skill_l: list[int] = []
+    pair_l: list[int] = []
+    ispick_l: list[bool] = []
+    allowed_l: list[int] = []
+    home_l: list[int] = []
+    due_l: list[int] = []
+    pick_skill = int(PICKUP_SKILL)
     for i, jid in enumerate(job_ids):
         job = plan.jobs[jid]
-        service[i] = job.service_s
-        home[i] = k_of.get(owner.get(jid, ""), -1)
+        kind = job.kind
+        serv_l.append(job.service_s)
+        home_l.append(k_of.get(owner.get(jid, ""), -1))
         opens = job.windows[0][0] if job.windows else now
-        tw[i] = (min(max(opens, now), far), far)
-        if job.kind == "shipment_pickup":
-            pickup[i] = job.amounts
-            is_pickup[i] = True
-            pair_of[i], pair_of[i + 1] = i + 1, i
-            skills[i] = skills[i + 1] = PICKUP_SKILL
-        elif job.kind in ("shipment_delivery", "delivery"):
-            delivery[i] = job.amounts
-            if jid in committed:
-                allowed[i] = k_of[committed[jid]]
-            if job.windows:
-                due[i] = job.windows[-1][1]
+        tw_l.append((min(max(opens, now), far), far))
+        if kind == "shipment_pickup":
+            deliv_l.append(zero)
+            pick_l.append(job.amounts)
+            ispick_l.append(True)
+            pair_l.append(i + 1)
+            skill_l.append(pick_skill)
+            allowed_l.append(-1)
+            due_l.append(big)
+        elif kind in ("shipment_delivery", "delivery"):
+            deliv_l.append(job.amounts)
+            pick_l.append(zero)
+            ispick_l.append(False)
+            paired = kind == "shipment_delivery" and jid not in committed
+            pair_l.append(i - 1 if paired else -1)
+            skill_l.append(pick_skill if paired else 0)
+            allowed_l.append(k_of[committed[jid]] if jid in committed else -1)
+            due_l.append(job.windows[-1][1] if job.windows else big)
         else:
-            pickup[i] = job.amounts
+            deliv_l.append(zero)
+            pick_l.append(job.amounts)
+            ispick_l.append(False)
+            pair_l.append(-1)
+            skill_l.append(0)
+            allowed_l.append(-1)
+            due_l.append(big)
+    shape = (nj, nd)
+    delivery = np.array(deliv_l, dtype=np.int64).reshape(shape)
+    pickup = np.array(pick_l, dtype=np.int64).reshape(shape)
+    service = np.array(serv_l, dtype=np.int64)
+    tw = np.array(tw_l, dtype=np.int64).reshape((nj, 2))
+    skills = np.array(skill_l, dtype=np.uint64)
+    pair_of = np.array(pair_l, dtype=np.int64)
+    is_pickup = np.array(ispick_l, dtype=bool)
+    allowed = np.array(allowed_l, dtype=np.int64)
+    home = np.array(home_l, dtype=np.int64)
+    due = np.array(due_l, dtype=np.int64)
     cap = np.zeros((nv, nd), dtype=np.int64)
     type_tw = np.zeros((nv, 2), dtype=np.int64)
     type_skills = np.zeros(nv, dtype=np.uint64)
