@@ -344,9 +344,9 @@ class Dispatcher:
             # A courier back on duty for a later shift works to that shift's end.
             for e in events:
                 v = self.plan.vehicles.get(_event_vehicle(e))
-                c = self.network.couriers.get(_event_vehicle(e))
-                if v is not None and c is not None and c.on_shift(t):
-                    v.shift_start, v.shift_end = next((a, b) for a, b in c.shifts if a <= t < b)
+                back = self.network.couriers.get(_event_vehicle(e))
+                if v is not None and back is not None and back.on_shift(t):
+                    v.shift_start, v.shift_end = next((a, b) for a, b in back.shifts if a <= t < b)
         self.plan.now = max(self.plan.now, t)
         self._refresh({j for p in positions for j in p.served}, positions)
 
