@@ -62,6 +62,27 @@ def test_pack_bins(benchmark: Any, name: str) -> None:
     assert res.num_bins <= res.ffd_bins
 
 
+@pytest.mark.parametrize("kind", ["scholl3", "triplets"])
+def test_pack_bins_large_capacity(benchmark: Any, kind: str) -> None:
+    """Capacity 100,000 (generated: Scholl data set 3, seed 0; Falkenauer triplets, 120
+    items), 10 s, 2 workers; records bins, lower bound and FFD."""
+    from engine.routing.loadplan.generate import falkenauer_triplets, scholl_hard
+
+    g = scholl_hard(0) if kind == "scholl3" else falkenauer_triplets(0, n=120)
+    res = benchmark.pedantic(
+        pack_bins,
+        args=(g.sizes, g.capacity),
+        kwargs={"time_limit": 10.0, "seed": 0, "workers": 2},
+        rounds=1,
+        iterations=1,
+    )
+    benchmark.extra_info.update(
+        bins=res.num_bins, lower_bound=res.lower_bound, ffd=res.ffd_bins,
+        proven=res.proven_optimal, method=res.method, optimum=g.optimum,
+    )  # fmt: skip
+    assert res.lower_bound <= res.num_bins <= res.ffd_bins
+
+
 def test_plan_loads_heterogeneous(benchmark: Any) -> None:
     """80 seeded shipments (weight, volume, pallets) on a four-type fleet, 5 s."""
     rng = np.random.default_rng(7)

@@ -10,8 +10,11 @@ Solvers:
 
 ``yunli``
     The ``yunli solve`` command in a subprocess (``--solver auto``: the Rust core where
-    built in, else OR-Tools), its solution JSON read back; the time limit covers the
-    solve, the process start-up and instance reading are on top.
+    built in, else OR-Tools; ``--threads 1``: one core, like the peers), its solution
+    JSON read back; the time limit covers the solve, the process start-up and instance
+    reading are on top.
+``yunli-t2`` (on request)
+    The same with ``--threads 2``: two cooperating searches on two cores.
 ``yunli-api`` (on request)
     ``engine.routing.solve(problem, solver="auto")`` in this process.
 ``yunli-ortools`` (on request)
@@ -146,13 +149,15 @@ def yunli_command() -> list[str]:
 
 
 # ---- solver adapters: each returns routes of job indices (depot excluded) ----------------
-def run_yunli(inst: Instance, limit: float, seed: int) -> Routes:
-    """``yunli solve`` as a user runs it; routes read back from its solution JSON."""
+def run_yunli(inst: Instance, limit: float, seed: int, threads: int = 1) -> Routes:
+    """``yunli solve`` as a user runs it (on ``threads`` cores); routes read back from its
+    solution JSON."""
     path, fmt = instance_path(inst.name)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "sol.json"
         cmd = [*yunli_command(), "solve", str(path), "--format", fmt]
         cmd += ["--time-limit", f"{limit:g}", "--seed", str(seed), "--output", str(out)]
+        cmd += ["--threads", str(threads)]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode not in (0, 4) or not out.exists():
             raise RuntimeError(f"yunli solve exit {proc.returncode}: {proc.stderr.strip()[-300:]}")
@@ -290,8 +295,14 @@ def run_vroom(inst: Instance, limit: float, seed: int) -> Routes:
     return list(routes.values())
 
 
+def run_yunli_t2(inst: Instance, limit: float, seed: int) -> Routes:
+    """``yunli solve --threads 2``."""
+    return run_yunli(inst, limit, seed, threads=2)
+
+
 RUNNERS: dict[str, Callable[[Instance, float, int], Routes | None]] = {
     "yunli": run_yunli,
+    "yunli-t2": run_yunli_t2,
     "yunli-api": run_yunli_api,
     "yunli-ortools": run_yunli_ortools,
     "ortools": run_ortools,

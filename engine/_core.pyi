@@ -23,6 +23,15 @@ def duration_from_distance(
     dist_m: npt.NDArray[np.int64], urban_kmh: float, highway_kmh: float, urban_m: float
 ) -> npt.NDArray[np.int64]: ...
 
+# --- packing ---
+def knapsack_pareto(
+    sizes: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    capacity: int,
+    floor: float,
+    max_extra: int,
+) -> tuple[float, list[int], list[list[int]]]: ...
+
 # --- matching ---
 _F64 = npt.NDArray[np.float64]
 _I64 = npt.NDArray[np.int64]
@@ -150,6 +159,7 @@ class MatcherCore:
 
 # --- routing ---
 MAX_TIME_LIMIT_S: float
+MAX_THREADS: int
 
 @final
 class ProblemData:
@@ -211,6 +221,7 @@ class SearchParams:
         initial_routes: Sequence[tuple[int, Sequence[int]]] | None = None,
         fixed_prefixes: Sequence[int] | None = None,
         pinned: Sequence[bool] | None = None,
+        threads: int = 1,
     ) -> SearchParams: ...
     @property
     def time_limit(self) -> float: ...
@@ -224,6 +235,8 @@ class SearchParams:
     def fixed_prefixes(self) -> list[int]: ...
     @property
     def pinned(self) -> list[bool]: ...
+    @property
+    def threads(self) -> int: ...
 
 @final
 class SearchResult:
@@ -249,6 +262,10 @@ class SearchResult:
     def soft_late_stops(self) -> int: ...
     @property
     def interrupted(self) -> bool: ...
+    @property
+    def threads(self) -> int: ...
+    @property
+    def exchanges(self) -> int: ...
 
 @final
 class CancelToken:

@@ -40,6 +40,12 @@ class YunliServer:
         The in-memory view of the store.
     metrics
         The server's metrics.
+    instance_id
+        This instance's id (owner of live-plan leases).
+    address
+        Where the other instances reach this one (``advertise_address``).
+    leases
+        The live-plan lease manager (None when ``lease_ttl_s`` is 0).
     """
 
     def __init__(
@@ -61,6 +67,9 @@ class YunliServer:
         self._health = health_servicer
         self._closers = closers
         self._stopped = threading.Event()
+        self.instance_id = ""
+        self.address = ""
+        self.leases: Any = None
 
     def start(self) -> None:
         """Start serving (and the metrics endpoint, if configured)."""
@@ -123,6 +132,23 @@ def _orders_servicer(state: FleetState, store: Any, closers: list[Any], live: An
     return servicer
 
 
+def _instances(cfg: ServerConfig, store: Any, closers: list[Any]) -> tuple[Any, Any]:
+    """The lease manager and peer channels of this instance (None, None without leases)."""
+    if cfg.lease_ttl_s == 0:
+        return None, None
+    from server.instances import LeaseManager, Peers, default_instance_id
+    from server.store.leases import LeaseStore
+
+    instance = cfg.instance_id or default_instance_id()
+    leases = LeaseManager(LeaseStore(store), instance, cfg.lease_ttl_s)
+    token = min(cfg.tokens) if cfg.tokens else None
+    auth = bool(cfg.tokens or cfg.party_tokens)
+    peers = Peers(instance, token, cfg.tls_cert, auth)
+    closers.append(peers.close)
+    closers.append(leases.stop)  # closers run in reverse: leases expire before peers close
+    return leases, peers
+
+
 def create_server(
     address: str = "127.0.0.1:0", config: ServerConfig | None = None
 ) -> tuple[YunliServer, int]:
@@ -145,7 +171,7 @@ def create_server(
     server.status.UnavailableError
         If the store cannot be opened.
     engine.errors.InvalidInputError
-        Field ``party_tokens``: a malformed principal.
+        Field ``party_tokens``: a malformed principal; ``lease_ttl_s`` outside 0..86400.
     RuntimeError
         If the address cannot be bound.
     """
@@ -162,6 +188,12 @@ def create_server(
     cfg = config or ServerConfig()
     if (cfg.tls_cert is None) != (cfg.tls_key is None):
         raise ValueError("give both tls_cert and tls_key, or neither")
+    if not 0 <= cfg.lease_ttl_s <= 86_400:
+        from engine.errors import InvalidInputError
+
+        raise InvalidInputError.at(
+            "lease_ttl_s", f"must be between 0 and 86400 seconds, got {cfg.lease_ttl_s}"
+        )
     party = principals(cfg.party_tokens)
     store = open_store(cfg.db)
     closers: list[Any] = [store.close]
@@ -206,14 +238,16 @@ def create_server(
     fleet_grpc.add_FleetServicer_to_server(FleetServicer(state, cfg), server)
     matching_grpc.add_MatchingServicer_to_server(MatchingServicer(state, cfg, metrics), server)
     routing_grpc.add_RoutingServicer_to_server(RoutingServicer(cfg, metrics, pool), server)
-    live = LivePlansServicer(state, cfg, metrics, pool)
-    live_grpc.add_LivePlansServicer_to_server(live, server)
-    orders = _orders_servicer(state, store, closers, live)
-    orders_grpc.add_OrdersServicer_to_server(orders, server)
-    register_crossborder(server, store)
-    register_community(
-        server, store, dispatch_interval_s=cfg.community_dispatch_interval_s, closers=closers
-    )
+    with store.schema_lock():  # instances starting together create tables one at a time
+        leases, peers = _instances(cfg, store, closers)
+        live = LivePlansServicer(state, cfg, metrics, pool, leases, peers)
+        live_grpc.add_LivePlansServicer_to_server(live, server)
+        orders = _orders_servicer(state, store, closers, live)
+        orders_grpc.add_OrdersServicer_to_server(orders, server)
+        register_crossborder(server, store)
+        register_community(
+            server, store, dispatch_interval_s=cfg.community_dispatch_interval_s, closers=closers
+        )
 
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -232,4 +266,13 @@ def create_server(
         for close in reversed(closers):
             close()
         raise RuntimeError(f"cannot bind {address}")
-    return YunliServer(server, port, cfg, state, metrics, health_servicer, closers), port
+    out = YunliServer(server, port, cfg, state, metrics, health_servicer, closers)
+    out.instance_id = instance = cfg.instance_id or (leases.instance_id if leases else "")
+    if leases is not None:
+        from server.instances import advertised
+
+        leases.address = cfg.advertise_address or advertised(address, port)
+        leases.start()
+        out.address, out.leases = leases.address, leases
+    LOGGER.info("instance", extra={"instance_id": instance, "address": out.address})
+    return out, port

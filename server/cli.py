@@ -46,6 +46,14 @@ def _serve(args: argparse.Namespace) -> int:
         raise InvalidInputError.at(
             "--interactive-workers", f"must be at least 0, got {args.interactive_workers}"
         )
+    if not 0 <= args.lease_ttl <= 86_400:
+        raise InvalidInputError.at(
+            "--lease-ttl", f"must be between 0 and 86400 seconds, got {args.lease_ttl}"
+        )
+    if args.advertise_address and ":" not in args.advertise_address:
+        raise InvalidInputError.at(
+            "--advertise-address", f"must be HOST:PORT, got {args.advertise_address!r}"
+        )
     if (args.tls_cert is None) != (args.tls_key is None):
         raise InvalidInputError.at("--tls-cert", "give both --tls-cert and --tls-key")
     cert = key = None
@@ -68,6 +76,9 @@ def _serve(args: argparse.Namespace) -> int:
         solver_nice=args.solver_nice,
         sync_interval_s=args.sync_interval,
         community_dispatch_interval_s=args.community_dispatch_interval,
+        instance_id=args.instance_id or "",
+        advertise_address=args.advertise_address or "",
+        lease_ttl_s=args.lease_ttl,
         grace_s=args.grace,
         import_world=args.import_world,
         warm_solvers=True,
@@ -181,6 +192,24 @@ def register(sub: Any) -> None:
         type=float,
         default=5.0,
         help="seconds between the community stores' dispatch rounds (0: only on new orders)",
+    )
+    p.add_argument(
+        "--instance-id",
+        help="this server's id among instances sharing the database (must be unique; "
+        "default HOSTNAME-PID-RANDOM)",
+    )
+    p.add_argument(
+        "--advertise-address",
+        help="HOST:PORT other instances reach this one at, to forward writes of the live "
+        "plans it owns (default: the listening address; the host name for 0.0.0.0)",
+    )
+    p.add_argument(
+        "--lease-ttl",
+        type=float,
+        default=10.0,
+        help="seconds a live-plan lease lives unless renewed (renewed every third of it); "
+        "a dead instance's plans are taken over after at most this long (default "
+        "%(default)s; 0: no leases)",
     )
     p.add_argument(
         "--grace",

@@ -63,6 +63,18 @@ class ServerConfig:
     sync_interval_s
         How often to pull writes made by other server instances sharing the database
         (0: never; a single instance sees its own writes at once).
+    instance_id
+        This server's id among the instances sharing the database (owner of live-plan
+        leases); must be unique. Empty: ``<hostname>-<pid>-<random>``.
+    advertise_address
+        ``HOST:PORT`` at which the other instances reach this one to forward writes of
+        the live plans it owns. Empty: the bound address (the host name for a wildcard
+        host such as ``0.0.0.0``).
+    lease_ttl_s
+        Time-to-live of a live-plan lease: the owner renews its leases every third of
+        it; when an owner dies another instance takes its plans over after at most
+        this long (0: no leases, every instance writes plans itself with
+        compare-and-set on the version, the loser of a race getting ABORTED).
     trip_merge_interval_s
         How often newly recorded trips are merged into the matcher's expertise
         profiles (0: only when the matcher is rebuilt).
@@ -95,6 +107,9 @@ class ServerConfig:
     max_jobs: int = 5_000
     max_time_limit_s: float = 3_600.0
     sync_interval_s: float = 1.0
+    instance_id: str = ""
+    advertise_address: str = ""
+    lease_ttl_s: float = 10.0
     trip_merge_interval_s: float = 2.0
     community_dispatch_interval_s: float = 5.0
     grace_s: float = 30.0

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import polars as pl
 
@@ -109,11 +110,19 @@ class FleetState:
             self.sync()
             return self.revision, len(new)
 
-    def put_plan(self, plan_id: str, version: int, body: bytes, expected: int | None) -> int:
-        """Durably store a live plan (``expected``: the version replaced; None: create)."""
+    def put_plan(
+        self,
+        plan_id: str,
+        version: int,
+        body: bytes,
+        expected: int | None,
+        guard: Callable[[Any], None] | None = None,
+    ) -> int:
+        """Durably store a live plan (``expected``: the version replaced; None: create;
+        ``guard``: run inside the write's transaction, see :meth:`SqlStore.put_plan`)."""
         with self._lock:
             try:
-                self.store.put_plan(plan_id, version, body, expected)
+                self.store.put_plan(plan_id, version, body, expected, guard)
             finally:
                 self.sync()
             return self.revision

@@ -239,6 +239,33 @@ def test_replan_refuses_bad_events_and_plans(tmp_path: Path) -> None:
     fails(yunli("replan", tmp_path / "none.json"), EXIT_NOT_FOUND, "does not exist")
 
 
+def test_replan_says_why_a_job_is_left_out(tmp_path: Path) -> None:
+    """A new order heavier than any truck: the re-plan prints INFEASIBLE with the job and
+    the constraint (capacity), and still writes the plan."""
+    plan = tmp_path / "plan.json"
+    r = yunli(
+        "replan", "--new-day", "--vehicles", "2", "--stops", "8", "--time-limit", "0.5",
+        "--output", plan,
+    )  # fmt: skip
+    assert r.returncode == EXIT_OK, r.stderr
+    day = json.loads(plan.read_text())
+    v = day["vehicles"][0]
+    t = day["now"] + 60
+    heavy = {
+        "job_id": "HEAVY", "kind": "delivery", "lat": v["depot_lat"] + 0.01,
+        "lon": v["depot_lon"], "amounts": [10**6, 1], "service_s": 60,
+        "windows": [[t, t + 8 * 3600]],
+    }  # fmt: skip
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps([{"type": "new_job", "t": t, "job": heavy}]))
+    out = tmp_path / "after.json"
+    r = yunli("replan", plan, "--events", events, "--time-limit", "0.3", "--output", out)
+    assert r.returncode == EXIT_OK, r.stderr
+    assert "INFEASIBLE: 1 required jobs left out" in r.stdout
+    assert "HEAVY: capacity: needs [1000000, 1]" in r.stdout
+    assert out.exists()
+
+
 @pytest.mark.parametrize("limit", ["1e308", "inf", "nan", "0", "-1", "soon"])
 def test_time_limit_is_validated(limit: str) -> None:
     r = yunli("solve", DATA / "C101.txt", "--time-limit", limit)

@@ -59,7 +59,7 @@ class _Bar:
 
 def _run(args: argparse.Namespace, body: Any) -> int:
     """Connect, run, and turn cluster failures into one-line messages and exit codes."""
-    name = f"yunli cluster {args.cluster_command}"
+    name = getattr(args, "run_name", None) or f"yunli cluster {args.cluster_command}"
     bar = _Bar(args.cluster_command)
     try:
         with RayCluster(args.ray, num_cpus=args.num_cpus):
@@ -72,6 +72,23 @@ def _run(args: argparse.Namespace, body: Any) -> int:
         return EXIT_INCOMPLETE
     finally:
         bar.close()
+
+
+def run_match(args: argparse.Namespace) -> int:
+    """``yunli match --ray ADDRESS``: the same run as ``yunli cluster match`` (``args``
+    carries the ``yunli match`` options; the cluster-only ones default)."""
+    for name, default in (
+        ("cluster_command", "match"),
+        ("regions", 8),
+        ("partitions", None),
+        ("num_cpus", None),
+        ("partitions_output", None),
+    ):
+        if getattr(args, name, None) is None:
+            setattr(args, name, default)
+    args.output = Path(args.output)
+    args.run_name = "yunli match"
+    return _run(args, _match)
 
 
 def _write_table(df: pl.DataFrame, path: Path) -> None:
@@ -109,6 +126,7 @@ def _match(args: argparse.Namespace, bar: _Bar) -> int:
             partitions=args.partitions,
             params=params,
             progress=bar,
+            objective=args.objective,
         )
     _write_table(res.pairs, args.output)
     if args.partitions_output is not None:
@@ -259,8 +277,8 @@ def register(sub: Any) -> None:
         help="top-k vehicles per load, or optimal dispatch, partitioned by region",
         description="Loads are split by pickup region; each region sees every vehicle within "
         "--max-deadhead-km of its pickups (also across its border), so the result equals a "
-        "single-process `yunli match`. Dispatch (objective score) splits the candidate graph "
-        "into connected components, which keeps the optimum exact.",
+        "single-process `yunli match`. Dispatch (objective score or fill) splits the "
+        "candidate graph into connected components, which keeps the optimum exact.",
     )
     _ray(m)
     m.add_argument("--vehicles", required=True, help="vehicles table (.csv/.parquet)")
@@ -277,6 +295,12 @@ def register(sub: Any) -> None:
     m.add_argument("--candidates", type=int, default=None, help="candidates per load (dispatch)")
     m.add_argument("--regions", type=int, default=8, help="regions (partitions) of the loads")
     m.add_argument("--partitions", type=int, default=None, help="dispatch partitions")
+    m.add_argument(
+        "--objective",
+        choices=["score", "fill"],
+        default="score",
+        help="dispatch: score (best pairs) or fill (most loads matched, then score)",
+    )
     m.add_argument("--max-deadhead-km", type=float, default=200.0)
     m.add_argument("--now", type=int, default=None, help="reference instant (Unix s)")
     m.add_argument("--output", type=Path, required=True, help="result table (.parquet/.csv)")

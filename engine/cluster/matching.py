@@ -9,7 +9,7 @@ is a :class:`~engine.matching.Matcher` over its halo fleet (kept in the fleet's 
 so ties break the same way) and that fleet's trips, with the market's reference time:
 the top-k of every load is the single-process top-k, row for row.
 
-Dispatch (one-to-one, objective ``"score"``) is split along the connected components
+Dispatch (one-to-one, objective ``"score"`` or ``"fill"``) is split along the connected components
 of the candidate graph (each load's best ``m`` vehicles, found by the regions): loads
 in different components share no candidate vehicle, so the optimum of the whole is
 the union of the components' optima. Components are packed into partitions; each is
@@ -174,6 +174,7 @@ class MatchTask:
     weights: MatchWeights
     params: MatchParams
     k: int
+    objective: str = "score"
 
 
 def _empty_pairs() -> pl.DataFrame:
@@ -212,7 +213,7 @@ def match_partition(task: MatchTask) -> pl.DataFrame:
         return m.recommend_vehicles_batch(task.loads, k=task.k)
     if task.kind == "loads":
         return m.recommend_loads_batch(task.vehicles["vehicle_id"], task.loads, k=task.k)
-    res = m.dispatch(task.loads, objective="score", candidates=task.k, baselines=False)
+    res = m.dispatch(task.loads, objective=task.objective, candidates=task.k, baselines=False)
     return res.assignments.with_columns(pl.lit(0, dtype=pl.Int32).alias("rank")).select(
         PAIR_COLUMNS
     )
@@ -576,13 +577,17 @@ def dispatch(
     params: MatchParams | None = None,
     max_attempts: int = 3,
     progress: Progress | None = None,
+    objective: str = "score",
 ) -> ClusterMatch:
-    """Optimal one-to-one dispatch (objective ``"score"``) over Ray.
+    """Optimal one-to-one dispatch over Ray, objective ``"score"`` or ``"fill"``.
 
     First the candidate lists (each load's best ``candidates`` vehicles) by region
     (:func:`recommend_vehicles`), then the candidate graph's connected components
-    packed into ``partitions`` tasks, each dispatched optimally. The total score
-    equals the single-process optimum of ``Matcher.dispatch(objective="score")``.
+    packed into ``partitions`` tasks, each dispatched optimally. Both objectives add up
+    over components (``"fill"``: most loads matched, then the highest total score), so
+    the result equals the single-process optimum of ``Matcher.dispatch(objective=...)``:
+    the same number of loads matched and the same total score. ``"score"`` keeps only
+    pairs with a positive score; ``"fill"`` keeps every feasible candidate.
 
     Returns
     -------
@@ -594,7 +599,7 @@ def dispatch(
     Raises
     ------
     InvalidInputError
-        Bad ``candidates``, ``regions`` or ``partitions``.
+        Bad ``candidates``, ``regions``, ``partitions`` or ``objective``.
     ClusterUnavailableError, PartitionFailedError
         See :func:`~engine.cluster.runtime.run_partitions`.
     """
@@ -605,6 +610,10 @@ def dispatch(
     bins = regions if partitions is None else partitions
     if bins < 1:
         raise InvalidInputError.at("partitions", f"must be >= 1, got {bins}")
+    if objective not in CLUSTER_OBJECTIVES:
+        raise InvalidInputError.at(
+            "objective", f"must be one of {CLUSTER_OBJECTIVES} on a cluster, got {objective!r}"
+        )
     cand = recommend_vehicles(
         market,
         k=m,
@@ -614,7 +623,11 @@ def dispatch(
         max_attempts=max_attempts,
         progress=progress,
     )
-    edges = cand.pairs.filter((pl.col("score") * SCORE_SCALE).round() > 0)
+    edges = (
+        cand.pairs.filter((pl.col("score") * SCORE_SCALE).round() > 0)
+        if objective == "score"
+        else cand.pairs
+    )
     lo, veh = market.loads, market.vehicles
     lpos_of = pl.DataFrame({"load_id": lo["load_id"], "_l": np.arange(lo.height)})
     vpos_of = pl.DataFrame({"vehicle_id": veh["vehicle_id"], "_v": np.arange(veh.height)})
@@ -641,7 +654,8 @@ def dispatch(
         if not lmask.any():
             continue
         v, t = _fleet_subset(Market(veh, market.trips, lo, market.now), veh_bin == b)
-        tasks.append(MatchTask("dispatch", v, t, lo.filter(pl.Series(lmask)), market.now, w, p, m))
+        loads_b = lo.filter(pl.Series(lmask))
+        tasks.append(MatchTask("dispatch", v, t, loads_b, market.now, w, p, m, objective))
     runs = run_partitions(
         match_partition,
         tasks,
@@ -660,6 +674,11 @@ def dispatch(
     }
     figs = _figures(runs, tasks)
     return ClusterMatch(pairs, [*cand.partitions, *figs], time.perf_counter() - t0, extra)
+
+
+#: Dispatch objectives that add up over the candidate graph's components (``"deadhead"``
+#: ranks candidates by distance, not by the score the candidate stage uses).
+CLUSTER_OBJECTIVES: Final = ("score", "fill")
 
 
 def quantized_total(pairs: pl.DataFrame) -> int:

@@ -72,6 +72,12 @@ def _run(args: argparse.Namespace) -> int:
             disruption_cost=args.disruption_cost,
         )
         print(f"re-plan in {res.runtime_s * 1000:.0f} ms: {res.diff.summary()}")
+        if res.kept_current:
+            print("kept the current plan (repaired): the search's plan was not better")
+        if not res.feasible:
+            print(f"INFEASIBLE: {len(res.infeasible)} required jobs left out")
+            for jid, why in sorted(res.infeasible.items()):
+                print(f"  {jid}: {why}")
     f = forecast(plan)
     print(
         f"{sum(len(v.route) for v in plan.vehicles.values())} pending stops, "

@@ -125,7 +125,29 @@ def factor_matrix(
     """
     n = lat.shape[0]
     out = np.ones((n, n), dtype=np.float64)
+    rows, block = factor_rows(slowdowns, lat, lon, names, t0, t1, depart)
+    out[rows] = block
+    np.fill_diagonal(out, 1.0)
+    return out
+
+
+def factor_rows(
+    slowdowns: Sequence[Slowdown],
+    lat: np.ndarray,
+    lon: np.ndarray,
+    names: Sequence[str],
+    t0: int,
+    t1: int,
+    depart: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factor_matrix` restricted to the rows (legs' origins) a slowdown touches:
+    ``(rows, block)`` with ``block[i]`` the multipliers of the legs leaving
+    ``rows[i]``; every other leg's multiplier is 1 (the diagonal may be > 1 here)."""
+    n = lat.shape[0]
+    touched = np.zeros(n, dtype=bool)
+    hits: list[tuple[np.ndarray, np.ndarray, float]] = []
     pos = {nm: i for i, nm in enumerate(names)}
+    every = np.arange(n)
     for s in slowdowns:
         if s.end < t0 or s.start > t1 or s.factor <= 1.0:
             continue
@@ -135,43 +157,104 @@ def factor_matrix(
         if s.leg is not None:
             a, b = pos.get(s.leg[0]), pos.get(s.leg[1])
             if a is not None and b is not None and (rows is None or rows[a]):
-                out[a, b] = max(out[a, b], s.factor)
+                one = np.zeros((1, n), dtype=bool)
+                one[0, b] = True
+                hits.append((np.array([a]), one, s.factor))
+                touched[a] = True
             continue
         if s.area is None:
             continue
+        # Only the legs that may depart while the slowdown is active (rows) are tested.
+        idx = every if rows is None else np.flatnonzero(rows)
         if s.area[0] == "circle":
             _, clat, clon, r = s.area
             origin = (float(clat), float(clon))  # type: ignore[arg-type]
             x, y = _xy_arrays(lat, lon, origin)
-            ax, ay = x[:, None], y[:, None]
-            dx, dy = x[None, :] - ax, y[None, :] - ay
-            seg2 = dx * dx + dy * dy
-            with np.errstate(invalid="ignore", divide="ignore"):
-                t = np.where(seg2 > 0, -(ax * dx + ay * dy) / seg2, 0.0)
-            t = np.clip(t, 0.0, 1.0)
-            px, py = ax + t * dx, ay + t * dy
-            hit = px * px + py * py <= float(r) ** 2  # type: ignore[arg-type]
+            hit = _circle_hits(x[idx], y[idx], x, y, float(r))  # type: ignore[arg-type]
         else:
             pts = list(s.area[1])  # type: ignore[call-overload]
             origin = (float(pts[0][0]), float(pts[0][1]))
             x, y = _xy_arrays(lat, lon, origin)
             poly = [_local_xy((float(p[0]), float(p[1])), origin) for p in pts]
-            inside = np.array([_inside((x[i], y[i]), poly) for i in range(n)], dtype=bool)
-            hit = inside[:, None] | inside[None, :]
-            ax, ay = x[:, None], y[:, None]
-            bx, by = x[None, :], y[None, :]
-            for k in range(len(poly)):
-                (qx1, qy1), (qx2, qy2) = poly[k], poly[(k + 1) % len(poly)]
-                d1 = (qx2 - qx1) * (ay - qy1) - (qy2 - qy1) * (ax - qx1)
-                d2 = (qx2 - qx1) * (by - qy1) - (qy2 - qy1) * (bx - qx1)
-                d3 = (bx - ax) * (qy1 - ay) - (by - ay) * (qx1 - ax)
-                d4 = (bx - ax) * (qy2 - ay) - (by - ay) * (qx2 - ax)
-                hit |= (d1 * d2 < 0) & (d3 * d4 < 0)
-        if rows is not None:
-            hit &= rows[:, None]
-        out = np.where(hit, np.maximum(out, s.factor), out)
-    np.fill_diagonal(out, 1.0)
-    return out
+            inside = _inside_all(x, y, poly)
+            hit = _polygon_hits(x[idx], y[idx], inside[idx], x, y, inside, poly)
+        hits.append((idx, hit, float(s.factor)))
+        touched[idx] |= hit.any(axis=1)
+    rows_out = np.flatnonzero(touched)
+    where = np.full(n, -1, dtype=np.int64)
+    where[rows_out] = np.arange(rows_out.size)
+    block = np.ones((rows_out.size, n), dtype=np.float64)
+    for idx, hit, f in hits:
+        keep = touched[idx]
+        sub = where[idx[keep]]
+        cur = block[sub]
+        block[sub] = np.where(hit[keep], np.maximum(cur, f), cur)
+    return rows_out, block
+
+
+def _circle_hits(
+    ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray, r: float
+) -> np.ndarray:
+    """``hit[i, j]``: the segment from ``a[i]`` to ``b[j]`` (local metres, the circle's
+    centre at the origin) comes within ``r`` of the centre. An endpoint inside, or the
+    closest point of the line strictly between the endpoints (``a·b < |a|²`` and
+    ``a·b < |b|²``) and the line within ``r`` (``(a×b)² ≤ r² |b - a|²``); the dot and
+    cross products of all pairs come from two matrix products."""
+    a = np.stack([ax, ay], axis=1)
+    aa = (ax * ax + ay * ay)[:, None]
+    bb = (bx * bx + by * by)[None, :]
+    g = a @ np.stack([bx, by])
+    c = a @ np.stack([by, -bx])
+    r2 = r * r
+    hit: np.ndarray = (g < aa) & (g < bb)
+    hit &= c * c <= r2 * (aa + bb - 2.0 * g)
+    hit |= aa <= r2
+    hit |= bb <= r2
+    return hit
+
+
+def _polygon_hits(
+    ax: np.ndarray,
+    ay: np.ndarray,
+    a_in: np.ndarray,
+    bx: np.ndarray,
+    by: np.ndarray,
+    b_in: np.ndarray,
+    poly: Sequence[tuple[float, float]],
+) -> np.ndarray:
+    """``hit[i, j]``: the segment from ``a[i]`` to ``b[j]`` has an endpoint inside the
+    polygon or properly crosses one of its edges (as :func:`_segments_intersect`). The
+    pairwise part of the edge test, ``a × b``, is one matrix product shared by all edges;
+    the rest is per point."""
+    hit: np.ndarray = a_in[:, None] | b_in[None, :]
+    cab = np.stack([ax, ay], axis=1) @ np.stack([by, -bx])  # a × b
+    n = len(poly)
+    for k in range(n):
+        (qx1, qy1), (qx2, qy2) = poly[k], poly[(k + 1) % n]
+        d1 = (qx2 - qx1) * (ay - qy1) - (qy2 - qy1) * (ax - qx1)
+        d2 = (qx2 - qx1) * (by - qy1) - (qy2 - qy1) * (bx - qx1)
+        side = (d1[:, None] < 0) & (d2[None, :] > 0) | (d1[:, None] > 0) & (d2[None, :] < 0)
+        if not side.any():
+            continue
+        # d3 = (b - a) × (q1 - a), d4 = (b - a) × (q2 - a), each split into b, a and a × b
+        d3 = (bx * qy1 - by * qx1)[None, :] + (ay * qx1 - ax * qy1)[:, None] + cab
+        d4 = (bx * qy2 - by * qx2)[None, :] + (ay * qx2 - ax * qy2)[:, None] + cab
+        hit |= side & ((d3 < 0) & (d4 > 0) | (d3 > 0) & (d4 < 0))
+    return hit
+
+
+def _inside_all(x: np.ndarray, y: np.ndarray, poly: Sequence[tuple[float, float]]) -> np.ndarray:
+    """:func:`_inside` for every point ``(x[i], y[i])`` at once (ray casting)."""
+    inside = np.zeros(x.shape[0], dtype=bool)
+    n = len(poly)
+    for i in range(n):
+        x1, y1 = poly[i]
+        x2, y2 = poly[(i + 1) % n]
+        if y1 == y2:
+            continue  # a horizontal edge never satisfies (y1 > y) != (y2 > y)
+        crosses = (y1 > y) != (y2 > y)
+        inside ^= crosses & (x < (x2 - x1) * (y - y1) / (y2 - y1) + x1)
+    return inside
 
 
 def _xy_arrays(lat: np.ndarray, lon: np.ndarray, origin: Point) -> tuple[np.ndarray, np.ndarray]:

@@ -40,6 +40,15 @@ def write_table(df: pl.DataFrame, path: str) -> None:
 
 
 def _match(args: argparse.Namespace) -> int:
+    if args.ray is not None:
+        if args.mode == "dispatch" and args.objective == "deadhead":
+            raise InvalidInputError.at(
+                "objective", "deadhead dispatch does not run on a cluster (use score or fill)"
+            )
+        from engine.cluster.cli import run_match
+
+        check_output(args.output, TABLE_SUFFIXES)
+        return run_match(args)
     if args.k <= 0:
         raise InvalidInputError.at("k", f"must be a positive integer, got {args.k}")
     check_output(args.output, TABLE_SUFFIXES)
@@ -101,4 +110,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--now", type=int, default=None, help="reference instant (Unix s) for decay")
     p.add_argument("--output", required=True, help="output file (.parquet or .csv)")
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS|auto|local",
+        default=None,
+        help="run partitioned by region on a Ray cluster (pip install 'yunli[ray]'): its "
+        "head's HOST:PORT, 'auto' or 'local'; the same result as one process "
+        "(see `yunli cluster match`)",
+    )
+    p.add_argument("--regions", type=int, default=None, help="regions with --ray (default 8)")
     p.set_defaults(func=_match)

@@ -76,6 +76,13 @@ def _common(p: argparse.ArgumentParser) -> None:
         default="auto",
         help="auto (Rust core where it applies, else OR-Tools), ortools, core, best",
     )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="search threads of the Rust core (0: one per core, the default; 1: one "
+        "thread, the same answer on any machine for a seed and budget)",
+    )
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
@@ -85,7 +92,14 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     check_output(args.sol, (".sol",), "sol")
     inst = formats.read(args.path, args.format)
     with Progress(f"solve {inst.name}", args.time_limit) as prog:
-        sol = solve(inst.problem, args.time_limit, args.seed, args.solver, progress=prog)
+        sol = solve(
+            inst.problem,
+            args.time_limit,
+            args.seed,
+            args.solver,
+            progress=prog,
+            threads=args.threads,
+        )
     routes = [list(r.jobs) for r in sol.routes]
     out = formats.solution_dict(inst, routes)
     interrupted = sol.status == "interrupted"
@@ -154,7 +168,9 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     with Progress("optimize", args.time_limit, enabled=False if args.quiet else None) as prog:
-        sol = solve(problem, args.time_limit, args.seed, args.solver, progress=prog)
+        sol = solve(
+            problem, args.time_limit, args.seed, args.solver, progress=prog, threads=args.threads
+        )
     if args.output is not None:
         _write_plan(args.output, sol)
     if args.plot is not None:

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine._core import (
+    MAX_THREADS,
     MAX_TIME_LIMIT_S,
     CancelToken,
     ProblemData,
@@ -25,20 +26,41 @@ from engine._core import (
     SearchResult,
     solve_routing,
 )
+from engine.errors import InvalidInputError
 from engine.interrupt import run_cancellable
 from engine.routing.model import Problem
 
 IntArray = npt.NDArray[np.int64]
 
 __all__ = [
+    "MAX_THREADS",
     "MAX_TIME_LIMIT_S",
     "CancelToken",
     "LiveTerms",
     "ProblemData",
     "SearchResult",
+    "check_threads",
     "problem_data",
     "search",
 ]
+
+
+def check_threads(threads: int, field: str = "threads") -> int:
+    """Check a thread count for the search: ``0`` (one search per core) to
+    :data:`MAX_THREADS`; returns it as an ``int``.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming ``field``, for anything else (negative, too large, not an integer).
+    """
+    if isinstance(threads, bool) or not isinstance(threads, int | np.integer):
+        raise InvalidInputError.at(field, f"must be an integer, got {threads!r}")
+    if not 0 <= int(threads) <= MAX_THREADS:
+        raise InvalidInputError.at(
+            field, f"must be in [0, {MAX_THREADS}] (0: one per core), got {threads}"
+        )
+    return int(threads)
 
 
 @dataclass(frozen=True)
@@ -128,6 +150,7 @@ def search(
     fixed_prefixes: Sequence[int] | None = None,
     pinned: Sequence[bool] | None = None,
     cancel: CancelToken | None = None,
+    threads: int = 1,
 ) -> SearchResult:
     """Run the Rust search on ``data`` (the GIL is released while it runs).
 
@@ -145,14 +168,23 @@ def search(
     seed
         Random seed.
     max_iterations
-        Iteration budget; with it the run is reproducible for a seed.
+        Iteration budget (of each search when ``threads > 1``); with it the run is
+        reproducible for a seed and thread count.
     initial_routes
         Warm start: ``(vehicle_type, [job, ...])`` per route (may be incomplete).
     fixed_prefixes, pinned
         Per initial route: how many leading jobs stay in place, and whether the whole
         route must not change.
     cancel
-        A token to stop the search from elsewhere (one is made when not given).
+        A token to stop the search from elsewhere (one is made when not given); it
+        stops every thread.
+    threads
+        Cooperating searches run side by side, one per thread (``1``: the single
+        search, unchanged; ``0``: one per core). Each has its own random stream; they
+        exchange their best solutions every fixed number of iterations, and the first
+        follows the single search's trajectory exactly, so under an iteration budget
+        more threads never give a worse answer than one. ``iterations`` in the result
+        is the total over the searches.
 
     Returns
     -------
@@ -162,7 +194,8 @@ def search(
     ------
     InvalidInputError
         A time limit that is not finite or not in ``[0, MAX_TIME_LIMIT_S]`` (field
-        ``time_limit``), or a warm start that does not fit the problem.
+        ``time_limit``), a warm start that does not fit the problem, or ``threads``
+        outside ``[0, MAX_THREADS]`` (field ``threads``).
     """
     params = SearchParams(
         time_limit=float(time_limit),
@@ -173,6 +206,7 @@ def search(
         else [(int(k), [int(j) for j in js]) for k, js in initial_routes],
         fixed_prefixes=None if fixed_prefixes is None else [int(f) for f in fixed_prefixes],
         pinned=None if pinned is None else [bool(p) for p in pinned],
+        threads=check_threads(threads),
     )
     token = CancelToken() if cancel is None else cancel
     result, _ = run_cancellable(lambda: solve_routing(data, params, token), token)

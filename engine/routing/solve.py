@@ -19,7 +19,7 @@ import numpy as np
 
 from engine.errors import InvalidInputError
 from engine.routing.checker import CheckReport, Route, Violation, check
-from engine.routing.core import MAX_TIME_LIMIT_S
+from engine.routing.core import MAX_TIME_LIMIT_S, check_threads
 from engine.routing.model import Problem
 
 SOLVERS: Final = ("auto", "ortools", "core", "best")
@@ -317,13 +317,19 @@ def core_unsupported(problem: Problem) -> str | None:
 
 
 def _solve_core(
-    problem: Problem, time_limit: float, seed: int, max_iterations: int | None = None
+    problem: Problem,
+    time_limit: float,
+    seed: int,
+    max_iterations: int | None = None,
+    threads: int = 1,
 ) -> tuple[list[tuple[int, list[int]]], str]:
     """Run the Rust search core on ``problem`` (through :mod:`engine.routing.core`)."""
     from engine.routing.core import problem_data, search
 
     data = problem_data(problem)
-    out = search(data, time_limit=time_limit, seed=seed, max_iterations=max_iterations)
+    out = search(
+        data, time_limit=time_limit, seed=seed, max_iterations=max_iterations, threads=threads
+    )
     return [(k, list(js)) for k, js in out.routes], "interrupted" if out.interrupted else "solved"
 
 
@@ -335,9 +341,10 @@ def _solve_with(
     progress: Progress | None,
     options: dict[str, Any],
     max_iterations: int | None = None,
+    threads: int = 1,
 ) -> tuple[list[tuple[int, list[int]]], str]:
     if which == "core":
-        return _solve_core(problem, time_limit, seed, max_iterations)
+        return _solve_core(problem, time_limit, seed, max_iterations, threads)
     from engine.routing.ortools_solver import solve_ortools
 
     res = solve_ortools(problem, time_limit=time_limit, seed=seed, on_solution=progress, **options)
@@ -352,6 +359,7 @@ def solve(
     *,
     progress: Progress | None = None,
     max_iterations: int | None = None,
+    threads: int = 1,
     **options: Any,
 ) -> Solution:
     """Solve a routing problem.
@@ -373,6 +381,14 @@ def solve(
         Iteration budget of the Rust core: with it (and a ``time_limit`` long enough not
         to cut it short) the core's routes are the same for a seed on any machine and
         under any load. OR-Tools does not use it (see its ``solution_limit`` option).
+        With ``threads > 1`` the budget is per search thread.
+    threads
+        Cooperating searches of the Rust core run side by side, one per thread: ``1``
+        (the default: the single search, the same routes for a seed and budget on any
+        machine), ``n`` up to :data:`~engine.routing.core.MAX_THREADS`, or ``0`` (one
+        per core, what the ``yunli`` command uses; the answer then depends on the core
+        count). With an iteration budget the routes are the same for a seed and thread
+        count, and never worse than with one thread. OR-Tools does not use it.
     **options
         Passed to :func:`~engine.routing.ortools_solver.solve_ortools` (e.g.
         ``first_solution``, ``metaheuristic``, ``plain``).
@@ -386,13 +402,15 @@ def solve(
     ------
     InvalidInputError
         Unknown ``solver``, a ``time_limit`` that is not in ``(0, MAX_TIME_LIMIT_S]``
-        (field ``time_limit``), or ``solver="core"`` when the core is not built in or
-        does not cover the problem.
+        (field ``time_limit``), ``threads`` outside ``[0, MAX_THREADS]`` (field
+        ``threads``), or ``solver="core"`` when the core is not built in or does not
+        cover the problem.
     """
     t0 = time.monotonic()
     if solver not in SOLVERS:
         raise InvalidInputError.at("solver", f"unknown solver {solver!r}; use one of {SOLVERS}")
     check_time_limit(time_limit)
+    threads = check_threads(threads)
     bad = unservable_jobs(problem)
     keep = [j for j in range(problem.num_jobs) if j not in bad]
     sub = _restrict(problem, keep) if bad else problem
@@ -417,7 +435,9 @@ def solve(
         share = remaining / (len(order) - i) if keep else 0.1
         t1 = time.monotonic()
         routes, status = (
-            _solve_with(which, sub, max(share, 0.05), seed, progress, options, max_iterations)
+            _solve_with(
+                which, sub, max(share, 0.05), seed, progress, options, max_iterations, threads
+            )
             if keep
             else ([], "solved")
         )

@@ -7,6 +7,7 @@
 pub mod error;
 pub mod geo;
 pub mod matching;
+pub mod packing;
 pub mod routing;
 
 #[cfg(feature = "python")]

@@ -330,6 +330,12 @@ def plan_diff(res: ReplanResult) -> live_pb2.PlanDiff:
         unassigned=dict(d.unassigned),
         runtime_s=res.runtime_s,
         cost=res.cost,
+        feasible=res.feasible,
+        infeasible=[
+            live_pb2.UnservedJob(job_id=u.job_id, constraint=u.constraint, detail=u.detail)
+            for u in res.infeasible.values()
+        ],
+        kept_current=res.kept_current,
     )
 
 

@@ -3,11 +3,16 @@
 """``yunli.v1.LivePlans``: live plans, events, re-planning, ETAs and risk warnings.
 
 Plans live in the store as serialized ``LivePlan`` messages, versioned: every change
-is written with compare-and-set on the version it started from, so two server
-instances never lose each other's updates (the loser gets ABORTED). Each instance
-keeps the engine objects of the plans it serves in memory and changes them under a
-per-plan lock; events are applied atomically by :func:`engine.live.apply_events` and
-re-plans run in the Rust core (GIL released).
+is written with compare-and-set on the version it started from. With several server
+instances on one database, one instance at a time owns a plan through a lease
+(:mod:`server.instances`): writes (``ApplyEvents``, ``ReportPositions``) reaching
+another instance are forwarded to the owner, every write is fenced by the lease's
+epoch, and when the owner dies another instance takes the lease over after its
+time-to-live and reloads the plan from the database. Reads (``GetPlan``,
+``Subscribe``) are answered by any instance from its synced copy. The owner keeps
+the engine objects of its plans in memory and changes them under a per-plan lock;
+events are applied atomically by :func:`engine.live.apply_events` and re-plans run in
+the Rust core (GIL released).
 """
 
 from __future__ import annotations
@@ -26,16 +31,20 @@ from server import workers
 from server.config import ServerConfig
 from server.convert import common
 from server.convert import live as convert
+from server.instances import LeaseManager, Peers
 from server.observability import Metrics
 from server.proto import live_pb2
 from server.servicers.routing import remaining, time_limit_for
 from server.solver_pool import SolverPool
 from server.state import FleetState
 from server.status import UnavailableError
+from server.store.leases import Lease, LeaseLostError
 
 _PLAN_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 #: Most events in one ApplyEvents call.
 MAX_EVENTS = 10_000
+#: Attempts of a write whose lease moves under it (each re-routes to the new owner).
+_LEASE_ATTEMPTS = 3
 
 
 @dataclass
@@ -73,18 +82,32 @@ def _check_id(plan_id: str) -> str:
 
 
 class LivePlansServicer:
-    """Implements ``yunli.v1.LivePlans``; plans are stored durably in the store."""
+    """Implements ``yunli.v1.LivePlans``; plans are stored durably in the store.
+
+    ``leases`` and ``peers`` (both or neither) make plan writes go through the plan's
+    owner; without them this instance writes every plan itself (compare-and-set on
+    the version still keeps concurrent writers from losing updates).
+    """
 
     def __init__(
-        self, state: FleetState, config: ServerConfig, metrics: Metrics, pool: SolverPool
+        self,
+        state: FleetState,
+        config: ServerConfig,
+        metrics: Metrics,
+        pool: SolverPool,
+        leases: LeaseManager | None = None,
+        peers: Peers | None = None,
     ) -> None:
         self._state = state
+        self._leases = leases
+        self._peers = peers
         self._cfg = config
         self._metrics = metrics
         self._pool = pool
         self._cache: dict[str, _Entry] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._epoch: dict[str, int] = {}
         self._subscribers = 0
         self._max_subscribers = max(1, config.max_workers // 2)
 
@@ -107,12 +130,52 @@ class LivePlansServicer:
             entry = self._cache[plan_id] = _Entry.of(plan, msg)
         return entry
 
+    def _known(self, plan_id: str) -> None:
+        """NotFoundError unless the plan is stored (pulling the store once if it is not in
+        this instance's copy yet: another instance may have just created it)."""
+        if plan_id not in self._state.plans:
+            self._state.sync()
+            if plan_id not in self._state.plans:
+                raise NotFoundError(f"plan_id: unknown plan {plan_id!r}")
+
+    def _route(self, plan_id: str) -> Lease | None:
+        """Who writes the plan: None for this instance (holding its lease, its copy
+        current), else the owner's lease (forward the write there)."""
+        if self._leases is None:
+            return None
+        self._known(plan_id)
+        lease, fresh = self._leases.claim(plan_id)
+        if lease.owner != self._leases.instance_id:
+            return lease
+        if fresh:  # taken over (or first write here): the database has the latest plan
+            if lease.epoch > 1:
+                from server.observability import LOGGER
+
+                LOGGER.info(
+                    "live plan taken over",
+                    extra={"plan_id": plan_id, "epoch": lease.epoch, "owner": lease.owner},
+                )
+            self._state.sync()
+            with self._lock(plan_id):
+                self._cache.pop(plan_id, None)
+        self._epoch[plan_id] = lease.epoch
+        return None
+
+    def _forward(self, lease: Lease, method: str, request: Any, context: Any) -> Any:
+        assert self._peers is not None
+        out = self._peers.forward(lease, method, request, context)
+        self._state.sync()  # read-your-writes through this instance
+        return out
+
     def _save(self, plan_id: str, entry: _Entry, expected: int | None) -> None:
         """Store the entry's message (plan and message already at the new version); on
         failure forget the cached copy, the stored plan being the truth."""
+        guard = None
+        if self._leases is not None and expected is not None:
+            guard = self._leases.fence(plan_id, self._epoch[plan_id])
         try:
             self._state.put_plan(
-                plan_id, entry.plan.version, entry.msg.SerializeToString(), expected
+                plan_id, entry.plan.version, entry.msg.SerializeToString(), expected, guard
             )
         except Exception:
             self._cache.pop(plan_id, None)
@@ -156,12 +219,16 @@ class LivePlansServicer:
         entry = _Entry.of(plan, convert.live_plan_msg(plan, plan_id))
         with self._lock(plan_id):
             self._save(plan_id, entry, None)
-            return self._view(plan_id, entry)
+            view = self._view(plan_id, entry)
+        if self._leases is not None:  # the creator owns it (unless a peer claimed it first)
+            self._route(plan_id)
+        return view
 
     def GetPlan(
         self, request: live_pb2.GetPlanRequest, context: grpc.ServicerContext
     ) -> live_pb2.PlanView:
         plan_id = _check_id(request.plan_id)
+        self._known(plan_id)
         with self._lock(plan_id):
             return self._view(plan_id, self._entry(plan_id))
 
@@ -179,20 +246,49 @@ class LivePlansServicer:
             if opts.replan
             else 0.0
         )
-        with self._lock(plan_id):
-            entry = self._entry(plan_id)
-            before = entry.plan.version
-            if request.HasField("expected_version") and request.expected_version != before:
-                from server.status import ConflictError
-
-                raise ConflictError(
-                    f"plan {plan_id!r} is at version {before}, not {request.expected_version}"
+        for _ in range(_LEASE_ATTEMPTS):
+            owner = self._route(plan_id)
+            if owner is not None:
+                out: live_pb2.ApplyEventsResponse = self._forward(
+                    owner, "ApplyEvents", request, context
                 )
+                return out
             try:
-                return self._apply(plan_id, entry, before, events, opts, limit)
-            except BaseException:
-                self._cache.pop(plan_id, None)  # the stored plan is the truth
-                raise
+                with self._lock(plan_id):
+                    entry = self._entry(plan_id)
+                    before = entry.plan.version
+                    if request.HasField("expected_version") and request.expected_version != before:
+                        from server.status import ConflictError
+
+                        self._confirm(plan_id)  # a stale copy must not answer ABORTED
+                        raise ConflictError(
+                            f"plan {plan_id!r} is at version {before}, "
+                            f"not {request.expected_version}"
+                        )
+                    try:
+                        return self._apply(plan_id, entry, before, events, opts, limit)
+                    except BaseException:
+                        self._cache.pop(plan_id, None)  # the stored plan is the truth
+                        raise
+            except LeaseLostError:
+                self._lost(plan_id)
+        raise UnavailableError(f"plan {plan_id!r}: its ownership keeps moving; retry")
+
+    def _confirm(self, plan_id: str) -> None:
+        """LeaseLostError unless the database still names this instance the plan's owner
+        at the epoch its copy is from (checked before refusing a write as stale)."""
+        if self._leases is None:
+            return
+        held = self._leases.store.holder(plan_id)
+        me, epoch = self._leases.instance_id, self._epoch.get(plan_id)
+        if held is None or held.owner != me or held.epoch != epoch:
+            raise LeaseLostError(f"plan {plan_id!r}: this instance ({me}) lost its lease")
+
+    def _lost(self, plan_id: str) -> None:
+        assert self._leases is not None
+        self._leases.lost(plan_id)
+        with self._lock(plan_id):
+            self._cache.pop(plan_id, None)
 
     def _apply(
         self, plan_id: str, entry: _Entry, before: int, events: list[Any], opts: Any, limit: float
@@ -250,27 +346,42 @@ class LivePlansServicer:
         from engine.live import apply_events, forecast
 
         accepted = 0
-        last: tuple[str, Any, str] | None = None
+        last: tuple[str, Any, str] | live_pb2.ReportPositionsResponse | None = None
         for i, report in enumerate(request_iterator):
             if i >= MAX_EVENTS:
                 raise InvalidInputError.at("positions", f"at most {MAX_EVENTS:,} per call")
             plan_id = _check_id(report.plan_id)
             ev = convert.position(report.position, report.t)
-            with self._lock(plan_id):
-                entry = self._entry(plan_id)
-                plan = entry.plan
-                before = plan.version
+            for _ in range(_LEASE_ATTEMPTS):
+                owner = self._route(plan_id)
+                if owner is not None:
+                    last = self._forward(owner, "ReportPositions", iter([report]), context)
+                    break
                 try:
-                    apply_events(plan, [ev])
-                    plan.version = before + 1
-                    entry.after_position(ev.vehicle_id, ev.served)
-                    self._save(plan_id, entry, before)
-                except BaseException:
-                    self._cache.pop(plan_id, None)  # the stored plan is the truth
-                    raise
+                    with self._lock(plan_id):
+                        entry = self._entry(plan_id)
+                        plan = entry.plan
+                        before = plan.version
+                        try:
+                            apply_events(plan, [ev])
+                            plan.version = before + 1
+                            entry.after_position(ev.vehicle_id, ev.served)
+                            self._save(plan_id, entry, before)
+                        except BaseException:
+                            self._cache.pop(plan_id, None)  # the stored plan is the truth
+                            raise
+                    last = (plan_id, plan, ev.vehicle_id)
+                    break
+                except LeaseLostError:
+                    self._lost(plan_id)
+            else:
+                raise UnavailableError(f"plan {plan_id!r}: its ownership keeps moving; retry")
             accepted += 1
-            last = (plan_id, plan, ev.vehicle_id)
         if last is None:
             return convert.positions_response(accepted, None, ())
+        if isinstance(last, live_pb2.ReportPositionsResponse):
+            fwd = live_pb2.ReportPositionsResponse(accepted=accepted, version=last.version)
+            fwd.warnings.extend(last.warnings)
+            return fwd
         plan_id, plan, vid = last
         return convert.positions_response(accepted, plan.version, forecast(plan, [vid]).warnings)

@@ -11,6 +11,9 @@ import psycopg
 from server.status import UnavailableError
 from server.store.sql import SqlStore
 
+#: Advisory-lock key held while tables are created (any constant shared by all instances).
+SCHEMA_LOCK_KEY = 0x59554E4C49  # "YUNLI"
+
 
 class PostgresStore(SqlStore):
     """A store in a PostgreSQL database given by a ``postgresql://`` URL.
@@ -26,10 +29,14 @@ class PostgresStore(SqlStore):
         super().__init__()
         self.location = url
         self._conn: psycopg.Connection[Any] | None = None
+        self._closed = False
         self._connect()
-        self._create_tables()
+        with self.schema_lock():
+            self._create_tables()
 
     def _connect(self) -> psycopg.Connection[Any]:
+        if self._closed:  # a background thread after shutdown must not open a new one
+            raise UnavailableError("PostgreSQL store: closed")
         if self._conn is None or self._conn.closed or self._conn.broken:
             try:
                 self._conn = psycopg.connect(self.location, autocommit=True, connect_timeout=10)
@@ -46,7 +53,27 @@ class PostgresStore(SqlStore):
         except psycopg.Error as e:
             raise UnavailableError(f"PostgreSQL store: {e}") from e
 
+    @contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        """A session advisory lock (re-entrant) on this connection while tables are created:
+        ``CREATE TABLE IF NOT EXISTS`` run by two instances at once can fail on
+        PostgreSQL's catalog unique index."""
+        conn = self._connect()
+        try:
+            with self._lock:
+                conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        except psycopg.Error as e:
+            raise UnavailableError(f"PostgreSQL store: {e}") from e
+        try:
+            yield
+        finally:
+            with self._lock:
+                if not conn.closed and not conn.broken:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+
     def close(self) -> None:
-        """Close the connection."""
-        if self._conn is not None:
-            self._conn.close()
+        """Close the connection (for good: later calls raise UnavailableError)."""
+        with self._lock:  # after a transaction in progress on another thread
+            self._closed = True
+            if self._conn is not None:
+                self._conn.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -85,6 +85,14 @@ class SqlStore:
     def close(self) -> None:  # pragma: no cover - abstract
         """Close the connection."""
         raise NotImplementedError
+
+    @contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        """Hold the database-wide lock under which tables are created (PostgreSQL: server
+        instances starting together on an empty database would otherwise race in
+        ``CREATE TABLE IF NOT EXISTS``); nothing to do for SQLite, whose ``BEGIN
+        IMMEDIATE`` transactions already serialize."""
+        yield
 
     # ---- schema -------------------------------------------------------------------------
     def _create_tables(self) -> None:
@@ -208,11 +216,20 @@ class SqlStore:
                     raise NotFoundError(f"{table}.{idc}: unknown id {i}")
             return rev
 
-    def put_plan(self, plan_id: str, version: int, body: bytes, expected: int | None) -> int:
+    def put_plan(
+        self,
+        plan_id: str,
+        version: int,
+        body: bytes,
+        expected: int | None,
+        guard: Callable[[Any], None] | None = None,
+    ) -> int:
         """Store a live plan; returns the new revision.
 
         ``expected`` is the version the caller changed (compare-and-set), or None to
-        create the plan.
+        create the plan. ``guard`` runs first inside the write's transaction with its
+        cursor; raising there writes nothing (the lease fence of
+        :mod:`server.store.leases`).
 
         Raises
         ------
@@ -226,6 +243,8 @@ class SqlStore:
 
         p = self.placeholder
         with self._lock, self._transaction() as cur:
+            if guard is not None:
+                guard(cur)
             rev = self._next_rev(cur)
             if expected is None:
                 cur.execute(

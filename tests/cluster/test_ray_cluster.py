@@ -118,6 +118,10 @@ def test_matching_by_region_equals_one_process_on_both_nodes(cluster: Any) -> No
     assert dist.pairs.height == opt.assignments.height
     assert cm.quantized_total(dist.pairs) == cm.quantized_total(opt.assignments)
     assert dist.pairs["vehicle_id"].n_unique() == dist.pairs.height  # one load per vehicle
+    fill = single.dispatch(objective="fill", baselines=False)
+    dist_fill = cm.dispatch(market, regions=6, partitions=4, objective="fill")
+    assert dist_fill.pairs.height == fill.assignments.height > opt.assignments.height
+    assert cm.quantized_total(dist_fill.pairs) == cm.quantized_total(fill.assignments)
 
 
 def test_worker_dying_every_time_fails_the_run_clearly(cluster: Any) -> None:
@@ -168,6 +172,19 @@ def test_sweep_and_cli_on_the_cluster(cluster: Any, tmp_path: Path) -> None:
     assert_frame_equal(
         pl.read_parquet(out), Matcher.from_world(world).recommend_vehicles_batch(k=5)
     )
+    # the same run from `yunli match --ray`, and a fill dispatch equal to one process
+    out2, out3 = tmp_path / "top2.parquet", tmp_path / "fill.parquet"
+    files = [a for n, p in paths.items() for a in (f"--{n}", str(p))]
+    common = ["--ray", cluster.address, "--regions", "3", "--now", str(world.now)]
+    assert main(["match", "--k", "5", *common, "--output", str(out2), *files]) == 0
+    assert_frame_equal(pl.read_parquet(out2), pl.read_parquet(out))
+    rc = main(["match", "--mode", "dispatch", "--objective", "fill", *common, "--output",
+               str(out3), *files])  # fmt: skip
+    assert rc == 0
+    fill = Matcher.from_world(world).dispatch(objective="fill", baselines=False)
+    got = pl.read_parquet(out3)
+    assert got.height == fill.assignments.height
+    assert cm.quantized_total(got) == cm.quantized_total(fill.assignments)
 
 
 def test_node_killed_mid_run_partitions_are_retried(cluster: Any) -> None:

@@ -9,9 +9,25 @@ import numpy as np
 import pytest
 
 from engine.errors import InvalidInputError
-from engine.live import LiveJob, LivePlan, LiveVehicle, Slowdown, forecast, replan
-from engine.live.replan import build_problem
-from engine.live.traffic import factor_matrix
+from engine.live import (
+    LiveJob,
+    LivePlan,
+    LiveVehicle,
+    NewJob,
+    Slowdown,
+    apply_events,
+    forecast,
+    replan,
+)
+from engine.live.replan import (
+    SEARCH_BASE_S,
+    SEARCH_PER_JOB_S,
+    SEARCH_PER_LATE_S,
+    build_problem,
+)
+from engine.live.replan.acceptance import feasibility_guard, left_out
+from engine.live.replan.search import Searches, final_routes
+from engine.live.traffic import factor_matrix, leg_factor_over
 from engine.units import EARTH_RADIUS_M
 
 NOW = 1_795_564_800
@@ -124,3 +140,136 @@ def test_replan_problem_slows_legs_leaving_during_a_jam() -> None:
     assert secs(blanket, a, b) == pytest.approx(2 * secs(free, a, b), abs=1)
     assert secs(timed, b, a) == pytest.approx(2 * secs(free, b, a), abs=1)  # B left in the jam
     assert secs(timed, a, b) == secs(free, a, b)  # A left after it cleared
+
+
+def _with_new_jobs(*jobs: LiveJob) -> LivePlan:
+    """The one-truck plan with ``jobs`` ordered just now."""
+    plan = _one_truck_plan()
+    apply_events(plan, [NewJob(NOW, j) for j in jobs])
+    return plan
+
+
+def test_left_out_jobs_say_which_constraint() -> None:
+    """A new order heavier than the truck, and one needing a skill no vehicle has, are
+    left out with the constraint that stops them; the promised stops stay planned, and
+    the result says infeasible (the current plan's promised jobs are all kept)."""
+    heavy = LiveJob("HEAVY", "delivery", LAT0, _east(1), (500, 10), 60, ((NOW, NOW + 9 * 3600),))
+    cold = LiveJob(
+        "COLD", "delivery", LAT0, _east(2), (1, 1), 60, ((NOW, NOW + 9 * 3600),),
+        skills=frozenset({"refrigerated"}),
+    )  # fmt: skip
+    plan = _with_new_jobs(heavy, cold)
+    res = replan(plan, time_limit=0.3, seed=1, verify=True)
+    assert not res.feasible
+    assert {j: u.constraint for j, u in res.infeasible.items()} == {
+        "HEAVY": "capacity",
+        "COLD": "skills",
+    }
+    assert "500" in res.infeasible["HEAVY"].detail
+    assert "refrigerated" in res.infeasible["COLD"].detail
+    assert res.diff.unassigned["HEAVY"].startswith("capacity: ")
+    assert sorted(plan.vehicles["T1"].route) == ["A", "B"]
+
+
+def test_a_job_that_fits_no_route_is_a_time_window() -> None:
+    """The truck can reach N on time on its own, but N's window closes before the truck
+    is done at P (an hour of service), and serving N first makes P miss its window."""
+    p = LiveJob("P", "delivery", LAT0, _east(5), (1, 1), 3600, ((NOW + 600, NOW + 1500),))
+    n = LiveJob("N", "delivery", LAT0, _east(-5), (1, 1), 300, ((NOW, NOW + 1500),))
+    truck = _one_truck_plan().vehicles["T1"]
+    truck.route = ["P"]
+    plan = LivePlan(("kg", "l"), {"P": p}, {"T1": truck}, NOW)
+    apply_events(plan, [NewJob(NOW, n)])
+    res = replan(plan, time_limit=0.3, seed=1)
+    assert plan.vehicles["T1"].route == ["P"]
+    assert not res.feasible
+    assert res.infeasible["N"].constraint == "time_window"
+    assert "fits on no route" in res.infeasible["N"].detail
+
+
+def test_feasibility_guard_takes_the_repaired_plan() -> None:
+    """A candidate plan that drops a promised stop (as a failed search would) is replaced
+    by the current plan repaired by the core; a candidate serving everything is kept."""
+    plan = _one_truck_plan()
+    rp = build_problem(plan)
+    promised = {"A", "B"}
+    searches = Searches(plan, 0, 1, 0, promised, {})
+    repair = lambda: final_routes(searches.repair(rp), rp)  # noqa: E731
+    a = rp.job_ids.index("A")
+    routes, repaired = feasibility_guard(rp, [(0, [a])], promised, repair)
+    assert repaired
+    assert sorted(rp.job_ids[j] for _, js in routes for j in js) == ["A", "B"]
+    full = [(k, list(js)) for k, js in rp.initial_routes]
+    assert feasibility_guard(rp, full, promised, repair) == (full, False)
+    assert left_out(rp, [(0, [a])], promised) == (1, [rp.job_ids.index("B")])
+
+
+def test_zero_budget_replan_keeps_every_promised_stop() -> None:
+    """With no search iterations at all the re-plan is the repaired current plan: every
+    promised stop stays planned and the result is feasible."""
+    plan = _with_new_jobs(
+        LiveJob("C", "delivery", LAT0, _east(1), (5, 5), 60, ((NOW, NOW + 9 * 3600),))
+    )
+    res = replan(plan, time_limit=0.3, seed=1, max_iterations=0, verify=True)
+    assert res.iterations == 0
+    assert res.feasible
+    assert res.infeasible == {}
+    assert sorted(plan.vehicles["T1"].route) == ["A", "B", "C"]
+
+
+def test_budget_grows_with_the_disruption() -> None:
+    """The default search time is the base for a quiet plan and grows with the jobs on
+    no route (well within the time limit here)."""
+    quiet = replan(_one_truck_plan(), time_limit=0.3, seed=1)
+    assert quiet.budget_s == pytest.approx(SEARCH_BASE_S + SEARCH_PER_LATE_S)  # B is late
+    busy = replan(
+        _with_new_jobs(
+            LiveJob("C", "delivery", LAT0, _east(1), (5, 5), 60, ((NOW, NOW + 9 * 3600),))
+        ),
+        time_limit=0.3,
+        seed=1,
+    )
+    assert busy.budget_s == pytest.approx(quiet.budget_s + SEARCH_PER_JOB_S)
+    assert set(busy.phases_s) == {"forecast", "build", "search", "correction", "finish"}
+
+
+def test_factor_matrix_matches_the_leg_by_leg_test() -> None:
+    """The vectorized circle and polygon tests (matrix products of the points) give the
+    same multiplier as the leg-by-leg geometry for every leg of random points."""
+    rng = np.random.default_rng(3)
+    lat = LAT0 + rng.normal(0, 0.05, 60)
+    lon = LON0 + rng.normal(0, 0.05, 60)
+    names = [f"J{i}" for i in range(60)]
+    tri = ((LAT0, LON0), (LAT0 + 0.03, LON0), (LAT0 + 0.03, LON0 + 0.05))
+    jams = [
+        Slowdown(1.8, NOW, NOW + 3600, area=("circle", LAT0 + 0.01, LON0 - 0.02, 3_000.0)),
+        Slowdown(1.4, NOW, NOW + 3600, area=("polygon", tri)),
+    ]
+    got = factor_matrix(jams, lat, lon, names, NOW, NOW + 3600)
+    want = np.array(
+        [
+            [
+                1.0
+                if i == j
+                else leg_factor_over(
+                    jams, (lat[i], lon[i]), (lat[j], lon[j]), names[i], names[j], NOW, NOW
+                )
+                for j in range(60)
+            ]
+            for i in range(60)
+        ]
+    )
+    assert np.array_equal(got, want)
+    assert {1.0, 1.4, 1.8} <= set(np.unique(got))
+
+
+def test_a_job_that_overfills_every_route_is_capacity() -> None:
+    """95 kg fits the empty truck (100 kg) but not with A or B (10 kg each) loaded at the
+    depot: every insertion exceeds the capacity on the way."""
+    plan = _with_new_jobs(
+        LiveJob("C", "delivery", LAT0, _east(1), (95, 1), 60, ((NOW, NOW + 9 * 3600),))
+    )
+    res = replan(plan, time_limit=0.3, seed=1)
+    assert sorted(plan.vehicles["T1"].route) == ["A", "B"]
+    assert res.infeasible["C"].constraint == "capacity"
+    assert "exceeds the capacity on the way" in res.infeasible["C"].detail

@@ -7,6 +7,7 @@ import json
 import math
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,10 @@ from engine.routing.loadplan import (
     pack_bins,
     plan_loads,
 )
+from engine.routing.loadplan.colgen import ItemTypes, price, price_sparse
+from engine.routing.loadplan.generate import falkenauer_triplets, falkenauer_uniform, scholl_hard
 from engine.routing.loadplan.io import read_bpp, read_optima, read_vbp
+from engine.routing.loadplan.tuning import DENSE_CELLS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "binpacking"
 
@@ -98,6 +102,64 @@ def test_pack_bins_reaches_proven_optimum(name: str, opt: int, methods: tuple[st
     assert res.proven_optimal
     assert res.lower_bound == opt
     assert res.method.startswith(methods)
+
+
+@pytest.mark.parametrize("capacity", [100_000, 30_000_000, 10**9])
+def test_pack_bins_exact_at_large_capacities(capacity: int) -> None:
+    """Capacities far above the dense tables' limit (a 30 t trailer in grams, 10^9) still get
+    the exact pipeline: triplet instances (optimum n/3 by construction) are solved and proven,
+    where first-fit decreasing is three bins above."""
+    g = falkenauer_triplets(0, n=45, capacity=capacity)
+    assert capacity * len(set(g.sizes)) > DENSE_CELLS
+    res = pack_bins(g.sizes, capacity, time_limit=20.0)
+    assert_valid(res.bins, g.sizes, capacity)
+    assert res.ffd_bins == 18
+    assert (res.num_bins, res.lower_bound, res.proven_optimal) == (15, 15, True)
+    assert res.method != "ffd"
+
+
+def test_sparse_pricing_matches_the_dense_table() -> None:
+    """The capacity-free knapsack (Pareto states in the core) finds the same optimum as the
+    table over every load, and its extra patterns fit."""
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        cap = int(rng.integers(5, 60))
+        sizes = sorted({int(x) for x in rng.integers(1, cap + 1, size=int(rng.integers(1, 9)))})
+        sizes.reverse()
+        counts = [int(x) for x in rng.integers(1, 5, size=len(sizes))]
+        types = ItemTypes(sizes, counts, [[] for _ in sizes])
+        duals = rng.random(len(sizes)) * np.asarray(sizes) / cap * 1.3
+        duals[rng.random(len(sizes)) < 0.2] = 0.0
+        want, _ = price(types, cap, duals)
+        extra: list[Counter[int]] = []
+        got, pattern = price_sparse(types, cap, duals, floor=0.0, extra=extra)
+        assert got == pytest.approx(want, abs=1e-9)
+        for p in [pattern, *extra]:
+            assert sum(sizes[t] * a for t, a in p.items()) <= cap
+            assert all(a <= counts[t] for t, a in p.items())
+        assert sum(duals[t] * a for t, a in pattern.items()) == pytest.approx(got, abs=1e-9)
+
+
+def test_generators_follow_their_rules() -> None:
+    """Scholl data set 3: 200 sizes in [20,000, 35,000] at capacity 100,000; triplets: each
+    first item in [0.38 C, 0.49 C], all within [0.25 C, 0.5 C], total exactly n/3 bins."""
+    h = scholl_hard(3)
+    assert (h.capacity, len(h.sizes), h.optimum) == (100_000, 200, None)
+    assert min(h.sizes) >= 20_000
+    assert max(h.sizes) <= 35_000
+    assert scholl_hard(3) == h
+    assert scholl_hard(4) != h
+    t = falkenauer_triplets(2, n=60, capacity=100_000)
+    assert t.optimum == 20
+    assert sum(t.sizes) == 20 * 100_000
+    assert all(25_000 <= w <= 50_000 for w in t.sizes)
+    assert sum(w >= 38_000 for w in t.sizes) >= 20
+    with pytest.raises(InvalidInputError, match="n"):
+        falkenauer_triplets(0, n=10)
+    u = falkenauer_uniform(1)
+    assert (u.capacity, len(u.sizes)) == (30_000, 250)
+    assert min(u.sizes) >= 4_000
+    assert max(u.sizes) <= 20_000
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,8 @@ def test_serve_help() -> None:
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     for flag in ("--address", "--db", "--token", "--tls-cert", "--tls-key", "--metrics-port",
-                 "--interactive-workers", "--solver-nice"):  # fmt: skip
+                 "--interactive-workers", "--solver-nice", "--instance-id", "--advertise-address",
+                 "--lease-ttl", "--sync-interval"):  # fmt: skip
         assert flag in r.stdout
 
 
@@ -45,6 +46,10 @@ def test_serve_bad_pool_sizes_and_priority(tmp_path: Any) -> None:
         (["--interactive-workers", "-1"], "--interactive-workers"),
         (["--workers", "0"], "--workers"),
         (["--solver-nice", "20"], "--solver-nice"),
+        (["--lease-ttl", "-1"], "--lease-ttl"),
+        (["--lease-ttl", "nan"], "--lease-ttl"),
+        (["--lease-ttl", "inf"], "--lease-ttl"),
+        (["--advertise-address", "host-without-port"], "--advertise-address"),
     ):
         r = subprocess.run(
             [sys.executable, "-m", "engine.cli", "serve", "--address", "127.0.0.1:0",

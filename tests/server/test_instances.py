@@ -10,8 +10,8 @@ from typing import Any
 import grpc
 import pytest
 
-from server.proto import fleet_pb2, live_pb2
-from tests.server.conftest import PG_SKIP, PG_URL, client_for, messages, small_world
+from server.proto import fleet_pb2, live_grpc, live_pb2
+from tests.server.conftest import PG_SKIP, PG_URL, TOKEN, client_for, messages, small_world
 
 pytestmark = pytest.mark.postgres
 
@@ -78,3 +78,162 @@ def test_writes_reach_the_other_instance(pg_url: str, make_server: Any, sample_w
     r = b.live.ApplyEvents(live_pb2.ApplyEventsRequest(plan_id="shared", events=[delay]))
     assert r.view.plan.version == 2
     _eventually(lambda: a.live.GetPlan(live_pb2.GetPlanRequest(plan_id="shared")).plan.version == 2)
+
+
+def _one_vehicle_plan() -> live_pb2.LivePlan:
+    plan = live_pb2.LivePlan(dimensions=["weight_kg"], now=100)
+    plan.vehicles.add(
+        vehicle_id="v1", profile="van", capacity=[1000], depot_lat=31.2, depot_lon=121.4,
+        end_lat=31.2, end_lon=121.4, shift_start=0, shift_end=90_000, lat=31.2, lon=121.4,
+        position_time=100,
+    )  # fmt: skip
+    return plan
+
+
+def _new_job(jid: str, t: int, lat: float = 31.21) -> live_pb2.Event:
+    job = live_pb2.LiveJob(job_id=jid, kind="delivery", lat=lat, lon=121.41, amounts=[1])
+    return live_pb2.Event(t=t, new_job=live_pb2.NewJob(job=job))
+
+
+def _lease(url: str, plan_id: str) -> tuple[str, int]:
+    from server.store import open_store
+    from server.store.leases import LeaseStore
+
+    store = open_store(url)
+    try:
+        held = LeaseStore(store).holder(plan_id)
+    finally:
+        store.close()
+    assert held is not None
+    return held.owner, held.epoch
+
+
+def test_plan_writes_are_forwarded_to_the_owner(pg_url: str, make_server: Any) -> None:
+    """A plan created on A is owned by A; writes reaching B are forwarded (B's reads show
+    them at once), the owner's errors come back with their code and field, and B never
+    writes the plan itself (the lease stays A's)."""
+    from server.status import error_details
+
+    srv_a, pa = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=60)
+    srv_b, pb = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=60)
+    a, b = client_for(pa), client_for(pb)
+    a.live.CreatePlan(live_pb2.CreatePlanRequest(plan_id="fw", plan=_one_vehicle_plan()))
+    assert _lease(pg_url, "fw") == (srv_a.instance_id, 1)
+    r = b.live.ApplyEvents(
+        live_pb2.ApplyEventsRequest(plan_id="fw", events=[_new_job("j1", 200)], expected_version=1)
+    )
+    assert r.view.plan.version == 2
+    assert b.live.GetPlan(live_pb2.GetPlanRequest(plan_id="fw")).plan.version == 2
+    where = live_pb2.PositionUpdate(vehicle_id="v1", lat=31.21, lon=121.41)
+    pos = b.live.ReportPositions(
+        iter([live_pb2.PositionReport(plan_id="fw", t=300, position=where)])
+    )
+    assert (pos.accepted, pos.version) == (1, 3)
+    assert _lease(pg_url, "fw") == (srv_a.instance_id, 1)
+    assert srv_b.instance_id != srv_a.instance_id
+
+    bad = live_pb2.ApplyEventsRequest(plan_id="fw", events=[_new_job("j2", 400, lat=100.0)])
+    stale = live_pb2.ApplyEventsRequest(
+        plan_id="fw", events=[_new_job("j3", 400)], expected_version=1
+    )
+    for req, code in ((bad, grpc.StatusCode.INVALID_ARGUMENT), (stale, grpc.StatusCode.ABORTED)):
+        answers = []
+        for client in (a, b):
+            with pytest.raises(grpc.RpcError) as e:
+                client.live.ApplyEvents(req)
+            answers.append((e.value.code(), e.value.details(),
+                            error_details(e.value.trailing_metadata())))  # fmt: skip
+        assert answers[0] == answers[1]
+        assert answers[0][0] == code
+    assert answers[0][1] == "plan 'fw' is at version 3, not 1"
+    unknown = live_pb2.ApplyEventsRequest(plan_id="nope", events=[_new_job("j", 1)])
+    with pytest.raises(grpc.RpcError) as e:
+        b.live.ApplyEvents(unknown)
+    assert e.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_graceful_stop_hands_plans_over_at_once(pg_url: str, make_server: Any) -> None:
+    """The owner stopping (SIGTERM path) expires its leases: the next write on B takes
+    the plan over (epoch 2) without waiting for the time-to-live."""
+    srv_a, pa = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=600)
+    srv_b, pb = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=600)
+    a, b = client_for(pa), client_for(pb)
+    a.live.CreatePlan(live_pb2.CreatePlanRequest(plan_id="ho", plan=_one_vehicle_plan()))
+    a.live.ApplyEvents(live_pb2.ApplyEventsRequest(plan_id="ho", events=[_new_job("j1", 200)]))
+    srv_a.stop(0)
+    r = b.live.ApplyEvents(
+        live_pb2.ApplyEventsRequest(plan_id="ho", events=[_new_job("j2", 300)], expected_version=2)
+    )
+    assert [j.job_id for j in r.view.plan.jobs] == ["j1", "j2"]
+    assert _lease(pg_url, "ho") == (srv_b.instance_id, 2)
+
+
+def test_a_former_owner_is_fenced(pg_url: str, make_server: Any) -> None:
+    """A's lease lapses (as if A had been paused) and B takes the plan over; A, still
+    believing it owns the plan, has its next write fenced off by the epoch: the write is
+    forwarded to B instead and no update is lost."""
+    import psycopg
+
+    srv_a, pa = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=600)
+    srv_b, pb = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=600)
+    a, b = client_for(pa), client_for(pb)
+    a.live.CreatePlan(live_pb2.CreatePlanRequest(plan_id="fe", plan=_one_vehicle_plan()))
+    assert "fe" in _owned(srv_a)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE live_plan_leases SET expires = 0 WHERE plan_id = 'fe'")
+    b.live.ApplyEvents(live_pb2.ApplyEventsRequest(plan_id="fe", events=[_new_job("j1", 200)]))
+    assert _lease(pg_url, "fe") == (srv_b.instance_id, 2)
+    assert "fe" in _owned(srv_a)  # A has not noticed (its heartbeat is 200 s away)
+    r = a.live.ApplyEvents(
+        live_pb2.ApplyEventsRequest(plan_id="fe", events=[_new_job("j2", 300)], expected_version=2)
+    )
+    assert [j.job_id for j in r.view.plan.jobs] == ["j1", "j2"]
+    assert r.view.plan.version == 3
+    assert "fe" not in _owned(srv_a)
+    assert _lease(pg_url, "fe") == (srv_b.instance_id, 2)
+
+
+def _owned(srv: Any) -> dict[str, int]:
+    """The plans a server's lease manager believes it owns."""
+    owned: dict[str, int] = srv.leases.owned()
+    return owned
+
+
+def test_bad_lease_ttl_is_refused(tmp_path: Any) -> None:
+    """A lease time-to-live outside 0..86400 s is refused before anything is opened."""
+    from engine.errors import InvalidInputError
+    from server.app import create_server
+    from server.config import ServerConfig
+
+    for ttl in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(InvalidInputError) as e:
+            create_server("127.0.0.1:0", ServerConfig(db=str(tmp_path / "x.db"), lease_ttl_s=ttl))
+        assert e.value.field == "lease_ttl_s"
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_forwarding_over_tls(pg_url: str, make_server: Any, tmp_path: Any) -> None:
+    """Instances serving TLS with one shared certificate forward plan writes to each
+    other over TLS (the peer is verified against that certificate)."""
+    import subprocess
+
+    key, crt = tmp_path / "key.pem", tmp_path / "crt.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(crt), "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    tls = {"tls_cert": crt.read_bytes(), "tls_key": key.read_bytes()}
+    srv_a, pa = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=60, **tls)
+    _, pb = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=60, **tls)
+    creds = grpc.ssl_channel_credentials(root_certificates=crt.read_bytes())
+    md = (("authorization", f"Bearer {TOKEN}"),)
+    a = live_grpc.LivePlansStub(grpc.secure_channel(f"localhost:{pa}", creds))
+    b = live_grpc.LivePlansStub(grpc.secure_channel(f"localhost:{pb}", creds))
+    a.CreatePlan(live_pb2.CreatePlanRequest(plan_id="tls", plan=_one_vehicle_plan()), metadata=md)
+    r = b.ApplyEvents(
+        live_pb2.ApplyEventsRequest(plan_id="tls", events=[_new_job("j1", 200)]), metadata=md
+    )
+    assert r.view.plan.version == 2
+    assert _lease(pg_url, "tls") == (srv_a.instance_id, 1)

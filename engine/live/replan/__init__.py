@@ -20,21 +20,27 @@ is, when it is there, with the cargo it carries:
   for punctuality; every other stop keeps a hard window (with a planning buffer),
   and a new job is accepted only where it fits on time.
 
-The Rust search core is warm-started from the current routes (two searches side by
-side by default). The ETA forecast then judges the plans: it picks between the
-searches; when the plan has late stops, a correction round re-derives the traffic
-at the new plan's departures and searches on; and a plan with more late stops (or
-fewer promised jobs) than the current one is not taken, new orders then waiting
-for the next re-plan. With ``verify`` the answer is checked by the independent
-checker before the plan changes.
+The Rust search core is warm-started from the current routes (two searches side by side
+by default), each with a search time sized to the disruption (jobs on no route,
+stops predicted late) under the time limit. The ETA forecast then judges the plans: it
+picks between the searches; when the plan has late stops, a correction round re-derives
+the traffic at the new plan's departures and searches on; and a plan with more late
+stops (or fewer promised jobs) than the current one is not taken, new orders then
+waiting for the next re-plan. A plan that leaves out more promised jobs than the current
+plan repaired (the jobs that fit inserted, no search) is never taken; required jobs a
+plan leaves out are explained: which constraint stops every vehicle
+(:mod:`~engine.live.replan.explain`). With ``verify`` the answer is checked by the
+independent checker before the plan changes.
 
 The work is split by job: :mod:`~engine.live.replan.problem` (the re-plan problem),
 :mod:`~engine.live.replan.search` (the searches), :mod:`~engine.live.replan.acceptance`
-(the acceptance rule) and :mod:`~engine.live.replan.run` (:func:`replan` itself).
+(the acceptance rule), :mod:`~engine.live.replan.explain` (why jobs are left out) and
+:mod:`~engine.live.replan.run` (:func:`replan` itself).
 """
 
 from __future__ import annotations
 
+from engine.live.replan.explain import Unserved
 from engine.live.replan.problem import (
     DEFAULT_DISRUPTION_COST,
     LATE_COST_PER_HOUR,
@@ -47,7 +53,11 @@ from engine.live.replan.problem import (
 from engine.live.replan.run import (
     CORRECTION_ROUNDS,
     FIRST_ROUND_SHARE,
+    MIN_SEARCH_SHARE,
     RELAX_STAGES_S,
+    SEARCH_BASE_S,
+    SEARCH_PER_JOB_S,
+    SEARCH_PER_LATE_S,
     ReplanDiff,
     ReplanResult,
     replan,
@@ -59,12 +69,17 @@ __all__ = [
     "FIRST_ROUND_SHARE",
     "LATE_COST_PER_HOUR",
     "LATE_STOP_COST",
+    "MIN_SEARCH_SHARE",
     "PLANNING_BUFFER_S",
     "RELAX_STAGES_S",
+    "SEARCH_BASE_S",
+    "SEARCH_PER_JOB_S",
+    "SEARCH_PER_LATE_S",
     "TRAFFIC_HORIZON_S",
     "ReplanDiff",
     "ReplanProblem",
     "ReplanResult",
+    "Unserved",
     "build_problem",
     "replan",
 ]

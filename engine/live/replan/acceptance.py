@@ -4,12 +4,13 @@ Candidate plans (from the side-by-side searches, relaxation stages and correctio
 rounds) are ranked by :func:`score`: fewest promised jobs left out, then fewest late
 stops, then most stops served, then least lateness. A new plan that the forecast finds
 worse than the current one (more promised stops left out, or more late stops) is not
-taken (:func:`keeps_current`).
+taken (:func:`keeps_current`), and a plan that leaves out more promised jobs than the
+current plan repaired is never taken (:func:`feasibility_guard`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.live.eta import VehicleForecast, forecast_vehicle
@@ -73,3 +74,33 @@ def keeps_current(
     current = rp.initial_routes
     fc0 = forecast_routes(plan, rp, current, memo)
     return score(fc0, current, rp, promised)[:2] < best[:2]
+
+
+Routes = list[tuple[int, list[int]]]
+
+
+def left_out(rp: ReplanProblem, routes: Routes, promised: set[str]) -> tuple[int, list[int]]:
+    """``(promised jobs left out, every required job left out)`` of ``routes``
+    (job indices of ``rp``)."""
+    on = {j for _, js in routes for j in js}
+    out = [j for j, job in enumerate(rp.problem.jobs) if job.required and j not in on]
+    return sum(1 for j in out if rp.job_ids[j] in promised), out
+
+
+def feasibility_guard(
+    rp: ReplanProblem, routes: Routes, promised: set[str], repair: Callable[[], Routes]
+) -> tuple[Routes, bool]:
+    """The plan to take instead of ``routes`` when they leave out promised jobs: the
+    current plan repaired (``repair()``: its routes with the jobs that fit inserted,
+    no search), when that leaves out fewer promised jobs. Returns ``(routes, repaired)``.
+
+    A re-plan thus never replaces a plan that serves its promised jobs by one that
+    drops some, whatever its search did (out of time, a mis-timed correction round).
+    """
+    lost, _ = left_out(rp, routes, promised)
+    if not lost:
+        return routes, False
+    fixed = repair()
+    if left_out(rp, fixed, promised)[0] < lost:
+        return fixed, True
+    return routes, False

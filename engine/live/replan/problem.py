@@ -20,7 +20,7 @@ from engine.errors import InfeasibleError
 from engine.geo import SpeedProfile, distance_matrix
 from engine.live.eta import Forecast
 from engine.live.state import LiveJob, LivePlan, LiveVehicle
-from engine.live.traffic import factor_matrix
+from engine.live.traffic import factor_rows
 from engine.routing.core import LiveTerms
 from engine.routing.model import Model, Problem
 
@@ -62,6 +62,8 @@ class ReplanProblem:
     initial_routes: list[tuple[int, list[int]]]
     fixed_prefixes: list[int]
     stranded: dict[str, list[str]]
+    #: Free-flow travel times per profile (before traffic), for re-timing.
+    free_durations: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 def effective_windows(
@@ -252,7 +254,7 @@ def build_problem(
         done.add(job.job_id)
     if not active:
         m.add_vehicle_type(1, capacity=(1,) * len(dims), start=m.add_depot(lat=0.0, lon=0.0))
-    set_matrices(m, plan, active, departures)
+    free = set_matrices(m, plan, active, departures)
     problem = m.data(name=f"replan@{plan.now}")
     initial: list[tuple[int, list[int]]] = []
     fixed: list[int] = []
@@ -265,7 +267,7 @@ def build_problem(
         home_type=np.array(home, dtype=np.int64),
         disruption_cost=np.full(len(job_ids), int(disruption_cost), dtype=np.int64),
     )
-    rp = ReplanProblem(problem, vehicle_ids, job_ids, terms, initial, fixed, stranded)
+    rp = ReplanProblem(problem, vehicle_ids, job_ids, terms, initial, fixed, stranded, free)
     if soft:
         set_soft(rp, soft, late_stop_cost, late_cost_per_hour)
     return rp
@@ -314,16 +316,19 @@ def set_matrices(
     plan: LivePlan,
     active: list[LiveVehicle],
     departures: Mapping[str, int] | None = None,
-) -> None:
+) -> dict[str, np.ndarray]:
     """Distances and per-profile durations, with traffic slowdowns on the legs they touch
-    (only when active at the leg's predicted departure, given ``departures``)."""
+    (only when active at the leg's predicted departure, given ``departures``); returns
+    the free-flow durations (kept for re-timing)."""
     sites = m._sites
     lat = np.array([s.lat for s in sites], dtype=np.float64)
     lon = np.array([s.lon for s in sites], dtype=np.float64)
-    dist = distance_matrix(lat, lon, circuity=plan.circuity)
     profiles = sorted({v.profile for v in active}) or ["light_truck"]
     names = [s.name for s in sites]
-    m.set_matrix(dist, durations(plan, active, lat, lon, names, dist, profiles, departures))
+    dist = distance_matrix(lat, lon, circuity=plan.circuity)
+    free = {p: SpeedProfile.for_type(p).seconds(dist) for p in profiles}
+    m.set_matrix(dist, durations(plan, active, lat, lon, names, free, departures))
+    return free
 
 
 def durations(
@@ -332,16 +337,15 @@ def durations(
     lat: np.ndarray,
     lon: np.ndarray,
     names: list[str],
-    dist: np.ndarray,
-    profiles: list[str],
+    free: Mapping[str, np.ndarray],
     departures: Mapping[str, int] | None,
 ) -> dict[str, np.ndarray]:
-    """Travel times per speed profile, slowed by the traffic (see :func:`build_problem`)."""
-    durs = {p: SpeedProfile.for_type(p).seconds(dist) for p in profiles}
+    """Travel times per speed profile (``free``: free-flow), slowed by the traffic (see
+    :func:`build_problem`): only the rows of legs a slowdown touches are recomputed."""
     horizon = plan.now + TRAFFIC_HORIZON_S
     active_slow = [s for s in plan.slowdowns if s.end >= plan.now and s.start <= horizon]
     if not active_slow:
-        return durs
+        return dict(free)
     depart = None
     if departures is not None:
         start_at = {f"@{v.vehicle_id}": max(plan.now, v.position_time) + v.delay_s for v in active}
@@ -354,10 +358,16 @@ def durations(
             elif nm in plan.jobs and plan.jobs[nm].windows:
                 hi[i] = max(plan.now, plan.jobs[nm].windows[-1][1])
         depart = (lo, hi)
-    factor = factor_matrix(active_slow, lat, lon, names, plan.now, horizon, depart)
-    if np.any(factor > 1.0):
-        durs = {p: np.rint(d * factor).astype(np.int64) for p, d in durs.items()}
-    return durs
+    rows, block = factor_rows(active_slow, lat, lon, names, plan.now, horizon, depart)
+    block[np.arange(rows.size), rows] = 1.0  # no slowdown on the diagonal
+    if not np.any(block > 1.0):
+        return dict(free)
+    out = {}
+    for p, d in free.items():
+        slowed = d.copy()
+        slowed[rows] = np.rint(d[rows] * block).astype(np.int64)
+        out[p] = slowed
+    return out
 
 
 def retimed(rp: ReplanProblem, plan: LivePlan, departures: Mapping[str, int]) -> ReplanProblem:
@@ -366,14 +376,16 @@ def retimed(rp: ReplanProblem, plan: LivePlan, departures: Mapping[str, int]) ->
     lat = np.array([s.lat for s in pr.sites], dtype=np.float64)
     lon = np.array([s.lon for s in pr.sites], dtype=np.float64)
     active = [plan.vehicles[vid] for vid in rp.vehicle_ids]
+    free = rp.free_durations or {
+        p: SpeedProfile.for_type(p).seconds(np.asarray(pr.distance)) for p in pr.profiles
+    }
     durs = durations(
         plan,
         active,
         lat,
         lon,
         [s.name for s in pr.sites],
-        np.asarray(pr.distance),
-        list(pr.profiles),
+        {p: free[p] for p in pr.profiles},
         departures,
     )
     stacked = np.stack([durs[p] for p in pr.profiles]).astype(np.int64)

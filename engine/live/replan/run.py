@@ -17,11 +17,14 @@ from engine.live.eta import Forecast, forecast
 from engine.live.replan import problem
 from engine.live.replan.acceptance import (
     Memo,
+    feasibility_guard,
     forecast_route,
     forecast_routes,
     keeps_current,
+    left_out,
     score,
 )
+from engine.live.replan.explain import Unserved, explain
 from engine.live.replan.problem import (
     DEFAULT_DISRUPTION_COST,
     LATE_COST_PER_HOUR,
@@ -43,6 +46,21 @@ RELAX_STAGES_S = (0, 600, 1_800, 3_600, 7_200, 7 * 86_400)
 #: correction rounds while the plan has late stops (see :func:`replan`).
 FIRST_ROUND_SHARE = 0.6
 CORRECTION_ROUNDS = 1
+#: The first search gets at least this share of the time limit, however long building
+#: the problem took (large plans, a loaded machine): the re-plan then overruns its limit
+#: by at most this much rather than searching for nothing.
+MIN_SEARCH_SHARE = 0.3
+#: Search time of each round when ``max_iterations`` is not given, from the size of the
+#: disruption: this much, plus :data:`SEARCH_PER_JOB_S` per job on no route (new orders,
+#: jobs released by a breakdown) and :data:`SEARCH_PER_LATE_S` per stop predicted late,
+#: within what the time limit leaves (correction rounds at most as long as the first). A
+#: warm-started search of a small disruption gains nothing after ~100 iterations (~15 ms
+#: at 500 stops); a jam or a breakdown keeps improving to ~1,000. The budget is time, not
+#: iterations, so that the core's annealing cools by the end of it even on a loaded
+#: machine (an iteration budget cut short by the clock ends the search still hot).
+SEARCH_BASE_S = 0.02
+SEARCH_PER_JOB_S = 0.006
+SEARCH_PER_LATE_S = 0.0015
 
 
 @dataclass
@@ -60,7 +78,8 @@ class ReplanDiff:
     distance_change_m, late_stops_change, lateness_change_s
         New minus old remaining distance, late stops and total lateness.
     unassigned
-        Pending jobs left without a vehicle, with the reason.
+        Pending jobs left without a vehicle, with the reason (``constraint: detail``,
+        see :class:`~engine.live.replan.explain.Unserved`).
     """
 
     moved: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
@@ -87,7 +106,30 @@ class ReplanDiff:
 
 @dataclass
 class ReplanResult:
-    """A re-plan: the diff, the new forecast, timings and the solver's figures."""
+    """A re-plan: the diff, the new forecast, timings and the solver's figures.
+
+    Attributes
+    ----------
+    feasible
+        The plan taken serves every required pending job (promised or new) within the
+        hard constraints of the re-plan; when not, :attr:`infeasible` says why. (Cargo
+        on board a broken-down vehicle is not part of the re-plan: see
+        ``diff.unassigned``.)
+    infeasible
+        ``job_id -> Unserved`` for every required job the plan taken leaves out: which
+        constraint (time window, capacity, shift end, skills/vehicle type, max
+        distance, ...) stops every vehicle (:mod:`engine.live.replan.explain`).
+    kept_current
+        The search's plan was not taken: the forecast found it later than the current
+        plan, which is kept (new orders wait), or it left out more promised jobs than the
+        current plan repaired by the core (jobs inserted where they fit), which is taken
+        instead (see :mod:`engine.live.replan.acceptance`).
+    iterations
+        Search iterations over all rounds; ``budget_s`` the first round's search time.
+    phases_s
+        Wall seconds per phase: ``forecast``, ``build``, ``search``, ``correction``,
+        ``finish``.
+    """
 
     diff: ReplanDiff
     forecast: Forecast
@@ -98,6 +140,10 @@ class ReplanResult:
     iterations: int
     problem: ReplanProblem | None = None
     routes: list[tuple[int, list[int]]] = field(default_factory=list)
+    infeasible: dict[str, Unserved] = field(default_factory=dict)
+    kept_current: bool = False
+    budget_s: float = 0.0
+    phases_s: dict[str, float] = field(default_factory=dict)
 
 
 def replan(
@@ -118,8 +164,15 @@ def replan(
     Parameters
     ----------
     time_limit
-        Wall-clock seconds for the search (the core stops earlier when it converges
-        within ``max_iterations``).
+        Wall-clock seconds for the re-plan: the searches get what building the problem
+        left of it (the first at least :data:`MIN_SEARCH_SHARE` of it), and usually stop
+        sooner, at their budget sized to the disruption.
+    max_iterations
+        Iteration budget of each search (then the time limit alone caps the searches).
+        Default: each search gets a time sized to the disruption
+        (:data:`SEARCH_BASE_S`, plus :data:`SEARCH_PER_JOB_S` per job on no route and
+        :data:`SEARCH_PER_LATE_S` per stop predicted late) within the time limit.
+        With it, and a time limit that is not reached, a re-plan is reproducible.
     allow_diversion
         Let vehicles abandon the stop they are driving to.
     disruption_cost
@@ -153,7 +206,9 @@ def replan(
     if searches < 1:
         raise InvalidInputError.at("searches", f"must be >= 1, got {searches}")
     t0 = time.perf_counter()
+    phases: dict[str, float] = {}
     before = forecast(plan)
+    phases["forecast"] = time.perf_counter() - t0
     memo: Memo = {
         (vid, tuple(plan.vehicles[vid].route)): f
         for vid, f in before.vehicles.items()
@@ -184,10 +239,24 @@ def replan(
     promised = {j for j, job in plan.jobs.items() if job.promised}
     promised |= {j for v in plan.vehicles.values() for j in v.route}
 
+    placed = sum(len(js) for _, js in rp.initial_routes)
+    sized = (
+        SEARCH_BASE_S
+        + SEARCH_PER_JOB_S * (len(rp.job_ids) - placed)
+        + SEARCH_PER_LATE_S * before.late_stops
+        if max_iterations is None
+        else float("inf")
+    )
     searches_ = Searches(plan, seed, searches, max_iterations, promised, memo)
     run = searches_.run
+    t_search = time.perf_counter()
+    phases["build"] = t_search - t0 - phases["forecast"]
+    iterations = 0
 
-    res = run(rp, rp.initial_routes, FIRST_ROUND_SHARE * time_limit - (time.perf_counter() - t0))
+    first = FIRST_ROUND_SHARE * time_limit - (time.perf_counter() - t0)
+    budget = min(sized, max(MIN_SEARCH_SHARE * time_limit, first))
+    res = run(rp, rp.initial_routes, budget)
+    iterations += res.iterations
     relax = dict(late_now)
     # Priced: one stage, any lateness at the price of lateness.
     stages = RELAX_STAGES_S[-1:] if priced else RELAX_STAGES_S
@@ -222,11 +291,14 @@ def replan(
         warm = as_initial(res.routes, len(rp.vehicle_ids))
         left = time_limit - (time.perf_counter() - t0)
         share = 2 if priced else len(stages) - stage  # priced: keep time for the correction
-        res = run(rp, warm, max(0.03, left / share))
+        res = run(rp, warm, min(sized, max(0.03, left / share)))
+        iterations += res.iterations
         if out_of_time:
             break
     routes = final_routes(res, rp)
     solved = True
+    t_corr = time.perf_counter()
+    phases["search"] = t_corr - t_search
     if priced:
         # The search plans with each leg's traffic at its departure in the plan it started
         # from; stops moved into (or out of) a slowdown make that picture wrong. While the
@@ -250,8 +322,11 @@ def replan(
                 deps,
             )
             res2 = run(
-                rp2, as_initial(routes, len(rp.vehicle_ids)), left / (CORRECTION_ROUNDS - rnd)
+                rp2,
+                as_initial(routes, len(rp.vehicle_ids)),
+                min(sized, left / (CORRECTION_ROUNDS - rnd)),
             )
+            iterations += res2.iterations
             routes2 = final_routes(res2, rp2)
             fc2 = forecast_routes(plan, rp2, routes2, memo)
             score2 = score(fc2, routes2, rp, promised)
@@ -262,11 +337,21 @@ def replan(
         # have served stay unassigned and are tried again at the next re-plan.
         if keeps_current(plan, rp, best, promised, memo):
             routes, solved = [(k, list(js)) for k, js in rp.initial_routes], False
+    # Feasibility guard: the plan taken never leaves out more promised jobs than the
+    # current plan repaired (its routes with the jobs that fit inserted, no search).
+    routes, repaired = feasibility_guard(
+        rp, routes, promised, lambda: final_routes(searches_.repair(rp), rp)
+    )
+    kept = repaired or not solved
+    solved = solved or repaired
+    missing = left_out(rp, routes, promised)[1]
+    phases["correction"] = time.perf_counter() - t_corr
+    t_fin = time.perf_counter()
     report = check(rp.problem, routes) if verify and solved else None
-    if report is not None and report.violations:
-        raise InfeasibleError(
-            f"re-plan rejected by the checker: {report.violations[0]}; the plan is unchanged"
-        )
+    if report is not None and not report.routes_feasible:
+        # Required jobs left out are reported (``infeasible``); broken routes are refused.
+        bad = next(v for v in report.violations if v.kind != "unserved")
+        raise InfeasibleError(f"re-plan rejected by the checker: {bad}; the plan is unchanged")
     old_owner = {j: v.vehicle_id for v in plan.vehicles.values() for j in v.route}
     old_routes = {vid: list(v.route) for vid, v in plan.vehicles.items()}
     new_routes: dict[str, list[str]] = {vid: [] for vid in rp.vehicle_ids}
@@ -287,15 +372,25 @@ def replan(
     for jid in set(old_owner) | set(new_owner):
         if old_owner.get(jid) != new_owner.get(jid):
             diff.moved[jid] = (old_owner.get(jid), new_owner.get(jid))
+    why: dict[str, Unserved] = {}
+    if missing:
+        # New orders the acceptance rule held back are not diagnosed: they would fit.
+        held = {rp.job_ids[j] for j in missing if not solved and rp.job_ids[j] not in promised}
+        why = explain(rp, routes, [j for j in missing if rp.job_ids[j] not in held])
+        for jid in held:
+            why[jid] = Unserved(
+                jid,
+                "not_accepted",
+                "the re-plan serving it was worse for the jobs already promised (one left "
+                "out, or more late stops); tried again at the next re-plan",
+            )
     for jid in rp.job_ids:
         if jid not in served_in_problem:
             job = plan.jobs[jid]
             diff.unassigned[jid] = (
                 "optional job dropped (cheaper than its penalty)"
                 if not job.required
-                else "not accepted yet: the re-plan serving it had more late stops"
-                if not solved
-                else "no vehicle can serve it on time within its capacity and skills"
+                else str(why[jid])
             )
     for vid, jobs in rp.stranded.items():
         for jid in jobs:
@@ -318,14 +413,19 @@ def replan(
     diff.distance_change_m = after.distance_m - before.distance_m
     diff.late_stops_change = after.late_stops - before.late_stops
     diff.lateness_change_s = after.total_lateness_s - before.total_lateness_s
+    phases["finish"] = time.perf_counter() - t_fin
     return ReplanResult(
         diff=diff,
         forecast=after,
         runtime_s=time.perf_counter() - t0,
         solver_runtime_s=res.runtime_s,
         cost=res.cost,
-        feasible=res.feasible,
-        iterations=res.iterations,
+        feasible=not missing,
+        iterations=iterations,
         problem=rp,
         routes=routes,
+        infeasible={j: u for j, u in why.items() if plan.jobs[j].required},
+        kept_current=kept,
+        budget_s=budget,
+        phases_s=phases,
     )

@@ -37,6 +37,13 @@ class Searches:
     max_iterations: int | None
     promised: set[str]
     memo: Memo
+    _data: tuple[ReplanProblem, ProblemData] | None = None
+
+    def data(self, rp: ReplanProblem) -> ProblemData:
+        """The native problem of ``rp`` (built once per re-plan problem)."""
+        if self._data is None or self._data[0] is not rp:
+            self._data = (rp, problem_data(rp.problem, rp.terms))
+        return self._data[1]
 
     def _one(
         self,
@@ -45,30 +52,42 @@ class Searches:
         initial: list[tuple[int, list[int]]],
         budget: float,
         seed: int,
+        iterations: int | None,
     ) -> SearchResult:
         return search(
             data,
             time_limit=max(0.01, budget),
             seed=seed,
-            max_iterations=self.max_iterations,
+            max_iterations=iterations,
             initial_routes=initial,
             fixed_prefixes=rp.fixed_prefixes,
         )
 
+    def repair(self, rp: ReplanProblem) -> SearchResult:
+        """The current routes of ``rp`` repaired: jobs on no route inserted where they
+        fit and a local-search descent, no ruin-and-recreate (zero iterations)."""
+        return self._one(self.data(rp), rp, rp.initial_routes, 5.0, self.seed, 0)
+
     def run(
-        self, rp: ReplanProblem, initial: list[tuple[int, list[int]]], budget: float
+        self,
+        rp: ReplanProblem,
+        initial: list[tuple[int, list[int]]],
+        budget: float,
+        iterations: int | None = None,
     ) -> SearchResult:
-        """The best of the round's searches of ``rp`` from ``initial`` within ``budget`` s."""
-        data = problem_data(rp.problem, rp.terms)
+        """The best of the round's searches of ``rp`` from ``initial`` within ``budget`` s
+        and ``iterations`` (default: :attr:`max_iterations`) each."""
+        data = self.data(rp)
+        its = self.max_iterations if iterations is None else iterations
         if self.searches == 1:
-            return self._one(data, rp, initial, budget, self.seed)
-        with ThreadPoolExecutor(self.searches) as pool:
-            runs = list(
-                pool.map(
-                    lambda i: self._one(data, rp, initial, budget, self.seed + 7919 * i),
-                    range(self.searches),
-                )
+            return self._one(data, rp, initial, budget, self.seed, its)
+        with ThreadPoolExecutor(self.searches - 1) as pool:
+            others = pool.map(
+                lambda i: self._one(data, rp, initial, budget, self.seed + 7919 * i, its),
+                range(1, self.searches),
             )
+            first = self._one(data, rp, initial, budget, self.seed, its)
+            runs = [first, *others]
         scored = []
         for i, r in enumerate(runs):
             rts = final_routes(r, rp)

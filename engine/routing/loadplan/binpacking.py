@@ -18,9 +18,9 @@ from engine.routing.loadplan.tuning import (
     ARCFLOW_FIRST_CELLS,
     ARCFLOW_MIN_S,
     CG_SHARE,
+    DENSE_CELLS,
     DIVE_SHARE,
     MARGIN_S,
-    MAX_EXACT_CELLS,
     MAX_PATTERNS,
     QUICK_PATTERNS,
     QUICK_SHARE,
@@ -135,16 +135,27 @@ def pack_bins(
     if len(best) <= lower:
         return done(best, lower, method, len(ffd))
     types = ItemTypes.of(sizes, active)
-    if capacity * len(types.sizes) > MAX_EXACT_CELLS:
-        return done(best, lower, method, len(ffd))
     hint = [types.pattern_of(b, sizes) for b in best]
     init = hint + [types.pattern_of(b, sizes) for b in ffd]
+    total = sum(sub)
+    if capacity * len(types.sizes) > DENSE_CELLS:
+        # Before any LP: the patterns wasting at most what ``lower`` bins allow. With
+        # little waste (triplets fill their bins exactly) they are few and SCIP settles
+        # them at once; with much waste the enumeration stops at its limit and costs little.
+        size_duals = np.asarray(types.sizes, dtype=np.float64) / capacity
+        cut = [(size_duals, lower - total / capacity)]
+        until = time.monotonic() + QUICK_SHARE * CG_SHARE * (deadline - time.monotonic())
+        waste = lower * capacity - total
+        few = enumerate_patterns(types, capacity, cut, capacity - waste, QUICK_PATTERNS, until)
+        if few is not None:
+            status, chosen = set_partition(types, few, lower, until)
+            if status == "feasible":
+                return done(types.to_bins(chosen), lower, "patterns+scip", len(ffd))
     master = Master(types, capacity, init)
     cg = master.run(t0 + CG_SHARE * time_limit, target=len(best))
     lower = max(lower, math.ceil(cg.bound - 1e-6))
     if len(best) <= lower:
         return done(best, lower, method, len(ffd))
-    total = sum(sub)
     small_graph = capacity * len(types.sizes) <= ARCFLOW_FIRST_CELLS
 
     def partition(limit: int, share: float) -> BinPacking | None:
@@ -155,7 +166,8 @@ def pack_bins(
         while lower < len(best) and time.monotonic() < deadline - 0.05:
             waste = lower * capacity - total
             cut = [(cg.duals, lower - cg.bound)]
-            patterns = enumerate_patterns(types, capacity, cut, capacity - waste, limit, deadline)
+            until = time.monotonic() + share * (deadline - time.monotonic())
+            patterns = enumerate_patterns(types, capacity, cut, capacity - waste, limit, until)
             if patterns is None:
                 return None
             until = time.monotonic() + share * (deadline - time.monotonic())
@@ -167,7 +179,7 @@ def pack_bins(
             lower += 1
         return done(best, lower, method, len(ffd)) if lower >= len(best) else None
 
-    if not small_graph and cg.converged:
+    if not small_graph and (cg.converged or capacity * len(types.sizes) > DENSE_CELLS):
         # A small reduced-cost pattern set first: SCIP settles it quickly either way.
         quick = partition(QUICK_PATTERNS, QUICK_SHARE)
         if quick is not None:
@@ -184,7 +196,11 @@ def pack_bins(
         full = partition(MAX_PATTERNS, 1.0)
         if full is not None:
             return full
-    if len(best) <= lower or time.monotonic() >= deadline - ARCFLOW_MIN_S:
+    if (
+        len(best) <= lower
+        or time.monotonic() >= deadline - ARCFLOW_MIN_S
+        or capacity * len(types.sizes) > DENSE_CELLS  # the graph has a node per load
+    ):
         return done(best, lower, method, len(ffd))
     proven, patterns = arcflow(
         types,

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.routing.loadplan.heuristics import first_fit_decreasing
+from engine.routing.loadplan.tuning import CG_COLUMNS, DENSE_CELLS
 
 
 @dataclass(slots=True)
@@ -78,6 +79,78 @@ def price(
     return value, pattern
 
 
+def _zero_one_items(
+    types: ItemTypes, capacity: int, duals: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], list[tuple[int, int]]]:
+    """The bounded copies of each priced type split in binary groups (1, 2, 4, …, rest) as
+    0-1 items, ordered by dual value per unit of size (largest first): sizes, values and
+    ``(type, copies)`` per item."""
+    groups: list[tuple[float, int, float, int, int]] = []
+    for t, (w, n) in enumerate(zip(types.sizes, types.counts, strict=True)):
+        d = float(duals[t])
+        if d <= 1e-12 or w <= 0:
+            continue
+        left, m = min(n, capacity // w), 1
+        while left > 0:
+            k = min(m, left)
+            groups.append((d / w, k * w, k * d, t, k))
+            left -= k
+            m *= 2
+    groups.sort(key=lambda g: (-g[0], g[3], g[4]))
+    sizes = np.array([g[1] for g in groups], dtype=np.int64)
+    values = np.array([g[2] for g in groups], dtype=np.float64)
+    return sizes, values, [(g[3], g[4]) for g in groups]
+
+
+def price_sparse(
+    types: ItemTypes,
+    capacity: int,
+    duals: npt.NDArray[np.float64],
+    floor: float = 1.0,
+    extra: list[Counter[int]] | None = None,
+) -> tuple[float, Counter[int]]:
+    """Bounded knapsack at any capacity (the core's ``knapsack_pareto``): a dynamic
+    programme over Pareto-optimal (load, value) states rather than over every load, with the
+    Dantzig bound pruning the states that cannot beat ``max(best so far, floor)``. Exact when
+    the optimum exceeds ``floor``; otherwise a pattern of value at most ``floor`` (all column
+    generation needs).
+
+    Every state is itself a pattern: with ``extra``, up to ``CG_COLUMNS`` other distinct
+    patterns worth more than ``floor`` met on the way are appended to it, so column
+    generation adds several columns per pricing."""
+    from engine._core import knapsack_pareto
+
+    sizes, values, items = _zero_one_items(types, capacity, duals)
+    if not items:
+        return 0.0, Counter()
+    want = CG_COLUMNS if extra is not None else 0
+    value, best, more = knapsack_pareto(sizes, values, capacity, floor, want)
+
+    def pattern(chosen: list[int]) -> Counter[int]:
+        p: Counter[int] = Counter()
+        for j in chosen:
+            t, copies = items[j]
+            p[t] += copies
+        return p
+
+    if extra is not None:
+        extra.extend(pattern(c) for c in more)
+    return value, pattern(best)
+
+
+def price_any(
+    types: ItemTypes,
+    capacity: int,
+    duals: npt.NDArray[np.float64],
+    extra: list[Counter[int]] | None = None,
+) -> tuple[float, Counter[int]]:
+    """:func:`price` (dense over the capacity) while ``capacity × types`` is at most
+    ``DENSE_CELLS``, else :func:`price_sparse` (which also fills ``extra``)."""
+    if capacity * len(types.sizes) <= DENSE_CELLS:
+        return price(types, capacity, duals)
+    return price_sparse(types, capacity, duals, extra=extra)
+
+
 @dataclass(slots=True)
 class LpBound:
     """A dual-feasible solution of the Gilmore–Gomory LP and its bound."""
@@ -101,6 +174,7 @@ class Master:
         from ortools.linear_solver import pywraplp
 
         self.types, self.capacity = types, capacity
+        self.sparse = capacity * len(types.sizes) > DENSE_CELLS
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
         self.rows = [self.lp.Constraint(float(n), self.lp.infinity()) for n in types.counts]
         self.obj = self.lp.Objective()
@@ -149,7 +223,8 @@ class Master:
             duals = np.maximum(np.array([r.dual_value() for r in self.rows]), 0.0)
             while True:
                 sep = alpha * best.duals + (1.0 - alpha) * duals if alpha > 0 else duals
-                value, pattern = price(self.types, self.capacity, sep)
+                extra: list[Counter[int]] = []
+                value, pattern = price_any(self.types, self.capacity, sep, extra)
                 scaled = sep / max(value, 1.0)
                 bound = float(scaled @ self.counts)
                 if bound > best.bound:
@@ -161,10 +236,17 @@ class Master:
             if gain >= -1e-9 or master - best.bound < 1e-6:
                 best.converged = True
                 return best
+            if self.sparse and math.ceil(best.bound - 1e-6) >= math.ceil(master - 1e-6):
+                # Early termination: the rounded bound can no longer rise, and the scaled
+                # duals are dual feasible, which is all the exact searches need.
+                best.converged = True
+                return best
             if time.monotonic() > deadline or math.ceil(best.bound - 1e-6) >= target:
                 return best
             alpha = 0.7
             self.add(pattern)
+            for p in extra:
+                self.add(p)
 
 
 def dive(

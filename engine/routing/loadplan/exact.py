@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.routing.loadplan.colgen import ItemTypes
+from engine.routing.loadplan.tuning import DENSE_CELLS
 
 
 def _dual_table(
@@ -52,6 +54,43 @@ def _weight_table(types: ItemTypes, capacity: int) -> npt.NDArray[np.int64]:
     return np.maximum.accumulate(idx, axis=1)
 
 
+class _FractionalBounds:
+    """Capacity-free stand-ins for the dense tables: for types ``t…`` (sizes decreasing),
+    the Dantzig bound on the dual value that fits in a room (copies taken fractionally), and
+    on the load: at most ``room // smallest size`` more items, so at most the sum of that
+    many of the largest copies left."""
+
+    def __init__(self, types: ItemTypes, duals: npt.NDArray[np.float64]) -> None:
+        m = len(types.sizes)
+        w = np.asarray(types.sizes, dtype=np.int64)
+        n = np.asarray(types.counts, dtype=np.int64)
+        self.smallest = int(w[w > 0].min()) if (w > 0).any() else 1
+        copies = np.repeat(w, n)  # every copy, largest first
+        self.first = np.concatenate(([0], np.cumsum(n)))  # index of type t's first copy
+        self.prefix = np.concatenate(([0], np.cumsum(copies)))
+        self.tables: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64],
+                                npt.NDArray[np.float64]]] = []  # fmt: skip
+        for t in range(m + 1):
+            ok = [u for u in range(t, m) if duals[u] > 0 and w[u] > 0]
+            ok.sort(key=lambda u: -float(duals[u]) / float(w[u]))
+            size = np.array([w[u] * n[u] for u in ok], dtype=np.int64)
+            value = np.array([float(duals[u]) * float(n[u]) for u in ok])
+            cw = np.concatenate(([0], np.cumsum(size)))
+            cv = np.concatenate(([0.0], np.cumsum(value)))
+            ratio = np.concatenate((value / np.maximum(size, 1), [0.0]))
+            self.tables.append((cw, cv, ratio))
+
+    def value(self, t: int, room: int) -> float:
+        cw, cv, ratio = self.tables[t]
+        k = int(np.searchsorted(cw, room, side="right")) - 1
+        return float(cv[k] + (room - cw[k]) * ratio[k])
+
+    def load(self, t: int, room: int) -> int:
+        a = int(self.first[t])
+        b = min(a + room // self.smallest, len(self.prefix) - 1)
+        return min(room, int(self.prefix[b] - self.prefix[a]))
+
+
 def enumerate_patterns(
     types: ItemTypes,
     capacity: int,
@@ -69,18 +108,34 @@ def enumerate_patterns(
     ``target × capacity - total size``, so no packing with ``target`` bins uses any other
     pattern: the enumeration is exact, and several dual solutions cut it further.
     """
-    tables = [_dual_table(types, capacity, d) for d, _ in cuts]
     duals = np.array([d for d, _ in cuts]).reshape(len(cuts), len(types.sizes))
     need = np.array([1.0 - g - 1e-9 for _, g in cuts])
-    wtable = _weight_table(types, capacity)
     m = len(types.sizes)
+    if capacity * m <= DENSE_CELLS:
+        tables = [_dual_table(types, capacity, d) for d, _ in cuts]
+        wtable = _weight_table(types, capacity)
+
+        def dual_room(j: int, t: int, room: int) -> float:
+            return float(tables[j][t][room])
+
+        def load_room(t: int, room: int) -> int:
+            return int(wtable[t][room])
+    else:
+        fractional = [_FractionalBounds(types, d) for d, _ in cuts]
+
+        def dual_room(j: int, t: int, room: int) -> float:
+            return fractional[j].value(t, room)
+
+        def load_room(t: int, room: int) -> int:
+            return fractional[0].load(t, room)
+
     out: list[Counter[int]] = []
     cur: list[int] = []
     overflow = False
     nodes = 0
 
     def reachable(value: npt.NDArray[np.float64], t: int, room: int) -> bool:
-        return all(value[j] + tables[j][t][room] >= need[j] for j in range(len(tables)))
+        return all(value[j] + dual_room(j, t, room) >= need[j] for j in range(len(need)))
 
     def dfs(start: int, load: int, value: npt.NDArray[np.float64]) -> None:
         nonlocal overflow, nodes
@@ -96,8 +151,9 @@ def enumerate_patterns(
                 overflow = True
                 return
         room = capacity - load
-        for t in range(start, m):
-            if load + wtable[t][room] < min_load or not reachable(value, t, room):
+        # Types too large for the room are skipped at once (sizes are decreasing).
+        for t in range(max(start, bisect.bisect_left(neg_sizes, -room)), m):
+            if load + load_room(t, room) < min_load or not reachable(value, t, room):
                 break
             w = types.sizes[t]
             if w > room:
@@ -110,10 +166,11 @@ def enumerate_patterns(
                 val = val + duals[:, t]
                 cur.append(t)
                 rest = capacity - lo
-                if lo + wtable[t + 1][rest] >= min_load and reachable(val, t + 1, rest):
+                if lo + load_room(t + 1, rest) >= min_load and reachable(val, t + 1, rest):
                     dfs(t + 1, lo, val)
             del cur[len(cur) - k :]
 
+    neg_sizes = [-w for w in types.sizes]
     dfs(0, 0, np.zeros(len(cuts)))
     return None if overflow else out
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-#: Largest ``capacity × item types`` for which the exact one-dimensional search runs.
-MAX_EXACT_CELLS: Final = 4_000_000
+#: Largest ``capacity × item types`` for which the searches use tables over every load
+#: (pricing, pattern enumeration, the arc-flow graph); above it they work on sparse
+#: Pareto states and Dantzig bounds, whose cost does not grow with the capacity.
+DENSE_CELLS: Final = 4_000_000
 #: At most this many reduced-cost patterns go to the set-partitioning model.
 MAX_PATTERNS: Final = 20_000
 #: Below this ``capacity × item types`` the arc-flow model (CP-SAT) is tried first: its
@@ -26,3 +28,5 @@ FLEET_CG_SHARE: Final = 0.3
 FLEET_STEP_S: Final = 0.3
 #: Share of the time limit the column generation may use.
 CG_SHARE: Final = 0.45
+#: Column generation at large capacities adds up to this many more columns per pricing.
+CG_COLUMNS: Final = 20

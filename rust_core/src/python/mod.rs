@@ -6,6 +6,7 @@
 mod convert;
 mod geo;
 mod matching;
+mod packing;
 mod routing;
 
 use pyo3::prelude::*;
@@ -29,6 +30,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_panic_probe, m)?)?;
     geo::register(m)?;
     matching::register(m)?;
+    packing::register(m)?;
     routing::register(m)?;
     Ok(())
 }

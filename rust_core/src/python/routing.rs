@@ -8,7 +8,8 @@
 //! - [`SearchResult`]: routes, dropped jobs and the search's figures.
 //! - [`CancelToken`]: set from any thread (a signal handler) to stop a running
 //!   search, which then returns its best solution so far.
-//! - `solve_routing(data, params, cancel)`: the one search entry point (GIL released).
+//! - `solve_routing(data, params, cancel)`: the one search entry point (GIL
+//!   released), on one core or several (`SearchParams.threads`).
 //!
 //! Adding a contract field touches `ProblemData::new`, `engine/_core.pyi` and
 //! the Python builder (`engine/routing/core.py`) only.
@@ -21,6 +22,7 @@ use pyo3::prelude::*;
 
 use super::convert::{run_detached, to_pyerr};
 use crate::error::{CoreError, CoreResult};
+use crate::routing::parallel::MAX_THREADS;
 use crate::routing::{solve, BreakRule, InitialRoute, Problem, ProblemInput};
 
 /// Longest accepted time limit, in seconds (30 days): anything longer is a
@@ -310,14 +312,18 @@ impl ProblemData {
 }
 
 /// Settings of one search: wall-clock limit (seconds), seed, optional
-/// iteration budget (with it a run is reproducible for a seed) and the warm
-/// start: `initial_routes` as `(vehicle_type, [job, ...])`, and per initial
-/// route how many leading jobs stay in place (`fixed_prefixes`) and whether it
-/// must not change at all (`pinned`).
+/// iteration budget (with it a run is reproducible for a seed and thread
+/// count), the warm start: `initial_routes` as `(vehicle_type, [job, ...])`,
+/// and per initial route how many leading jobs stay in place
+/// (`fixed_prefixes`) and whether it must not change at all (`pinned`); and
+/// `threads`, the cooperating searches run side by side (`1`: the single
+/// search; `0`: one per core; at most `MAX_THREADS`; the iteration budget
+/// applies to each).
 ///
 /// Raises `engine.errors.InvalidInputError` for a time limit that is not a
-/// finite number in `[0, MAX_TIME_LIMIT_S]` (field `time_limit`) or warm-start
-/// lists of different lengths.
+/// finite number in `[0, MAX_TIME_LIMIT_S]` (field `time_limit`), warm-start
+/// lists of different lengths, or `threads` outside `[0, MAX_THREADS]` (field
+/// `threads`).
 #[pyclass(module = "engine._core", frozen)]
 pub struct SearchParams {
     #[pyo3(get)]
@@ -332,6 +338,8 @@ pub struct SearchParams {
     fixed_prefixes: Vec<usize>,
     #[pyo3(get)]
     pinned: Vec<bool>,
+    #[pyo3(get)]
+    threads: usize,
 }
 
 /// Check a search time limit (seconds).
@@ -345,13 +353,25 @@ pub fn check_time_limit(t: f64) -> CoreResult<std::time::Duration> {
     Ok(std::time::Duration::from_secs_f64(t))
 }
 
+/// Check a thread count: `0` (one per core) to [`MAX_THREADS`].
+pub fn check_threads(threads: i64) -> CoreResult<usize> {
+    match usize::try_from(threads) {
+        Ok(t) if t <= MAX_THREADS => Ok(t),
+        _ => Err(CoreError::invalid(
+            "threads",
+            format!("must be in [0, {MAX_THREADS}] (0: one per core), got {threads}"),
+        )),
+    }
+}
+
 #[pymethods]
 impl SearchParams {
     #[new]
     #[pyo3(signature = (
         *, time_limit, seed = 0, max_iterations = None, initial_routes = None,
-        fixed_prefixes = None, pinned = None
+        fixed_prefixes = None, pinned = None, threads = 1
     ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         time_limit: f64,
@@ -360,6 +380,7 @@ impl SearchParams {
         initial_routes: Option<Vec<(usize, Vec<usize>)>>,
         fixed_prefixes: Option<Vec<usize>>,
         pinned: Option<Vec<bool>>,
+        threads: i64,
     ) -> PyResult<Self> {
         let routes = initial_routes.unwrap_or_default();
         let fixed = fixed_prefixes.unwrap_or_else(|| vec![0; routes.len()]);
@@ -371,6 +392,7 @@ impl SearchParams {
                     "fixed_prefixes and pinned must match initial_routes in length",
                 ));
             }
+            check_threads(threads)?;
             check_time_limit(time_limit)
         })();
         checked.map_err(|e| to_pyerr(py, e))?;
@@ -381,6 +403,7 @@ impl SearchParams {
             initial_routes: routes,
             fixed_prefixes: fixed,
             pinned: pin,
+            threads: usize::try_from(threads).unwrap_or(1),
         })
     }
 }
@@ -388,8 +411,10 @@ impl SearchParams {
 /// What a search returns: `routes` as `(vehicle_type, [job, ...])` for every
 /// used vehicle, `dropped` (sorted jobs in no route), `cost` (cost units),
 /// `distance`, `feasible` (every required job served and every route
-/// feasible), `iterations`, `evaluations`, `restarts`, `runtime_s` and
-/// `soft_late_stops` (soft jobs served after their due time).
+/// feasible), `iterations`, `evaluations`, `restarts` (totals over the
+/// searches when several ran), `runtime_s`, `soft_late_stops` (soft jobs
+/// served after their due time), `threads` (searches run side by side) and
+/// `exchanges` (solutions they passed on to each other).
 #[pyclass(module = "engine._core", frozen)]
 pub struct SearchResult {
     #[pyo3(get)]
@@ -415,6 +440,10 @@ pub struct SearchResult {
     /// Stopped through its [`CancelToken`] before the time limit or budget.
     #[pyo3(get)]
     interrupted: bool,
+    #[pyo3(get)]
+    threads: usize,
+    #[pyo3(get)]
+    exchanges: u64,
 }
 
 /// A flag that stops running searches: pass it to `solve_routing` and call
@@ -492,6 +521,7 @@ fn solve_routing(
             })
             .collect(),
         cancel: cancel.map(|c| Arc::clone(&c.flag)),
+        threads: params.threads,
         ..Default::default()
     };
     let out = run_detached(py, move || solve(&problem, &prm))?;
@@ -507,11 +537,14 @@ fn solve_routing(
         runtime_s: out.runtime.as_secs_f64(),
         soft_late_stops: out.soft_late_stops,
         interrupted: out.interrupted,
+        threads: out.threads,
+        exchanges: out.exchanges,
     })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_TIME_LIMIT_S", MAX_TIME_LIMIT_S)?;
+    m.add("MAX_THREADS", MAX_THREADS)?;
     m.add_class::<ProblemData>()?;
     m.add_class::<SearchParams>()?;
     m.add_class::<SearchResult>()?;

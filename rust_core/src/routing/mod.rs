@@ -12,10 +12,14 @@
 //! - [`search`]: construction, fleet minimisation and the annealed
 //!   ruin-and-recreate loop with restarts after stagnation; warm start and
 //!   fixed route prefixes.
+//! - [`parallel`]: several cooperating searches on as many cores, exchanging
+//!   their best solutions at fixed iteration counts (deterministic per seed,
+//!   thread count and iteration budget).
 
 pub mod insert;
 pub mod lateness;
 pub mod ops;
+pub mod parallel;
 pub mod problem;
 pub mod rng;
 pub mod route;

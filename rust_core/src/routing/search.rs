@@ -12,6 +12,7 @@ use super::insert::{recreate, Stats};
 use super::ops::{
     descend_until, Operator, OrOpt, PairRelocate, Relocate, Swap, SwapStar, TwoOptStar,
 };
+use super::parallel::{resolve_threads, solve_parallel};
 use super::problem::{Problem, COST_SCALE};
 use super::rng::Rng;
 use super::route::walk;
@@ -63,6 +64,13 @@ pub struct SearchParams {
     /// [`SearchResult::interrupted`] set. Checked once per iteration and once per
     /// job in a local-search pass, so a search stops within milliseconds.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Searches run side by side ([`super::parallel`]): `1` (the default) is
+    /// the single search, `0` one per available core, at most
+    /// [`super::parallel::MAX_THREADS`]. The iteration budget applies to each.
+    pub threads: usize,
+    /// Iterations each search runs between two exchanges of solutions when
+    /// `threads > 1` (a count, not a time, so that exchanges are reproducible).
+    pub exchange_every: u64,
 }
 
 impl Default for SearchParams {
@@ -81,6 +89,8 @@ impl Default for SearchParams {
             pair_temperature: 1.0 / 6.0,
             restart_after: 0.15,
             cancel: None,
+            threads: 1,
+            exchange_every: 1000,
         }
     }
 }
@@ -111,6 +121,10 @@ pub struct SearchResult {
     /// The search was stopped through [`SearchParams::cancel`] before its
     /// time limit or iteration budget.
     pub interrupted: bool,
+    /// Searches run side by side ([`super::parallel::solve_parallel`]; `1` for [`solve`]).
+    pub threads: usize,
+    /// Solutions one search took from another at the epoch barriers.
+    pub exchanges: u64,
 }
 
 struct Clock<'a> {
@@ -249,147 +263,308 @@ pub fn ops() -> [&'static dyn Operator; 6] {
 }
 
 /// Solve `p` within the time limit; deterministic for a seed and an
-/// iteration budget.
+/// iteration budget (and thread count).
+/// With [`SearchParams::threads`] other than `1`, runs the cooperating
+/// searches of [`super::parallel::solve_parallel`].
 ///
 /// # Errors
-/// [`CoreError::InvalidInput`] for an invalid warm start.
+/// [`CoreError::InvalidInput`] for an invalid warm start or `threads` above
+/// [`super::parallel::MAX_THREADS`].
 pub fn solve(p: &Problem, prm: &SearchParams) -> CoreResult<SearchResult> {
-    let cancel = prm.cancel.as_deref();
-    let clock = Clock {
-        start: Instant::now(),
-        limit: prm.time_limit,
-        max_it: prm.max_iterations,
-        cancel,
-    };
-    let mut rng = Rng::new(prm.seed);
-    let mut stats = Stats::default();
-    let ops = ops();
-    let mut cur = construct(p, prm, &mut rng, &mut stats)?;
-    descend_until(
-        p,
-        &mut cur,
-        &ops,
-        prm.granular,
-        &mut rng,
-        &mut stats,
-        Some(clock.start + prm.time_limit),
-        cancel,
-    );
-    recreate(p, &mut cur, &mut rng, 0.0, None, &mut stats);
-    let mut best = cur.clone();
-    let mut best_obj = best.objective(p);
-    let mut it: u64 = 0;
-
-    let has_fixed = (0..p.n_types).any(|k| p.inp.type_fixed_cost[k] > 0);
-    if has_fixed && prm.fleet_share > 0.0 {
-        let fleet_clock = Clock {
-            start: clock.start,
-            limit: prm.time_limit.mul_f64(prm.fleet_share),
-            max_it: prm
-                .max_iterations
-                .map(|m| (m as f64 * prm.fleet_share) as u64),
-            cancel,
-        };
-        let (s, used) = minimise_fleet(p, best.clone(), &fleet_clock, &mut rng, prm, &mut stats, 0);
-        it += used;
-        let o = s.objective(p);
-        if o < best_obj {
-            best = s;
-            best_obj = o;
-        }
-        cur = best.clone();
+    let threads = resolve_threads(prm.threads)?;
+    if threads > 1 {
+        return solve_parallel(p, prm, threads);
     }
+    let start = Instant::now();
+    let mut s = Searcher::new(p, prm, prm.seed, start)?;
+    s.run(None)?;
+    Ok(s.into_result())
+}
 
-    let assigned = (p.n_jobs - best.unassigned.len()).max(1) as f64;
-    let route_part: i64 = best
-        .routes
-        .iter()
-        .map(|r| r.cost - p.inp.type_fixed_cost[r.vtype] * COST_SCALE)
-        .sum();
-    let base = (route_part as f64 / assigned).max(1.0);
-    let scale = if p.pair.iter().any(Option::is_some) {
-        prm.pair_temperature
-    } else {
-        1.0
-    };
-    let (t0, t1) = (prm.t_start * base * scale, prm.t_end * base * scale);
-    let mut cur_obj = cur.objective(p);
-    let it0 = it;
-    let main_budget = prm.max_iterations.map(|m| m.saturating_sub(it0));
-    let progress = |it: u64| match main_budget {
-        Some(m) => ((it - it0) as f64 / m.max(1) as f64).min(1.0),
-        None => clock.progress(it).min(1.0),
-    };
+/// One search in progress: the annealed ruin-and-recreate loop of [`solve`],
+/// resumable so that [`super::parallel`] can run several in epochs of
+/// iterations and exchange solutions between them.
+pub(crate) struct Searcher<'a> {
+    p: &'a Problem,
+    prm: &'a SearchParams,
+    clock: Clock<'a>,
+    rng: Rng,
+    stats: Stats,
+    cur: Solution,
+    cur_obj: Objective,
+    best: Solution,
+    best_obj: Objective,
+    it: u64,
+    it0: u64,
+    main_budget: Option<u64>,
+    has_fixed: bool,
+    t0: f64,
+    t1: f64,
     // The current run (the first, or one restarted after stagnation): its
     // best objective, where its annealing schedule starts and when it last
     // improved, all in progress units.
-    let mut run_best = best_obj;
-    let mut run_start = 0.0;
-    let mut last_gain = progress(it);
-    let mut restarts = 0;
-    let deadline = clock.start + prm.time_limit;
-    while !clock.done(it) {
-        it += 1;
-        let prog = progress(it);
-        if has_fixed
-            && prm.fleet_share > 0.0
-            && prm.restart_after > 0.0
-            && prog - last_gain > prm.restart_after
-            && prog + prm.restart_after < 1.0
-        {
-            let (s, used) = restart(p, prm, &clock, it, best.n_used(), &mut rng, &mut stats)?;
+    run_best: Objective,
+    run_start: f64,
+    last_gain: f64,
+    restarts: u64,
+}
+
+impl<'a> Searcher<'a> {
+    /// Construction, its descent and (with fixed vehicle costs) route
+    /// elimination; `start` is when the whole call started (the time limit
+    /// runs from it).
+    pub(crate) fn new(
+        p: &'a Problem,
+        prm: &'a SearchParams,
+        seed: u64,
+        start: Instant,
+    ) -> CoreResult<Searcher<'a>> {
+        let cancel = prm.cancel.as_deref();
+        let clock = Clock {
+            start,
+            limit: prm.time_limit,
+            max_it: prm.max_iterations,
+            cancel,
+        };
+        let mut rng = Rng::new(seed);
+        let mut stats = Stats::default();
+        let ops = ops();
+        let mut cur = construct(p, prm, &mut rng, &mut stats)?;
+        descend_until(
+            p,
+            &mut cur,
+            &ops,
+            prm.granular,
+            &mut rng,
+            &mut stats,
+            Some(clock.start + prm.time_limit),
+            cancel,
+        );
+        recreate(p, &mut cur, &mut rng, 0.0, None, &mut stats);
+        let mut best = cur.clone();
+        let mut best_obj = best.objective(p);
+        let mut it: u64 = 0;
+
+        let has_fixed = (0..p.n_types).any(|k| p.inp.type_fixed_cost[k] > 0);
+        if has_fixed && prm.fleet_share > 0.0 {
+            let fleet_clock = Clock {
+                start: clock.start,
+                limit: prm.time_limit.mul_f64(prm.fleet_share),
+                max_it: prm
+                    .max_iterations
+                    .map(|m| (m as f64 * prm.fleet_share) as u64),
+                cancel,
+            };
+            let (s, used) =
+                minimise_fleet(p, best.clone(), &fleet_clock, &mut rng, prm, &mut stats, 0);
             it += used;
-            restarts += 1;
-            cur = s;
-            cur_obj = cur.objective(p);
-            if cur_obj < best_obj {
-                best = cur.clone();
-                best_obj = cur_obj;
+            let o = s.objective(p);
+            if o < best_obj {
+                best = s;
+                best_obj = o;
             }
-            run_best = cur_obj;
-            run_start = progress(it);
-            last_gain = run_start;
-            continue;
+            cur = best.clone();
         }
-        let frac = ((prog - run_start) / (1.0 - run_start).max(1e-9)).clamp(0.0, 1.0);
-        let temp = t0 * (t1 / t0).powf(frac);
-        let mut cand = cur.clone();
-        ruin(p, &mut cand, &mut rng, &prm.ruin);
-        recreate(p, &mut cand, &mut rng, prm.blink, None, &mut stats);
-        let obj = cand.objective(p);
-        let threshold = cur_obj.cost as f64 - temp * rng.f64().max(1e-300).ln();
-        let accept = obj.missing_required < cur_obj.missing_required
-            || (obj.missing_required == cur_obj.missing_required && (obj.cost as f64) < threshold);
-        if accept {
-            if obj < run_best {
-                descend_until(
-                    p,
-                    &mut cand,
-                    &ops,
-                    prm.granular,
-                    &mut rng,
-                    &mut stats,
-                    Some(deadline),
-                    cancel,
-                );
-                let o2 = cand.objective(p);
-                run_best = o2;
-                last_gain = prog;
-                if o2 < best_obj {
-                    best = cand.clone();
-                    best_obj = o2;
-                }
-                cur_obj = o2;
-            } else {
-                cur_obj = obj;
-            }
-            cur = cand;
+
+        let assigned = (p.n_jobs - best.unassigned.len()).max(1) as f64;
+        let route_part: i64 = best
+            .routes
+            .iter()
+            .map(|r| r.cost - p.inp.type_fixed_cost[r.vtype] * COST_SCALE)
+            .sum();
+        let base = (route_part as f64 / assigned).max(1.0);
+        let scale = if p.pair.iter().any(Option::is_some) {
+            prm.pair_temperature
+        } else {
+            1.0
+        };
+        let cur_obj = cur.objective(p);
+        let mut s = Searcher {
+            p,
+            prm,
+            clock,
+            rng,
+            stats,
+            cur,
+            cur_obj,
+            best,
+            best_obj,
+            it,
+            it0: it,
+            main_budget: prm.max_iterations.map(|m| m.saturating_sub(it)),
+            has_fixed,
+            t0: prm.t_start * base * scale,
+            t1: prm.t_end * base * scale,
+            run_best: best_obj,
+            run_start: 0.0,
+            last_gain: 0.0,
+            restarts: 0,
+        };
+        s.last_gain = s.progress(s.it);
+        Ok(s)
+    }
+
+    /// Progress of the main loop in [0, 1]: by iterations when budgeted, else by time.
+    fn progress(&self, it: u64) -> f64 {
+        match self.main_budget {
+            Some(m) => ((it - self.it0) as f64 / m.max(1) as f64).min(1.0),
+            None => self.clock.progress(it).min(1.0),
         }
     }
-    let mut res = finish(p, &best, it, clock.start.elapsed(), stats);
-    res.restarts = restarts;
-    res.interrupted = clock.cancelled();
-    Ok(res)
+
+    /// Whether the search is over (budget, time limit or cancel).
+    pub(crate) fn done(&self) -> bool {
+        self.clock.done(self.it)
+    }
+
+    /// Best objective so far.
+    pub(crate) fn best_objective(&self) -> Objective {
+        self.best_obj
+    }
+
+    /// Best solution so far.
+    pub(crate) fn best(&self) -> &Solution {
+        &self.best
+    }
+
+    /// Iterations so far (route elimination included).
+    pub(crate) fn iterations(&self) -> u64 {
+        self.it
+    }
+
+    /// Continue the annealed loop `cur` until the search is over or, with
+    /// `until`, its iteration count reaches `until`.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidInput`] for an invalid warm start (on a restart).
+    pub(crate) fn run(&mut self, until: Option<u64>) -> CoreResult<()> {
+        let p = self.p;
+        let prm = self.prm;
+        let ops = ops();
+        let cancel = prm.cancel.as_deref();
+        let deadline = self.clock.start + prm.time_limit;
+        while !self.clock.done(self.it) && until.is_none_or(|u| self.it < u) {
+            self.it += 1;
+            let prog = self.progress(self.it);
+            if self.has_fixed
+                && prm.fleet_share > 0.0
+                && prm.restart_after > 0.0
+                && prog - self.last_gain > prm.restart_after
+                && prog + prm.restart_after < 1.0
+            {
+                let (s, used) = restart(
+                    p,
+                    prm,
+                    &self.clock,
+                    self.it,
+                    self.best.n_used(),
+                    &mut self.rng,
+                    &mut self.stats,
+                )?;
+                self.it += used;
+                self.restarts += 1;
+                self.cur = s;
+                self.cur_obj = self.cur.objective(p);
+                if self.cur_obj < self.best_obj {
+                    self.best = self.cur.clone();
+                    self.best_obj = self.cur_obj;
+                }
+                self.run_best = self.cur_obj;
+                self.run_start = self.progress(self.it);
+                self.last_gain = self.run_start;
+                continue;
+            }
+            let frac = ((prog - self.run_start) / (1.0 - self.run_start).max(1e-9)).clamp(0.0, 1.0);
+            let temp = self.t0 * (self.t1 / self.t0).powf(frac);
+            let mut cand = self.cur.clone();
+            ruin(p, &mut cand, &mut self.rng, &prm.ruin);
+            recreate(
+                p,
+                &mut cand,
+                &mut self.rng,
+                prm.blink,
+                None,
+                &mut self.stats,
+            );
+            let obj = cand.objective(p);
+            let threshold = self.cur_obj.cost as f64 - temp * self.rng.f64().max(1e-300).ln();
+            let accept = obj.missing_required < self.cur_obj.missing_required
+                || (obj.missing_required == self.cur_obj.missing_required
+                    && (obj.cost as f64) < threshold);
+            if accept {
+                if obj < self.run_best {
+                    descend_until(
+                        p,
+                        &mut cand,
+                        &ops,
+                        prm.granular,
+                        &mut self.rng,
+                        &mut self.stats,
+                        Some(deadline),
+                        cancel,
+                    );
+                    let o2 = cand.objective(p);
+                    self.run_best = o2;
+                    self.last_gain = prog;
+                    if o2 < self.best_obj {
+                        self.best = cand.clone();
+                        self.best_obj = o2;
+                    }
+                    self.cur_obj = o2;
+                } else {
+                    self.cur_obj = obj;
+                }
+                self.cur = cand;
+            }
+        }
+        Ok(())
+    }
+
+    /// Take `sol` (with objective `obj`, better than this search's best)
+    /// from another search: it becomes the current and best solution, and
+    /// counts as an improvement of the current run (no restart for stagnation
+    /// right after). The annealing temperature and the RNG stream are kept.
+    pub(crate) fn adopt(&mut self, sol: &Solution, obj: Objective) {
+        self.cur = sol.clone();
+        self.cur_obj = obj;
+        if obj < self.best_obj {
+            self.best = sol.clone();
+            self.best_obj = obj;
+        }
+        if obj < self.run_best {
+            self.run_best = obj;
+        }
+        self.last_gain = self.progress(self.it);
+    }
+
+    /// The result of this search alone.
+    pub(crate) fn into_result(self) -> SearchResult {
+        let mut res = finish(
+            self.p,
+            &self.best,
+            self.it,
+            self.clock.start.elapsed(),
+            self.stats,
+        );
+        res.restarts = self.restarts;
+        res.interrupted = self.clock.cancelled();
+        res
+    }
+
+    /// Move / insertion evaluations so far.
+    pub(crate) fn evaluations(&self) -> u64 {
+        self.stats.evaluations
+    }
+
+    /// Restarts after stagnation so far.
+    pub(crate) fn restarts(&self) -> u64 {
+        self.restarts
+    }
+
+    /// Whether the cancel flag was set.
+    pub(crate) fn cancelled(&self) -> bool {
+        self.clock.cancelled()
+    }
 }
 
 /// A fresh start after stagnation: a new construction (warm start kept),
@@ -557,6 +732,8 @@ fn finish(
         restarts: 0,
         soft_late_stops,
         interrupted: false,
+        threads: 1,
+        exchanges: 0,
     }
 }
 

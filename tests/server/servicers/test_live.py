@@ -96,6 +96,34 @@ def test_events_and_replan(served: Any, morning: Any) -> None:
     assert e.value.code() == grpc.StatusCode.ABORTED
 
 
+def test_replan_answer_says_why_a_job_is_left_out(served: Any, morning: Any) -> None:
+    """A new order heavier than any truck: the re-plan's diff is infeasible and names the
+    job and the constraint; the promised stops stay planned."""
+    _, c = served
+    view = _create(c, "why", morning)
+    v = _busy_vehicle(view)
+    t0 = view.plan.now + 600
+    heavy = live_pb2.LiveJob(
+        job_id="heavy", kind="delivery", lat=v.depot_lat + 0.01, lon=v.depot_lon,
+        amounts=[10**6, 1], service_s=60,
+        windows=[common_pb2.TimeWindow(start=t0, end=t0 + 8 * 3600)],
+    )  # fmt: skip
+    r = c.live.ApplyEvents(
+        live_pb2.ApplyEventsRequest(
+            plan_id="why",
+            events=[live_pb2.Event(t=t0, new_job=live_pb2.NewJob(job=heavy))],
+            options=live_pb2.ReplanOptions(replan=True, time_limit_s=0.3),
+        ),
+        timeout=60,
+    )
+    assert not r.diff.feasible
+    assert [(u.job_id, u.constraint) for u in r.diff.infeasible] == [("heavy", "capacity")]
+    assert "1000000" in r.diff.infeasible[0].detail
+    assert r.diff.unassigned["heavy"].startswith("capacity: ")
+    before = sorted(j for x in view.plan.vehicles for j in x.route)
+    assert sorted(j for x in r.view.plan.vehicles for j in x.route) == before
+
+
 @pytest.mark.parametrize(
     ("event", "code", "needle"),
     [

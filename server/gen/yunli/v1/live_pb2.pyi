@@ -347,7 +347,7 @@ class EtaChange(_message.Message):
     def __init__(self, job_id: _Optional[str] = ..., change_s: _Optional[int] = ...) -> None: ...
 
 class PlanDiff(_message.Message):
-    __slots__ = ("moved", "changed_vehicles", "eta_changes", "distance_change_m", "late_stops_change", "lateness_change_s", "unassigned", "runtime_s", "cost")
+    __slots__ = ("moved", "changed_vehicles", "eta_changes", "distance_change_m", "late_stops_change", "lateness_change_s", "unassigned", "runtime_s", "cost", "feasible", "infeasible", "kept_current")
     class UnassignedEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -364,6 +364,9 @@ class PlanDiff(_message.Message):
     UNASSIGNED_FIELD_NUMBER: _ClassVar[int]
     RUNTIME_S_FIELD_NUMBER: _ClassVar[int]
     COST_FIELD_NUMBER: _ClassVar[int]
+    FEASIBLE_FIELD_NUMBER: _ClassVar[int]
+    INFEASIBLE_FIELD_NUMBER: _ClassVar[int]
+    KEPT_CURRENT_FIELD_NUMBER: _ClassVar[int]
     moved: _containers.RepeatedCompositeFieldContainer[JobMove]
     changed_vehicles: _containers.RepeatedScalarFieldContainer[str]
     eta_changes: _containers.RepeatedCompositeFieldContainer[EtaChange]
@@ -373,7 +376,20 @@ class PlanDiff(_message.Message):
     unassigned: _containers.ScalarMap[str, str]
     runtime_s: float
     cost: float
-    def __init__(self, moved: _Optional[_Iterable[_Union[JobMove, _Mapping]]] = ..., changed_vehicles: _Optional[_Iterable[str]] = ..., eta_changes: _Optional[_Iterable[_Union[EtaChange, _Mapping]]] = ..., distance_change_m: _Optional[int] = ..., late_stops_change: _Optional[int] = ..., lateness_change_s: _Optional[int] = ..., unassigned: _Optional[_Mapping[str, str]] = ..., runtime_s: _Optional[float] = ..., cost: _Optional[float] = ...) -> None: ...
+    feasible: bool
+    infeasible: _containers.RepeatedCompositeFieldContainer[UnservedJob]
+    kept_current: bool
+    def __init__(self, moved: _Optional[_Iterable[_Union[JobMove, _Mapping]]] = ..., changed_vehicles: _Optional[_Iterable[str]] = ..., eta_changes: _Optional[_Iterable[_Union[EtaChange, _Mapping]]] = ..., distance_change_m: _Optional[int] = ..., late_stops_change: _Optional[int] = ..., lateness_change_s: _Optional[int] = ..., unassigned: _Optional[_Mapping[str, str]] = ..., runtime_s: _Optional[float] = ..., cost: _Optional[float] = ..., feasible: _Optional[bool] = ..., infeasible: _Optional[_Iterable[_Union[UnservedJob, _Mapping]]] = ..., kept_current: _Optional[bool] = ...) -> None: ...
+
+class UnservedJob(_message.Message):
+    __slots__ = ("job_id", "constraint", "detail")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    CONSTRAINT_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    constraint: str
+    detail: str
+    def __init__(self, job_id: _Optional[str] = ..., constraint: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class ApplyEventsResponse(_message.Message):
     __slots__ = ("view", "diff", "released_jobs", "stranded_cargo")
