@@ -509,7 +509,10 @@ def dispatch_round(
             for (_, carrier), r in zip(units, near_u, strict=True)
         ]
         pickers = {region_of_v[v.vehicle_id] for v in active if now < v.shift_end}
-        if any(r not in pickers for r in unit_region):
+        # Every region needs couriers for its orders and orders for its couriers.
+        if any(r not in pickers for r in unit_region) or set(unit_region) != set(
+            region_of_v.values()
+        ):
             g, region_of_v = 1, dict.fromkeys(region_of_v, 0)
             unit_region = [0] * len(units)
     regions: list[_Region] = []
