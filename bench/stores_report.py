@@ -17,6 +17,7 @@ import argparse
 import math
 import os
 import time
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,12 @@ def _offset(c: tuple[float, float], north: float, east: float) -> tuple[float, f
 
 
 def big_round(
-    n_orders: int, n_couriers: int, rounds: int, time_limit: float, seed: int = 0
+    n_orders: int,
+    n_couriers: int,
+    rounds: int,
+    time_limit: float,
+    seed: int = 0,
+    engine: str = "rounds",
 ) -> dict[str, float]:
     """A dispatcher with ``n_couriers`` couriers around 20 Hangzhou stores and
     ``n_orders`` open orders; then ``rounds`` rounds, each with 10 new orders and the
@@ -58,7 +64,7 @@ def big_round(
         couriers,
         {s.site_id: {"milk": 10**6} for s in stores},
     )
-    d = Dispatcher(net, t0, time_limit=time_limit)
+    d = Dispatcher(net, t0, time_limit=time_limit, engine=engine)
     d.advance(t0)
 
     def order(i: int, t: int) -> Order:
@@ -76,10 +82,16 @@ def big_round(
         )
 
     quote_ms: list[float] = []
-    for i in range(n_orders):
-        q0 = time.perf_counter()
-        d.place(order(i, t0))
+    quote_cpu: list[float] = []
+
+    def place(o: Order) -> None:
+        q0, c0 = time.perf_counter(), time.process_time()
+        d.place(o)
         quote_ms.append((time.perf_counter() - q0) * 1000)
+        quote_cpu.append((time.process_time() - c0) * 1000)
+
+    for i in range(n_orders):
+        place(order(i, t0))
     c0, w0 = time.process_time(), time.perf_counter()
     d.dispatch()
     first = ((time.perf_counter() - w0) * 1000, (time.process_time() - c0) * 1000)
@@ -100,26 +112,49 @@ def big_round(
                 )
         d.advance(t, ups)
         for _ in range(10):
-            q0 = time.perf_counter()
-            d.place(order(k, t))
-            quote_ms.append((time.perf_counter() - q0) * 1000)
+            place(order(k, t))
             k += 1
         c0, w0 = time.process_time(), time.perf_counter()
         d.dispatch()
         round_ms.append((time.perf_counter() - w0) * 1000)
         round_cpu.append((time.process_time() - c0) * 1000)
     assigned = sum(1 for st in d.orders.values() if st.courier_id is not None)
+    parts = {}
+    if d.round_stats:
+        steady = d.round_stats[1:] or d.round_stats
+        for part in (
+            "build_s",
+            "search_s",
+            "apply_s",
+            "build_cpu_s",
+            "search_cpu_s",
+            "apply_cpu_s",
+        ):
+            vals = [getattr(x, part) * 1000 for x in steady]
+            parts[f"{part[:-2]}_p50_ms"] = float(np.percentile(vals, 50))
+    late = 0 if d.last_result is None else d.last_result.forecast.late_stops
     return {
+        **parts,
+        "late_stops": float(late),
         "first_round_ms": first[0],
         "first_round_cpu_ms": first[1],
         "round_p50_ms": float(np.percentile(round_ms, 50)),
         "round_p95_ms": float(np.percentile(round_ms, 95)),
         "round_cpu_p50_ms": float(np.percentile(round_cpu, 50)),
+        "round_cpu_p95_ms": float(np.percentile(round_cpu, 95)),
         "quote_p50_ms": float(np.percentile(quote_ms, 50)),
         "quote_p99_ms": float(np.percentile(quote_ms, 99)),
+        "quote_cpu_p99_ms": float(np.percentile(quote_cpu, 99)),
         "open_orders": float(len(d.orders)),
         "assigned": float(assigned),
     }
+
+
+def _simulate(day: Any, policy: str, time_limit: float) -> Any:
+    """``simulate``; ``yunli-live`` is Yunli on the general live re-planner."""
+    if policy == "yunli-live":
+        return simulate(day, "yunli", time_limit=time_limit, engine="live")
+    return simulate(day, policy, time_limit=time_limit)
 
 
 def main() -> None:
@@ -133,27 +168,42 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--time-limit", type=float, default=0.15)
     ap.add_argument(
+        "--engines",
+        default="rounds,live",
+        help="dispatch engines of the round benchmark, in this order (rounds: the store "
+        "round with kept matrices; live: the general live re-planner)",
+    )
+    ap.add_argument(
         "--mdrp",
         type=int,
         nargs=2,
         metavar=("ORDERS", "COURIERS"),
         help="a generated MDRP instance of this size, every policy",
     )
+    ap.add_argument(
+        "--with-live",
+        action="store_true",
+        help="also run Yunli on the general live re-planner (policy yunli-live)",
+    )
     args = ap.parse_args()
+    policies = [*POLICIES[:1], *(["yunli-live"] if args.with_live else []), *POLICIES[1:]]
     print(f"cores {os.cpu_count()}, load {os.getloadavg()}")
     if args.round:
-        r = big_round(args.orders, args.couriers, args.rounds, args.time_limit)
-        print(" ".join(f"{k} {v:.1f}" for k, v in r.items()))
+        for eng in args.engines.split(","):
+            r = big_round(args.orders, args.couriers, args.rounds, args.time_limit, engine=eng)
+            print(f"[{eng}] load {os.getloadavg()}")
+            print(f"[{eng}] " + " ".join(f"{k} {v:.1f}" for k, v in r.items()))
     for seed in args.seeds:
         day = city_store_day(
             n_orders=60 if args.quick else args.orders, ebikes_per_store=args.ebikes, seed=seed
         )
         print(f"\nseed {seed}: {len(day.orders)} orders, {len(day.network.couriers)} couriers")
         keys = None
-        for pol in POLICIES:
+        for pol in policies:
             c0 = time.process_time()
-            rep = simulate(day, pol, time_limit=args.time_limit)
+            rep = _simulate(day, pol, args.time_limit)
             row = rep.row()
+            row["policy"] = pol
             row["cpu_s"] = round(time.process_time() - c0, 1)
             if rep.round_ms:
                 row["round_p50_ms"] = round(float(np.percentile(rep.round_ms, 50)))
@@ -178,9 +228,9 @@ def main() -> None:
             "| pay/order | within target | wall s | cpu s |"
         )
         print("|---|---|---|---|---|---|---|---|---|---|")
-        for pol in ("yunli", "nearest_idle", "greedy"):
+        for pol in policies:
             c0 = time.process_time()
-            rep = simulate(day, pol, time_limit=args.time_limit)
+            rep = _simulate(day, pol, args.time_limit)
             m = mdrp_metrics(inst, rep)
             print(
                 f"| {pol} | {m.delivered}/{m.orders} | {m.ctd_mean:.1f} | {m.ctd_p90:.1f} | "

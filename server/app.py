@@ -259,7 +259,9 @@ def create_server(
         orders = _orders_servicer(state, store, closers, live)
         orders_grpc.add_OrdersServicer_to_server(orders, server)
         register_crossborder(server, store)
-        register_community(server, store)
+        register_community(
+            server, store, dispatch_interval_s=cfg.community_dispatch_interval_s, closers=closers
+        )
 
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -75,6 +75,7 @@ def _serve(args: argparse.Namespace) -> int:
         solver_workers=args.solver_workers,
         solver_nice=args.solver_nice,
         sync_interval_s=args.sync_interval,
+        community_dispatch_interval_s=args.community_dispatch_interval,
         instance_id=args.instance_id or "",
         advertise_address=args.advertise_address or "",
         lease_ttl_s=args.lease_ttl,
@@ -185,6 +186,12 @@ def register(sub: Any) -> None:
         type=float,
         default=1.0,
         help="seconds between pulls of other instances' writes (0: off)",
+    )
+    p.add_argument(
+        "--community-dispatch-interval",
+        type=float,
+        default=5.0,
+        help="seconds between the community stores' dispatch rounds (0: only on new orders)",
     )
     p.add_argument(
         "--instance-id",

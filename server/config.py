@@ -78,6 +78,9 @@ class ServerConfig:
     trip_merge_interval_s
         How often newly recorded trips are merged into the matcher's expertise
         profiles (0: only when the matcher is rebuilt).
+    community_dispatch_interval_s
+        Seconds between the community stores' background dispatch rounds (0: rounds
+        only on new orders and ``Dispatch`` calls).
     grace_s
         Graceful shutdown: seconds in-flight calls get to finish.
     warm_solvers
@@ -108,6 +111,7 @@ class ServerConfig:
     advertise_address: str = ""
     lease_ttl_s: float = 10.0
     trip_merge_interval_s: float = 2.0
+    community_dispatch_interval_s: float = 5.0
     grace_s: float = 30.0
     warm_solvers: bool = False
     import_world: str | None = None

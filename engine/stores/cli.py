@@ -1,4 +1,6 @@
-"""``yunli stores``: simulate a store day, plan replenishment, show or check a fee tariff."""
+"""``yunli community`` (alias ``yunli stores``): simulate a store day or a Meal Delivery
+Routing Problem instance, plan replenishment, show or check a fee tariff, generate and
+solve MDRP instances."""
 
 from __future__ import annotations
 
@@ -42,10 +44,43 @@ def _tariff(path: str | None) -> Any:
     return Tariff.from_dict(d)
 
 
+def _simulate_mdrp(args: argparse.Namespace) -> int:
+    from engine.stores.mdrp import mdrp_metrics, read_instance, to_store_day, write_solution
+    from engine.stores.simulate import simulate
+
+    if args.solution and len(args.policies) != 1:
+        raise InvalidInputError.at("solution", "give exactly one policy with --solution")
+    inst = read_instance(args.mdrp)
+    day, _ = to_store_day(inst)
+    print(
+        f"{inst.name}: {len(inst.orders)} orders, {len(inst.couriers)} couriers, "
+        f"{len(inst.restaurants)} restaurants"
+    )
+    rows = []
+    incomplete = False
+    for pol in args.policies:
+        rep = simulate(day, pol, time_limit=args.time_limit)
+        m = mdrp_metrics(inst, rep)
+        incomplete |= m.delivered != m.orders
+        rows.append(m.row())
+        print(", ".join(f"{k} {v}" for k, v in m.row().items()))
+        if args.solution:
+            write_solution(inst, rep, args.solution)
+            print(f"solution written to {args.solution}")
+    if args.output:
+        atomic_write_text(args.output, json.dumps(rows, indent=1))
+        print(f"report written to {args.output}")
+    return 4 if incomplete else 0
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from engine.stores.simulate import city_store_day, simulate
 
     check_output(args.output, (".json",))
+    if args.mdrp is not None:
+        return _simulate_mdrp(args)
+    if args.solution:
+        raise InvalidInputError.at("solution", "--solution needs --mdrp")
     if args.orders <= 0:
         raise InvalidInputError.at("orders", f"must be > 0, got {args.orders}")
     tariff = _tariff(args.tariff)
@@ -170,13 +205,17 @@ def _mdrp_solve(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add ``stores`` (``simulate``, ``replenish``, ``tariff``) to the ``yunli`` command."""
+    """Add ``community`` (alias ``stores``: ``simulate``, ``replenish``, ``tariff``,
+    ``mdrp``) to the ``yunli`` command."""
     p = sub.add_parser(
-        "stores",
-        help="community stores: simulate a 30-minute delivery day, replenishment, fee tariff",
-        description="Community store delivery (issue 12): a seeded store day in a real city "
-        "run by the Yunli dispatcher and the baselines, the replenishment van plan, and the "
-        "delivery-fee tariff.",
+        "community",
+        aliases=["stores"],
+        help="community stores: simulate a 30-minute delivery day or an MDRP instance, "
+        "replenishment, fee tariff (alias: stores)",
+        description="Community store delivery (issue 12): a seeded store day in a real city, "
+        "or a Meal Delivery Routing Problem instance (--mdrp DIR), run by the Yunli "
+        "dispatcher and the baselines; the replenishment van plan; the delivery-fee tariff; "
+        "MDRP instances generated and solved in the published format.",
     )
     ss = p.add_subparsers(dest="stores_command", metavar="SUBCOMMAND", required=True)
     sim = ss.add_parser("simulate", help="run a seeded store day under each policy")
@@ -200,7 +239,17 @@ def register(sub: Any) -> None:
         help="scale of the opening stock (below 1: stock-outs)",
     )
     sim.add_argument("--no-rain", action="store_true", help="a dry day")
-    sim.add_argument("--tariff", help="tariff JSON (see `yunli stores tariff`)")
+    sim.add_argument("--tariff", help="tariff JSON (see `yunli community tariff`)")
+    sim.add_argument(
+        "--mdrp",
+        metavar="DIR",
+        help="replay this Meal Delivery Routing Problem instance folder instead of a city day",
+    )
+    sim.add_argument(
+        "--solution",
+        metavar="DIR",
+        help="with --mdrp and one policy: write the evaluator's three solution files here",
+    )
     sim.add_argument("--output", help="write the report rows here (.json)")
     sim.set_defaults(func=_simulate)
     rep = ss.add_parser("replenish", help="order-up-to levels and the van plan for a morning")

@@ -62,6 +62,7 @@ from engine.stores.model import (
     Weather,
     road_metres,
 )
+from engine.stores.rounds import RoundCache, RoundStats, dispatch_round
 from engine.stores.tariff import DEFAULT_TARIFF, Fee, Tariff
 
 #: Capacity dimensions of the store plan.
@@ -87,6 +88,8 @@ LATE_COST_PER_HOUR: Final = 120_000
 #: Price of a courier's working time in the re-plan (cost units per hour of route): 0 by
 #: default (the plan minimizes distance under the deadlines and lateness prices).
 COURIER_COST_PER_HOUR: Final = 0
+#: Re-plan engines of a dispatch round (see :class:`Dispatcher`).
+ENGINES: Final = ("rounds", "live")
 #: Option kinds of a quote.
 OPTION_KINDS: Final = ("now", "pickup_point", "later_slot")
 
@@ -205,6 +208,10 @@ class Dispatcher:
     plan_margin_s
         The plan's deadline for an order is its promise minus this margin (but not
         before the quoted prediction); see :data:`PLAN_MARGIN_S`.
+    engine
+        ``"rounds"`` (default): :func:`engine.stores.rounds.dispatch_round`, one native
+        problem per round from matrices kept between rounds, courier off times enforced;
+        ``"live"``: the general :func:`engine.live.replan` (kept to compare against).
     """
 
     def __init__(
@@ -224,7 +231,13 @@ class Dispatcher:
         promise_s: int = PROMISE_S,
         pickup_service_s: int = PICKUP_SERVICE_S,
         drop_service_s: int = DROP_SERVICE_S,
+        engine: str = "rounds",
     ) -> None:
+        if engine not in ENGINES:
+            raise InvalidInputError.at("engine", f"{engine!r} is not one of {ENGINES}")
+        self.engine = engine
+        self.round_cache = RoundCache(PLAN_CIRCUITY)
+        self.round_stats: list[RoundStats] = []
         if not time_limit > 0:
             raise InvalidInputError.at("time_limit", f"must be positive, got {time_limit}")
         self.network = network
@@ -328,6 +341,12 @@ class Dispatcher:
         if events:
             apply_events(self.plan, [replace(e, t=max(e.t, self.plan.now)) for e in events])
             self._dirty |= {_event_vehicle(e) for e in events}
+            # A courier back on duty for a later shift works to that shift's end.
+            for e in events:
+                v = self.plan.vehicles.get(_event_vehicle(e))
+                back = self.network.couriers.get(_event_vehicle(e))
+                if v is not None and back is not None and back.on_shift(t):
+                    v.shift_start, v.shift_end = next((a, b) for a, b in back.shifts if a <= t < b)
         self.plan.now = max(self.plan.now, t)
         self._refresh({j for p in positions for j in p.served}, positions)
 
@@ -430,6 +449,8 @@ class Dispatcher:
                 t_end, pos = cs.end
             arrive = t_end + self._travel(v.profile, pos, sp, t_end)
             pick = max(arrive, ready)
+            if pick >= v.shift_end:
+                continue  # no pickup after the courier's off time
             eta = pick + self.pickup_service_s + self._travel(v.profile, sp, stop, pick)
             if eta < best[0]:
                 best = (eta, vid)
@@ -439,7 +460,7 @@ class Dispatcher:
                 if any(p + a > c for p, a, c in zip(peak, amounts, v.capacity, strict=True)):
                     continue
                 delay = max(dep, ready) + self.pickup_service_s - dep
-                if delay > slack:
+                if delay > slack or max(dep, ready) >= v.shift_end:
                     continue
                 eta = t_end + delay + self._travel(v.profile, pos, stop, t_end + delay)
                 if eta < best[0]:
@@ -454,10 +475,12 @@ class Dispatcher:
                     continue
                 prof = COURIER_MODES[c.mode].profile
                 home = self.network.store(c.store_id).point
-                for a, _ in c.shifts:
+                for a, b in c.shifts:
                     if a < self.plan.now:
                         continue
                     pick = max(a + self._travel(prof, home, sp, a), ready)
+                    if pick >= b:
+                        continue
                     eta = pick + self.pickup_service_s + self._travel(prof, sp, stop, pick)
                     if eta < best[0]:
                         best = (eta, None)
@@ -658,14 +681,27 @@ class Dispatcher:
         if not pending or not active:
             return None
         t0 = time.perf_counter()
-        res = replan(
-            self.plan,
-            time_limit=self.time_limit,
-            seed=self.seed,
-            searches=self.searches,
-            late_stop_cost=self.late_stop_cost,
-            late_cost_per_hour=self.late_cost_per_hour,
-        )
+        if self.engine == "live":
+            res = replan(
+                self.plan,
+                time_limit=self.time_limit,
+                seed=self.seed,
+                searches=self.searches,
+                late_stop_cost=self.late_stop_cost,
+                late_cost_per_hour=self.late_cost_per_hour,
+            )
+        else:
+            stats = RoundStats()
+            res = dispatch_round(
+                self.plan,
+                self.round_cache,
+                time_limit=self.time_limit,
+                seed=self.seed,
+                late_stop_cost=self.late_stop_cost,
+                late_cost_per_hour=self.late_cost_per_hour,
+                stats=stats,
+            )
+            self.round_stats.append(stats)
         self.round_seconds.append(time.perf_counter() - t0)
         self.last_result = res
         self._snaps = {
@@ -717,6 +753,7 @@ class Dispatcher:
                     st.option.promise + PICKUP_HOLD_S
                 )
         self._snaps, self._dirty, self.last_result = {}, set(), None
+        self.round_cache = RoundCache(PLAN_CIRCUITY)
 
     def status(self, order_id: str) -> OrderStatus:
         """Where an accepted order stands (:class:`NotFoundError` if unknown)."""

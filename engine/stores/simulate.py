@@ -36,7 +36,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
@@ -447,7 +447,7 @@ def _run_yunli(
     time_limit: float,
     rep: DayReport,
     dispatch_on_order: bool,
-    **options: int,
+    **options: Any,
 ) -> None:
     net = copy.deepcopy(day.network)
     d = Dispatcher(
@@ -779,7 +779,7 @@ def simulate(
     tariff: Tariff = DEFAULT_TARIFF,
     time_limit: float = 0.15,
     dispatch_on_order: bool = True,
-    **options: int,
+    **options: Any,
 ) -> DayReport:
     """Run one policy (:data:`POLICIES`) over the day and report.
 

@@ -12,6 +12,13 @@ rebuilt from the stored network, stock, orders and plan.
 The clock is the dispatcher's: a request time (``placed_at``, ``t``, ``at``; 0 = the
 server's wall clock) moves it forward, bringing couriers on and off shift; a time
 before it is INVALID_ARGUMENT.
+
+The dispatcher runs on each new order (``PlaceOrder``), on ``Dispatch``, and every
+``dispatch_interval_s`` seconds on a background thread (the rolling horizon): the thread
+moves the clock to the wall clock (couriers come on and go off shift), re-plans the
+orders not yet delivered (orders not yet picked up may move to another courier), and
+writes the orders whose state, courier or ETA changed, so ``WatchOrders`` streams them.
+:meth:`CommunityServicer.close` stops the thread (the server does on shutdown).
 """
 
 from __future__ import annotations
@@ -28,12 +35,23 @@ import grpc
 from engine.errors import InvalidInputError, NotFoundError
 from engine.live import PositionUpdate, forecast
 from engine.stores import Dispatcher, OrderStatus, StoreNetwork
+from engine.stores.model import LOCAL_OFFSET_S
+from engine.stores.replenish import (
+    VAN_CAPACITY,
+    Sale,
+    forecast_demand,
+    order_up_to,
+    plan_replenishment,
+)
+from engine.units import SECONDS_PER_DAY
 from server.convert import community as convert
 from server.convert.common import finite
 from server.gen.yunli.v1 import community_pb2 as pb
 from server.status import AlreadyExistsError
 from server.store.community import CommunityStore
 
+#: Longest routing budget of a ``PlanReplenishment`` call (s).
+MAX_REPLENISH_TIME_S: Final = 60.0
 #: How often a ``WatchOrders`` stream checks that its call is still active (s).
 WATCH_POLL_S: Final = 0.5
 #: The generated gRPC module (untyped generated code).
@@ -51,6 +69,8 @@ class CommunityServicer:
         Budget of a dispatch round (seconds), see :class:`engine.stores.Dispatcher`.
     clock
         The wall clock (Unix seconds) for request times left at 0.
+    dispatch_interval_s
+        Seconds between dispatch rounds of the background thread (0: no thread).
     """
 
     def __init__(
@@ -59,13 +79,72 @@ class CommunityServicer:
         *,
         time_limit: float = 0.15,
         clock: Callable[[], float] = time.time,
+        dispatch_interval_s: float = 0.0,
     ) -> None:
+        if not dispatch_interval_s >= 0:
+            raise InvalidInputError.at(
+                "community_dispatch_interval_s", f"must be >= 0, got {dispatch_interval_s}"
+            )
         self._store = store
         self._time_limit = time_limit
         self._clock = clock
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._load()
+        self._stop = threading.Event()
+        self.rounds = 0
+        self.round_errors = 0
+        self._thread: threading.Thread | None = None
+        if dispatch_interval_s > 0:
+            self._thread = threading.Thread(
+                target=self._loop,
+                args=(float(dispatch_interval_s),),
+                name="community-dispatch",
+                daemon=True,
+            )
+            self._thread.start()
+
+    # ---- the rolling horizon -------------------------------------------------------------
+    def _loop(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.dispatch_round()
+            except Exception:  # the next round tries again; the state was reloaded
+                self.round_errors += 1
+
+    def dispatch_round(self) -> int:
+        """One background round: clock to the wall clock, re-plan, write what changed.
+
+        Returns the number of orders whose state, courier or ETA changed.
+        """
+        with self._lock:
+            before = {
+                oid: (st.state, st.courier_id, st.eta) for oid, st in self._disp.orders.items()
+            }
+            try:
+                now = self._now()
+                if now > self._disp.now:
+                    self._disp.advance(now)
+                res = self._disp.dispatch()
+                changed = [
+                    st
+                    for oid, st in self._disp.orders.items()
+                    if (st.state, st.courier_id, st.eta) != before.get(oid)
+                ]
+                if res is not None or changed:
+                    self._persist_orders(changed)
+            except BaseException:
+                self._load()
+                raise
+            self.rounds += 1
+            return len(changed)
+
+    def close(self) -> None:
+        """Stop the background dispatch thread (waits for a round in progress)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
     # ---- state --------------------------------------------------------------------------
     def _load(self) -> None:
@@ -314,7 +393,153 @@ class CommunityServicer:
                 late_stops=late,
             )
 
+    # ---- replenishment -------------------------------------------------------------------
+    def PlanReplenishment(
+        self, request: pb.PlanReplenishmentRequest, context: grpc.ServicerContext
+    ) -> Any:
+        lat = finite("warehouse_lat", request.warehouse_lat)
+        lon = finite("warehouse_lon", request.warehouse_lon)
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+            raise InvalidInputError.at(
+                "warehouse_lat", f"({lat}, {lon}) is not a warehouse location"
+            )
+        vans = request.vans or 3
+        cap = (request.van_weight_kg or VAN_CAPACITY[0], request.van_volume_l or VAN_CAPACITY[1])
+        if vans < 0 or min(cap) <= 0:
+            raise InvalidInputError.at("vans", "vans and van capacities must be > 0")
+        shift = (request.shift_start_s, request.shift_end_s)
+        if shift == (0, 0):
+            shift = (5 * 3600, 12 * 3600)
+        if not 0 <= shift[0] < shift[1] <= 2 * SECONDS_PER_DAY:
+            raise InvalidInputError.at(
+                "shift_end_s", f"the vans' shift {shift} is not 0 <= start < end <= 2 days"
+            )
+        level = request.service_level or 0.95
+        if not 0.5 <= finite("service_level", level) < 1.0:
+            raise InvalidInputError.at("service_level", f"must be in [0.5, 1), got {level}")
+        review = request.review_s or SECONDS_PER_DAY
+        if review <= 0:
+            raise InvalidInputError.at("review_s", f"must be > 0, got {review}")
+        limit = request.time_limit_s or 1.0
+        if not 0 < finite("time_limit_s", limit) <= MAX_REPLENISH_TIME_S:
+            raise InvalidInputError.at(
+                "time_limit_s", f"must be in (0, {MAX_REPLENISH_TIME_S:.0f}], got {limit}"
+            )
+        for s in request.sales:
+            if s.quantity < 0:
+                raise InvalidInputError.at("sales.quantity", "must be >= 0", s.store_id)
+            if s.t <= 0:
+                raise InvalidInputError.at("sales.t", "must be a Unix time > 0", s.store_id)
+        # A snapshot of the network under the lock; the routing runs outside it.
+        with self._lock:
+            net = self._disp.network
+            for sid in request.store_ids:
+                net.store(sid)
+            for s in request.sales:
+                net.store(s.store_id)
+                if s.sku_id not in net.skus:
+                    raise NotFoundError(f"sales.sku_id: unknown SKU {s.sku_id!r}")
+            wanted = set(request.store_ids) or {
+                k for k, v in net.sites.items() if v.kind == "store"
+            }
+            snap = StoreNetwork(
+                dict(net.sites),
+                dict(net.skus),
+                dict(net.couriers),
+                {k: dict(v) for k, v in net.stock.items()},
+            )
+            history = [
+                Sale(st.order.placed_at, st.order.store_id, sku, q)
+                for st in self._disp.orders.values()
+                for sku, q in st.order.items
+            ]
+            now = self._disp.now or int(self._clock())
+        history += [Sale(s.t, s.store_id, s.sku_id, s.quantity) for s in request.sales]
+        history = [h for h in history if h.store_id in wanted]
+        midnight = request.day_midnight or next_local_midnight(now)
+        if (midnight + LOCAL_OFFSET_S) % SECONDS_PER_DAY:
+            raise InvalidInputError.at(
+                "day_midnight", f"{midnight} is not a local midnight (UTC+8)"
+            )
+        out = pb.CommunityReplenishmentPlan(day_midnight=midnight)
+        if not history:
+            return out  # no demand known: nothing to order
+        fc = forecast_demand(history)
+        lines = order_up_to(snap, fc, midnight + shift[0], review_s=review, service_level=level)
+        out.lines.extend(
+            pb.CommunityReplenishmentLine(
+                store_id=ln.store_id,
+                sku_id=ln.sku_id,
+                level=ln.level,
+                on_hand=ln.on_hand,
+                demand_mean=ln.demand_mean,
+                quantity=ln.quantity,
+            )
+            for ln in lines
+        )
+        if not any(ln.quantity > 0 for ln in lines):
+            return out
+        plan = plan_replenishment(
+            snap,
+            lines,
+            (lat, lon),
+            midnight,
+            vans=vans,
+            van_capacity=cap,
+            shift=shift,
+            time_limit=limit,
+        )
+        out.deliveries.extend(
+            pb.CommunityVanStop(
+                van=d.van,
+                store_id=d.store_id,
+                lines=[
+                    pb.CommunityStockLine(sku_id=k, quantity=q) for k, q in sorted(d.lines.items())
+                ],
+                service_start=d.service_start,
+            )
+            for d in plan.deliveries
+        )
+        out.unserved.extend(plan.unserved)
+        out.vans_used = plan.vans_used
+        out.distance_m = plan.distance_m
+        if request.apply and plan.deliveries:
+            with self._lock:
+                net = self._disp.network
+                after: dict[str, dict[str, int]] = {}
+                for d in plan.deliveries:
+                    levels = after.setdefault(d.store_id, {})
+                    for sku, q in d.lines.items():
+                        base = levels.get(sku, net.stock[d.store_id].get(sku, 0))
+                        levels[sku] = base + q
+                rev = self._write(stock=after)
+                for sid, levels in after.items():
+                    net.stock[sid].update(levels)
+                    self._stock_rev[sid] = rev
+                out.applied = True
+                out.stock.extend(
+                    convert.stock_msg(sid, net.stock[sid], rev) for sid in sorted(after)
+                )
+        return out
 
-def register(server: grpc.Server, store: Any) -> None:
-    """Add the ``Community`` service to ``server``, stored in ``store``'s database."""
-    community_grpc.add_CommunityServicer_to_server(CommunityServicer(CommunityStore(store)), server)
+
+def next_local_midnight(t: int) -> int:
+    """The first local (UTC+8) midnight after the Unix instant ``t``."""
+    return ((t + LOCAL_OFFSET_S) // SECONDS_PER_DAY + 1) * SECONDS_PER_DAY - LOCAL_OFFSET_S
+
+
+def register(
+    server: grpc.Server,
+    store: Any,
+    *,
+    dispatch_interval_s: float = 0.0,
+    closers: list[Callable[[], object]] | None = None,
+) -> CommunityServicer:
+    """Add the ``Community`` service to ``server``, stored in ``store``'s database, with a
+    dispatch round every ``dispatch_interval_s`` seconds (0: only on orders and
+    ``Dispatch``); its :meth:`~CommunityServicer.close` is appended to ``closers``."""
+    svc = CommunityServicer(CommunityStore(store), dispatch_interval_s=dispatch_interval_s)
+    community_grpc.add_CommunityServicer_to_server(svc, server)
+    if closers is not None:
+        closers.append(svc.close)
+    return svc

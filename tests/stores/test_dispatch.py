@@ -157,6 +157,70 @@ def test_a_rejected_order_changes_no_stock_and_no_plan(
     assert (d.plan.fingerprint(), dict(d.network.stock["S"]), dict(d.orders)) == before
 
 
+def test_refused_promises_points_and_couriers_change_no_stock_and_no_plan() -> None:
+    """The issue's bad input beyond the order itself: a promise in the past or before the
+    prediction, a full or unknown pick-up point, an unknown courier's report, a store
+    that is closed: each names its field, and stock, orders and plan stay as they were."""
+    net = StoreNetwork.build(
+        [
+            Site("S", "store", LAT, LON, radius_m=1_300, opening=((8 * 3600, 20 * 3600),)),
+            Site("Q", "pickup_point", *_at(0, -900), capacity=1),
+        ],
+        [Sku("milk", "milk", 1, 1, 1200)],
+        [Courier("c1", "ebike", "S", ((T0, T0 + 4 * 3600),))],
+        {"S": {"milk": 10}},
+    )
+    d = Dispatcher(net, T0, time_limit=0.05)
+    d.advance(T0)
+    d.place(_order("ok", T0 + 30, _at(0, 300)))
+    full = Order("q1", "S", (("milk", 1),), T0 + 40, LAT, LON, pickup_point_id="Q")
+    d.place(full)  # Q holds one parcel: now full
+    d.dispatch()
+
+    def state() -> object:
+        return (d.plan.fingerprint(), dict(d.network.stock["S"]), dict(d.orders))
+
+    before = state()
+    cases: list[tuple[object, type[Exception], str]] = [
+        (
+            lambda: d.place(_order("p1", T0 + 60, _at(0, 500)), promise=T0 + 30),
+            InvalidInputError,
+            "promise",
+        ),
+        (
+            lambda: d.place(_order("p2", T0 + 60, _at(0, 500)), promise=T0 + 61),
+            InvalidInputError,
+            "promise",
+        ),
+        (
+            lambda: d.place(
+                Order("q2", "S", (("milk", 1),), T0 + 60, LAT, LON, pickup_point_id="Q")
+            ),
+            InvalidInputError,
+            "pickup_point_id",
+        ),
+        (
+            lambda: d.place(
+                Order("q3", "S", (("milk", 1),), T0 + 60, LAT, LON, pickup_point_id="Z")
+            ),
+            NotFoundError,
+            "pickup_point_id",
+        ),
+        (
+            lambda: d.advance(T0 + 120, [PositionUpdate(T0 + 120, "nobody", LAT, LON)]),
+            NotFoundError,
+            "courier_id",
+        ),
+        (lambda: d.place(_order("n1", T0 + 12 * 3600, _at(0, 500))), InvalidInputError, "store_id"),
+    ]
+    for fn, error, field in cases:
+        with pytest.raises(error) as e:
+            fn()  # type: ignore[operator]
+        named = getattr(e.value, "field", None) or str(e.value).split(":")[0]
+        assert named == field, (field, e.value)
+        assert state() == before, field
+
+
 def test_promise_in_the_past_duplicate_ids_and_unknown_couriers_are_refused() -> None:
     d = _two_couriers()
     with pytest.raises(InvalidInputError) as e:
@@ -205,7 +269,7 @@ def test_orders_not_yet_picked_up_are_reassigned_when_a_courier_leaves() -> None
     )
     d = Dispatcher(net, T0, time_limit=0.1)
     d.advance(T0)
-    st = d.place(_order("o1", T0 + 60, _at(0, 600), ready=900))
+    st = d.place(_order("o1", T0 + 60, _at(0, 600), ready=200))
     d.dispatch()
     assert st.courier_id == "c1"
     d.advance(T0 + 700)  # c1's shift is over and it carries nothing: off duty

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,25 @@ def test_cli_mdrp(tmp_path: Path) -> None:
     )
     assert (tmp_path / "sol" / "solution_info_orders.txt").exists()
     assert main(["stores", "mdrp", "solve", str(tmp_path / "none")]) == 3
+
+
+def test_cli_community_simulate_replays_an_mdrp_instance(tmp_path: Path) -> None:
+    """``yunli community simulate --mdrp DIR`` (the issue's command) reads the published
+    format, replays it under the policies and writes the evaluator's files; ``stores`` is
+    an alias of ``community``."""
+    inst_dir = tmp_path / "inst"
+    assert main(["community", "mdrp", "generate", str(inst_dir), "--orders", "30"]) == 0
+    out = tmp_path / "rows.json"
+    sol = tmp_path / "sol"
+    args = ["community", "simulate", "--mdrp", str(inst_dir), "--time-limit", "0.05"]
+    assert main([*args, "--policies", "greedy,nearest_idle", "--output", str(out)]) == 0
+    rows = json.loads(out.read_text())
+    assert [r["policy"] for r in rows] == ["greedy", "nearest_idle"]
+    assert all(r["delivered"] == r["orders"] == 30 for r in rows)
+    assert main([*args, "--policies", "yunli", "--solution", str(sol)]) == 0
+    lines = (sol / "solution_info_orders.txt").read_text().splitlines()
+    assert len(lines) == 31
+    # One policy per solution folder; --solution without --mdrp; a missing folder.
+    assert main([*args, "--policies", "yunli,greedy", "--solution", str(sol)]) == 2
+    assert main(["community", "simulate", "--solution", str(sol)]) == 2
+    assert main(["community", "simulate", "--mdrp", str(tmp_path / "none")]) == 3

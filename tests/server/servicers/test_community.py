@@ -29,6 +29,18 @@ FAR = (31.2304, 121.5160)
 Make = Callable[..., tuple[YunliServer, int]]
 
 
+@pytest.fixture
+def make_server(make_server: Make) -> Make:
+    """The servers of these tests dispatch only when asked (no background rounds), unless
+    a test gives ``community_dispatch_interval_s``."""
+
+    def make(**kw: Any) -> tuple[YunliServer, int]:
+        kw.setdefault("community_dispatch_interval_s", 0)
+        return make_server(**kw)
+
+    return make
+
+
 def _stub(port: int) -> Any:
     return community_grpc.CommunityStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
 
@@ -302,6 +314,15 @@ def _day(make: Make, **db: Any) -> None:
     )
 
 
+def _servicer(srv: YunliServer) -> Any:
+    """The server's community servicer (through the closer the server holds)."""
+    for close in srv._closers:
+        owner = getattr(close, "__self__", None)
+        if owner is not None and type(owner).__name__ == "CommunityServicer":
+            return owner
+    raise AssertionError("no community servicer among the server's closers")
+
+
 def test_community_sqlite(make_server: Make) -> None:
     """SQLite: the whole day, through two restarts."""
     _day(make_server)
@@ -515,3 +536,305 @@ def test_random_messages_get_well_defined_codes(make_server: Make) -> None:
 
         check()
     assert c.GetStock(pb.GetCommunityStockRequest(store_id="s1"), metadata=AUTH).store_id == "s1"
+
+
+def test_background_rounds_assign_stream_and_stop_cleanly(make_server: Make) -> None:
+    """The rolling horizon in the service: an order placed while nobody is on shift waits;
+    when the courier's shift starts, a background round (every 0.2 s here) brings it on
+    duty and assigns the order, and ``WatchOrders`` streams the assignment with its ETA;
+    the courier's positions stream in and the next rounds keep the order with it; the
+    server stops the thread when it stops."""
+    t0 = int(time.time())
+    srv, port = make_server(community_dispatch_interval_s=0.2)
+    c = _stub(port)
+    c.RegisterSite(
+        pb.CommunitySite(site_id="S", kind="store", lat=STORE[0], lon=STORE[1]), metadata=AUTH
+    )
+    c.RegisterSku(pb.CommunitySku(sku_id="water", weight_kg=1, volume_l=1), metadata=AUTH)
+    c.RegisterCourier(
+        pb.CommunityCourier(
+            courier_id="C",
+            mode="ebike",
+            store_id="S",
+            shifts=[pb.CommunityShift(start=t0 + 3, end=t0 + 3600)],
+        ),
+        metadata=AUTH,
+    )
+    c.SetStock(
+        pb.SetCommunityStockRequest(
+            store_id="S", lines=[pb.CommunityStockLine(sku_id="water", quantity=5)]
+        ),
+        metadata=AUTH,
+    )
+    q = c.QuoteOrder(pb.QuoteCommunityOrderRequest(order=_order("o", "S", 1, t0)), metadata=AUTH)
+    placed = c.PlaceOrder(
+        pb.PlaceCommunityOrderRequest(
+            order=_order("o", "S", 1, t0), idempotency_key="k", choice=q.options[0].kind
+        ),
+        metadata=AUTH,
+    )
+    assert (placed.state, placed.courier_id) == ("accepted", "")  # nobody on shift yet
+    it = c.WatchOrders(
+        pb.WatchCommunityOrdersRequest(after_revision=placed.revision), metadata=AUTH, timeout=30
+    )
+    got = next(it)  # written by a background round once the shift has started
+    assert (got.order_id, got.state, got.courier_id) == ("o", "assigned", "C")
+    assert got.eta >= t0 + 3
+    assert got.revision > placed.revision
+    route = c.GetCourierRoute(pb.GetCourierRouteRequest(courier_id="C"), metadata=AUTH)
+    assert [(s.order_id, s.stop) for s in route.stops] == [("o", "pickup"), ("o", "delivery")]
+    # A position report (no stop served) streams in; later rounds keep the order on C.
+    now = max(int(time.time()), t0 + 4)
+    c.ReportCourierPosition(
+        pb.CourierPositionReport(courier_id="C", t=now, lat=STORE[0], lon=STORE[1] + 0.001),
+        metadata=AUTH,
+    )
+    svc = _servicer(srv)
+    rounds = svc.rounds
+    deadline = time.time() + 20
+    while svc.rounds < rounds + 2 and time.time() < deadline:
+        time.sleep(0.05)
+    assert svc.rounds >= rounds + 2
+    assert svc.round_errors == 0
+    st = c.GetOrder(pb.GetCommunityOrderRequest(order_id="o"), metadata=AUTH)
+    assert (st.state, st.courier_id) == ("assigned", "C")
+    it.cancel()
+    srv.stop(0)
+    assert svc._thread is None  # joined by the server's shutdown
+
+
+def test_plan_replenishment_on_the_stored_state(make_server: Make) -> None:
+    """``PlanReplenishment`` over the socket: the forecast learns from the stored orders and
+    the sales given, the order-up-to quantity is the level less the stock on hand, the vans
+    arrive inside each store's receiving window, ``apply`` adds the delivered units to the
+    stock durably (a restart shows them); bad input names the field and changes nothing."""
+    from engine.stores.model import LOCAL_OFFSET_S
+    from server.servicers.community import next_local_midnight
+
+    t0 = int(time.time())
+    srv, port = make_server()
+    c = _stub(port)
+    for sid, dlon, recv in (("A", 0.0, (7 * 3600, 9 * 3600)), ("B", 0.02, (8 * 3600, 11 * 3600))):
+        c.RegisterSite(
+            pb.CommunitySite(
+                site_id=sid,
+                kind="store",
+                lat=STORE[0],
+                lon=STORE[1] + dlon,
+                receiving=[pb.CommunityWindow(open_s=recv[0], close_s=recv[1])],
+            ),
+            metadata=AUTH,
+        )
+    c.RegisterSku(pb.CommunitySku(sku_id="water", weight_kg=1, volume_l=1), metadata=AUTH)
+    for sid in ("A", "B"):
+        c.SetStock(
+            pb.SetCommunityStockRequest(
+                store_id=sid, lines=[pb.CommunityStockLine(sku_id="water", quantity=3)]
+            ),
+            metadata=AUTH,
+        )
+    c.RegisterCourier(
+        pb.CommunityCourier(
+            courier_id="C",
+            mode="ebike",
+            store_id="A",
+            shifts=[pb.CommunityShift(start=t0 - 60, end=t0 + 3600)],
+        ),
+        metadata=AUTH,
+    )
+    c.PlaceOrder(
+        pb.PlaceCommunityOrderRequest(order=_order("o1", "A", 2, t0), idempotency_key="k1"),
+        metadata=AUTH,
+    )
+    # Two weeks of sales at B, 10 units a day at 12:00 local time.
+    noon = next_local_midnight(t0) - 14 * 86_400 + 12 * 3600
+    sales = [
+        pb.CommunitySale(t=noon + d * 86_400, store_id="B", sku_id="water", quantity=10)
+        for d in range(14)
+    ]
+    midnight = next_local_midnight(t0)
+    req = pb.PlanReplenishmentRequest(
+        warehouse_lat=STORE[0] + 0.05,
+        warehouse_lon=STORE[1] + 0.05,
+        day_midnight=midnight,
+        sales=sales,
+        time_limit_s=0.5,
+        apply=True,
+    )
+    # Bad input first: each names its field and changes no stock.
+    for bad, field in (
+        (pb.PlanReplenishmentRequest(warehouse_lat=float("nan"), warehouse_lon=1), "warehouse_lat"),
+        (
+            pb.PlanReplenishmentRequest(warehouse_lat=31, warehouse_lon=121, service_level=1.2),
+            "service_level",
+        ),
+        (
+            pb.PlanReplenishmentRequest(
+                warehouse_lat=31, warehouse_lon=121, day_midnight=midnight + 60
+            ),
+            "day_midnight",
+        ),
+        (pb.PlanReplenishmentRequest(warehouse_lat=31, warehouse_lon=121, vans=-1), "vans"),
+        (
+            pb.PlanReplenishmentRequest(warehouse_lat=31, warehouse_lon=121, time_limit_s=1e9),
+            "time_limit_s",
+        ),
+        (
+            pb.PlanReplenishmentRequest(
+                warehouse_lat=31,
+                warehouse_lon=121,
+                apply=True,
+                sales=[pb.CommunitySale(t=noon, store_id="B", sku_id="water", quantity=-1)],
+            ),
+            "sales.quantity",
+        ),
+    ):
+        code, msg = _code(lambda b=bad: c.PlanReplenishment(b, metadata=AUTH))
+        assert code == grpc.StatusCode.INVALID_ARGUMENT, (field, msg)
+        assert field in msg
+    for bad in (
+        pb.PlanReplenishmentRequest(warehouse_lat=31, warehouse_lon=121, store_ids=["nowhere"]),
+        pb.PlanReplenishmentRequest(
+            warehouse_lat=31,
+            warehouse_lon=121,
+            sales=[pb.CommunitySale(t=noon, store_id="B", sku_id="beer", quantity=1)],
+        ),
+    ):
+        code, _ = _code(lambda b=bad: c.PlanReplenishment(b, metadata=AUTH))
+        assert code == grpc.StatusCode.NOT_FOUND
+    stock = {
+        sid: c.GetStock(pb.GetCommunityStockRequest(store_id=sid), metadata=AUTH).lines[0].quantity
+        for sid in ("A", "B")
+    }
+    assert stock == {"A": 1, "B": 3}  # o1 took 2 at A; nothing else changed
+
+    plan = c.PlanReplenishment(req, metadata=AUTH)
+    lines = {(ln.store_id, ln.sku_id): ln for ln in plan.lines}
+    b = lines[("B", "water")]
+    assert b.on_hand == 3
+    assert b.demand_mean == pytest.approx(10.0)  # a day's demand over the review day
+    assert b.level >= 10
+    assert b.quantity == b.level - b.on_hand
+    assert ("A", "water") in lines  # learnt from the stored order o1
+    windows = {"A": (7 * 3600, 9 * 3600), "B": (8 * 3600, 11 * 3600)}
+    delivered: dict[str, int] = {}
+    for d in plan.deliveries:
+        lo, hi = windows[d.store_id]
+        assert midnight + lo <= d.service_start <= midnight + hi
+        delivered[d.store_id] = delivered.get(d.store_id, 0) + sum(x.quantity for x in d.lines)
+    assert delivered["B"] == b.quantity
+    assert list(plan.unserved) == []
+    assert plan.applied
+    after = {s.store_id: s.lines[0].quantity for s in plan.stock}
+    assert after["B"] == 3 + delivered["B"]
+    srv.stop(0)
+    _, port = make_server()  # the applied stock is durable
+    got = _stub(port).GetStock(pb.GetCommunityStockRequest(store_id="B"), metadata=AUTH)
+    assert got.lines[0].quantity == after["B"]
+    assert (midnight + LOCAL_OFFSET_S) % 86_400 == 0
+
+
+def test_bad_input_names_the_field_and_changes_nothing(make_server: Make) -> None:
+    """The issue's bad-input list over the socket, beyond the day's refusals: a promise in
+    the past, a negative price, an unknown courier's report, overlapping shifts, a home
+    outside the radius: INVALID_ARGUMENT or NOT_FOUND naming the field, and stock, open
+    orders and the courier's route unchanged."""
+    t0 = int(time.time())
+    _, port = make_server()
+    c = _stub(port)
+    c.RegisterSite(
+        pb.CommunitySite(site_id="S", kind="store", lat=STORE[0], lon=STORE[1]), metadata=AUTH
+    )
+    c.RegisterSku(pb.CommunitySku(sku_id="water", weight_kg=1, volume_l=1), metadata=AUTH)
+    c.RegisterCourier(
+        pb.CommunityCourier(
+            courier_id="C",
+            mode="ebike",
+            store_id="S",
+            shifts=[pb.CommunityShift(start=t0 - 60, end=t0 + 3600)],
+        ),
+        metadata=AUTH,
+    )
+    c.SetStock(
+        pb.SetCommunityStockRequest(
+            store_id="S", lines=[pb.CommunityStockLine(sku_id="water", quantity=5)]
+        ),
+        metadata=AUTH,
+    )
+    c.PlaceOrder(
+        pb.PlaceCommunityOrderRequest(order=_order("ok", "S", 1, t0), idempotency_key="k-ok"),
+        metadata=AUTH,
+    )
+
+    def state() -> object:
+        stock = c.GetStock(pb.GetCommunityStockRequest(store_id="S"), metadata=AUTH)
+        opened = c.ListOpenOrders(pb.ListOpenCommunityOrdersRequest(), metadata=AUTH)
+        route = c.GetCourierRoute(pb.GetCourierRouteRequest(courier_id="C"), metadata=AUTH)
+        return (
+            [(x.sku_id, x.quantity) for x in stock.lines],
+            [o.order_id for o in opened.orders],
+            [(s.order_id, s.stop) for s in route.stops],
+        )
+
+    before = state()
+    cases = [
+        (
+            lambda: c.PlaceOrder(
+                pb.PlaceCommunityOrderRequest(
+                    order=_order("p1", "S", 1, t0 + 5), idempotency_key="k-p1", promise=t0 - 60
+                ),
+                metadata=AUTH,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "promise",
+        ),
+        (
+            lambda: c.RegisterSku(
+                pb.CommunitySku(sku_id="gold", weight_kg=1, volume_l=1, price_fen=-5),
+                metadata=AUTH,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "sku.price_fen",
+        ),
+        (
+            lambda: c.ReportCourierPosition(
+                pb.CourierPositionReport(courier_id="ghost", t=t0 + 5, lat=STORE[0], lon=STORE[1]),
+                metadata=AUTH,
+            ),
+            grpc.StatusCode.NOT_FOUND,
+            "courier_id",
+        ),
+        (
+            lambda: c.RegisterCourier(
+                pb.CommunityCourier(
+                    courier_id="D",
+                    mode="bike",
+                    store_id="S",
+                    shifts=[
+                        pb.CommunityShift(start=t0, end=t0 + 7200),
+                        pb.CommunityShift(start=t0 + 3600, end=t0 + 9000),
+                    ],
+                ),
+                metadata=AUTH,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "courier.shifts",
+        ),
+        (
+            lambda: c.PlaceOrder(
+                pb.PlaceCommunityOrderRequest(
+                    order=_order("far", "S", 1, t0 + 5, FAR), idempotency_key="k-far"
+                ),
+                metadata=AUTH,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "destination",
+        ),
+    ]
+    for fn, want, field in cases:
+        code, msg = _code(fn)
+        assert code == want, (field, code, msg)
+        assert field in msg, (field, msg)
+        assert state() == before, field
+    code, _ = _code(lambda: c.GetOrder(pb.GetCommunityOrderRequest(order_id="p1"), metadata=AUTH))
+    assert code == grpc.StatusCode.NOT_FOUND

@@ -337,3 +337,95 @@ class CommunityDispatchResponse(_message.Message):
     open_orders: int
     late_stops: int
     def __init__(self, now: _Optional[int] = ..., planned: _Optional[bool] = ..., open_orders: _Optional[int] = ..., late_stops: _Optional[int] = ...) -> None: ...
+
+class CommunitySale(_message.Message):
+    __slots__ = ("t", "store_id", "sku_id", "quantity")
+    T_FIELD_NUMBER: _ClassVar[int]
+    STORE_ID_FIELD_NUMBER: _ClassVar[int]
+    SKU_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    t: int
+    store_id: str
+    sku_id: str
+    quantity: int
+    def __init__(self, t: _Optional[int] = ..., store_id: _Optional[str] = ..., sku_id: _Optional[str] = ..., quantity: _Optional[int] = ...) -> None: ...
+
+class PlanReplenishmentRequest(_message.Message):
+    __slots__ = ("warehouse_lat", "warehouse_lon", "day_midnight", "vans", "van_weight_kg", "van_volume_l", "shift_start_s", "shift_end_s", "service_level", "review_s", "sales", "time_limit_s", "apply", "store_ids")
+    WAREHOUSE_LAT_FIELD_NUMBER: _ClassVar[int]
+    WAREHOUSE_LON_FIELD_NUMBER: _ClassVar[int]
+    DAY_MIDNIGHT_FIELD_NUMBER: _ClassVar[int]
+    VANS_FIELD_NUMBER: _ClassVar[int]
+    VAN_WEIGHT_KG_FIELD_NUMBER: _ClassVar[int]
+    VAN_VOLUME_L_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_START_S_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_END_S_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_S_FIELD_NUMBER: _ClassVar[int]
+    SALES_FIELD_NUMBER: _ClassVar[int]
+    TIME_LIMIT_S_FIELD_NUMBER: _ClassVar[int]
+    APPLY_FIELD_NUMBER: _ClassVar[int]
+    STORE_IDS_FIELD_NUMBER: _ClassVar[int]
+    warehouse_lat: float
+    warehouse_lon: float
+    day_midnight: int
+    vans: int
+    van_weight_kg: int
+    van_volume_l: int
+    shift_start_s: int
+    shift_end_s: int
+    service_level: float
+    review_s: int
+    sales: _containers.RepeatedCompositeFieldContainer[CommunitySale]
+    time_limit_s: float
+    apply: bool
+    store_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, warehouse_lat: _Optional[float] = ..., warehouse_lon: _Optional[float] = ..., day_midnight: _Optional[int] = ..., vans: _Optional[int] = ..., van_weight_kg: _Optional[int] = ..., van_volume_l: _Optional[int] = ..., shift_start_s: _Optional[int] = ..., shift_end_s: _Optional[int] = ..., service_level: _Optional[float] = ..., review_s: _Optional[int] = ..., sales: _Optional[_Iterable[_Union[CommunitySale, _Mapping]]] = ..., time_limit_s: _Optional[float] = ..., apply: _Optional[bool] = ..., store_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CommunityReplenishmentLine(_message.Message):
+    __slots__ = ("store_id", "sku_id", "level", "on_hand", "demand_mean", "quantity")
+    STORE_ID_FIELD_NUMBER: _ClassVar[int]
+    SKU_ID_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    ON_HAND_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_MEAN_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    store_id: str
+    sku_id: str
+    level: int
+    on_hand: int
+    demand_mean: float
+    quantity: int
+    def __init__(self, store_id: _Optional[str] = ..., sku_id: _Optional[str] = ..., level: _Optional[int] = ..., on_hand: _Optional[int] = ..., demand_mean: _Optional[float] = ..., quantity: _Optional[int] = ...) -> None: ...
+
+class CommunityVanStop(_message.Message):
+    __slots__ = ("van", "store_id", "lines", "service_start")
+    VAN_FIELD_NUMBER: _ClassVar[int]
+    STORE_ID_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_START_FIELD_NUMBER: _ClassVar[int]
+    van: int
+    store_id: str
+    lines: _containers.RepeatedCompositeFieldContainer[CommunityStockLine]
+    service_start: int
+    def __init__(self, van: _Optional[int] = ..., store_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[CommunityStockLine, _Mapping]]] = ..., service_start: _Optional[int] = ...) -> None: ...
+
+class CommunityReplenishmentPlan(_message.Message):
+    __slots__ = ("day_midnight", "lines", "deliveries", "unserved", "vans_used", "distance_m", "applied", "stock")
+    DAY_MIDNIGHT_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    UNSERVED_FIELD_NUMBER: _ClassVar[int]
+    VANS_USED_FIELD_NUMBER: _ClassVar[int]
+    DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    day_midnight: int
+    lines: _containers.RepeatedCompositeFieldContainer[CommunityReplenishmentLine]
+    deliveries: _containers.RepeatedCompositeFieldContainer[CommunityVanStop]
+    unserved: _containers.RepeatedScalarFieldContainer[str]
+    vans_used: int
+    distance_m: int
+    applied: bool
+    stock: _containers.RepeatedCompositeFieldContainer[CommunityStock]
+    def __init__(self, day_midnight: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[CommunityReplenishmentLine, _Mapping]]] = ..., deliveries: _Optional[_Iterable[_Union[CommunityVanStop, _Mapping]]] = ..., unserved: _Optional[_Iterable[str]] = ..., vans_used: _Optional[int] = ..., distance_m: _Optional[int] = ..., applied: _Optional[bool] = ..., stock: _Optional[_Iterable[_Union[CommunityStock, _Mapping]]] = ...) -> None: ...

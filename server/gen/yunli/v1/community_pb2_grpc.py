@@ -99,6 +99,11 @@ class CommunityStub:
                 request_serializer=yunli_dot_v1_dot_community__pb2.CommunityDispatchRequest.SerializeToString,
                 response_deserializer=yunli_dot_v1_dot_community__pb2.CommunityDispatchResponse.FromString,
                 _registered_method=True)
+        self.PlanReplenishment = channel.unary_unary(
+                '/yunli.v1.Community/PlanReplenishment',
+                request_serializer=yunli_dot_v1_dot_community__pb2.PlanReplenishmentRequest.SerializeToString,
+                response_deserializer=yunli_dot_v1_dot_community__pb2.CommunityReplenishmentPlan.FromString,
+                _registered_method=True)
 
 
 class CommunityServicer:
@@ -199,6 +204,17 @@ class CommunityServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PlanReplenishment(self, request, context):
+        """Replenishment of the stores from a warehouse on the stored state: a demand forecast by
+        hour and weekday from the stored orders (plus any `sales` given), order-up-to levels
+        for the service-level target against the stock on hand, and the van routes on the
+        routing core within each store's receiving windows. With `apply` the delivered units
+        are added to the stores' stock (durably, in one transaction).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CommunityServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -266,6 +282,11 @@ def add_CommunityServicer_to_server(servicer, server):
                     servicer.Dispatch,
                     request_deserializer=yunli_dot_v1_dot_community__pb2.CommunityDispatchRequest.FromString,
                     response_serializer=yunli_dot_v1_dot_community__pb2.CommunityDispatchResponse.SerializeToString,
+            ),
+            'PlanReplenishment': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanReplenishment,
+                    request_deserializer=yunli_dot_v1_dot_community__pb2.PlanReplenishmentRequest.FromString,
+                    response_serializer=yunli_dot_v1_dot_community__pb2.CommunityReplenishmentPlan.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -619,6 +640,33 @@ class Community:
             '/yunli.v1.Community/Dispatch',
             yunli_dot_v1_dot_community__pb2.CommunityDispatchRequest.SerializeToString,
             yunli_dot_v1_dot_community__pb2.CommunityDispatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanReplenishment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yunli.v1.Community/PlanReplenishment',
+            yunli_dot_v1_dot_community__pb2.PlanReplenishmentRequest.SerializeToString,
+            yunli_dot_v1_dot_community__pb2.CommunityReplenishmentPlan.FromString,
             options,
             channel_credentials,
             insecure,
