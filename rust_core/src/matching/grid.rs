@@ -204,7 +204,14 @@ impl CellGrid {
     /// Call `f(lo, hi)` once per grid row that may hold a point within
     /// `radius_m` of `(lat, lon)`: the keys of that row's candidate cells are
     /// exactly the keys in `lo..=hi` (a superset of the disc; callers check
-    /// exact distances).
+    /// exact distances). Rows are consecutive, from the southernmost; a row
+    /// the disc only grazes still gets a (narrow) span.
+    ///
+    /// "Within" holds both for great-circle distance and for the local
+    /// equirectangular distance of [`local_dist2_m`]: each row spans the
+    /// disc's chord at the row's nearest latitude, at the smaller of the
+    /// cosines of the query's and the row's farthest-from-equator latitude,
+    /// padded by 2% for the great circle against the parallel.
     pub fn for_each_row_span(
         &self,
         lat: f64,
@@ -215,12 +222,17 @@ impl CellGrid {
         let dlat = radius_m / M_PER_DEG;
         let r0 = self.row(lat - dlat);
         let r1 = self.row(lat + dlat);
-        let max_abs_lat = (lat.abs() + dlat).min(90.0);
-        let cos_min = max_abs_lat.to_radians().cos().max(MIN_COS);
-        // Longitude half-width of the search disc at the band's highest
-        // latitude, padded by 2% for the great circle vs parallel difference.
-        let dlon = (1.02 * radius_m / (M_PER_DEG * cos_min) + 1e-6).min(180.0);
+        let cos_q = lat.to_radians().cos().max(MIN_COS);
+        let deg_per_row = self.cell_m / M_PER_DEG;
         for r in r0..=r1 {
+            // The row's band of latitude, within the disc's band.
+            let lo = (r as f64 * deg_per_row).max(lat - dlat);
+            let hi = ((r + 1) as f64 * deg_per_row).min(lat + dlat);
+            let dy_m = (lo - lat).max(lat - hi).max(0.0) * M_PER_DEG;
+            let half_m = (radius_m * radius_m - dy_m * dy_m).max(0.0).sqrt();
+            let far = lo.abs().max(hi.abs()).min(90.0);
+            let cos_min = far.to_radians().cos().max(MIN_COS).min(cos_q);
+            let dlon = (1.02 * half_m / (M_PER_DEG * cos_min) + 1e-6).min(180.0);
             f(
                 Self::key(r, self.col(r, lon - dlon)),
                 Self::key(r, self.col(r, lon + dlon)),

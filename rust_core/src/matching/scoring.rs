@@ -364,6 +364,12 @@ impl Fleet {
         &self.vehicles[self.slot_of[v] as usize]
     }
 
+    /// The vehicle in fleet slot `slot` (see [`Vehicle::slot`]).
+    #[inline]
+    pub fn at_slot(&self, slot: usize) -> &Vehicle {
+        &self.vehicles[slot]
+    }
+
     /// Call `f` with every non-offline vehicle in the cells near a point (a
     /// superset of those within `radius_m`), scanning contiguous records.
     pub fn for_each_near(&self, lat: f64, lon: f64, radius_m: f64, mut f: impl FnMut(&Vehicle)) {
@@ -562,6 +568,15 @@ pub struct Components {
     pub price: f64,
 }
 
+/// A load's constants for the bounds of many candidate vehicles.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadBounds {
+    load_m: f64,
+    price_fen: f64,
+    weight_kg: f64,
+    volume_l: f64,
+}
+
 /// Everything needed to score pairs.
 pub struct Scorer<'a> {
     pub fleet: &'a Fleet,
@@ -652,20 +667,45 @@ impl Scorer<'_> {
         })
     }
 
+    /// Per-load constants of [`Scorer::bounds_with`].
+    #[inline]
+    pub fn load_bounds(&self, loads: &Loads, l: usize) -> LoadBounds {
+        LoadBounds {
+            load_m: loads.load_m[l] as f64,
+            price_fen: loads.price_fen[l] as f64,
+            weight_kg: loads.weight_kg[l] as f64,
+            volume_l: loads.volume_l[l] as f64,
+        }
+    }
+
     /// Cheap bounds for a pair that passed [`Scorer::prefilter`], without
     /// trigonometry: an upper bound on its score (backhaul taken as 1, price
-    /// margin as if there were no deadhead) and a lower bound on its deadhead
+    /// margin at the deadhead's lower bound) and a lower bound on its deadhead
     /// in metres (from the chord, which is shorter than the arc).
     #[inline]
     pub fn bounds(&self, h: &Vehicle, loads: &Loads, l: usize, expertise_raw: f64) -> (f64, f64) {
+        self.bounds_with(&self.load_bounds(loads, l), h, loads, l, expertise_raw)
+    }
+
+    /// [`Scorer::bounds`] with the load's constants computed once.
+    #[inline]
+    pub fn bounds_with(
+        &self,
+        lb: &LoadBounds,
+        h: &Vehicle,
+        loads: &Loads,
+        l: usize,
+        expertise_raw: f64,
+    ) -> (f64, f64) {
         let chord = h.pos.chord2(&loads.origin[l]).sqrt();
         let dh_lb = (chord * crate::geo::EARTH_RADIUS_M * self.params.circuity - 0.5).max(0.0);
-        let utilization = (loads.weight_kg[l] as f64 / h.capacity_kg as f64)
-            .max(loads.volume_l[l] as f64 / h.capacity_l as f64);
-        let km = (loads.load_m[l] as f64 / 1000.0).max(1.0);
+        let utilization =
+            (lb.weight_kg / h.capacity_kg as f64).max(lb.volume_l / h.capacity_l as f64);
+        // km driven is at least (loaded + lower-bound deadhead); price falls with km.
+        let km = ((lb.load_m + dh_lb) / 1000.0).max(1.0);
         let cost = self.types[h.vehicle_type as usize].cost_per_km_fen;
         let price_ub = if cost > 0.0 {
-            (loads.price_fen[l] as f64 / km / cost - 1.0).clamp(-1.0, 1.0)
+            (lb.price_fen / km / cost - 1.0).clamp(-1.0, 1.0)
         } else {
             1.0
         };
