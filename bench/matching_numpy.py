@@ -219,16 +219,19 @@ class NumpyMatcher:
         self.o_share, self.o_lat, self.o_lon = (
             a[slot_v] for a in (self.o_share, self.o_lat, self.o_lon)
         )
-        # Lane index: sorted by the packed (origin cell, destination cell) pair, f32 postings.
-        pkey = lane_oc * g.n_keys + lane_dc
-        lord = np.argsort(pkey, kind="stable")
-        self.pair_keys, self.pair_start = np.unique(pkey[lord], return_index=True)
-        self.pair_end = np.append(self.pair_start[1:], lord.size)
+        # Lane index: f32 postings sorted by the packed key (origin cell, destination
+        # cell) of their means on a grid of half the kernel radius.
+        ig = self.igrid = _Grid(self.r / 2.0)
+        post = [x.astype(np.float32) for x in means]
+        pk = ig.cell(*(x.astype(np.float64) for x in post[:2])) * ig.n_keys + ig.cell(
+            *(x.astype(np.float64) for x in post[2:])
+        )
+        lord = np.argsort(pk, kind="stable")
+        self.lane_keys = pk[lord]
+        self.ocells = np.unique(self.lane_keys // ig.n_keys)
         self.l_slot = self.slot_of[lane_v[lord]]
         self.l_w = lw[lord].astype(np.float32)
-        self.l_olat, self.l_olon, self.l_dlat, self.l_dlon = (
-            x[lord].astype(np.float32) for x in means
-        )
+        self.l_olat, self.l_olon, self.l_dlat, self.l_dlon = (x[lord] for x in post)
         self.n_lanes = int(ukey.size)
         # Score bound constants.
         self.max_rating = float(self.s_rating.max(initial=0.0))
@@ -243,26 +246,32 @@ class NumpyMatcher:
         return np.floor(s + 0.5).astype(np.int64)
 
     def _expert_terms(self, L: dict[str, FArr]) -> tuple[IArr, IArr, npt.NDArray[np.float32]]:
-        """Lane terms ``w·K(origin)·K(destination)`` > 0 near each load: (load, slot, term)."""
-        g, r = self.lgrid, self.r
+        """Lane terms ``w·K(origin)·K(destination)`` > 0 near each load: (load, slot, term).
+
+        Lanes are sorted by the packed key (origin index cell, destination index
+        cell), so the lanes of one origin cell whose destination lies in one row
+        span of cells are one contiguous range: two ``searchsorted`` per (origin
+        cell, destination row) of a load.
+        """
+        g, r = self.igrid, self.r
         n = L["olat"].size
-        keys = []
-        for side in ("o", "d"):
-            valid, lo, hi = g.row_spans(L[side + "lat"], L[side + "lon"], r)
-            width = int((hi - lo).max(initial=0)) + 1
-            k = lo[:, :, None] + np.arange(width)[None, None, :]
-            ok = valid[:, :, None] & (k <= hi[:, :, None])
-            keys.append(np.where(ok, k, -1).reshape(n, -1))
-        ok_o, ok_d = keys[0] >= 0, keys[1] >= 0
-        pair = keys[0][:, :, None] * g.n_keys + keys[1][:, None, :]
-        q = np.broadcast_to(np.arange(n)[:, None, None], pair.shape)
-        use = ok_o[:, :, None] & ok_d[:, None, :]
-        pair, q = pair[use], q[use]
-        at = np.searchsorted(self.pair_keys, pair)
-        at = np.minimum(at, self.pair_keys.size - 1)
-        hit = self.pair_keys[at] == pair
-        at, q = at[hit], q[hit]
-        which, lane = _ranges(self.pair_start[at], self.pair_end[at] - self.pair_start[at])
+        valid, lo, hi = g.row_spans(L["olat"], L["olon"], r)
+        width = int((hi - lo).max(initial=0)) + 1
+        oc = lo[:, :, None] + np.arange(width)[None, None, :]
+        ok = valid[:, :, None] & (oc <= hi[:, :, None])
+        oc = np.where(ok, oc, -1).reshape(n, -1)
+        # keep origin cells that hold lanes
+        at = np.minimum(np.searchsorted(self.ocells, oc), self.ocells.size - 1)
+        oc = np.where((oc >= 0) & (self.ocells[at] == oc), oc, -1)
+        dvalid, dlo, dhi = g.row_spans(L["dlat"], L["dlon"], r)
+        use = (oc >= 0)[:, :, None] & dvalid[:, None, :]
+        base = oc[:, :, None] * g.n_keys
+        lo_k = (base + dlo[:, None, :])[use]
+        hi_k = (base + dhi[:, None, :])[use]
+        q = np.broadcast_to(np.arange(n)[:, None, None], use.shape)[use]
+        a = np.searchsorted(self.lane_keys, lo_k, side="left")
+        b = np.searchsorted(self.lane_keys, hi_k, side="right")
+        which, lane = _ranges(a, b - a)
         li = q[which]
         f32 = np.float32
         ky = f32(M_PER_DEG)
@@ -449,6 +458,7 @@ class NumpyMatcher:
         # Exact scores of every candidate whose bound reaches the bar.
         cand = np.nonzero(ub + EPS >= bar[li])[0]
         ok, comp = self._exact(L, li[cand], s[cand], raw[cand])
+        ok &= comp["score"] >= bar[li[cand]]  # the k-th best score is at least the bar
         cand = cand[ok]
         comp = {c: v[ok] for c, v in comp.items()}
         cl = li[cand]
