@@ -124,7 +124,11 @@ class _Grid:
         dlon = np.minimum(1.02 * half / (M_PER_DEG * cos_min) + 1e-6, 180.0)
         rc = np.clip(r, -self.half, self.half)
         lon2 = lon[:, None]
-        return valid, self.key(rc, self.col(rc, lon2 - dlon)), self.key(rc, self.col(rc, lon2 + dlon))
+        return (
+            valid,
+            self.key(rc, self.col(rc, lon2 - dlon)),
+            self.key(rc, self.col(rc, lon2 + dlon)),
+        )
 
 
 class NumpyMatcher:
@@ -193,12 +197,12 @@ class NumpyMatcher:
         key = (tv * g.n_keys + oc) * g.n_keys + dc
         ukey, first, inv = np.unique(key, return_index=True, return_inverse=True)
         lw = np.bincount(inv, weights=w)
-        lane_v, lane_oc, lane_dc = tv[first], oc[first], dc[first]
+        lane_v, lane_oc = tv[first], oc[first]
         means = [np.bincount(inv, weights=w * x) / lw for x in (olat, olon, dlat, dlon)]
         # Origin profile: lanes grouped by (vehicle, origin cell), TOP_ORIGINS heaviest.
         tw = np.bincount(lane_v, weights=lw, minlength=nv)
         okey = lane_v * g.n_keys + lane_oc  # lanes are sorted by it already
-        uo, ofirst, oinv = np.unique(okey, return_index=True, return_inverse=True)
+        _, ofirst, oinv = np.unique(okey, return_index=True, return_inverse=True)
         ow = np.bincount(oinv, weights=lw)
         o_lat = np.bincount(oinv, weights=lw * means[0]) / ow
         o_lon = np.bincount(oinv, weights=lw * means[1]) / ow
@@ -431,9 +435,7 @@ class NumpyMatcher:
         km = np.maximum((L["load_m"][li] + dh_lb) / 1000.0, 1.0)
         cost = self.cost_km[self.s_type[s]]
         with np.errstate(divide="ignore", invalid="ignore"):
-            price_ub = np.where(
-                cost > 0, np.clip(L["price"][li] / km / cost - 1.0, -1.0, 1.0), 1.0
-            )
+            price_ub = np.where(cost > 0, np.clip(L["price"][li] / km / cost - 1.0, -1.0, 1.0), 1.0)
         ub = (
             w.expertise * (raw / (raw + p.expertise_saturation))
             + w.backhaul

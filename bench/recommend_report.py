@@ -119,7 +119,13 @@ def worker(args: argparse.Namespace) -> None:
 
 
 def run_side(
-    data: Path, side: str, threads: int | None, k: int, rounds: int, result: Path | None, single: bool
+    data: Path,
+    side: str,
+    threads: int | None,
+    k: int,
+    rounds: int,
+    result: Path | None,
+    single: bool,
 ) -> dict[str, Any]:
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -243,7 +249,10 @@ def main() -> None:
                 f"CPU = process CPU seconds, all threads)."
             )
             out("")
-            out("| side | threads | wall s (median) | CPU s (median) | runs (wall s) | load average start → end |")
+            out(
+                "| side | threads | wall s (median) | CPU s (median) | runs (wall s) "
+                "| load average start → end |"
+            )
             out("|---|---|---|---|---|---|")
             for label, r, th in (
                 ("Yunli `Matcher.recommend_vehicles_batch`", r2, f"all ({os.cpu_count()})"),

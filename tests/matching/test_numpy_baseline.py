@@ -39,4 +39,5 @@ def test_numpy_baseline_equals_core_top_k(
     assert (j["vehicle_id"] == j["vehicle_id_core"]).all()
     for c in ("score", *SCORE_COMPONENTS):
         diff = (j[c].cast(pl.Float64) - j[f"{c}_core"].cast(pl.Float64)).abs().max()
-        assert diff is not None and diff <= 1e-9, (c, diff)  # type: ignore[operator]
+        assert diff is not None
+        assert diff <= 1e-9, (c, diff)  # type: ignore[operator]
