@@ -262,9 +262,21 @@ pub struct PointGrid {
 impl PointGrid {
     /// Index the points `ids` (with coordinates `lat[id]`, `lon[id]`) in cells of `cell_m`.
     pub fn build(lat: &[f64], lon: &[f64], ids: impl Iterator<Item = u32>, cell_m: f64) -> Self {
+        Self::build_by(lat, lon, ids, cell_m, |_| 0)
+    }
+
+    /// As [`PointGrid::build`], with the points of each cell ordered by
+    /// `order(id)` (then by id), so callers can cut a cell's slots by it.
+    pub fn build_by(
+        lat: &[f64],
+        lon: &[f64],
+        ids: impl Iterator<Item = u32>,
+        cell_m: f64,
+        order: impl Fn(u32) -> u64,
+    ) -> Self {
         let grid = CellGrid::new(cell_m);
-        let mut keyed: Vec<(u64, u32)> = ids
-            .map(|i| (grid.cell(lat[i as usize], lon[i as usize]), i))
+        let mut keyed: Vec<(u64, u64, u32)> = ids
+            .map(|i| (grid.cell(lat[i as usize], lon[i as usize]), order(i), i))
             .collect();
         keyed.sort_unstable();
         let mut cells = FxMap::default();
@@ -275,7 +287,7 @@ impl PointGrid {
                 start = e;
             }
         }
-        let items = keyed.into_iter().map(|(_, i)| i).collect();
+        let items = keyed.into_iter().map(|(_, _, i)| i).collect();
         PointGrid { grid, cells, items }
     }
 
@@ -292,6 +304,22 @@ impl PointGrid {
     /// Point ids in cell order (the slot order of [`PointGrid::for_each_slot_near`]).
     pub fn items(&self) -> &[u32] {
         &self.items
+    }
+
+    /// Call `f(a, b)` with the slots `a..b` (positions in [`PointGrid::items`])
+    /// of each non-empty cell near `(lat, lon)`, in key order.
+    pub fn for_each_cell_slots_near(
+        &self,
+        lat: f64,
+        lon: f64,
+        radius_m: f64,
+        mut f: impl FnMut(usize, usize),
+    ) {
+        self.grid.for_each_cell_near(lat, lon, radius_m, |key| {
+            if let Some(&(a, b)) = self.cells.get(&key) {
+                f(a as usize, b as usize);
+            }
+        });
     }
 
     /// Call `f` with the slot (position in [`PointGrid::items`]) of every point

@@ -167,8 +167,9 @@ pub fn vehicles_for_load(
     let max_dh = sc.params.max_deadhead_m as f64;
     let mut cands = CANDS.with(|c| std::mem::take(&mut *c.borrow_mut()));
     cands.clear();
+    let (mask, kg) = (loads.type_mask[l], loads.weight_kg[l]);
     sc.fleet
-        .for_each_near(ol, oo, sc.params.search_radius_m(), |h| {
+        .for_each_near_fitting(ol, oo, sc.params.search_radius_m(), mask, kg, |h| {
             if Scorer::prefilter(h, loads, l).is_err() {
                 return;
             }

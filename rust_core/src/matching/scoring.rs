@@ -308,7 +308,14 @@ impl Fleet {
         };
         let active = (0..n as u32).filter(|&i| !a.offline[i as usize]);
         let cell = (params.search_radius_m() / 3.0).max(5_000.0);
-        let grid = PointGrid::build(a.lat, a.lon, active, cell);
+        // Within a cell: by type, then by capacity (kg) descending, so a query
+        // visits only the accepted types' vehicles that can carry the load.
+        let order = |i: u32| {
+            let i = i as usize;
+            let cap = a.capacity_kg[i].clamp(0, (1 << 48) - 1) as u64;
+            (u64::from(a.vehicle_type[i]) << 48) | ((1 << 48) - 1 - cap)
+        };
+        let grid = PointGrid::build_by(a.lat, a.lon, active, cell, order);
         let mut vehicles: Vec<Vehicle> = grid.items().iter().map(|&i| record(i as usize)).collect();
         vehicles.extend((0..n).filter(|&i| a.offline[i]).map(record));
         let mut slot_of = vec![0u32; n];
@@ -368,6 +375,36 @@ impl Fleet {
     #[inline]
     pub fn at_slot(&self, slot: usize) -> &Vehicle {
         &self.vehicles[slot]
+    }
+
+    /// Call `f` with every non-offline vehicle in the cells near a point (a
+    /// superset of those within `radius_m`) that is of a type in `type_mask`
+    /// (0 = any) and has at least `min_capacity_kg`: each cell's vehicles are
+    /// sorted by type and capacity, so the others are cut by binary search,
+    /// never visited.
+    pub fn for_each_near_fitting(
+        &self,
+        lat: f64,
+        lon: f64,
+        radius_m: f64,
+        type_mask: u64,
+        min_capacity_kg: i64,
+        mut f: impl FnMut(&Vehicle),
+    ) {
+        self.grid
+            .for_each_cell_slots_near(lat, lon, radius_m, |a, b| {
+                let mut cell = &self.vehicles[a..b];
+                while let Some(first) = cell.first() {
+                    let t = first.vehicle_type;
+                    let end = cell.partition_point(|v| v.vehicle_type == t);
+                    let (run, rest) = cell.split_at(end);
+                    if type_mask == 0 || type_mask & (1u64 << t) != 0 {
+                        let fit = run.partition_point(|v| v.capacity_kg >= min_capacity_kg);
+                        run[..fit].iter().for_each(&mut f);
+                    }
+                    cell = rest;
+                }
+            });
     }
 
     /// Call `f` with every non-offline vehicle in the cells near a point (a
