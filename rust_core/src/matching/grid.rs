@@ -395,6 +395,29 @@ mod tests {
     }
 
     #[test]
+    fn row_spans_cover_the_local_disc() {
+        // The expertise kernels use the local equirectangular distance: every
+        // point within the radius in that metric is in a cell of the spans.
+        let mut rng = Rng(2);
+        for &(lat_lo, lat_hi) in &[(20.0, 50.0), (60.0, 72.0)] {
+            let n = 4000;
+            let lat: Vec<f64> = (0..n).map(|_| uniform(&mut rng, lat_lo, lat_hi)).collect();
+            let lon: Vec<f64> = (0..n).map(|_| uniform(&mut rng, 100.0, 110.0)).collect();
+            let g = PointGrid::build(&lat, &lon, 0..n as u32, 20_000.0);
+            for q in 0..60 {
+                let p = LocalPoint::new(lat[q], lon[q]);
+                let mut found = vec![false; n];
+                g.for_each_near(lat[q], lon[q], 40_000.0, |i| found[i as usize] = true);
+                for i in 0..n {
+                    if p.dist2(lat[i], lon[i]) < 40_000.0f64.powi(2) {
+                        assert!(found[i], "missed point {i} near query {q}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn kernel_and_local_distance() {
         assert_eq!(biweight(0.0, 4.0), 1.0);
         assert_eq!(biweight(4.0, 4.0), 0.0);
