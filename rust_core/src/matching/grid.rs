@@ -204,7 +204,14 @@ impl CellGrid {
     /// Call `f(lo, hi)` once per grid row that may hold a point within
     /// `radius_m` of `(lat, lon)`: the keys of that row's candidate cells are
     /// exactly the keys in `lo..=hi` (a superset of the disc; callers check
-    /// exact distances).
+    /// exact distances). Rows are consecutive, from the southernmost; a row
+    /// the disc only grazes still gets a (narrow) span.
+    ///
+    /// "Within" holds both for great-circle distance and for the local
+    /// equirectangular distance of [`local_dist2_m`]: each row spans the
+    /// disc's chord at the row's nearest latitude, at the smaller of the
+    /// cosines of the query's and the row's farthest-from-equator latitude,
+    /// padded by 2% for the great circle against the parallel.
     pub fn for_each_row_span(
         &self,
         lat: f64,
@@ -215,12 +222,17 @@ impl CellGrid {
         let dlat = radius_m / M_PER_DEG;
         let r0 = self.row(lat - dlat);
         let r1 = self.row(lat + dlat);
-        let max_abs_lat = (lat.abs() + dlat).min(90.0);
-        let cos_min = max_abs_lat.to_radians().cos().max(MIN_COS);
-        // Longitude half-width of the search disc at the band's highest
-        // latitude, padded by 2% for the great circle vs parallel difference.
-        let dlon = (1.02 * radius_m / (M_PER_DEG * cos_min) + 1e-6).min(180.0);
+        let cos_q = lat.to_radians().cos().max(MIN_COS);
+        let deg_per_row = self.cell_m / M_PER_DEG;
         for r in r0..=r1 {
+            // The row's band of latitude, within the disc's band.
+            let lo = (r as f64 * deg_per_row).max(lat - dlat);
+            let hi = ((r + 1) as f64 * deg_per_row).min(lat + dlat);
+            let dy_m = (lo - lat).max(lat - hi).max(0.0) * M_PER_DEG;
+            let half_m = (radius_m * radius_m - dy_m * dy_m).max(0.0).sqrt();
+            let far = lo.abs().max(hi.abs()).min(90.0);
+            let cos_min = far.to_radians().cos().max(MIN_COS).min(cos_q);
+            let dlon = (1.02 * half_m / (M_PER_DEG * cos_min) + 1e-6).min(180.0);
             f(
                 Self::key(r, self.col(r, lon - dlon)),
                 Self::key(r, self.col(r, lon + dlon)),
@@ -250,9 +262,21 @@ pub struct PointGrid {
 impl PointGrid {
     /// Index the points `ids` (with coordinates `lat[id]`, `lon[id]`) in cells of `cell_m`.
     pub fn build(lat: &[f64], lon: &[f64], ids: impl Iterator<Item = u32>, cell_m: f64) -> Self {
+        Self::build_by(lat, lon, ids, cell_m, |_| 0)
+    }
+
+    /// As [`PointGrid::build`], with the points of each cell ordered by
+    /// `order(id)` (then by id), so callers can cut a cell's slots by it.
+    pub fn build_by(
+        lat: &[f64],
+        lon: &[f64],
+        ids: impl Iterator<Item = u32>,
+        cell_m: f64,
+        order: impl Fn(u32) -> u64,
+    ) -> Self {
         let grid = CellGrid::new(cell_m);
-        let mut keyed: Vec<(u64, u32)> = ids
-            .map(|i| (grid.cell(lat[i as usize], lon[i as usize]), i))
+        let mut keyed: Vec<(u64, u64, u32)> = ids
+            .map(|i| (grid.cell(lat[i as usize], lon[i as usize]), order(i), i))
             .collect();
         keyed.sort_unstable();
         let mut cells = FxMap::default();
@@ -263,7 +287,7 @@ impl PointGrid {
                 start = e;
             }
         }
-        let items = keyed.into_iter().map(|(_, i)| i).collect();
+        let items = keyed.into_iter().map(|(_, _, i)| i).collect();
         PointGrid { grid, cells, items }
     }
 
@@ -280,6 +304,22 @@ impl PointGrid {
     /// Point ids in cell order (the slot order of [`PointGrid::for_each_slot_near`]).
     pub fn items(&self) -> &[u32] {
         &self.items
+    }
+
+    /// Call `f(a, b)` with the slots `a..b` (positions in [`PointGrid::items`])
+    /// of each non-empty cell near `(lat, lon)`, in key order.
+    pub fn for_each_cell_slots_near(
+        &self,
+        lat: f64,
+        lon: f64,
+        radius_m: f64,
+        mut f: impl FnMut(usize, usize),
+    ) {
+        self.grid.for_each_cell_near(lat, lon, radius_m, |key| {
+            if let Some(&(a, b)) = self.cells.get(&key) {
+                f(a as usize, b as usize);
+            }
+        });
     }
 
     /// Call `f` with the slot (position in [`PointGrid::items`]) of every point
@@ -348,6 +388,29 @@ mod tests {
                                 );
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn row_spans_cover_the_local_disc() {
+        // The expertise kernels use the local equirectangular distance: every
+        // point within the radius in that metric is in a cell of the spans.
+        let mut rng = Rng(2);
+        for &(lat_lo, lat_hi) in &[(20.0, 50.0), (60.0, 72.0)] {
+            let n = 4000;
+            let lat: Vec<f64> = (0..n).map(|_| uniform(&mut rng, lat_lo, lat_hi)).collect();
+            let lon: Vec<f64> = (0..n).map(|_| uniform(&mut rng, 100.0, 110.0)).collect();
+            let g = PointGrid::build(&lat, &lon, 0..n as u32, 20_000.0);
+            for q in 0..60 {
+                let p = LocalPoint::new(lat[q], lon[q]);
+                let mut found = vec![false; n];
+                g.for_each_near(lat[q], lon[q], 40_000.0, |i| found[i as usize] = true);
+                for i in 0..n {
+                    if p.dist2(lat[i], lon[i]) < 40_000.0f64.powi(2) {
+                        assert!(found[i], "missed point {i} near query {q}");
                     }
                 }
             }

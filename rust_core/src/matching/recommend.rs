@@ -125,12 +125,30 @@ impl Rank {
     }
 }
 
+/// A candidate that passed the cheap filters: its priority (score upper
+/// bound, or minus the deadhead lower bound when ranking by deadhead), both
+/// bounds and its slot in the fleet.
+#[derive(Clone, Copy, Debug)]
+struct Cand {
+    key: f64,
+    ub: f64,
+    dh_lb: f64,
+    slot: u32,
+}
+
+thread_local! {
+    /// Per-thread candidate buffer of [`vehicles_for_load`] (reused across loads).
+    static CANDS: std::cell::RefCell<Vec<Cand>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Best vehicles for load `l`, using `s` (reset on return) as scratch.
 ///
-/// Keeps the best `k` in a bounded heap; once it is full, a candidate whose
-/// cheap score upper bound (or deadhead lower bound, when ranking by
-/// deadhead) cannot beat the worst kept one is skipped without the exact,
-/// trigonometric scoring. The result is the same as scoring every candidate.
+/// Every vehicle in the cells near the pickup that passes the cheap filters
+/// gets trigonometry-free bounds (an upper bound on its score, a lower bound
+/// on its deadhead); the `k` most promising by that bound are scored exactly
+/// first, so the worst kept result is a high bar early, and every other
+/// candidate whose bound cannot beat the worst kept one is skipped without
+/// exact scoring. The result is the same as scoring every candidate.
 pub fn vehicles_for_load(
     sc: &Scorer<'_>,
     loads: &Loads,
@@ -145,43 +163,68 @@ pub fn vehicles_for_load(
     let (ol, oo) = (loads.origin_lat[l], loads.origin_lon[l]);
     sc.expertise
         .accumulate(ol, oo, loads.dest_lat[l], loads.dest_lon[l], s);
-    let mut heap: BinaryHeap<Kept> = BinaryHeap::with_capacity(q.k + 1);
+    let lb = sc.load_bounds(loads, l);
+    let max_dh = sc.params.max_deadhead_m as f64;
+    let mut cands = CANDS.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    cands.clear();
+    let (mask, kg) = (loads.type_mask[l], loads.weight_kg[l]);
     sc.fleet
-        .for_each_near(ol, oo, sc.params.search_radius_m(), |h| {
-            let (v, vu) = (h.index, h.index as usize);
+        .for_each_near_fitting(ol, oo, sc.params.search_radius_m(), mask, kg, |h| {
             if Scorer::prefilter(h, loads, l).is_err() {
                 return;
             }
-            let (ub, dh_lb) = sc.bounds(h, loads, l, s.expertise_raw[vu]);
-            if ub + EPS < q.min_score || dh_lb > sc.params.max_deadhead_m as f64 {
+            let (ub, dh_lb) = sc.bounds_with(&lb, h, loads, l, s.expertise_raw[h.index as usize]);
+            if ub + EPS < q.min_score || dh_lb > max_dh {
                 return;
             }
-            if heap.len() == q.k {
-                let worst = &heap.peek().expect("full heap").r;
-                let hopeless = match q.rank {
-                    Rank::Score => ub + EPS < worst.c.score,
-                    Rank::Deadhead => dh_lb > worst.c.deadhead_m as f64,
-                };
-                if hopeless {
-                    return;
-                }
-            }
-            if let Ok(c) = sc.score(h, loads, l, s.expertise_raw[vu]) {
-                if c.score > q.min_score {
-                    let r = Ranked { index: v, c };
-                    let kept = Kept {
-                        badness: q.rank.badness(&r),
-                        r,
-                    };
-                    if heap.len() < q.k {
-                        heap.push(kept);
-                    } else if kept < *heap.peek().expect("full heap") {
-                        heap.pop();
-                        heap.push(kept);
-                    }
-                }
-            }
+            let key = match q.rank {
+                Rank::Score => ub,
+                Rank::Deadhead => -dh_lb,
+            };
+            cands.push(Cand {
+                key,
+                ub,
+                dh_lb,
+                slot: h.slot,
+            });
         });
+    // The k most promising first (unordered among themselves), then the rest.
+    if cands.len() > q.k {
+        cands.select_nth_unstable_by(q.k - 1, |a, b| b.key.total_cmp(&a.key));
+    }
+    let mut heap: BinaryHeap<Kept> = BinaryHeap::with_capacity(q.k + 1);
+    for c in &cands {
+        if heap.len() == q.k {
+            let worst = &heap.peek().expect("full heap").r;
+            let hopeless = match q.rank {
+                Rank::Score => c.ub + EPS < worst.c.score,
+                Rank::Deadhead => c.dh_lb > worst.c.deadhead_m as f64,
+            };
+            if hopeless {
+                continue;
+            }
+        }
+        let h = sc.fleet.at_slot(c.slot as usize);
+        if let Ok(comp) = sc.score(h, loads, l, s.expertise_raw[h.index as usize]) {
+            if comp.score > q.min_score {
+                let r = Ranked {
+                    index: h.index,
+                    c: comp,
+                };
+                let kept = Kept {
+                    badness: q.rank.badness(&r),
+                    r,
+                };
+                if heap.len() < q.k {
+                    heap.push(kept);
+                } else if kept < *heap.peek().expect("full heap") {
+                    heap.pop();
+                    heap.push(kept);
+                }
+            }
+        }
+    }
+    CANDS.with(|c| *c.borrow_mut() = cands);
     s.reset();
     let mut out: Vec<Kept> = heap.into_vec();
     out.sort_unstable();

@@ -308,7 +308,14 @@ impl Fleet {
         };
         let active = (0..n as u32).filter(|&i| !a.offline[i as usize]);
         let cell = (params.search_radius_m() / 3.0).max(5_000.0);
-        let grid = PointGrid::build(a.lat, a.lon, active, cell);
+        // Within a cell: by type, then by capacity (kg) descending, so a query
+        // visits only the accepted types' vehicles that can carry the load.
+        let order = |i: u32| {
+            let i = i as usize;
+            let cap = a.capacity_kg[i].clamp(0, (1 << 48) - 1) as u64;
+            (u64::from(a.vehicle_type[i]) << 48) | ((1 << 48) - 1 - cap)
+        };
+        let grid = PointGrid::build_by(a.lat, a.lon, active, cell, order);
         let mut vehicles: Vec<Vehicle> = grid.items().iter().map(|&i| record(i as usize)).collect();
         vehicles.extend((0..n).filter(|&i| a.offline[i]).map(record));
         let mut slot_of = vec![0u32; n];
@@ -364,6 +371,42 @@ impl Fleet {
     #[inline]
     pub fn vehicle(&self, v: usize) -> &Vehicle {
         &self.vehicles[self.slot_of[v] as usize]
+    }
+
+    /// The vehicle in fleet slot `slot` (see [`Vehicle::slot`]).
+    #[inline]
+    pub fn at_slot(&self, slot: usize) -> &Vehicle {
+        &self.vehicles[slot]
+    }
+
+    /// Call `f` with every non-offline vehicle in the cells near a point (a
+    /// superset of those within `radius_m`) that is of a type in `type_mask`
+    /// (0 = any) and has at least `min_capacity_kg`: each cell's vehicles are
+    /// sorted by type and capacity, so the others are cut by binary search,
+    /// never visited.
+    pub fn for_each_near_fitting(
+        &self,
+        lat: f64,
+        lon: f64,
+        radius_m: f64,
+        type_mask: u64,
+        min_capacity_kg: i64,
+        mut f: impl FnMut(&Vehicle),
+    ) {
+        self.grid
+            .for_each_cell_slots_near(lat, lon, radius_m, |a, b| {
+                let mut cell = &self.vehicles[a..b];
+                while let Some(first) = cell.first() {
+                    let t = first.vehicle_type;
+                    let end = cell.partition_point(|v| v.vehicle_type == t);
+                    let (run, rest) = cell.split_at(end);
+                    if type_mask == 0 || type_mask & (1u64 << t) != 0 {
+                        let fit = run.partition_point(|v| v.capacity_kg >= min_capacity_kg);
+                        run[..fit].iter().for_each(&mut f);
+                    }
+                    cell = rest;
+                }
+            });
     }
 
     /// Call `f` with every non-offline vehicle in the cells near a point (a
@@ -564,6 +607,15 @@ pub struct Components {
     pub price: f64,
 }
 
+/// A load's constants for the bounds of many candidate vehicles.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadBounds {
+    load_m: f64,
+    price_fen: f64,
+    weight_kg: f64,
+    volume_l: f64,
+}
+
 /// Everything needed to score pairs.
 pub struct Scorer<'a> {
     pub fleet: &'a Fleet,
@@ -654,20 +706,45 @@ impl Scorer<'_> {
         })
     }
 
+    /// Per-load constants of [`Scorer::bounds_with`].
+    #[inline]
+    pub fn load_bounds(&self, loads: &Loads, l: usize) -> LoadBounds {
+        LoadBounds {
+            load_m: loads.load_m[l] as f64,
+            price_fen: loads.price_fen[l] as f64,
+            weight_kg: loads.weight_kg[l] as f64,
+            volume_l: loads.volume_l[l] as f64,
+        }
+    }
+
     /// Cheap bounds for a pair that passed [`Scorer::prefilter`], without
     /// trigonometry: an upper bound on its score (backhaul taken as 1, price
-    /// margin as if there were no deadhead) and a lower bound on its deadhead
+    /// margin at the deadhead's lower bound) and a lower bound on its deadhead
     /// in metres (from the chord, which is shorter than the arc).
     #[inline]
     pub fn bounds(&self, h: &Vehicle, loads: &Loads, l: usize, expertise_raw: f64) -> (f64, f64) {
+        self.bounds_with(&self.load_bounds(loads, l), h, loads, l, expertise_raw)
+    }
+
+    /// [`Scorer::bounds`] with the load's constants computed once.
+    #[inline]
+    pub fn bounds_with(
+        &self,
+        lb: &LoadBounds,
+        h: &Vehicle,
+        loads: &Loads,
+        l: usize,
+        expertise_raw: f64,
+    ) -> (f64, f64) {
         let chord = h.pos.chord2(&loads.origin[l]).sqrt();
         let dh_lb = (chord * crate::geo::EARTH_RADIUS_M * self.params.circuity - 0.5).max(0.0);
-        let utilization = (loads.weight_kg[l] as f64 / h.capacity_kg as f64)
-            .max(loads.volume_l[l] as f64 / h.capacity_l as f64);
-        let km = (loads.load_m[l] as f64 / 1000.0).max(1.0);
+        let utilization =
+            (lb.weight_kg / h.capacity_kg as f64).max(lb.volume_l / h.capacity_l as f64);
+        // km driven is at least (loaded + lower-bound deadhead); price falls with km.
+        let km = ((lb.load_m + dh_lb) / 1000.0).max(1.0);
         let cost = self.types[h.vehicle_type as usize].cost_per_km_fen;
         let price_ub = if cost > 0.0 {
-            (loads.price_fen[l] as f64 / km / cost - 1.0).clamp(-1.0, 1.0)
+            (lb.price_fen / km / cost - 1.0).clamp(-1.0, 1.0)
         } else {
             1.0
         };
