@@ -602,6 +602,7 @@ def return_to_dict(r: ReturnFlow, return_id: str) -> dict[str, Any]:
         "history": _history(r.history),
         "goods_refund_fen": r.goods_refund_fen,
         "tax_refund_fen": r.tax_refund_fen,
+        "annual_credit_fen": r.annual_credit_fen,
     }
 
 
@@ -617,6 +618,7 @@ def return_from_dict(d: Mapping[str, Any], order: CrossBorderOrder) -> ReturnFlo
         _history_from(d["history"]),
         d["goods_refund_fen"],
         d["tax_refund_fen"],
+        int(d.get("annual_credit_fen", 0)),
     )
 
 

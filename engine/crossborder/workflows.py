@@ -21,14 +21,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Final
 
 from engine.crossborder.customs import Clearance, Declaration
 from engine.crossborder.errors import CustomsHoldError, CustomsRejectedError, TransitionError
 from engine.crossborder.fulfil import Quote
-from engine.crossborder.model import Catalog
+from engine.crossborder.model import Catalog, great_circle_km
 from engine.crossborder.ruleset import OrderPolicy
-from engine.errors import InvalidInputError
+from engine.errors import InvalidInputError, NotFoundError
 
 #: Allowed order transitions: action -> (states it may start from, state it leads to).
 ORDER_TRANSITIONS: Final[Mapping[str, tuple[frozenset[str], str]]] = {
@@ -41,6 +42,9 @@ ORDER_TRANSITIONS: Final[Mapping[str, tuple[frozenset[str], str]]] = {
     "deliver": (frozenset({"shipped", "cleared"}), "delivered"),
     "cancel": (frozenset({"created", "paid", "declared"}), "cancelled"),
 }
+
+#: The return stop at which platform goods go back into the platform's stock.
+PLATFORM_WAREHOUSE: Final = "platform_warehouse"
 
 #: The eight onboarding steps of a merchant, in order.
 ONBOARDING_STEPS: Final = (
@@ -166,7 +170,9 @@ class ReturnFlow:
     Goods travel along the policy's route for their owner (merchant goods back to the
     merchant; platform goods to the merchant, then on to the platform's warehouse). The
     refund is the goods and their tax; the tax is refunded only within the policy's days
-    of clearance.
+    of clearance. A refund also gives the returned lines' share of the order's dutiable
+    value back to the customer's annual total (``annual_credit_fen``), when the order
+    counted toward it.
     """
 
     order: CrossBorderOrder
@@ -178,6 +184,7 @@ class ReturnFlow:
     history: list[tuple[str, dt.date, str]] = field(default_factory=list)
     goods_refund_fen: int = 0
     tax_refund_fen: int = 0
+    annual_credit_fen: int = 0
 
     @classmethod
     def request(
@@ -276,9 +283,16 @@ class ReturnFlow:
         """Every returned line reached the end of its route."""
         return all(self.at.get(s) == r[-1] for s, r in self.route.items())
 
-    def refund(self, day: dt.date) -> int:
+    def refund(self, day: dt.date, earlier: Mapping[str, int] | None = None) -> int:
         """Refund goods and (within the policy's days of clearance) their import tax; returns
-        the total refunded in fen.
+        the total refunded in fen. ``earlier`` are the units of each SKU refunded by earlier
+        returns of the order.
+
+        ``annual_credit_fen`` is set to what the customer's annual total of the order's
+        year goes down by: the returned units' share (by goods value) of the order's
+        dutiable value, taken cumulatively over the order's refunded returns so that an
+        order returned in full gives back exactly its dutiable value. It is 0 for an order
+        whose tax did not count toward the annual total.
 
         Raises
         ------
@@ -298,11 +312,71 @@ class ReturnFlow:
         c = self.order.clearance
         limit = self.order.policy.tax_refund_days
         tax_ok = c is not None and (day - c.released_on).days <= limit
+        t = quote.chosen.tax
+        credit = 0
+        if t.counts_toward_annual:
+            before = dict(earlier or {})
+            after = {s: before.get(s, 0) + q for s, q in self.lines.items()}
+            credit = self._share(after) - self._share(before)
         self.goods_refund_fen = goods
         self.tax_refund_fen = tax if tax_ok else 0
-        note = "tax refunded" if tax_ok else f"tax not refunded (> {limit} d after clearance)"
+        self.annual_credit_fen = credit
+        note = (
+            f"tax {self.tax_refund_fen} fen refunded"
+            if tax_ok
+            else f"tax not refunded (> {limit} d after clearance)"
+        )
+        if t.counts_toward_annual:
+            note += f"; annual total -{credit} fen"
         self._step(("in_return",), "refunded", day, note)
         return self.goods_refund_fen + self.tax_refund_fen
+
+    def _share(self, units: Mapping[str, int]) -> int:
+        """The order's dutiable value counted by ``units`` returned (floor, exact)."""
+        quote = self.order.quote
+        bought = {ln.sku_id: ln.quantity for ln in quote.order.lines}
+        goods_of = dict(quote.chosen.line_goods)
+        total = sum(goods_of.values())
+        if total <= 0:
+            return 0
+        value = sum((Fraction(goods_of[s] * u, bought[s]) for s, u in units.items()), Fraction())
+        return int(quote.chosen.tax.dutiable_fen * value // total)
+
+    def restock(self, sku_id: str, place: str, catalog: Catalog) -> tuple[str, int] | None:
+        """Where arriving goods go back into the platform's stock: ``(warehouse_id, units)``
+        when ``place`` is :data:`PLATFORM_WAREHOUSE` for platform goods, else ``None``
+        (merchant goods go back to the merchant, outside the platform's stock).
+
+        The platform's warehouse is the bonded or overseas warehouse the order shipped
+        from; for an order served from a store's shelf, the bonded warehouse nearest that
+        store (ties by id).
+
+        Raises
+        ------
+        InvalidInputError
+            The SKU is no longer in the catalog (field ``sku_id``).
+        NotFoundError
+            The order's warehouse is no longer in the catalog, or a store-served order and
+            no bonded warehouse in the catalog.
+        """
+        if place != PLATFORM_WAREHOUSE or sku_id not in self.lines:
+            return None
+        if catalog.sku(sku_id).owner != "platform":
+            return None
+        wid = self.order.quote.chosen.warehouse_id
+        src = catalog.warehouses.get(wid)
+        if src is None:
+            raise NotFoundError(f"warehouse_id: {wid!r} is no longer in the catalog")
+        if src.kind in ("bonded", "overseas"):
+            return src.warehouse_id, self.lines[sku_id]
+        bonded = [w for w in catalog.warehouses.values() if w.kind == "bonded"]
+        if not bonded:
+            raise NotFoundError(f"warehouse_id: no bonded warehouse takes back {sku_id!r}")
+        best = min(
+            bonded,
+            key=lambda w: (great_circle_km(src.lat, src.lon, w.lat, w.lon), w.warehouse_id),
+        )
+        return best.warehouse_id, self.lines[sku_id]
 
 
 @dataclass(slots=True)
@@ -357,6 +431,7 @@ class Onboarding:
 __all__ = [
     "ONBOARDING_STEPS",
     "ORDER_TRANSITIONS",
+    "PLATFORM_WAREHOUSE",
     "CrossBorderOrder",
     "Onboarding",
     "ReturnFlow",

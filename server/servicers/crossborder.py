@@ -496,8 +496,24 @@ class CrossBorderServicer:
                 flow.approve(day)
             elif request.action == "arrive":
                 flow.arrive(request.sku_id, request.place, day)
+                back = flow.restock(request.sku_id, request.place, self._catalog(tx).catalog)
+                if back is not None:  # platform goods back in the platform's stock
+                    wid, units = back
+                    tx.add_stock(wid, request.sku_id, units)
+                    s, d, note = flow.history[-1]
+                    flow.history[-1] = (s, d, f"{note}; +{units} into {wid} stock")
             else:
-                flow.refund(day)
+                earlier: dict[str, int] = {}
+                for r in tx.returns_of(flow.order.order_id):
+                    if r["return_id"] != request.return_id and r["state"] == "refunded":
+                        for sku_id, n in r["lines"].items():
+                            earlier[sku_id] = earlier.get(sku_id, 0) + int(n)
+                flow.refund(day, earlier)
+                if flow.annual_credit_fen:  # the refunded value no longer counts
+                    od = flow.order.quote.order
+                    cid, year = od.customer_id, od.order_date.year
+                    used = tx.usage(cid, year)
+                    tx.set_usage(cid, year, max(0, used - flow.annual_credit_fen))
             out = return_to_dict(flow, request.return_id)
             tx.put_return(out)
             assert tx.rev is not None

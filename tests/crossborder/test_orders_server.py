@@ -1,7 +1,9 @@
 """The cross-border order and return workflows as ``yunli.v1.CrossBorder`` RPCs over a real
 socket, stored in SQLite and PostgreSQL: the happy path with the three records, customs
 holds and rejections on the order, the cancellation and return-window rules, the annual
-limit, bad input naming the field, nothing half-written, and persistence across a restart."""
+limit, bad input naming the field, nothing half-written, and persistence across a restart;
+refunded returns giving their value back to the annual total, and returned platform goods
+going back into the platform warehouse's stock."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from server.app import YunliServer, create_server
 from server.config import ServerConfig
 from server.gen.yunli.v1 import crossborder_pb2 as pb
 from server.servicers.crossborder import crossborder_grpc
+from server.store import open_store
+from server.store.crossborder import CrossBorderStore
 
 TOKEN = "cb-token"
 AUTH = (("authorization", f"Bearer {TOKEN}"),)
@@ -273,6 +277,174 @@ def test_orders_sqlite(start: Start, tmp_path: Path, world: Catalog) -> None:
 def test_orders_postgres(start: Start, world: Catalog) -> None:
     """PostgreSQL: the same."""
     _scenario(start, PG_URL, world)
+
+
+ANNUAL_LIMIT_FEN = 2_600_000
+
+
+def _stored(db: str, sku_ids: list[str], customer: str) -> tuple[dict[str, int], int]:
+    """Read the database directly (its own connection): stock of ``sku_ids`` by
+    ``warehouse/sku`` and ``customer``'s stored 2026 total."""
+    st = open_store(db)
+    try:
+        with CrossBorderStore(st).read() as tx:
+            stock = {f"{w}/{s}": q for (w, s), q in tx.stock(sku_ids).items()}
+            return stock, tx.usage(customer, 2026)
+    finally:
+        st.close()
+
+
+def _returns_scenario(start: Start, db: str, world: Catalog) -> None:
+    run = uuid.uuid4().hex[:6]
+    _, stub = start(db)
+    cat = catalog_to_dict(world)
+    sku, psku = _sku(world), _sku(world, "platform")
+    stub.PutCatalog(pb.PutCatalogRequest(catalog_json=json.dumps(cat)), metadata=AUTH)
+    # C000003 has room for exactly one more 2-unit order of the platform SKU.
+    dut = stub.QuoteOrder(_order(f"{run}-q", psku, 2, "C000003"), metadata=AUTH).dutiable_fen
+    assert dut > 10
+    used0 = ANNUAL_LIMIT_FEN - dut - 1
+    for c in cat["customers"]:
+        if c["customer_id"] == "C000003":
+            c["annual_total_fen"] = {"2026": used0}
+    stub.PutCatalog(pb.PutCatalogRequest(catalog_json=json.dumps(cat)), metadata=AUTH)
+
+    def deliver(oid: str, s: str, qty: int, customer: str) -> Any:
+        st = stub.PlaceOrder(_order(oid, s, qty, customer), metadata=AUTH)
+        for rpc, day in (
+            ("PayOrder", "2026-03-02"),
+            ("DeclareOrder", "2026-03-02"),
+            ("ClearOrder", "2026-03-03"),
+            ("ShipOrder", "2026-03-04"),
+            ("DeliverOrder", "2026-03-06"),
+        ):
+            kw = {"outcome": "release"} if rpc == "ClearOrder" else {}
+            st = _act(stub, rpc, oid, day, **kw)
+        assert st.state == "delivered"
+        return st
+
+    def ret(oid: str, s: str, qty: int) -> Any:
+        return stub.RequestReturn(
+            pb.RequestCrossBorderReturnRequest(
+                order_id=oid,
+                date="2026-03-08",
+                lines=[pb.CrossBorderOrderLine(sku_id=s, quantity=qty)],
+            ),
+            metadata=AUTH,
+        )
+
+    def adv(rid: str, action: str, date: str, **kw: str) -> Any:
+        return stub.AdvanceReturn(
+            pb.AdvanceCrossBorderReturnRequest(return_id=rid, action=action, date=date, **kw),
+            metadata=AUTH,
+        )
+
+    oa, ob = f"{run}-A", f"{run}-B"
+    a = deliver(oa, psku, 2, "C000003")
+    wid = a.quote.chosen.warehouse_id
+    assert a.quote.dutiable_fen == dut
+    stock0, used = _stored(db, [psku, sku], "C000003")
+    assert used == used0 + dut == ANNUAL_LIMIT_FEN - 1
+    # A second such order is refused for the annual limit; nothing written.
+    e = _error(lambda: stub.PlaceOrder(_order(ob, psku, 2, "C000003"), metadata=AUTH))
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "customer.annual_total_fen" in e.details()
+    assert _stored(db, [psku, sku], "C000003") == (stock0, used)
+
+    # Return one unit of the platform goods: to the merchant (platform stock unchanged),
+    # then on to the platform warehouse (its stock + 1, in the same step).
+    r1 = ret(oa, psku, 1)
+    assert list(r1.lines[0].route) == ["merchant", "platform_warehouse"]
+    adv(r1.return_id, "approve", "2026-03-08")
+    # Refused steps write nothing: the warehouse before the merchant, a refund too early.
+    e = _error(
+        lambda: adv(r1.return_id, "arrive", "2026-03-09", sku_id=psku, place="platform_warehouse")
+    )
+    assert e.code() == grpc.StatusCode.FAILED_PRECONDITION
+    e = _error(lambda: adv(r1.return_id, "refund", "2026-03-09"))
+    assert e.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert _stored(db, [psku, sku], "C000003") == (stock0, used)
+    adv(r1.return_id, "arrive", "2026-03-09", sku_id=psku, place="merchant")
+    assert _stored(db, [psku, sku], "C000003") == (stock0, used)
+    e = _error(lambda: adv(r1.return_id, "refund", "2026-03-09"))
+    assert e.code() == grpc.StatusCode.FAILED_PRECONDITION
+    st = adv(r1.return_id, "arrive", "2026-03-10", sku_id=psku, place="platform_warehouse")
+    assert f"+1 into {wid} stock" in st.history[-1].note
+    stock1, _ = _stored(db, [psku, sku], "C000003")
+    assert stock1 == {**stock0, f"{wid}/{psku}": stock0[f"{wid}/{psku}"] + 1}
+    # Arriving twice is refused and does not restock twice.
+    e = _error(
+        lambda: adv(r1.return_id, "arrive", "2026-03-10", sku_id=psku, place="platform_warehouse")
+    )
+    assert e.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert _stored(db, [psku, sku], "C000003")[0] == stock1
+
+    # The refund: goods and tax (recorded on the return), and half the order's dutiable
+    # value off the stored annual total in the same transaction.
+    line_tax = sum(t.tariff_fen + t.consumption_fen + t.vat_fen for t in a.quote.taxes)
+    r1 = adv(r1.return_id, "refund", "2026-03-11")
+    assert (r1.state, r1.goods_refund_fen, r1.tax_refund_fen) == (
+        "refunded",
+        a.quote.chosen.goods_fen // 2,
+        line_tax // 2,
+    )
+    assert r1.tax_refund_fen > 0
+    assert f"tax {line_tax // 2} fen refunded" in r1.history[-1].note
+    got = stub.GetReturn(pb.GetCrossBorderReturnRequest(return_id=r1.return_id), metadata=AUTH)
+    assert (got.tax_refund_fen, got.goods_refund_fen) == (r1.tax_refund_fen, r1.goods_refund_fen)
+    _, used1 = _stored(db, [psku, sku], "C000003")
+    assert used1 == used - dut // 2
+    # Still over: half an order's room is not enough for a whole one.
+    e = _error(lambda: stub.PlaceOrder(_order(ob, psku, 2, "C000003"), metadata=AUTH))
+    assert "customer.annual_total_fen" in e.details()
+    # A refund cannot be repeated.
+    e = _error(lambda: adv(r1.return_id, "refund", "2026-03-12"))
+    assert e.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert _stored(db, [psku, sku], "C000003")[1] == used1
+
+    # The other unit: the order returned in full no longer counts at all.
+    r2 = ret(oa, psku, 1)
+    adv(r2.return_id, "approve", "2026-03-08")
+    adv(r2.return_id, "arrive", "2026-03-09", sku_id=psku, place="merchant")
+    adv(r2.return_id, "arrive", "2026-03-10", sku_id=psku, place="platform_warehouse")
+    adv(r2.return_id, "refund", "2026-03-11")
+    stock2, used2 = _stored(db, [psku, sku], "C000003")
+    assert used2 == used0
+    assert stock2[f"{wid}/{psku}"] == stock0[f"{wid}/{psku}"] + 2
+    # The order refused for the annual limit before is accepted now, and counts.
+    b = stub.PlaceOrder(_order(ob, psku, 2, "C000003"), metadata=AUTH)
+    assert b.state == "created"
+    assert _stored(db, [psku, sku], "C000003")[1] == used0 + b.quote.dutiable_fen
+
+    # Merchant goods go back to the merchant: no platform stock changes, the total drops.
+    om = f"{run}-M"
+    m = deliver(om, sku, 1, "C000004")
+    before, usedm = _stored(db, [psku, sku], "C000004")
+    rm = ret(om, sku, 1)
+    assert list(rm.lines[0].route) == ["merchant"]
+    adv(rm.return_id, "approve", "2026-03-08")
+    e = _error(
+        lambda: adv(rm.return_id, "arrive", "2026-03-09", sku_id=sku, place="platform_warehouse")
+    )
+    assert e.code() == grpc.StatusCode.FAILED_PRECONDITION
+    adv(rm.return_id, "arrive", "2026-03-09", sku_id=sku, place="merchant")
+    rm = adv(rm.return_id, "refund", "2026-03-10")
+    assert rm.state == "refunded"
+    after, usedm2 = _stored(db, [psku, sku], "C000004")
+    assert after == before
+    assert usedm2 == usedm - m.quote.dutiable_fen
+
+
+def test_returns_sqlite(start: Start, tmp_path: Path, world: Catalog) -> None:
+    """SQLite: refunds give the annual total back; returned platform goods are restocked."""
+    _returns_scenario(start, str(tmp_path / "cb.db"), world)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="YUNLI_TEST_PG_URL is not set")
+def test_returns_postgres(start: Start, world: Catalog) -> None:
+    """PostgreSQL: the same."""
+    _returns_scenario(start, PG_URL, world)
 
 
 def test_no_catalog(start: Start, tmp_path: Path) -> None:

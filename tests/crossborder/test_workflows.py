@@ -11,7 +11,7 @@ import pytest
 from engine.crossborder.customs import check_records, clear, declare, release
 from engine.crossborder.errors import CustomsHoldError, CustomsRejectedError, TransitionError
 from engine.crossborder.fulfil import Fulfiller, Order, OrderLine, Quote
-from engine.crossborder.model import Catalog
+from engine.crossborder.model import Catalog, great_circle_km
 from engine.crossborder.ruleset import RuleBook
 from engine.crossborder.workflows import ONBOARDING_STEPS, CrossBorderOrder, Onboarding, ReturnFlow
 from engine.errors import InvalidInputError
@@ -176,10 +176,47 @@ def test_return_platform_goods_go_on(world: Catalog, book: RuleBook) -> None:
     r.arrive(sku, "merchant", DAY + dt.timedelta(days=7))
     with pytest.raises(TransitionError):
         r.refund(DAY + dt.timedelta(days=7))
+    assert r.restock(sku, "merchant", world) is None
     r.arrive(sku, "platform_warehouse", DAY + dt.timedelta(days=20))
+    assert r.restock(sku, "platform_warehouse", world) == (o.quote.chosen.warehouse_id, 2)
     r.refund(DAY + dt.timedelta(days=60))
     assert r.tax_refund_fen == 0
     assert r.goods_refund_fen == dict(o.quote.chosen.line_goods)[sku]
+    # Returned in full: the whole dutiable value leaves the annual total.
+    assert o.quote.chosen.tax.counts_toward_annual
+    assert r.annual_credit_fen == o.quote.chosen.tax.dutiable_fen
+    # Served from a store's shelf: back to the bonded warehouse nearest the store.
+    shelf = next(w for w in world.warehouses.values() if w.kind == "store")
+    chosen = dataclasses.replace(o.quote.chosen, warehouse_id=shelf.warehouse_id)
+    o.quote = dataclasses.replace(o.quote, chosen=chosen)
+    wid, units = r.restock(sku, "platform_warehouse", world) or ("", 0)
+    bonded = [w for w in world.warehouses.values() if w.kind == "bonded"]
+    near = min(
+        bonded, key=lambda w: great_circle_km(shelf.lat, shelf.lon, w.lat, w.lon)
+    ).warehouse_id
+    assert (wid, units) == (near, 2)
+
+
+def test_partial_refunds_give_back_the_dutiable_value_exactly(
+    world: Catalog, book: RuleBook
+) -> None:
+    """Two partial returns of a platform order give back, together, exactly its dutiable
+    value (cumulative shares); the first alone about half of it."""
+    o = _cleared(world, book, owner="platform", tax_class="general")
+    o.ship(DAY + dt.timedelta(days=1))
+    o.deliver(DAY + dt.timedelta(days=2))
+    sku = o.quote.order.lines[0].sku_id
+    credits = []
+    for earlier in ({}, {sku: 1}):
+        r = ReturnFlow.request(o, world, {sku: 1}, DAY + dt.timedelta(days=3), earlier)
+        r.approve(DAY + dt.timedelta(days=3))
+        r.arrive(sku, "merchant", DAY + dt.timedelta(days=4))
+        r.arrive(sku, "platform_warehouse", DAY + dt.timedelta(days=5))
+        r.refund(DAY + dt.timedelta(days=6), earlier)
+        credits.append(r.annual_credit_fen)
+    dut = o.quote.chosen.tax.dutiable_fen
+    assert credits[0] == dut // 2
+    assert sum(credits) == dut
     with pytest.raises(InvalidInputError):
         ReturnFlow.request(o, world, {sku: 3}, DAY + dt.timedelta(days=5))
 
