@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,12 +33,24 @@ class SqliteStore(SqlStore):
             self._conn = sqlite3.connect(
                 path, isolation_level=None, check_same_thread=False, timeout=30.0
             )
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA busy_timeout=30000")
+            self._wal()
+            self._conn.execute("PRAGMA synchronous=FULL")
             self._create_tables()
         except sqlite3.Error as e:
             raise UnavailableError(f"cannot open SQLite store {path}: {e}") from e
+
+    def _wal(self, attempts: int = 300) -> None:
+        """Switch to WAL. The switch needs the file to itself and SQLite does not wait for
+        it (no busy handler), so several processes opening a new file at once retry."""
+        for i in range(attempts):
+            try:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or i == attempts - 1:
+                    raise
+                time.sleep(0.01 * min(i + 1, 10))
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
