@@ -259,8 +259,14 @@ def create_server(
         orders = _orders_servicer(state, store, closers, live)
         orders_grpc.add_OrdersServicer_to_server(orders, server)
         register_crossborder(server, store)
+        shared = store.placeholder == "%s"  # PostgreSQL: instances share the community state
         register_community(
-            server, store, dispatch_interval_s=cfg.community_dispatch_interval_s, closers=closers
+            server,
+            store,
+            dispatch_interval_s=cfg.community_dispatch_interval_s,
+            closers=closers,
+            leases=leases if shared else None,
+            peers=peers if shared else None,
         )
 
     health_servicer = health.HealthServicer(experimental_non_blocking=True)

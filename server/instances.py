@@ -17,6 +17,10 @@ lease (:mod:`server.store.leases`):
   A forwarded call is never forwarded again; an owner that does not answer gives
   ``UNAVAILABLE`` naming it and when its lease expires, after which a retry lands on
   an instance that takes the plan over, reloading it from the database.
+
+The ``Community`` service is owned the same way as a whole, by one lease
+(:data:`server.servicers.community.LEASE_KEY`); :meth:`Peers.call` and
+:meth:`Peers.stream` forward its unary and server-streaming calls.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final
 
 import grpc
@@ -252,12 +256,17 @@ class Peers:
             The owner's error, of the same status code and message.
         """
         from server.proto import live_grpc
-        from server.servicers.routing import remaining
 
-        where = (
-            f"plan {lease.plan_id!r} is owned by instance {lease.owner} at {lease.address} "
+        stub = live_grpc.LivePlansStub
+        return self.call(stub, lease, method, request, context, f"plan {lease.plan_id!r}")
+
+    def _where(self, lease: Lease, what: str) -> str:
+        return (
+            f"{what} is owned by instance {lease.owner} at {lease.address} "
             f"(lease epoch {lease.epoch}, expires in {max(lease.expires_in, 0.0):.1f} s)"
         )
+
+    def _metadata(self, where: str, context: grpc.ServicerContext) -> list[tuple[str, str]]:
         md = dict(context.invocation_metadata() or ())
         if FORWARDED_BY in md:
             raise UnavailableError(
@@ -272,20 +281,67 @@ class Peers:
         metadata = [(FORWARDED_BY, self.instance_id)]
         if self._token is not None:
             metadata.append(("authorization", f"Bearer {self._token}"))
-        stub = live_grpc.LivePlansStub(self._channel(lease.address))
+        return metadata
+
+    @staticmethod
+    def _error(e: grpc.RpcError, where: str, what: str) -> YunliError:
+        code = e.code()
+        details = e.details() or ""
+        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED):
+            return UnavailableError(
+                f"{where}, which does not answer ({details}); once its lease expires "
+                f"another instance takes {what} over: retry"
+            )
+        trailers = [(str(m.key), m.value) for m in e.trailing_metadata() or ()]
+        return error_from_status(code, details, trailers)
+
+    def call(
+        self,
+        stub_class: Any,
+        lease: Lease,
+        method: str,
+        request: Any,
+        context: grpc.ServicerContext,
+        what: str,
+    ) -> Any:
+        """Call ``method`` of ``stub_class`` (a generated gRPC stub) on the owner named by
+        ``lease`` (which holds ``what``) and return its answer; errors as :meth:`forward`."""
+        from server.servicers.routing import remaining
+
+        where = self._where(lease, what)
+        metadata = self._metadata(where, context)
+        stub = stub_class(self._channel(lease.address))
         left = remaining(context)
         try:
             return getattr(stub, method)(request, timeout=left or 300.0, metadata=metadata)
         except grpc.RpcError as e:
-            code = e.code()
-            details = e.details() or ""
-            if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED):
-                raise UnavailableError(
-                    f"{where}, which does not answer ({details}); once its lease expires "
-                    "another instance takes the plan over: retry"
-                ) from e
-            trailers = [(str(m.key), m.value) for m in e.trailing_metadata() or ()]
-            raise error_from_status(code, details, trailers) from e
+            raise self._error(e, where, what) from e
+
+    def stream(
+        self,
+        stub_class: Any,
+        lease: Lease,
+        method: str,
+        request: Any,
+        context: grpc.ServicerContext,
+        what: str,
+    ) -> Iterator[Any]:
+        """The messages of the server-streaming ``method`` called on the owner (no
+        deadline unless the caller gave one; cancelled when the caller's call ends);
+        errors as :meth:`forward`, raised where the owner's stream fails."""
+        from server.servicers.routing import remaining
+
+        where = self._where(lease, what)
+        metadata = self._metadata(where, context)
+        stub = stub_class(self._channel(lease.address))
+        call = getattr(stub, method)(request, timeout=remaining(context), metadata=metadata)
+        context.add_callback(call.cancel)
+        try:
+            yield from call
+        except grpc.RpcError as e:
+            raise self._error(e, where, what) from e
+        finally:
+            call.cancel()
 
     def close(self) -> None:
         """Close the channels."""

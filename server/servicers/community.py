@@ -19,16 +19,27 @@ moves the clock to the wall clock (couriers come on and go off shift), re-plans 
 orders not yet delivered (orders not yet picked up may move to another courier), and
 writes the orders whose state, courier or ETA changed, so ``WatchOrders`` streams them.
 :meth:`CommunityServicer.close` stops the thread (the server does on shutdown).
+
+Several instances on one PostgreSQL database share the service through one lease
+(key :data:`LEASE_KEY` of :class:`~server.store.leases.LeaseStore`, the live plans'
+table): the instance holding it owns the dispatcher, serves every ``Community`` call
+and runs the background rounds; another instance forwards each call (unary or
+``WatchOrders``) to the owner's advertised address, its answer or error unchanged.
+Every write is fenced by the lease's epoch. When the owner's lease expires (it died),
+the next call or background round reaching another instance takes the lease over and
+rebuilds the dispatcher from the database first: every acknowledged call was written
+there before it answered, so nothing acknowledged is lost.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import grpc
 
@@ -47,8 +58,11 @@ from engine.units import SECONDS_PER_DAY
 from server.convert import community as convert
 from server.convert.common import finite
 from server.gen.yunli.v1 import community_pb2 as pb
-from server.status import AlreadyExistsError
+from server.instances import LeaseManager, Peers
+from server.observability import LOGGER
+from server.status import AlreadyExistsError, UnavailableError
 from server.store.community import CommunityStore
+from server.store.leases import Lease, LeaseLostError
 
 #: Longest routing budget of a ``PlanReplenishment`` call (s).
 MAX_REPLENISH_TIME_S: Final = 60.0
@@ -56,6 +70,53 @@ MAX_REPLENISH_TIME_S: Final = 60.0
 WATCH_POLL_S: Final = 0.5
 #: The generated gRPC module (untyped generated code).
 community_grpc: Any = importlib.import_module("server.gen.yunli.v1.community_pb2_grpc")
+#: The lease naming the instance that owns the community state (not a valid live-plan
+#: id, so it never meets a plan's lease in the same table).
+LEASE_KEY: Final = "@community"
+#: Attempts of a call whose lease moves under it (each re-routes to the new owner).
+_LEASE_ATTEMPTS: Final = 3
+_WHAT: Final = "the community state"
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _routed(fn: _F) -> _F:
+    """A unary RPC served by the owner of the community state: here when this instance
+    owns it (or leases are off), else forwarded to the owner."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def call(self: CommunityServicer, request: Any, context: grpc.ServicerContext) -> Any:
+        for _ in range(_LEASE_ATTEMPTS):
+            owner = self._owner()
+            if owner is not None:
+                assert self._peers is not None
+                stub = community_grpc.CommunityStub
+                return self._peers.call(stub, owner, name, request, context, _WHAT)
+            try:
+                return fn(self, request, context)
+            except LeaseLostError:
+                self._lost()
+        raise UnavailableError(f"{_WHAT}: its ownership keeps moving; retry")
+
+    return call  # type: ignore[return-value]
+
+
+def _routed_stream(fn: _F) -> _F:
+    """:func:`_routed` for a server-streaming RPC."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def call(self: CommunityServicer, request: Any, context: grpc.ServicerContext) -> Any:
+        owner = self._owner()
+        if owner is None:
+            yield from fn(self, request, context)
+            return
+        assert self._peers is not None
+        stub = community_grpc.CommunityStub
+        yield from self._peers.stream(stub, owner, name, request, context, _WHAT)
+
+    return call  # type: ignore[return-value]
 
 
 class CommunityServicer:
@@ -71,6 +132,10 @@ class CommunityServicer:
         The wall clock (Unix seconds) for request times left at 0.
     dispatch_interval_s
         Seconds between dispatch rounds of the background thread (0: no thread).
+    leases, peers
+        Both or neither: the instance's lease manager and peer channels; with them the
+        state is served by the holder of the :data:`LEASE_KEY` lease (see the module
+        docstring); without them by this instance alone.
     """
 
     def __init__(
@@ -80,6 +145,8 @@ class CommunityServicer:
         time_limit: float = 0.15,
         clock: Callable[[], float] = time.time,
         dispatch_interval_s: float = 0.0,
+        leases: LeaseManager | None = None,
+        peers: Peers | None = None,
     ) -> None:
         if not dispatch_interval_s >= 0:
             raise InvalidInputError.at(
@@ -88,6 +155,10 @@ class CommunityServicer:
         self._store = store
         self._time_limit = time_limit
         self._clock = clock
+        self._leases = leases
+        self._peers = peers
+        #: Epoch of the lease the in-memory state was loaded under (0: none yet).
+        self.epoch = 0
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._load()
@@ -108,9 +179,52 @@ class CommunityServicer:
     def _loop(self, interval: float) -> None:
         while not self._stop.wait(interval):
             try:
-                self.dispatch_round()
+                if self._leases is not None:
+                    if not self._leases.address:
+                        continue  # the port is not bound yet: nowhere to be reached at
+                    if self._owner() is not None:
+                        continue  # another instance owns the state and runs the rounds
+                changed = self.dispatch_round()
+                LOGGER.debug(
+                    "community dispatch round", extra={"epoch": self.epoch, "changed": changed}
+                )
+            except LeaseLostError:
+                self._lost()
             except Exception:  # the next round tries again; the state was reloaded
                 self.round_errors += 1
+
+    # ---- ownership (several instances) -----------------------------------------------
+    def _owner(self) -> Lease | None:
+        """None when this instance serves the state (leases off, or it holds the lease,
+        the state reloaded from the database if the lease is at a new epoch); else the
+        owner's lease (forward the call there)."""
+        if self._leases is None:
+            return None
+        lease, _fresh = self._leases.claim(LEASE_KEY)
+        if lease.owner != self._leases.instance_id:
+            return lease
+        if lease.epoch != self.epoch:
+            with self._lock:
+                if lease.epoch != self.epoch:  # another writer may have held it meanwhile
+                    self._load()
+                    LOGGER.info(
+                        "community state owned: dispatch rounds run here",
+                        extra={"instance_id": lease.owner, "epoch": lease.epoch},
+                    )
+                    self.epoch = lease.epoch
+        return None
+
+    def _lost(self) -> None:
+        """Forget the lease a fenced write found taken by another instance."""
+        assert self._leases is not None
+        self._leases.lost(LEASE_KEY)
+        with self._lock:
+            if self.epoch:
+                LOGGER.info(
+                    "community state lost to another instance",
+                    extra={"instance_id": self._leases.instance_id, "epoch": self.epoch},
+                )
+            self.epoch = 0
 
     def dispatch_round(self) -> int:
         """One background round: clock to the wall clock, re-plan, write what changed.
@@ -159,6 +273,8 @@ class CommunityServicer:
         self._keys = d.keys
 
     def _write(self, **kw: Any) -> int:
+        if self._leases is not None:
+            kw["guard"] = self._leases.fence(LEASE_KEY, self.epoch)
         try:
             return self._store.write(**kw)
         except BaseException:
@@ -189,6 +305,7 @@ class CommunityServicer:
         return rev
 
     # ---- the network ------------------------------------------------------------------------
+    @_routed
     def RegisterSite(self, request: pb.CommunitySite, context: grpc.ServicerContext) -> Any:
         s = convert.site(request)
         with self._lock:
@@ -200,6 +317,7 @@ class CommunityServicer:
             net.validate()
         return convert.site_msg(s)
 
+    @_routed
     def RegisterSku(self, request: pb.CommunitySku, context: grpc.ServicerContext) -> Any:
         s = convert.sku(request)
         with self._lock:
@@ -210,6 +328,7 @@ class CommunityServicer:
             net.skus[s.sku_id] = s
         return convert.sku_msg(s)
 
+    @_routed
     def RegisterCourier(self, request: pb.CommunityCourier, context: grpc.ServicerContext) -> Any:
         c = convert.courier(request)
         with self._lock:
@@ -221,6 +340,7 @@ class CommunityServicer:
             net.couriers[c.courier_id] = c
         return convert.courier_msg(c)
 
+    @_routed
     def SetStock(self, request: pb.SetCommunityStockRequest, context: grpc.ServicerContext) -> Any:
         levels = convert.stock_levels(request.lines)
         with self._lock:
@@ -234,6 +354,7 @@ class CommunityServicer:
             self._stock_rev[request.store_id] = rev
             return convert.stock_msg(request.store_id, net.stock[request.store_id], rev)
 
+    @_routed
     def GetStock(self, request: pb.GetCommunityStockRequest, context: grpc.ServicerContext) -> Any:
         with self._lock:
             net = self._disp.network
@@ -245,6 +366,7 @@ class CommunityServicer:
             )
 
     # ---- orders -------------------------------------------------------------------------
+    @_routed
     def QuoteOrder(
         self, request: pb.QuoteCommunityOrderRequest, context: grpc.ServicerContext
     ) -> Any:
@@ -254,6 +376,7 @@ class CommunityServicer:
             q = self._disp.quote(order)
             return convert.quote_msg(q, self._disp.tariff.version)
 
+    @_routed
     def PlaceOrder(
         self, request: pb.PlaceCommunityOrderRequest, context: grpc.ServicerContext
     ) -> Any:
@@ -290,11 +413,13 @@ class CommunityServicer:
             self._keys[key] = (order.order_id, digest)
             return convert.status_msg(st, rev)
 
+    @_routed
     def GetOrder(self, request: pb.GetCommunityOrderRequest, context: grpc.ServicerContext) -> Any:
         with self._lock:
             st = self._disp.status(request.order_id)
             return convert.status_msg(st, self._order_rev.get(request.order_id, 0))
 
+    @_routed_stream
     def WatchOrders(
         self, request: pb.WatchCommunityOrdersRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.CommunityOrderStatus]:
@@ -304,6 +429,10 @@ class CommunityServicer:
                 self._disp.network.store(store)
         cursor = request.after_revision
         while context.is_active():
+            if self._leases is not None and LEASE_KEY not in self._leases.owned():
+                raise UnavailableError(
+                    f"{_WHAT} moved to another instance; watch again with after_revision={cursor}"
+                )
             with self._changed:
                 batch = sorted(
                     (rev, oid)
@@ -318,6 +447,7 @@ class CommunityServicer:
                 cursor = batch[-1][0]
             yield from msgs
 
+    @_routed
     def ListOpenOrders(
         self, request: pb.ListOpenCommunityOrdersRequest, context: grpc.ServicerContext
     ) -> Any:
@@ -333,6 +463,7 @@ class CommunityServicer:
             )
 
     # ---- couriers and dispatch ---------------------------------------------------------
+    @_routed
     def ReportCourierPosition(
         self, request: pb.CourierPositionReport, context: grpc.ServicerContext
     ) -> Any:
@@ -362,6 +493,7 @@ class CommunityServicer:
                 changed=[convert.status_msg(st, rev) for st in changed],
             )
 
+    @_routed
     def GetCourierRoute(
         self, request: pb.GetCourierRouteRequest, context: grpc.ServicerContext
     ) -> Any:
@@ -372,6 +504,7 @@ class CommunityServicer:
             f = forecast(plan, [cid]).vehicles.get(cid) if cid in plan.vehicles else None
             return convert.route_msg(plan, cid, f)
 
+    @_routed
     def Dispatch(self, request: pb.CommunityDispatchRequest, context: grpc.ServicerContext) -> Any:
         with self._lock:
             self._advance(request.at or self._now(), "at")
@@ -394,6 +527,7 @@ class CommunityServicer:
             )
 
     # ---- replenishment -------------------------------------------------------------------
+    @_routed
     def PlanReplenishment(
         self, request: pb.PlanReplenishmentRequest, context: grpc.ServicerContext
     ) -> Any:
@@ -534,11 +668,16 @@ def register(
     *,
     dispatch_interval_s: float = 0.0,
     closers: list[Callable[[], object]] | None = None,
+    leases: LeaseManager | None = None,
+    peers: Peers | None = None,
 ) -> CommunityServicer:
     """Add the ``Community`` service to ``server``, stored in ``store``'s database, with a
     dispatch round every ``dispatch_interval_s`` seconds (0: only on orders and
-    ``Dispatch``); its :meth:`~CommunityServicer.close` is appended to ``closers``."""
-    svc = CommunityServicer(CommunityStore(store), dispatch_interval_s=dispatch_interval_s)
+    ``Dispatch``); its :meth:`~CommunityServicer.close` is appended to ``closers``.
+    ``leases`` and ``peers`` share the service among the instances on the database."""
+    svc = CommunityServicer(
+        CommunityStore(store), dispatch_interval_s=dispatch_interval_s, leases=leases, peers=peers
+    )
     community_grpc.add_CommunityServicer_to_server(svc, server)
     if closers is not None:
         closers.append(svc.close)

@@ -19,7 +19,7 @@ rebuilds its :class:`~engine.stores.Dispatcher` from :meth:`CommunityStore.load`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,15 +216,20 @@ class CommunityStore:
         orders: Iterable[OrderStatus] = (),
         key: tuple[str, str, str] | None = None,
         plan: LivePlan | None = None,
+        guard: Callable[[Any], None] | None = None,
     ) -> int:
         """Write the given rows in one transaction; returns its revision.
 
         ``sites``, ``skus`` and ``couriers`` are inserted (they are new); ``stock`` levels
         and ``orders`` are upserted; ``key`` is ``(order_id, idempotency key, request
-        hash)`` attached to that order; ``plan`` replaces the stored plan.
+        hash)`` attached to that order; ``plan`` replaces the stored plan. ``guard`` runs
+        first inside the transaction (the lease fence, :meth:`LeaseStore.fence
+        <server.store.leases.LeaseStore.fence>`): if it raises, nothing is written.
         """
         p = self._store.placeholder
         with self._store._lock, self._store._transaction() as cur:
+            if guard is not None:
+                guard(cur)
             rev = self._store._next_rev(cur)
             for table, col, rows in (
                 ("community_sites", "site_id", [(s.site_id, site_to_dict(s)) for s in sites]),
