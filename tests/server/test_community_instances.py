@@ -228,3 +228,33 @@ def _run(db: str, alpha: _Serve, beta: _Serve, pa: int, pb_: int) -> None:
     )
     assert b.GetStock(stock, metadata=MD).lines[0].quantity == 6
     _eventually(lambda: len(beta.lines(ROUND)) >= 2, "beta runs rounds after the take-over")
+
+
+def test_a_former_community_owner_is_fenced(pg_url: str, make_server: Any) -> None:
+    """A's lease lapses (as if A had been paused) and B takes the state over; A, still
+    believing it owns it, has its next write fenced off by the epoch: the write is
+    forwarded to B instead, and both instances then answer from B's state."""
+    import psycopg
+
+    srv_a, pa = make_server(db=pg_url, lease_ttl_s=600, community_dispatch_interval_s=0)
+    srv_b, pb_ = make_server(db=pg_url, lease_ttl_s=600, community_dispatch_interval_s=0)
+    a = community_grpc.CommunityStub(grpc.insecure_channel(f"127.0.0.1:{pa}"))
+    b = community_grpc.CommunityStub(grpc.insecure_channel(f"127.0.0.1:{pb_}"))
+    a.RegisterSku(pb.CommunitySku(sku_id="water", weight_kg=1, volume_l=1), metadata=MD)
+    assert _lease(pg_url) == (srv_a.instance_id, 1)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE live_plan_leases SET expires = 0 WHERE plan_id = %s", (LEASE_KEY,))
+    b.RegisterSku(pb.CommunitySku(sku_id="milk", weight_kg=1, volume_l=1), metadata=MD)
+    assert _lease(pg_url) == (srv_b.instance_id, 2)
+    assert LEASE_KEY in srv_a.leases.owned()  # A has not noticed (heartbeat 200 s away)
+    a.RegisterSku(pb.CommunitySku(sku_id="tea", weight_kg=1, volume_l=1), metadata=MD)
+    assert LEASE_KEY not in srv_a.leases.owned()
+    assert _lease(pg_url) == (srv_b.instance_id, 2)
+    for c in (a, b):  # B's state answers through both: milk and tea are there
+        for sku in ("milk", "tea"):
+            dup = pb.CommunitySku(sku_id=sku, weight_kg=1, volume_l=1)
+            code = _error(lambda c=c, dup=dup: c.RegisterSku(dup, metadata=MD))[0]
+            assert code == grpc.StatusCode.ALREADY_EXISTS
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        rows = conn.execute("SELECT sku_id FROM community_skus ORDER BY sku_id").fetchall()
+    assert [r[0] for r in rows] == ["milk", "tea", "water"]
