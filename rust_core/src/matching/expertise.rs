@@ -554,14 +554,6 @@ impl ExpertiseIndex {
     fn derive(&mut self) {
         let n = self.n_vehicles;
         let lanes = &self.lanes;
-        let post = |l: &Lane| Posting {
-            vehicle: l.vehicle,
-            w: l.w as f32,
-            olat: l.olat as f32,
-            olon: l.olon as f32,
-            dlat: l.dlat as f32,
-            dlon: l.dlon as f32,
-        };
         let mut lane_start = vec![0u32; n + 1];
         for l in lanes {
             lane_start[l.vehicle as usize + 1] += 1;
@@ -569,7 +561,7 @@ impl ExpertiseIndex {
         for v in 0..n {
             lane_start[v + 1] += lane_start[v];
         }
-        self.by_vehicle = lanes.par_iter().map(post).collect();
+        self.by_vehicle = lanes.par_iter().map(posting).collect();
         let ig = &self.igrid;
         let mut order: Vec<((u64, u64), u32)> = self
             .by_vehicle
@@ -606,45 +598,9 @@ impl ExpertiseIndex {
         }
         self.pair_ocells = ranges(&dir_cells);
 
-        // Per-vehicle totals and origin profile.
-        let mut total_w = vec![0.0f64; n];
-        let mut trips = vec![0u32; n];
-        for l in lanes {
-            total_w[l.vehicle as usize] += l.w;
-            trips[l.vehicle as usize] += l.trips;
-        }
-        // Origin profile: aggregate each vehicle's lanes by origin cell and
-        // keep its TOP_ORIGINS heaviest origins (its frequent lanes' starts).
-        let mut top = vec![[OriginPosting::default(); TOP_ORIGINS]; n];
-        let mut cur: Vec<OriginPosting> = Vec::new();
-        let mut i = 0;
-        while i < lanes.len() {
-            let v = lanes[i].vehicle;
-            cur.clear();
-            while i < lanes.len() && lanes[i].vehicle == v {
-                let oc = lanes[i].ocell;
-                let (mut w, mut slat, mut slon) = (0.0, 0.0, 0.0);
-                while i < lanes.len() && lanes[i].vehicle == v && lanes[i].ocell == oc {
-                    w += lanes[i].w;
-                    slat += lanes[i].w * lanes[i].olat;
-                    slon += lanes[i].w * lanes[i].olon;
-                    i += 1;
-                }
-                let tw = total_w[v as usize];
-                if w > 0.0 && tw > 0.0 {
-                    cur.push(OriginPosting {
-                        row: CellGrid::row_of_key(oc) as i32,
-                        share: (w / tw) as f32,
-                        lat: (slat / w) as f32,
-                        lon: (slon / w) as f32,
-                    });
-                }
-            }
-            cur.sort_by(|a, b| b.share.total_cmp(&a.share));
-            for (slot, p) in top[v as usize].iter_mut().zip(&cur) {
-                *slot = *p;
-            }
-        }
+        // Per-vehicle totals and origin profile (each vehicle's TOP_ORIGINS heaviest
+        // origins: its frequent lanes' starts).
+        let (total_w, trips, top) = vehicle_totals(lanes, n);
         self.top_origins = top;
         self.lane_start = lane_start;
         self.total_w = total_w;
@@ -836,8 +792,8 @@ fn posting(l: &Lane) -> Posting {
     }
 }
 
-/// Per vehicle: decayed total weight, trips and origin profile, computed as
-/// `derive` computes them (same order of summation).
+/// Per vehicle: decayed total weight, trips and origin profile (its TOP_ORIGINS
+/// heaviest origin cells), used by `derive` and by incremental updates alike.
 fn vehicle_totals(lanes: &[Lane], n: usize) -> (Vec<f64>, Vec<u32>, Vec<Origins>) {
     let mut total_w = vec![0.0f64; n];
     let mut trips = vec![0u32; n];
