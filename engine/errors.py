@@ -12,13 +12,16 @@ status codes in one place (``server/status.py``), sending ``field``, ``row_id`` 
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class YunliError(Exception):
     """Base class of every error Yunli raises on purpose."""
 
 
-class InvalidInputError(YunliError, ValueError):
-    """Input violates the documented schema or a precondition.
+class FieldError(YunliError):
+    """An error located at a field (and a row): the common shape of
+    :class:`InvalidInputError` and the state errors of the subsystems.
 
     Attributes
     ----------
@@ -40,10 +43,15 @@ class InvalidInputError(YunliError, ValueError):
         self.reason = reason or message
 
     @classmethod
-    def at(cls, field: str, reason: str, row_id: object = None) -> InvalidInputError:
+    def at(cls, field: str, reason: str, row_id: object = None) -> Self:
         """Build an error whose message names the field, the row id and the reason."""
         where = f"{field}" if row_id is None else f"{field} (row id {row_id!r})"
         return cls(f"{where}: {reason}", field=field, row_id=row_id, reason=reason)
+
+
+class InvalidInputError(FieldError, ValueError):
+    """Input violates the documented schema or a precondition (``field``, ``row_id`` and
+    ``reason`` as in :class:`FieldError`)."""
 
 
 class NotFoundError(YunliError, KeyError):
@@ -66,6 +74,7 @@ class InternalError(YunliError, RuntimeError):
 
 
 __all__ = [
+    "FieldError",
     "InfeasibleError",
     "InternalError",
     "InvalidInputError",

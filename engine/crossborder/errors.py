@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.errors import InfeasibleError, InvalidInputError, YunliError
+from engine.errors import FieldError, InfeasibleError, InvalidInputError, YunliError
 
 
 class LimitError(InvalidInputError):
@@ -10,7 +10,7 @@ class LimitError(InvalidInputError):
     per-transaction limit (``field`` names the limit, ``reason`` the amounts)."""
 
 
-class TransitionError(InfeasibleError):
+class TransitionError(FieldError, InfeasibleError):
     """An action not allowed in the order's (or return's, or onboarding's) current state,
     e.g. cancelling a declared cross-border order; ``field`` is ``"state"``, ``"step"`` or
     the window (``"return_window_days"``).
@@ -29,20 +29,6 @@ class TransitionError(InfeasibleError):
     reason
         The reason, without the field and id prefix.
     """
-
-    def __init__(
-        self, message: str, *, field: str | None = None, row_id: object = None, reason: str = ""
-    ) -> None:
-        super().__init__(message)
-        self.field = field
-        self.row_id = row_id
-        self.reason = reason or message
-
-    @classmethod
-    def at(cls, field: str, reason: str, row_id: object = None) -> TransitionError:
-        """Build an error whose message names the field, the id and the reason."""
-        where = f"{field}" if row_id is None else f"{field} (row id {row_id!r})"
-        return cls(f"{where}: {reason}", field=field, row_id=row_id, reason=reason)
 
 
 class CustomsError(YunliError):
