@@ -83,6 +83,18 @@ class VehicleForecast:
     warnings: tuple[RiskWarning, ...]
 
 
+def late_warning(vehicle_id: str, job_id: str, arrival: int, late: int) -> RiskWarning:
+    """The ``"late"`` warning of a stop reached ``late`` seconds after its window closes."""
+    return RiskWarning(
+        "late",
+        vehicle_id,
+        job_id,
+        arrival,
+        late,
+        f"{vehicle_id}: arrives at {job_id} {late // 60} min after its window closes",
+    )
+
+
 def leg_metres(a: tuple[float, float], b: tuple[float, float], circuity: float) -> int:
     """Road distance in metres between two points (same formula as ``engine.geo``)."""
     p1, p2 = math.radians(a[0]), math.radians(b[0])
@@ -174,16 +186,7 @@ def forecast_vehicle(plan: LivePlan, v: LiveVehicle) -> VehicleForecast:
         dist_total += m
         start, late = _service_start(job, arrival)
         if late:
-            warnings.append(
-                RiskWarning(
-                    "late",
-                    v.vehicle_id,
-                    jid,
-                    arrival,
-                    late,
-                    f"{v.vehicle_id}: arrives at {jid} {late // 60} min after its window closes",
-                )
-            )
+            warnings.append(late_warning(v.vehicle_id, jid, arrival, late))
         if start - arrival + job.service_s >= MIN_BREAK_S:
             cont = 0
         depart = start + job.service_s

@@ -43,7 +43,14 @@ import numpy.typing as npt
 
 from engine.geo import SpeedProfile, distance_matrix
 from engine.live import LivePlan, LiveVehicle, ReplanDiff, ReplanResult, forecast
-from engine.live.eta import Forecast, RiskWarning, StopEta, VehicleForecast, start_load
+from engine.live.eta import (
+    Forecast,
+    RiskWarning,
+    StopEta,
+    VehicleForecast,
+    late_warning,
+    start_load,
+)
 from engine.live.replan import DEFAULT_DISRUPTION_COST, TRAFFIC_HORIZON_S
 from engine.live.traffic import factor_matrix
 from engine.routing.core import ProblemData, SearchResult, search
@@ -426,16 +433,7 @@ def _walk(
         t = start + job.service_s
         stops.append(StopEta(v.vehicle_id, pos, jid, arrival, start, t, tuple(load), late))
         if late:
-            warnings.append(
-                RiskWarning(
-                    "late",
-                    v.vehicle_id,
-                    jid,
-                    arrival,
-                    late,
-                    f"{v.vehicle_id}: arrives at {jid} {late // 60} min after its window closes",
-                )
-            )
+            warnings.append(late_warning(v.vehicle_id, jid, arrival, late))
     end_arrival = t + legs[-1]
     return VehicleForecast(v.vehicle_id, tuple(stops), end_arrival, metres, tuple(warnings)), bad
 
