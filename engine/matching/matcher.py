@@ -596,11 +596,15 @@ class Matcher:
             If ``k <= 0`` or no loads are available.
         """
         k = _check_k(k)
+        prep, row = self._load_row(load_id, loads)
+        return self._core.recommend_vehicle_rows(prep.core, row, k, int(load_id), self._vid.ids)
+
+    def _load_row(self, load_id: int, loads: Source | None) -> tuple[_PreparedLoads, int]:
+        """The prepared loads and the row of ``load_id`` in them (an integer id)."""
         if isinstance(load_id, bool) or not isinstance(load_id, int | np.integer):
             raise InvalidInputError.at("load_id", f"must be an integer, got {load_id!r}")
         prep = self._prepare(loads)
-        row = prep.ids.position(int(load_id), "load_id")
-        return self._core.recommend_vehicle_rows(prep.core, row, k, int(load_id), self._vid.ids)
+        return prep, prep.ids.position(int(load_id), "load_id")
 
     def recommend_vehicles_wire(
         self,
@@ -627,10 +631,7 @@ class Matcher:
             If ``k <= 0`` or no loads are available.
         """
         k = _check_k(k)
-        if isinstance(load_id, bool) or not isinstance(load_id, int | np.integer):
-            raise InvalidInputError.at("load_id", f"must be an integer, got {load_id!r}")
-        prep = self._prepare(loads)
-        row = prep.ids.position(int(load_id), "load_id")
+        prep, row = self._load_row(load_id, loads)
         return self._core.recommend_vehicles_wire(
             prep.core, row, k, int(load_id), self._vid.ids, release_gil
         )
