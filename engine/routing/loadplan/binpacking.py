@@ -18,7 +18,6 @@ from engine.routing.loadplan.tuning import (
     ARCFLOW_FIRST_CELLS,
     ARCFLOW_MIN_S,
     CG_SHARE,
-    DENSE_CELLS,
     DIVE_SHARE,
     MARGIN_S,
     MAX_PATTERNS,
@@ -138,7 +137,7 @@ def pack_bins(
     hint = [types.pattern_of(b, sizes) for b in best]
     init = hint + [types.pattern_of(b, sizes) for b in ffd]
     total = sum(sub)
-    if capacity * len(types.sizes) > DENSE_CELLS:
+    if types.sparse(capacity):
         # Before any LP: the patterns wasting at most what ``lower`` bins allow. With
         # little waste (triplets fill their bins exactly) they are few and SCIP settles
         # them at once; with much waste the enumeration stops at its limit and costs little.
@@ -179,7 +178,7 @@ def pack_bins(
             lower += 1
         return done(best, lower, method, len(ffd)) if lower >= len(best) else None
 
-    if not small_graph and (cg.converged or capacity * len(types.sizes) > DENSE_CELLS):
+    if not small_graph and (cg.converged or types.sparse(capacity)):
         # A small reduced-cost pattern set first: SCIP settles it quickly either way.
         quick = partition(QUICK_PATTERNS, QUICK_SHARE)
         if quick is not None:
@@ -199,7 +198,7 @@ def pack_bins(
     if (
         len(best) <= lower
         or time.monotonic() >= deadline - ARCFLOW_MIN_S
-        or capacity * len(types.sizes) > DENSE_CELLS  # the graph has a node per load
+        or types.sparse(capacity)  # the arc-flow graph has a node per load
     ):
         return done(best, lower, method, len(ffd))
     proven, patterns = arcflow(

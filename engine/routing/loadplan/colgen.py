@@ -33,6 +33,11 @@ class ItemTypes:
         ws = sorted(groups, reverse=True)
         return cls(ws, [len(groups[w]) for w in ws], [groups[w] for w in ws])
 
+    def sparse(self, capacity: int) -> bool:
+        """Whether tables over every load (``capacity × types`` cells) are too large, so the
+        searches work on Pareto states and capacity-free bounds instead."""
+        return capacity * len(self.sizes) > DENSE_CELLS
+
     def pattern_of(self, bin_items: Sequence[int], sizes: Sequence[int]) -> Counter[int]:
         index = {w: t for t, w in enumerate(self.sizes)}
         return Counter(index[sizes[i]] for i in bin_items)
@@ -146,7 +151,7 @@ def price_any(
 ) -> tuple[float, Counter[int]]:
     """:func:`price` (dense over the capacity) while ``capacity × types`` is at most
     ``DENSE_CELLS``, else :func:`price_sparse` (which also fills ``extra``)."""
-    if capacity * len(types.sizes) <= DENSE_CELLS:
+    if not types.sparse(capacity):
         return price(types, capacity, duals)
     return price_sparse(types, capacity, duals, extra=extra)
 
@@ -174,7 +179,7 @@ class Master:
         from ortools.linear_solver import pywraplp
 
         self.types, self.capacity = types, capacity
-        self.sparse = capacity * len(types.sizes) > DENSE_CELLS
+        self.sparse = types.sparse(capacity)
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
         self.rows = [self.lp.Constraint(float(n), self.lp.infinity()) for n in types.counts]
         self.obj = self.lp.Objective()

@@ -13,7 +13,6 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.routing.loadplan.colgen import ItemTypes
-from engine.routing.loadplan.tuning import DENSE_CELLS
 
 
 def _dual_table(
@@ -111,7 +110,7 @@ def enumerate_patterns(
     duals = np.array([d for d, _ in cuts]).reshape(len(cuts), len(types.sizes))
     need = np.array([1.0 - g - 1e-9 for _, g in cuts])
     m = len(types.sizes)
-    if capacity * m <= DENSE_CELLS:
+    if not types.sparse(capacity):
         tables = [_dual_table(types, capacity, d) for d, _ in cuts]
         wtable = _weight_table(types, capacity)
 
