@@ -196,8 +196,9 @@ def check_solution(inst: MdrpInstance, folder: str | Path, *, policy: str = "") 
         if pick > couriers[b.courier][4]:
             v.append(
                 Violation(
-                    "off_time", where, f"pickup {pick} after {b.courier}'s off time "
-                    f"{couriers[b.courier][4]}"
+                    "off_time",
+                    where,
+                    f"pickup {pick} after {b.courier}'s off time {couriers[b.courier][4]}",
                 )
             )
 
@@ -214,22 +215,24 @@ def check_solution(inst: MdrpInstance, folder: str | Path, *, policy: str = "") 
                 v.append(Violation("unknown", where, f"order {f[0]!r}"))
             continue
         placed, ready, pick, dropped = (int(x) for x in nums)  # type: ignore[arg-type]
-        o = orders[f[0]]
+        inst_row = orders[f[0]]
         if f[0] in drop:
             v.append(Violation("duplicate", where, f"order {f[0]} has two rows"))
             continue
         drop[f[0]] = dropped
         bnd = in_bundle.get(f[0])
-        if (placed, ready) != (o[3], o[5]):
+        if (placed, ready) != (inst_row[3], inst_row[5]):
             v.append(Violation("mismatch", where, f"placement/ready {placed}/{ready}, "
-                               f"instance {o[3]}/{o[5]}"))  # fmt: skip
+                               f"instance {inst_row[3]}/{inst_row[5]}"))  # fmt: skip
         if bnd is None:
             v.append(Violation("mismatch", where, f"order {f[0]} delivered but not assigned"))
         elif (f[5], pick) != (bnd.courier, bnd.pickup):
             v.append(
                 Violation(
-                    "mismatch", where, f"courier/pickup {f[5]}/{pick}, assignment "
-                    f"{bnd.courier}/{bnd.pickup} ({bnd.where})"
+                    "mismatch",
+                    where,
+                    f"courier/pickup {f[5]}/{pick}, assignment "
+                    f"{bnd.courier}/{bnd.pickup} ({bnd.where})",
                 )
             )
     for o, b in in_bundle.items():
@@ -265,8 +268,10 @@ def check_solution(inst: MdrpInstance, folder: str | Path, *, policy: str = "") 
         if [m[3] for m in mv] != [e[0] for e in expected]:
             v.append(
                 Violation(
-                    "route", cid, f"moves go to {[m[3] for m in mv]}, its bundles need "
-                    f"{[e[0] for e in expected]}"
+                    "route",
+                    cid,
+                    f"moves go to {[m[3] for m in mv]}, its bundles need "
+                    f"{[e[0] for e in expected]}",
                 )
             )
             continue
@@ -285,8 +290,9 @@ def check_solution(inst: MdrpInstance, folder: str | Path, *, policy: str = "") 
                 if b.assigned > dep:
                     v.append(
                         Violation(
-                            "assigned_early", b.where, f"assigned at {b.assigned}, after the "
-                            f"courier left for {dest} at {dep}"
+                            "assigned_early",
+                            b.where,
+                            f"assigned at {b.assigned}, after the courier left for {dest} at {dep}",
                         )
                     )
                 t_event, half = b.pickup, half_p
@@ -295,20 +301,22 @@ def check_solution(inst: MdrpInstance, folder: str | Path, *, policy: str = "") 
             if t_event < arrival + half:
                 v.append(
                     Violation(
-                        "arrival", where, f"{'pickup' if dest in rest_xy else 'drop-off'} at "
-                        f"{dest} at {t_event}, arrival {arrival} (+{half:g} service)"
+                        "arrival",
+                        where,
+                        f"{'pickup' if dest in rest_xy else 'drop-off'} at "
+                        f"{dest} at {t_event}, arrival {arrival} (+{half:g} service)",
                     )
                 )
             free = t_event + half
             at_xy, at_id = xy, dest
 
     # Figures of the delivered orders.
-    delivered = [o for o in inst.orders if o[0] in drop and o[0] in in_bundle]
-    ctd = np.array([drop[o[0]] - o[3] for o in delivered], dtype=np.float64)
-    r2p = np.array([in_bundle[o[0]].pickup - o[5] for o in delivered], dtype=np.float64)
+    delivered = [r for r in inst.orders if r[0] in drop and r[0] in in_bundle]
+    ctd = np.array([drop[r[0]] - r[3] for r in delivered], dtype=np.float64)
+    r2p = np.array([in_bundle[r[0]].pickup - r[5] for r in delivered], dtype=np.float64)
     per: dict[str, int] = {}
-    for o in delivered:
-        per[in_bundle[o[0]].courier] = per.get(in_bundle[o[0]].courier, 0) + 1
+    for r in delivered:
+        per[in_bundle[r[0]].courier] = per.get(in_bundle[r[0]].courier, 0) + 1
     hours = sum(c[4] - c[3] for c in inst.couriers) / 60
     pay = sum(
         max(

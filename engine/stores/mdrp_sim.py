@@ -23,17 +23,22 @@ grubhub/mdrplib), applied exactly by :class:`MinuteModel`:
 Policies (:data:`MDRP_POLICIES`), all driving the same model:
 
 ``yunli``
-    The paper's rolling-horizon scheme: an optimization every ``frequency`` minutes (5 by
-    default) over the orders placed so far that are ready within ``horizon`` minutes. It
-    builds bundles per restaurant (a target size from the ratio of open orders to
-    available couriers, at most ``max_bundle``; each order inserted where it adds the
-    least ready-to-door time; deliveries sequenced by enumeration), then assigns bundles
-    to available couriers with the exact maximum-weight assignment of the Rust core
-    (:func:`engine.matching.assignment.max_weight_assignment`): most orders first, then
-    least click-to-door and courier time, costs from the exact minute model. An
-    assignment is committed only when the courier would have to leave before the next
-    optimization to be at the restaurant when the food is ready (the paper's commitment
-    rule); the others are re-optimized next time.
+    A rolling-horizon scheme after the paper's: an optimization every ``frequency``
+    minutes (5 by default) over the orders placed so far that are ready within
+    ``horizon`` minutes and the couriers on shift and free within ``courier_window``
+    minutes. It builds bundles per restaurant (a target size from the ratio of open orders
+    to available couriers, at most ``max_bundle``; each order, by ready time, inserted
+    where it adds the least ready-to-door time; deliveries sequenced by enumeration),
+    then assigns bundles to couriers with the exact maximum-weight assignment of the Rust
+    core (:func:`engine.matching.assignment.max_weight_assignment`): most orders first,
+    then the least minutes until delivery and courier minutes to the pickup, every time
+    from the exact minute model. An assignment is committed only when the courier has to
+    leave before the next optimization to be at the restaurant when the food is ready
+    (assign when the pickup is near, as the paper's commitment rule does); the others go
+    back into the next optimization. Couriers wait where their last drop-off was. The
+    structure (frequency, bundling by restaurant with a target size, matching bundles to
+    couriers, commitment) follows the paper's description; the cost weights and windows
+    are Yunli's own, chosen on generated instances.
 ``nearest_idle``
     First come, first served, every minute: the oldest waiting order goes to the nearest
     idle courier on shift, one order per trip.
@@ -67,6 +72,8 @@ from engine.stores.mdrp import MdrpInstance, write_solution_files
 
 #: The dispatch policies of :func:`simulate_mdrp`.
 MDRP_POLICIES: Final = ("yunli", "nearest_idle", "greedy")
+#: Largest bundle size accepted (deliveries are sequenced by enumeration).
+MAX_BUNDLE: Final = 5
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -134,9 +141,9 @@ class MinuteModel:
     def tt_many(self, src: IntArray, dst: IntArray) -> IntArray:
         """Travel minutes from every point of ``src`` (rows) to every one of ``dst``."""
         d = self.xy[src][:, None, :] - self.xy[dst][None, :, :]
-        out: IntArray = np.ceil(
-            np.sqrt(d[..., 0] ** 2 + d[..., 1] ** 2) / self.speed
-        ).astype(np.int64)
+        out: IntArray = np.ceil(np.sqrt(d[..., 0] ** 2 + d[..., 1] ** 2) / self.speed).astype(
+            np.int64
+        )
         return out
 
     def drop_offsets(self, rest: int, seq: tuple[int, ...]) -> tuple[int, ...]:
@@ -218,8 +225,12 @@ class MdrpRun:
         started: set[int] = set()
         for tr in sorted(self.trips, key=lambda x: (x.courier, x.departure)):
             assignments.append(
-                (tr.assigned_at, tr.pickup, name[m.courier_point(tr.courier)])
-                + tuple(name[m.order_point(o)] for o in tr.orders)
+                (
+                    tr.assigned_at,
+                    tr.pickup,
+                    name[m.courier_point(tr.courier)],
+                    *(name[m.order_point(o)] for o in tr.orders),
+                )
             )
             mv = moves.setdefault(tr.courier, [])
             origin = name[tr.origin] if tr.courier in started else "0"
@@ -242,9 +253,7 @@ class MdrpRun:
                 prev, leave = p, d + m.half_drop
         assignments.sort(key=lambda a: (a[0], a[2]))
         orders.sort(key=lambda r: (r[1], r[0]))
-        move_rows = [
-            (name[m.courier_point(k)], *mv) for k in sorted(moves) for mv in moves[k]
-        ]
+        move_rows = [(name[m.courier_point(k)], *mv) for k in sorted(moves) for mv in moves[k]]
         return write_solution_files(folder, assignments, orders, move_rows)
 
 
@@ -256,11 +265,9 @@ class _Fleet:
         n = m.n_couriers
         self.point = np.array([m.courier_point(k) for k in range(n)], dtype=np.int64)
         self.free = m.on.copy()
-        self.trips: list[list[Trip]] = [[] for _ in range(n)]
 
     def commit(self, trip: Trip, free_again: int) -> None:
         k = trip.courier
-        self.trips[k].append(trip)
         self.point[k] = self.m.order_point(trip.orders[-1])
         self.free[k] = free_again
 
@@ -314,7 +321,9 @@ def _greedy(m: MinuteModel, run: MdrpRun, max_bundle: int) -> None:
     end_point = np.array(base_point, dtype=np.int64)
     end_free = m.on.copy()
 
-    def retime(k: int, bundles: list[tuple[int, tuple[int, ...], int]]) -> tuple[list[Trip], int] | None:
+    def retime(
+        k: int, bundles: list[tuple[int, tuple[int, ...], int]]
+    ) -> tuple[list[Trip], int] | None:
         at, free = base_point[k], base_free[k]
         out = []
         for rest, seq, t_as in bundles:
@@ -433,20 +442,24 @@ def _bundles(
 
 
 def _yunli(
-    m: MinuteModel, run: MdrpRun, frequency: int, horizon: int, max_bundle: int
+    m: MinuteModel,
+    run: MdrpRun,
+    frequency: int,
+    horizon: int,
+    max_bundle: int,
+    courier_window: int,
+    late_weight: int,
 ) -> None:
     fleet = _Fleet(m)
     assigned = np.zeros(m.n_orders, dtype=bool)
     t = int(m.placed.min()) if m.n_orders else 0
     last = int(m.off.max())
     big = 1_000_000
-    age_weight = 20
+    target = int(m.inst.param("target_click_to_door"))
     while not assigned.all() and t <= last:
         run.rounds += 1
         pool = np.flatnonzero(~assigned & (m.placed <= t) & (m.ready <= t + horizon))
-        avail = np.flatnonzero(
-            (np.maximum(fleet.free, m.on) <= t + frequency) & (m.off >= t)
-        )
+        avail = np.flatnonzero((np.maximum(fleet.free, m.on) <= t + courier_window) & (m.off >= t))
         if pool.size and avail.size:
             z = max(1, min(max_bundle, math.ceil(pool.size / avail.size)))
             bundles = _bundles(m, [int(o) for o in pool], z)
@@ -458,14 +471,21 @@ def _yunli(
             pick = np.maximum(arr + m.half_pickup, ready_b[None, :])
             ok = pick <= m.off[avail][:, None]
             size = np.array([len(b[1]) for b in bundles])
-            placed_sum = np.array([int(m.placed[list(b[1])].sum()) for b in bundles])
-            off_sum = np.array([sum(b[2]) for b in bundles])
-            # Σ click-to-door of the bundle's orders, plus half the courier's minutes to
-            # the pickup (travel and waiting), less twice the orders' minutes waited so
-            # far (older orders first), in tenths of a minute.
-            ctd = size[None, :] * pick + off_sum[None, :] - placed_sum[None, :]
-            age = size * t - placed_sum
-            cost = 10 * ctd + 5 * (pick - dep) - age_weight * age[None, :]
+            # Per bundle position (padded): drop offset and placement of each order.
+            offs = np.zeros((len(bundles), max_bundle), dtype=np.int64)
+            plc = np.zeros((len(bundles), max_bundle), dtype=np.int64)
+            has = np.zeros((len(bundles), max_bundle), dtype=bool)
+            for bi, (_, seq, d_off) in enumerate(bundles):
+                offs[bi, : len(seq)] = d_off
+                plc[bi, : len(seq)] = m.placed[list(seq)]
+                has[bi, : len(seq)] = True
+            ctd = np.where(has[None], pick[:, :, None] + offs[None] - plc[None], 0)
+            # In tenths of a minute: the minutes from now until each order is delivered
+            # (so waiting orders are not starved), extra for each minute past the target,
+            # and half the courier's minutes to the pickup (travel and waiting).
+            remaining = np.where(has[None], pick[:, :, None] + offs[None] - t, 0).sum(axis=2)
+            late = np.maximum(ctd - target, 0).sum(axis=2)
+            cost = 10 * remaining + late_weight * late + 5 * (pick - dep)
             weight = big * size[None, :] - cost
             ok &= weight > 0
             res = max_weight_assignment(*dense_to_csr(weight.astype(np.int64), ok))
@@ -494,7 +514,9 @@ def simulate_mdrp(
     *,
     frequency: int = 5,
     horizon: int = 20,
+    courier_window: int = 10,
     max_bundle: int = 3,
+    late_weight: int = 0,
 ) -> MdrpRun:
     """Replay ``inst``'s orders as placed under ``policy`` (:data:`MDRP_POLICIES`) on the
     exact minute model.
@@ -505,8 +527,14 @@ def simulate_mdrp(
         Minutes between the Yunli optimizations.
     horizon
         Yunli considers the open orders ready within this many minutes.
+    courier_window
+        Yunli considers the couriers free (on shift, done with their trips) within this
+        many minutes; a busy courier's committed bundle starts when it is free.
     max_bundle
         Most orders in one bundle (Yunli and greedy).
+    late_weight
+        Yunli's extra cost, in tenths, per minute an order is past the target
+        click-to-door (0: none; larger trades the mean for the share within target).
 
     Raises
     ------
@@ -516,14 +544,23 @@ def simulate_mdrp(
     """
     if policy not in MDRP_POLICIES:
         raise InvalidInputError.at("policy", f"choose from {', '.join(MDRP_POLICIES)}")
-    for name, v in (("frequency", frequency), ("horizon", horizon), ("max_bundle", max_bundle)):
+    for name, v in (
+        ("frequency", frequency),
+        ("horizon", horizon),
+        ("courier_window", courier_window),
+        ("max_bundle", max_bundle),
+    ):
         if v <= 0:
             raise InvalidInputError.at(name, f"must be > 0, got {v}")
+    if max_bundle > MAX_BUNDLE:
+        raise InvalidInputError.at("max_bundle", f"at most {MAX_BUNDLE}, got {max_bundle}")
+    if late_weight < 0:
+        raise InvalidInputError.at("late_weight", f"must be >= 0, got {late_weight}")
     w0, c0 = time.perf_counter(), time.process_time()
     m = MinuteModel(inst)
     run = MdrpRun(policy, m)
     if policy == "yunli":
-        _yunli(m, run, frequency, horizon, max_bundle)
+        _yunli(m, run, frequency, horizon, max_bundle, courier_window, late_weight)
     elif policy == "nearest_idle":
         _nearest_idle(m, run)
     else:
