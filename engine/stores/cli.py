@@ -1,6 +1,6 @@
 """``yunli community`` (alias ``yunli stores``): simulate a store day or a Meal Delivery
 Routing Problem instance, plan replenishment, show or check a fee tariff, generate and
-solve MDRP instances."""
+solve MDRP instances under the exact MDRP rules and check their solution files."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import argparse
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.cli import seconds
 from engine.errors import InvalidInputError, NotFoundError
 from engine.outputs import atomic_write_text, check_output
+
+if TYPE_CHECKING:
+    from engine.stores.mdrp import MdrpInstance, MdrpMetrics
 
 
 def _policies(text: str) -> list[str]:
@@ -44,7 +47,7 @@ def _tariff(path: str | None) -> Any:
     return Tariff.from_dict(d)
 
 
-def _run_mdrp(inst: Any, policy: str, solution: str | None) -> Any:
+def _run_mdrp(inst: MdrpInstance, policy: str, solution: str | None) -> MdrpMetrics:
     """One policy on an instance (exact MDRP rules), its files written and verified; the
     figures come from the checked files."""
     import tempfile
