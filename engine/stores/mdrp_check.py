@@ -43,6 +43,14 @@ same for drop-offs with the drop-off service time). The rules refused, by name
 ``service``
     A departure earlier than the pickup or drop-off plus the other half of its service.
 
+Against the published evaluator (``compute_performance_summary.py`` of grubhub/mdrplib,
+whose checks are all covered here) this checker is stricter in three ways: it re-computes
+the earliest pickup and drop-off from the arrival and the service split instead of only
+asking that the courier be at the place at that minute; it asks that a courier's moves be
+exactly its bundles' routes (one bundle at a time, no other moves); and it refuses an
+assignment made after the courier left for the restaurant. Undelivered orders are not
+violations (they count in the figures).
+
 :func:`verify_solution` raises :class:`~engine.errors.InfeasibleError` on any violation and
 otherwise returns the instance's figures (:class:`~engine.stores.mdrp.MdrpMetrics`),
 computed from the verified files.

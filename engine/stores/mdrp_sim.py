@@ -19,6 +19,14 @@ grubhub/mdrplib), applied exactly by :class:`MinuteModel`:
   together and delivered in its sequence; it is assigned at or after the placement of
   each of its orders.
 * A courier earns ``max(pay_per_order × orders, guaranteed_pay_per_hour × shift hours)``.
+* The maximum click-to-door is read but not enforced (nor is it by the published
+  evaluator); the target click-to-door is the figure's threshold.
+
+Where the paper's text could not be checked here, the convention is the issue's statement
+of the rules together with what the published evaluator checks (it computes travel exactly
+so, asks that a courier be at the restaurant or customer strictly after arriving there,
+and that successive drop-offs of a bundle be at least one drop-off service time apart,
+all of which the split above satisfies).
 
 Policies (:data:`MDRP_POLICIES`), all driving the same model:
 

@@ -147,6 +147,7 @@ def test_cli_community_simulate_replays_an_mdrp_instance(tmp_path: Path) -> None
     assert lines[0].split(" ") == [
         "order", "placement_time", "ready_time", "pickup_time", "dropoff_time", "courier"
     ]  # fmt: skip
+    assert main(["community", "mdrp", "check", str(inst_dir), str(sol)]) == 0
     # One policy per solution folder; --solution without --mdrp; a missing folder.
     assert main([*args, "--policies", "yunli,greedy", "--solution", str(sol)]) == 2
     assert main(["community", "simulate", "--solution", str(sol)]) == 2

@@ -113,3 +113,16 @@ def test_yunli_beats_both_baselines_on_a_busy_day(busy: MdrpInstance, tmp_path: 
         simulate_mdrp(busy, policy).write(tmp_path / policy)
         ctd[policy] = verify_solution(busy, tmp_path / policy).ctd_mean
     assert ctd["yunli"] < ctd["greedy"] < ctd["nearest_idle"], ctd
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+@pytest.mark.parametrize("policy", MDRP_POLICIES)
+def test_solutions_of_several_seeds_pass_the_checker(
+    seed: int, policy: str, tmp_path: Path
+) -> None:
+    """Small instances of several seeds and loads (few couriers: bundles and off times
+    matter): every written solution is feasible."""
+    inst = generate_instance(150, 12 + seed % 3 * 10, 12, seed=seed)
+    run = simulate_mdrp(inst, policy)
+    run.write(tmp_path)
+    assert verify_solution(inst, tmp_path).delivered == run.assigned > 0
