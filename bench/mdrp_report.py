@@ -4,7 +4,7 @@ baselines in the same run, on generated instances of the published sizes.
 
 Usage::
 
-    python -m bench.mdrp_report --sizes 500x100 1500x250 3200x400
+    python -m bench.mdrp_report --sizes 500x100 1500x250 3200x400 --seeds 0 1 2
     python -m bench.stores_report --mdrp 3200 400        # the same, one size
 
 Every policy's solution is written in the published evaluator's three files and verified
@@ -40,7 +40,7 @@ def coverable(inst: MdrpInstance) -> int:
 def mdrp_rows(n_orders: int, n_couriers: int, seed: int = 0) -> list[str]:
     """Markdown rows (one per policy) for a generated instance of this size."""
     inst = generate_instance(n_orders, n_couriers, max(20, n_orders // 8), seed=seed)
-    label = f"{n_orders:,} × {n_couriers}"
+    label = f"{n_orders:,} × {n_couriers}" + (f" s{seed}" if seed else "")
     rows = []
     for pol in MDRP_POLICIES:
         run = simulate_mdrp(inst, pol)
@@ -70,14 +70,15 @@ HEADER = (
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", nargs="+", default=["500x100", "1500x250", "3200x400"])
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     args = ap.parse_args()
     print(f"cores {os.cpu_count()}, load {os.getloadavg()}")
     print(HEADER)
-    for s in args.sizes:
-        n_o, n_c = (int(x) for x in s.lower().split("x"))
-        for row in mdrp_rows(n_o, n_c, args.seed):
-            print(row, flush=True)
+    for seed in args.seeds:
+        for s in args.sizes:
+            n_o, n_c = (int(x) for x in s.lower().split("x"))
+            for row in mdrp_rows(n_o, n_c, seed):
+                print(row, flush=True)
     print(f"load after {os.getloadavg()}")
 
 
