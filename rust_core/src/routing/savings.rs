@@ -130,25 +130,17 @@ mod tests {
             inp.job_tw[j].truncate(1);
             inp.job_tw[j][0].1 = inp.job_tw[j][0].1.max(inp.job_tw[j][0].0 + 4000);
         }
-        for v in [
-            &mut inp.type_count,
-            &mut inp.type_capacity,
-            &mut inp.type_start,
-            &mut inp.type_end,
-            &mut inp.type_skills,
-            &mut inp.type_profile,
-        ] {
-            v.truncate(1);
-        }
-        for v in [
-            &mut inp.type_fixed_cost,
-            &mut inp.type_cost_per_km,
-            &mut inp.type_cost_per_hour,
-            &mut inp.type_max_duration,
-            &mut inp.type_max_distance,
-        ] {
-            v.truncate(1);
-        }
+        inp.type_count.truncate(1);
+        inp.type_capacity.truncate(1);
+        inp.type_start.truncate(1);
+        inp.type_end.truncate(1);
+        inp.type_skills.truncate(1);
+        inp.type_profile.truncate(1);
+        inp.type_fixed_cost.truncate(1);
+        inp.type_cost_per_km.truncate(1);
+        inp.type_cost_per_hour.truncate(1);
+        inp.type_max_duration.truncate(1);
+        inp.type_max_distance.truncate(1);
         inp.type_tw.truncate(1);
         inp.type_tw[0] = (0, 60_000);
         inp.type_breaks.truncate(1);
@@ -172,5 +164,64 @@ mod tests {
         }
         assert!(seen.iter().all(|&s| s));
         assert!(routes.len() * 5 < p.n_jobs);
+    }
+
+    /// The descent's skipping of route pairs unchanged since they were last
+    /// tested changes nothing: after a ruin and recreate of a locally optimal
+    /// solution, the descent that trusts the settled routes and one that
+    /// re-tests every pair (settled forgotten) make the same moves.
+    #[test]
+    fn skipping_unchanged_route_pairs_changes_no_move() {
+        use crate::routing::insert::{recreate, Stats};
+        use crate::routing::ops::descend;
+        use crate::routing::rng::Rng;
+        use crate::routing::ruin::{ruin, RuinParams};
+        use crate::routing::search::{construct, ops, SearchParams};
+
+        let p = single_type(450);
+        let (mut rng, mut stats) = (Rng::new(5), Stats::default());
+        let mut sol = construct(&p, &SearchParams::default(), &mut rng, &mut stats).unwrap();
+        descend(&p, &mut sol, &ops(), 20, &mut rng, &mut stats, None);
+        assert_eq!(sol.settled, sol.clock);
+        for round in 0..5 {
+            ruin(&p, &mut sol, &mut rng, &RuinParams::default());
+            recreate(&p, &mut sol, &mut rng, 0.0, None, &mut stats);
+            let mut full = sol.clone();
+            full.settled = 0;
+            let (mut r1, mut r2) = (Rng::new(round), Rng::new(round));
+            let (mut s1, mut s2) = (Stats::default(), Stats::default());
+            let m1 = descend(&p, &mut sol, &ops(), 20, &mut r1, &mut s1, None);
+            let m2 = descend(&p, &mut full, &ops(), 20, &mut r2, &mut s2, None);
+            assert_eq!(m1, m2);
+            let jobs = |s: &crate::routing::solution::Solution| {
+                s.routes.iter().map(|r| r.jobs.clone()).collect::<Vec<_>>()
+            };
+            assert_eq!(jobs(&sol), jobs(&full));
+            assert!(
+                s1.evaluations < s2.evaluations,
+                "{} {}",
+                s1.evaluations,
+                s2.evaluations
+            );
+        }
+    }
+
+    /// The search starts eligible problems from the savings routes: its first
+    /// solution is feasible and complete.
+    #[test]
+    fn search_from_savings_is_feasible() {
+        use crate::routing::search::{solve, SearchParams};
+        let p = single_type(450);
+        let r = solve(
+            &p,
+            &SearchParams {
+                max_iterations: Some(50),
+                time_limit: std::time::Duration::from_secs(60),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(r.feasible);
+        assert_eq!(r.routes.iter().map(|r| r.1.len()).sum::<usize>(), p.n_jobs);
     }
 }
