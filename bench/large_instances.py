@@ -18,6 +18,16 @@ time point read from them (HGS does not depend on its time limit)::
 
     python bench/large_instances.py x --sizes 500,1000,2000 --points 2,5,10,20
 
+``xcpu``: the same X-style instances measured in CPU time, for a shared machine: Yunli at
+fixed iteration budgets (deterministic for a seed, so two builds can be compared run by
+run; the CPU seconds each run took beside its cost), PyVRP once, stopped after
+``--pyvrp-cpu`` CPU seconds by a stopping criterion that reads this process's CPU clock
+and records the best feasible cost against it (so its curve is in CPU seconds too).
+PyVRP gets the distance objective at its natural scale (unit distance cost 1) when the
+instance has no fixed or time cost, as its own benchmarks run X instances::
+
+    python bench/large_instances.py xcpu --sizes 1000,2000 --iterations 5000,20000,80000
+
 ``--matrix`` forces matrices (``matrix_free=False``) for a same-run comparison.
 """
 
@@ -131,10 +141,12 @@ def run_city_pyvrp(n: int, limit: float, seed: int) -> dict[str, Any]:
     }
 
 
-def _pyvrp_data(problem: Any) -> Any:
+def _pyvrp_data(problem: Any, natural: bool = False) -> Any:
     """PyVRP ProblemData of a single-type CVRP(TW) problem, on the same matrices
     (first time window of each job) and Yunli's objective (fixed, per-km and per-hour
-    costs, scaled to integers as the core does)."""
+    costs, scaled to integers as the core does); with ``natural`` (only for a type with
+    no fixed or time cost) the same objective divided by its per-distance factor,
+    i.e. plain distance."""
     import pyvrp
 
     vt = problem.vehicle_types[0]
@@ -162,9 +174,9 @@ def _pyvrp_data(problem: Any) -> Any:
             tw_early=vt.shift[0],
             tw_late=min(vt.shift[1], big),
             # Yunli's objective in its internal units (``COST_SCALE``).
-            fixed_cost=vt.fixed_cost * COST_SCALE,
-            unit_distance_cost=vt.cost_per_km * 3600,
-            unit_duration_cost=vt.cost_per_hour * 1000,
+            fixed_cost=0 if natural else vt.fixed_cost * COST_SCALE,
+            unit_distance_cost=1 if natural else vt.cost_per_km * 3600,
+            unit_duration_cost=0 if natural else vt.cost_per_hour * 1000,
         )
     ]
     return pyvrp.ProblemData(locs, clients, depots, vts, [dist], [dur])
@@ -233,9 +245,84 @@ def run_x(n: int, points: list[float], seed: int, kind: tuple[str, str, str]) ->
     return out
 
 
+class _CpuCurve:
+    """PyVRP stopping criterion: stop after ``limit`` CPU seconds of this process,
+    recording ``(cpu_s, best feasible cost)`` at every improvement."""
+
+    def __init__(self, limit: float) -> None:
+        self.c0 = _cpu()
+        self.limit = limit
+        self.best = float("inf")
+        self.points: list[tuple[float, float]] = []
+
+    def __call__(self, best_cost: float) -> bool:
+        t = _cpu() - self.c0
+        if best_cost < self.best:
+            self.best = best_cost
+            self.points.append((round(t, 3), best_cost))
+        return t >= self.limit
+
+
+def run_x_cpu(
+    n: int, iterations: list[int], pyvrp_cpu: float, seed: int, kind: tuple[str, str, str]
+) -> dict[str, Any]:
+    """One X-style instance in CPU time: Yunli at each iteration budget, PyVRP's curve."""
+    from engine.routing import check
+    from engine.routing.core import problem_data, search
+    from engine.routing.xgen import x_instance
+
+    inst = x_instance(n, depot=kind[0], customers=kind[1], demand=kind[2], seed=seed)
+    p = inst.problem
+    out: dict[str, Any] = {"instance": inst.name, "n": n, "load0": os.getloadavg()[0]}
+    data = problem_data(p)
+    yun = []
+    for it in iterations:
+        c0 = _cpu()
+        r = search(data, time_limit=3600.0, seed=seed, max_iterations=it)
+        cpu = _cpu() - c0
+        rep = check(p, [(k, list(js)) for k, js in r.routes])
+        yun.append(
+            {
+                "iterations": it,
+                "cost": rep.cost,
+                "feasible": rep.feasible,
+                "cpu_s": round(cpu, 2),
+                "wall_s": round(r.runtime_s, 2),
+                "routes": rep.num_vehicles,
+            }
+        )
+    out["yunli"] = yun
+    try:
+        import pyvrp
+    except ImportError:
+        out["pyvrp"] = "not installed"
+        return out
+    vt = p.vehicle_types[0]
+    natural = vt.fixed_cost == 0 and vt.cost_per_hour == 0
+    c0 = _cpu()
+    data_v = _pyvrp_data(p, natural=natural)
+    build = _cpu() - c0
+    stop = _CpuCurve(pyvrp_cpu)
+    res = pyvrp.solve(data_v, stop=stop, seed=seed, collect_stats=False, display=False)
+    routes = [(0, [int(a.idx) for a in r if a.is_client()]) for r in res.best.routes()]
+    rep = check(p, routes)
+    scale = 1.0 if natural else 1.0 / COST_SCALE
+    out["pyvrp"] = {
+        "objective": "distance, unit cost 1" if natural else "Yunli's, scaled",
+        "build_cpu_s": round(build, 2),
+        "curve": [(t, c * scale) for t, c in stop.points],
+        "final_cost": rep.cost,
+        "feasible": rep.feasible,
+        "cpu_s": round(_cpu() - c0, 2),
+        "routes": rep.num_vehicles,
+    }
+    out["load1"] = os.getloadavg()[0]
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=("city", "x"))
+    ap.add_argument("what", choices=("city", "x", "xcpu"))
     ap.add_argument("--sizes", default="5000,10000")
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--points", default="2,5,10,20")
@@ -244,11 +331,17 @@ def main() -> int:
     ap.add_argument("--matrix", action="store_true")
     ap.add_argument("--one-window", action="store_true", help="city: first window only")
     ap.add_argument("--pyvrp", action="store_true", help="city: PyVRP instead (one window)")
+    ap.add_argument("--iterations", default="5000,20000,80000", help="xcpu: Yunli budgets")
+    ap.add_argument("--pyvrp-cpu", type=float, default=20.0, help="xcpu: PyVRP CPU seconds")
     ap.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one is not None:
         if args.what == "city" and args.pyvrp:
             res = run_city_pyvrp(args.one, args.time_limit, args.seed)
+        elif args.what == "xcpu":
+            its = [int(x) for x in args.iterations.split(",")]
+            kind = tuple(args.kind.split(","))
+            res = run_x_cpu(args.one, its, args.pyvrp_cpu, args.seed, kind)  # type: ignore[arg-type]
         elif args.what == "city":
             res = run_city(args.one, args.time_limit, args.seed, args.matrix, args.one_window)
         else:
@@ -271,6 +364,10 @@ def main() -> int:
             args.kind,
             "--seed",
             str(args.seed),
+            "--iterations",
+            args.iterations,
+            "--pyvrp-cpu",
+            str(args.pyvrp_cpu),
         ]
         for flag in ("matrix", "one_window", "pyvrp"):
             if getattr(args, flag):

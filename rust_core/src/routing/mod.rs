@@ -27,6 +27,7 @@ pub mod problem;
 pub mod rng;
 pub mod route;
 pub mod ruin;
+pub mod savings;
 pub mod search;
 pub mod segment;
 pub mod solution;

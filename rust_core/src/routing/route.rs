@@ -36,6 +36,9 @@ pub struct Route {
     /// Soft-lateness part of `cost`: the most a move can save in lateness by
     /// taking jobs out of this route, added to distance-only move bounds.
     pub late_cost: i64,
+    /// When this route last changed, on its solution's [`super::solution::Solution::clock`]
+    /// (what lets the descent skip route pairs unchanged since they were last tested).
+    pub stamp: u64,
 }
 
 /// Where a piece of a new route comes from: a node range of an existing
@@ -64,6 +67,7 @@ impl Route {
             disruption: 0,
             exact: false,
             late_cost: 0,
+            stamp: 0,
         };
         r.update(p);
         r
@@ -87,6 +91,7 @@ impl Route {
             disruption: self.disruption,
             exact: self.exact,
             late_cost: self.late_cost,
+            stamp: self.stamp,
         }
     }
 

@@ -17,6 +17,7 @@ use super::problem::{Problem, COST_SCALE};
 use super::rng::Rng;
 use super::route::walk;
 use super::ruin::{ruin, RuinParams};
+use super::savings;
 use super::solution::{Objective, Solution, UNASSIGNED};
 
 /// A starting route: vehicle type, jobs in order, how many leading jobs are
@@ -44,6 +45,11 @@ pub struct SearchParams {
     /// cost per job of the first solution.
     pub t_start: f64,
     pub t_end: f64,
+    /// Start temperature (same unit as `t_start`) when the search starts from
+    /// the savings routes of a large problem ([`savings::eligible`]): a
+    /// strong start that a hot schedule would first throw away (measured on
+    /// X-style instances of 1,000–2,000 customers; `bench/RESULTS.md`).
+    pub savings_t_start: f64,
     pub ruin: RuinParams,
     pub blink: f64,
     /// Share of the time (or iterations) spent removing routes when vehicles
@@ -83,6 +89,7 @@ impl Default for SearchParams {
             granular: 20,
             t_start: 6.0,
             t_end: 0.05,
+            savings_t_start: 0.1,
             ruin: RuinParams::default(),
             blink: 0.01,
             fleet_share: 0.25,
@@ -250,6 +257,32 @@ pub fn construct(
     Ok(cur)
 }
 
+/// The first starting solution: for a large single-type problem without a
+/// warm start ([`savings::eligible`]), the Clarke–Wright savings routes
+/// completed by cheapest insertion; else [`construct`]. (Restarts after
+/// stagnation use [`construct`], whose random insertion orders vary.)
+fn first_construct(
+    p: &Problem,
+    prm: &SearchParams,
+    rng: &mut Rng,
+    stats: &mut Stats,
+) -> CoreResult<Solution> {
+    if !prm.initial.is_empty() || !savings::eligible(p) {
+        return construct(p, prm, rng, stats);
+    }
+    let mut cur = Solution::empty(p);
+    let mut seen = vec![false; p.n_jobs];
+    for (k, jobs) in savings::savings_routes(p) {
+        for &j in &jobs {
+            seen[j] = true;
+        }
+        cur.add_route(p, k, jobs);
+    }
+    cur.unassigned.retain(|&j| !seen[j]);
+    recreate(p, &mut cur, rng, 0.0, None, stats);
+    Ok(cur)
+}
+
 /// The local-search operators, in the order the descent tries them.
 pub fn ops() -> [&'static dyn Operator; 6] {
     [
@@ -329,7 +362,8 @@ impl<'a> Searcher<'a> {
         let mut rng = Rng::new(seed);
         let mut stats = Stats::default();
         let ops = ops();
-        let mut cur = construct(p, prm, &mut rng, &mut stats)?;
+        let savings_start = prm.initial.is_empty() && savings::eligible(p);
+        let mut cur = first_construct(p, prm, &mut rng, &mut stats)?;
         descend_until(
             p,
             &mut cur,
@@ -393,7 +427,12 @@ impl<'a> Searcher<'a> {
             it0: it,
             main_budget: prm.max_iterations.map(|m| m.saturating_sub(it)),
             has_fixed,
-            t0: prm.t_start * base * scale,
+            t0: if savings_start {
+                prm.savings_t_start.max(prm.t_end)
+            } else {
+                prm.t_start
+            } * base
+                * scale,
             t1: prm.t_end * base * scale,
             run_best: best_obj,
             run_start: 0.0,

@@ -30,6 +30,13 @@ pub struct Solution {
     /// Most routes of each type this solution may use (the fleet, or fewer
     /// while fleet minimisation holds a vehicle back).
     pub type_limit: Vec<usize>,
+    /// Counts route changes: every refreshed or added route gets the next value
+    /// as its [`Route::stamp`].
+    pub clock: u64,
+    /// Clock value at the end of the last completed local-search descent of
+    /// this solution's lineage: routes whose stamp is at most `settled` are
+    /// unchanged since, so no operator move between two of them improves.
+    pub settled: u64,
 }
 
 impl Solution {
@@ -41,6 +48,8 @@ impl Solution {
             pos: vec![UNASSIGNED; p.n_jobs],
             used_per_type: vec![0; p.n_types],
             type_limit: p.inp.type_count.clone(),
+            clock: 0,
+            settled: 0,
         }
     }
 
@@ -81,7 +90,11 @@ impl Solution {
 
     /// Refresh caches of route `r` and the positions of its jobs.
     pub fn refresh(&mut self, p: &Problem, r: usize) {
-        self.route_mut(r).update(p);
+        self.clock += 1;
+        let stamp = self.clock;
+        let route = self.route_mut(r);
+        route.update(p);
+        route.stamp = stamp;
         for (i, &j) in self.routes[r].jobs.iter().enumerate() {
             self.pos[j] = (r as u32, i as u32);
         }
@@ -94,7 +107,10 @@ impl Solution {
         for (i, &j) in jobs.iter().enumerate() {
             self.pos[j] = (r as u32, i as u32);
         }
-        self.routes.push(Arc::new(Route::new(p, vtype, jobs)));
+        self.clock += 1;
+        let mut route = Route::new(p, vtype, jobs);
+        route.stamp = self.clock;
+        self.routes.push(Arc::new(route));
         r
     }
 

@@ -196,8 +196,16 @@ pub fn descend_until(
     let cancelled = || cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed));
     let mut order: Vec<usize> = (0..p.n_jobs).collect();
     rng.shuffle(&mut order);
+    // `tested[u]`: clock when u's neighbourhood was last swept. A pair (u, v)
+    // needs a look only if u's or v's route changed since (Vidal's "route
+    // modified since last tested"; every operator touches those two routes
+    // only). Routes unchanged since the lineage's last complete descent
+    // (`sol.settled`) hold no improving move between them.
+    let mut tested: Vec<u64> = vec![sol.settled; p.n_jobs];
+    let stamp = |sol: &Solution, j: usize| sol.routes[sol.pos[j].0 as usize].stamp;
     let mut moves = 0;
     let mut improved = true;
+    let mut complete = false;
     while improved {
         improved = false;
         if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
@@ -210,10 +218,15 @@ pub fn descend_until(
             if sol.pos[u] == UNASSIGNED {
                 continue;
             }
+            let since = tested[u];
+            tested[u] = sol.clock;
             let nb = &p.neighbours[u];
             for &v in &nb[..granular.min(nb.len())] {
                 let v = v as usize;
                 if sol.pos[v] == UNASSIGNED || sol.pos[u] == UNASSIGNED {
+                    continue;
+                }
+                if stamp(sol, u) <= since && stamp(sol, v) <= since {
                     continue;
                 }
                 for op in ops {
@@ -228,6 +241,10 @@ pub fn descend_until(
                 }
             }
         }
+        complete = !improved;
+    }
+    if complete {
+        sol.settled = sol.clock;
     }
     moves
 }
