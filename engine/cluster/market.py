@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +126,7 @@ class MarketSpec:
     directory: str
     seed: int = 0
     now: int = SAMPLE_NOW
-    params: MatchParams = MatchParams()
+    params: MatchParams = field(default_factory=MatchParams)
 
     def share(self, total: int, s: int) -> int:
         """Shard ``s``'s part of ``total`` (the shards add up to it)."""
@@ -189,13 +189,15 @@ def shard_world(spec: MarketSpec, s: int) -> World:
         now=spec.now,
         validate_tables=False,
     )
-    dv, dt, dl = (spec.offset(spec.vehicles, s), spec.offset(spec.trips, s), spec.offset(spec.loads, s))
+    dv, dt, dl = (
+        spec.offset(spec.vehicles, s),
+        spec.offset(spec.trips, s),
+        spec.offset(spec.loads, s),
+    )
     dc = spec.offset(max(1, spec.vehicles // 4), s) * 4
     return World(
         now=w.now,
-        vehicles=w.vehicles.with_columns(
-            pl.col("vehicle_id") + dv, pl.col("carrier_id") + dc
-        ),
+        vehicles=w.vehicles.with_columns(pl.col("vehicle_id") + dv, pl.col("carrier_id") + dc),
         trips=w.trips.with_columns(pl.col("trip_id") + dt, pl.col("vehicle_id") + dv),
         loads=w.loads.with_columns(pl.col("load_id") + dl, pl.col("shipper_id") + dl),
         sites=w.sites,
@@ -320,9 +322,7 @@ def match_region(task: tuple[MarketSpec, int, int]) -> RegionFigures:
     )
     fleet = fleet.filter(pl.Series(near))
     trips = _read(spec, "trips", r)
-    trips = trips.filter(pl.col("vehicle_id").is_in(fleet["vehicle_id"].implode())).sort(
-        "trip_id"
-    )
+    trips = trips.filter(pl.col("vehicle_id").is_in(fleet["vehicle_id"].implode())).sort("trip_id")
     t1 = time.perf_counter()
     m = Matcher(fleet, trips, params=spec.params, now=spec.now)
     n_trips = trips.height

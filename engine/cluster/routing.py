@@ -593,7 +593,11 @@ def depot_groups(problem: Problem) -> list[DepotGroup]:
     if len(depots) == 1:
         d = depots[0]
         return [
-            DepotGroup(problem.sites[d].name, list(range(problem.num_jobs)), [t.num_available for t in types])
+            DepotGroup(
+                problem.sites[d].name,
+                list(range(problem.num_jobs)),
+                [t.num_available for t in types],
+            )
         ]
     sites = np.array([j.site.index for j in problem.jobs], dtype=np.int64)
     far = np.iinfo(np.int64).max // 4
@@ -703,9 +707,7 @@ def optimize(
         ]
         mp = solve_many(tasks, max_attempts=max_attempts, progress=progress)
         routes = [
-            (ty, [g.jobs[j] for j in js])
-            for g in groups
-            for ty, js in mp.plans[g.name].routes
+            (ty, [g.jobs[j] for j in js]) for g in groups for ty, js in mp.plans[g.name].routes
         ]
         status = "timeout" if any(p.status == "timeout" for p in mp.plans.values()) else "solved"
         sol = merged_solution(

@@ -191,9 +191,7 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _execute(
-    fn: Callable[[Any], Any], payload: Any
-) -> tuple[Any, str, int, float, float, float]:
+def _execute(fn: Callable[[Any], Any], payload: Any) -> tuple[Any, str, int, float, float, float]:
     t0, c0 = time.perf_counter(), time.process_time()
     value = fn(payload)
     node = ""

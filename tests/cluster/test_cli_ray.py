@@ -57,7 +57,9 @@ def cluster() -> Iterator[Any]:
         c.shutdown()
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``yunli ARGS`` in a fresh process (the installed console script)."""
     e = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     return subprocess.run(

@@ -187,6 +187,25 @@ def test_sweep_and_cli_on_the_cluster(cluster: Any, tmp_path: Path) -> None:
     assert cm.quantized_total(got) == cm.quantized_total(fill.assignments)
 
 
+def test_regional_market_generated_in_workers_equals_one_process(
+    cluster: Any, tmp_path: Path
+) -> None:
+    """The market generated shard by shard in the workers and ranked region by region
+    (halos written by the shards) gives the top-k of the same market ranked in one
+    process, row for row; some rows are cross-border candidates; both nodes worked."""
+    from engine.cluster import market as mk
+
+    spec = mk.plan_market(1800, 36_000, 1800, shards=3, regions=4, directory=tmp_path, seed=2)
+    res = mk.recommend_regional(spec, k=6)
+    whole = mk.concat_shards(spec)
+    ref = Matcher(whole.vehicles, whole.trips, params=spec.params, now=spec.now)
+    assert_frame_equal(res.pairs(), ref.recommend_vehicles_batch(whole.loads, k=6))
+    regions = mk.figures(res.regions)
+    assert int(regions["cross_border_rows"].sum()) > 0
+    assert int(regions["loads"].sum()) == 1800
+    assert {r.node_id for r in [*res.shards, *res.regions]} == WORKERS
+
+
 def test_node_killed_mid_run_partitions_are_retried(cluster: Any) -> None:
     """One worker node is killed while it runs a partition (when the first partition
     finishes on one node, the other node is still running its first); every routing
