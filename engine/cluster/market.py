@@ -249,8 +249,11 @@ def generate_shard(task: tuple[MarketSpec, int]) -> ShardFigures:
     )
     vlat = w.vehicles["lat"].to_numpy().astype(np.float64)
     vlon = w.vehicles["lon"].to_numpy().astype(np.float64)
-    trip_vid = w.trips["vehicle_id"].to_numpy()
+    # a shard's vehicle ids are consecutive: a trip's vehicle is at (id - first id)
     vid = w.vehicles["vehicle_id"].to_numpy()
+    if vid.size and not np.array_equal(vid, np.arange(vid[0], vid[0] + vid.size)):
+        raise InvalidInputError.at("vehicles", "a shard's vehicle ids must be consecutive")
+    trip_pos = w.trips["vehicle_id"].to_numpy() - (vid[0] if vid.size else 0)
     halo_v = halo_t = 0
     for r in range(grid.cells):
         for table in ("loads", "vehicles", "trips"):
@@ -258,7 +261,7 @@ def generate_shard(task: tuple[MarketSpec, int]) -> ShardFigures:
         w.loads.filter(pl.Series(lcell == r)).write_parquet(_part(spec, "loads", r, s))
         mask = in_halo(grid.region(r), vlat, vlon, radius)
         w.vehicles.filter(pl.Series(mask)).write_parquet(_part(spec, "vehicles", r, s))
-        keep = np.isin(trip_vid, vid[mask], assume_unique=False)
+        keep = mask[trip_pos]
         w.trips.filter(pl.Series(keep)).write_parquet(_part(spec, "trips", r, s))
         halo_v += int(mask.sum())
         halo_t += int(keep.sum())

@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +27,12 @@ import polars as pl
 import pytest
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
-cluster_utils = pytest.importorskip("ray.cluster_utils")
 
 from engine.routing import check  # noqa: E402
 from engine.routing.model import Model  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
 
-MB = 1024 * 1024
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -45,16 +42,9 @@ def _yunli() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    """A head node without CPUs and two one-CPU worker nodes; yields (cluster, ids)."""
-    c = cluster_utils.Cluster()
-    try:
-        c.add_node(num_cpus=0, object_store_memory=80 * MB, include_dashboard=False)
-        nodes = [c.add_node(num_cpus=1, object_store_memory=80 * MB) for _ in range(2)]
-        c.wait_for_nodes()
-        yield c, {n.node_id for n in nodes}
-    finally:
-        c.shutdown()
+def cluster(ray_cluster: Any) -> tuple[Any, set[str]]:
+    """The session's two-node cluster (conftest) and its worker nodes' ids."""
+    return ray_cluster, {n.node_id for n in ray_cluster.worker_nodes}
 
 
 def run(
@@ -71,7 +61,9 @@ def _progress_nodes(err: str) -> list[str]:
     return re.findall(r"partitions done \(\S+ on node (\w+)", err)
 
 
-def depot_tables(tmp: Path, depots: int, jobs_per_depot: int, seed: int = 0) -> list[str]:
+def depot_tables(
+    tmp: Path, depots: int, jobs_per_depot: int, seed: int = 0, vans: int = 4
+) -> list[str]:
     """Sites, vehicles and jobs tables of ``depots`` depots in different cities, each
     with its own van type and jobs around it; returns the ``--sites ...`` arguments."""
     rng = np.random.default_rng(seed)
@@ -89,7 +81,7 @@ def depot_tables(tmp: Path, depots: int, jobs_per_depot: int, seed: int = 0) -> 
         site_id.append(f"DC{d}")
         lat.append(clat)
         lon.append(clon)
-        for col, v in zip(vehicles, (f"van{d}", 4, 1500, 6000, f"DC{d}", 8 * 3600, 20 * 3600,
+        for col, v in zip(vehicles, (f"van{d}", vans, 1500, 6000, f"DC{d}", 8 * 3600, 20 * 3600,
                                      250, "van"), strict=True):  # fmt: skip
             vehicles[col].append(v)
         for i in range(jobs_per_depot):
@@ -154,7 +146,7 @@ def test_optimize_one_large_depot_in_sectors(cluster: Any, tmp_path: Path) -> No
     """One depot split into 3 sectors plus boundary repair: still one feasible plan of
     every job."""
     c, _ = cluster
-    tables = depot_tables(tmp_path, 1, 90, seed=3)
+    tables = depot_tables(tmp_path, 1, 90, seed=3, vans=14)
     out = tmp_path / "plan.json"
     p = run(["optimize", *tables, "--ray", c.address, "--partitions", "3", "--time-limit",
              "0.6", "--output", str(out)], tmp_path)  # fmt: skip

@@ -19,7 +19,6 @@ import pytest
 from polars.testing import assert_frame_equal
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
-cluster_utils = pytest.importorskip("ray.cluster_utils")
 
 from engine.cli import main  # noqa: E402
 from engine.cluster import (  # noqa: E402
@@ -37,50 +36,20 @@ from engine.routing import check  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
 
-MB = 1024 * 1024
-
-
 WORKERS: set[str] = set()
 
 
-def _start() -> tuple[Any, list[Any]]:
-    """Start the cluster; on a heavily loaded machine a raylet can miss Ray's fixed 30 s
-    start-up wait, so a start that times out is cleaned up and tried again (3 times)."""
-    err: Exception | None = None
-    for _ in range(3):
-        c = cluster_utils.Cluster()
-        try:
-            c.add_node(
-                num_cpus=0,
-                object_store_memory=80 * MB,
-                include_dashboard=False,
-                # notice a killed node within seconds rather than Ray's default ~30 s
-                _system_config={
-                    "health_check_period_ms": 1000,
-                    "health_check_failure_threshold": 3,
-                },
-            )
-            nodes = [c.add_node(num_cpus=1, object_store_memory=80 * MB) for _ in range(2)]
-            c.wait_for_nodes()
-            return c, nodes
-        except Exception as e:  # Ray raises a bare Exception on a start-up timeout
-            err = e
-            c.shutdown()
-    raise RuntimeError(f"could not start the test cluster three times: {err}")
-
-
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    """A head node without CPUs and two one-CPU worker nodes (their ids in WORKERS)."""
-    c, nodes = _start()
+def cluster(ray_cluster: Any) -> Iterator[Any]:
+    """The session's two-node cluster (conftest), this process connected to it; the
+    worker nodes' ids in WORKERS."""
     WORKERS.clear()
-    WORKERS.update(n.node_id for n in nodes)
-    ray.init(address=c.address, logging_level="ERROR", log_to_driver=False)
+    WORKERS.update(n.node_id for n in ray_cluster.worker_nodes)
+    ray.init(address=ray_cluster.address, logging_level="ERROR", log_to_driver=False)
     try:
-        yield c
+        yield ray_cluster
     finally:
         ray.shutdown()
-        c.shutdown()
 
 
 def test_matching_by_region_equals_one_process_on_both_nodes(cluster: Any) -> None:
@@ -210,7 +179,7 @@ def test_node_killed_mid_run_partitions_are_retried(cluster: Any) -> None:
     """One worker node is killed while it runs a partition (when the first partition
     finishes on one node, the other node is still running its first); every routing
     partition still completes (the dead node's retried on the other) with feasible,
-    complete plans. Runs last: it leaves the module's cluster with one worker node."""
+    complete plans. A fresh worker node replaces the killed one afterwards."""
     nodes = {n.node_id: n for n in cluster.worker_nodes}
     killed: list[str] = []
     problems = cr.city_problems(6, 40, 6, seed=5)
@@ -225,7 +194,12 @@ def test_node_killed_mid_run_partitions_are_retried(cluster: Any) -> None:
             killed.append(busy)
             cluster.remove_node(nodes[busy], allow_graceful=False)
 
-    res = cr.solve_many(tasks, progress=on_done)
+    try:
+        res = cr.solve_many(tasks, progress=on_done)
+    finally:  # the session's cluster has two worker nodes again for later tests
+        if killed:
+            cluster.add_node(num_cpus=1, object_store_memory=80 * 1024 * 1024)
+            cluster.wait_for_nodes()
     f = res.partitions
     assert f.height == 6
     assert set(f["partition"]) == {n for n, _ in problems}
