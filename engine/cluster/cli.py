@@ -288,7 +288,7 @@ def _simulate(args: argparse.Namespace, bar: _Bar) -> int:
     with pl.Config(
         tbl_cols=-1,
         tbl_rows=-1,
-        tbl_width_chars=100_000,
+        tbl_width_chars=10_000,
         float_precision=2,
         tbl_formatting="ASCII_MARKDOWN",
         tbl_hide_column_data_types=True,
