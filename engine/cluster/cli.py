@@ -133,7 +133,15 @@ def optimize_on_ray(args: argparse.Namespace, problem: Any, finish: Any) -> int:
             file=sys.stderr,
         )
         cols = [c for c in _PART_COLS if c in f.columns]
-        with pl.Config(tbl_cols=-1, tbl_rows=-1, tbl_width_chars=200, float_precision=2):
+        with pl.Config(
+            tbl_cols=-1,
+            tbl_rows=-1,
+            tbl_width_chars=10_000,
+            float_precision=2,
+            tbl_formatting="ASCII_MARKDOWN",
+            tbl_hide_column_data_types=True,
+            tbl_hide_dataframe_shape=True,
+        ):
             print(f.select(cols).with_columns(pl.col("node_id").str.slice(0, 8)), file=sys.stderr)
         return int(finish(plan.solution))
 
