@@ -15,6 +15,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def run_match(args: argparse.Namespace) -> int:
     return _run(args, _match)
 
 
-def optimize_on_ray(args: argparse.Namespace, problem: Any, finish: Any) -> int:
+def optimize_on_ray(args: argparse.Namespace, problem: Any, finish: Callable[[Any], int]) -> int:
     """``yunli optimize --ray ADDRESS``: ``problem`` split by depot (or into sectors of
     one large depot) and solved on the cluster (:func:`engine.cluster.routing.optimize`);
     ``finish(solution)`` writes the merged plan as ``yunli optimize`` does and returns

@@ -700,6 +700,12 @@ def optimize(
         raise InvalidInputError.at("partitions", f"must be >= 1, got {sectors}")
     t0 = time.perf_counter()
     groups = depot_groups(problem)
+    if len(groups) > 1 and sectors is not None:
+        raise InvalidInputError.at(
+            "partitions",
+            f"sectors apply to a one-depot problem; this one has {len(groups)} depots with "
+            "jobs (one partition each)",
+        )
     if len(groups) > 1:
         tasks = [
             RouteTask(g.name, subproblem(problem, g.jobs, g.counts), time_limit, seed, solver)

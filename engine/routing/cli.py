@@ -176,6 +176,8 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         dimensions=dims,
     )
     problem = model.data()
+    if args.partitions is not None and args.ray is None:
+        raise InvalidInputError.at("partitions", "splits a problem over a Ray cluster: add --ray")
     if args.ray is not None:
         from engine.cluster.cli import optimize_on_ray
 

@@ -171,6 +171,10 @@ def test_unreachable_cluster_is_a_clear_error(tmp_path: Path) -> None:
     p = run(["simulate", "store-day", "--ray", "127.0.0.1:9"], tmp_path)
     assert p.returncode == 3
     assert "yunli simulate: cluster unavailable" in p.stderr
+    p = run(["optimize", *tables, "--partitions", "2", "--output", str(out)], tmp_path)
+    assert p.returncode == 2
+    assert "invalid input: partitions: splits a problem over a Ray cluster: add --ray" in p.stderr
+    assert not out.exists()
     assert time.perf_counter() - t0 < 60
 
 
