@@ -1,10 +1,11 @@
 """engine.cluster on a real multi-node Ray cluster started inside the test.
 
-Ray's own ``ray.cluster_utils.Cluster`` starts a head node (no CPUs, so no task runs
-there) and two worker nodes with one CPU each, as separate raylet processes on this
-machine. The tests check that partitions run on both nodes and that the merged results
-equal a single-process run; one test adds a third node and kills it while partitions
-run on it, and the run still completes correctly. Skipped only when Ray is not installed.
+Ray's own ``ray.cluster_utils.Cluster`` (``conftest.py``, one per session) has a head
+node (no CPUs, so no task runs there) and two worker nodes with one CPU each, as separate
+raylet processes on this machine. The tests check that partitions run on both nodes and
+that the merged results equal a single-process run; one test kills a worker node while
+it runs a partition, the run still completes correctly, and a fresh node replaces the
+killed one. Skipped only when Ray is not installed.
 """
 
 from __future__ import annotations
