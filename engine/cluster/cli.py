@@ -1,10 +1,12 @@
-"""``yunli cluster match|optimize|simulate --ray ADDRESS``: batch runs on a Ray cluster.
+"""Batch runs on a Ray cluster: ``yunli cluster match|optimize|simulate --ray ADDRESS``,
+the ``--ray`` paths of ``yunli match`` and ``yunli optimize``, and ``yunli simulate``
+(simulator sweeps, on Ray with ``--ray`` or in local processes without).
 
 ``--ray`` takes the cluster's ``HOST:PORT`` (``ray start --head`` prints it), ``auto``
 (the cluster this machine belongs to, else a new local one) or ``local``. Progress is
-shown on standard error as partitions finish. An unreachable cluster exits with code 3;
-a partition whose worker or node died on every attempt exits with code 4 and writes
-nothing.
+shown on standard error as partitions finish (a bar on a terminal, one line per
+partition otherwise). An unreachable cluster exits with code 3; a partition whose
+worker or node died on every attempt exits with code 4 and writes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,16 @@ class _Bar:
         self.retried = 0
 
     def __call__(self, run: PartitionRun[Any], done: int, total: int) -> None:
+        self.retried += run.attempts > 1
+        if not sys.stderr.isatty():
+            again = f", attempt {run.attempts}" if run.attempts > 1 else ""
+            print(
+                f"{self.desc}: {done}/{total} partitions done ({run.name} on node "
+                f"{run.node_id[:8]} in {run.wall_s:.1f} s{again})",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
         if self.bar is None or self.bar.total != total:
             if self.bar is not None:
                 self.bar.close()
@@ -44,11 +57,9 @@ class _Bar:
                 total=total,
                 desc=self.desc,
                 file=sys.stderr,
-                disable=not sys.stderr.isatty(),
                 leave=False,
                 unit="part",
             )
-        self.retried += run.attempts > 1
         self.bar.set_postfix_str(f"{run.name} on {run.node_id[:8]}, retried {self.retried}")
         self.bar.update(1)
 
@@ -60,7 +71,7 @@ class _Bar:
 def _run(args: argparse.Namespace, body: Any) -> int:
     """Connect, run, and turn cluster failures into one-line messages and exit codes."""
     name = getattr(args, "run_name", None) or f"yunli cluster {args.cluster_command}"
-    bar = _Bar(args.cluster_command)
+    bar = _Bar(getattr(args, "cluster_command", None) or name.removeprefix("yunli "))
     try:
         with RayCluster(args.ray, num_cpus=args.num_cpus):
             return int(body(args, bar))
@@ -89,6 +100,68 @@ def run_match(args: argparse.Namespace) -> int:
     args.output = Path(args.output)
     args.run_name = "yunli match"
     return _run(args, _match)
+
+
+def optimize_on_ray(args: argparse.Namespace, problem: Any, finish: Callable[[Any], int]) -> int:
+    """``yunli optimize --ray ADDRESS``: ``problem`` split by depot (or into sectors of
+    one large depot) and solved on the cluster (:func:`engine.cluster.routing.optimize`);
+    ``finish(solution)`` writes the merged plan as ``yunli optimize`` does and returns
+    the exit code. The per-partition figures go to standard error."""
+    args.run_name = "yunli optimize"
+    args.num_cpus = getattr(args, "num_cpus", None)
+
+    def body(a: argparse.Namespace, bar: _Bar) -> int:
+        from engine.cluster import routing as cr
+
+        print(
+            f"optimizing {problem.num_jobs} jobs, {problem.num_vehicles} vehicles on the Ray "
+            f"cluster {a.ray}, {a.time_limit:g} s per partition ...",
+            file=sys.stderr,
+        )
+        plan = cr.optimize(
+            problem,
+            a.time_limit,
+            seed=a.seed,
+            solver=a.solver,
+            sectors=a.partitions,
+            progress=bar,
+        )
+        bar.close()
+        f = plan.partitions
+        print(
+            f"{f.height} partition(s) ({plan.split}) on {f['node_id'].n_unique()} node(s); CPU "
+            f"{float(f['cpu_s'].sum()):.1f} s; retried {int((f['attempts'] > 1).sum())}",
+            file=sys.stderr,
+        )
+        cols = [c for c in _PART_COLS if c in f.columns]
+        with pl.Config(
+            tbl_cols=-1,
+            tbl_rows=-1,
+            tbl_width_chars=10_000,
+            float_precision=2,
+            tbl_formatting="ASCII_MARKDOWN",
+            tbl_hide_column_data_types=True,
+            tbl_hide_dataframe_shape=True,
+        ):
+            print(f.select(cols).with_columns(pl.col("node_id").str.slice(0, 8)), file=sys.stderr)
+        return int(finish(plan.solution))
+
+    return _run(args, body)
+
+
+_PART_COLS = (
+    "partition",
+    "stage",
+    "jobs",
+    "vehicles",
+    "cost",
+    "unserved_required",
+    "time_limit_s",
+    "solve_s",
+    "cpu_s",
+    "node_id",
+    "attempts",
+)
 
 
 def _write_table(df: pl.DataFrame, path: Path) -> None:
@@ -218,12 +291,29 @@ def _simulate(args: argparse.Namespace, bar: _Bar) -> int:
         raise InvalidInputError.at("seeds", f"must be >= 1, got {args.seeds}")
     axes: dict[str, list[Any]] = dict(args.param or [])
     axes["seed"] = list(range(args.seed, args.seed + args.seeds))
-    res = sweep(args.simulator, grid(**axes), progress=bar)
-    with pl.Config(tbl_cols=-1, tbl_rows=-1, tbl_width_chars=200, float_precision=2):
+    processes = None if args.ray is not None else getattr(args, "processes", 1)
+    res = sweep(args.simulator, grid(**axes), progress=bar, processes=processes)
+    bar.close()
+    with pl.Config(
+        tbl_cols=-1,
+        tbl_rows=-1,
+        tbl_width_chars=10_000,
+        float_precision=2,
+        tbl_formatting="ASCII_MARKDOWN",
+        tbl_hide_column_data_types=True,
+        tbl_hide_dataframe_shape=True,
+        fmt_str_lengths=60,
+    ):
         print(res.table)
+    where = (
+        f"{res.partitions['pid'].n_unique()} local process(es)"
+        if processes is not None
+        else f"{res.partitions['node_id'].n_unique()} node(s)"
+    )
     print(
-        f"{res.partitions.height} runs on {res.partitions['node_id'].n_unique()} node(s) in "
-        f"{res.seconds:.1f} s (CPU {float(res.partitions['cpu_s'].sum()):.1f} s)"
+        f"{res.partitions.height} runs on {where} in {res.seconds:.1f} s (CPU "
+        f"{float(res.partitions['cpu_s'].sum()):.1f} s); retried "
+        f"{int((res.partitions['attempts'] > 1).sum())}"
     )
     if args.output is not None:
         _write_table(res.table, args.output)
@@ -231,6 +321,21 @@ def _simulate(args: argparse.Namespace, bar: _Bar) -> int:
     if args.runs_output is not None:
         _write_table(res.runs, args.runs_output)
     return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    """``yunli simulate``: a sweep on Ray with ``--ray``, else in local processes."""
+    _outputs(args, "output", "runs_output", suffixes=TABLE_SUFFIXES)
+    if args.processes < 1:
+        raise InvalidInputError.at("processes", f"must be >= 1, got {args.processes}")
+    if args.ray is not None:
+        args.run_name = "yunli simulate"
+        return _run(args, _simulate)
+    bar = _Bar("simulate")
+    try:
+        return _simulate(args, bar)
+    finally:
+        bar.close()
 
 
 def _outputs(args: argparse.Namespace, *names: str, suffixes: tuple[str, ...]) -> None:
@@ -249,10 +354,11 @@ def _cmd(args: argparse.Namespace) -> int:
     return _run(args, _simulate)
 
 
-def _ray(p: argparse.ArgumentParser) -> None:
+def _ray(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     p.add_argument(
         "--ray",
-        required=True,
+        required=required,
+        default=None,
         metavar="ADDRESS|auto|local",
         help="Ray cluster: HOST:PORT of its head, 'auto' (this machine's cluster or a new "
         "local one) or 'local' (a new local one)",
@@ -339,16 +445,46 @@ def register(sub: Any) -> None:
         "standard deviation of every figure per setting.",
     )
     _ray(s)
-    s.add_argument("--simulator", default="live-day", help="live-day or module:function")
+    _sweep_args(s, positional=False)
+    c.set_defaults(func=_cmd)
+
+    top = sub.add_parser(
+        "simulate",
+        help="a simulator over seeds and parameter settings (store-day, live-day, market), "
+        "locally or on a Ray cluster (--ray)",
+        description="Runs SIMULATOR (store-day, live-day, market, or module:function) once "
+        "per combination of --param values and seeds and prints the mean and standard "
+        "deviation of every figure per setting (and policy). With --ray the runs are Ray "
+        "tasks on the cluster (a run whose worker or node dies is retried; no partial "
+        "table is ever written); without, they run in --processes local processes. "
+        "live-day and market live in bench/: run from a source checkout.",
+    )
+    _ray(top, required=False)
+    top.add_argument(
+        "--processes", type=int, default=1, help="local processes without --ray (default 1)"
+    )
+    _sweep_args(top, positional=True)
+    top.set_defaults(func=_cmd_simulate)
+
+
+def _sweep_args(s: argparse.ArgumentParser, *, positional: bool) -> None:
+    from engine.cluster.sweep import SIMULATORS
+
+    names = ", ".join(SIMULATORS)
+    if positional:
+        s.add_argument(
+            "simulator", nargs="?", default="store-day", help=f"{names} or module:function"
+        )
+    else:
+        s.add_argument("--simulator", default="live-day", help=f"{names} or module:function")
     s.add_argument(
         "--param",
         action="append",
         type=_param,
         metavar="NAME=V1,V2",
-        help="a keyword parameter and its values (repeatable), e.g. n_stops=100,200",
+        help="a keyword parameter and its values (repeatable), e.g. orders=100,200",
     )
     s.add_argument("--seeds", type=int, default=4, help="seeds per setting")
     s.add_argument("--seed", type=int, default=0, help="first seed")
     s.add_argument("--output", type=Path, default=None, help="summary table (.csv/.parquet)")
     s.add_argument("--runs-output", type=Path, default=None, help="every run's rows")
-    c.set_defaults(func=_cmd)

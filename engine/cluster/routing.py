@@ -21,7 +21,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -32,7 +32,7 @@ from engine.errors import InvalidInputError
 from engine.routing.arcs import CoordinateArcs, LazyDurations, LazyMatrix
 from engine.routing.checker import check
 from engine.routing.model import Problem, Site
-from engine.routing.solve import solve
+from engine.routing.solve import Solution, Unserved, solve
 
 RouteList = list[tuple[int, list[int]]]
 
@@ -187,6 +187,7 @@ def _runs_frame(
                 "cpu_s": r.cpu_s,
                 "node_id": r.node_id,
                 "attempts": r.attempts,
+                "peak_rss_mib": r.peak_rss_mib,
             }
             for r, lim in zip(runs, limits, strict=True)
         ]
@@ -558,3 +559,203 @@ def _circ_mean(a: npt.NDArray[np.float64]) -> float:
 def _circ_dist(x: float, y: float) -> float:
     d = abs(x - y) % (2 * math.pi)
     return min(d, 2 * math.pi - d)
+
+
+# ---- one user problem on the cluster (``yunli optimize --ray``) --------------------------------
+
+#: Jobs per sector when a single-depot problem is decomposed automatically.
+SECTOR_JOBS: Final = 2500
+
+
+@dataclass(frozen=True)
+class DepotGroup:
+    """The jobs one depot serves and the vehicles per type that start there."""
+
+    name: str
+    jobs: list[int]
+    counts: list[int]
+
+
+def depot_groups(problem: Problem) -> list[DepotGroup]:
+    """Split a problem by depot (the start site of its vehicle types).
+
+    Each job goes to the depot with the shortest round trip to it among the depots
+    that have a vehicle type with the job's skills (any depot when none has); a
+    shipment's delivery goes with its pickup. Each group keeps the vehicles of the
+    types starting at its depot (the others get 0). Depots with no job are left out.
+    A problem with one depot is one group.
+    """
+    types = problem.vehicle_types
+    starts: dict[int, list[int]] = {}
+    for t in types:
+        starts.setdefault(t.start.index, []).append(t.index)
+    depots = list(starts)
+    if len(depots) == 1:
+        d = depots[0]
+        return [
+            DepotGroup(
+                problem.sites[d].name,
+                list(range(problem.num_jobs)),
+                [t.num_available for t in types],
+            )
+        ]
+    sites = np.array([j.site.index for j in problem.jobs], dtype=np.int64)
+    far = np.iinfo(np.int64).max // 4
+    cost = np.empty((len(depots), sites.size), dtype=np.int64)
+    for k, d in enumerate(depots):
+        at = np.full(sites.size, d, dtype=np.int64)
+        there = np.asarray(problem.distance[at, sites], dtype=np.int64)
+        back = np.asarray(problem.distance[sites, at], dtype=np.int64)
+        cost[k] = there + back
+        for j in problem.jobs:
+            if j.skills and not any(j.skills <= types[t].skills for t in starts[d]):
+                cost[k, j.index] = far
+    choice = np.argmin(cost, axis=0)
+    for j in problem.jobs:
+        if j.pair is not None and j.kind != "shipment_pickup":
+            choice[j.index] = choice[j.pair]
+    out = []
+    for k, d in enumerate(depots):
+        jobs = np.flatnonzero(choice == k).tolist()
+        if not jobs:
+            continue
+        here = set(starts[d])
+        counts = [t.num_available if t.index in here else 0 for t in types]
+        out.append(DepotGroup(problem.sites[d].name or f"depot-{d}", jobs, counts))
+    return out
+
+
+def merged_solution(
+    problem: Problem, routes: RouteList, *, runtime: float, status: str, reason: str
+) -> Solution:
+    """A :class:`~engine.routing.solve.Solution` of the whole problem from routes merged
+    from partitions (job indices of ``problem``), checked by the checker as one plan."""
+    rep = check(problem, routes)
+    arr = problem.to_arrays()
+    unserved = []
+    for j in rep.dropped:
+        job = problem.jobs[j]
+        why = (
+            f"optional: left out at penalty {job.penalty}"
+            if not job.required
+            else "not inserted: no feasible place found in its partition within the time limit"
+        )
+        unserved.append(Unserved(j, job.name, bool(arr["job_required"][j]), why))
+    return Solution(
+        problem=problem,
+        routes=rep.routes,
+        unserved=tuple(unserved),
+        cost=rep.cost,
+        distance=rep.distance,
+        duration=rep.duration,
+        solver="ray",
+        solver_reason=reason,
+        runtime=runtime,
+        status=status,
+        violations=tuple(v for v in rep.violations if v.kind != "unserved"),
+    )
+
+
+@dataclass(frozen=True)
+class ClusterPlan:
+    """Result of :func:`optimize`: the merged plan, per-partition figures and how the
+    problem was split (``"depots"``, ``"sectors"`` or ``"whole"``)."""
+
+    solution: Solution
+    partitions: pl.DataFrame
+    split: str
+
+
+def optimize(
+    problem: Problem,
+    time_limit: float,
+    *,
+    seed: int = 0,
+    solver: str = "auto",
+    sectors: int | None = None,
+    max_attempts: int = 3,
+    progress: Progress | None = None,
+) -> ClusterPlan:
+    """Plan one problem on the cluster (what ``yunli optimize --ray`` runs).
+
+    * Several depots: one partition per depot (:func:`depot_groups`), each solved
+      within ``time_limit`` seconds, merged into one plan.
+    * One depot: ``sectors`` partitions (default: one per :data:`SECTOR_JOBS` jobs,
+      so a small problem is one partition) — :func:`solve_decomposed` with each
+      sector's limit ``time_limit`` and a boundary repair of a third of it per pair.
+
+    The merged plan is checked as a whole by the checker.
+
+    Raises
+    ------
+    InvalidInputError
+        A non-positive time limit or ``sectors``; decomposition of a problem without
+        coordinates.
+    ClusterUnavailableError, PartitionFailedError
+        See :func:`~engine.cluster.runtime.run_partitions`.
+    """
+    if not time_limit > 0:
+        raise InvalidInputError.at("time_limit", f"must be positive, got {time_limit}")
+    if sectors is not None and sectors < 1:
+        raise InvalidInputError.at("partitions", f"must be >= 1, got {sectors}")
+    t0 = time.perf_counter()
+    groups = depot_groups(problem)
+    if len(groups) > 1 and sectors is not None:
+        raise InvalidInputError.at(
+            "partitions",
+            f"sectors apply to a one-depot problem; this one has {len(groups)} depots with "
+            "jobs (one partition each)",
+        )
+    if len(groups) > 1:
+        tasks = [
+            RouteTask(g.name, subproblem(problem, g.jobs, g.counts), time_limit, seed, solver)
+            for g in groups
+        ]
+        mp = solve_many(tasks, max_attempts=max_attempts, progress=progress)
+        routes = [
+            (ty, [g.jobs[j] for j in js]) for g in groups for ty, js in mp.plans[g.name].routes
+        ]
+        status = "timeout" if any(p.status == "timeout" for p in mp.plans.values()) else "solved"
+        sol = merged_solution(
+            problem,
+            routes,
+            runtime=time.perf_counter() - t0,
+            status=status,
+            reason=f"{len(groups)} depots, one partition each",
+        )
+        return ClusterPlan(sol, mp.partitions, "depots")
+    k = sectors if sectors is not None else max(1, math.ceil(problem.num_jobs / SECTOR_JOBS))
+    if k == 1:
+        mp = solve_many(
+            [RouteTask(groups[0].name, problem, time_limit, seed, solver)],
+            max_attempts=max_attempts,
+            progress=progress,
+        )
+        plan = mp.plans[groups[0].name]
+        sol = merged_solution(
+            problem,
+            plan.routes,
+            runtime=time.perf_counter() - t0,
+            status=plan.status,
+            reason="one depot, small enough for one partition",
+        )
+        return ClusterPlan(sol, mp.partitions, "whole")
+    share = 0.25
+    d = solve_decomposed(
+        problem,
+        k,
+        time_limit * k / (1 - share),
+        repair_share=share,
+        seed=seed,
+        solver=solver,
+        max_attempts=max_attempts,
+        progress=progress,
+    )
+    sol = merged_solution(
+        problem,
+        d.routes,
+        runtime=time.perf_counter() - t0,
+        status="timeout",
+        reason=f"one depot in {k} sectors + boundary repair ({d.repairs}/{d.repair_attempts} kept)",
+    )
+    return ClusterPlan(sol, d.partitions, "sectors")

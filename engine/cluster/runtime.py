@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import resource
 import socket
 import sys
 import time
@@ -167,7 +168,9 @@ class PartitionRun(Generic[T]):
 
     ``wall_s`` and ``cpu_s`` are measured inside the worker around the engine call
     (CPU time of the worker process, all its threads); ``attempts`` counts the runs
-    of the partition including the successful one.
+    of the partition including the successful one; ``peak_rss_mib`` is the worker
+    process's peak resident memory when the partition finished (a worker runs many
+    partitions, so it is the peak over this one and those before it in that process).
     """
 
     name: str
@@ -177,19 +180,26 @@ class PartitionRun(Generic[T]):
     wall_s: float
     cpu_s: float
     attempts: int
+    peak_rss_mib: float = 0.0
 
 
 Progress = Callable[[PartitionRun[Any], int, int], None]
 
 
-def _execute(fn: Callable[[Any], Any], payload: Any) -> tuple[Any, str, int, float, float]:
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (MiB; Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _execute(fn: Callable[[Any], Any], payload: Any) -> tuple[Any, str, int, float, float, float]:
     t0, c0 = time.perf_counter(), time.process_time()
     value = fn(payload)
     node = ""
     ray = sys.modules.get("ray")  # a Ray worker has it imported; a pool worker does not
     if ray is not None and ray.is_initialized():
         node = ray.get_runtime_context().get_node_id()
-    return value, node, os.getpid(), time.perf_counter() - t0, time.process_time() - c0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return value, node, os.getpid(), wall, cpu, peak_rss_mib()
 
 
 _REMOTE: Any = None
@@ -282,7 +292,7 @@ def run_partitions(
         for ref in ready:
             i, attempt = pending.pop(ref)
             try:
-                value, node, pid, wall, cpu = ray.get(ref)
+                value, node, pid, wall, cpu, rss = ray.get(ref)
             except exc.RayTaskError as e:
                 abandon()
                 cause = getattr(e, "cause", None)
@@ -297,7 +307,7 @@ def run_partitions(
                     ) from None
                 pending[task.remote(fn_ref, refs[i])] = (i, attempt + 1)
                 continue
-            run = PartitionRun(labels[i], value, node, pid, wall, cpu, attempt)
+            run = PartitionRun(labels[i], value, node, pid, wall, cpu, attempt, rss)
             out[i] = run
             done += 1
             if progress is not None:
@@ -311,11 +321,12 @@ def run_in_processes(
     *,
     workers: int,
     names: Sequence[str] | None = None,
+    progress: Progress | None = None,
 ) -> list[PartitionRun[T]]:
     """Run the same partitions in a local process pool of ``workers`` processes.
 
     The single-machine baseline of :func:`run_partitions` (no retries: a dead local
-    worker breaks the pool and raises).
+    worker breaks the pool and raises). ``progress`` is called as partitions finish.
 
     Raises
     ------
@@ -329,8 +340,11 @@ def run_in_processes(
     out: list[PartitionRun[T] | None] = [None] * len(payloads)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futs = {pool.submit(_execute, fn, p): i for i, p in enumerate(payloads)}
-        for f in as_completed(futs):
+        for done, f in enumerate(as_completed(futs), 1):
             i = futs[f]
-            value, node, pid, wall, cpu = f.result()
-            out[i] = PartitionRun(labels[i], value, node or "local", pid, wall, cpu, 1)
+            value, node, pid, wall, cpu, rss = f.result()
+            run = PartitionRun(labels[i], value, node or "local", pid, wall, cpu, 1, rss)
+            out[i] = run
+            if progress is not None:
+                progress(run, done, len(payloads))
     return [r for r in out if r is not None]

@@ -21,11 +21,45 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
-from engine.cluster.runtime import Progress, run_partitions
+from engine.cluster.runtime import Progress, run_in_processes, run_partitions
 from engine.errors import InvalidInputError, NotFoundError
 
-#: Simulators by name: ``module:function``.
-SIMULATORS: Final = {"live-day": "bench.live_sim:run_day"}
+#: Simulators by name: ``module:function``. ``store-day`` is part of the package;
+#: ``live-day`` and ``market`` live in ``bench/`` (a source checkout as the working
+#: directory, on the driver and the workers).
+SIMULATORS: Final = {
+    "store-day": "engine.cluster.sweep:store_day",
+    "live-day": "bench.live_sim:run_day",
+    "market": "bench.market_sim:simulate",
+}
+
+
+def store_day(
+    seed: int = 0,
+    *,
+    city: str = "Hangzhou",
+    orders: int = 360,
+    stores: int = 3,
+    ebikes: int = 4,
+    rain: bool = True,
+    policy: str = "all",
+    time_limit: float = 0.15,
+) -> list[dict[str, Any]]:
+    """The community-store day simulator (:func:`engine.stores.simulate.simulate`) on a
+    seeded day in ``city``: one row per policy (``policy="all"``: every policy).
+
+    Raises
+    ------
+    InvalidInputError
+        An unknown policy or city, or bad sizes.
+    """
+    from engine.stores.simulate import POLICIES, city_store_day, simulate
+
+    day = city_store_day(
+        city, n_orders=orders, n_stores=stores, ebikes_per_store=ebikes, seed=seed, rain=bool(rain)
+    )
+    policies = POLICIES if policy == "all" else (policy,)
+    return [simulate(day, p, time_limit=time_limit).row() for p in policies]
 
 
 def resolve(target: str) -> Callable[..., Any]:
@@ -117,8 +151,10 @@ def sweep(
     group_by: Sequence[str] = (),
     max_attempts: int = 3,
     progress: Progress | None = None,
+    processes: int | None = None,
 ) -> SweepResult:
-    """Run ``target`` once per setting as Ray tasks and summarize.
+    """Run ``target`` once per setting as Ray tasks (or, with ``processes``, in a local
+    process pool of that many processes) and summarize.
 
     Parameters
     ----------
@@ -146,13 +182,13 @@ def sweep(
     resolve(path)
     t0 = time.perf_counter()
     tasks = [SweepTask(path, dict(s)) for s in settings]
-    runs = run_partitions(
-        run_one,
-        tasks,
-        names=[f"run-{i}" for i in range(len(tasks))],
-        max_attempts=max_attempts,
-        progress=progress,
-    )
+    names = [f"run-{i}" for i in range(len(tasks))]
+    if processes is not None:
+        runs = run_in_processes(run_one, tasks, workers=processes, names=names, progress=progress)
+    else:
+        runs = run_partitions(
+            run_one, tasks, names=names, max_attempts=max_attempts, progress=progress
+        )
     frame = pl.DataFrame([row for r in runs for row in r.value], infer_schema_length=None)
     if group_by:
         keys = list(group_by)
@@ -173,6 +209,7 @@ def sweep(
                 "run": r.name,
                 **{f"p_{k}": str(v) for k, v in t.params.items()},
                 "node_id": r.node_id,
+                "pid": r.pid,
                 "wall_s": r.wall_s,
                 "cpu_s": r.cpu_s,
                 "attempts": r.attempts,

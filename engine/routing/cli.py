@@ -62,6 +62,21 @@ def register(subparsers: Any) -> None:
     )
     o.add_argument("--plot", type=Path, default=None, help="PNG of the routes (needs matplotlib)")
     o.add_argument("--quiet", action="store_true", help="no progress display")
+    o.add_argument(
+        "--ray",
+        metavar="ADDRESS|auto|local",
+        default=None,
+        help="solve on a Ray cluster (pip install 'yunli[ray]'): its head's HOST:PORT, 'auto' "
+        "or 'local'. Several depots: one partition per depot, each within --time-limit; one "
+        "depot: sectors of a large city plus boundary repair (see --partitions)",
+    )
+    o.add_argument(
+        "--partitions",
+        type=int,
+        default=None,
+        help="with --ray and one depot: sectors to split the jobs into (default: one per "
+        "2,500 jobs)",
+    )
     o.set_defaults(func=_cmd_optimize)
 
 
@@ -161,6 +176,12 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         dimensions=dims,
     )
     problem = model.data()
+    if args.partitions is not None and args.ray is None:
+        raise InvalidInputError.at("partitions", "splits a problem over a Ray cluster: add --ray")
+    if args.ray is not None:
+        from engine.cluster.cli import optimize_on_ray
+
+        return optimize_on_ray(args, problem, lambda sol: _finish_optimize(args, sol))
     if not args.quiet:
         print(
             f"optimizing {problem.num_jobs} jobs, {problem.num_vehicles} vehicles "
@@ -171,6 +192,11 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         sol = solve(
             problem, args.time_limit, args.seed, args.solver, progress=prog, threads=args.threads
         )
+    return _finish_optimize(args, sol)
+
+
+def _finish_optimize(args: argparse.Namespace, sol: Solution) -> int:
+    """Write the plan and the plot, print the summary; the exit code."""
     if args.output is not None:
         _write_plan(args.output, sol)
     if args.plot is not None:

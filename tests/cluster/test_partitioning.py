@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -150,3 +151,50 @@ def test_cli_unreachable_cluster_is_a_clear_error(tmp_path: object) -> None:
     assert r.stderr.count("\n") == 1
     assert "127.0.0.1:9" in r.stderr or "not installed" in r.stderr
     assert time.monotonic() - t0 < 60
+
+
+def _two_depots() -> Any:
+    import polars as pl
+
+    from engine.routing.model import Model
+
+    sites = pl.DataFrame(
+        {
+            "site_id": ["A", "B", "a1", "a2", "b1", "b2"],
+            "lat": [31.2, 30.3, 31.25, 31.15, 30.35, 30.25],
+            "lon": [121.5, 120.2, 121.45, 121.55, 120.15, 120.25],
+        }
+    )
+    vehicles = pl.DataFrame(
+        {
+            "type_id": ["vanA", "vanB", "coldB"],
+            "count": [2, 2, 1],
+            "weight_kg": [1000, 1000, 1000],
+            "volume_l": [5000, 5000, 5000],
+            "start_site": ["A", "B", "B"],
+            "skills": ["", "", "cold"],
+        }
+    )
+    jobs = pl.DataFrame(
+        {
+            "job_id": ["ja1", "ja2", "jb1", "jb2", "cold-near-a"],
+            "site": ["a1", "a2", "b1", "b2", "a1"],
+            "weight_kg": [100] * 5,
+            "volume_l": [100] * 5,
+            "skills": ["", "", "", "", "cold"],
+        }
+    )
+    return Model.from_polars(sites, vehicles, jobs).data()
+
+
+def test_depot_groups_nearest_depot_with_the_skills() -> None:
+    """Each job goes to the nearest depot that has a vehicle type with its skills; each
+    group keeps only its depot's vehicles; sectors with several depots are refused."""
+    p = _two_depots()
+    groups = {g.name: g for g in cr.depot_groups(p)}
+    names = {k: sorted(p.jobs[j].name for j in g.jobs) for k, g in groups.items()}
+    assert names == {"A": ["ja1", "ja2"], "B": ["cold-near-a", "jb1", "jb2"]}
+    assert groups["A"].counts == [2, 0, 0]
+    assert groups["B"].counts == [0, 2, 1]
+    with pytest.raises(InvalidInputError, match="one-depot problem; this one has 2 depots"):
+        cr.optimize(p, 1.0, sectors=2)

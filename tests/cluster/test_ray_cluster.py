@@ -1,10 +1,11 @@
 """engine.cluster on a real multi-node Ray cluster started inside the test.
 
-Ray's own ``ray.cluster_utils.Cluster`` starts a head node (no CPUs, so no task runs
-there) and two worker nodes with one CPU each, as separate raylet processes on this
-machine. The tests check that partitions run on both nodes and that the merged results
-equal a single-process run; one test adds a third node and kills it while partitions
-run on it, and the run still completes correctly. Skipped only when Ray is not installed.
+Ray's own ``ray.cluster_utils.Cluster`` (``conftest.py``, one per session) has a head
+node (no CPUs, so no task runs there) and two worker nodes with one CPU each, as separate
+raylet processes on this machine. The tests check that partitions run on both nodes and
+that the merged results equal a single-process run; one test kills a worker node while
+it runs a partition, the run still completes correctly, and a fresh node replaces the
+killed one. Skipped only when Ray is not installed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import pytest
 from polars.testing import assert_frame_equal
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
-cluster_utils = pytest.importorskip("ray.cluster_utils")
 
 from engine.cli import main  # noqa: E402
 from engine.cluster import (  # noqa: E402
@@ -37,50 +37,20 @@ from engine.routing import check  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
 
-MB = 1024 * 1024
-
-
 WORKERS: set[str] = set()
 
 
-def _start() -> tuple[Any, list[Any]]:
-    """Start the cluster; on a heavily loaded machine a raylet can miss Ray's fixed 30 s
-    start-up wait, so a start that times out is cleaned up and tried again (3 times)."""
-    err: Exception | None = None
-    for _ in range(3):
-        c = cluster_utils.Cluster()
-        try:
-            c.add_node(
-                num_cpus=0,
-                object_store_memory=80 * MB,
-                include_dashboard=False,
-                # notice a killed node within seconds rather than Ray's default ~30 s
-                _system_config={
-                    "health_check_period_ms": 1000,
-                    "health_check_failure_threshold": 3,
-                },
-            )
-            nodes = [c.add_node(num_cpus=1, object_store_memory=80 * MB) for _ in range(2)]
-            c.wait_for_nodes()
-            return c, nodes
-        except Exception as e:  # Ray raises a bare Exception on a start-up timeout
-            err = e
-            c.shutdown()
-    raise RuntimeError(f"could not start the test cluster three times: {err}")
-
-
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    """A head node without CPUs and two one-CPU worker nodes (their ids in WORKERS)."""
-    c, nodes = _start()
+def cluster(ray_cluster: Any) -> Iterator[Any]:
+    """The session's two-node cluster (conftest), this process connected to it; the
+    worker nodes' ids in WORKERS."""
     WORKERS.clear()
-    WORKERS.update(n.node_id for n in nodes)
-    ray.init(address=c.address, logging_level="ERROR", log_to_driver=False)
+    WORKERS.update(n.node_id for n in ray_cluster.worker_nodes)
+    ray.init(address=ray_cluster.address, logging_level="ERROR", log_to_driver=False)
     try:
-        yield c
+        yield ray_cluster
     finally:
         ray.shutdown()
-        c.shutdown()
 
 
 def test_matching_by_region_equals_one_process_on_both_nodes(cluster: Any) -> None:
@@ -187,11 +157,30 @@ def test_sweep_and_cli_on_the_cluster(cluster: Any, tmp_path: Path) -> None:
     assert cm.quantized_total(got) == cm.quantized_total(fill.assignments)
 
 
+def test_regional_market_generated_in_workers_equals_one_process(
+    cluster: Any, tmp_path: Path
+) -> None:
+    """The market generated shard by shard in the workers and ranked region by region
+    (halos written by the shards) gives the top-k of the same market ranked in one
+    process, row for row; some rows are cross-border candidates; both nodes worked."""
+    from engine.cluster import market as mk
+
+    spec = mk.plan_market(1800, 36_000, 1800, shards=3, regions=4, directory=tmp_path, seed=2)
+    res = mk.recommend_regional(spec, k=6)
+    whole = mk.concat_shards(spec)
+    ref = Matcher(whole.vehicles, whole.trips, params=spec.params, now=spec.now)
+    assert_frame_equal(res.pairs(), ref.recommend_vehicles_batch(whole.loads, k=6))
+    regions = mk.figures(res.regions)
+    assert int(regions["cross_border_rows"].sum()) > 0
+    assert int(regions["loads"].sum()) == 1800
+    assert {r.node_id for r in [*res.shards, *res.regions]} == WORKERS
+
+
 def test_node_killed_mid_run_partitions_are_retried(cluster: Any) -> None:
     """One worker node is killed while it runs a partition (when the first partition
     finishes on one node, the other node is still running its first); every routing
     partition still completes (the dead node's retried on the other) with feasible,
-    complete plans. Runs last: it leaves the module's cluster with one worker node."""
+    complete plans. A fresh worker node replaces the killed one afterwards."""
     nodes = {n.node_id: n for n in cluster.worker_nodes}
     killed: list[str] = []
     problems = cr.city_problems(6, 40, 6, seed=5)
@@ -206,7 +195,12 @@ def test_node_killed_mid_run_partitions_are_retried(cluster: Any) -> None:
             killed.append(busy)
             cluster.remove_node(nodes[busy], allow_graceful=False)
 
-    res = cr.solve_many(tasks, progress=on_done)
+    try:
+        res = cr.solve_many(tasks, progress=on_done)
+    finally:  # the session's cluster has two worker nodes again for later tests
+        if killed:
+            cluster.add_node(num_cpus=1, object_store_memory=80 * 1024 * 1024)
+            cluster.wait_for_nodes()
     f = res.partitions
     assert f.height == 6
     assert set(f["partition"]) == {n for n, _ in problems}
