@@ -62,7 +62,7 @@ from engine.stores.model import (
     Weather,
     road_metres,
 )
-from engine.stores.rounds import RoundCache, RoundStats, dispatch_round
+from engine.stores.rounds import FOCUS_ABOVE_JOBS, RoundCache, RoundStats, dispatch_round
 from engine.stores.tariff import DEFAULT_TARIFF, Fee, Tariff
 
 #: Capacity dimensions of the store plan.
@@ -212,6 +212,10 @@ class Dispatcher:
         ``"rounds"`` (default): :func:`engine.stores.rounds.dispatch_round`, one native
         problem per round from matrices kept between rounds, courier off times enforced;
         ``"live"``: the general :func:`engine.live.replan` (kept to compare against).
+    focus_above_jobs
+        Rounds of more jobs than this re-plan a focus set of couriers (see
+        :data:`engine.stores.rounds.FOCUS_ABOVE_JOBS`); ``0`` re-plans every courier in
+        every round.
     """
 
     def __init__(
@@ -232,10 +236,14 @@ class Dispatcher:
         pickup_service_s: int = PICKUP_SERVICE_S,
         drop_service_s: int = DROP_SERVICE_S,
         engine: str = "rounds",
+        focus_above_jobs: int = FOCUS_ABOVE_JOBS,
     ) -> None:
         if engine not in ENGINES:
             raise InvalidInputError.at("engine", f"{engine!r} is not one of {ENGINES}")
         self.engine = engine
+        if focus_above_jobs < 0:
+            raise InvalidInputError.at("focus_above_jobs", f"must be >= 0, got {focus_above_jobs}")
+        self.focus_above_jobs = int(focus_above_jobs)
         self.round_cache = RoundCache(PLAN_CIRCUITY)
         self.round_stats: list[RoundStats] = []
         if not time_limit > 0:
@@ -699,6 +707,7 @@ class Dispatcher:
                 seed=self.seed,
                 late_stop_cost=self.late_stop_cost,
                 late_cost_per_hour=self.late_cost_per_hour,
+                focus_above_jobs=self.focus_above_jobs,
                 stats=stats,
             )
             self.round_stats.append(stats)
