@@ -403,21 +403,20 @@ class Dispatcher:
         stops = f.stops if f is not None else ()
         if not stops:
             return _CourierSnap(None, [])
-        last = self.plan.jobs[stops[-1].job_id]
+        jobs = self.plan.jobs
+        last = jobs[stops[-1].job_id]
         picks = []
-        for i, s in enumerate(stops):
-            job = self.plan.jobs[s.job_id]
-            if job.kind != "shipment_pickup":
-                continue
-            rest = stops[i + 1 :]
-            slack = min(
-                (self.plan.jobs[r.job_id].windows[-1][1] - r.service_start for r in rest),
-                default=10**9,
-            )
-            peak = tuple(
-                max([s.load[k]] + [r.load[k] for r in rest]) for k in range(len(DIMENSIONS))
-            )
-            picks.append(((job.lat, job.lon), s.departure, slack, peak))
+        # One pass from the end: the slack of the stops after each stop and the peak
+        # load from it on.
+        slack = 10**9
+        peak = stops[-1].load
+        for s in reversed(stops):
+            job = jobs[s.job_id]
+            peak = tuple(max(a, b) for a, b in zip(peak, s.load, strict=True))
+            if job.kind == "shipment_pickup":
+                picks.append(((job.lat, job.lon), s.departure, slack, peak))
+            slack = min(slack, job.windows[-1][1] - s.service_start)
+        picks.reverse()
         return _CourierSnap((stops[-1].departure, (last.lat, last.lon)), picks)
 
     def _snap(self) -> dict[str, _CourierSnap]:

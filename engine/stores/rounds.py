@@ -83,14 +83,14 @@ JOBS_PER_REGION: Final = 700
 #: re-plans everything, as before.
 FOCUS_ABOVE_JOBS: Final = 800
 #: Jobs a focus round aims to put in play (the rotation fills up to it).
-FOCUS_JOBS: Final = 200
+FOCUS_JOBS: Final = 600
 #: Wall-clock cap of a focus round's search (within the round's budget): its warm
 #: start already holds every route but the focus set's, so a short search suffices.
 FOCUS_SEARCH_S: Final = 0.06
 #: Per store with an order on no route, the couriers in focus: the nearest by position
 #: and those free soonest to get there (their last round's route end, then the distance
 #: at :data:`FOCUS_SPEED_MPS`; only a ranking, the search decides).
-FOCUS_NEAREST: Final = 2
+FOCUS_NEAREST: Final = 4
 FOCUS_SOONEST: Final = 4
 FOCUS_SPEED_MPS: Final = 4.0
 #: Couriers this close to their off time are always in focus (exact off-time matrices).
@@ -342,65 +342,35 @@ def _build_region(
     nj = len(job_ids)
     index = {j: i for i, j in enumerate(job_ids)}
     nd = len(plan.dimensions)
-    zero = (0,) * nd
     far = now + FAR_S
     big = int(np.iinfo(np.int64).max)
-    deliv_l: list[tuple[int, ...]] = []
-    pick_l: list[tuple[int, ...]] = []
-    serv_l: list[int] = []
-    tw_l: list[tuple[int, int]] = []
-    skill_l: list[int] = []
-    pair_l: list[int] = []
-    ispick_l: list[bool] = []
-    allowed_l: list[int] = []
-    home_l: list[int] = []
-    due_l: list[int] = []
-    pick_skill = int(PICKUP_SKILL)
-    for i, jid in enumerate(job_ids):
-        job = plan.jobs[jid]
-        kind = job.kind
-        serv_l.append(job.service_s)
-        home_l.append(k_of.get(owner.get(jid, ""), -1))
-        opens = job.windows[0][0] if job.windows else now
-        tw_l.append((min(max(opens, now), far), far))
-        if kind == "shipment_pickup":
-            deliv_l.append(zero)
-            pick_l.append(job.amounts)
-            ispick_l.append(True)
-            pair_l.append(i + 1)
-            skill_l.append(pick_skill)
-            allowed_l.append(-1)
-            due_l.append(big)
-        elif kind in ("shipment_delivery", "delivery"):
-            deliv_l.append(job.amounts)
-            pick_l.append(zero)
-            ispick_l.append(False)
-            paired = kind == "shipment_delivery" and jid not in committed
-            pair_l.append(i - 1 if paired else -1)
-            skill_l.append(pick_skill if paired else 0)
-            allowed_l.append(k_of[committed[jid]] if jid in committed else -1)
-            due_l.append(
-                max(job.windows[-1][0], job.windows[-1][1] - due_buffer_s) if job.windows else big
-            )
-        else:
-            deliv_l.append(zero)
-            pick_l.append(job.amounts)
-            ispick_l.append(False)
-            pair_l.append(-1)
-            skill_l.append(0)
-            allowed_l.append(-1)
-            due_l.append(big)
-    shape = (nj, nd)
-    delivery = np.array(deliv_l, dtype=np.int64).reshape(shape)
-    pickup = np.array(pick_l, dtype=np.int64).reshape(shape)
-    service = np.array(serv_l, dtype=np.int64)
-    tw = np.array(tw_l, dtype=np.int64).reshape((nj, 2))
-    skills = np.array(skill_l, dtype=np.uint64)
-    pair_of = np.array(pair_l, dtype=np.int64)
-    is_pickup = np.array(ispick_l, dtype=bool)
-    allowed = np.array(allowed_l, dtype=np.int64)
-    home = np.array(home_l, dtype=np.int64)
-    due = np.array(due_l, dtype=np.int64)
+    # Column by column over the jobs (no per-job branching in Python).
+    jl = [plan.jobs[j] for j in job_ids]
+    kinds = [j.kind for j in jl]
+    is_pickup = np.array([k == "shipment_pickup" for k in kinds], dtype=bool)
+    is_drop = np.array([k in ("shipment_delivery", "delivery") for k in kinds], dtype=bool)
+    is_com = np.array([j in committed for j in job_ids], dtype=bool)
+    paired = np.array([k == "shipment_delivery" for k in kinds], dtype=bool) & ~is_com
+    amounts = np.array([j.amounts for j in jl], dtype=np.int64).reshape((nj, nd))
+    delivery = np.where(is_drop[:, None], amounts, 0)
+    pickup = np.where(is_drop[:, None], 0, amounts)
+    service = np.array([j.service_s for j in jl], dtype=np.int64)
+    has_w = np.array([bool(j.windows) for j in jl], dtype=bool)
+    opens = np.array([j.windows[0][0] if j.windows else now for j in jl], dtype=np.int64)
+    last_a = np.array([j.windows[-1][0] if j.windows else 0 for j in jl], dtype=np.int64)
+    last_b = np.array([j.windows[-1][1] if j.windows else 0 for j in jl], dtype=np.int64)
+    tw = np.empty((nj, 2), dtype=np.int64)
+    tw[:, 0] = np.minimum(np.maximum(opens, now), far)
+    tw[:, 1] = far
+    ar = np.arange(nj, dtype=np.int64)
+    pair_of = np.where(is_pickup, ar + 1, np.where(paired, ar - 1, -1))
+    skills = np.where(is_pickup | paired, PICKUP_SKILL, np.uint64(0)).astype(np.uint64)
+    home = np.array([k_of.get(owner.get(j, ""), -1) for j in job_ids], dtype=np.int64)
+    allowed = np.array(
+        [k_of[committed[j]] if c else -1 for j, c in zip(job_ids, is_com.tolist(), strict=True)],
+        dtype=np.int64,
+    )
+    due = np.where(is_drop & has_w, np.maximum(last_a, last_b - due_buffer_s), big).astype(np.int64)
     cap = np.zeros((nv, nd), dtype=np.int64)
     type_tw = np.zeros((nv, 2), dtype=np.int64)
     type_skills = np.zeros(nv, dtype=np.uint64)
