@@ -412,7 +412,7 @@ class Dispatcher:
         peak = stops[-1].load
         for s in reversed(stops):
             job = jobs[s.job_id]
-            peak = tuple(max(a, b) for a, b in zip(peak, s.load, strict=True))
+            peak = tuple(map(max, peak, s.load))
             if job.kind == "shipment_pickup":
                 picks.append(((job.lat, job.lon), s.departure, slack, peak))
             slack = min(slack, job.windows[-1][1] - s.service_start)

@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from operator import add, sub
 from typing import Final
 
 import numpy as np
@@ -453,8 +454,7 @@ def _walk(
     of the jobs (pickup and its delivery) whose pickup would start at or after the
     courier's off time."""
     t = start
-    load = list(start_load(plan, v))
-    nd = len(load)
+    load = start_load(plan, v)
     stops: list[StopEta] = []
     warnings: list[RiskWarning] = []
     bad: set[int] = set()
@@ -474,19 +474,16 @@ def _walk(
                 late = arrival - windows[-1][1]
         if start_s < now:
             start_s = now
-        amounts = job.amounts
         if job.kind == "shipment_pickup":
             if start_s >= off:
                 bad.add(pos)
                 d = job.pair
                 bad.update(q for q in range(pos + 1, len(route)) if route[q] == d)
-            for x in range(nd):
-                load[x] += amounts[x]
+            load = tuple(map(add, load, job.amounts))
         else:
-            for x in range(nd):
-                load[x] -= amounts[x]
+            load = tuple(map(sub, load, job.amounts))
         t = start_s + job.service_s
-        stops.append(StopEta(vid, pos, jid, arrival, start_s, t, tuple(load), late))
+        stops.append(StopEta(vid, pos, jid, arrival, start_s, t, load, late))
         if late:
             warnings.append(late_warning(vid, jid, arrival, late))
     end_arrival = t + legs[-1]
