@@ -38,7 +38,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from operator import add, sub
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -107,6 +107,11 @@ LARGE_ITERATIONS_PER_CHANGED_JOB: Final = 0.1
 #: grows with the routes in a region, so smaller regions build the plan faster
 #: (1,000 orders, 300 couriers: 0.46 s of CPU against 1.1 s with 700; bench/RESULTS.md).
 CONSTRUCT_JOBS_PER_REGION: Final = 250
+#: The search's wall-clock limit in such a round, at least: it is iteration-bounded
+#: (:data:`LARGE_ITERATIONS_PER_CHANGED_JOB`), so this only lets the descent after the
+#: construction run (the plan of the first round is otherwise left undescended, and
+#: later focus rounds repair it only slowly).
+CONSTRUCT_SEARCH_S: Final = 1.0
 #: Threads for the regions' searches.
 REGION_THREADS: Final = 2
 #: A time far enough to be "no limit" for windows and shifts (7 days).
@@ -593,24 +598,40 @@ def _focus(
     pickers = [v for v in active if now < v.shift_end]
     if free_pts and pickers:
         # Per store: the couriers free soonest to get there (by the last round's route
-        # ends) and the nearest by position (bundling with what they carry there).
+        # ends), and the nearest by their position or any stop of their route (where an
+        # order bundles with what they carry).
         free = [
             cache.free_at.get(v.vehicle_id, (_start_time(plan, v), v.lat, v.lon)) for v in pickers
         ]
         ft = np.array([f[0] for f in free], dtype=np.float64)
         flat_ = np.array([f[1] for f in free])
         flon = np.array([f[2] for f in free])
-        plat = np.array([v.lat for v in pickers])
-        plon = np.array([v.lon for v in pickers])
+        jobs = plan.jobs
+        starts_at: list[int] = []
+        rlat: list[float] = []
+        rlon: list[float] = []
+        for v in pickers:
+            starts_at.append(len(rlat))
+            rlat.append(v.lat)
+            rlon.append(v.lon)
+            for j in v.route:
+                rlat.append(jobs[j].lat)
+                rlon.append(jobs[j].lon)
         m_per_deg = 111_195.0
-        coslat = np.cos(np.radians(float(np.mean(plat))))
+        coslat = np.cos(np.radians(float(np.mean(flat_))))
         fp = np.asarray(free_pts, dtype=np.float64)
-        for la, lo, k, t in ((flat_, flon, soonest, ft), (plat, plon, nearest, None)):
+
+        def metres(la: npt.NDArray[np.float64], lo: npt.NDArray[np.float64]) -> Any:
+            return m_per_deg * np.hypot(
+                la[None, :] - fp[:, 0:1], (lo[None, :] - fp[:, 1:2]) * coslat
+            )
+
+        soon = ft[None, :] + metres(flat_, flon) / FOCUS_SPEED_MPS
+        near = np.minimum.reduceat(metres(np.array(rlat), np.array(rlon)), starts_at, axis=1)
+        for score, k in ((soon, soonest), (near, nearest)):
             k = min(k, len(pickers))
             if k <= 0:
                 continue
-            dm = m_per_deg * np.hypot(la[None, :] - fp[:, 0:1], (lo[None, :] - fp[:, 1:2]) * coslat)
-            score = dm if t is None else t[None, :] + dm / FOCUS_SPEED_MPS
             if k >= len(pickers):
                 chosen |= {v.vehicle_id for v in pickers}
             else:
@@ -733,7 +754,8 @@ def dispatch_round(
     )
     # Regions: one below jobs_per_region jobs; else stores in k-means groups (smaller
     # ones when a large round is mostly construction).
-    if 0 < focus_above_jobs < n_jobs and not kept and n_free * 3 > n_jobs:
+    construct = 0 < focus_above_jobs < n_jobs and not kept and n_free * 3 > n_jobs
+    if construct:
         jobs_per_region = min(jobs_per_region, CONSTRUCT_JOBS_PER_REGION)
     g = max(1, round(n_search / max(1, jobs_per_region)))
     anchors = list(dict.fromkeys((plan.jobs[u[0]].lat, plan.jobs[u[0]].lon) for u, _ in units))
@@ -795,9 +817,12 @@ def dispatch_round(
         i, reg = ir
         assert reg.data is not None
         left = time_limit - (time.perf_counter() - t0) - cache.post_s
+        if construct:
+            # Construction, then at least one descent pass (checked at each pass start).
+            left = max(left, CONSTRUCT_SEARCH_S)
         return search(
             reg.data,
-            time_limit=max(0.01, min(left, budget)),
+            time_limit=max(0.01, min(left, budget) if not construct else left),
             seed=seed + 7919 * i,
             max_iterations=iterations_of(reg),
             initial_routes=reg.initial,
