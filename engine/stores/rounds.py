@@ -22,6 +22,20 @@ every promised delivery is *soft* at its deadline (priced lateness, ``job_due`` 
 core) so nothing is dropped and no relaxation stage is needed. One warm-started search
 runs within the round's budget, bounded by :data:`MAX_ITERATIONS_PER_JOB` as well.
 
+Large rounds (above :data:`FOCUS_ABOVE_JOBS` jobs, e.g. 1,000 open orders on 300
+couriers) cost what changed, not the whole plan: while most orders are on a route, a
+*focus round* builds the native problem for a focus set only (:func:`_focus`: couriers
+whose route changed since the last round or who are near their off time, for each store
+with an order on no route the couriers free soonest to get there and those nearest by
+any stop of their route, then a rotation along a Morton order of positions up to
+:data:`FOCUS_JOBS` jobs); every other courier keeps its route and is only walked on the
+kept matrices for its ETAs. The search of a large round is the warm start's insertion
+and descent plus a few ruin-and-recreate iterations sized to the change
+(:data:`LARGE_ITERATIONS_PER_CHANGED_JOB`). A large round that is mostly construction
+(the first of a busy day) is split into small regions
+(:data:`CONSTRUCT_JOBS_PER_REGION`) and descends before it ends. Below
+:data:`FOCUS_ABOVE_JOBS` a round is what it was.
+
 Courier shifts (the Meal Delivery Routing Problem rule): a courier may not pick up after
 its off time but may finish its deliveries. In the problem a courier past its off time
 lacks the skill every pickup needs (it keeps only the deliveries on board), and a
