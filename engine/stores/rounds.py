@@ -27,10 +27,11 @@ couriers) cost what changed, not the whole plan: while most orders are on a rout
 *focus round* builds the native problem for a focus set only (:func:`_focus`: couriers
 whose route changed since the last round or who are near their off time, for each store
 with an order on no route the couriers free soonest to get there and those nearest by
-any stop of their route, then a rotation along a Morton order of positions up to
-:data:`FOCUS_JOBS` jobs); every other courier keeps its route and is only walked on the
-kept matrices for its ETAs. The search of a large round is the warm start's insertion
-and descent plus a few ruin-and-recreate iterations sized to the change
+any stop of their route, then a rotation over the stores in Morton order, every courier
+with a pickup there, up to :data:`FOCUS_JOBS` jobs); every other courier keeps its route
+and is only walked on the kept matrices for its ETAs. The search of a large round is the
+warm start's insertion and descent plus a few ruin-and-recreate iterations sized to the
+change
 (:data:`LARGE_ITERATIONS_PER_CHANGED_JOB`). A large round that is mostly construction
 (the first of a busy day) is split into small regions
 (:data:`CONSTRUCT_JOBS_PER_REGION`) and descends before it ends. Below
@@ -602,13 +603,9 @@ def _focus(
     for v in active:
         if cache.last_routes.get(v.vehicle_id) != v.route or v.shift_end - now <= off_s:
             chosen.add(v.vehicle_id)
-    free_pts = list(
-        dict.fromkeys(
-            (plan.jobs[u[0]].lat, plan.jobs[u[0]].lon)
-            for u, carrier in units
-            if carrier is None and u[0] not in owner
-        )
-    )
+    free_units = [u for u, carrier in units if carrier is None and u[0] not in owner]
+    free_pts = [(plan.jobs[u[0]].lat, plan.jobs[u[0]].lon) for u in free_units]
+    free_to = [(plan.jobs[u[-1]].lat, plan.jobs[u[-1]].lon) for u in free_units]
     pickers = [v for v in active if now < v.shift_end]
     if free_pts and pickers:
         # Per store: the couriers free soonest to get there (by the last round's route
@@ -633,15 +630,20 @@ def _focus(
                 rlon.append(jobs[j].lon)
         m_per_deg = 111_195.0
         coslat = np.cos(np.radians(float(np.mean(flat_))))
-        fp = np.asarray(free_pts, dtype=np.float64)
 
-        def metres(la: npt.NDArray[np.float64], lo: npt.NDArray[np.float64]) -> Any:
+        def metres(
+            pts: list[_Point], la: npt.NDArray[np.float64], lo: npt.NDArray[np.float64]
+        ) -> Any:
+            fp = np.asarray(pts, dtype=np.float64)
             return m_per_deg * np.hypot(
                 la[None, :] - fp[:, 0:1], (lo[None, :] - fp[:, 1:2]) * coslat
             )
 
-        soon = ft[None, :] + metres(flat_, flon) / FOCUS_SPEED_MPS
-        near = np.minimum.reduceat(metres(np.array(rlat), np.array(rlon)), starts_at, axis=1)
+        soon = ft[None, :] + metres(free_pts, flat_, flon) / FOCUS_SPEED_MPS
+        # Near the store and near the home by some stop (or the position): a bundle.
+        ra, ro = np.array(rlat), np.array(rlon)
+        near = np.minimum.reduceat(metres(free_pts, ra, ro), starts_at, axis=1)
+        near = near + np.minimum.reduceat(metres(free_to, ra, ro), starts_at, axis=1)
         for score, k in ((soon, soonest), (near, nearest)):
             k = min(k, len(pickers))
             if k <= 0:
@@ -651,28 +653,35 @@ def _focus(
             else:
                 best = np.argpartition(score, k - 1, axis=1)[:, :k]
                 chosen |= {pickers[int(i)].vehicle_id for i in np.unique(best)}
-    # The rotation runs along a space-filling (Morton) order of the couriers' positions,
-    # so each round's extra couriers are neighbours whose routes can trade orders.
+    # The rotation runs over the pickup points (stores) in a space-filling (Morton)
+    # order: each round takes the next stores and every courier with a stop there, so
+    # the couriers in play share stores and can trade and bundle orders.
     n_route = {v.vehicle_id: len(v.route) for v in active}
     n_free = sum(len(u) for u, carrier in units if carrier is None and u[0] not in owner)
     jobs_in = n_free + sum(n_route[c] for c in chosen)
     if jobs_in >= focus_jobs or len(chosen) >= len(active):
         return chosen
-    lat = np.array([v.lat for v in active])
-    lon = np.array([v.lon for v in active])
-    key = _morton(lat, lon)
-    order = np.lexsort((np.arange(len(active)), key))
+    at: dict[_Point, set[str]] = {}
+    for v in active:
+        for jid in v.route:
+            job = plan.jobs[jid]
+            if job.kind == "shipment_pickup":
+                at.setdefault((job.lat, job.lon), set()).add(v.vehicle_id)
+    if not at:
+        return chosen
+    spots = list(at)
+    key = _morton(np.array([p[0] for p in spots]), np.array([p[1] for p in spots]))
+    order = np.lexsort((np.arange(len(spots)), key))
     after = int(np.searchsorted(key[order], cache.cursor, side="right"))
     last = cache.cursor
-    for step in range(len(active)):
-        i = int(order[(after + step) % len(active)])
-        vid = active[i].vehicle_id
+    for step in range(len(spots)):
+        i = int(order[(after + step) % len(spots)])
         last = int(key[i])
-        if vid not in chosen:
+        for vid in sorted(at[spots[i]] - chosen):
             chosen.add(vid)
             jobs_in += n_route[vid]
-            if jobs_in >= focus_jobs:
-                break
+        if jobs_in >= focus_jobs:
+            break
     cache.cursor = last
     return chosen
 
