@@ -25,9 +25,9 @@ runs within the round's budget, bounded by :data:`MAX_ITERATIONS_PER_JOB` as wel
 Large rounds (above :data:`FOCUS_ABOVE_JOBS` jobs, e.g. 1,000 open orders on 300
 couriers) cost what changed, not the whole plan: while most orders are on a route, a
 *focus round* builds the native problem for a focus set only (:func:`_focus`: couriers
-whose route changed since the last round or who are near their off time, for each store
-with an order on no route the couriers free soonest to get there and those nearest by
-any stop of their route, then a rotation over the stores in Morton order, every courier
+whose route changed since the last round or who are near their off time, for each order
+on no route the couriers nearest to its store and home by some stop of their route and
+those free soonest to get there, then a rotation over the stores in Morton order, every courier
 with a pickup there, up to :data:`FOCUS_JOBS` jobs); every other courier keeps its route
 and is only walked on the kept matrices for its ETAs. The search of a large round is the
 warm start's insertion and descent plus a few ruin-and-recreate iterations sized to the
@@ -95,19 +95,22 @@ JOBS_PER_REGION: Final = 700
 #: near their off time, the couriers nearest each order on no route, and a rotation of
 #: the others up to about :data:`FOCUS_JOBS` jobs; every other courier keeps its route as
 #: the last round left it (each is re-planned within a few rounds by the rotation).
-#: Below it (every store day and generated MDRP day measured in bench/RESULTS.md) a round
-#: re-plans everything, as before.
+#: Below it (every store day measured in bench/RESULTS.md, at most 68 jobs a round) a
+#: round re-plans everything, as before.
 FOCUS_ABOVE_JOBS: Final = 800
 #: Jobs a focus round aims to put in play (the rotation fills up to it).
 FOCUS_JOBS: Final = 600
 #: Wall-clock cap of a focus round's search (within the round's budget): its warm
 #: start already holds every route but the focus set's, so a short search suffices.
 FOCUS_SEARCH_S: Final = 0.06
-#: Per store with an order on no route, the couriers in focus: the nearest by position
-#: and those free soonest to get there (their last round's route end, then the distance
-#: at :data:`FOCUS_SPEED_MPS`; only a ranking, the search decides).
-FOCUS_NEAREST: Final = 4
-FOCUS_SOONEST: Final = 4
+#: Per order on no route, the couriers in focus: the nearest (by their position or some
+#: stop of their route to the store, plus the same to the home: a bundle both ways) and
+#: those free soonest to get to the store (their last round's route end, then the
+#: distance at :data:`FOCUS_SPEED_MPS`); only a ranking, the search decides. At 1,000 ×
+#: 300, 8 nearest and 2 soonest added the least distance per new order of the variants
+#: tried (4/4, 6/2, 8/0, 8/2).
+FOCUS_NEAREST: Final = 8
+FOCUS_SOONEST: Final = 2
 FOCUS_SPEED_MPS: Final = 4.0
 #: Couriers this close to their off time are always in focus (exact off-time matrices).
 FOCUS_OFF_S: Final = 3600
