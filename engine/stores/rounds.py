@@ -100,9 +100,11 @@ JOBS_PER_REGION: Final = 700
 FOCUS_ABOVE_JOBS: Final = 800
 #: Jobs a focus round aims to put in play (the rotation fills up to it).
 FOCUS_JOBS: Final = 600
-#: Wall-clock cap of a focus round's search (within the round's budget): its warm
-#: start already holds every route but the focus set's, so a short search suffices.
-FOCUS_SEARCH_S: Final = 0.06
+#: Least wall-clock limit of a focus round's search. The search is bounded by its
+#: iterations (:data:`LARGE_ITERATIONS_PER_CHANGED_JOB`) and ends long before on an idle
+#: machine; on a loaded one this keeps the descent after the insertion (checked only at
+#: each pass start), which a 60 ms cap skipped at load 20 (more km per new order).
+FOCUS_SEARCH_S: Final = 0.1
 #: Per order on no route, the couriers in focus: the nearest (by their position or some
 #: stop of their route to the store, plus the same to the home: a bundle both ways) and
 #: those free soonest to get to the store (their last round's route end, then the
@@ -829,7 +831,9 @@ def dispatch_round(
         )
     t1, c1 = time.perf_counter(), time.process_time()
 
-    budget = time_limit if not kept else min(time_limit, focus_search_s)
+    # The least wall-clock limit of a large round's search (it is iteration-bounded):
+    # enough for the descent to start after the insertion, also on a loaded machine.
+    floor = CONSTRUCT_SEARCH_S if construct else focus_search_s if kept else 0.0
     # A large round's search: construction and descent from the warm start, then a few
     # ruin-and-recreate iterations sized to what changed since the last round.
     large = 0 < focus_above_jobs < n_jobs
@@ -844,12 +848,9 @@ def dispatch_round(
         i, reg = ir
         assert reg.data is not None
         left = time_limit - (time.perf_counter() - t0) - cache.post_s
-        if construct:
-            # Construction, then at least one descent pass (checked at each pass start).
-            left = max(left, CONSTRUCT_SEARCH_S)
         return search(
             reg.data,
-            time_limit=max(0.01, min(left, budget) if not construct else left),
+            time_limit=max(0.01, left, floor),
             seed=seed + 7919 * i,
             max_iterations=iterations_of(reg),
             initial_routes=reg.initial,
