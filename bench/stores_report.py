@@ -200,7 +200,8 @@ def main() -> None:
         type=int,
         nargs=2,
         metavar=("ORDERS", "COURIERS"),
-        help="a generated MDRP instance of this size, every policy",
+        help="a generated MDRP instance of this size, every policy, under the exact MDRP "
+        "rules (bench.mdrp_report)",
     )
     ap.add_argument(
         "--with-live",
@@ -245,29 +246,11 @@ def main() -> None:
                 print("|" + "---|" * len(keys))
             print("| " + " | ".join(str(row.get(k, "")) for k in keys) + " |")
     if args.mdrp:
-        from engine.stores.mdrp import generate_instance, mdrp_metrics, to_store_day
+        from bench.mdrp_report import HEADER, mdrp_rows
 
-        n_o, n_c = args.mdrp
-        inst = generate_instance(
-            n_o, n_c, max(20, n_o // 8), seed=args.seeds[0] if args.seeds else 0
-        )
-        day, _ = to_store_day(inst)
-        print(f"\n{inst.name}")
-        print(
-            "| policy | delivered | ctd mean | ctd p90 | ready-to-pickup | orders/courier-h "
-            "| pay/order | within target | wall s | cpu s |"
-        )
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        for pol in policies:
-            c0 = time.process_time()
-            rep = _simulate(day, pol, args.time_limit)
-            m = mdrp_metrics(inst, rep)
-            print(
-                f"| {pol} | {m.delivered}/{m.orders} | {m.ctd_mean:.1f} | {m.ctd_p90:.1f} | "
-                f"{m.ready_to_pickup_mean:.1f} | {m.orders_per_courier_hour:.2f} | "
-                f"{m.pay_per_order:.2f} | {m.within_target:.1%} | {m.wall_s:.1f} | "
-                f"{time.process_time() - c0:.1f} |"
-            )
+        print(f"\n{HEADER}")
+        for row in mdrp_rows(*args.mdrp, seed=args.seeds[0] if args.seeds else 0):
+            print(row)
     print(f"load after {os.getloadavg()}")
 
 

@@ -1,6 +1,6 @@
 """``yunli community`` (alias ``yunli stores``): simulate a store day or a Meal Delivery
 Routing Problem instance, plan replenishment, show or check a fee tariff, generate and
-solve MDRP instances."""
+solve MDRP instances under the exact MDRP rules and check their solution files."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import argparse
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.cli import seconds
 from engine.errors import InvalidInputError, NotFoundError
 from engine.outputs import atomic_write_text, check_output
+
+if TYPE_CHECKING:
+    from engine.stores.mdrp import MdrpInstance, MdrpMetrics
 
 
 def _policies(text: str) -> list[str]:
@@ -44,29 +47,41 @@ def _tariff(path: str | None) -> Any:
     return Tariff.from_dict(d)
 
 
+def _run_mdrp(inst: MdrpInstance, policy: str, solution: str | None) -> MdrpMetrics:
+    """One policy on an instance (exact MDRP rules), its files written and verified; the
+    figures come from the checked files."""
+    import tempfile
+
+    from engine.stores.mdrp_check import verify_solution
+    from engine.stores.mdrp_sim import simulate_mdrp
+
+    run = simulate_mdrp(inst, policy)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = solution or tmp
+        run.write(folder)
+        m = verify_solution(inst, folder, policy=policy)
+    return dataclasses.replace(m, wall_s=run.wall_s, cpu_s=run.cpu_s)
+
+
 def _simulate_mdrp(args: argparse.Namespace) -> int:
-    from engine.stores.mdrp import mdrp_metrics, read_instance, to_store_day, write_solution
-    from engine.stores.simulate import simulate
+    from engine.stores.mdrp import read_instance
 
     if args.solution and len(args.policies) != 1:
         raise InvalidInputError.at("solution", "give exactly one policy with --solution")
     inst = read_instance(args.mdrp)
-    day, _ = to_store_day(inst)
     print(
         f"{inst.name}: {len(inst.orders)} orders, {len(inst.couriers)} couriers, "
-        f"{len(inst.restaurants)} restaurants"
+        f"{len(inst.restaurants)} restaurants (exact MDRP rules)"
     )
     rows = []
     incomplete = False
     for pol in args.policies:
-        rep = simulate(day, pol, time_limit=args.time_limit)
-        m = mdrp_metrics(inst, rep)
+        m = _run_mdrp(inst, pol, args.solution)
         incomplete |= m.delivered != m.orders
         rows.append(m.row())
         print(", ".join(f"{k} {v}" for k, v in m.row().items()))
         if args.solution:
-            write_solution(inst, rep, args.solution)
-            print(f"solution written to {args.solution}")
+            print(f"solution written to {args.solution} (checked)")
     if args.output:
         atomic_write_text(args.output, json.dumps(rows, indent=1))
         print(f"report written to {args.output}")
@@ -190,18 +205,29 @@ def _mdrp_generate(args: argparse.Namespace) -> int:
 
 
 def _mdrp_solve(args: argparse.Namespace) -> int:
-    from engine.stores.mdrp import mdrp_metrics, read_instance, to_store_day, write_solution
-    from engine.stores.simulate import simulate
+    from engine.stores.mdrp import read_instance
 
     inst = read_instance(args.folder)
-    day, _ = to_store_day(inst)
-    rep = simulate(day, args.policy, time_limit=args.time_limit)
-    m = mdrp_metrics(inst, rep)
+    m = _run_mdrp(inst, args.policy, args.output)
     print(", ".join(f"{k} {v}" for k, v in m.row().items()))
     if args.output:
-        write_solution(inst, rep, args.output)
-        print(f"solution written to {args.output}")
+        print(f"solution written to {args.output} (checked)")
     return 0 if m.delivered == m.orders else 4
+
+
+def _mdrp_check(args: argparse.Namespace) -> int:
+    from engine.stores.mdrp import read_instance
+    from engine.stores.mdrp_check import check_solution
+
+    inst = read_instance(args.folder)
+    res = check_solution(inst, args.solution)
+    for v in res.violations:
+        print(v)
+    if res.violations:
+        print(f"INFEASIBLE: {len(res.violations)} violations")
+        return 4
+    print("FEASIBLE; " + ", ".join(f"{k} {v}" for k, v in res.metrics.row().items()))
+    return 0
 
 
 def register(sub: Any) -> None:
@@ -243,7 +269,8 @@ def register(sub: Any) -> None:
     sim.add_argument(
         "--mdrp",
         metavar="DIR",
-        help="replay this Meal Delivery Routing Problem instance folder instead of a city day",
+        help="replay this Meal Delivery Routing Problem instance folder instead of a city "
+        "day, under the exact MDRP rules (--time-limit does not apply)",
     )
     sim.add_argument(
         "--solution",
@@ -267,7 +294,9 @@ def register(sub: Any) -> None:
     tf.add_argument("--distance", type=int, action="append", help="metres to price (repeat)")
     tf.add_argument("--weather", default="clear")
     tf.set_defaults(func=_tariff_cmd)
-    md = ss.add_parser("mdrp", help="Meal Delivery Routing Problem instances: generate, solve")
+    md = ss.add_parser(
+        "mdrp", help="Meal Delivery Routing Problem instances: generate, solve, check"
+    )
     ms = md.add_subparsers(dest="mdrp_command", metavar="ACTION", required=True)
     g = ms.add_parser("generate", help="write a seeded instance in the published format")
     g.add_argument("folder")
@@ -279,6 +308,9 @@ def register(sub: Any) -> None:
     so = ms.add_parser("solve", help="replay an instance under a policy; write the solution")
     so.add_argument("folder")
     so.add_argument("--policy", choices=("yunli", "nearest_idle", "greedy"), default="yunli")
-    so.add_argument("--time-limit", type=seconds, default=0.15)
     so.add_argument("--output", help="folder for the three solution_info_*.txt files")
     so.set_defaults(func=_mdrp_solve)
+    ck = ms.add_parser("check", help="verify a solution's three files against the instance")
+    ck.add_argument("folder", help="the instance folder")
+    ck.add_argument("solution", help="the folder of the three solution_info_*.txt files")
+    ck.set_defaults(func=_mdrp_check)

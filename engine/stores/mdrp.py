@@ -11,21 +11,18 @@ An instance is a folder of tab-separated files with a header row:
 
 x and y are planar metres and times integer minutes from the start of the day; travel
 time is the Euclidean distance divided by the speed, rounded up. Solutions are written in
-the published evaluator's three files: ``solution_info_assignments.txt``
-(``assignment_time pickup_time courier order1 [order2 …]``), ``solution_info_orders.txt``
-(``order placement_time ready_time pickup_time dropoff_time courier``) and
-``solution_info_couriers.txt`` (``courier departure_time origin destination``, origin
-``0`` for the start).
+the published evaluator's three files (:func:`write_solution_files`, space-separated as the
+evaluator ``compute_performance_summary.py`` of grubhub/mdrplib reads them):
+``solution_info_assignments.txt`` (``assignment_time pickup_time courier order1 [order2
+…]``), ``solution_info_orders.txt`` (``order placement_time ready_time pickup_time
+dropoff_time courier``) and ``solution_info_couriers.txt`` (``courier departure_time origin
+destination``, origin ``0`` for the courier's start).
 
-:func:`to_store_day` turns an instance into a :class:`~engine.stores.simulate.StoreDay`
-(restaurants become stores, the plane is laid on the globe at the equator scaled so that
-the dispatcher's e-bike speed equals the instance's speed, service and target times are
-the instance's), so :func:`~engine.stores.simulate.simulate` runs Yunli and the baselines
-on it; :func:`mdrp_metrics` reports in the instance's own terms and
-:func:`write_solution` writes the evaluator's files. The simulation's travel model is the
-live plan's (seconds, not minutes rounded up, and service times starting at the stop rather
-than split around the pickup moment): figures are close to, not identical with, the
-published evaluator's.
+The rules themselves (minutes rounded up, service split around the pickup and drop-off
+moments, one restaurant per bundle, off times, pay) are applied exactly by
+:mod:`engine.stores.mdrp_sim`, which runs the Yunli dispatcher and the baselines on an
+instance, and :mod:`engine.stores.mdrp_check`, which verifies solution files
+independently and computes the instance's figures (:class:`MdrpMetrics`) from them.
 """
 
 from __future__ import annotations
@@ -34,16 +31,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.errors import InvalidInputError, NotFoundError
-from engine.stores.model import COURIER_MODES, Courier, Order, Site, Sku, StoreNetwork, Weather
-from engine.units import DEFAULT_CIRCUITY, EARTH_RADIUS_M
-
-if TYPE_CHECKING:
-    from engine.stores.simulate import DayReport, StoreDay
+from engine.outputs import atomic_write_text
 
 #: Header rows of the four instance files.
 HEADERS = {
@@ -51,6 +43,7 @@ HEADERS = {
     "orders.txt": ("order", "x", "y", "placement_time", "restaurant", "ready_time"),
     "restaurants.txt": ("restaurant", "x", "y"),
 }
+#: The parameter names (the published files' header names are :data:`PARAMETER_HEADER`).
 PARAMETERS = (
     "meters_per_minute",
     "pickup_service_minutes",
@@ -60,6 +53,30 @@ PARAMETERS = (
     "pay_per_order",
     "guaranteed_pay_per_hour",
 )
+#: Header row of ``instance_parameters.txt`` as in the published instances (the names the
+#: published evaluator looks up).
+PARAMETER_HEADER = (
+    "meters_per_minute",
+    "pickup service minutes",
+    "dropoff service minutes",
+    "target click-to-door",
+    "maximum click-to-door",
+    "pay per order",
+    "guaranteed pay per hour",
+)
+#: Header rows of the three solution files.
+SOLUTION_HEADERS = {
+    "solution_info_assignments.txt": ("assignment_time", "pickup_time", "courier", "orders"),
+    "solution_info_orders.txt": (
+        "order",
+        "placement_time",
+        "ready_time",
+        "pickup_time",
+        "dropoff_time",
+        "courier",
+    ),
+    "solution_info_couriers.txt": ("courier", "departure_time", "origin", "destination"),
+}
 
 
 @dataclass(frozen=True)
@@ -190,7 +207,7 @@ def write_instance(inst: MdrpInstance, folder: str | Path) -> Path:
         )
         (root / name).write_text(text, encoding="utf-8")
     (root / "instance_parameters.txt").write_text(
-        "\t".join(PARAMETERS) + "\n" + "\t".join(_fmt(v) for v in inst.parameters) + "\n",
+        "\t".join(PARAMETER_HEADER) + "\n" + "\t".join(_fmt(v) for v in inst.parameters) + "\n",
         encoding="utf-8",
     )
     return root
@@ -267,69 +284,40 @@ def generate_instance(
     )
 
 
-#: The plane is laid on the globe at this instant: minute 0 of the instance.
-MDRP_EPOCH = 1_796_140_800
-
-
-def _scale(inst: MdrpInstance) -> float:
-    """Great-circle metres per planar metre so that the e-bike's speed is the instance's."""
-    ebike_m_per_min = COURIER_MODES["ebike"].speed_kmh * 1000 / 60 / DEFAULT_CIRCUITY
-    return ebike_m_per_min / inst.param("meters_per_minute")
-
-
-def to_store_day(inst: MdrpInstance) -> tuple[StoreDay, dict[str, tuple[float, float]]]:
-    """The instance as a store day (see the module docstring) and the lat/lon of each
-    planar point id (restaurants, and ``@<order>`` for customers)."""
-    from engine.stores.simulate import StoreDay
-
-    k = _scale(inst)
-
-    def ll(x: float, y: float) -> tuple[float, float]:
-        return (
-            round(math.degrees(y * k / EARTH_RADIUS_M), 7),
-            round(math.degrees(x * k / EARTH_RADIUS_M), 7),
-        )
-
-    t0 = MDRP_EPOCH
-    sites = [Site(r[0], "store", *ll(r[1], r[2]), radius_m=10**7) for r in inst.restaurants]
-    # A courier starts at the restaurant nearest to its start point (couriers start at a
-    # store in the store model).
-    rxy = np.array([(r[1], r[2]) for r in inst.restaurants])
-
-    def home(x: float, y: float) -> str:
-        return inst.restaurants[int(np.argmin(np.hypot(rxy[:, 0] - x, rxy[:, 1] - y)))][0]
-
-    couriers = [
-        Courier(c[0], "ebike", home(c[1], c[2]), ((t0 + c[3] * 60, t0 + c[4] * 60),))
-        for c in inst.couriers
-    ]
-    net = StoreNetwork.build(
-        sites, [Sku("meal", "meal", 1, 1, 0)], couriers, {s.site_id: {"meal": 10**6} for s in sites}
-    )
-    orders = tuple(
-        Order(o[0], o[4], (("meal", 1),), t0 + o[3] * 60, *ll(o[1], o[2]), ready_at=t0 + o[5] * 60)
-        for o in inst.orders
-    )
-    pts = {r[0]: ll(r[1], r[2]) for r in inst.restaurants}
-    pts.update({f"@{o[0]}": ll(o[1], o[2]) for o in inst.orders})
-    day = StoreDay(
-        inst.name,
-        net,
-        orders,
-        Weather(),
-        t0 + min(o[3] for o in inst.orders) * 60 - 60,
-        t0 + max(o[3] for o in inst.orders) * 60,
-        0,
-        promise_s=int(inst.param("target_click_to_door") * 60),
-        pickup_service_s=int(inst.param("pickup_service_minutes") * 60),
-        drop_service_s=int(inst.param("dropoff_service_minutes") * 60),
-    )
-    return day, pts
+def write_solution_files(
+    folder: str | Path,
+    assignments: Sequence[tuple[object, ...]],
+    orders: Sequence[tuple[object, ...]],
+    moves: Sequence[tuple[object, ...]],
+) -> Path:
+    """Write the published evaluator's three solution files into ``folder`` (created),
+    a header row each, fields separated by one space (the evaluator reads the orders file
+    with ``sep=' '``): ``assignments`` rows ``(assignment_time, pickup_time, courier,
+    order1, …)``, ``orders`` rows ``(order, placement_time, ready_time, pickup_time,
+    dropoff_time, courier)``, ``moves`` rows ``(courier, departure_time, origin,
+    destination)`` grouped by courier in time order, origin ``"0"`` for the start. Each
+    file is written whole or not at all."""
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    for name, rows in (
+        ("solution_info_assignments.txt", assignments),
+        ("solution_info_orders.txt", orders),
+        ("solution_info_couriers.txt", moves),
+    ):
+        text = " ".join(SOLUTION_HEADERS[name]) + "\n"
+        text += "".join(" ".join(str(c) for c in r) + "\n" for r in rows)
+        atomic_write_text(root / name, text)
+    return root
 
 
 @dataclass(frozen=True)
 class MdrpMetrics:
-    """The instance's own figures for one run (minutes and the instance's money unit)."""
+    """The issue's figures for one solution, in the instance's own terms (minutes and its
+    money unit): orders delivered, click-to-door mean and p90, ready-to-pickup mean,
+    orders per courier-hour (over all shift hours), courier pay per delivered order (each
+    courier earns the larger of pay per order × orders and guaranteed pay × shift hours),
+    the share of all orders delivered within the target click-to-door; ``wall_s`` and
+    ``cpu_s`` of the run that produced it (0 when unknown)."""
 
     policy: str
     orders: int
@@ -340,105 +328,9 @@ class MdrpMetrics:
     orders_per_courier_hour: float
     pay_per_order: float
     within_target: float
-    wall_s: float
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
 
     def row(self) -> dict[str, object]:
         """The figures as one flat row (rounded)."""
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
-
-
-def _per_order(rep: DayReport) -> dict[str, dict[str, tuple[str, int]]]:
-    out: dict[str, dict[str, tuple[str, int]]] = {}
-    for oid, kind, cid, t in rep.events:
-        out.setdefault(oid, {})[kind] = (cid, t)
-    return out
-
-
-def mdrp_metrics(inst: MdrpInstance, rep: DayReport) -> MdrpMetrics:
-    """Figures of a :func:`~engine.stores.simulate.simulate` run on ``to_store_day(inst)``:
-    orders delivered, click-to-door mean and p90, ready-to-pickup mean, orders per
-    courier-hour, courier pay per order (each courier earns the larger of pay per order ×
-    orders and guaranteed pay × shift hours) and the share within the target."""
-    ev = _per_order(rep)
-    ctd, r2p = [], []
-    per_courier: dict[str, int] = {}
-    for o in inst.orders:
-        e = ev.get(o[0], {})
-        if "drop" not in e:
-            continue
-        ctd.append((e["drop"][1] - MDRP_EPOCH) / 60 - o[3])
-        if "pickup" in e:
-            r2p.append((e["pickup"][1] - MDRP_EPOCH) / 60 - o[5])
-        per_courier[e["drop"][0]] = per_courier.get(e["drop"][0], 0) + 1
-    hours = sum(c[4] - c[3] for c in inst.couriers) / 60
-    pay = sum(
-        max(
-            inst.param("pay_per_order") * per_courier.get(c[0], 0),
-            inst.param("guaranteed_pay_per_hour") * (c[4] - c[3]) / 60,
-        )
-        for c in inst.couriers
-    )
-    n = len(ctd)
-    return MdrpMetrics(
-        rep.policy,
-        len(inst.orders),
-        n,
-        float(np.mean(ctd)) if n else float("nan"),
-        float(np.percentile(ctd, 90)) if n else float("nan"),
-        float(np.mean(r2p)) if r2p else float("nan"),
-        n / max(hours, 1e-9),
-        pay / max(n, 1),
-        sum(c <= inst.param("target_click_to_door") for c in ctd) / len(inst.orders),
-        rep.wall_s,
-    )
-
-
-def write_solution(inst: MdrpInstance, rep: DayReport, folder: str | Path) -> Path:
-    """Write a run in the published evaluator's three files (times in whole minutes).
-
-    A bundle (one assignment row) is the orders a courier picks up at one restaurant one
-    after the other; its ``assignment_time`` is when its last order was placed (the
-    dispatcher assigns it in the next round).
-    """
-    root = Path(folder)
-    root.mkdir(parents=True, exist_ok=True)
-    ev = _per_order(rep)
-    odata = {o[0]: o for o in inst.orders}
-
-    def minute(t: int) -> int:
-        return round((t - MDRP_EPOCH) / 60)
-
-    lines = ["order\tplacement_time\tready_time\tpickup_time\tdropoff_time\tcourier"]
-    for o in inst.orders:
-        e = ev.get(o[0], {})
-        if "drop" in e and "pickup" in e:
-            lines.append(
-                f"{o[0]}\t{o[3]}\t{o[5]}\t{minute(e['pickup'][1])}\t"
-                f"{minute(e['drop'][1])}\t{e['drop'][0]}"
-            )
-    (root / "solution_info_orders.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    by_courier: dict[str, list[tuple[int, str, str]]] = {}
-    for oid, kind, cid, t in rep.events:
-        by_courier.setdefault(cid, []).append((t, kind, oid))
-    assign = ["assignment_time\tpickup_time\tcourier\torders"]
-    moves = ["courier\tdeparture_time\torigin\tdestination"]
-    shift = {c[0]: c[3] for c in inst.couriers}
-    for cid, evs in sorted(by_courier.items()):
-        evs.sort()
-        bundle: list[str] = []
-        prev_t, prev_place = shift.get(cid, 0), "0"
-        for i, (t, kind, oid) in enumerate(evs):
-            place = odata[oid][4] if kind == "pickup" else oid
-            if place != prev_place:
-                moves.append(f"{cid}\t{prev_t}\t{prev_place}\t{place}")
-            prev_t, prev_place = minute(t), place
-            if kind == "pickup":
-                bundle.append(oid)
-                nxt = evs[i + 1] if i + 1 < len(evs) else None
-                if nxt is None or nxt[1] != "pickup" or odata[nxt[2]][4] != odata[oid][4]:
-                    at = max(odata[b][3] for b in bundle)
-                    assign.append(f"{at}\t{minute(t)}\t{cid}\t" + "\t".join(bundle))
-                    bundle = []
-    (root / "solution_info_assignments.txt").write_text("\n".join(assign) + "\n", encoding="utf-8")
-    (root / "solution_info_couriers.txt").write_text("\n".join(moves) + "\n", encoding="utf-8")
-    return root
