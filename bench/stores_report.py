@@ -64,7 +64,12 @@ def big_round(
         couriers,
         {s.site_id: {"milk": 10**6} for s in stores},
     )
-    d = Dispatcher(net, t0, time_limit=time_limit, engine=engine)
+    # "full": the store round with every courier re-planned in every round (no focus).
+    d = (
+        Dispatcher(net, t0, time_limit=time_limit, engine="rounds", focus_above_jobs=0)
+        if engine == "full"
+        else Dispatcher(net, t0, time_limit=time_limit, engine=engine)
+    )
     d.advance(t0)
 
     def order(i: int, t: int) -> Order:
@@ -133,11 +138,27 @@ def big_round(
             vals = [getattr(x, part) * 1000 for x in steady]
             parts[f"{part[:-2]}_p50_ms"] = float(np.percentile(vals, 50))
     late = 0 if d.last_result is None else d.last_result.forecast.late_stops
+    # Plan quality after the last round: predicted click-to-door of every open order and
+    # the planned distance (the same orders arrive for every engine).
+    ctd: list[float] = []
+    km = 0.0
+    if d.last_result is not None:
+        for f in d.last_result.forecast.vehicles.values():
+            km += f.distance_m / 1000
+            for s in f.stops:
+                oid, _, kind = s.job_id.rpartition(":")
+                if kind == "delivery" and oid in d.orders:
+                    ctd.append((s.service_start - d.orders[oid].order.placed_at) / 60)
     return {
         **parts,
         "late_stops": float(late),
+        "plan_ctd_mean_min": float(np.mean(ctd)) if ctd else 0.0,
+        "plan_ctd_p90_min": float(np.percentile(ctd, 90)) if ctd else 0.0,
+        "plan_km": km,
         "first_round_ms": first[0],
         "first_round_cpu_ms": first[1],
+        "rounds": float(len(round_ms)),
+        "round_max_ms": float(np.max(round_ms)),
         "round_p50_ms": float(np.percentile(round_ms, 50)),
         "round_p95_ms": float(np.percentile(round_ms, 95)),
         "round_cpu_p50_ms": float(np.percentile(round_cpu, 50)),
@@ -171,7 +192,8 @@ def main() -> None:
         "--engines",
         default="rounds,live",
         help="dispatch engines of the round benchmark, in this order (rounds: the store "
-        "round with kept matrices; live: the general live re-planner)",
+        "round with kept matrices, focus rounds above 800 jobs; full: the same with every "
+        "courier re-planned in every round; live: the general live re-planner)",
     )
     ap.add_argument(
         "--mdrp",
@@ -193,6 +215,14 @@ def main() -> None:
         for eng in args.engines.split(","):
             r = big_round(args.orders, args.couriers, args.rounds, args.time_limit, engine=eng)
             print(f"[{eng}] load {os.getloadavg()}")
+            print(
+                f"[{eng}] {args.rounds} steady rounds: wall p50 {r['round_p50_ms']:.1f} ms, "
+                f"p95 {r['round_p95_ms']:.1f} ms, max {r['round_max_ms']:.1f} ms; "
+                f"CPU p50 {r['round_cpu_p50_ms']:.1f} ms, p95 {r['round_cpu_p95_ms']:.1f} ms; "
+                f"first round wall {r['first_round_ms']:.1f} ms (CPU "
+                f"{r['first_round_cpu_ms']:.1f} ms); quote wall p99 {r['quote_p99_ms']:.1f} ms "
+                f"(CPU p99 {r['quote_cpu_p99_ms']:.1f} ms)"
+            )
             print(f"[{eng}] " + " ".join(f"{k} {v:.1f}" for k, v in r.items()))
     for seed in args.seeds:
         day = city_store_day(

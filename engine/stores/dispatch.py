@@ -62,7 +62,7 @@ from engine.stores.model import (
     Weather,
     road_metres,
 )
-from engine.stores.rounds import RoundCache, RoundStats, dispatch_round
+from engine.stores.rounds import FOCUS_ABOVE_JOBS, RoundCache, RoundStats, dispatch_round
 from engine.stores.tariff import DEFAULT_TARIFF, Fee, Tariff
 
 #: Capacity dimensions of the store plan.
@@ -212,6 +212,10 @@ class Dispatcher:
         ``"rounds"`` (default): :func:`engine.stores.rounds.dispatch_round`, one native
         problem per round from matrices kept between rounds, courier off times enforced;
         ``"live"``: the general :func:`engine.live.replan` (kept to compare against).
+    focus_above_jobs
+        Rounds of more jobs than this re-plan a focus set of couriers (see
+        :data:`engine.stores.rounds.FOCUS_ABOVE_JOBS`); ``0`` re-plans every courier in
+        every round.
     """
 
     def __init__(
@@ -232,10 +236,14 @@ class Dispatcher:
         pickup_service_s: int = PICKUP_SERVICE_S,
         drop_service_s: int = DROP_SERVICE_S,
         engine: str = "rounds",
+        focus_above_jobs: int = FOCUS_ABOVE_JOBS,
     ) -> None:
         if engine not in ENGINES:
             raise InvalidInputError.at("engine", f"{engine!r} is not one of {ENGINES}")
         self.engine = engine
+        if focus_above_jobs < 0:
+            raise InvalidInputError.at("focus_above_jobs", f"must be >= 0, got {focus_above_jobs}")
+        self.focus_above_jobs = int(focus_above_jobs)
         self.round_cache = RoundCache(PLAN_CIRCUITY)
         self.round_stats: list[RoundStats] = []
         if not time_limit > 0:
@@ -395,21 +403,20 @@ class Dispatcher:
         stops = f.stops if f is not None else ()
         if not stops:
             return _CourierSnap(None, [])
-        last = self.plan.jobs[stops[-1].job_id]
+        jobs = self.plan.jobs
+        last = jobs[stops[-1].job_id]
         picks = []
-        for i, s in enumerate(stops):
-            job = self.plan.jobs[s.job_id]
-            if job.kind != "shipment_pickup":
-                continue
-            rest = stops[i + 1 :]
-            slack = min(
-                (self.plan.jobs[r.job_id].windows[-1][1] - r.service_start for r in rest),
-                default=10**9,
-            )
-            peak = tuple(
-                max([s.load[k]] + [r.load[k] for r in rest]) for k in range(len(DIMENSIONS))
-            )
-            picks.append(((job.lat, job.lon), s.departure, slack, peak))
+        # One pass from the end: the slack of the stops after each stop and the peak
+        # load from it on.
+        slack = 10**9
+        peak = stops[-1].load
+        for s in reversed(stops):
+            job = jobs[s.job_id]
+            peak = tuple(map(max, peak, s.load))
+            if job.kind == "shipment_pickup":
+                picks.append(((job.lat, job.lon), s.departure, slack, peak))
+            slack = min(slack, job.windows[-1][1] - s.service_start)
+        picks.reverse()
         return _CourierSnap((stops[-1].departure, (last.lat, last.lon)), picks)
 
     def _snap(self) -> dict[str, _CourierSnap]:
@@ -699,6 +706,7 @@ class Dispatcher:
                 seed=self.seed,
                 late_stop_cost=self.late_stop_cost,
                 late_cost_per_hour=self.late_cost_per_hour,
+                focus_above_jobs=self.focus_above_jobs,
                 stats=stats,
             )
             self.round_stats.append(stats)

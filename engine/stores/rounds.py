@@ -22,6 +22,21 @@ every promised delivery is *soft* at its deadline (priced lateness, ``job_due`` 
 core) so nothing is dropped and no relaxation stage is needed. One warm-started search
 runs within the round's budget, bounded by :data:`MAX_ITERATIONS_PER_JOB` as well.
 
+Large rounds (above :data:`FOCUS_ABOVE_JOBS` jobs, e.g. 1,000 open orders on 300
+couriers) cost what changed, not the whole plan: while most orders are on a route, a
+*focus round* builds the native problem for a focus set only (:func:`_focus`: couriers
+whose route changed since the last round or who are near their off time, for each order
+on no route the couriers nearest to its store and home by some stop of their route and
+those free soonest to get there, then a rotation over the stores in Morton order, every courier
+with a pickup there, up to :data:`FOCUS_JOBS` jobs); every other courier keeps its route
+and is only walked on the kept matrices for its ETAs. The search of a large round is the
+warm start's insertion and descent plus a few ruin-and-recreate iterations sized to the
+change
+(:data:`LARGE_ITERATIONS_PER_CHANGED_JOB`). A large round that is mostly construction
+(the first of a busy day) is split into small regions
+(:data:`CONSTRUCT_JOBS_PER_REGION`) and descends before it ends. Below
+:data:`FOCUS_ABOVE_JOBS` a round is what it was.
+
 Courier shifts (the Meal Delivery Routing Problem rule): a courier may not pick up after
 its off time but may finish its deliveries. In the problem a courier past its off time
 lacks the skill every pickup needs (it keeps only the deliveries on board), and a
@@ -34,9 +49,11 @@ delivery (the order waits for the next round), so the rule holds exactly.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Final
+from dataclasses import dataclass, field, replace
+from operator import add, sub
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -73,6 +90,49 @@ MAX_ITERATIONS_PER_JOB: Final = 20
 #: Above this many jobs a round is split into regions of about this many jobs (stores
 #: grouped by k-means, couriers to the region nearest to them), solved side by side.
 JOBS_PER_REGION: Final = 700
+#: Above this many jobs in a round, while at most a third of them are on no route, a
+#: round re-plans a focus set (:func:`_focus`): the couriers whose route changed, those
+#: near their off time, the couriers nearest each order on no route, and a rotation of
+#: the others up to about :data:`FOCUS_JOBS` jobs; every other courier keeps its route as
+#: the last round left it (each is re-planned within a few rounds by the rotation).
+#: Below it (every store day measured in bench/RESULTS.md, at most 68 jobs a round) a
+#: round re-plans everything, as before.
+FOCUS_ABOVE_JOBS: Final = 800
+#: Jobs a focus round aims to put in play (the rotation fills up to it).
+FOCUS_JOBS: Final = 600
+#: Least wall-clock limit of a focus round's search. The search is bounded by its
+#: iterations (:data:`LARGE_ITERATIONS_PER_CHANGED_JOB`) and ends long before on an idle
+#: machine; on a loaded one this keeps the descent after the insertion (checked only at
+#: each pass start), which a 60 ms cap skipped at load 20 (more km per new order).
+FOCUS_SEARCH_S: Final = 0.1
+#: Per order on no route, the couriers in focus: the nearest (by their position or some
+#: stop of their route to the store, plus the same to the home: a bundle both ways) and
+#: those free soonest to get to the store (their last round's route end, then the
+#: distance at :data:`FOCUS_SPEED_MPS`); only a ranking, the search decides. At 1,000 ×
+#: 300, 8 nearest and 2 soonest added the least distance per new order of the variants
+#: tried (4/4, 6/2, 8/0, 8/2).
+FOCUS_NEAREST: Final = 8
+FOCUS_SOONEST: Final = 2
+FOCUS_SPEED_MPS: Final = 4.0
+#: Couriers this close to their off time are always in focus (exact off-time matrices).
+FOCUS_OFF_S: Final = 3600
+#: Ruin-and-recreate iterations of a large round's search (above
+#: :data:`FOCUS_ABOVE_JOBS` jobs) per job that changed since the last round (on no route,
+#: or on a courier whose route changed): at 1,000 orders and 300 couriers an iteration
+#: costs 4–16 ms of CPU and 100–1,000 of them did not lower the plan's cost (construction
+#: and the descent from the warm start do the work).
+LARGE_ITERATIONS_PER_CHANGED_JOB: Final = 0.1
+#: Region size of a large round (above :data:`FOCUS_ABOVE_JOBS`) in which more than a
+#: third of the jobs are on no route (the first round of a busy day): insertion cost
+#: grows with the routes in a region, so smaller regions build the plan faster
+#: (1,000 orders, 300 couriers, load 12–17: 0.46 s of CPU against 1.1 s with 700).
+CONSTRUCT_JOBS_PER_REGION: Final = 250
+#: The search's wall-clock limit in such a round, at least: it is iteration-bounded
+#: (:data:`LARGE_ITERATIONS_PER_CHANGED_JOB`), so this lets the descent after the
+#: construction start (the plan of the first round is otherwise left undescended, and
+#: later focus rounds repair it only slowly). 1,000 × 300 at load 14, first round: 0.01 s
+#: 592 ms CPU, 2,375 km planned; 0.3 s 594 ms, 2,197 km; 1.0 s 1,402 ms, 2,116 km.
+CONSTRUCT_SEARCH_S: Final = 0.3
 #: Threads for the regions' searches.
 REGION_THREADS: Final = 2
 #: A time far enough to be "no limit" for windows and shifts (7 days).
@@ -86,6 +146,9 @@ _Point = tuple[float, float]
 class RoundCache:
     """Known points and the matrices between them, kept from round to round.
 
+    The tables are kept with spare room (grown by half when full), so a round with a
+    few new points writes only their rows and columns, and copies nothing else.
+
     Parameters
     ----------
     circuity
@@ -97,16 +160,54 @@ class RoundCache:
         self.index: dict[_Point, int] = {}
         self.lat = np.zeros(0, dtype=np.float64)
         self.lon = np.zeros(0, dtype=np.float64)
-        self.dist: IntArray = np.zeros((0, 0), dtype=np.int64)
-        self.durs: dict[str, IntArray] = {}
+        self._dist: IntArray = np.zeros((0, 0), dtype=np.int64)
+        self._durs: dict[str, IntArray] = {}
         self.rebuilt_points = 0  # points whose rows were computed (for tests/benchmarks)
         #: Wall time of the last round after its search (kept out of the next search's budget).
         self.post_s = 0.0
+        #: Each courier's route as the last round left it (to tell which changed since).
+        self.last_routes: dict[str, list[str]] = {}
+        #: Where the rotation of couriers re-planned in focus rounds stands.
+        self.cursor = 0
+        #: Per courier, when and where (lat, lon) its last round's route ends.
+        self.free_at: dict[str, tuple[int, float, float]] = {}
 
     @property
     def size(self) -> int:
         """Points in the table."""
         return len(self.index)
+
+    @property
+    def dist(self) -> IntArray:
+        """Distances (m) between the known points, in :attr:`index` order."""
+        n = self.size
+        return self._dist[:n, :n]
+
+    @property
+    def durs(self) -> dict[str, IntArray]:
+        """Durations (s) per speed profile between the known points."""
+        n = self.size
+        return {k: d[:n, :n] for k, d in self._durs.items()}
+
+    def duration(self, profile: str) -> IntArray:
+        """The duration table of ``profile`` (a view; known after :meth:`ensure`)."""
+        n = self.size
+        return self._durs[profile][:n, :n]
+
+    def _resize(self, sel: IntArray | None, room: int) -> None:
+        """Tables of ``room`` rows holding the points ``sel`` (``None``: all) first."""
+        n = self.size
+        sel_ = np.arange(n, dtype=np.int64) if sel is None else sel
+        k = len(sel_)
+
+        def moved(a: IntArray) -> IntArray:
+            out = np.zeros((room, room), dtype=np.int64)
+            out[:k, :k] = a[np.ix_(sel_, sel_)] if sel is not None else a[:k, :k]
+            return out
+
+        self._dist = moved(self._dist)
+        self._durs = {p: moved(d) for p, d in self._durs.items()}
+        self.lat, self.lon = self.lat[sel_].copy(), self.lon[sel_].copy()
 
     def ensure(self, points: list[_Point], profiles: list[str]) -> None:
         """Add ``points`` (and ``profiles``) not known yet: only their rows and columns
@@ -114,41 +215,38 @@ class RoundCache:
         the table (the table is rebuilt from the points kept, no recomputation)."""
         want = dict.fromkeys(points)
         n_old = self.size
-        dead = n_old - sum(1 for p in want if p in self.index)
+        index = self.index
+        new = [p for p in want if p not in index]
+        dead = n_old - (len(want) - len(new))
         if n_old and dead * 4 > n_old:
-            keep = [i for p, i in self.index.items() if p in want]
-            sel = np.asarray(keep, dtype=np.int64)
-            self.dist = self.dist[np.ix_(sel, sel)]
-            self.durs = {k: d[np.ix_(sel, sel)] for k, d in self.durs.items()}
-            self.lat, self.lon = self.lat[sel], self.lon[sel]
-            self.index = {p: k for k, p in enumerate(p for p in self.index if p in want)}
+            keep = [i for p, i in index.items() if p in want]
+            self._resize(np.asarray(keep, dtype=np.int64), max(len(keep) + len(new), 16) * 3 // 2)
+            self.index = index = {p: k for k, p in enumerate(p for p in index if p in want)}
+        n = self.size
         for prof in profiles:
-            if prof not in self.durs:
-                self.durs[prof] = SpeedProfile.for_type(prof).seconds(self.dist)
-        new = [p for p in want if p not in self.index]
+            if prof not in self._durs:
+                d = np.zeros_like(self._dist)
+                d[:n, :n] = SpeedProfile.for_type(prof).seconds(self._dist[:n, :n])
+                self._durs[prof] = d
         if not new:
             return
-        n, m = self.size, len(new)
+        m = len(new)
+        if n + m > self._dist.shape[0]:
+            self._resize(None, (n + m) * 3 // 2 + 16)
         nlat = np.array([p[0] for p in new], dtype=np.float64)
         nlon = np.array([p[1] for p in new], dtype=np.float64)
-        lat = np.concatenate([self.lat, nlat])
-        lon = np.concatenate([self.lon, nlon])
-        rows = distance_matrix(nlat, nlon, lat, lon, circuity=self.circuity)  # m × (n+m)
-        cols = distance_matrix(self.lat, self.lon, nlat, nlon, circuity=self.circuity)  # n × m
-        dist = np.empty((n + m, n + m), dtype=np.int64)
-        dist[:n, :n] = self.dist
-        dist[:n, n:] = cols
-        dist[n:, :] = rows
-        for prof, d in list(self.durs.items()):
+        self.lat = np.concatenate([self.lat[:n], nlat])
+        self.lon = np.concatenate([self.lon[:n], nlon])
+        rows = distance_matrix(nlat, nlon, self.lat, self.lon, circuity=self.circuity)  # m × (n+m)
+        cols = distance_matrix(self.lat[:n], self.lon[:n], nlat, nlon, circuity=self.circuity)
+        self._dist[:n, n : n + m] = cols
+        self._dist[n : n + m, : n + m] = rows
+        for prof, d in self._durs.items():
             sp = SpeedProfile.for_type(prof)
-            out = np.empty((n + m, n + m), dtype=np.int64)
-            out[:n, :n] = d
-            out[:n, n:] = sp.seconds(cols)
-            out[n:, :] = sp.seconds(rows)
-            self.durs[prof] = out
-        self.dist, self.lat, self.lon = dist, lat, lon
+            d[:n, n : n + m] = sp.seconds(cols)
+            d[n : n + m, : n + m] = sp.seconds(rows)
         for p in new:
-            self.index[p] = len(self.index)
+            index[p] = len(index)
         self.rebuilt_points += m
 
 
@@ -165,6 +263,8 @@ class RoundStats:
     regions: int = 0
     locations: int = 0
     jobs: int = 0
+    search_jobs: int = 0
+    kept: int = 0
     stripped: list[str] = field(default_factory=list)
 
 
@@ -249,7 +349,7 @@ def _build_region(
     dist[n_static:, :n_static] = srows
     durs = np.zeros((len(profiles), n_loc, n_loc), dtype=np.int64)
     for p, prof in enumerate(profiles):
-        durs[p, :n_static, :n_static] = cache.durs[prof][np.ix_(sel, sel)]
+        durs[p, :n_static, :n_static] = cache.duration(prof)[np.ix_(sel, sel)]
         durs[p, n_static:, :n_static] = SpeedProfile.for_type(prof).seconds(srows)
     starts = np.array([_start_time(plan, v) for v in vehicles], dtype=np.int64)
     horizon = now + TRAFFIC_HORIZON_S
@@ -274,65 +374,35 @@ def _build_region(
     nj = len(job_ids)
     index = {j: i for i, j in enumerate(job_ids)}
     nd = len(plan.dimensions)
-    zero = (0,) * nd
     far = now + FAR_S
     big = int(np.iinfo(np.int64).max)
-    deliv_l: list[tuple[int, ...]] = []
-    pick_l: list[tuple[int, ...]] = []
-    serv_l: list[int] = []
-    tw_l: list[tuple[int, int]] = []
-    skill_l: list[int] = []
-    pair_l: list[int] = []
-    ispick_l: list[bool] = []
-    allowed_l: list[int] = []
-    home_l: list[int] = []
-    due_l: list[int] = []
-    pick_skill = int(PICKUP_SKILL)
-    for i, jid in enumerate(job_ids):
-        job = plan.jobs[jid]
-        kind = job.kind
-        serv_l.append(job.service_s)
-        home_l.append(k_of.get(owner.get(jid, ""), -1))
-        opens = job.windows[0][0] if job.windows else now
-        tw_l.append((min(max(opens, now), far), far))
-        if kind == "shipment_pickup":
-            deliv_l.append(zero)
-            pick_l.append(job.amounts)
-            ispick_l.append(True)
-            pair_l.append(i + 1)
-            skill_l.append(pick_skill)
-            allowed_l.append(-1)
-            due_l.append(big)
-        elif kind in ("shipment_delivery", "delivery"):
-            deliv_l.append(job.amounts)
-            pick_l.append(zero)
-            ispick_l.append(False)
-            paired = kind == "shipment_delivery" and jid not in committed
-            pair_l.append(i - 1 if paired else -1)
-            skill_l.append(pick_skill if paired else 0)
-            allowed_l.append(k_of[committed[jid]] if jid in committed else -1)
-            due_l.append(
-                max(job.windows[-1][0], job.windows[-1][1] - due_buffer_s) if job.windows else big
-            )
-        else:
-            deliv_l.append(zero)
-            pick_l.append(job.amounts)
-            ispick_l.append(False)
-            pair_l.append(-1)
-            skill_l.append(0)
-            allowed_l.append(-1)
-            due_l.append(big)
-    shape = (nj, nd)
-    delivery = np.array(deliv_l, dtype=np.int64).reshape(shape)
-    pickup = np.array(pick_l, dtype=np.int64).reshape(shape)
-    service = np.array(serv_l, dtype=np.int64)
-    tw = np.array(tw_l, dtype=np.int64).reshape((nj, 2))
-    skills = np.array(skill_l, dtype=np.uint64)
-    pair_of = np.array(pair_l, dtype=np.int64)
-    is_pickup = np.array(ispick_l, dtype=bool)
-    allowed = np.array(allowed_l, dtype=np.int64)
-    home = np.array(home_l, dtype=np.int64)
-    due = np.array(due_l, dtype=np.int64)
+    # Column by column over the jobs (no per-job branching in Python).
+    jl = [plan.jobs[j] for j in job_ids]
+    kinds = [j.kind for j in jl]
+    is_pickup = np.array([k == "shipment_pickup" for k in kinds], dtype=bool)
+    is_drop = np.array([k in ("shipment_delivery", "delivery") for k in kinds], dtype=bool)
+    is_com = np.array([j in committed for j in job_ids], dtype=bool)
+    paired = np.array([k == "shipment_delivery" for k in kinds], dtype=bool) & ~is_com
+    amounts = np.array([j.amounts for j in jl], dtype=np.int64).reshape((nj, nd))
+    delivery = np.where(is_drop[:, None], amounts, 0)
+    pickup = np.where(is_drop[:, None], 0, amounts)
+    service = np.array([j.service_s for j in jl], dtype=np.int64)
+    has_w = np.array([bool(j.windows) for j in jl], dtype=bool)
+    opens = np.array([j.windows[0][0] if j.windows else now for j in jl], dtype=np.int64)
+    last_a = np.array([j.windows[-1][0] if j.windows else 0 for j in jl], dtype=np.int64)
+    last_b = np.array([j.windows[-1][1] if j.windows else 0 for j in jl], dtype=np.int64)
+    tw = np.empty((nj, 2), dtype=np.int64)
+    tw[:, 0] = np.minimum(np.maximum(opens, now), far)
+    tw[:, 1] = far
+    ar = np.arange(nj, dtype=np.int64)
+    pair_of = np.where(is_pickup, ar + 1, np.where(paired, ar - 1, -1))
+    skills = np.where(is_pickup | paired, PICKUP_SKILL, np.uint64(0)).astype(np.uint64)
+    home = np.array([k_of.get(owner.get(j, ""), -1) for j in job_ids], dtype=np.int64)
+    allowed = np.array(
+        [k_of[committed[j]] if c else -1 for j, c in zip(job_ids, is_com.tolist(), strict=True)],
+        dtype=np.int64,
+    )
+    due = np.where(is_drop & has_w, np.maximum(last_a, last_b - due_buffer_s), big).astype(np.int64)
     cap = np.zeros((nv, nd), dtype=np.int64)
     type_tw = np.zeros((nv, 2), dtype=np.int64)
     type_skills = np.zeros(nv, dtype=np.uint64)
@@ -398,44 +468,228 @@ def _build_region(
 
 
 def _walk(
-    plan: LivePlan, reg: _Region, k: int, route: list[int]
+    plan: LivePlan,
+    v: LiveVehicle,
+    start: int,
+    route: list[str],
+    legs: list[int],
+    metres: int,
 ) -> tuple[VehicleForecast, set[int]]:
-    """Predicted times of ``route`` on the region's matrices, and the jobs (pickup and its
-    delivery) whose pickup would start at or after the courier's off time."""
-    v = reg.vehicles[k]
-    locs = [reg.n_static + k, *(int(reg.loc[j]) for j in route), int(reg.ends[k])]
-    src, dst = locs[:-1], locs[1:]
-    legs = reg.durs[reg.profile_of[v.profile]][src, dst].tolist()
-    metres = int(reg.dist[src, dst].sum())
-    t = int(reg.starts[k])
-    load = list(start_load(plan, v))
+    """Predicted times of ``route`` (job ids) from ``start`` with the given leg durations
+    (one more than the stops: the last goes to the end), and the positions in ``route``
+    of the jobs (pickup and its delivery) whose pickup would start at or after the
+    courier's off time."""
+    t = start
+    load = start_load(plan, v)
     stops: list[StopEta] = []
     warnings: list[RiskWarning] = []
     bad: set[int] = set()
-    now, off = plan.now, v.shift_end
-    for pos, j in enumerate(route):
-        jid = reg.job_ids[j]
-        job = plan.jobs[jid]
+    now, off, vid = plan.now, v.shift_end, v.vehicle_id
+    jobs = plan.jobs
+    for pos, jid in enumerate(route):
+        job = jobs[jid]
         arrival = t + legs[pos]
-        start, late = arrival, 0
-        if job.windows:
-            for a, b in job.windows:
+        start_s, late = arrival, 0
+        windows = job.windows
+        if windows:
+            for a, b in windows:
                 if arrival <= b:
-                    start = max(arrival, a)
+                    start_s = max(arrival, a)
                     break
             else:
-                late = arrival - job.windows[-1][1]
-        start = max(start, now)
-        pick = job.kind == "shipment_pickup"
-        if pick and start >= off:
-            bad |= {j, j + 1}
-        load = [x + a if pick else x - a for x, a in zip(load, job.amounts, strict=True)]
-        t = start + job.service_s
-        stops.append(StopEta(v.vehicle_id, pos, jid, arrival, start, t, tuple(load), late))
+                late = arrival - windows[-1][1]
+        if start_s < now:
+            start_s = now
+        if job.kind == "shipment_pickup":
+            if start_s >= off:
+                bad.add(pos)
+                d = job.pair
+                bad.update(q for q in range(pos + 1, len(route)) if route[q] == d)
+            load = tuple(map(add, load, job.amounts))
+        else:
+            load = tuple(map(sub, load, job.amounts))
+        t = start_s + job.service_s
+        stops.append(StopEta(vid, pos, jid, arrival, start_s, t, load, late))
         if late:
-            warnings.append(late_warning(v.vehicle_id, jid, arrival, late))
+            warnings.append(late_warning(vid, jid, arrival, late))
     end_arrival = t + legs[-1]
-    return VehicleForecast(v.vehicle_id, tuple(stops), end_arrival, metres, tuple(warnings)), bad
+    return VehicleForecast(vid, tuple(stops), end_arrival, metres, tuple(warnings)), bad
+
+
+def _region_legs(reg: _Region, k: int, route: list[int]) -> tuple[list[int], int]:
+    """Leg durations and metres of region courier ``k`` driving ``route`` (job indices)."""
+    v = reg.vehicles[k]
+    locs = [reg.n_static + k, *(int(reg.loc[j]) for j in route), int(reg.ends[k])]
+    src, dst = locs[:-1], locs[1:]
+    legs: list[int] = reg.durs[reg.profile_of[v.profile]][src, dst].tolist()
+    return legs, int(reg.dist[src, dst].sum())
+
+
+def _cache_legs(
+    plan: LivePlan, cache: RoundCache, vehicles: list[LiveVehicle]
+) -> list[tuple[list[int], int]]:
+    """Leg durations and metres of each courier's current route on the kept matrices
+    (the first leg from its position), for couriers kept out of the round's search."""
+    if not vehicles:
+        return []
+    idx = cache.index
+    jobs = plan.jobs
+    firsts = [
+        (jobs[v.route[0]].lat, jobs[v.route[0]].lon) if v.route else (v.end_lat, v.end_lon)
+        for v in vehicles
+    ]
+    vlat = np.array([v.lat for v in vehicles], dtype=np.float64)
+    vlon = np.array([v.lon for v in vehicles], dtype=np.float64)
+    flat = np.array([p[0] for p in firsts], dtype=np.float64)
+    flon = np.array([p[1] for p in firsts], dtype=np.float64)
+    first_m = np.empty(len(vehicles), dtype=np.int64)
+    for a in range(0, len(vehicles), 256):
+        b = min(len(vehicles), a + 256)
+        block = distance_matrix(vlat[a:b], vlon[a:b], flat[a:b], flon[a:b], circuity=plan.circuity)
+        first_m[a:b] = np.diagonal(block)
+    out: list[tuple[list[int], int]] = []
+    by_prof: dict[str, list[int]] = {}
+    for i, v in enumerate(vehicles):
+        by_prof.setdefault(v.profile, []).append(i)
+    first_s = np.empty(len(vehicles), dtype=np.int64)
+    inner: list[tuple[list[int], list[int]]] = [([], []) for _ in vehicles]
+    for prof, ks in by_prof.items():
+        sel = np.asarray(ks, dtype=np.int64)
+        first_s[sel] = SpeedProfile.for_type(prof).seconds(first_m[sel])
+        src: list[int] = []
+        dst: list[int] = []
+        spans: list[tuple[int, int]] = []
+        for k in ks:
+            v = vehicles[k]
+            locs = [idx[(jobs[j].lat, jobs[j].lon)] for j in v.route]
+            locs.append(idx[(v.end_lat, v.end_lon)])
+            a = len(src)
+            src += locs[:-1]
+            dst += locs[1:]
+            spans.append((a, len(src)))
+        dur = cache.duration(prof)[src, dst].tolist() if src else []
+        met = cache.dist[src, dst].tolist() if src else []
+        for k, (a, b) in zip(ks, spans, strict=True):
+            inner[k] = (dur[a:b], met[a:b])
+    for i in range(len(vehicles)):
+        d, m = inner[i]
+        out.append(([int(first_s[i]), *d], int(first_m[i]) + sum(m)))
+    return out
+
+
+def _morton(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> IntArray:
+    """Morton (Z-order) codes of points on a 2**16 grid over the whole world."""
+    y = np.clip(((lat + 90.0) / 180.0 * 65535.0).astype(np.int64), 0, 65535)
+    x = np.clip(((lon + 180.0) / 360.0 * 65535.0).astype(np.int64), 0, 65535)
+    code = np.zeros(len(lat), dtype=np.int64)
+    for b in range(16):
+        code |= ((x >> b) & 1) << (2 * b)
+        code |= ((y >> b) & 1) << (2 * b + 1)
+    return code
+
+
+def _focus(
+    plan: LivePlan,
+    cache: RoundCache,
+    active: list[LiveVehicle],
+    units: list[tuple[list[str], str | None]],
+    owner: dict[str, str],
+    *,
+    focus_jobs: int,
+    nearest: int,
+    soonest: int,
+    off_s: int,
+) -> set[str]:
+    """The couriers a focus round re-plans (see :data:`FOCUS_ABOVE_JOBS`): those whose
+    route changed since the last round or who are new, those within ``off_s`` of their
+    off time, the ``nearest`` couriers to each store with an order on no route, and
+    then the next couriers of a rotation until about ``focus_jobs`` jobs are in play."""
+    now = plan.now
+    chosen: set[str] = set()
+    for v in active:
+        if cache.last_routes.get(v.vehicle_id) != v.route or v.shift_end - now <= off_s:
+            chosen.add(v.vehicle_id)
+    free_units = [u for u, carrier in units if carrier is None and u[0] not in owner]
+    free_pts = [(plan.jobs[u[0]].lat, plan.jobs[u[0]].lon) for u in free_units]
+    free_to = [(plan.jobs[u[-1]].lat, plan.jobs[u[-1]].lon) for u in free_units]
+    pickers = [v for v in active if now < v.shift_end]
+    if free_pts and pickers:
+        # Per store: the couriers free soonest to get there (by the last round's route
+        # ends), and the nearest by their position or any stop of their route (where an
+        # order bundles with what they carry).
+        free = [
+            cache.free_at.get(v.vehicle_id, (_start_time(plan, v), v.lat, v.lon)) for v in pickers
+        ]
+        ft = np.array([f[0] for f in free], dtype=np.float64)
+        flat_ = np.array([f[1] for f in free])
+        flon = np.array([f[2] for f in free])
+        jobs = plan.jobs
+        starts_at: list[int] = []
+        rlat: list[float] = []
+        rlon: list[float] = []
+        for v in pickers:
+            starts_at.append(len(rlat))
+            rlat.append(v.lat)
+            rlon.append(v.lon)
+            for j in v.route:
+                rlat.append(jobs[j].lat)
+                rlon.append(jobs[j].lon)
+        m_per_deg = 111_195.0
+        coslat = np.cos(np.radians(float(np.mean(flat_))))
+
+        def metres(
+            pts: list[_Point], la: npt.NDArray[np.float64], lo: npt.NDArray[np.float64]
+        ) -> Any:
+            fp = np.asarray(pts, dtype=np.float64)
+            return m_per_deg * np.hypot(
+                la[None, :] - fp[:, 0:1], (lo[None, :] - fp[:, 1:2]) * coslat
+            )
+
+        soon = ft[None, :] + metres(free_pts, flat_, flon) / FOCUS_SPEED_MPS
+        # Near the store and near the home by some stop (or the position): a bundle.
+        ra, ro = np.array(rlat), np.array(rlon)
+        near = np.minimum.reduceat(metres(free_pts, ra, ro), starts_at, axis=1)
+        near = near + np.minimum.reduceat(metres(free_to, ra, ro), starts_at, axis=1)
+        for score, k in ((soon, soonest), (near, nearest)):
+            k = min(k, len(pickers))
+            if k <= 0:
+                continue
+            if k >= len(pickers):
+                chosen |= {v.vehicle_id for v in pickers}
+            else:
+                best = np.argpartition(score, k - 1, axis=1)[:, :k]
+                chosen |= {pickers[int(i)].vehicle_id for i in np.unique(best)}
+    # The rotation runs over the pickup points (stores) in a space-filling (Morton)
+    # order: each round takes the next stores and every courier with a stop there, so
+    # the couriers in play share stores and can trade and bundle orders.
+    n_route = {v.vehicle_id: len(v.route) for v in active}
+    n_free = sum(len(u) for u, carrier in units if carrier is None and u[0] not in owner)
+    jobs_in = n_free + sum(n_route[c] for c in chosen)
+    if jobs_in >= focus_jobs or len(chosen) >= len(active):
+        return chosen
+    at: dict[_Point, set[str]] = {}
+    for v in active:
+        for jid in v.route:
+            job = plan.jobs[jid]
+            if job.kind == "shipment_pickup":
+                at.setdefault((job.lat, job.lon), set()).add(v.vehicle_id)
+    if not at:
+        return chosen
+    spots = list(at)
+    key = _morton(np.array([p[0] for p in spots]), np.array([p[1] for p in spots]))
+    order = np.lexsort((np.arange(len(spots)), key))
+    after = int(np.searchsorted(key[order], cache.cursor, side="right"))
+    last = cache.cursor
+    for step in range(len(spots)):
+        i = int(order[(after + step) % len(spots)])
+        last = int(key[i])
+        for vid in sorted(at[spots[i]] - chosen):
+            chosen.add(vid)
+            jobs_in += n_route[vid]
+        if jobs_in >= focus_jobs:
+            break
+    cache.cursor = last
+    return chosen
 
 
 def dispatch_round(
@@ -450,12 +704,18 @@ def dispatch_round(
     end_grace_s: int = END_GRACE_S,
     due_buffer_s: int = DUE_BUFFER_S,
     jobs_per_region: int = JOBS_PER_REGION,
+    focus_above_jobs: int = FOCUS_ABOVE_JOBS,
+    focus_jobs: int = FOCUS_JOBS,
+    focus_search_s: float = FOCUS_SEARCH_S,
     stats: RoundStats | None = None,
 ) -> ReplanResult:
     """Re-plan ``plan`` in place for one dispatch round (see the module docstring).
 
     Callers check that there is work and a courier on duty. ``stats`` (if given) is
-    filled with where the round's time went.
+    filled with where the round's time went. Above ``focus_above_jobs`` jobs (and while
+    most orders are on a route) the search sees only a focus set of couriers and the
+    orders on no route (see :data:`FOCUS_ABOVE_JOBS`); ``focus_above_jobs=0`` turns it
+    off.
     """
     t0, c0 = time.perf_counter(), time.process_time()
     st = stats if stats is not None else RoundStats()
@@ -491,22 +751,56 @@ def dispatch_round(
             pts.append((job.lat, job.lon))
     cache.ensure(pts + [(v.end_lat, v.end_lon) for v in active], profiles)
     n_jobs = sum(len(u) for u, _ in units)
-    # Regions: one below jobs_per_region jobs; else stores in k-means groups.
-    g = max(1, round(n_jobs / max(1, jobs_per_region)))
+    # Focus: above focus_above_jobs jobs, while at most a third of them are on no route,
+    # only some couriers are re-planned; the others keep their routes.
+    kept: list[LiveVehicle] = []
+    n_free = sum(len(u) for u, c in units if c is None and u[0] not in owner)
+    if 0 < focus_above_jobs < n_jobs and n_free * 3 <= n_jobs:
+        chosen = _focus(
+            plan,
+            cache,
+            active,
+            units,
+            owner,
+            focus_jobs=focus_jobs,
+            nearest=FOCUS_NEAREST,
+            soonest=FOCUS_SOONEST,
+            off_s=FOCUS_OFF_S,
+        )
+        # A unit split over a kept and a chosen courier brings both in.
+        holds = [{owner[j] for j in u if j in owner} | ({c} if c else set()) for u, c in units]
+        for h in holds:
+            if h & chosen:
+                chosen |= h
+        kept = [v for v in active if v.vehicle_id not in chosen]
+        active_f = [v for v in active if v.vehicle_id in chosen]
+        units = [uc for uc, h in zip(units, holds, strict=True) if h <= chosen]
+    else:
+        active_f = active
+    n_search = sum(len(u) for u, _ in units)
+    n_changed = n_free + sum(
+        len(v.route) for v in active if cache.last_routes.get(v.vehicle_id) != v.route
+    )
+    # Regions: one below jobs_per_region jobs; else stores in k-means groups (smaller
+    # ones when a large round is mostly construction).
+    construct = 0 < focus_above_jobs < n_jobs and not kept and n_free * 3 > n_jobs
+    if construct:
+        jobs_per_region = min(jobs_per_region, CONSTRUCT_JOBS_PER_REGION)
+    g = max(1, round(n_search / max(1, jobs_per_region)))
     anchors = list(dict.fromkeys((plan.jobs[u[0]].lat, plan.jobs[u[0]].lon) for u, _ in units))
     g = min(g, len(anchors)) if anchors else 1
-    region_of_v = dict.fromkeys((v.vehicle_id for v in active), 0)
+    region_of_v = dict.fromkeys((v.vehicle_id for v in active_f), 0)
     unit_region = [0] * len(units)
     if g > 1:
         c = _centers(anchors, g)
-        near_v = _nearest(c, [(v.lat, v.lon) for v in active])
-        region_of_v = {v.vehicle_id: r for v, r in zip(active, near_v, strict=True)}
+        near_v = _nearest(c, [(v.lat, v.lon) for v in active_f])
+        region_of_v = {v.vehicle_id: r for v, r in zip(active_f, near_v, strict=True)}
         near_u = _nearest(c, [(plan.jobs[u[0]].lat, plan.jobs[u[0]].lon) for u, _ in units])
         unit_region = [
             region_of_v[carrier] if carrier is not None else r
             for (_, carrier), r in zip(units, near_u, strict=True)
         ]
-        pickers = {region_of_v[v.vehicle_id] for v in active if now < v.shift_end}
+        pickers = {region_of_v[v.vehicle_id] for v in active_f if now < v.shift_end}
         # Every region needs couriers for its orders and orders for its couriers.
         if any(r not in pickers for r in unit_region) or set(unit_region) != set(
             region_of_v.values()
@@ -515,7 +809,7 @@ def dispatch_round(
             unit_region = [0] * len(units)
     regions: list[_Region] = []
     for r in range(g):
-        vs = [v for v in active if region_of_v[v.vehicle_id] == r]
+        vs = [v for v in active_f if region_of_v[v.vehicle_id] == r]
         js = [j for (u, _), ur in zip(units, unit_region, strict=True) if ur == r for j in u]
         if not vs:
             continue
@@ -537,14 +831,28 @@ def dispatch_round(
         )
     t1, c1 = time.perf_counter(), time.process_time()
 
+    # The least wall-clock limit of a large round's search (it is iteration-bounded):
+    # enough for the descent to start after the insertion, also on a loaded machine.
+    floor = CONSTRUCT_SEARCH_S if construct else focus_search_s if kept else 0.0
+    # A large round's search: construction and descent from the warm start, then a few
+    # ruin-and-recreate iterations sized to what changed since the last round.
+    large = 0 < focus_above_jobs < n_jobs
+
+    def iterations_of(reg: _Region) -> int:
+        if not large:
+            return max(100, MAX_ITERATIONS_PER_JOB * len(reg.job_ids))
+        share = len(reg.job_ids) / max(1, n_search)
+        return int(LARGE_ITERATIONS_PER_CHANGED_JOB * n_changed * share)
+
     def run(ir: tuple[int, _Region]) -> SearchResult:
         i, reg = ir
         assert reg.data is not None
+        left = time_limit - (time.perf_counter() - t0) - cache.post_s
         return search(
             reg.data,
-            time_limit=max(0.01, time_limit - (time.perf_counter() - t0) - cache.post_s),
+            time_limit=max(0.01, left, floor),
             seed=seed + 7919 * i,
-            max_iterations=max(100, MAX_ITERATIONS_PER_JOB * len(reg.job_ids)),
+            max_iterations=iterations_of(reg),
             initial_routes=reg.initial,
             fixed_prefixes=reg.fixed,
         )
@@ -559,6 +867,32 @@ def dispatch_round(
     fcs: dict[str, VehicleForecast] = {}
     stripped: list[str] = []
     cost, feasible, iterations, solver_s = 0.0, True, 0, 0.0
+
+    def settle(
+        v: LiveVehicle,
+        start: int,
+        route: list[str],
+        legs: list[int],
+        metres: int,
+        relegs: Callable[[list[str]], tuple[list[int], int]],
+    ) -> None:
+        f, bad = _walk(plan, v, start, route, legs, metres)
+        if bad:
+            # No pickup at or after the off time: those orders wait for the next round.
+            stripped.extend(
+                route[q] for q in sorted(bad) if plan.jobs[route[q]].kind == "shipment_pickup"
+            )
+            route = [j for q, j in enumerate(route) if q not in bad]
+            legs, metres = relegs(route)
+            f, _ = _walk(plan, v, start, route, legs, metres)
+        new_routes[v.vehicle_id] = route
+        fcs[v.vehicle_id] = f
+        if f.stops:
+            last = plan.jobs[f.stops[-1].job_id]
+            cache.free_at[v.vehicle_id] = (f.stops[-1].departure, last.lat, last.lon)
+        else:
+            cache.free_at[v.vehicle_id] = (start, v.lat, v.lon)
+
     for reg, res in zip(regions, results, strict=True):
         cost += res.cost
         feasible &= res.feasible
@@ -569,20 +903,26 @@ def dispatch_round(
         for j in res.dropped:
             if reg.allowed[j] >= 0:
                 routes.setdefault(int(reg.allowed[j]), []).append(int(j))
+        pos_of = {jid: j for j, jid in enumerate(reg.job_ids)}
         for k, v in enumerate(reg.vehicles):
             route = routes.get(k, [])
-            f, bad = _walk(plan, reg, k, route)
-            if bad:
-                # No pickup at or after the off time: those orders wait for the next round.
-                route = [j for j in route if j not in bad]
-                stripped += [
-                    reg.job_ids[j]
-                    for j in sorted(bad)
-                    if plan.jobs[reg.job_ids[j]].kind == "shipment_pickup"
-                ]
-                f, _ = _walk(plan, reg, k, route)
-            new_routes[v.vehicle_id] = [reg.job_ids[j] for j in route]
-            fcs[v.vehicle_id] = f
+            legs, metres = _region_legs(reg, k, route)
+
+            def relegs(
+                ids: list[str], reg: _Region = reg, k: int = k, pos_of: dict[str, int] = pos_of
+            ) -> tuple[list[int], int]:
+                return _region_legs(reg, k, [pos_of[j] for j in ids])
+
+            settle(v, int(reg.starts[k]), [reg.job_ids[j] for j in route], legs, metres, relegs)
+    if kept:
+        kept_legs = _cache_legs(plan, cache, kept)
+        for v, (legs, metres) in zip(kept, kept_legs, strict=True):
+
+            def relegs_c(ids: list[str], v: LiveVehicle = v) -> tuple[list[int], int]:
+                w = replace(v, route=ids)
+                return _cache_legs(plan, cache, [w])[0]
+
+            settle(v, _start_time(plan, v), list(v.route), legs, metres, relegs_c)
     st.stripped = stripped
     # Apply.
     diff = ReplanDiff()
@@ -607,6 +947,7 @@ def dispatch_round(
                     if jid in gone
                     else "no courier on duty can carry it"
                 )
+    cache.last_routes = {v.vehicle_id: list(v.route) for v in active}
     plan.version += 1
     # ETAs: the walk over the round's matrices (exact without traffic); with traffic
     # slowdowns, the time-aware forecast of the live plan.
@@ -622,6 +963,8 @@ def dispatch_round(
     st.regions = len(regions)
     st.locations = sum(r.n_static + len(r.vehicles) for r in regions)
     st.jobs = n_jobs
+    st.search_jobs = n_search
+    st.kept = len(kept)
     return ReplanResult(
         diff=diff,
         forecast=fc,

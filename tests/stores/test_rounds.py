@@ -4,13 +4,17 @@ after the off time; deliveries on board may finish)."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
+import numpy as np
+import pytest
+
+from engine.errors import InvalidInputError
 from engine.geo import SpeedProfile, distance_matrix
-from engine.live import PositionUpdate
+from engine.live import PositionUpdate, forecast
 from engine.stores.dispatch import Dispatcher
-from engine.stores.model import PLAN_CIRCUITY, Courier
-from engine.stores.rounds import RoundCache
+from engine.stores.model import PLAN_CIRCUITY, Courier, Site, Sku, StoreNetwork
+from engine.stores.rounds import RoundCache, RoundStats, dispatch_round
 from tests.stores.test_dispatch import LAT, LON, T0, _at, _net, _order
 
 
@@ -124,3 +128,73 @@ def test_a_courier_back_for_a_later_shift_picks_up_until_that_shift_ends() -> No
     st = d.place(_order("o1", T0 + 3_700, _at(0, 600)))
     d.dispatch()
     assert (st.courier_id, st.state) == ("c1", "assigned")
+
+
+def _busy(n_couriers: int, stock: int = 1_000) -> StoreNetwork:
+    return StoreNetwork.build(
+        [Site("S", "store", LAT, LON, radius_m=1_300)],
+        [Sku("milk", "milk", 1, 1, 1200)],
+        [Courier(f"c{k}", "ebike", "S", ((T0, T0 + 4 * 3600),)) for k in range(n_couriers)],
+        {"S": {"milk": stock}},
+    )
+
+
+def _homes(n: int) -> list[tuple[float, float]]:
+    return [
+        _at(900 * math.cos(2.4 * i) * (0.3 + (i % 7) / 10), 900 * math.sin(2.4 * i) * 0.9)
+        for i in range(n)
+    ]
+
+
+def test_a_focus_round_replans_some_couriers_and_keeps_the_others_routes() -> None:
+    d = Dispatcher(_busy(10), T0, time_limit=0.3, focus_above_jobs=20)
+    d.advance(T0)
+    for i, h in enumerate(_homes(14)):
+        d.place(_order(f"o{i}", T0 + 5, h))
+    d.dispatch()  # mostly construction: every courier in play
+    assert d.round_stats[-1].kept == 0
+    before = {vid: list(v.route) for vid, v in d.plan.vehicles.items()}
+    d.advance(T0 + 30)
+    d.place(_order("new", T0 + 30, _at(200, 300)))
+    st = RoundStats()
+    res = dispatch_round(
+        d.plan,
+        d.round_cache,
+        time_limit=0.3,
+        late_stop_cost=5_000,
+        late_cost_per_hour=120_000,
+        focus_above_jobs=20,
+        focus_jobs=4,
+        stats=st,
+    )
+    assert 0 < st.kept < 10
+    assert st.search_jobs < st.jobs
+    routes = {vid: v.route for vid, v in d.plan.vehicles.items()}
+    moved = {vid for vid in routes if routes[vid] != before[vid]}
+    assert len(moved) <= 10 - st.kept
+    on_routes = [j for r in routes.values() for j in r]
+    assert sorted(on_routes) == sorted(j for j in d.plan.jobs if d.plan.jobs[j].status == "pending")
+    assert "new:pickup" in on_routes
+    assert not res.diff.unassigned
+    # Kept couriers are walked on the kept matrices: the same times as the live forecast.
+    fresh = forecast(d.plan)
+    for vid, f in res.forecast.vehicles.items():
+        assert [s.service_start for s in f.stops] == [
+            s.service_start for s in fresh.vehicles[vid].stops
+        ]
+        assert f.distance_m == fresh.vehicles[vid].distance_m
+
+
+def test_focus_rounds_can_be_turned_off() -> None:
+    d = Dispatcher(_busy(6), T0, time_limit=0.2, focus_above_jobs=0)
+    d.advance(T0)
+    for i, h in enumerate(_homes(10)):
+        d.place(_order(f"o{i}", T0 + 5, h))
+    d.dispatch()
+    d.advance(T0 + 30)
+    d.place(_order("new", T0 + 30, _at(200, 300)))
+    d.dispatch()
+    assert [s.kept for s in d.round_stats] == [0, 0]
+    assert all(st.courier_id is not None for st in d.orders.values())
+    with pytest.raises(InvalidInputError, match="focus_above_jobs"):
+        Dispatcher(_busy(1), T0, focus_above_jobs=-1)
