@@ -17,7 +17,6 @@ from server.proto import (
     SERVICE_NAMES,
     fleet_grpc,
     live_grpc,
-    matching_grpc,
     orders_grpc,
     routing_grpc,
 )
@@ -193,6 +192,7 @@ def create_server(
     from server.servicers.fleet import FleetServicer
     from server.servicers.live import LivePlansServicer
     from server.servicers.matching import MatchingServicer
+    from server.servicers.matching import add_to_server as add_matching_to_server
     from server.servicers.routing import RoutingServicer
     from server.solver_pool import SolverPool
 
@@ -250,7 +250,7 @@ def create_server(
     fleet_grpc.add_FleetServicer_to_server(
         FleetServicer(state, cfg, on_write=matching.catch_up), server
     )
-    matching_grpc.add_MatchingServicer_to_server(matching, server)
+    add_matching_to_server(matching, server)
     routing_grpc.add_RoutingServicer_to_server(RoutingServicer(cfg, metrics, pool), server)
     with store.schema_lock():  # instances starting together create tables one at a time
         leases, peers = _instances(cfg, store, closers)
