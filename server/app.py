@@ -68,6 +68,8 @@ class YunliServer:
         self._closers = closers
         #: The ``MatchingServicer`` (its snapshot, readiness and test hook).
         self.matching = matching
+        #: The ``FleetServicer`` (its group commit of vehicle writes).
+        self.fleet: Any = None
         self._stopped = threading.Event()
         self.instance_id = ""
         self.address = ""
@@ -247,9 +249,8 @@ def create_server(
         maximum_concurrent_rpcs=cfg.max_workers * 8,
     )
     matching = MatchingServicer(state, cfg, metrics)
-    fleet_grpc.add_FleetServicer_to_server(
-        FleetServicer(state, cfg, on_write=matching.catch_up), server
-    )
+    fleet = FleetServicer(state, cfg, on_write=matching.catch_up)
+    fleet_grpc.add_FleetServicer_to_server(fleet, server)
     add_matching_to_server(matching, server)
     routing_grpc.add_RoutingServicer_to_server(RoutingServicer(cfg, metrics, pool), server)
     with store.schema_lock():  # instances starting together create tables one at a time
@@ -288,6 +289,7 @@ def create_server(
             close()
         raise RuntimeError(f"cannot bind {address}")
     out = YunliServer(server, port, cfg, state, metrics, health_servicer, closers, matching)
+    out.fleet = fleet
     out.instance_id = instance = cfg.instance_id or (leases.instance_id if leases else "")
     if leases is not None:
         from server.instances import advertised
