@@ -15,6 +15,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from engine.data.schemas import LOADS, TRIPS, VEHICLES
@@ -22,6 +24,16 @@ from server.store.sql import FRAME_TABLES, SqlStore
 
 #: Changes kept per table in :attr:`FleetState.log`.
 LOG_LENGTH = 1024
+
+
+def _positions(column: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64] | None:
+    """Rows of ``ids`` in the sorted id ``column``, or None if one is not there."""
+    if column.len() == 0 or ids.len() == 0:
+        return None
+    have = column.to_numpy()
+    want = ids.to_numpy()
+    at = np.minimum(np.searchsorted(have, want), have.size - 1)
+    return at.astype(np.int64) if bool((have[at] == want).all()) else None
 
 
 class FleetState:
@@ -95,6 +107,16 @@ class FleetState:
         (under the lock; readers keep the frame they took)."""
         df = self.frame(table)
         idc = FRAME_TABLES[table].id_column
+        flat = not any(isinstance(t, pl.List) for t in df.schema.values())
+        in_place = flat and not gone and up is not None and table != "trips"
+        known = _positions(df[idc], up[idc]) if in_place and up is not None else None
+        if known is not None:  # only rows replaced (a position report): written in place
+            at = pl.Series(known)
+            df = df.with_columns(df[c].clone().scatter(at, up[c]) for c in df.columns)
+            setattr(self, table, df)
+            self.versions[table] += 1
+            self.log[table].append((self.versions[table], up, []))
+            return
         drop = list(gone) + ([] if up is None or table == "trips" else up[idc].to_list())
         if drop and df.height:
             df = df.filter(~pl.col(idc).is_in(drop))
