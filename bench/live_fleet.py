@@ -492,8 +492,10 @@ def targets(res: dict[str, Any], args: argparse.Namespace, tag: str) -> str:
     h = res["headroom"]
     best = max(h["yunli_max"], key=lambda x: x["rps"])
     bare = max(h["bare_max"], key=lambda x: x["rps"])
-    ok7 = rec["p99_ms"] <= 20 and not rec["errors"] and pos["positions_per_s"] >= 0.99 * (
-        args.positions
+    ok7 = (
+        rec["p99_ms"] <= 20
+        and not rec["errors"]
+        and pos["positions_per_s"] >= 0.99 * (args.positions)
     )
     ok8 = h["ratio"] >= 0.8 and best["p99_ms"] <= 20
     cpu = [round(x["server_cpu_us"]) for x in h["yunli_max"]]

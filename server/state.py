@@ -110,7 +110,7 @@ class FleetState:
         flat = not any(isinstance(t, pl.List) for t in df.schema.values())
         in_place = flat and not gone and up is not None and table != "trips"
         known = _positions(df[idc], up[idc]) if in_place and up is not None else None
-        if known is not None:  # only rows replaced (a position report): written in place
+        if known is not None and up is not None:  # only rows replaced: written in place
             at = pl.Series(known)
             df = df.with_columns(df[c].clone().scatter(at, up[c]) for c in df.columns)
             setattr(self, table, df)

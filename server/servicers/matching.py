@@ -75,7 +75,7 @@ class Snapshot:
 
 def _encoded(response: matching_pb2.RecommendResponse | bytes) -> bytes:
     """A response's wire bytes: as they are when already encoded (by the core)."""
-    return response if type(response) is bytes else response.SerializeToString()
+    return response if isinstance(response, bytes) else response.SerializeToString()
 
 
 class _Handlers:
@@ -93,7 +93,7 @@ class _Handlers:
         self.service, self.registered = service, handlers
 
 
-def add_to_server(servicer: MatchingServicer, server: grpc.Server) -> None:
+def add_to_server(servicer: MatchingServicer, server: Any) -> None:
     """Register ``servicer`` on ``server`` as the generated
     ``add_MatchingServicer_to_server`` does, except that ``RecommendVehicles`` may
     answer with the response already encoded (the core's bytes are sent as they are,
@@ -104,9 +104,7 @@ def add_to_server(servicer: MatchingServicer, server: grpc.Server) -> None:
     handlers["RecommendVehicles"] = handlers["RecommendVehicles"]._replace(
         response_serializer=_encoded
     )
-    server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler(got.service, handlers),)
-    )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(got.service, handlers),))
     server.add_registered_method_handlers(got.service, handlers)
 
 

@@ -225,7 +225,8 @@ def test_position_reports_arriving_together_are_committed_together(
     assert lat[ids[2]] == pytest.approx(lat0[ids[2]] + 0.03)
     snap = srv.matching.snapshot.matcher.vehicles
     got = dict(zip(snap["vehicle_id"], snap["lat"], strict=True))
-    assert got[ids[1]] == lat[ids[1]] and got[ids[0]] == lat[ids[0]]
+    assert got[ids[1]] == lat[ids[1]]
+    assert got[ids[0]] == lat[ids[0]]
     srv.stop(0)
     _, port2 = make_server()
     got2 = client_for(port2).fleet.GetVehicles(fleet_pb2.GetByIdsRequest(ids=ids[:3])).vehicles
