@@ -441,6 +441,7 @@ def headroom(
     from server.proto import matching_grpc
 
     port_file = tmp / "canned.port"
+    port_file.unlink(missing_ok=True)  # (a second server's run: not the last bare server's)
     bare = subprocess.Popen(
         [sys.executable, "-m", "bench.live_fleet", "--canned-server", str(port_file),
          str(tmp / "canned.bin"), "--workers", str(args.workers),
