@@ -512,7 +512,7 @@ def targets(res: dict[str, Any], args: argparse.Namespace, tag: str) -> str:
         f"{pos['p99_ms']:.1f} ms; server CPU {rec['server_cpu_s']:.1f} s in {args.seconds:.0f} s\n"
         f"item 8 {'MET' if ok8 else 'NOT MET'}: max rate {best['rps']:,.0f} req/s (p99 "
         f"{best['p99_ms']:.1f} ms) / bare grpcio {bare['rps']:,.0f} req/s (p99 "
-        f"{bare['p99_ms']:.1f} ms) = {h['ratio']:.2f}x (target >= 0.8x at p99 <= 20 ms); "
+        f"{bare['p99_ms']:.1f} ms) = {h['ratio']:.3f}x (target >= 0.8x at p99 <= 20 ms); "
         f"server CPU per call {cpu} us vs bare {bcpu} us"
     )
 
