@@ -499,18 +499,28 @@ def targets(res: dict[str, Any], args: argparse.Namespace, tag: str) -> str:
         and pos["positions_per_s"] >= 0.99 * (args.positions)
     )
     ok8 = h["ratio"] >= 0.8 and best["p99_ms"] <= 20
+    full = (
+        args.vehicles >= 20_000
+        and args.trips >= 2_000_000
+        and args.rate >= 1_000
+        and args.positions >= 1_000
+    )
+
+    def verdict(ok: bool) -> str:
+        return ("MET" if ok else "NOT MET") if full else "(not the issue's scale)"
+
     cpu = [round(x["server_cpu_us"]) for x in h["yunli_max"]]
     bcpu = [round(x["server_cpu_us"]) for x in h["bare_max"]]
     return (
         f"== issue 17 targets [{tag}] (load average {os.getloadavg()[0]:.1f}, nproc "
         f"{os.cpu_count()}) ==\n"
-        f"item 7 {'MET' if ok7 else 'NOT MET'}: {args.rate:,.0f} recommendations/s beside "
+        f"item 7 {verdict(ok7)}: {args.rate:,.0f} recommendations/s beside "
         f"{args.positions:,.0f} position updates/s ({args.batch} a call), {args.seconds:.0f} s "
         f"open loop: recommendation p50 {rec['p50_ms']:.1f} ms, p99 {rec['p99_ms']:.1f} ms "
         f"from schedule (target <= 20 ms), errors {rec['errors'] or 0}; positions "
         f"{pos['positions_per_s']:,.0f}/s, call p50 {pos['p50_ms']:.1f} / p99 "
         f"{pos['p99_ms']:.1f} ms; server CPU {rec['server_cpu_s']:.1f} s in {args.seconds:.0f} s\n"
-        f"item 8 {'MET' if ok8 else 'NOT MET'}: max rate {best['rps']:,.0f} req/s (p99 "
+        f"item 8 {verdict(ok8)}: max rate {best['rps']:,.0f} req/s (p99 "
         f"{best['p99_ms']:.1f} ms) / bare grpcio {bare['rps']:,.0f} req/s (p99 "
         f"{bare['p99_ms']:.1f} ms) = {h['ratio']:.3f}x (target >= 0.8x at p99 <= 20 ms); "
         f"server CPU per call {cpu} us vs bare {bcpu} us"
