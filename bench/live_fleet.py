@@ -380,9 +380,8 @@ def serve_phases(
     res["writes_server_cpu_s"] = cpu_seconds(proc.pid) - c0
     print(f"[{tag}] new vehicle {res['new_vehicle']}\n[{tag}] move {res['move']}\n"
           f"[{tag}] day of trips {res['day']}", flush=True)  # fmt: skip
-    if tag == "yunli":
-        res["mixed"] = mixed_load(args, match, fleet, md, reqs, world, proc.pid)
-        res["headroom"] = headroom(args, tmp, match, md, reqs, proc.pid)
+    res["mixed"] = mixed_load(args, match, fleet, md, reqs, world, proc.pid)
+    res["headroom"] = headroom(args, tmp, match, md, reqs, proc.pid)
     proc.send_signal(signal.SIGTERM)
     proc.wait(120)
     return res
@@ -442,6 +441,7 @@ def headroom(
     from server.proto import matching_grpc
 
     port_file = tmp / "canned.port"
+    port_file.unlink(missing_ok=True)  # (a second server's run: not the last bare server's)
     bare = subprocess.Popen(
         [sys.executable, "-m", "bench.live_fleet", "--canned-server", str(port_file),
          str(tmp / "canned.bin"), "--workers", str(args.workers),
@@ -487,6 +487,46 @@ def headroom(
         bare.wait(30)
 
 
+def targets(res: dict[str, Any], args: argparse.Namespace, tag: str) -> str:
+    """The two issue 17 targets of one server's run, each with its verdict."""
+    rec, pos = res["mixed"]["recommend"], res["mixed"]["positions"]
+    h = res["headroom"]
+    best = max(h["yunli_max"], key=lambda x: x["rps"])
+    bare = max(h["bare_max"], key=lambda x: x["rps"])
+    ok7 = (
+        rec["p99_ms"] <= 20
+        and not rec["errors"]
+        and pos["positions_per_s"] >= 0.99 * (args.positions)
+    )
+    ok8 = h["ratio"] >= 0.8 and best["p99_ms"] <= 20
+    full = (
+        args.vehicles >= 20_000
+        and args.trips >= 2_000_000
+        and args.rate >= 1_000
+        and args.positions >= 1_000
+    )
+
+    def verdict(ok: bool) -> str:
+        return ("MET" if ok else "NOT MET") if full else "(not the issue's scale)"
+
+    cpu = [round(x["server_cpu_us"]) for x in h["yunli_max"]]
+    bcpu = [round(x["server_cpu_us"]) for x in h["bare_max"]]
+    return (
+        f"== issue 17 targets [{tag}] (load average {os.getloadavg()[0]:.1f}, nproc "
+        f"{os.cpu_count()}) ==\n"
+        f"item 7 {verdict(ok7)}: {args.rate:,.0f} recommendations/s beside "
+        f"{args.positions:,.0f} position updates/s ({args.batch} a call), {args.seconds:.0f} s "
+        f"open loop: recommendation p50 {rec['p50_ms']:.1f} ms, p99 {rec['p99_ms']:.1f} ms "
+        f"from schedule (target <= 20 ms), errors {rec['errors'] or 0}; positions "
+        f"{pos['positions_per_s']:,.0f}/s, call p50 {pos['p50_ms']:.1f} / p99 "
+        f"{pos['p99_ms']:.1f} ms; server CPU {rec['server_cpu_s']:.1f} s in {args.seconds:.0f} s\n"
+        f"item 8 {verdict(ok8)}: max rate {best['rps']:,.0f} req/s (p99 "
+        f"{best['p99_ms']:.1f} ms) / bare grpcio {bare['rps']:,.0f} req/s (p99 "
+        f"{bare['p99_ms']:.1f} ms) = {h['ratio']:.3f}x (target >= 0.8x at p99 <= 20 ms); "
+        f"server CPU per call {cpu} us vs bare {bcpu} us"
+    )
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line arguments (see the module docstring)."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -530,6 +570,9 @@ def main(argv: list[str] | None = None) -> int:
                       args.interactive_workers)  # fmt: skip
         return 0
     out = run(args)
+    for tag in ("yunli", "baseline"):
+        if tag in out:
+            print(targets(out[tag], args, tag), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2, default=str))
     return 0

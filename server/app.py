@@ -17,7 +17,6 @@ from server.proto import (
     SERVICE_NAMES,
     fleet_grpc,
     live_grpc,
-    matching_grpc,
     orders_grpc,
     routing_grpc,
 )
@@ -69,6 +68,8 @@ class YunliServer:
         self._closers = closers
         #: The ``MatchingServicer`` (its snapshot, readiness and test hook).
         self.matching = matching
+        #: The ``FleetServicer`` (its group commit of vehicle writes).
+        self.fleet: Any = None
         self._stopped = threading.Event()
         self.instance_id = ""
         self.address = ""
@@ -193,6 +194,7 @@ def create_server(
     from server.servicers.fleet import FleetServicer
     from server.servicers.live import LivePlansServicer
     from server.servicers.matching import MatchingServicer
+    from server.servicers.matching import add_to_server as add_matching_to_server
     from server.servicers.routing import RoutingServicer
     from server.solver_pool import SolverPool
 
@@ -247,10 +249,9 @@ def create_server(
         maximum_concurrent_rpcs=cfg.max_workers * 8,
     )
     matching = MatchingServicer(state, cfg, metrics)
-    fleet_grpc.add_FleetServicer_to_server(
-        FleetServicer(state, cfg, on_write=matching.catch_up), server
-    )
-    matching_grpc.add_MatchingServicer_to_server(matching, server)
+    fleet = FleetServicer(state, cfg, on_write=matching.catch_up)
+    fleet_grpc.add_FleetServicer_to_server(fleet, server)
+    add_matching_to_server(matching, server)
     routing_grpc.add_RoutingServicer_to_server(RoutingServicer(cfg, metrics, pool), server)
     with store.schema_lock():  # instances starting together create tables one at a time
         leases, peers = _instances(cfg, store, closers)
@@ -288,6 +289,7 @@ def create_server(
             close()
         raise RuntimeError(f"cannot bind {address}")
     out = YunliServer(server, port, cfg, state, metrics, health_servicer, closers, matching)
+    out.fleet = fleet
     out.instance_id = instance = cfg.instance_id or (leases.instance_id if leases else "")
     if leases is not None:
         from server.instances import advertised

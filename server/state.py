@@ -15,6 +15,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from engine.data.schemas import LOADS, TRIPS, VEHICLES
@@ -22,6 +24,16 @@ from server.store.sql import FRAME_TABLES, SqlStore
 
 #: Changes kept per table in :attr:`FleetState.log`.
 LOG_LENGTH = 1024
+
+
+def _positions(column: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64] | None:
+    """Rows of ``ids`` in the sorted id ``column``, or None if one is not there."""
+    if column.len() == 0 or ids.len() == 0:
+        return None
+    have = column.to_numpy()
+    want = ids.to_numpy()
+    at = np.minimum(np.searchsorted(have, want), have.size - 1)
+    return at.astype(np.int64) if bool((have[at] == want).all()) else None
 
 
 class FleetState:
@@ -78,24 +90,11 @@ class FleetState:
             ch = self.store.changes(self.revision)
             if ch.revision == self.revision:
                 return False
-            for table, schema in FRAME_TABLES.items():
+            for table in FRAME_TABLES:
                 up = ch.upserted.get(table)
                 gone = ch.deleted.get(table, [])
-                if up is None and not gone:
-                    continue
-                df = self.frame(table)
-                idc = schema.id_column
-                drop = list(gone) + ([] if up is None or table == "trips" else up[idc].to_list())
-                if drop and df.height:
-                    df = df.filter(~pl.col(idc).is_in(drop))
-                if up is not None:
-                    df = pl.concat([df, up]) if df.height else up
-                if table != "trips":
-                    df = df.sort(idc)
-                setattr(self, table, df)
-                self.versions[table] += 1
-                if table != "trips":  # trips are only appended: consumers slice the frame
-                    self.log[table].append((self.versions[table], up, list(gone)))
+                if up is not None or gone:
+                    self._apply(table, up, gone)
             if ch.plans:
                 self.plans.update(ch.plans)
                 self.versions["plans"] += 1
@@ -103,12 +102,48 @@ class FleetState:
             self.changed.notify_all()
             return True
 
+    def _apply(self, table: str, up: pl.DataFrame | None, gone: Sequence[int]) -> None:
+        """Replace the frame of ``table`` by one with ``up`` upserted and ``gone`` deleted
+        (under the lock; readers keep the frame they took)."""
+        df = self.frame(table)
+        idc = FRAME_TABLES[table].id_column
+        flat = not any(isinstance(t, pl.List) for t in df.schema.values())
+        in_place = flat and not gone and up is not None and table != "trips"
+        known = _positions(df[idc], up[idc]) if in_place and up is not None else None
+        if known is not None and up is not None:  # only rows replaced: written in place
+            at = pl.Series(known)
+            df = df.with_columns(df[c].clone().scatter(at, up[c]) for c in df.columns)
+            setattr(self, table, df)
+            self.versions[table] += 1
+            self.log[table].append((self.versions[table], up, []))
+            return
+        drop = list(gone) + ([] if up is None or table == "trips" else up[idc].to_list())
+        if drop and df.height:
+            df = df.filter(~pl.col(idc).is_in(drop))
+        if up is not None:
+            df = pl.concat([df, up]) if df.height else up
+        if table != "trips":
+            df = df.sort(idc)
+        setattr(self, table, df)
+        self.versions[table] += 1
+        if table != "trips":  # trips are only appended: consumers slice the frame
+            self.log[table].append((self.versions[table], up, list(gone)))
+
     # ---- writes (store first, then pull) ---------------------------------------------------
     def upsert(self, table: str, df: pl.DataFrame) -> int:
-        """Durably insert or replace validated rows; returns the store revision."""
+        """Durably insert or replace validated rows (unique ids); returns the store
+        revision. When no other write came in between (the new revision follows the one
+        the frames reflect), the rows are applied as written instead of read back."""
         with self._lock:
-            self.store.upsert(table, df)
-            self.sync()
+            before = self.revision
+            rev = self.store.upsert(table, df)
+            if rev == before + 1 and table != "trips":
+                cols = FRAME_TABLES[table].columns.items()
+                self._apply(table, df.select(pl.col(c).cast(t) for c, t in cols), [])
+                self.revision = rev
+                self.changed.notify_all()
+            else:
+                self.sync()
             return self.revision
 
     def delete(self, table: str, ids: Sequence[int]) -> int:

@@ -192,6 +192,36 @@ def conform(df: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
     return pl.DataFrame(out + extras)
 
 
+def _may_break(df: pl.DataFrame, schema: TableSchema) -> bool:
+    """Whether some row breaks a rule of ``schema``: every rule of :func:`validate` in
+    one query (one pass, a few hundred microseconds on a small frame, where the checks
+    one by one take milliseconds); :func:`validate` then finds and names the row."""
+    rules: list[pl.Expr] = [
+        pl.col(c).is_null().any() for c in schema.columns if c not in schema.nullable
+    ]
+    rules.append(pl.col(schema.id_column).is_duplicated().any())
+    for lat_c, lon_c in schema.coordinates:
+        for col, lim in ((lat_c, 90.0), (lon_c, 180.0)):
+            rules.append((pl.col(col).is_nan() | (pl.col(col).abs() > lim)).any())
+    rules += [(pl.col(c) <= 0).any() for c in schema.positive]
+    rules += [(pl.col(c) < 0).any() for c in schema.non_negative]
+    rules += [(pl.col(a) > pl.col(b)).any() for a, b in schema.intervals]
+    rules += [(~pl.col(c).is_in(list(allowed))).any() for c, allowed in schema.enums]
+    if schema is VEHICLES:
+        r = pl.col("rating")
+        rules.append((r.is_nan() | (r < 0) | (r > 5)).any())
+    if schema is LOADS:
+        from engine.data.schemas import VEHICLE_TYPES
+
+        rules.append(
+            pl.col("vehicle_types")
+            .list.eval(~pl.element().is_in(list(VEHICLE_TYPES)))
+            .list.any()
+            .any()
+        )
+    return bool(df.select(pl.any_horizontal(rules)).item())
+
+
 def validate(df: pl.DataFrame, schema: TableSchema) -> None:
     """Check every row rule of ``schema`` on a conformed frame.
 
@@ -200,6 +230,8 @@ def validate(df: pl.DataFrame, schema: TableSchema) -> None:
     InvalidInputError
         Naming the column, the first offending row id and the reason.
     """
+    if not _may_break(df, schema):
+        return
     for col in schema.columns:
         if col in schema.nullable:
             continue

@@ -370,11 +370,16 @@ class Matcher:
         if self._vframe is None or self._vpending:
             frame = self._vframe
             assert frame is not None
-            for up in self._vpending:
-                frame = frame.update(up, on="vehicle_id", include_nulls=True)
-                known = frame["vehicle_id"].implode()
-                frame = pl.concat([frame, up.filter(~pl.col("vehicle_id").is_in(known))])
-            self._vframe, self._vpending = frame, ()
+            # every pending frame at once: the latest row of each vehicle replaces the
+            # frame's, then the rows are put in the matcher's order (new vehicles last)
+            last = pl.concat([up.select(frame.columns) for up in self._vpending])
+            last = last.unique("vehicle_id", keep="last")
+            rows = pl.concat(
+                [frame.filter(~pl.col("vehicle_id").is_in(last["vehicle_id"].implode())), last]
+            )
+            order = pl.DataFrame({"vehicle_id": self._vid.ids}, schema={"vehicle_id": pl.Int64})
+            frame = order.join(rows, on="vehicle_id", how="left", maintain_order="left")
+            self._vframe, self._vpending = frame.select(rows.columns), ()
         return self._vframe
 
     def _derived(self, core: _core.MatcherCore) -> Matcher:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -41,6 +42,79 @@ def _page(df: pl.DataFrame, idc: str, request: Any) -> pl.DataFrame:
     return df
 
 
+class _Pending:
+    """One caller's rows waiting in a :class:`GroupCommit`."""
+
+    __slots__ = ("df", "outcome")
+
+    def __init__(self, df: pl.DataFrame) -> None:
+        self.df = df
+        self.outcome: tuple[int, BaseException | None] | None = None
+
+
+class GroupCommit:
+    """Upserts of concurrent calls written together: one transaction, one commit (one
+    fsync), one in-memory update and one matcher update for all of them.
+
+    A caller whose rows arrive while a write is in progress waits; when it ends, one
+    waiting caller (the leader) takes every queued frame, writes the union (for a vehicle
+    in several, the last call's row, as if written one after another) and wakes the
+    others with the outcome. Each call returns only after the commit holding its rows,
+    so nothing acknowledged is lost; one write's failure is every waiter's failure (their
+    rows were not written). Without concurrency it is a plain write.
+    """
+
+    def __init__(self, write: Callable[[pl.DataFrame], int], id_column: str) -> None:
+        self._write = write
+        self._id = id_column
+        self._cv = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._busy = False
+        #: Writes done and calls they held (observability, tests).
+        self.writes = 0
+        self.calls = 0
+
+    @property
+    def queued(self) -> int:
+        """Calls waiting for the write in progress to end."""
+        with self._cv:
+            return len(self._queue)
+
+    def submit(self, df: pl.DataFrame) -> int:
+        """Write ``df`` (validated, unique ids) with whatever else is queued; returns the
+        store revision of the commit that held it (or raises that write's error)."""
+        me = _Pending(df)
+        with self._cv:
+            self._queue.append(me)
+            while me.outcome is None and self._busy:
+                self._cv.wait()
+            if me.outcome is None:  # not written yet and nobody writing: lead
+                self._busy = True
+                batch, self._queue = self._queue, []
+        if me.outcome is None:
+            outcome: tuple[int, BaseException | None]
+            try:
+                frames = [p.df for p in batch]
+                rows = frames[0] if len(frames) == 1 else (
+                    pl.concat(frames).unique(self._id, keep="last", maintain_order=True)
+                )  # fmt: skip
+                outcome = (self._write(rows), None)
+            except BaseException as e:
+                outcome = (0, e)
+            with self._cv:
+                for p in batch:
+                    p.outcome = outcome
+                self._busy = False
+                self.writes += 1
+                self.calls += len(batch)
+                self._cv.notify_all()
+        assert me.outcome is not None
+        rev, err = me.outcome
+        if err is not None:
+            raise err
+        return rev
+
+
 class FleetServicer:
     """Implements ``yunli.v1.Fleet`` over a :class:`~server.state.FleetState`."""
 
@@ -55,14 +129,20 @@ class FleetServicer:
         # called after each write, with True for trips (the matcher catches up with it,
         # so the writer's next recommendation sees it; readers are never held up)
         self._on_write = on_write or (lambda trips: None)
+        #: Concurrent ``UpsertVehicles`` calls (position reports) committed together.
+        self.vehicle_writes = GroupCommit(self._upsert_vehicles, "vehicle_id")
+
+    def _upsert_vehicles(self, df: pl.DataFrame) -> int:
+        rev = self._state.upsert("vehicles", df)
+        self._on_write(False)
+        return rev
 
     # ---- vehicles ---------------------------------------------------------------------------
     def UpsertVehicles(
         self, request: fleet_pb2.UpsertVehiclesRequest, context: grpc.ServicerContext
     ) -> fleet_pb2.WriteResponse:
         df = convert.frame("vehicles", request.vehicles, self._cfg.max_rows)
-        rev = self._state.upsert("vehicles", df)
-        self._on_write(False)
+        rev = self.vehicle_writes.submit(df)
         return convert.write_response(df.height, rev)
 
     def GetVehicles(

@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import polars as pl
@@ -41,7 +42,7 @@ from server.config import ServerConfig
 from server.convert import common
 from server.convert import matching as convert
 from server.observability import LOGGER, Metrics
-from server.proto import matching_pb2
+from server.proto import matching_grpc, matching_pb2
 from server.state import FleetState
 from server.status import UnavailableError
 
@@ -70,6 +71,41 @@ class Snapshot:
     vehicle_ids: pl.Series
     key: tuple[int, int, int]
     trips_seen: int
+
+
+def _encoded(response: matching_pb2.RecommendResponse | bytes) -> bytes:
+    """A response's wire bytes: as they are when already encoded (by the core)."""
+    return response if isinstance(response, bytes) else response.SerializeToString()
+
+
+class _Handlers:
+    """Collects the generated registration's method handlers (see :func:`add_to_server`)."""
+
+    def __init__(self) -> None:
+        self.generic: Any = None
+        self.service = ""
+        self.registered: dict[str, Any] = {}
+
+    def add_generic_rpc_handlers(self, handlers: Any) -> None:
+        self.generic = handlers
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, Any]) -> None:
+        self.service, self.registered = service, handlers
+
+
+def add_to_server(servicer: MatchingServicer, server: Any) -> None:
+    """Register ``servicer`` on ``server`` as the generated
+    ``add_MatchingServicer_to_server`` does, except that ``RecommendVehicles`` may
+    answer with the response already encoded (the core's bytes are sent as they are,
+    not parsed into a message and serialized again)."""
+    got = _Handlers()
+    matching_grpc.add_MatchingServicer_to_server(servicer, got)
+    handlers = dict(got.registered)
+    handlers["RecommendVehicles"] = handlers["RecommendVehicles"]._replace(
+        response_serializer=_encoded
+    )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(got.service, handlers),))
+    server.add_registered_method_handlers(got.service, handlers)
 
 
 _EMPTY = Snapshot(None, pl.DataFrame(), pl.Series(dtype=pl.Int64), (-1, -1, -1), 0)
@@ -271,7 +307,7 @@ class MatchingServicer:
 
     def RecommendVehicles(
         self, request: matching_pb2.RecommendVehiclesRequest, context: grpc.ServicerContext
-    ) -> matching_pb2.RecommendResponse:
+    ) -> matching_pb2.RecommendResponse | bytes:
         k = self._k(request.k)
         if not request.HasField("load_id"):
             raise InvalidInputError.at("load_id", "required")
@@ -282,8 +318,8 @@ class MatchingServicer:
             if not snap.loads.height or not (snap.loads["load_id"] == lid).any():
                 raise NotFoundError(f"load_id: unknown load {lid}")
             return convert.recommend_rows_response(lid, [])
-        # the core encodes the answer; parsing it back costs less than filling it here
-        return matching_pb2.RecommendResponse.FromString(m.recommend_vehicles_wire(lid, k=k))
+        # the core encodes the answer: its bytes go out as they are (see add_to_server)
+        return m.recommend_vehicles_wire(lid, k=k)
 
     def RecommendVehiclesBatch(
         self, request: matching_pb2.RecommendVehiclesBatchRequest, context: grpc.ServicerContext

@@ -108,3 +108,34 @@ def test_many_small_updates_fold_into_the_fleet_frame() -> None:
     assert m.vehicles.equals(v)
     full = Matcher(v, w.trips, now=w.now, loads=w.loads)
     _same_rankings(m.recommend_vehicles_batch(k=10), full.recommend_vehicles_batch(k=10))
+
+
+def test_moves_and_joins_fold_in_the_matchers_order() -> None:
+    """More single-vehicle moves and joins than are kept pending: ``vehicles`` is the
+    latest row of every vehicle, in the matcher's order (joining vehicles last, in the
+    order they joined), and rankings equal a full build's."""
+    w = generate_world(120, 4_000, 40, seed=7, n_cities=30)
+    base = w.vehicles.head(100)
+    m = Matcher(
+        base,
+        w.trips.filter(pl.col("vehicle_id").is_in(base["vehicle_id"].implode())),
+        loads=w.loads,
+    )
+    expected = base
+    joined = []
+    for i in range(150):
+        if i % 10 == 3 and len(joined) < 20:
+            row = w.vehicles.slice(100 + len(joined), 1)
+            joined.append(row)
+            expected = pl.concat([expected, row])
+        else:
+            vid = int(base["vehicle_id"][(i * 37) % 100])
+            row = expected.filter(pl.col("vehicle_id") == vid).with_columns(
+                lat=pl.col("lat") + 0.01 * (i % 5 - 2), available_from=pl.lit(1_000 + i)
+            )
+            expected = expected.update(row, on="vehicle_id", include_nulls=True)
+        m = m.with_vehicles(row)
+    assert m.vehicles.equals(expected)
+    own = w.trips.filter(pl.col("vehicle_id").is_in(base["vehicle_id"].implode()))
+    full = Matcher(expected, own, loads=w.loads)
+    _same_rankings(m.recommend_vehicles_batch(k=10), full.recommend_vehicles_batch(k=10))

@@ -170,3 +170,72 @@ def test_updates_over_grpc_equal_a_full_build(
         want = full.recommend_vehicles(lid, k=10)
         assert [r.vehicle_id for r in got] == want["vehicle_id"].to_list()
         assert [r.score for r in got] == pytest.approx(want["score"].to_list(), rel=1e-9)
+
+
+def test_position_reports_arriving_together_are_committed_together(
+    make_server: Any, data: dict[str, pl.DataFrame]
+) -> None:
+    """Position updates arriving while one is being applied wait and are then written in
+    one commit (group commit): each call returns after the commit holding its rows, a
+    vehicle reported twice keeps the later report, and everything acknowledged is
+    stored (a new server on the same file reads it) and in the matcher."""
+    srv, port = make_server()
+    c = client_for(port)
+    _fill(c, data)
+    assert srv.matching.ready or _wait_ready(srv)
+    v = data["vehicles"]
+    ids = v["vehicle_id"].to_list()
+
+    def moved(i: int, dlat: float) -> Any:
+        row = v.filter(pl.col("vehicle_id") == ids[i]).with_columns(lat=pl.col("lat") + dlat)
+        return fleet_pb2.UpsertVehiclesRequest(vehicles=messages("vehicles", row))
+
+    gate = _Gate()
+    srv.matching.before_swap = gate
+    out: dict[str, Any] = {}
+
+    def call(name: str, req: Any) -> None:
+        out[name] = c.fleet.UpsertVehicles(req, timeout=60)
+
+    first = threading.Thread(target=call, args=("first", moved(0, 0.01)))
+    first.start()
+    assert gate.entered.wait(30)  # committed, its matcher update held
+    rest = [("a", moved(1, 0.02)), ("b", moved(2, 0.03)), ("c", moved(1, 0.04))]
+    threads = []
+    for n, (name, req) in enumerate(rest, start=1):
+        t = threading.Thread(target=call, args=(name, req))
+        t.start()
+        threads.append(t)
+        for _ in range(600):  # queued in this order
+            if srv.fleet.vehicle_writes.queued == n:
+                break
+            threading.Event().wait(0.01)
+        assert srv.fleet.vehicle_writes.queued == n
+    assert not out  # nobody acknowledged before its commit
+    srv.matching.before_swap = None
+    gate.release.set()
+    for t in [first, *threads]:
+        t.join(60)
+    r0 = out["first"].revision
+    assert {out[k].revision for k in "abc"} == {r0 + 1}  # one commit for the three
+    assert srv.fleet.vehicle_writes.writes == 2 + 1  # the fill's upsert, then two
+    lat = dict(zip(srv.state.vehicles["vehicle_id"], srv.state.vehicles["lat"], strict=True))
+    lat0 = dict(zip(v["vehicle_id"], v["lat"], strict=True))
+    assert lat[ids[1]] == pytest.approx(lat0[ids[1]] + 0.04)  # the later report
+    assert lat[ids[2]] == pytest.approx(lat0[ids[2]] + 0.03)
+    snap = srv.matching.snapshot.matcher.vehicles
+    got = dict(zip(snap["vehicle_id"], snap["lat"], strict=True))
+    assert got[ids[1]] == lat[ids[1]]
+    assert got[ids[0]] == lat[ids[0]]
+    srv.stop(0)
+    _, port2 = make_server()
+    got2 = client_for(port2).fleet.GetVehicles(fleet_pb2.GetByIdsRequest(ids=ids[:3])).vehicles
+    assert [m.lat for m in got2] == [lat[i] for i in ids[:3]]
+
+
+def _wait_ready(srv: Any) -> bool:
+    for _ in range(3000):
+        if srv.matching.ready:
+            return True
+        threading.Event().wait(0.01)
+    return False
