@@ -239,9 +239,7 @@ def test_forwarding_over_tls(pg_url: str, make_server: Any, tmp_path: Any) -> No
     assert _lease(pg_url, "tls") == (srv_a.instance_id, 1)
 
 
-def test_keyed_writes_forwarded_and_replayed_on_any_instance(
-    pg_url: str, make_server: Any
-) -> None:
+def test_keyed_writes_forwarded_and_replayed_on_any_instance(pg_url: str, make_server: Any) -> None:
     """A keyed write reaching B is forwarded with its key to the owner A; its retry is
     answered from the record on B and on A, and also by B while A is dead but still
     holds the lease (no forward, no wait); a former owner fenced off mid-write forwards
@@ -260,7 +258,8 @@ def test_keyed_writes_forwarded_and_replayed_on_any_instance(
     assert _lease(pg_url, "kf") == (srv_a.instance_id, 1)  # applied by the owner
     for client in (b, a):
         again = client.live.ApplyEvents(req)
-        assert again.replayed and again.view == first.view
+        assert again.replayed
+        assert again.view == first.view
     assert a.live.GetPlan(live_pb2.GetPlanRequest(plan_id="kf")).plan.version == 2
 
     # A's lease lapses; B takes over; A (fenced) forwards a keyed write to B
@@ -272,7 +271,8 @@ def test_keyed_writes_forwarded_and_replayed_on_any_instance(
         plan_id="kf", events=[_new_job("j3", 400)], idempotency_key="kf-3"
     )
     third = a.live.ApplyEvents(req3)
-    assert third.view.plan.version == 4 and not third.replayed
+    assert third.view.plan.version == 4
+    assert not third.replayed
     assert a.live.ApplyEvents(req3).replayed
 
     # B dies without releasing its lease (as if killed): A answers the retry at once

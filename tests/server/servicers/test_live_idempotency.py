@@ -85,15 +85,19 @@ def test_retry_answers_first_response_and_applies_once(db: str, make_server: Any
     assert c.live.CreatePlan(create, timeout=30) == view  # not ALREADY_EXISTS
     req = _events("k", "j1", key="apply-1")
     first = c.live.ApplyEvents(req, timeout=60)
-    assert not first.replayed and first.view.plan.version == 2 and first.HasField("diff")
+    assert not first.replayed
+    assert first.view.plan.version == 2
+    assert first.HasField("diff")
     again = c.live.ApplyEvents(req, timeout=60)
     assert again.replayed
     assert _without_flag(again) == first  # same version, same diff, same view
     got = c.live.GetPlan(live_pb2.GetPlanRequest(plan_id="k"))
-    assert got.plan.version == 2 and [j.job_id for j in got.plan.jobs] == ["j1"]
+    assert got.plan.version == 2
+    assert [j.job_id for j in got.plan.jobs] == ["j1"]
 
     d = _refused(lambda: c.live.ApplyEvents(_events("k", "j2", key="apply-1"), timeout=60))
-    assert d["field"] == "idempotency_key" and "different request" in d["reason"]
+    assert d["field"] == "idempotency_key"
+    assert "different request" in d["reason"]
     other = live_pb2.CreatePlanRequest(plan_id="k2", plan=_plan(), idempotency_key="apply-1")
     assert _refused(lambda: c.live.CreatePlan(other, timeout=30))["field"] == "idempotency_key"
     long = _events("k", "j3", key="x" * 129)
@@ -161,7 +165,8 @@ def test_position_reports_with_keys_apply_once(db: str, make_server: Any) -> Non
     r = c.live.ReportPositions(iter(reports), timeout=30)  # the first one is a retry
     assert (r.accepted, r.version) == (2, 4)
     got = c.live.GetPlan(live_pb2.GetPlanRequest(plan_id="pp")).plan
-    assert got.version == 4 and got.jobs[0].status == "served"
+    assert got.version == 4
+    assert got.jobs[0].status == "served"
 
 
 def test_expired_keys_are_pruned(db: str, make_server: Any) -> None:
@@ -178,4 +183,5 @@ def test_expired_keys_are_pruned(db: str, make_server: Any) -> None:
     assert store.prune_live_keys(0.01) == 1
     assert store.live_key("old") is None
     r = c.live.ApplyEvents(_events("pr", "j2", key="old", replan=False), timeout=60)
-    assert not r.replayed and r.view.plan.version == 3
+    assert not r.replayed
+    assert r.view.plan.version == 3
