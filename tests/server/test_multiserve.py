@@ -16,9 +16,7 @@ answered from the record and applied once; the same without a key applies twice.
 
 from __future__ import annotations
 
-import contextlib
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -34,6 +32,7 @@ import pytest
 
 from server.proto import fleet_grpc, fleet_pb2, live_grpc, live_pb2, orders_grpc, orders_pb2
 from tests.server.conftest import PG_SKIP, PG_URL, TOKEN, messages
+from tests.server.relay import Relay
 
 pytestmark = pytest.mark.postgres
 
@@ -398,49 +397,6 @@ def _run(db: str, procs: dict[str, Any], world: Any) -> None:
     assert procs[survivor][0].wait(timeout=60) == 0
     for c in (*direct.values(), rr):
         c.close()
-
-
-class Relay:
-    """A TCP relay from ``127.0.0.1:<port>`` to a server; after :meth:`hold` the
-    server's bytes are no longer passed on (an answer lost on the way back), and a
-    connection closed on one side is closed on the other."""
-
-    def __init__(self, target: int) -> None:
-        self.target = target
-        self.held = threading.Event()
-        self._srv = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self._srv.getsockname()[1])
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def hold(self) -> None:
-        """Stop passing the server's bytes to the client."""
-        self.held.set()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._srv.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.target))
-            for a, b, back in ((client, server, False), (server, client, True)):
-                threading.Thread(target=self._pump, args=(a, b, back), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket, back: bool) -> None:
-        try:
-            while data := src.recv(65536):
-                if not (back and self.held.is_set()):
-                    dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
-
-    def close(self) -> None:
-        """Stop accepting."""
-        self._srv.close()
 
 
 def test_kill9_between_write_and_answer_retry_applies_once(pg_url: str, tmp_path: Path) -> None:
