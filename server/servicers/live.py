@@ -93,10 +93,12 @@ class _Entry:
 
 def _check_key(key: str) -> str:
     """The request's idempotency key ("" when none is given); InvalidInputError if too long."""
-    if len(key) > MAX_KEY_LEN or (key and not key.strip()):
+    if len(key) > MAX_KEY_LEN:
         raise InvalidInputError.at(
-            "idempotency_key", f"must be 1 to {MAX_KEY_LEN} characters, got {key!r}"
+            "idempotency_key", f"must be 1 to {MAX_KEY_LEN} characters, got {len(key):,}"
         )
+    if key and not key.strip():
+        raise InvalidInputError.at("idempotency_key", "must not be blank")
     return key
 
 
@@ -243,6 +245,12 @@ class LivePlansServicer:
                 f"key {key!r} was used for a different request ({rec.method} on plan "
                 f"{rec.plan_id!r}); use a new key for a new request",
             )
+        from server.observability import LOGGER
+
+        LOGGER.info(
+            "live-plan write replayed from its idempotency record",
+            extra={"plan_id": plan_id, "method": method, "version": rec.version},
+        )
         return rec
 
     def _prune(self) -> None:

@@ -97,19 +97,15 @@ class Retrying:
         self.retries = 0
         self.lock = threading.Lock()
 
-    def __call__(self, fn: Any, req: Any, first_error: list[grpc.RpcError] | None = None) -> Any:
+    def __call__(self, fn: Any, req: Any) -> Any:
         for attempt in range(200):
             try:
                 return fn(req, timeout=30, metadata=MD)
             except grpc.RpcError as e:
                 if e.code() != UNAVAILABLE:
-                    if first_error is not None:
-                        first_error.append(e)
                     raise
                 with self.lock:
                     self.retries += 1
-                if first_error is not None:
-                    first_error.append(e)
                 time.sleep(min(0.02 * 2**attempt, 0.3))
         raise AssertionError("still UNAVAILABLE after 200 attempts")
 

@@ -102,6 +102,8 @@ def test_retry_answers_first_response_and_applies_once(db: str, make_server: Any
     assert _refused(lambda: c.live.CreatePlan(other, timeout=30))["field"] == "idempotency_key"
     long = _events("k", "j3", key="x" * 129)
     assert _refused(lambda: c.live.ApplyEvents(long, timeout=60))["field"] == "idempotency_key"
+    blank = _events("k", "j3", key="  ")
+    assert _refused(lambda: c.live.ApplyEvents(blank, timeout=60))["field"] == "idempotency_key"
     assert c.live.GetPlan(live_pb2.GetPlanRequest(plan_id="k")).plan.version == 2
 
     srv.stop(0)
