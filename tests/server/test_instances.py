@@ -241,10 +241,13 @@ def test_forwarding_over_tls(pg_url: str, make_server: Any, tmp_path: Any) -> No
 
 def test_keyed_writes_forwarded_and_replayed_on_any_instance(pg_url: str, make_server: Any) -> None:
     """A keyed write reaching B is forwarded with its key to the owner A; its retry is
-    answered from the record on B and on A, and also by B while A is dead but still
-    holds the lease (no forward, no wait); a former owner fenced off mid-write forwards
-    the keyed write and its retry applies nothing again."""
+    answered from the record on B and on A, and the key with another body is refused on
+    both; a former owner (A) fenced off mid-write forwards a keyed write to the new
+    owner B and its retry applies nothing again; once B is dead but still holds the
+    lease, A answers the retry from the record at once (no forward, no wait)."""
     import psycopg
+
+    from server.status import error_details
 
     srv_a, pa = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=600)
     srv_b, pb = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=600)
@@ -261,6 +264,14 @@ def test_keyed_writes_forwarded_and_replayed_on_any_instance(pg_url: str, make_s
         assert again.replayed
         assert again.view == first.view
     assert a.live.GetPlan(live_pb2.GetPlanRequest(plan_id="kf")).plan.version == 2
+    other = live_pb2.ApplyEventsRequest(
+        plan_id="kf", events=[_new_job("j9", 200)], idempotency_key="kf-1"
+    )
+    for client in (b, a):  # the key with another body: refused on either instance
+        with pytest.raises(grpc.RpcError) as e:
+            client.live.ApplyEvents(other)
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert error_details(e.value.trailing_metadata())["field"] == "idempotency_key"
 
     # A's lease lapses; B takes over; A (fenced) forwards a keyed write to B
     with psycopg.connect(pg_url, autocommit=True) as conn:
