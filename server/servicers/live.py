@@ -481,6 +481,10 @@ class LivePlansServicer:
             for _ in range(_LEASE_ATTEMPTS):
                 owner = self._route(plan_id)
                 if owner is not None:
+                    rec = self._recorded(key, plan_id, "ReportPositions", digest)
+                    if rec is not None:  # applied before (the owner may be dead)
+                        last = live_pb2.ReportPositionsResponse(accepted=1, version=rec.version)
+                        break
                     last = self._forward(owner, "ReportPositions", iter([report]), context)
                     break
                 try:

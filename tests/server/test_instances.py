@@ -272,6 +272,10 @@ def test_keyed_writes_forwarded_and_replayed_on_any_instance(pg_url: str, make_s
             client.live.ApplyEvents(other)
         assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert error_details(e.value.trailing_metadata())["field"] == "idempotency_key"
+    where = live_pb2.PositionUpdate(vehicle_id="v1", lat=31.21, lon=121.41)
+    report = live_pb2.PositionReport(plan_id="kf", t=250, position=where, idempotency_key="p-1")
+    pos = b.live.ReportPositions(iter([report]))  # forwarded to A, applied there
+    assert (pos.accepted, pos.version) == (1, 3)
 
     # A's lease lapses; B takes over; A (fenced) forwards a keyed write to B
     with psycopg.connect(pg_url, autocommit=True) as conn:
@@ -282,7 +286,7 @@ def test_keyed_writes_forwarded_and_replayed_on_any_instance(pg_url: str, make_s
         plan_id="kf", events=[_new_job("j3", 400)], idempotency_key="kf-3"
     )
     third = a.live.ApplyEvents(req3)
-    assert third.view.plan.version == 4
+    assert third.view.plan.version == 5
     assert not third.replayed
     assert a.live.ApplyEvents(req3).replayed
 
@@ -296,6 +300,8 @@ def test_keyed_writes_forwarded_and_replayed_on_any_instance(pg_url: str, make_s
             (srv_b.instance_id, addr),
         )
     assert a.live.ApplyEvents(req3, timeout=10).view == third.view
+    pos = a.live.ReportPositions(iter([report]), timeout=10)  # recorded: not forwarded
+    assert (pos.accepted, pos.version) == (1, 3)
     with pytest.raises(grpc.RpcError) as e:  # a new write waits for the owner's lease
         a.live.ApplyEvents(
             live_pb2.ApplyEventsRequest(plan_id="kf", events=[_new_job("j4", 500)]), timeout=10
