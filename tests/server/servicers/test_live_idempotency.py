@@ -187,3 +187,33 @@ def test_expired_keys_are_pruned(db: str, make_server: Any) -> None:
     r = c.live.ApplyEvents(_events("pr", "j2", key="old", replan=False), timeout=60)
     assert not r.replayed
     assert r.view.plan.version == 3
+
+
+def test_servicer_prunes_records_past_the_retention(db: str) -> None:
+    """A keyed write prunes records older than 24 h (database clock) at most once per
+    ten minutes; younger records and the write's own are kept."""
+    from server.config import ServerConfig
+    from server.observability import Metrics
+    from server.servicers.live import LivePlansServicer
+    from server.state import FleetState
+    from server.store import open_store
+
+    store = open_store(db)
+    pool: Any = None  # no solver needed: no re-plan, no problem to solve
+    ctx: Any = None  # called in-process, as the Orders servicer calls ApplyEvents
+    try:
+        live = LivePlansServicer(FleetState(store), ServerConfig(db=db), Metrics(), pool)
+        live.CreatePlan(live_pb2.CreatePlanRequest(plan_id="sp", plan=_plan()), ctx)
+        for i, key in enumerate(("a", "b")):
+            live.ApplyEvents(_events("sp", f"j{i}", key=key, replan=False), ctx)
+        p = store.placeholder
+        with store._lock, store._transaction() as cur:  # "a" is 25 h old
+            cur.execute(f"UPDATE live_plan_keys SET at = at - 90000 WHERE key = {p}", ("a",))
+        live.ApplyEvents(_events("sp", "j2", key="c", replan=False), ctx)
+        assert store.live_key("a") is not None  # pruned at most every 10 minutes
+        live._pruned = float("-inf")  # ten minutes later
+        live.ApplyEvents(_events("sp", "j3", key="d", replan=False), ctx)
+        assert store.live_key("a") is None
+        assert all(store.live_key(k) is not None for k in "bcd")
+    finally:
+        store.close()
