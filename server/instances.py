@@ -14,6 +14,9 @@ lease (:mod:`server.store.leases`):
   and expires its leases on a graceful shutdown.
 * :class:`Peers` forwards a write to the owner when another instance holds the
   lease: the caller sees the owner's answer (or its error, same code and message).
+  The request is forwarded whole, so a write keeps its ``idempotency_key`` and the
+  owner records it (:mod:`server.servicers.live`); a retry reaching a non-owner is
+  answered from the record before any forwarding.
   A forwarded call is never forwarded again; an owner that does not answer gives
   ``UNAVAILABLE`` naming it and when its lease expires, after which a retry lands on
   an instance that takes the plan over, reloading it from the database.

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import polars as pl
 
 from engine.data.schemas import LOADS, TRIPS, VEHICLES
-from server.store.sql import FRAME_TABLES, SqlStore
+from server.store.sql import FRAME_TABLES, KeyRecord, SqlStore
 
 #: Changes kept per table in :attr:`FleetState.log`.
 LOG_LENGTH = 1024
@@ -167,12 +167,14 @@ class FleetState:
         body: bytes,
         expected: int | None,
         guard: Callable[[Any], None] | None = None,
+        key: KeyRecord | None = None,
     ) -> int:
         """Durably store a live plan (``expected``: the version replaced; None: create;
-        ``guard``: run inside the write's transaction, see :meth:`SqlStore.put_plan`)."""
+        ``guard``: run inside the write's transaction; ``key``: the idempotency record
+        written with it; see :meth:`SqlStore.put_plan`)."""
         with self._lock:
             try:
-                self.store.put_plan(plan_id, version, body, expected, guard)
+                self.store.put_plan(plan_id, version, body, expected, guard, key)
             finally:
                 self.sync()
             return self.revision

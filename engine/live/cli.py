@@ -1,4 +1,11 @@
-"""``yunli replan``: apply events to a live plan, re-optimize, report ETAs and warnings."""
+"""``yunli replan``: apply events to a live plan, re-optimize, report ETAs and warnings.
+
+With ``--server ADDR --plan-id ID`` the events go to the plan stored on a running
+``yunli serve`` (``LivePlans.ApplyEvents`` with a re-plan) instead of a plan file: the
+call carries an idempotency key (``--idempotency-key``, default a new one, printed) and
+is retried on UNAVAILABLE / DEADLINE_EXCEEDED, so it takes effect exactly once; a
+command that still failed can be re-run with the printed key.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +46,9 @@ def _run(args: argparse.Namespace) -> int:
     check_output(args.output, (".json",))
     check_output(args.etas, TABLE_SUFFIXES, "etas")
     check_output(args.warnings, TABLE_SUFFIXES, "warnings")
-    if args.new_day:
+    if args.server:
+        plan = _remote(args)
+    elif args.new_day:
         from engine.live.build import plan_from_solution
         from engine.live.scenario import city_day
         from engine.routing.solve import solve
@@ -93,6 +102,62 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _remote(args: argparse.Namespace) -> Any:
+    """Apply the events to the plan on ``args.server`` and re-plan there; the new plan."""
+    import grpc
+
+    from engine.live.io import events_from_dicts
+    from server.convert import live as convert
+    from server.instances import error_from_status
+    from server.live_client import LiveClient, new_key
+    from server.proto import live_pb2
+
+    if args.plan or args.new_day:
+        raise InvalidInputError.at("--server", "give --plan-id, not a plan file or --new-day")
+    if not args.plan_id:
+        raise InvalidInputError.at("--plan-id", "give the id of the plan on the server")
+    events = events_from_dicts(_read_json(args.events, "events")) if args.events else []
+    key = args.idempotency_key or new_key()
+    req = live_pb2.ApplyEventsRequest(
+        plan_id=args.plan_id,
+        events=[convert.event_msg(e) for e in events],
+        options=live_pb2.ReplanOptions(
+            replan=True, time_limit_s=args.time_limit, seed=args.seed,
+            allow_diversion=args.allow_diversion, disruption_cost=args.disruption_cost,
+        ),
+        idempotency_key=key,
+    )  # fmt: skip
+    print(f"idempotency key {key} (re-run with --idempotency-key {key} if this fails)")
+    client = LiveClient(args.server, token=args.token, timeout=args.time_limit + 60.0)
+    try:
+        r = client.apply_events(req)
+    except grpc.RpcError as e:
+        trailers = [(str(m.key), m.value) for m in e.trailing_metadata() or ()]
+        err = error_from_status(e.code(), e.details() or "", trailers)
+        if e.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            raise OSError(
+                f"server {args.server}: {e.code().name}: {e.details()} (after "
+                f"{client.retries + 1} attempts; re-run with --idempotency-key {key})"
+            ) from None
+        raise err from None
+    finally:
+        client.close()
+    d = r.diff
+    how = "answered from the idempotency record (applied before)" if r.replayed else "applied"
+    print(
+        f"plan {args.plan_id!r} at version {r.view.plan.version}: {len(events)} events {how}, "
+        f"{len(r.released_jobs)} jobs released; re-plan in {d.runtime_s * 1000:.0f} ms: "
+        f"{len(d.moved)} stops moved, {len(d.changed_vehicles)} vehicles changed"
+    )
+    if client.retries:
+        print(f"{client.retries} attempts retried")
+    if not d.feasible:
+        print(f"INFEASIBLE: {len(d.infeasible)} required jobs left out")
+        for u in d.infeasible:
+            print(f"  {u.job_id}: {u.constraint}: {u.detail}")
+    return convert.live_plan(r.view.plan)
+
+
 def _write(df: Any, path: str) -> None:
     if path.endswith(".parquet"):
         atomic_write(path, lambda tmp: df.write_parquet(tmp))
@@ -126,4 +191,17 @@ def register(sub: Any) -> None:
     p.add_argument("--output", help="write the new plan JSON here")
     p.add_argument("--etas", help="write ETAs (.csv, .parquet or .json)")
     p.add_argument("--warnings", help="write risk warnings (.csv, .parquet or .json)")
+    p.add_argument(
+        "--server",
+        metavar="ADDR",
+        help="apply the events to --plan-id on a running `yunli serve` (host:port, or "
+        "ipv4:h1:p1,h2:p2 for several instances) and re-plan there",
+    )
+    p.add_argument("--plan-id", help="the plan on --server")
+    p.add_argument("--token", help="bearer token for --server (default: YUNLI_TOKEN)")
+    p.add_argument(
+        "--idempotency-key",
+        help="key of the --server call (default: a new one, printed); re-run a failed "
+        "command with the same key to apply its events at most once",
+    )
     p.set_defaults(func=_run)

@@ -314,6 +314,59 @@ def event(msg: live_pb2.Event) -> Event:
     raise InvalidInputError.at("events.kind", "event without a kind")
 
 
+def event_msg(ev: Event) -> live_pb2.Event:
+    """The ``Event`` message of an engine live event (the inverse of :func:`event`)."""
+    from engine.live import (
+        Breakdown,
+        CancelJob,
+        ChangeJob,
+        NewJob,
+        PositionUpdate,
+        Traffic,
+        VehicleAvailable,
+        VehicleDelayed,
+    )
+
+    m = live_pb2.Event(t=ev.t)
+    if isinstance(ev, NewJob):
+        m.new_job.job.CopyFrom(live_job_msg(ev.job))
+        if ev.pair_job is not None:
+            m.new_job.pair_job.CopyFrom(live_job_msg(ev.pair_job))
+    elif isinstance(ev, CancelJob):
+        m.cancel_job = ev.job_id
+    elif isinstance(ev, ChangeJob):
+        m.change_job.job_id = ev.job_id
+        if ev.windows is not None:
+            m.change_job.windows.SetInParent()
+            for a, b in ev.windows:
+                m.change_job.windows.windows.add(start=a, end=b)
+        if ev.amounts is not None:
+            m.change_job.amounts.SetInParent()
+            m.change_job.amounts.values.extend(ev.amounts)
+    elif isinstance(ev, Traffic):
+        m.traffic.CopyFrom(slowdown_msg(ev.slowdown))
+    elif isinstance(ev, VehicleDelayed):
+        m.vehicle_delayed.vehicle_id, m.vehicle_delayed.delay_s = ev.vehicle_id, ev.delay_s
+    elif isinstance(ev, Breakdown):
+        m.breakdown = ev.vehicle_id
+    elif isinstance(ev, VehicleAvailable):
+        if ev.vehicle is not None:
+            m.vehicle_available.vehicle.CopyFrom(live_vehicle_msg(ev.vehicle))
+        else:
+            m.vehicle_available.vehicle_id = ev.vehicle_id or ""
+    elif isinstance(ev, PositionUpdate):
+        p = m.position
+        p.vehicle_id, p.lat, p.lon = ev.vehicle_id, ev.lat, ev.lon
+        p.served.extend(ev.served)
+        if ev.driving_since_break_s is not None:
+            p.driving_since_break_s = ev.driving_since_break_s
+        if ev.busy_until is not None:
+            p.busy_until = ev.busy_until
+    else:  # pragma: no cover - the Event union is closed
+        raise InvalidInputError.at("events.kind", f"unknown event {type(ev).__name__}")
+    return m
+
+
 def plan_diff(res: ReplanResult) -> live_pb2.PlanDiff:
     """The message of a re-plan's :class:`engine.live.ReplanDiff`, with its runtime and cost."""
     d = res.diff

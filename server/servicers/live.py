@@ -13,10 +13,21 @@ time-to-live and reloads the plan from the database. Reads (``GetPlan``,
 the engine objects of its plans in memory and changes them under a per-plan lock;
 events are applied atomically by :func:`engine.live.apply_events` and re-plans run in
 the Rust core (GIL released).
+
+Idempotency: ``CreatePlan``, ``ApplyEvents`` and each ``PositionReport`` may carry an
+``idempotency_key``. The key, a digest of the request and the response are written to
+``live_plan_keys`` in the same transaction as the plan (:meth:`SqlStore.put_plan
+<server.store.sql.SqlStore.put_plan>`), so a retry with the key (after a timeout, a
+lost answer, the owner's ``kill -9`` and a lease take-over) is answered from the record
+by whichever instance it reaches and applies nothing again. The owner looks the key up
+under the plan's lock before applying; a non-owner looks it up before forwarding. The
+same key with another request is INVALID_ARGUMENT naming ``idempotency_key``. Records
+are kept :data:`~server.store.sql.LIVE_KEY_TTL_S` (24 h) and then pruned.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -39,12 +50,17 @@ from server.solver_pool import SolverPool
 from server.state import FleetState
 from server.status import UnavailableError
 from server.store.leases import Lease, LeaseLostError
+from server.store.sql import LIVE_KEY_TTL_S, KeyRecord, KeyTakenError
 
 _PLAN_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 #: Most events in one ApplyEvents call.
 MAX_EVENTS = 10_000
 #: Attempts of a write whose lease moves under it (each re-routes to the new owner).
 _LEASE_ATTEMPTS = 3
+#: Longest idempotency key accepted (as the Orders service's).
+MAX_KEY_LEN = 128
+#: Seconds between two prunes of expired idempotency records by one instance.
+_PRUNE_EVERY_S = 600.0
 
 
 @dataclass
@@ -73,6 +89,31 @@ class _Entry:
         for jid in served:
             convert.fill_job(m.jobs[self.jindex[jid]], p.jobs[jid])
         m.now, m.version = p.now, p.version
+
+
+def _check_key(key: str) -> str:
+    """The request's idempotency key ("" when none is given); InvalidInputError if too long."""
+    if len(key) > MAX_KEY_LEN:
+        raise InvalidInputError.at(
+            "idempotency_key", f"must be 1 to {MAX_KEY_LEN} characters, got {len(key):,}"
+        )
+    if key and not key.strip():
+        raise InvalidInputError.at("idempotency_key", "must not be blank")
+    return key
+
+
+def _digest(request: Any) -> str:
+    """SHA-256 of ``request`` without its idempotency key (deterministic serialization)."""
+    body = type(request)()
+    body.CopyFrom(request)
+    body.ClearField("idempotency_key")
+    return hashlib.sha256(body.SerializeToString(deterministic=True)).hexdigest()
+
+
+def _replayed(rec: KeyRecord) -> live_pb2.ApplyEventsResponse:
+    out = live_pb2.ApplyEventsResponse.FromString(rec.response)
+    out.replayed = True
+    return out
 
 
 def _check_id(plan_id: str) -> str:
@@ -110,6 +151,9 @@ class LivePlansServicer:
         self._epoch: dict[str, int] = {}
         self._subscribers = 0
         self._max_subscribers = max(1, config.max_workers // 2)
+        #: Retention of idempotency records, seconds (database clock).
+        self.key_ttl_s = LIVE_KEY_TTL_S
+        self._pruned = float("-inf")
 
     # ---- plans in memory and in the store ---------------------------------------------
     def _lock(self, plan_id: str) -> threading.Lock:
@@ -167,20 +211,61 @@ class LivePlansServicer:
         self._state.sync()  # read-your-writes through this instance
         return out
 
-    def _save(self, plan_id: str, entry: _Entry, expected: int | None) -> None:
-        """Store the entry's message (plan and message already at the new version); on
-        failure forget the cached copy, the stored plan being the truth."""
+    def _save(
+        self, plan_id: str, entry: _Entry, expected: int | None, key: KeyRecord | None = None
+    ) -> None:
+        """Store the entry's message (plan and message already at the new version) and
+        ``key``'s record in one transaction; on failure forget the cached copy, the
+        stored plan being the truth."""
         guard = None
         if self._leases is not None and expected is not None:
             guard = self._leases.fence(plan_id, self._epoch[plan_id])
         try:
             self._state.put_plan(
-                plan_id, entry.plan.version, entry.msg.SerializeToString(), expected, guard
+                plan_id, entry.plan.version, entry.msg.SerializeToString(), expected, guard, key
             )
         except Exception:
             self._cache.pop(plan_id, None)
             raise
         self._cache[plan_id] = entry
+        if key is not None:
+            self._prune()
+
+    def _recorded(self, key: str, plan_id: str, method: str, digest: str) -> KeyRecord | None:
+        """The record of ``key`` if a call made it (None: not yet); InvalidInputError if
+        it was made by a different request."""
+        if not key:
+            return None
+        rec = self._state.store.live_key(key)
+        if rec is None:
+            return None
+        if (rec.plan_id, rec.method, rec.digest) != (plan_id, method, digest):
+            raise InvalidInputError.at(
+                "idempotency_key",
+                f"key {key!r} was used for a different request ({rec.method} on plan "
+                f"{rec.plan_id!r}); use a new key for a new request",
+            )
+        from server.observability import LOGGER
+
+        LOGGER.info(
+            "live-plan write replayed from its idempotency record",
+            extra={"plan_id": plan_id, "method": method, "version": rec.version},
+        )
+        return rec
+
+    def _prune(self) -> None:
+        """Delete expired idempotency records, at most once per :data:`_PRUNE_EVERY_S`."""
+        now = time.monotonic()
+        with self._guard:
+            if now - self._pruned < _PRUNE_EVERY_S:
+                return
+            self._pruned = now
+        try:
+            self._state.store.prune_live_keys(self.key_ttl_s)
+        except Exception:
+            from server.observability import LOGGER
+
+            LOGGER.warning("pruning live-plan idempotency keys failed", exc_info=True)
 
     def _view(self, plan_id: str, entry: _Entry) -> live_pb2.PlanView:
         from engine.live import forecast
@@ -193,6 +278,11 @@ class LivePlansServicer:
         self, request: live_pb2.CreatePlanRequest, context: grpc.ServicerContext
     ) -> live_pb2.PlanView:
         plan_id = _check_id(request.plan_id)
+        key = _check_key(request.idempotency_key)
+        digest = _digest(request) if key else ""
+        rec = self._recorded(key, plan_id, "CreatePlan", digest)
+        if rec is not None:
+            return live_pb2.PlanView.FromString(rec.response)
         if plan_id in self._state.plans:
             from server.status import AlreadyExistsError
 
@@ -218,8 +308,17 @@ class LivePlansServicer:
         plan.version = 1
         entry = _Entry.of(plan, convert.live_plan_msg(plan, plan_id))
         with self._lock(plan_id):
-            self._save(plan_id, entry, None)
             view = self._view(plan_id, entry)
+            krec = None
+            if key:
+                krec = KeyRecord(key, plan_id, "CreatePlan", digest, 1, view.SerializeToString())
+            try:
+                self._save(plan_id, entry, None, krec)
+            except KeyTakenError:  # a concurrent retry of this call created it
+                rec = self._recorded(key, plan_id, "CreatePlan", digest)
+                if rec is None:
+                    raise
+                return live_pb2.PlanView.FromString(rec.response)
         if self._leases is not None:  # the creator owns it (unless a peer claimed it first)
             self._route(plan_id)
         return view
@@ -246,15 +345,23 @@ class LivePlansServicer:
             if opts.replan
             else 0.0
         )
+        key = _check_key(request.idempotency_key)
+        digest = _digest(request) if key else ""
         for _ in range(_LEASE_ATTEMPTS):
             owner = self._route(plan_id)
-            if owner is not None:
+            if owner is not None:  # answered here if recorded (the owner may be dead)
+                rec = self._recorded(key, plan_id, "ApplyEvents", digest)
+                if rec is not None:
+                    return _replayed(rec)
                 out: live_pb2.ApplyEventsResponse = self._forward(
                     owner, "ApplyEvents", request, context
                 )
                 return out
             try:
                 with self._lock(plan_id):
+                    rec = self._recorded(key, plan_id, "ApplyEvents", digest)
+                    if rec is not None:
+                        return _replayed(rec)
                     entry = self._entry(plan_id)
                     before = entry.plan.version
                     if request.HasField("expected_version") and request.expected_version != before:
@@ -266,12 +373,16 @@ class LivePlansServicer:
                             f"not {request.expected_version}"
                         )
                     try:
-                        return self._apply(plan_id, entry, before, events, opts, limit)
+                        return self._apply(
+                            plan_id, entry, before, events, opts, limit, (key, digest)
+                        )
                     except BaseException:
                         self._cache.pop(plan_id, None)  # the stored plan is the truth
                         raise
             except LeaseLostError:
                 self._lost(plan_id)
+            except KeyTakenError:
+                continue  # a concurrent call with the key committed: answered from its record
         raise UnavailableError(f"plan {plan_id!r}: its ownership keeps moving; retry")
 
     def _confirm(self, plan_id: str) -> None:
@@ -291,9 +402,17 @@ class LivePlansServicer:
             self._cache.pop(plan_id, None)
 
     def _apply(
-        self, plan_id: str, entry: _Entry, before: int, events: list[Any], opts: Any, limit: float
+        self,
+        plan_id: str,
+        entry: _Entry,
+        before: int,
+        events: list[Any],
+        opts: Any,
+        limit: float,
+        key: tuple[str, str],
     ) -> live_pb2.ApplyEventsResponse:
-        """Apply events to the cached plan in place, re-plan, store (plan lock held)."""
+        """Apply events to the cached plan in place, re-plan, store with the idempotency
+        record of ``key`` (key, digest; key "" for none) (plan lock held)."""
         from engine.live import apply_events, replan
 
         work = entry.plan
@@ -309,8 +428,13 @@ class LivePlansServicer:
             self._metrics.observe_solver("replan", t0)
         work.version = before + 1
         entry = _Entry.of(work, convert.live_plan_msg(work, plan_id))
-        self._save(plan_id, entry, before)
-        return convert.apply_response(self._view(plan_id, entry), rep, res)
+        out = convert.apply_response(self._view(plan_id, entry), rep, res)
+        krec = None
+        if key[0]:
+            body = out.SerializeToString()
+            krec = KeyRecord(key[0], plan_id, "ApplyEvents", key[1], work.version, body)
+        self._save(plan_id, entry, before, krec)
+        return out
 
     def Subscribe(
         self, request: live_pb2.SubscribeRequest, context: grpc.ServicerContext
@@ -352,28 +476,42 @@ class LivePlansServicer:
                 raise InvalidInputError.at("positions", f"at most {MAX_EVENTS:,} per call")
             plan_id = _check_id(report.plan_id)
             ev = convert.position(report.position, report.t)
+            key = _check_key(report.idempotency_key)
+            digest = _digest(report) if key else ""
             for _ in range(_LEASE_ATTEMPTS):
                 owner = self._route(plan_id)
                 if owner is not None:
+                    rec = self._recorded(key, plan_id, "ReportPositions", digest)
+                    if rec is not None:  # applied before (the owner may be dead)
+                        last = live_pb2.ReportPositionsResponse(accepted=1, version=rec.version)
+                        break
                     last = self._forward(owner, "ReportPositions", iter([report]), context)
                     break
                 try:
                     with self._lock(plan_id):
                         entry = self._entry(plan_id)
                         plan = entry.plan
-                        before = plan.version
-                        try:
-                            apply_events(plan, [ev])
-                            plan.version = before + 1
-                            entry.after_position(ev.vehicle_id, ev.served)
-                            self._save(plan_id, entry, before)
-                        except BaseException:
-                            self._cache.pop(plan_id, None)  # the stored plan is the truth
-                            raise
+                        if self._recorded(key, plan_id, "ReportPositions", digest) is None:
+                            before = plan.version
+                            try:
+                                apply_events(plan, [ev])
+                                plan.version = before + 1
+                                entry.after_position(ev.vehicle_id, ev.served)
+                                krec = None
+                                if key:
+                                    krec = KeyRecord(
+                                        key, plan_id, "ReportPositions", digest, plan.version, b""
+                                    )
+                                self._save(plan_id, entry, before, krec)
+                            except BaseException:
+                                self._cache.pop(plan_id, None)  # the stored plan is the truth
+                                raise
                     last = (plan_id, plan, ev.vehicle_id)
                     break
                 except LeaseLostError:
                     self._lost(plan_id)
+                except KeyTakenError:
+                    continue
             else:
                 raise UnavailableError(f"plan {plan_id!r}: its ownership keeps moving; retry")
             accepted += 1

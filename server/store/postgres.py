@@ -24,6 +24,7 @@ class PostgresStore(SqlStore):
 
     placeholder = "%s"
     blob_type = "BYTEA"
+    now_sql = "EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION"
 
     def __init__(self, url: str) -> None:
         super().__init__()

@@ -22,6 +22,7 @@ import polars as pl
 
 from engine.data.schemas import LOADS, TRIPS, VEHICLES, TableSchema
 from engine.errors import NotFoundError
+from server.status import ConflictError
 
 #: Tables holding engine frames, by name.
 FRAME_TABLES: Final[dict[str, TableSchema]] = {
@@ -53,6 +54,46 @@ class Changes:
     plans: dict[str, tuple[int, bytes]] = field(default_factory=dict)
 
 
+#: How long a live-plan idempotency key is kept (24 h, on the database's clock): a retry
+#: within this window is answered from the record; :meth:`SqlStore.prune_live_keys`
+#: deletes older ones.
+LIVE_KEY_TTL_S: Final = 86_400.0
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """The idempotency record of one live-plan write (row of ``live_plan_keys``).
+
+    Attributes
+    ----------
+    key
+        The client's idempotency key (unique across plans and methods).
+    plan_id
+        The plan the call wrote.
+    method
+        The RPC (``ApplyEvents``, ``CreatePlan``, ``ReportPositions``).
+    digest
+        SHA-256 of the request without its key: the same key with another request
+        is refused.
+    version
+        The plan version the call wrote.
+    response
+        The serialized response returned to the first call (answered again to a retry).
+    """
+
+    key: str
+    plan_id: str
+    method: str
+    digest: str
+    version: int
+    response: bytes
+
+
+class KeyTakenError(ConflictError):
+    """The write's idempotency key was recorded by a concurrent call (which committed
+    first); nothing was written. Looking the key up again answers the retry."""
+
+
 def _sql_type(dtype: pl.DataType) -> str:
     if dtype == pl.Int64():
         return "BIGINT"
@@ -72,6 +113,8 @@ class SqlStore:
     placeholder: str = "?"
     blob_type: str = "BLOB"
     location: str = ""
+    #: SQL expression of the database's clock in Unix seconds (instances' clocks may differ).
+    now_sql: str = "((julianday('now') - 2440587.5) * 86400.0)"
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -120,6 +163,13 @@ class SqlStore:
                 "rev BIGINT NOT NULL, deleted SMALLINT NOT NULL DEFAULT 0)"
             )
             cur.execute("CREATE INDEX IF NOT EXISTS live_plans_rev ON live_plans (rev)")
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS live_plan_keys (key TEXT PRIMARY KEY, "
+                "plan_id TEXT NOT NULL, method TEXT NOT NULL, digest TEXT NOT NULL, "
+                f"version BIGINT NOT NULL, response {self.blob_type} NOT NULL, "
+                "at DOUBLE PRECISION NOT NULL)"
+            )
+            cur.execute("CREATE INDEX IF NOT EXISTS live_plan_keys_at ON live_plan_keys (at)")
 
     def _next_rev(self, cur: Any) -> int:
         cur.execute("UPDATE yunli_meta SET value = value + 1 WHERE key = 'rev' RETURNING value")
@@ -223,13 +273,15 @@ class SqlStore:
         body: bytes,
         expected: int | None,
         guard: Callable[[Any], None] | None = None,
+        key: KeyRecord | None = None,
     ) -> int:
         """Store a live plan; returns the new revision.
 
         ``expected`` is the version the caller changed (compare-and-set), or None to
         create the plan. ``guard`` runs first inside the write's transaction with its
         cursor; raising there writes nothing (the lease fence of
-        :mod:`server.store.leases`).
+        :mod:`server.store.leases`). ``key`` is recorded in the same transaction, so the
+        plan write and its idempotency record are durable together or not at all.
 
         Raises
         ------
@@ -238,13 +290,25 @@ class SqlStore:
         ConflictError
             The stored version is not ``expected`` (another writer won), or the plan
             does not exist.
+        KeyTakenError
+            ``key`` was recorded meanwhile by another call (nothing is written).
         """
-        from server.status import AlreadyExistsError, ConflictError
+        from server.status import AlreadyExistsError
 
         p = self.placeholder
         with self._lock, self._transaction() as cur:
             if guard is not None:
                 guard(cur)
+            if key is not None:  # first: a concurrent holder of the key is waited for
+                cur.execute(
+                    "INSERT INTO live_plan_keys (key, plan_id, method, digest, version, "
+                    f"response, at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {self.now_sql}) "
+                    "ON CONFLICT (key) DO NOTHING",
+                    (key.key, key.plan_id, key.method, key.digest, int(key.version),
+                     key.response),
+                )  # fmt: skip
+                if cur.rowcount != 1:
+                    raise KeyTakenError(f"idempotency_key {key.key!r} was recorded meanwhile")
             rev = self._next_rev(cur)
             if expected is None:
                 cur.execute(
@@ -265,6 +329,30 @@ class SqlStore:
                         f"plan {plan_id!r} changed since version {expected}; read it again"
                     )
             return rev
+
+    def live_key(self, key: str) -> KeyRecord | None:
+        """The idempotency record of ``key`` (None: never recorded, or pruned)."""
+        p = self.placeholder
+        with self._lock, self._transaction() as cur:
+            cur.execute(
+                "SELECT plan_id, method, digest, version, response FROM live_plan_keys "
+                f"WHERE key = {p}",
+                (key,),
+            )
+            row = cur.fetchone()
+        if row is None:
+            return None
+        return KeyRecord(key, str(row[0]), str(row[1]), str(row[2]), int(row[3]), bytes(row[4]))
+
+    def prune_live_keys(self, ttl_s: float = LIVE_KEY_TTL_S) -> int:
+        """Delete live-plan idempotency records older than ``ttl_s`` seconds (database
+        clock); returns how many."""
+        with self._lock, self._transaction() as cur:
+            cur.execute(
+                f"DELETE FROM live_plan_keys WHERE at < {self.now_sql} - {self.placeholder}",
+                (float(ttl_s),),
+            )
+            return int(cur.rowcount)
 
     def bulk_import(self, frames: dict[str, pl.DataFrame]) -> int:
         """Write whole validated tables into an empty store in one transaction (used by

@@ -237,3 +237,78 @@ def test_forwarding_over_tls(pg_url: str, make_server: Any, tmp_path: Any) -> No
     )
     assert r.view.plan.version == 2
     assert _lease(pg_url, "tls") == (srv_a.instance_id, 1)
+
+
+def test_keyed_writes_forwarded_and_replayed_on_any_instance(pg_url: str, make_server: Any) -> None:
+    """A keyed write reaching B is forwarded with its key to the owner A; its retry is
+    answered from the record on B and on A, and the key with another body is refused on
+    both; a former owner (A) fenced off mid-write forwards a keyed write to the new
+    owner B and its retry applies nothing again; once B is dead but still holds the
+    lease, A answers the retry from the record at once (no forward, no wait)."""
+    import psycopg
+
+    from server.status import error_details
+
+    srv_a, pa = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=600)
+    srv_b, pb = make_server(db=pg_url, sync_interval_s=0.1, lease_ttl_s=600)
+    a, b = client_for(pa), client_for(pb)
+    a.live.CreatePlan(live_pb2.CreatePlanRequest(plan_id="kf", plan=_one_vehicle_plan()))
+    req = live_pb2.ApplyEventsRequest(
+        plan_id="kf", events=[_new_job("j1", 200)], idempotency_key="kf-1"
+    )
+    first = b.live.ApplyEvents(req)
+    assert (first.view.plan.version, first.replayed) == (2, False)
+    assert _lease(pg_url, "kf") == (srv_a.instance_id, 1)  # applied by the owner
+    for client in (b, a):
+        again = client.live.ApplyEvents(req)
+        assert again.replayed
+        assert again.view == first.view
+    assert a.live.GetPlan(live_pb2.GetPlanRequest(plan_id="kf")).plan.version == 2
+    other = live_pb2.ApplyEventsRequest(
+        plan_id="kf", events=[_new_job("j9", 200)], idempotency_key="kf-1"
+    )
+    for client in (b, a):  # the key with another body: refused on either instance
+        with pytest.raises(grpc.RpcError) as e:
+            client.live.ApplyEvents(other)
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert error_details(e.value.trailing_metadata())["field"] == "idempotency_key"
+    where = live_pb2.PositionUpdate(vehicle_id="v1", lat=31.21, lon=121.41)
+    report = live_pb2.PositionReport(plan_id="kf", t=250, position=where, idempotency_key="p-1")
+    pos = b.live.ReportPositions(iter([report]))  # forwarded to A, applied there
+    assert (pos.accepted, pos.version) == (1, 3)
+
+    # A's lease lapses; B takes over; A (fenced) forwards a keyed write to B
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE live_plan_leases SET expires = 0 WHERE plan_id = 'kf'")
+    b.live.ApplyEvents(live_pb2.ApplyEventsRequest(plan_id="kf", events=[_new_job("j2", 300)]))
+    assert _lease(pg_url, "kf") == (srv_b.instance_id, 2)
+    req3 = live_pb2.ApplyEventsRequest(
+        plan_id="kf", events=[_new_job("j3", 400)], idempotency_key="kf-3"
+    )
+    third = a.live.ApplyEvents(req3)
+    assert third.view.plan.version == 5
+    assert not third.replayed
+    assert a.live.ApplyEvents(req3).replayed
+
+    # B dies without releasing its lease (as if killed): A answers the retry at once
+    addr = srv_b.address
+    srv_b.stop(0)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE live_plan_leases SET owner = %s, address = %s, "
+            "expires = EXTRACT(EPOCH FROM clock_timestamp()) + 600 WHERE plan_id = 'kf'",
+            (srv_b.instance_id, addr),
+        )
+    assert a.live.ApplyEvents(req3, timeout=10).view == third.view
+    pos = a.live.ReportPositions(iter([report]), timeout=10)  # recorded: not forwarded
+    assert (pos.accepted, pos.version) == (1, 3)
+    with pytest.raises(grpc.RpcError) as e:  # a new write waits for the owner's lease
+        a.live.ApplyEvents(
+            live_pb2.ApplyEventsRequest(plan_id="kf", events=[_new_job("j4", 500)]), timeout=10
+        )
+    assert e.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert [j.job_id for j in a.live.GetPlan(live_pb2.GetPlanRequest(plan_id="kf")).plan.jobs] == [
+        "j1",
+        "j2",
+        "j3",
+    ]

@@ -1,13 +1,17 @@
 """Two real ``yunli serve`` processes on one PostgreSQL behind a client-side round-robin
 channel; one is killed with SIGKILL in the middle of a mixed write load.
 
-The load: fleet upserts, live-plan events (each plan written by one client, with
-``expected_version``), orders posted every 0.3 s and grabbed by four carriers racing
-for each (idempotency keys), before and after the kill.
-Clients retry on ``UNAVAILABLE`` only. Afterwards, from the survivor: every
-acknowledged write is there, the killed instance's live plan is owned by the survivor
-(lease taken over, new epoch) with every acknowledged event, and each order has
-exactly one winner, the carrier the database recorded.
+The load: fleet upserts, live-plan events (each plan written by one client, without
+``expected_version``, each call with an idempotency key its retries reuse), orders
+posted every 0.3 s and grabbed by four carriers racing for each (idempotency keys),
+before and after the kill. Clients retry on ``UNAVAILABLE`` only. Afterwards, from the
+survivor: every acknowledged write is there, the killed instance's live plan is owned
+by the survivor (lease taken over, new epoch) with every acknowledged event applied
+exactly once, and each order has exactly one winner, the carrier the database recorded.
+
+A second test kills the owner between its write and the client's receipt of the
+answer (a relay holds the answer back): the keyed call retried on the survivor is
+answered from the record and applied once; the same without a key applies twice.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import pytest
 
 from server.proto import fleet_grpc, fleet_pb2, live_grpc, live_pb2, orders_grpc, orders_pb2
 from tests.server.conftest import PG_SKIP, PG_URL, TOKEN, messages
+from tests.server.relay import Relay
 
 pytestmark = pytest.mark.postgres
 
@@ -92,19 +97,15 @@ class Retrying:
         self.retries = 0
         self.lock = threading.Lock()
 
-    def __call__(self, fn: Any, req: Any, first_error: list[grpc.RpcError] | None = None) -> Any:
+    def __call__(self, fn: Any, req: Any) -> Any:
         for attempt in range(200):
             try:
                 return fn(req, timeout=30, metadata=MD)
             except grpc.RpcError as e:
                 if e.code() != UNAVAILABLE:
-                    if first_error is not None:
-                        first_error.append(e)
                     raise
                 with self.lock:
                     self.retries += 1
-                if first_error is not None:
-                    first_error.append(e)
                 time.sleep(min(0.02 * 2**attempt, 0.3))
         raise AssertionError("still UNAVAILABLE after 200 attempts")
 
@@ -202,6 +203,7 @@ def _run(db: str, procs: dict[str, Any], world: Any) -> None:
     acked_vehicles: dict[int, int] = {}
     acked_jobs: dict[str, list[str]] = {pid: [] for pid in plan_ids}
     after_kill: dict[str, int] = dict.fromkeys(plan_ids, 0)
+    replays: dict[str, int] = dict.fromkeys(plan_ids, 0)
     order_ids: list[int] = []  # posted during the load, each raced for by every carrier
     wins: dict[int, set[int]] = {}
     posted_after_kill = 0
@@ -246,23 +248,17 @@ def _run(db: str, procs: dict[str, Any], world: Any) -> None:
                 job = live_pb2.LiveJob(
                     job_id=jid, kind="delivery", lat=31.21, lon=121.41, amounts=[1], service_s=60
                 )
+                delay = live_pb2.VehicleDelayed(vehicle_id="v1", delay_s=1)  # adds up
                 req = live_pb2.ApplyEventsRequest(
                     plan_id=pid,
-                    events=[live_pb2.Event(t=1_000 + i, new_job=live_pb2.NewJob(job=job))],
-                    expected_version=versions[pid],
-                )
-                seen: list[grpc.RpcError] = []
-                try:
-                    r = call(live.ApplyEvents, req, seen)
-                    versions[pid] = r.view.plan.version
-                except grpc.RpcError as e:
-                    # ABORTED is right only for a retry whose earlier attempt was applied
-                    # (the instance died before answering): the plan moved one version on.
-                    retried = len(seen) > 1 and seen[-2].code() == UNAVAILABLE
-                    if e.code() != grpc.StatusCode.ABORTED or not retried:
-                        raise
-                    versions[pid] += 1
+                    events=[live_pb2.Event(t=1_000 + i, new_job=live_pb2.NewJob(job=job)),
+                            live_pb2.Event(t=1_000 + i, vehicle_delayed=delay)],
+                    idempotency_key=uuid.uuid4().hex,  # no expected_version: retries reuse it
+                )  # fmt: skip
+                r = call(live.ApplyEvents, req)
+                versions[pid] = r.view.plan.version
                 with lock:
+                    replays[pid] += r.replayed
                     acked_jobs[pid].append(jid)
                     if killed.is_set():
                         after_kill[pid] += 1
@@ -372,7 +368,8 @@ def _run(db: str, procs: dict[str, Any], world: Any) -> None:
         plan = slive.GetPlan(live_pb2.GetPlanRequest(plan_id=pid), metadata=MD).plan
         jobs = [j.job_id for j in plan.jobs]
         assert jobs == acked_jobs[pid], f"{pid}: stored jobs differ from the acknowledged ones"
-        assert plan.version == 1 + len(acked_jobs[pid])
+        assert plan.version == 1 + len(acked_jobs[pid])  # each call applied exactly once
+        assert plan.vehicles[0].delay_s == len(acked_jobs[pid])
         assert _lease(db, pid)[0] == survivor
     new_owner, new_epoch = _lease(db, plan_ids[0])
     assert (new_owner, new_epoch) == (survivor, epoch + 1), "the survivor took the lease over"
@@ -389,9 +386,83 @@ def _run(db: str, procs: dict[str, Any], world: Any) -> None:
         f"killed {victim} (owner of {plan_ids[0]}); survivor {survivor} took epoch {new_epoch}; "
         f"{len(acked_vehicles)} vehicles, {sum(map(len, acked_jobs.values()))} plan events, "
         f"{len(order_ids)} orders ({posted_after_kill} after the kill) posted and grabbed; "
-        f"{call.retries} calls retried on UNAVAILABLE"
+        f"{call.retries} calls retried on UNAVAILABLE, {sum(replays.values())} plan writes "
+        "answered from their idempotency record"
     )
     procs[survivor][0].send_signal(signal.SIGTERM)
     assert procs[survivor][0].wait(timeout=60) == 0
     for c in (*direct.values(), rr):
         c.close()
+
+
+def test_kill9_between_write_and_answer_retry_applies_once(pg_url: str, tmp_path: Path) -> None:
+    """The owner commits a keyed ApplyEvents (and an unkeyed one on another plan), its
+    answers are held back by a relay, and it is killed with SIGKILL before they reach
+    the client, which sees UNAVAILABLE. Retried on the survivor without
+    ``expected_version``: the keyed call is answered from its record (same version,
+    same view, ``replayed``) and the plan changed once; the unkeyed call, retried the
+    same way, is applied a second time (what the key prevents)."""
+    procs = {name: _start(pg_url, tmp_path, name) for name in ("alpha", "beta")}
+    try:
+        ports = {name: _port(*p) for name, p in procs.items()}
+        alpha = live_grpc.LivePlansStub(grpc.insecure_channel(f"127.0.0.1:{ports['alpha']}"))
+        beta = live_grpc.LivePlansStub(grpc.insecure_channel(f"127.0.0.1:{ports['beta']}"))
+        for pid in ("keyed", "plain"):
+            alpha.CreatePlan(live_pb2.CreatePlanRequest(plan_id=pid, plan=_plan()), metadata=MD)
+            assert _lease(pg_url, pid) == ("alpha", 1)
+        relay = Relay(ports["alpha"])
+        via = live_grpc.LivePlansStub(grpc.insecure_channel(f"127.0.0.1:{relay.port}"))
+        via.GetPlan(live_pb2.GetPlanRequest(plan_id="keyed"), metadata=MD)  # connected
+
+        def req(pid: str, key: str) -> live_pb2.ApplyEventsRequest:
+            job = live_pb2.LiveJob(job_id="j1", kind="delivery", lat=31.21, lon=121.41,
+                                   amounts=[1], service_s=60)  # fmt: skip
+            delay = live_pb2.VehicleDelayed(vehicle_id="v1", delay_s=60)
+            events = [live_pb2.Event(t=1_000, vehicle_delayed=delay)]  # adds up if repeated
+            if key:  # (a new job sent twice would be refused as a duplicate id)
+                events.insert(0, live_pb2.Event(t=1_000, new_job=live_pb2.NewJob(job=job)))
+            return live_pb2.ApplyEventsRequest(
+                plan_id=pid,
+                events=events,
+                options=live_pb2.ReplanOptions(replan=bool(key), time_limit_s=0.2, seed=1),
+                idempotency_key=key,
+            )
+
+        keyed, plain = req("keyed", uuid.uuid4().hex), req("plain", "")
+        relay.hold()
+        futures = [via.ApplyEvents.future(r, timeout=60, metadata=MD) for r in (keyed, plain)]
+        import psycopg
+
+        def committed() -> bool:
+            with psycopg.connect(pg_url, autocommit=True) as conn:
+                rows = conn.execute("SELECT plan_id, version FROM live_plans").fetchall()
+            return dict(rows) == {"keyed": 2, "plain": 2}
+
+        _eventually(committed, "both writes committed by the owner")
+        assert not any(f.done() for f in futures), "an answer got through the relay"
+        procs["alpha"][0].send_signal(signal.SIGKILL)
+        procs["alpha"][0].wait()
+        for f in futures:
+            assert f.exception(timeout=30) is not None
+            assert f.exception().code() == UNAVAILABLE  # type: ignore[union-attr]
+        relay.close()
+
+        call = Retrying()
+        first = call(beta.ApplyEvents, keyed)  # at once: answered from the record
+        assert first.replayed
+        assert first.view.plan.version == 2
+        assert first.HasField("diff")
+        again = call(beta.ApplyEvents, keyed)
+        assert again == first
+        call(beta.ApplyEvents, plain)  # retried until beta takes the plan over: applied again
+        for pid, version, delay in (("keyed", 2, 60), ("plain", 3, 120)):
+            plan = beta.GetPlan(live_pb2.GetPlanRequest(plan_id=pid), metadata=MD).plan
+            assert (plan.version, plan.vehicles[0].delay_s) == (version, delay), pid
+        assert _lease(pg_url, "plain") == ("beta", 2)
+        procs["beta"][0].send_signal(signal.SIGTERM)
+        assert procs["beta"][0].wait(timeout=60) == 0
+    finally:
+        for proc, _, _ in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()

@@ -651,7 +651,9 @@ async function replanWith(planId, vid, jam) {
   }
   tripMsg(vid, "re-planning…");
   try {
-    const out = await apiRetry("yunli.v1.LivePlans/ApplyEvents", { plan_id: planId, events, options: { replan: true, time_limit_s: 0.5, seed: 1 } });
+    // one key for the click: apiRetry's retries after a lost answer are not applied twice
+    const key = globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+    const out = await apiRetry("yunli.v1.LivePlans/ApplyEvents", { plan_id: planId, events, options: { replan: true, time_limit_s: 0.5, seed: 1 }, idempotency_key: key });
     const d = out.diff || {};
     tripMsg(vid, `<span class="ok">version ${esc(out.view.plan.version)}: ${(d.moved || []).length} stops moved, ` +
       `${(d.changed_vehicles || []).length} vehicles changed, late stops ${num(d.late_stops_change) >= 0 ? "+" : ""}${num(d.late_stops_change)} ` +

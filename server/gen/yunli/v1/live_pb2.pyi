@@ -197,20 +197,22 @@ class PlanView(_message.Message):
     def __init__(self, plan: _Optional[_Union[LivePlan, _Mapping]] = ..., etas: _Optional[_Iterable[_Union[StopEta, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[RiskWarning, _Mapping]]] = ..., late_stops: _Optional[int] = ..., total_lateness_s: _Optional[int] = ..., remaining_distance_m: _Optional[int] = ...) -> None: ...
 
 class CreatePlanRequest(_message.Message):
-    __slots__ = ("plan_id", "problem", "plan", "time_limit_s", "seed", "now")
+    __slots__ = ("plan_id", "problem", "plan", "time_limit_s", "seed", "now", "idempotency_key")
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
     PROBLEM_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     TIME_LIMIT_S_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
     NOW_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     plan_id: str
     problem: _routing_pb2.Problem
     plan: LivePlan
     time_limit_s: float
     seed: int
     now: int
-    def __init__(self, plan_id: _Optional[str] = ..., problem: _Optional[_Union[_routing_pb2.Problem, _Mapping]] = ..., plan: _Optional[_Union[LivePlan, _Mapping]] = ..., time_limit_s: _Optional[float] = ..., seed: _Optional[int] = ..., now: _Optional[int] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, plan_id: _Optional[str] = ..., problem: _Optional[_Union[_routing_pb2.Problem, _Mapping]] = ..., plan: _Optional[_Union[LivePlan, _Mapping]] = ..., time_limit_s: _Optional[float] = ..., seed: _Optional[int] = ..., now: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class GetPlanRequest(_message.Message):
     __slots__ = ("plan_id",)
@@ -317,16 +319,18 @@ class ReplanOptions(_message.Message):
     def __init__(self, replan: _Optional[bool] = ..., time_limit_s: _Optional[float] = ..., allow_diversion: _Optional[bool] = ..., disruption_cost: _Optional[int] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class ApplyEventsRequest(_message.Message):
-    __slots__ = ("plan_id", "events", "options", "expected_version")
+    __slots__ = ("plan_id", "events", "options", "expected_version", "idempotency_key")
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     plan_id: str
     events: _containers.RepeatedCompositeFieldContainer[Event]
     options: ReplanOptions
     expected_version: int
-    def __init__(self, plan_id: _Optional[str] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., options: _Optional[_Union[ReplanOptions, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, plan_id: _Optional[str] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., options: _Optional[_Union[ReplanOptions, _Mapping]] = ..., expected_version: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class JobMove(_message.Message):
     __slots__ = ("job_id", "from_vehicle", "to_vehicle")
@@ -392,7 +396,7 @@ class UnservedJob(_message.Message):
     def __init__(self, job_id: _Optional[str] = ..., constraint: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class ApplyEventsResponse(_message.Message):
-    __slots__ = ("view", "diff", "released_jobs", "stranded_cargo")
+    __slots__ = ("view", "diff", "released_jobs", "stranded_cargo", "replayed")
     class StrandedCargoEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -404,11 +408,13 @@ class ApplyEventsResponse(_message.Message):
     DIFF_FIELD_NUMBER: _ClassVar[int]
     RELEASED_JOBS_FIELD_NUMBER: _ClassVar[int]
     STRANDED_CARGO_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     view: PlanView
     diff: PlanDiff
     released_jobs: _containers.RepeatedScalarFieldContainer[str]
     stranded_cargo: _containers.MessageMap[str, JobIds]
-    def __init__(self, view: _Optional[_Union[PlanView, _Mapping]] = ..., diff: _Optional[_Union[PlanDiff, _Mapping]] = ..., released_jobs: _Optional[_Iterable[str]] = ..., stranded_cargo: _Optional[_Mapping[str, JobIds]] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, view: _Optional[_Union[PlanView, _Mapping]] = ..., diff: _Optional[_Union[PlanDiff, _Mapping]] = ..., released_jobs: _Optional[_Iterable[str]] = ..., stranded_cargo: _Optional[_Mapping[str, JobIds]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class JobIds(_message.Message):
     __slots__ = ("ids",)
@@ -429,14 +435,16 @@ class PlanUpdate(_message.Message):
     def __init__(self, view: _Optional[_Union[PlanView, _Mapping]] = ...) -> None: ...
 
 class PositionReport(_message.Message):
-    __slots__ = ("plan_id", "position", "t")
+    __slots__ = ("plan_id", "position", "t", "idempotency_key")
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     T_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     plan_id: str
     position: PositionUpdate
     t: int
-    def __init__(self, plan_id: _Optional[str] = ..., position: _Optional[_Union[PositionUpdate, _Mapping]] = ..., t: _Optional[int] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, plan_id: _Optional[str] = ..., position: _Optional[_Union[PositionUpdate, _Mapping]] = ..., t: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ReportPositionsResponse(_message.Message):
     __slots__ = ("accepted", "version", "warnings")

@@ -66,7 +66,8 @@ class LivePlansServicer:
 
     def CreatePlan(self, request, context):
         """Create a live plan: solve a routing problem (the morning plan) or take a plan as
-        given. ALREADY_EXISTS if the plan id is taken.
+        given. ALREADY_EXISTS if the plan id is taken (unless `idempotency_key` names
+        the call that created it: then its answer is returned again).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -81,7 +82,10 @@ class LivePlansServicer:
 
     def ApplyEvents(self, request, context):
         """Apply a batch of events atomically (a rejected batch changes nothing), then
-        optionally re-plan from the new state.
+        optionally re-plan from the new state. With an `idempotency_key`, a retry of the
+        same request (after a timeout, a lost answer or an instance's death) is answered
+        with the first call's response (`replayed` set) and applies nothing again; the
+        key with a different request is INVALID_ARGUMENT naming idempotency_key.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
