@@ -248,13 +248,35 @@ pub fn vehicles_for_loads(
             .map(|&l| vehicles_for_load(sc, loads, l as usize, q, &mut s))
             .collect();
     }
-    rows.par_iter()
+    // Queries in (pickup cell, delivery cell) order: consecutive loads read
+    // the same fleet cells and lane postings while they are in cache.
+    let g = super::grid::CellGrid::new(sc.expertise.params().radius_m / 2.0);
+    let mut order: Vec<(u64, u64, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| {
+            let l = l as usize;
+            (
+                g.cell(loads.origin_lat[l], loads.origin_lon[l]),
+                g.cell(loads.dest_lat[l], loads.dest_lon[l]),
+                i as u32,
+            )
+        })
+        .collect();
+    order.sort_unstable();
+    let sorted: Vec<Vec<Ranked>> = order
+        .par_iter()
         .with_min_len(16)
         .map_init(
             || Scratch::new(n),
-            |s, &l| vehicles_for_load(sc, loads, l as usize, q, s),
+            |s, &(_, _, i)| vehicles_for_load(sc, loads, rows[i as usize] as usize, q, s),
         )
-        .collect()
+        .collect();
+    let mut out: Vec<Vec<Ranked>> = (0..rows.len()).map(|_| Vec::new()).collect();
+    for (&(_, _, i), list) in order.iter().zip(sorted) {
+        out[i as usize] = list;
+    }
+    out
 }
 
 /// Best loads for vehicle `v` among `loads` (empty if the vehicle is offline).
