@@ -221,8 +221,13 @@ pub fn vehicles_for_load(
     }
     // Every other vehicle near the pickup, by block.
     let (mask, kg) = (loads.type_mask[l], loads.weight_kg[l]);
-    sc.fleet
-        .for_each_block_near(ol, oo, sc.params.search_radius_m(), mask, kg, |bi, b, fit| {
+    sc.fleet.for_each_block_near(
+        ol,
+        oo,
+        sc.params.search_radius_m(),
+        mask,
+        kg,
+        |bi, b, fit| {
             let (ub, dh_lb) = sc.block_bounds(&lb, b, fit, loads, l);
             if ub + EPS < q.min_score || dh_lb > max_dh {
                 return;
@@ -234,7 +239,8 @@ pub fn vehicles_for_load(
                 at: bi as u32,
                 fit: fit as u32,
             });
-        });
+        },
+    );
     let mut queue = BinaryHeap::from(queue);
     let mut heap: BinaryHeap<Kept> = BinaryHeap::with_capacity(q.k + 1);
     let hopeless = |e: &Entry, heap: &BinaryHeap<Kept>| {
@@ -589,11 +595,16 @@ pub(crate) mod tests {
     fn indexed_top_k_equals_brute_force_both_ways() {
         let w = world(3, 400, 300, 20_000);
         let sc = w.scorer(default_weights());
-        for rank in [Rank::Score, Rank::Deadhead] {
+        for (rank, min_score) in [
+            (Rank::Score, f64::NEG_INFINITY),
+            (Rank::Deadhead, f64::NEG_INFINITY),
+            (Rank::Score, 0.0),
+            (Rank::Deadhead, 0.0),
+        ] {
             let q = Query {
                 k: 10,
                 rank,
-                min_score: f64::NEG_INFINITY,
+                min_score,
             };
             let rows: Vec<u32> = (0..w.loads.len() as u32).collect();
             let batch = vehicles_for_loads(&sc, &w.loads, &rows, q);
@@ -608,11 +619,43 @@ pub(crate) mod tests {
                             .ok()
                             .map(|c| Ranked { index: l as u32, c })
                     })
+                    .filter(|r| r.c.score > q.min_score)
                     .collect();
                 top_k(&mut want, q.k, rank);
                 same(&got, &want);
             }
         }
+    }
+
+    #[test]
+    fn block_bounds_bound_every_member() {
+        let w = world(7, 600, 200, 5_000);
+        let sc = w.scorer(default_weights());
+        let (mut blocks, mut members) = (0, 0);
+        for l in 0..w.loads.len() {
+            let lb = sc.load_bounds(&w.loads, l);
+            let (mask, kg) = (w.loads.type_mask[l], w.loads.weight_kg[l]);
+            let (la, lo) = (w.loads.origin_lat[l], w.loads.origin_lon[l]);
+            let r = sc.params.search_radius_m();
+            w.fleet
+                .for_each_block_near(la, lo, r, mask, kg, |_, b, fit| {
+                    let (ub, dh) = sc.block_bounds(&lb, b, fit, &w.loads, l);
+                    blocks += 1;
+                    for slot in b.start as usize..fit {
+                        let h = w.fleet.at_slot(slot);
+                        assert!(h.capacity_kg >= kg && h.vehicle_type == b.vehicle_type);
+                        if Scorer::prefilter(h, &w.loads, l).is_ok() {
+                            let (ub_v, dh_v) = sc.bounds_with(&lb, h, &w.loads, l, 0.0);
+                            assert!(ub >= ub_v && dh <= dh_v, "{ub} {ub_v} {dh} {dh_v}");
+                            members += 1;
+                        }
+                    }
+                    for slot in fit..b.end as usize {
+                        assert!(w.fleet.at_slot(slot).capacity_kg < kg);
+                    }
+                });
+        }
+        assert!(blocks > 100 && members > blocks, "{blocks} {members}");
     }
 
     #[test]

@@ -462,31 +462,33 @@ impl Fleet {
         min_capacity_kg: i64,
         mut f: impl FnMut(usize, &Block, usize),
     ) {
-        self.grid.for_each_cell_slots_near(lat, lon, radius_m, |a, b| {
-            let mut bi = self.block_at[a] as usize;
-            let mut skip_type: Option<u8> = None;
-            while let Some(blk) = self.blocks.get(bi) {
-                if blk.start as usize >= b {
-                    break;
+        self.grid
+            .for_each_cell_slots_near(lat, lon, radius_m, |a, b| {
+                let mut bi = self.block_at[a] as usize;
+                let mut skip_type: Option<u8> = None;
+                while let Some(blk) = self.blocks.get(bi) {
+                    if blk.start as usize >= b {
+                        break;
+                    }
+                    bi += 1;
+                    let t = blk.vehicle_type;
+                    if skip_type == Some(t) || (type_mask != 0 && type_mask & (1u64 << t) == 0) {
+                        continue;
+                    }
+                    let (s, e) = (blk.start as usize, blk.end as usize);
+                    if self.vehicles[s].capacity_kg < min_capacity_kg {
+                        skip_type = Some(t);
+                        continue;
+                    }
+                    let fit = if self.vehicles[e - 1].capacity_kg >= min_capacity_kg {
+                        e
+                    } else {
+                        s + self.vehicles[s..e]
+                            .partition_point(|v| v.capacity_kg >= min_capacity_kg)
+                    };
+                    f(bi - 1, blk, fit);
                 }
-                bi += 1;
-                let t = blk.vehicle_type;
-                if skip_type == Some(t) || (type_mask != 0 && type_mask & (1u64 << t) == 0) {
-                    continue;
-                }
-                let (s, e) = (blk.start as usize, blk.end as usize);
-                if self.vehicles[s].capacity_kg < min_capacity_kg {
-                    skip_type = Some(t);
-                    continue;
-                }
-                let fit = if self.vehicles[e - 1].capacity_kg >= min_capacity_kg {
-                    e
-                } else {
-                    s + self.vehicles[s..e].partition_point(|v| v.capacity_kg >= min_capacity_kg)
-                };
-                f(bi - 1, blk, fit);
-            }
-        });
+            });
     }
 
     /// Block `b` (see [`Fleet::for_each_block_near`]).
@@ -909,7 +911,8 @@ impl Scorer<'_> {
     ) -> (f64, f64) {
         let chord = (b.center.chord2(&loads.origin[l]).sqrt() - b.radius).max(0.0);
         // A micrometre below the members' bound, for rounding.
-        let dh_lb = (chord * crate::geo::EARTH_RADIUS_M * self.params.circuity - 0.5 - 1e-6).max(0.0);
+        let dh_lb =
+            (chord * crate::geo::EARTH_RADIUS_M * self.params.circuity - 0.5 - 1e-6).max(0.0);
         let min_kg = self.fleet.vehicles[fit - 1].capacity_kg as f64;
         let utilization =
             (lb.weight_kg / min_kg).max((lb.volume_l / b.min_capacity_l as f64).min(1.0));
