@@ -20,7 +20,10 @@ the same algorithmic shortcuts, in whole-array NumPy, single-threaded:
   upper bound of the core (backhaul taken as 1, price margin at the deadhead's
   lower bound); per load the ``k`` best bounds are scored exactly by
   ``argpartition``, their ``k``-th score is the bar, and only candidates whose bound
-  reaches it are scored exactly.
+  reaches it are scored exactly. (Since 2026-12-03 the core also bounds whole fleet
+  blocks of up to 16 vehicles and searches best-first, so most vehicles never get a
+  bound of their own; that search is sequential per load and is not reproduced here:
+  this baseline bounds every candidate.)
 * **per-load top-k by ``argpartition``** over a padded (load × candidate) matrix;
   only the few rows tied at the boundary go through a small ``lexsort`` for the
   ranking rule.

@@ -7,6 +7,7 @@ Usage::
     python bench/recommend_report.py --quick         # small market (smoke run)
     python bench/recommend_report.py --big           # 200,000 / 20,000,000 / 200,000 market
     ... --write                                      # append the report to bench/RESULTS.md
+    ... --old-core /tmp/main/_core.abi3.so           # also time another build of the core
 
 Every side runs in its own process on the same seeded market (written once to
 Parquet): the public ``Matcher.recommend_vehicles_batch(k)`` on all cores and on one
@@ -19,6 +20,9 @@ parent checks that both sides return the same pairs (same vehicle at every rank,
 scores equal within 1e-9) and reports the ratios: wall (what a caller sees) and
 CPU (work done), and the one-thread ratio (NumPy against the core on one thread).
 The machine may be shared: the load average is recorded before and after each side.
+``--old-core`` adds a side: the same batch call with another build of ``engine._core``
+(e.g. main's, to measure a change before and after in one run), in a copy of the
+``engine`` package, on all cores, run right before the current build's side.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -67,6 +72,8 @@ def _world(data: Path) -> tuple[Any, Any, Any, int]:
 
 def worker(args: argparse.Namespace) -> None:
     """One side, in this process: build, warm up, time; print a JSON line."""
+    if args.engine_root:
+        sys.path.insert(0, args.engine_root)
     import numpy as np
 
     data = Path(args.data)
@@ -126,6 +133,7 @@ def run_side(
     rounds: int,
     result: Path | None,
     single: bool,
+    engine_root: Path | None = None,
 ) -> dict[str, Any]:
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -139,6 +147,8 @@ def run_side(
         cmd += ["--result", str(result)]
     if single:
         cmd += ["--single"]
+    if engine_root is not None:
+        cmd += ["--engine-root", str(engine_root)]
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if p.returncode != 0:
         raise RuntimeError(f"{side} failed:\n{p.stderr[-3000:]}")
@@ -167,7 +177,9 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="append the report to bench/RESULTS.md")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--k", type=int, default=20)
+    ap.add_argument("--old-core", help="another build of engine/_core.abi3.so to time as well")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--engine-root", help=argparse.SUPPRESS)
     ap.add_argument("--side", default="rust", help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)
@@ -186,6 +198,8 @@ def main() -> None:
         nv, nt, nl = 20_000, 2_000_000, 20_000
     started = dt.datetime.now(dt.UTC)
     flags = " --big" if args.big else " --quick" if args.quick else ""
+    if args.old_core:
+        flags += f" --old-core {args.old_core}"
     cmd = f"python bench/recommend_report.py{flags} --rounds {args.rounds}"
     lines: list[str] = []
     out = lines.append
@@ -227,11 +241,17 @@ def main() -> None:
             out(f"Load average {r['load_start']} at start, {r['load_end']} at end.")
         else:
             runs = {}
-            for name, side, threads in (
-                ("rust", "rust", None),
-                ("rust1", "rust", 1),
-                ("numpy", "numpy", 1),
-            ):
+            sides: list[tuple[str, str, int | None, Path | None]] = [
+                ("rust", "rust", None, None),
+                ("rust1", "rust", 1, None),
+                ("numpy", "numpy", 1, None),
+            ]
+            if args.old_core:
+                old_root = data / "old"
+                shutil.copytree(ROOT / "engine", old_root / "engine")
+                shutil.copy(args.old_core, old_root / "engine" / "_core.abi3.so")
+                sides.insert(0, ("old", "rust", None, old_root))
+            for name, side, threads, root in sides:
                 runs[name] = run_side(
                     data,
                     side,
@@ -240,6 +260,7 @@ def main() -> None:
                     args.rounds,
                     data / f"{name}.parquet",
                     single=name == "rust",
+                    engine_root=root,
                 )
             same_rows, same_v, dmax = compare(data / "numpy.parquet", data / "rust.parquet")
             r2, r1, nm = runs["rust"], runs["rust1"], runs["numpy"]
@@ -254,11 +275,14 @@ def main() -> None:
                 "| load average start → end |"
             )
             out("|---|---|---|---|---|---|")
-            for label, r, th in (
+            table = [
                 ("Yunli `Matcher.recommend_vehicles_batch`", r2, f"all ({os.cpu_count()})"),
                 ("Yunli, one thread (`RAYON_NUM_THREADS=1`)", r1, "1"),
                 ("NumPy baseline (`bench/matching_numpy.py`)", nm, "1"),
-            ):
+            ]
+            if args.old_core:
+                table.insert(0, (f"old core `{args.old_core}`", runs["old"], "all"))
+            for label, r, th in table:
                 out(
                     f"| {label} | {th} | {r['wall']:.3f} | {r['cpu']:.3f} | {fmt_runs(r)} | "
                     f"{r['load_start']} → {r['load_end']} |"
@@ -277,6 +301,28 @@ def main() -> None:
                 f"build: Yunli {r2['build_wall']:.2f} s wall / {r2['build_cpu']:.2f} s CPU, "
                 f"NumPy {nm['build_wall']:.2f} s / {nm['build_cpu']:.2f} s."
             )
+            verdict = "met" if r2["wall"] <= 0.5 else "NOT met"
+            if args.quick:
+                verdict = "not applicable to the small market"
+            out("")
+            out(
+                f"**Summary:** batch top-{args.k} for {nl:,} loads on {os.cpu_count()} cores: "
+                f"wall median **{r2['wall']:.3f} s** (target ≤ 0.5 s: {verdict}; load "
+                f"average {r2['load_start']} at start), CPU {r2['cpu']:.3f} s; one thread "
+                f"{r1['wall']:.3f} s; NumPy one thread {nm['wall']:.3f} s; NumPy / Yunli "
+                f"with one thread each **{nm['wall'] / r1['wall']:.1f}×**; single-load p99 "
+                f"{r2['p99_ms']:.2f} ms (≤ 5 ms)."
+            )
+            if args.old_core:
+                ro = runs["old"]
+                _, same_old, _ = compare(data / "old.parquet", data / "rust.parquet")
+                out(
+                    f"Old core, same run: wall {ro['wall']:.3f} s, CPU {ro['cpu']:.3f} s → "
+                    f"this build {r2['wall']:.3f} s, CPU {r2['cpu']:.3f} s "
+                    f"(old / new: wall {ro['wall'] / r2['wall']:.2f}×, CPU "
+                    f"{ro['cpu'] / r2['cpu']:.2f}×); same vehicle at every "
+                    f"(load, rank) {same_old:.4%}."
+                )
     title = "large market" if args.big else "against the NumPy baseline"
     report = (
         f"## Recommendations for every load, {title}, {started:%Y-%m-%d %H:%M} UTC\n\n"

@@ -86,6 +86,42 @@ impl UnitVec {
     pub fn road_m(&self, o: &UnitVec, circuity: f64) -> i64 {
         (self.arc(o) * EARTH_RADIUS_M * circuity).round() as i64
     }
+
+    /// A ball around `points` (non-empty): their mean (a point inside the
+    /// sphere, not on it) and a radius that bounds every point's distance to
+    /// it, so that `chord(q, p) >= chord(q, centre) - radius` for each point
+    /// `p` and any `q` (triangle inequality in space).
+    pub fn ball(points: impl Iterator<Item = UnitVec> + Clone) -> (UnitVec, f64) {
+        let (mut c, mut n) = (UnitVec::default(), 0.0);
+        for p in points.clone() {
+            c.x += p.x;
+            c.y += p.y;
+            c.z += p.z;
+            n += 1.0;
+        }
+        let n = f64::max(n, 1.0);
+        let c = UnitVec {
+            x: c.x / n,
+            y: c.y / n,
+            z: c.z / n,
+        };
+        let r = points.map(|p| c.chord2(&p).sqrt()).fold(0.0, f64::max);
+        // Slack for rounding: a millionth of a millimetre on Earth.
+        (c, r * (1.0 + 1e-12) + 1e-16)
+    }
+}
+
+/// Z-order (Morton) key of a position on a grid of 1/100 degree: nearby
+/// points get nearby keys, so runs of consecutive keys are compact in space.
+pub fn morton_key(lat: f64, lon: f64) -> u32 {
+    let q = |x: f64, span: f64| ((x + span) * 100.0).clamp(0.0, 65_535.0) as u32;
+    let spread = |mut v: u32| {
+        v = (v | (v << 8)) & 0x00FF_00FF;
+        v = (v | (v << 4)) & 0x0F0F_0F0F;
+        v = (v | (v << 2)) & 0x3333_3333;
+        (v | (v << 1)) & 0x5555_5555
+    };
+    (spread(q(lat, 90.0)) << 1) | spread(q(lon, 180.0))
 }
 
 /// Squared local planar distance in metres² from a query point, in the
@@ -262,20 +298,20 @@ pub struct PointGrid {
 impl PointGrid {
     /// Index the points `ids` (with coordinates `lat[id]`, `lon[id]`) in cells of `cell_m`.
     pub fn build(lat: &[f64], lon: &[f64], ids: impl Iterator<Item = u32>, cell_m: f64) -> Self {
-        Self::build_by(lat, lon, ids, cell_m, |_| 0)
+        Self::build_by(lat, lon, ids, cell_m, |_| ())
     }
 
     /// As [`PointGrid::build`], with the points of each cell ordered by
     /// `order(id)` (then by id), so callers can cut a cell's slots by it.
-    pub fn build_by(
+    pub fn build_by<K: Ord>(
         lat: &[f64],
         lon: &[f64],
         ids: impl Iterator<Item = u32>,
         cell_m: f64,
-        order: impl Fn(u32) -> u64,
+        order: impl Fn(u32) -> K,
     ) -> Self {
         let grid = CellGrid::new(cell_m);
-        let mut keyed: Vec<(u64, u64, u32)> = ids
+        let mut keyed: Vec<(u64, K, u32)> = ids
             .map(|i| (grid.cell(lat[i as usize], lon[i as usize]), order(i), i))
             .collect();
         keyed.sort_unstable();
@@ -304,6 +340,11 @@ impl PointGrid {
     /// Point ids in cell order (the slot order of [`PointGrid::for_each_slot_near`]).
     pub fn items(&self) -> &[u32] {
         &self.items
+    }
+
+    /// The slot range `a..b` of each non-empty cell (in no particular order).
+    pub fn cell_slots(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.cells.values().map(|&(a, b)| (a as usize, b as usize))
     }
 
     /// Call `f(a, b)` with the slots `a..b` (positions in [`PointGrid::items`])

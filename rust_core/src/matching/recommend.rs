@@ -125,30 +125,55 @@ impl Rank {
     }
 }
 
-/// A candidate that passed the cheap filters: its priority (score upper
-/// bound, or minus the deadhead lower bound when ranking by deadhead), both
-/// bounds and its slot in the fleet.
+/// An entry of a query's best-first queue: a candidate vehicle (slot) that
+/// passed the cheap filters, or a block of the fleet not yet looked into;
+/// `key` orders the queue (score upper bound, or minus the deadhead lower
+/// bound when ranking by deadhead), `ub` and `dh_lb` bound every vehicle it
+/// stands for.
 #[derive(Clone, Copy, Debug)]
-struct Cand {
+struct Entry {
     key: f64,
     ub: f64,
     dh_lb: f64,
-    slot: u32,
+    /// Slot of a vehicle, or index of a block.
+    at: u32,
+    /// For a block: the end of its slots that can carry the load; 0 for a vehicle.
+    fit: u32,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, o: &Self) -> bool {
+        self.key.total_cmp(&o.key).is_eq()
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.key.total_cmp(&o.key)
+    }
 }
 
 thread_local! {
-    /// Per-thread candidate buffer of [`vehicles_for_load`] (reused across loads).
-    static CANDS: std::cell::RefCell<Vec<Cand>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Per-thread queue buffer of [`vehicles_for_load`] (reused across loads).
+    static QUEUE: std::cell::RefCell<Vec<Entry>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Best vehicles for load `l`, using `s` (reset on return) as scratch.
 ///
-/// Every vehicle in the cells near the pickup that passes the cheap filters
-/// gets trigonometry-free bounds (an upper bound on its score, a lower bound
-/// on its deadhead); the `k` most promising by that bound are scored exactly
-/// first, so the worst kept result is a high bar early, and every other
-/// candidate whose bound cannot beat the worst kept one is skipped without
-/// exact scoring. The result is the same as scoring every candidate.
+/// Best-first search over bounds: the vehicles with expertise for the load
+/// (from the lane index) enter a priority queue one by one with
+/// trigonometry-free bounds (an upper bound on the score, a lower bound on
+/// the deadhead); every other vehicle near the pickup enters as part of its
+/// fleet block, with one bound for the whole block. The queue yields the
+/// most promising entry first: a vehicle is scored exactly, a block is
+/// opened (its vehicles enter with their own bounds). Once the best bound
+/// left cannot beat the worst of the `k` kept, the search ends: the rest is
+/// never looked at. The result is the same as scoring every candidate.
 pub fn vehicles_for_load(
     sc: &Scorer<'_>,
     loads: &Loads,
@@ -165,46 +190,97 @@ pub fn vehicles_for_load(
         .accumulate(ol, oo, loads.dest_lat[l], loads.dest_lon[l], s);
     let lb = sc.load_bounds(loads, l);
     let max_dh = sc.params.max_deadhead_m as f64;
-    let mut cands = CANDS.with(|c| std::mem::take(&mut *c.borrow_mut()));
-    cands.clear();
+    let max_chord2 = sc.params.max_chord2();
+    let origin = loads.origin(l);
+    let key = |ub: f64, dh_lb: f64| match q.rank {
+        Rank::Score => ub,
+        Rank::Deadhead => -dh_lb,
+    };
+    let mut queue = QUEUE.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    queue.clear();
+    // Vehicles with expertise for the load, one by one.
+    for &v in s.touched() {
+        if sc.fleet.beyond(v as usize, origin, max_chord2) {
+            continue;
+        }
+        let h = sc.fleet.vehicle(v as usize);
+        if Scorer::prefilter(h, loads, l).is_err() {
+            continue;
+        }
+        let (ub, dh_lb) = sc.bounds_with(&lb, h, loads, l, s.expertise_raw[v as usize]);
+        if ub + EPS < q.min_score || dh_lb > max_dh {
+            continue;
+        }
+        queue.push(Entry {
+            key: key(ub, dh_lb),
+            ub,
+            dh_lb,
+            at: h.slot,
+            fit: 0,
+        });
+    }
+    // Every other vehicle near the pickup, by block.
     let (mask, kg) = (loads.type_mask[l], loads.weight_kg[l]);
-    sc.fleet
-        .for_each_near_fitting(ol, oo, sc.params.search_radius_m(), mask, kg, |h| {
-            if Scorer::prefilter(h, loads, l).is_err() {
-                return;
-            }
-            let (ub, dh_lb) = sc.bounds_with(&lb, h, loads, l, s.expertise_raw[h.index as usize]);
+    sc.fleet.for_each_block_near(
+        ol,
+        oo,
+        sc.params.search_radius_m(),
+        mask,
+        kg,
+        |bi, b, fit| {
+            let (ub, dh_lb) = sc.block_bounds(&lb, b, fit, loads, l);
             if ub + EPS < q.min_score || dh_lb > max_dh {
                 return;
             }
-            let key = match q.rank {
-                Rank::Score => ub,
-                Rank::Deadhead => -dh_lb,
-            };
-            cands.push(Cand {
-                key,
+            queue.push(Entry {
+                key: key(ub, dh_lb),
                 ub,
                 dh_lb,
-                slot: h.slot,
+                at: bi as u32,
+                fit: fit as u32,
             });
-        });
-    // The k most promising first (unordered among themselves), then the rest.
-    if cands.len() > q.k {
-        cands.select_nth_unstable_by(q.k - 1, |a, b| b.key.total_cmp(&a.key));
-    }
+        },
+    );
+    let mut queue = BinaryHeap::from(queue);
     let mut heap: BinaryHeap<Kept> = BinaryHeap::with_capacity(q.k + 1);
-    for c in &cands {
-        if heap.len() == q.k {
+    let hopeless = |e: &Entry, heap: &BinaryHeap<Kept>| {
+        heap.len() == q.k && {
             let worst = &heap.peek().expect("full heap").r;
-            let hopeless = match q.rank {
-                Rank::Score => c.ub + EPS < worst.c.score,
-                Rank::Deadhead => c.dh_lb > worst.c.deadhead_m as f64,
-            };
-            if hopeless {
-                continue;
+            match q.rank {
+                Rank::Score => e.ub + EPS < worst.c.score,
+                Rank::Deadhead => e.dh_lb > worst.c.deadhead_m as f64,
             }
         }
-        let h = sc.fleet.at_slot(c.slot as usize);
+    };
+    while let Some(e) = queue.pop() {
+        if hopeless(&e, &heap) {
+            break; // every entry left is bounded by this one
+        }
+        if e.fit > 0 {
+            let b = sc.fleet.block(e.at as usize);
+            for slot in b.start as usize..e.fit as usize {
+                let h = sc.fleet.at_slot(slot);
+                if s.expertise_raw[h.index as usize] != 0.0
+                    || Scorer::prefilter(h, loads, l).is_err()
+                {
+                    continue; // an expert entered on its own
+                }
+                let (ub, dh_lb) = sc.bounds_with(&lb, h, loads, l, 0.0);
+                let c = Entry {
+                    key: key(ub, dh_lb),
+                    ub,
+                    dh_lb,
+                    at: h.slot,
+                    fit: 0,
+                };
+                if ub + EPS < q.min_score || dh_lb > max_dh || hopeless(&c, &heap) {
+                    continue;
+                }
+                queue.push(c);
+            }
+            continue;
+        }
+        let h = sc.fleet.at_slot(e.at as usize);
         if let Ok(comp) = sc.score(h, loads, l, s.expertise_raw[h.index as usize]) {
             if comp.score > q.min_score {
                 let r = Ranked {
@@ -224,7 +300,9 @@ pub fn vehicles_for_load(
             }
         }
     }
-    CANDS.with(|c| *c.borrow_mut() = cands);
+    let mut buf = queue.into_vec();
+    buf.clear();
+    QUEUE.with(|c| *c.borrow_mut() = buf);
     s.reset();
     let mut out: Vec<Kept> = heap.into_vec();
     out.sort_unstable();
@@ -248,13 +326,35 @@ pub fn vehicles_for_loads(
             .map(|&l| vehicles_for_load(sc, loads, l as usize, q, &mut s))
             .collect();
     }
-    rows.par_iter()
+    // Queries in (pickup cell, delivery cell) order: consecutive loads read
+    // the same fleet cells and lane postings while they are in cache.
+    let g = super::grid::CellGrid::new(sc.expertise.params().radius_m / 2.0);
+    let mut order: Vec<(u64, u64, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| {
+            let l = l as usize;
+            (
+                g.cell(loads.origin_lat[l], loads.origin_lon[l]),
+                g.cell(loads.dest_lat[l], loads.dest_lon[l]),
+                i as u32,
+            )
+        })
+        .collect();
+    order.sort_unstable();
+    let sorted: Vec<Vec<Ranked>> = order
+        .par_iter()
         .with_min_len(16)
         .map_init(
             || Scratch::new(n),
-            |s, &l| vehicles_for_load(sc, loads, l as usize, q, s),
+            |s, &(_, _, i)| vehicles_for_load(sc, loads, rows[i as usize] as usize, q, s),
         )
-        .collect()
+        .collect();
+    let mut out: Vec<Vec<Ranked>> = (0..rows.len()).map(|_| Vec::new()).collect();
+    for (&(_, _, i), list) in order.iter().zip(sorted) {
+        out[i as usize] = list;
+    }
+    out
 }
 
 /// Best loads for vehicle `v` among `loads` (empty if the vehicle is offline).
@@ -495,11 +595,16 @@ pub(crate) mod tests {
     fn indexed_top_k_equals_brute_force_both_ways() {
         let w = world(3, 400, 300, 20_000);
         let sc = w.scorer(default_weights());
-        for rank in [Rank::Score, Rank::Deadhead] {
+        for (rank, min_score) in [
+            (Rank::Score, f64::NEG_INFINITY),
+            (Rank::Deadhead, f64::NEG_INFINITY),
+            (Rank::Score, 0.0),
+            (Rank::Deadhead, 0.0),
+        ] {
             let q = Query {
                 k: 10,
                 rank,
-                min_score: f64::NEG_INFINITY,
+                min_score,
             };
             let rows: Vec<u32> = (0..w.loads.len() as u32).collect();
             let batch = vehicles_for_loads(&sc, &w.loads, &rows, q);
@@ -514,11 +619,43 @@ pub(crate) mod tests {
                             .ok()
                             .map(|c| Ranked { index: l as u32, c })
                     })
+                    .filter(|r| r.c.score > q.min_score)
                     .collect();
                 top_k(&mut want, q.k, rank);
                 same(&got, &want);
             }
         }
+    }
+
+    #[test]
+    fn block_bounds_bound_every_member() {
+        let w = world(7, 600, 200, 5_000);
+        let sc = w.scorer(default_weights());
+        let (mut blocks, mut members) = (0, 0);
+        for l in 0..w.loads.len() {
+            let lb = sc.load_bounds(&w.loads, l);
+            let (mask, kg) = (w.loads.type_mask[l], w.loads.weight_kg[l]);
+            let (la, lo) = (w.loads.origin_lat[l], w.loads.origin_lon[l]);
+            let r = sc.params.search_radius_m();
+            w.fleet
+                .for_each_block_near(la, lo, r, mask, kg, |_, b, fit| {
+                    let (ub, dh) = sc.block_bounds(&lb, b, fit, &w.loads, l);
+                    blocks += 1;
+                    for slot in b.start as usize..fit {
+                        let h = w.fleet.at_slot(slot);
+                        assert!(h.capacity_kg >= kg && h.vehicle_type == b.vehicle_type);
+                        if Scorer::prefilter(h, &w.loads, l).is_ok() {
+                            let (ub_v, dh_v) = sc.bounds_with(&lb, h, &w.loads, l, 0.0);
+                            assert!(ub >= ub_v && dh <= dh_v, "{ub} {ub_v} {dh} {dh_v}");
+                            members += 1;
+                        }
+                    }
+                    for slot in fit..b.end as usize {
+                        assert!(w.fleet.at_slot(slot).capacity_kg < kg);
+                    }
+                });
+        }
+        assert!(blocks > 100 && members > blocks, "{blocks} {members}");
     }
 
     #[test]

@@ -23,7 +23,7 @@
 //! `score = w_e·expertise + w_b·backhaul − w_d·deadhead_m/100 km + w_u·utilization + w_r·rating + w_p·price`.
 
 use super::expertise::{ExpertiseIndex, Origins};
-use super::grid::{PointGrid, UnitVec};
+use super::grid::{morton_key, PointGrid, UnitVec};
 use crate::error::{CoreError, CoreResult};
 use crate::geo::{check_coords, SpeedProfile};
 
@@ -194,6 +194,27 @@ pub struct Vehicle {
     pub lon: f64,
 }
 
+/// Most vehicles in one [`Block`].
+pub const BLOCK: usize = 16;
+
+/// Up to [`BLOCK`] consecutive fleet slots of one cell and one vehicle type
+/// (so in capacity order, then close together in space), with what bounds
+/// the score of any of them for a load without a single per-vehicle read: a
+/// ball holding their positions, their smallest volume capacity and their
+/// best rating term. A load's query bounds whole blocks first and looks
+/// inside only those that could beat its current top `k`.
+#[derive(Clone, Copy, Debug)]
+pub struct Block {
+    pub start: u32,
+    pub end: u32,
+    pub vehicle_type: u8,
+    pub center: UnitVec,
+    /// Chord (unit sphere) from `center` that contains every position.
+    pub radius: f64,
+    pub min_capacity_l: i64,
+    pub max_rating_term: f64,
+}
+
 /// The fleet, validated and indexed by position.
 #[derive(Clone, Debug)]
 pub struct Fleet {
@@ -201,6 +222,13 @@ pub struct Fleet {
     vehicles: Vec<Vehicle>,
     /// Slot in `vehicles` of each vehicle index.
     slot_of: Vec<u32>,
+    /// Position of each vehicle index (a compact copy for distance cuts).
+    pos_of: Vec<UnitVec>,
+    /// The blocks of the grid's cells, in slot order.
+    blocks: Vec<Block>,
+    /// Index in `blocks` of the block starting at each slot of a vehicle
+    /// that is not offline (meaningful where a block starts).
+    block_at: Vec<u32>,
     /// Positions of vehicles that are not offline.
     grid: PointGrid,
     /// Origin profiles in slot order (copied from the expertise index by
@@ -309,23 +337,33 @@ impl Fleet {
         let active = (0..n as u32).filter(|&i| !a.offline[i as usize]);
         let cell = (params.search_radius_m() / 3.0).max(5_000.0);
         // Within a cell: by type, then by capacity (kg) descending, so a query
-        // visits only the accepted types' vehicles that can carry the load.
+        // visits only the accepted types' vehicles that can carry the load;
+        // equal capacities in Z-order, so a block of them is compact.
         let order = |i: u32| {
             let i = i as usize;
-            let cap = a.capacity_kg[i].clamp(0, (1 << 48) - 1) as u64;
-            (u64::from(a.vehicle_type[i]) << 48) | ((1 << 48) - 1 - cap)
+            (
+                a.vehicle_type[i],
+                std::cmp::Reverse(a.capacity_kg[i]),
+                morton_key(a.lat[i], a.lon[i]),
+            )
         };
         let grid = PointGrid::build_by(a.lat, a.lon, active, cell, order);
         let mut vehicles: Vec<Vehicle> = grid.items().iter().map(|&i| record(i as usize)).collect();
         vehicles.extend((0..n).filter(|&i| a.offline[i]).map(record));
         let mut slot_of = vec![0u32; n];
+        let mut pos_of = vec![UnitVec::default(); n];
         for (slot, v) in vehicles.iter_mut().enumerate() {
             v.slot = slot as u32;
             slot_of[v.index as usize] = slot as u32;
+            pos_of[v.index as usize] = v.pos;
         }
+        let (blocks, block_at) = make_blocks(&vehicles, &grid);
         Ok(Fleet {
             vehicles,
             slot_of,
+            pos_of,
+            blocks,
+            block_at,
             grid,
             origins: Vec::new(),
         })
@@ -409,12 +447,104 @@ impl Fleet {
             });
     }
 
+    /// Call `f(index, block, fit)` with every block in the cells near a point (a
+    /// superset of those within `radius_m`) that is of a type in `type_mask`
+    /// (0 = any) and has a vehicle of at least `min_capacity_kg`: its
+    /// vehicles that can carry that are the slots `block.start..fit` (a
+    /// type's blocks in a cell run in capacity order, so the first block
+    /// without one ends the type's run).
+    pub fn for_each_block_near(
+        &self,
+        lat: f64,
+        lon: f64,
+        radius_m: f64,
+        type_mask: u64,
+        min_capacity_kg: i64,
+        mut f: impl FnMut(usize, &Block, usize),
+    ) {
+        self.grid
+            .for_each_cell_slots_near(lat, lon, radius_m, |a, b| {
+                let mut bi = self.block_at[a] as usize;
+                let mut skip_type: Option<u8> = None;
+                while let Some(blk) = self.blocks.get(bi) {
+                    if blk.start as usize >= b {
+                        break;
+                    }
+                    bi += 1;
+                    let t = blk.vehicle_type;
+                    if skip_type == Some(t) || (type_mask != 0 && type_mask & (1u64 << t) == 0) {
+                        continue;
+                    }
+                    let (s, e) = (blk.start as usize, blk.end as usize);
+                    if self.vehicles[s].capacity_kg < min_capacity_kg {
+                        skip_type = Some(t);
+                        continue;
+                    }
+                    let fit = if self.vehicles[e - 1].capacity_kg >= min_capacity_kg {
+                        e
+                    } else {
+                        s + self.vehicles[s..e]
+                            .partition_point(|v| v.capacity_kg >= min_capacity_kg)
+                    };
+                    f(bi - 1, blk, fit);
+                }
+            });
+    }
+
+    /// Block `b` (see [`Fleet::for_each_block_near`]).
+    #[inline]
+    pub fn block(&self, b: usize) -> &Block {
+        &self.blocks[b]
+    }
+
+    /// True if vehicle `v` (an index) is certainly farther than the chord
+    /// `sqrt(max_chord2)` (unit sphere) from `p`: a cut on a compact array.
+    #[inline]
+    pub fn beyond(&self, v: usize, p: &UnitVec, max_chord2: f64) -> bool {
+        self.pos_of[v].chord2(p) > max_chord2
+    }
+
     /// Call `f` with every non-offline vehicle in the cells near a point (a
     /// superset of those within `radius_m`), scanning contiguous records.
     pub fn for_each_near(&self, lat: f64, lon: f64, radius_m: f64, mut f: impl FnMut(&Vehicle)) {
         self.grid
             .for_each_slot_near(lat, lon, radius_m, |slot| f(&self.vehicles[slot]));
     }
+}
+
+/// Cut each cell's slots into [`Block`]s: runs of one type, at most [`BLOCK`] long.
+fn make_blocks(vehicles: &[Vehicle], grid: &PointGrid) -> (Vec<Block>, Vec<u32>) {
+    let mut cells: Vec<(usize, usize)> = grid.cell_slots().collect();
+    cells.sort_unstable();
+    let mut blocks = Vec::with_capacity(grid.len() / BLOCK * 2 + cells.len());
+    let mut block_at = vec![0u32; grid.len()];
+    for (a, b) in cells {
+        let mut s = a;
+        while s < b {
+            let t = vehicles[s].vehicle_type;
+            let mut e = s + 1;
+            while e < b && e - s < BLOCK && vehicles[e].vehicle_type == t {
+                e += 1;
+            }
+            let run = &vehicles[s..e];
+            let (center, radius) = UnitVec::ball(run.iter().map(|v| v.pos));
+            block_at[s] = blocks.len() as u32;
+            blocks.push(Block {
+                start: s as u32,
+                end: e as u32,
+                vehicle_type: t,
+                center,
+                radius,
+                min_capacity_l: run.iter().map(|v| v.capacity_l).min().unwrap_or(1),
+                max_rating_term: run
+                    .iter()
+                    .map(|v| v.rating_term)
+                    .fold(f64::NEG_INFINITY, f64::max),
+            });
+            s = e;
+        }
+    }
+    (blocks, block_at)
 }
 
 /// Open loads as parallel arrays.
@@ -552,6 +682,12 @@ impl Loads {
     /// True if there are no loads.
     pub fn is_empty(&self) -> bool {
         self.origin_lat.is_empty()
+    }
+
+    /// The pickup of load `l` as a unit vector.
+    #[inline]
+    pub fn origin(&self, l: usize) -> &UnitVec {
+        &self.origin[l]
     }
 
     /// Call `f` with every load whose pickup is in the cells near a point.
@@ -753,6 +889,45 @@ impl Scorer<'_> {
             - w.deadhead_per_100km * dh_lb / 100_000.0
             + w.utilization * utilization
             + w.rating * h.rating_term
+            + w.price * price_ub;
+        (ub, dh_lb)
+    }
+
+    /// Bounds for every vehicle of `b` among its first `fit - b.start` (those
+    /// that can carry the load's weight) that passes [`Scorer::prefilter`] and
+    /// has no expertise for the load: an upper bound on each one's
+    /// [`Scorer::bounds_with`] score bound and a lower bound on its deadhead
+    /// bound (metres), from the block's ball, the smallest capacities and the
+    /// best rating term. The same arithmetic as [`Scorer::bounds_with`], term
+    /// by term at a bound of each input (every step is monotone).
+    #[inline]
+    pub fn block_bounds(
+        &self,
+        lb: &LoadBounds,
+        b: &Block,
+        fit: usize,
+        loads: &Loads,
+        l: usize,
+    ) -> (f64, f64) {
+        let chord = (b.center.chord2(&loads.origin[l]).sqrt() - b.radius).max(0.0);
+        // A micrometre below the members' bound, for rounding.
+        let dh_lb =
+            (chord * crate::geo::EARTH_RADIUS_M * self.params.circuity - 0.5 - 1e-6).max(0.0);
+        let min_kg = self.fleet.vehicles[fit - 1].capacity_kg as f64;
+        let utilization =
+            (lb.weight_kg / min_kg).max((lb.volume_l / b.min_capacity_l as f64).min(1.0));
+        let km = ((lb.load_m + dh_lb) / 1000.0).max(1.0);
+        let cost = self.types[b.vehicle_type as usize].cost_per_km_fen;
+        let price_ub = if cost > 0.0 {
+            (lb.price_fen / km / cost - 1.0).clamp(-1.0, 1.0)
+        } else {
+            1.0
+        };
+        let w = &self.weights;
+        let ub = w.expertise * self.expertise.squash(0.0) + w.backhaul
+            - w.deadhead_per_100km * dh_lb / 100_000.0
+            + w.utilization * utilization
+            + w.rating * b.max_rating_term
             + w.price * price_ub;
         (ub, dh_lb)
     }

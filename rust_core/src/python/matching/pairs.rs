@@ -4,6 +4,7 @@
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use rayon::prelude::*;
 
 use crate::matching::recommend::Ranked;
 use crate::matching::scoring::{Components, Reject};
@@ -50,8 +51,23 @@ impl Pairs {
 
     pub(super) fn into_dict(self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         let d = PyDict::new(py);
-        let col_f = |f: fn(&Components) -> f64| self.c.iter().map(f).collect::<Vec<f64>>();
-        let col_i = |f: fn(&Components) -> i64| self.c.iter().map(f).collect::<Vec<i64>>();
+        // Large results (batches) split their columns on the thread pool (no
+        // Python object is touched there).
+        let par = self.c.len() >= PAR_MIN;
+        let col_f = |f: fn(&Components) -> f64| -> Vec<f64> {
+            if par {
+                self.c.par_iter().map(f).collect()
+            } else {
+                self.c.iter().map(f).collect()
+            }
+        };
+        let col_i = |f: fn(&Components) -> i64| -> Vec<i64> {
+            if par {
+                self.c.par_iter().map(f).collect()
+            } else {
+                self.c.iter().map(f).collect()
+            }
+        };
         d.set_item("score", col_f(|c| c.score).into_pyarray(py))?;
         d.set_item("expertise", col_f(|c| c.expertise).into_pyarray(py))?;
         d.set_item("backhaul", col_f(|c| c.backhaul).into_pyarray(py))?;
@@ -81,8 +97,36 @@ pub(super) fn empty_components() -> Components {
     }
 }
 
+/// Results from this many pairs on are flattened and split into columns in parallel.
+const PAR_MIN: usize = 50_000;
+
 /// Flatten per-query lists; `by_vehicle` says the query side is the vehicle.
 pub(super) fn flatten(queries: &[u32], lists: Vec<Vec<Ranked>>, by_vehicle: bool) -> Pairs {
+    let n: usize = lists.iter().map(Vec::len).sum();
+    if n >= PAR_MIN {
+        let rows = |i: usize| {
+            let q = queries[i];
+            lists[i].iter().enumerate().map(move |(rank, r)| {
+                let (l, v) = if by_vehicle {
+                    (r.index, q)
+                } else {
+                    (q, r.index)
+                };
+                (i64::from(l), i64::from(v), rank as i64 + 1, r.c)
+            })
+        };
+        let all: Vec<(i64, i64, i64, Components)> = (0..lists.len())
+            .into_par_iter()
+            .flat_map_iter(rows)
+            .collect();
+        return Pairs {
+            load: all.par_iter().map(|x| x.0).collect(),
+            vehicle: all.par_iter().map(|x| x.1).collect(),
+            rank: all.par_iter().map(|x| x.2).collect(),
+            reject: vec![0; n],
+            c: all.into_par_iter().map(|x| x.3).collect(),
+        };
+    }
     let mut p = Pairs::default();
     for (&q, list) in queries.iter().zip(lists) {
         for (rank, r) in list.into_iter().enumerate() {
