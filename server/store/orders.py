@@ -315,6 +315,9 @@ class OrderStore:
         t = self.now() if at is None else at
         payload = order.to_dict()
         payload.pop("order_id")
+        # posted_at is the server's clock at the call, not part of the request: a retry
+        # in a later second is the same request.
+        payload.pop("posted_at")
 
         def run(cur: Any) -> dict[str, Any]:
             o = order.copy()

@@ -133,3 +133,15 @@ def test_idempotency_keys_expire_after_the_ttl(store_url: str) -> None:  # noqa:
         assert s.post("k", make_order(price_fen=1), at=T0)["replayed"] is False
     finally:
         s.sql.close()
+
+
+def test_a_retry_in_a_later_second_replays(stores: Callable[[], OrderStore]) -> None:
+    """The server stamps posted_at from its clock: a retry of the same post one second
+    later (posted_at differs) is the same request, replayed, one order."""
+    s = stores()
+    a = s.post("tick", make_order(posted_at=T0), at=T0)
+    b = s.post("tick", make_order(posted_at=T0 + 1), at=T0 + 1)
+    assert a["replayed"] is False
+    assert b["replayed"] is True
+    assert b["order"]["order_id"] == a["order"]["order_id"]
+    assert b["order"]["posted_at"] == T0
