@@ -134,19 +134,27 @@ def optimize_on_ray(args: argparse.Namespace, problem: Any, finish: Callable[[An
             file=sys.stderr,
         )
         cols = [c for c in _PART_COLS if c in f.columns]
-        with pl.Config(
-            tbl_cols=-1,
-            tbl_rows=-1,
-            tbl_width_chars=10_000,
-            float_precision=2,
-            tbl_formatting="ASCII_MARKDOWN",
-            tbl_hide_column_data_types=True,
-            tbl_hide_dataframe_shape=True,
-        ):
-            print(f.select(cols).with_columns(pl.col("node_id").str.slice(0, 8)), file=sys.stderr)
+        _print_markdown(
+            f.select(cols).with_columns(pl.col("node_id").str.slice(0, 8)), file=sys.stderr
+        )
         return int(finish(plan.solution))
 
     return _run(args, body)
+
+
+def _print_markdown(df: pl.DataFrame, *, file: Any = None, **config: Any) -> None:
+    """Print ``df`` whole as a Markdown table (extra ``pl.Config`` options in ``config``)."""
+    with pl.Config(
+        tbl_cols=-1,
+        tbl_rows=-1,
+        tbl_width_chars=10_000,
+        float_precision=2,
+        tbl_formatting="ASCII_MARKDOWN",
+        tbl_hide_column_data_types=True,
+        tbl_hide_dataframe_shape=True,
+        **config,
+    ):
+        print(df, file=file)
 
 
 _PART_COLS = (
@@ -294,17 +302,7 @@ def _simulate(args: argparse.Namespace, bar: _Bar) -> int:
     processes = None if args.ray is not None else getattr(args, "processes", 1)
     res = sweep(args.simulator, grid(**axes), progress=bar, processes=processes)
     bar.close()
-    with pl.Config(
-        tbl_cols=-1,
-        tbl_rows=-1,
-        tbl_width_chars=10_000,
-        float_precision=2,
-        tbl_formatting="ASCII_MARKDOWN",
-        tbl_hide_column_data_types=True,
-        tbl_hide_dataframe_shape=True,
-        fmt_str_lengths=60,
-    ):
-        print(res.table)
+    _print_markdown(res.table, fmt_str_lengths=60)
     where = (
         f"{res.partitions['pid'].n_unique()} local process(es)"
         if processes is not None
