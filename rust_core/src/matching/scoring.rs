@@ -876,21 +876,44 @@ impl Scorer<'_> {
         let dh_lb = (chord * crate::geo::EARTH_RADIUS_M * self.params.circuity - 0.5).max(0.0);
         let utilization =
             (lb.weight_kg / h.capacity_kg as f64).max(lb.volume_l / h.capacity_l as f64);
+        let ub = self.bound_terms(
+            lb,
+            dh_lb,
+            utilization,
+            h.vehicle_type,
+            h.rating_term,
+            expertise_raw,
+        );
+        (ub, dh_lb)
+    }
+
+    /// The score's upper bound from bounds of its inputs: a lower bound on the
+    /// deadhead (metres), an upper bound on utilization, the vehicle type, an
+    /// upper bound on the rating term and the raw expertise.
+    #[inline]
+    fn bound_terms(
+        &self,
+        lb: &LoadBounds,
+        dh_lb: f64,
+        utilization: f64,
+        vehicle_type: u8,
+        rating_term: f64,
+        expertise_raw: f64,
+    ) -> f64 {
         // km driven is at least (loaded + lower-bound deadhead); price falls with km.
         let km = ((lb.load_m + dh_lb) / 1000.0).max(1.0);
-        let cost = self.types[h.vehicle_type as usize].cost_per_km_fen;
+        let cost = self.types[vehicle_type as usize].cost_per_km_fen;
         let price_ub = if cost > 0.0 {
             (lb.price_fen / km / cost - 1.0).clamp(-1.0, 1.0)
         } else {
             1.0
         };
         let w = &self.weights;
-        let ub = w.expertise * self.expertise.squash(expertise_raw) + w.backhaul
+        w.expertise * self.expertise.squash(expertise_raw) + w.backhaul
             - w.deadhead_per_100km * dh_lb / 100_000.0
             + w.utilization * utilization
-            + w.rating * h.rating_term
-            + w.price * price_ub;
-        (ub, dh_lb)
+            + w.rating * rating_term
+            + w.price * price_ub
     }
 
     /// Bounds for every vehicle of `b` among its first `fit - b.start` (those
@@ -916,19 +939,14 @@ impl Scorer<'_> {
         let min_kg = self.fleet.vehicles[fit - 1].capacity_kg as f64;
         let utilization =
             (lb.weight_kg / min_kg).max((lb.volume_l / b.min_capacity_l as f64).min(1.0));
-        let km = ((lb.load_m + dh_lb) / 1000.0).max(1.0);
-        let cost = self.types[b.vehicle_type as usize].cost_per_km_fen;
-        let price_ub = if cost > 0.0 {
-            (lb.price_fen / km / cost - 1.0).clamp(-1.0, 1.0)
-        } else {
-            1.0
-        };
-        let w = &self.weights;
-        let ub = w.expertise * self.expertise.squash(0.0) + w.backhaul
-            - w.deadhead_per_100km * dh_lb / 100_000.0
-            + w.utilization * utilization
-            + w.rating * b.max_rating_term
-            + w.price * price_ub;
+        let ub = self.bound_terms(
+            lb,
+            dh_lb,
+            utilization,
+            b.vehicle_type,
+            b.max_rating_term,
+            0.0,
+        );
         (ub, dh_lb)
     }
 
