@@ -47,6 +47,7 @@ from engine.units import EARTH_RADIUS_M, SECONDS_PER_DAY
 
 M_PER_DEG: Final = EARTH_RADIUS_M * np.pi / 180.0
 TOP_ORIGINS: Final = 8
+EPOCH_HALF_LIVES: Final = 16.0  # the core's expertise::EPOCH_HALF_LIVES
 MIN_COS: Final = 0.02
 EPS: Final = 1e-9
 _TYPES: Final = list(VEHICLE_TYPES)
@@ -196,7 +197,12 @@ class NumpyMatcher:
         dlat, dlon = trips["dest_lat"].to_numpy(), trips["dest_lon"].to_numpy()
         oc, dc = g.cell(olat, olon), g.cell(dlat, dlon)
         half_life = p.half_life_days * SECONDS_PER_DAY
-        w = np.exp2((trips["completed_at"].to_numpy() - now) / half_life)
+        # The core stores weights decayed to an epoch (a multiple of EPOCH_HALF_LIVES
+        # half-lives) and scales each lane term by 2^((epoch - now) / half-life).
+        step = max(int(EPOCH_HALF_LIVES * half_life), 1)
+        epoch = (now // step) * step
+        self.scale = float(np.exp2((epoch - now) / half_life))
+        w = np.exp2((trips["completed_at"].to_numpy() - epoch) / half_life)
         key = (tv * g.n_keys + oc) * g.n_keys + dc
         ukey, first, inv = np.unique(key, return_index=True, return_inverse=True)
         lw = np.bincount(inv, weights=w)
@@ -431,7 +437,9 @@ class NumpyMatcher:
         ekey = eq * nslot + es
         at = np.minimum(np.searchsorted(ckey, ekey), max(ckey.size - 1, 0))
         hit = ckey[at] == ekey if ckey.size else np.zeros(ekey.size, bool)
-        raw = np.bincount(at[hit], weights=et[hit].astype(np.float64), minlength=ckey.size)
+        raw = np.bincount(
+            at[hit], weights=et[hit].astype(np.float64) * self.scale, minlength=ckey.size
+        )
 
         # Upper bound of each candidate's score (the core's `Scorer::bounds`).
         util = np.maximum(L["kg"][li] / self.s_cap_kg[s], L["l"][li] / self.s_cap_l[s])

@@ -25,8 +25,11 @@
 //! finer grid (half the kernel radius), so one query visits only the lanes
 //! whose origin cell is near the load's origin and, by binary search within
 //! each, whose destination cell is near the load's destination.
-//! [`ExpertiseIndex::add_trips`] merges new trips into the lanes without
-//! revisiting old trips.
+//! [`ExpertiseIndex::updated`] (and [`ExpertiseIndex::add_trips`]) merges new
+//! trips into the lanes without revisiting old trips: lane weights are stored
+//! decayed to an epoch that moves in steps of [`EPOCH_HALF_LIVES`] half-lives,
+//! so a later reference time changes one scale factor, not every lane, and
+//! only the lanes that gain trips are re-keyed.
 
 use rayon::prelude::*;
 
@@ -118,7 +121,8 @@ pub struct Lane {
     pub vehicle: u32,
     pub ocell: u64,
     pub dcell: u64,
-    /// Decayed weight at the index's `as_of`.
+    /// Decayed weight at the index's epoch (inside the index; at its `as_of`
+    /// from [`ExpertiseIndex::lanes_of`]).
     pub w: f64,
     /// Raw number of trips.
     pub trips: u32,
@@ -226,10 +230,13 @@ pub struct ExpertiseIndex {
     grid: CellGrid,
     n_vehicles: usize,
     as_of: i64,
+    /// Lane weights are stored decayed to this time (see [`EPOCH_HALF_LIVES`]).
+    epoch: i64,
+    /// Factor from weights at `epoch` to weights at `as_of`.
+    scale: f64,
     /// Source of truth, sorted by (vehicle, origin cell, destination cell).
     lanes: Vec<Lane>,
     lane_start: Vec<u32>,
-    by_vehicle: Vec<Posting>,
     /// Index cells (half the kernel radius) for the inverted views.
     igrid: CellGrid,
     /// Lanes sorted by (origin index cell, destination index cell) of their means.
@@ -279,15 +286,17 @@ impl ExpertiseIndex {
         }
         trips.validate(n_vehicles)?;
         let grid = CellGrid::new(params.radius_m);
-        let lanes = aggregate(&grid, n_vehicles, trips, as_of, params.half_life_s);
+        let epoch = epoch_for(as_of, params.half_life_s);
+        let lanes = aggregate(&grid, n_vehicles, trips, epoch, params.half_life_s);
         let mut idx = ExpertiseIndex {
             params,
             grid,
             n_vehicles,
             as_of,
+            epoch,
+            scale: scale_of(epoch, as_of, params.half_life_s),
             lanes,
             lane_start: Vec::new(),
-            by_vehicle: Vec::new(),
             igrid: CellGrid::new(params.radius_m / 2.0),
             by_pair: Vec::new(),
             pair_dkeys: Vec::new(),
@@ -303,56 +312,13 @@ impl ExpertiseIndex {
     }
 
     /// Merge newly completed trips. If they end after `as_of`, the reference
-    /// time moves forward and older weights decay accordingly. Costs
-    /// `O(new trips + lanes)`, independent of the length of the old history.
+    /// time moves forward and older weights decay accordingly. Costs as
+    /// [`ExpertiseIndex::updated`], independent of the length of the old history.
     ///
     /// # Errors
     /// As [`ExpertiseIndex::build`].
     pub fn add_trips(&mut self, trips: &Trips<'_>) -> CoreResult<()> {
-        trips.validate(self.n_vehicles)?;
-        if trips.len() == 0 {
-            return Ok(());
-        }
-        let newest = trips
-            .completed_at
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(self.as_of);
-        if newest > self.as_of {
-            let f = (-((newest - self.as_of) as f64) / self.params.half_life_s).exp2();
-            self.lanes.par_iter_mut().for_each(|l| l.w *= f);
-            self.as_of = newest;
-        }
-        let fresh = aggregate(
-            &self.grid,
-            self.n_vehicles,
-            trips,
-            self.as_of,
-            self.params.half_life_s,
-        );
-        let old = std::mem::take(&mut self.lanes);
-        let mut merged = Vec::with_capacity(old.len() + fresh.len());
-        let (mut a, mut b) = (old.into_iter().peekable(), fresh.into_iter().peekable());
-        loop {
-            let next = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) => match x.key().cmp(&y.key()) {
-                    std::cmp::Ordering::Less => a.next(),
-                    std::cmp::Ordering::Greater => b.next(),
-                    std::cmp::Ordering::Equal => {
-                        let mut l = a.next().expect("peeked");
-                        l.merge(&b.next().expect("peeked"));
-                        Some(l)
-                    }
-                },
-                (Some(_), None) => a.next(),
-                (None, Some(_)) => b.next(),
-                (None, None) => break,
-            };
-            merged.extend(next);
-        }
-        self.lanes = merged;
-        self.derive();
+        *self = self.updated(self.n_vehicles, trips)?;
         Ok(())
     }
 
@@ -384,16 +350,19 @@ impl ExpertiseIndex {
 
     /// New profiles: these grown to `n_vehicles` vehicles with `trips` merged
     /// in (the copy-on-write path: this index keeps serving queries while the
-    /// next is built). Equal to [`ExpertiseIndex::add_trips`] on a copy, and so
-    /// to a full [`ExpertiseIndex::build`] over old and new trips up to
-    /// floating-point rounding, but without re-sorting the inverted index:
-    /// only the lanes of vehicles with new trips are re-keyed and merged into
-    /// the kept order. Cost: `O(lanes)` linear passes (copies, and re-weighting
-    /// when the reference time moves) plus `O(t log t)` in the new trips and
-    /// the affected vehicles' lanes.
+    /// next is built). Equal to a full [`ExpertiseIndex::build`] over old and
+    /// new trips up to floating-point rounding of the merged lanes, without
+    /// re-sorting the inverted index: only the lanes that gain trips are
+    /// re-keyed and merged into the kept order, and only the vehicles with new
+    /// trips get new totals and origin profiles. Weights are stored relative to
+    /// an epoch (see [`EPOCH_HALF_LIVES`]), so a later reference time changes
+    /// one scale factor, not every lane. Cost: block copies of the kept arrays
+    /// plus `O(t log t)` in the new trips' lanes; once every
+    /// [`EPOCH_HALF_LIVES`] half-lives the epoch steps and every lane is
+    /// re-weighted and re-indexed.
     ///
     /// # Errors
-    /// As [`ExpertiseIndex::extend_vehicles`] and [`ExpertiseIndex::add_trips`].
+    /// As [`ExpertiseIndex::extend_vehicles`] and [`ExpertiseIndex::build`].
     pub fn updated(&self, n_vehicles: usize, trips: &Trips<'_>) -> CoreResult<Self> {
         if n_vehicles < self.n_vehicles {
             return Err(CoreError::invalid(
@@ -405,10 +374,9 @@ impl ExpertiseIndex {
             return Err(CoreError::invalid("n_vehicles", "too many vehicles"));
         }
         trips.validate(n_vehicles)?;
-        if trips.len() == 0 || self.pair_lane.len() != self.by_pair.len() {
+        if trips.len() == 0 {
             let mut next = self.clone();
             next.extend_vehicles(n_vehicles)?;
-            next.add_trips(trips)?;
             return Ok(next);
         }
         let hl = self.params.half_life_s;
@@ -418,136 +386,191 @@ impl ExpertiseIndex {
             .copied()
             .max()
             .unwrap_or(self.as_of);
-        let (as_of, decay) = if newest > self.as_of {
-            (newest, Some((-((newest - self.as_of) as f64) / hl).exp2()))
-        } else {
-            (self.as_of, None)
-        };
-        let fresh = aggregate(&self.grid, n_vehicles, trips, as_of, hl);
-        let mut touched = vec![false; n_vehicles];
-        for l in &fresh {
-            touched[l.vehicle as usize] = true;
+        let as_of = newest.max(self.as_of);
+        let epoch = epoch_for(as_of, hl);
+        if epoch != self.epoch {
+            // The epoch steps: every lane is re-weighted once, then the trips merge in.
+            let mut base = self.clone();
+            let f = ((self.epoch - epoch) as f64 / hl).exp2();
+            base.lanes.par_iter_mut().for_each(|l| l.w *= f);
+            base.epoch = epoch;
+            base.as_of = as_of;
+            base.scale = scale_of(epoch, as_of, hl);
+            base.derive();
+            return base.updated(n_vehicles, trips);
         }
-        // Lanes: the old ones (decayed), fresh ones merged in key order.
-        let mut lanes: Vec<Lane> = Vec::with_capacity(self.lanes.len() + fresh.len());
-        let mut old_to_new = vec![0u32; self.lanes.len()];
-        let mut b = fresh.into_iter().peekable();
-        for (i, old) in self.lanes.iter().enumerate() {
-            let mut l = *old;
-            if let Some(f) = decay {
-                l.w *= f;
-            }
-            while b.peek().is_some_and(|y| y.key() < l.key()) {
-                lanes.extend(b.next());
-            }
-            if b.peek().is_some_and(|y| y.key() == l.key()) {
-                l.merge(&b.next().expect("peeked"));
-            }
-            old_to_new[i] = lanes.len() as u32;
-            lanes.push(l);
-        }
-        lanes.extend(b);
+        let fresh = aggregate(&self.grid, n_vehicles, trips, epoch, hl);
+        let n = n_vehicles;
+        let old = &self.lanes;
+        let old_n = self.lane_start.len() - 1;
 
-        let mut next = ExpertiseIndex {
+        // Plan: where each fresh lane goes among the old ones (searched within
+        // its vehicle's lanes), whether it merges into an old lane, the
+        // resulting lane and its new position; per vehicle, its fresh lanes and
+        // the new lanes of the vehicles before it (an untouched vehicle's
+        // lanes shift by that).
+        let mut at: Vec<(u32, bool)> = Vec::with_capacity(fresh.len());
+        let mut changed: Vec<(Lane, u32)> = Vec::with_capacity(fresh.len());
+        let mut fresh_start = vec![0u32; n + 1];
+        let mut added = vec![0u32; n];
+        let (mut i, mut merged_before) = (0usize, 0usize);
+        for (k, f) in fresh.iter().enumerate() {
+            let v = f.vehicle as usize;
+            fresh_start[v + 1] += 1;
+            let end = if v < old_n {
+                self.lane_start[v + 1] as usize
+            } else {
+                old.len()
+            };
+            let p = i + old[i..end.max(i)].partition_point(|l| l.key() < f.key());
+            let merged = p < old.len() && old[p].key() == f.key();
+            let lane = if merged {
+                let mut l = old[p];
+                l.merge(f);
+                l
+            } else {
+                added[v] += 1;
+                *f
+            };
+            at.push((p as u32, merged));
+            changed.push((lane, (p - merged_before + k) as u32));
+            i = p + usize::from(merged);
+            merged_before += usize::from(merged);
+        }
+        let mut lane_start = vec![0u32; n + 1];
+        let mut added_before = vec![0u32; n];
+        let mut extra = 0u32;
+        let old_end = *self.lane_start.last().unwrap_or(&0);
+        for v in 0..n {
+            fresh_start[v + 1] += fresh_start[v];
+            added_before[v] = extra;
+            extra += added[v];
+            let e = if v < old_n {
+                self.lane_start[v + 1]
+            } else {
+                old_end
+            };
+            lane_start[v + 1] = e + extra;
+        }
+        let touched: Vec<u32> = (0..n as u32)
+            .filter(|&v| fresh_start[v as usize] < fresh_start[v as usize + 1])
+            .collect();
+
+        // The lanes (block copies of the kept ones, the changed ones in their
+        // places) and the inverted view are built at the same time.
+        let build_lanes = || {
+            let mut lanes: Vec<Lane> = Vec::with_capacity(old.len() + fresh.len() - merged_before);
+            let mut i = 0usize;
+            for (&(p, merged), (lane, _)) in at.iter().zip(&changed) {
+                lanes.extend_from_slice(&old[i..p as usize]);
+                lanes.push(*lane);
+                i = p as usize + usize::from(merged);
+            }
+            lanes.extend_from_slice(&old[i..]);
+            lanes
+        };
+        // Inverted view: the kept entries stay in their order (their keys did
+        // not move and lane positions only shift up); the changed lanes are
+        // keyed, sorted and merged in. The order equals `derive`'s.
+        let build_pairs = || {
+            let ig = &self.igrid;
+            let mut add: Vec<((u64, u64), u32, Posting)> = changed
+                .iter()
+                .map(|(l, li)| {
+                    let p = posting(l);
+                    (
+                        (
+                            ig.cell(f64::from(p.olat), f64::from(p.olon)),
+                            ig.cell(f64::from(p.dlat), f64::from(p.dlon)),
+                        ),
+                        *li,
+                        p,
+                    )
+                })
+                .collect();
+            add.sort_unstable_by_key(|&(key, li, _)| (key, li));
+            let mut dir_okey = vec![0u64; self.row_dir.len()];
+            for (&ok, &(a, b)) in &self.pair_ocells {
+                dir_okey[a as usize..b as usize].fill(ok);
+            }
+            let mut out = PairBuilder::with_capacity(
+                self.by_pair.len() + fresh.len() - merged_before,
+                self.row_dir.len() + add.len(),
+            );
+            let mut adds = add.iter().peekable();
+            for (&(_, from, to), &ok) in self.row_dir.iter().zip(&dir_okey) {
+                for pos in from as usize..to as usize {
+                    let v = self.by_pair[pos].vehicle as usize;
+                    let o = self.pair_lane[pos];
+                    let (f0, f1) = (fresh_start[v] as usize, fresh_start[v + 1] as usize);
+                    let mut li = o + added_before[v];
+                    if f0 < f1 {
+                        // a vehicle with new trips: its new lanes before this one, or this one merged
+                        let mut gone = false;
+                        for &(p, merged) in &at[f0..f1] {
+                            if merged {
+                                gone |= p == o;
+                            } else if p <= o {
+                                li += 1;
+                            }
+                        }
+                        if gone {
+                            continue;
+                        }
+                    }
+                    let key = ((ok, self.pair_dkeys[pos]), li);
+                    while let Some(&(k, a, p)) = adds.next_if(|x| (x.0, x.1) < key) {
+                        out.push(k.0, k.1, a, p);
+                    }
+                    out.push(ok, key.0 .1, li, self.by_pair[pos]);
+                }
+            }
+            for &(k, a, p) in adds {
+                out.push(k.0, k.1, a, p);
+            }
+            out.finish()
+        };
+        let (lanes, (by_pair, pair_dkeys, pair_lane, row_dir, dir_cells)) =
+            rayon::join(build_lanes, build_pairs);
+
+        // Totals and origin profiles: the vehicles with new trips only.
+        let mut total_w = self.total_w.clone();
+        let mut trip_counts = self.trips.clone();
+        let mut top_origins = self.top_origins.clone();
+        total_w.resize(n, 0.0);
+        trip_counts.resize(n, 0);
+        top_origins.resize(n, [OriginPosting::default(); TOP_ORIGINS]);
+        let profiles: Vec<(f64, u32, Origins)> = touched
+            .par_iter()
+            .map(|&v| {
+                let v = v as usize;
+                vehicle_profile(&lanes[lane_start[v] as usize..lane_start[v + 1] as usize])
+            })
+            .collect();
+        for (&v, (w, t, top)) in touched.iter().zip(profiles) {
+            total_w[v as usize] = w;
+            trip_counts[v as usize] = t;
+            top_origins[v as usize] = top;
+        }
+        Ok(ExpertiseIndex {
             params: self.params,
             grid: self.grid.clone(),
             n_vehicles,
             as_of,
+            epoch,
+            scale: scale_of(epoch, as_of, hl),
             lanes,
-            lane_start: Vec::new(),
-            by_vehicle: Vec::new(),
+            lane_start,
             igrid: self.igrid.clone(),
-            by_pair: Vec::new(),
-            pair_dkeys: Vec::new(),
-            pair_lane: Vec::new(),
-            pair_ocells: FxMap::default(),
-            row_dir: Vec::new(),
-            top_origins: Vec::new(),
-            total_w: Vec::new(),
-            trips: Vec::new(),
-        };
-        let n = n_vehicles;
-        let mut lane_start = vec![0u32; n + 1];
-        for l in &next.lanes {
-            lane_start[l.vehicle as usize + 1] += 1;
-        }
-        for v in 0..n {
-            lane_start[v + 1] += lane_start[v];
-        }
-        next.by_vehicle = next.lanes.par_iter().map(posting).collect();
-
-        // Inverted view: the kept entries stay in their order (their keys did
-        // not move and lane positions only shift up); the affected vehicles'
-        // lanes are keyed, sorted and merged in. The order equals `derive`'s.
-        let ig = &self.igrid;
-        let key_of = |li: u32, p: &Posting| {
-            (
-                (
-                    ig.cell(f64::from(p.olat), f64::from(p.olon)),
-                    ig.cell(f64::from(p.dlat), f64::from(p.dlon)),
-                ),
-                li,
-            )
-        };
-        let mut add: Vec<((u64, u64), u32)> = (0..n)
-            .filter(|&v| touched[v])
-            .flat_map(|v| lane_start[v]..lane_start[v + 1])
-            .map(|li| key_of(li, &next.by_vehicle[li as usize]))
-            .collect();
-        add.sort_unstable();
-        let kept: Vec<((u64, u64), u32)> = self
-            .by_pair
-            .par_iter()
-            .zip(self.pair_dkeys.par_iter())
-            .zip(self.pair_lane.par_iter())
-            .filter(|((p, _), _)| !touched[p.vehicle as usize])
-            .map(|((p, &d), &li)| {
-                (
-                    (ig.cell(f64::from(p.olat), f64::from(p.olon)), d),
-                    old_to_new[li as usize],
-                )
-            })
-            .collect();
-        let mut order: Vec<((u64, u64), u32)> = Vec::with_capacity(kept.len() + add.len());
-        let (mut x, mut y) = (kept.into_iter().peekable(), add.into_iter().peekable());
-        loop {
-            let item = match (x.peek(), y.peek()) {
-                (Some(a), Some(b)) => {
-                    if a <= b {
-                        x.next()
-                    } else {
-                        y.next()
-                    }
-                }
-                (Some(_), None) => x.next(),
-                (None, Some(_)) => y.next(),
-                (None, None) => break,
-            };
-            order.extend(item);
-        }
-        next.by_pair = order
-            .par_iter()
-            .map(|&(_, i)| next.by_vehicle[i as usize])
-            .collect();
-        next.pair_dkeys = order.iter().map(|&((_, d), _)| d).collect();
-        next.pair_lane = order.iter().map(|&(_, i)| i).collect();
-        let mut dir_cells: Vec<u64> = Vec::new();
-        let mut start = 0usize;
-        for e in 1..=order.len() {
-            let row = |k: usize| (order[k].0 .0, CellGrid::row_of_key(order[k].0 .1));
-            if e == order.len() || row(e) != row(start) {
-                next.row_dir.push((row(start).1, start as u32, e as u32));
-                dir_cells.push(order[start].0 .0);
-                start = e;
-            }
-        }
-        next.pair_ocells = ranges(&dir_cells);
-        let (total_w, trips, top) = vehicle_totals(&next.lanes, n);
-        next.lane_start = lane_start;
-        next.total_w = total_w;
-        next.trips = trips;
-        next.top_origins = top;
-        Ok(next)
+            by_pair,
+            pair_dkeys,
+            pair_lane,
+            pair_ocells: ranges(&dir_cells),
+            row_dir,
+            top_origins,
+            total_w,
+            trips: trip_counts,
+        })
     }
 
     /// Rebuild the query views from `lanes`.
@@ -561,13 +584,12 @@ impl ExpertiseIndex {
         for v in 0..n {
             lane_start[v + 1] += lane_start[v];
         }
-        self.by_vehicle = lanes.par_iter().map(posting).collect();
         let ig = &self.igrid;
-        let mut order: Vec<((u64, u64), u32)> = self
-            .by_vehicle
+        let mut order: Vec<((u64, u64), u32)> = lanes
             .par_iter()
             .enumerate()
-            .map(|(i, p)| {
+            .map(|(i, l)| {
+                let p = posting(l);
                 let oc = ig.cell(f64::from(p.olat), f64::from(p.olon));
                 (
                     (oc, ig.cell(f64::from(p.dlat), f64::from(p.dlon))),
@@ -578,7 +600,7 @@ impl ExpertiseIndex {
         order.par_sort_unstable();
         self.by_pair = order
             .par_iter()
-            .map(|&(_, i)| self.by_vehicle[i as usize])
+            .map(|&(_, i)| posting(&lanes[i as usize]))
             .collect();
         self.pair_dkeys = order.iter().map(|&((_, d), _)| d).collect();
         self.pair_lane = order.iter().map(|&(_, i)| i).collect();
@@ -600,7 +622,7 @@ impl ExpertiseIndex {
 
         // Per-vehicle totals and origin profile (each vehicle's TOP_ORIGINS heaviest
         // origins: its frequent lanes' starts).
-        let (total_w, trips, top) = vehicle_totals(lanes, n);
+        let (total_w, trips, top) = vehicle_totals(lanes, &lane_start);
         self.top_origins = top;
         self.lane_start = lane_start;
         self.total_w = total_w;
@@ -634,12 +656,18 @@ impl ExpertiseIndex {
 
     /// Decayed total weight of vehicle `v`.
     pub fn weight_of(&self, v: usize) -> f64 {
-        self.total_w[v]
+        self.total_w[v] * self.scale
     }
 
-    /// The lanes of vehicle `v`.
-    pub fn lanes_of(&self, v: usize) -> &[Lane] {
-        &self.lanes[self.lane_start[v] as usize..self.lane_start[v + 1] as usize]
+    /// The lanes of vehicle `v`, weights decayed to `as_of`.
+    pub fn lanes_of(&self, v: usize) -> Vec<Lane> {
+        self.lanes[self.lane_start[v] as usize..self.lane_start[v + 1] as usize]
+            .iter()
+            .map(|l| Lane {
+                w: l.w * self.scale,
+                ..*l
+            })
+            .collect()
     }
 
     /// Reported expertise in `[0, 1)` for a raw value.
@@ -650,9 +678,12 @@ impl ExpertiseIndex {
 
     /// Raw expertise of vehicle `v` for a load from `(olat, olon)` to `(dlat, dlon)`.
     pub fn expertise_raw(&self, v: usize, olat: f64, olon: f64, dlat: f64, dlon: f64) -> f64 {
-        let posts = &self.by_vehicle[self.lane_start[v] as usize..self.lane_start[v + 1] as usize];
+        let lanes = &self.lanes[self.lane_start[v] as usize..self.lane_start[v + 1] as usize];
         let q = LaneQuery::new(olat, olon, dlat, dlon, self.params.radius_m);
-        posts.iter().map(|p| f64::from(lane_term(p, &q))).sum()
+        lanes
+            .iter()
+            .map(|l| f64::from(lane_term(&posting(l), &q)) * self.scale)
+            .sum()
     }
 
     /// Backhaul (origin-profile) credit of vehicle `v` for a load ending at `(dlat, dlon)`.
@@ -724,7 +755,7 @@ impl ExpertiseIndex {
                 buf.extend(posts.iter().map(|p| lane_term(p, &q)));
                 for (p, &t) in posts.iter().zip(&buf) {
                     if t > 0.0 {
-                        s.add(p.vehicle, f64::from(t));
+                        s.add(p.vehicle, f64::from(t) * self.scale);
                     }
                 }
                 s.buf = buf;
@@ -793,53 +824,154 @@ fn posting(l: &Lane) -> Posting {
 }
 
 /// Per vehicle: decayed total weight, trips and origin profile (its TOP_ORIGINS
-/// heaviest origin cells), used by `derive` and by incremental updates alike.
-fn vehicle_totals(lanes: &[Lane], n: usize) -> (Vec<f64>, Vec<u32>, Vec<Origins>) {
-    let mut total_w = vec![0.0f64; n];
-    let mut trips = vec![0u32; n];
-    for l in lanes {
-        total_w[l.vehicle as usize] += l.w;
-        trips[l.vehicle as usize] += l.trips;
-    }
-    let mut top = vec![[OriginPosting::default(); TOP_ORIGINS]; n];
-    let mut cur: Vec<OriginPosting> = Vec::new();
-    let mut i = 0;
-    while i < lanes.len() {
-        let v = lanes[i].vehicle;
-        cur.clear();
-        while i < lanes.len() && lanes[i].vehicle == v {
-            let oc = lanes[i].ocell;
-            let (mut w, mut slat, mut slon) = (0.0, 0.0, 0.0);
-            while i < lanes.len() && lanes[i].vehicle == v && lanes[i].ocell == oc {
-                w += lanes[i].w;
-                slat += lanes[i].w * lanes[i].olat;
-                slon += lanes[i].w * lanes[i].olon;
-                i += 1;
-            }
-            let tw = total_w[v as usize];
-            if w > 0.0 && tw > 0.0 {
-                cur.push(OriginPosting {
-                    row: CellGrid::row_of_key(oc) as i32,
-                    share: (w / tw) as f32,
-                    lat: (slat / w) as f32,
-                    lon: (slon / w) as f32,
-                });
-            }
-        }
-        cur.sort_by(|a, b| b.share.total_cmp(&a.share));
-        for (slot, p) in top[v as usize].iter_mut().zip(&cur) {
-            *slot = *p;
-        }
+/// heaviest origin cells), used by `derive`; `lane_start` delimits each vehicle's lanes.
+fn vehicle_totals(lanes: &[Lane], lane_start: &[u32]) -> (Vec<f64>, Vec<u32>, Vec<Origins>) {
+    let n = lane_start.len() - 1;
+    let per: Vec<(f64, u32, Origins)> = (0..n)
+        .into_par_iter()
+        .with_min_len(256)
+        .map(|v| vehicle_profile(&lanes[lane_start[v] as usize..lane_start[v + 1] as usize]))
+        .collect();
+    let mut total_w = Vec::with_capacity(n);
+    let mut trips = Vec::with_capacity(n);
+    let mut top = Vec::with_capacity(n);
+    for (w, t, o) in per {
+        total_w.push(w);
+        trips.push(t);
+        top.push(o);
     }
     (total_w, trips, top)
 }
 
-/// Aggregate trips into lanes sorted by (vehicle, origin cell, destination cell).
+/// One vehicle's decayed total weight, trips and origin profile, from its
+/// lanes (sorted by origin cell): the same for a full build and an update.
+fn vehicle_profile(lanes: &[Lane]) -> (f64, u32, Origins) {
+    let mut total_w = 0.0f64;
+    let mut trips = 0u32;
+    for l in lanes {
+        total_w += l.w;
+        trips += l.trips;
+    }
+    let mut top = [OriginPosting::default(); TOP_ORIGINS];
+    let mut cur: Vec<OriginPosting> = Vec::new();
+    let mut i = 0;
+    while i < lanes.len() {
+        let oc = lanes[i].ocell;
+        let (mut w, mut slat, mut slon) = (0.0, 0.0, 0.0);
+        while i < lanes.len() && lanes[i].ocell == oc {
+            w += lanes[i].w;
+            slat += lanes[i].w * lanes[i].olat;
+            slon += lanes[i].w * lanes[i].olon;
+            i += 1;
+        }
+        if w > 0.0 && total_w > 0.0 {
+            cur.push(OriginPosting {
+                row: CellGrid::row_of_key(oc) as i32,
+                share: (w / total_w) as f32,
+                lat: (slat / w) as f32,
+                lon: (slon / w) as f32,
+            });
+        }
+    }
+    cur.sort_by(|a, b| b.share.total_cmp(&a.share));
+    for (slot, p) in top.iter_mut().zip(&cur) {
+        *slot = *p;
+    }
+    (total_w, trips, top)
+}
+
+/// Lane weights are stored decayed to an epoch, a multiple of this many
+/// half-lives: a later reference time in the same step changes only the
+/// index's scale factor (in `(2^-16, 1]`), and an update re-weights every
+/// lane only when the epoch steps. A full build at the same reference time
+/// uses the same epoch, so both store the same weights.
+pub const EPOCH_HALF_LIVES: f64 = 16.0;
+
+/// The epoch of a reference time `as_of` (see [`EPOCH_HALF_LIVES`]).
+fn epoch_for(as_of: i64, half_life_s: f64) -> i64 {
+    let step = ((EPOCH_HALF_LIVES * half_life_s) as i64).max(1);
+    as_of.div_euclid(step) * step
+}
+
+/// Factor from weights decayed to `epoch` to weights decayed to `as_of`.
+fn scale_of(epoch: i64, as_of: i64, half_life_s: f64) -> f64 {
+    ((epoch - as_of) as f64 / half_life_s).exp2()
+}
+
+/// The inverted view in the making: entries pushed in (origin cell,
+/// destination cell, lane) order, with the per-row directory built as they come.
+struct PairBuilder {
+    by_pair: Vec<Posting>,
+    pair_dkeys: Vec<u64>,
+    pair_lane: Vec<u32>,
+    row_dir: Vec<(i64, u32, u32)>,
+    dir_cells: Vec<u64>,
+    cur: Option<(u64, i64)>,
+    start: u32,
+}
+
+/// `PairBuilder::finish`'s parts: `by_pair`, `pair_dkeys`, `pair_lane`, `row_dir` and each row's origin cell.
+type PairParts = (
+    Vec<Posting>,
+    Vec<u64>,
+    Vec<u32>,
+    Vec<(i64, u32, u32)>,
+    Vec<u64>,
+);
+
+impl PairBuilder {
+    fn with_capacity(n: usize, rows: usize) -> Self {
+        PairBuilder {
+            by_pair: Vec::with_capacity(n),
+            pair_dkeys: Vec::with_capacity(n),
+            pair_lane: Vec::with_capacity(n),
+            row_dir: Vec::with_capacity(rows),
+            dir_cells: Vec::with_capacity(rows),
+            cur: None,
+            start: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, okey: u64, dkey: u64, lane: u32, p: Posting) {
+        let row = CellGrid::row_of_key(dkey);
+        if self.cur != Some((okey, row)) {
+            self.close();
+            self.cur = Some((okey, row));
+            self.start = self.by_pair.len() as u32;
+        }
+        self.by_pair.push(p);
+        self.pair_dkeys.push(dkey);
+        self.pair_lane.push(lane);
+    }
+
+    fn close(&mut self) {
+        if let Some((okey, row)) = self.cur {
+            self.row_dir
+                .push((row, self.start, self.by_pair.len() as u32));
+            self.dir_cells.push(okey);
+        }
+    }
+
+    fn finish(mut self) -> PairParts {
+        self.close();
+        (
+            self.by_pair,
+            self.pair_dkeys,
+            self.pair_lane,
+            self.row_dir,
+            self.dir_cells,
+        )
+    }
+}
+
+/// Aggregate trips into lanes sorted by (vehicle, origin cell, destination cell),
+/// weights decayed to `epoch`.
 fn aggregate(
     grid: &CellGrid,
     n_vehicles: usize,
     t: &Trips<'_>,
-    as_of: i64,
+    epoch: i64,
     half_life_s: f64,
 ) -> Vec<Lane> {
     // Counting sort of trip indices by vehicle.
@@ -876,7 +1008,7 @@ fn aggregate(
             let mut out: Vec<Lane> = Vec::new();
             for (oc, dc, i) in keyed {
                 let i = i as usize;
-                let w = ((t.completed_at[i] - as_of) as f64 / half_life_s).exp2();
+                let w = ((t.completed_at[i] - epoch) as f64 / half_life_s).exp2();
                 let lane = Lane {
                     vehicle: v as u32,
                     ocell: oc,
@@ -1145,8 +1277,38 @@ mod tests {
         assert!(base.updated(20, &b.view(0..0)).is_err());
     }
 
+    /// Every view of `a` equals `b`'s exactly.
+    fn assert_same_views(a: &ExpertiseIndex, b: &ExpertiseIndex) {
+        assert_eq!(a.lanes, b.lanes);
+        assert_eq!((a.as_of, a.epoch, a.scale), (b.as_of, b.epoch, b.scale));
+        assert_eq!(a.lane_start, b.lane_start);
+        assert_eq!(a.pair_dkeys, b.pair_dkeys);
+        assert_eq!(a.pair_lane, b.pair_lane);
+        assert_eq!(a.row_dir, b.row_dir);
+        assert_eq!(a.pair_ocells.len(), b.pair_ocells.len());
+        for (k, r) in &b.pair_ocells {
+            assert_eq!(a.pair_ocells.get(k), Some(r));
+        }
+        assert_eq!(a.total_w, b.total_w);
+        assert_eq!(a.trips, b.trips);
+        let post = |p: &Posting| (p.vehicle, p.w, p.olat, p.olon, p.dlat, p.dlon);
+        assert_eq!(a.by_pair.len(), b.by_pair.len());
+        for (x, y) in a.by_pair.iter().zip(&b.by_pair) {
+            assert_eq!(post(x), post(y));
+        }
+        for v in 0..a.n_vehicles {
+            let (x, y) = (a.origins_of(v), b.origins_of(v));
+            for (x, y) in x.iter().zip(y) {
+                assert_eq!(
+                    (x.row, x.share, x.lat, x.lon),
+                    (y.row, y.share, y.lat, y.lon)
+                );
+            }
+        }
+    }
+
     #[test]
-    fn incremental_update_equals_add_trips_exactly() {
+    fn incremental_update_equals_rebuilt_views_and_full_build() {
         let mut rng = Rng(77);
         let t = random_trips(&mut rng, 60, 6_000);
         let mut ord: Vec<usize> = (0..6_000).collect();
@@ -1165,41 +1327,67 @@ mod tests {
         new.vehicle.iter_mut().for_each(|v| *v %= 7);
         new.vehicle[0] = 60;
         new.vehicle[1] = 61;
-        let base = ExpertiseIndex::build(60, &old.view(0..5_000), old.at[4_999], params()).unwrap();
-        for (lo, hi) in [(0, 1_000), (2, 3), (10, 10)] {
-            let inc = base.updated(62, &new.view(lo..hi)).unwrap();
-            let mut reference = base.clone();
-            reference.extend_vehicles(62).unwrap();
-            reference.add_trips(&new.view(lo..hi)).unwrap();
-            assert_eq!(inc.lanes, reference.lanes);
-            assert_eq!(inc.as_of, reference.as_of);
-            assert_eq!(inc.lane_start, reference.lane_start);
-            assert_eq!(inc.pair_dkeys, reference.pair_dkeys);
-            assert_eq!(inc.pair_lane, reference.pair_lane);
-            assert_eq!(inc.row_dir, reference.row_dir);
-            assert_eq!(inc.pair_ocells.len(), reference.pair_ocells.len());
-            for (k, r) in &reference.pair_ocells {
-                assert_eq!(inc.pair_ocells.get(k), Some(r));
-            }
-            assert_eq!(inc.total_w, reference.total_w);
-            assert_eq!(inc.trips, reference.trips);
-            for (a, b) in inc.by_pair.iter().zip(&reference.by_pair) {
-                assert_eq!(
-                    (a.vehicle, a.w, a.olat, a.dlon),
-                    (b.vehicle, b.w, b.olat, b.dlon)
-                );
+        let p = params();
+        let base = ExpertiseIndex::build(60, &old.view(0..5_000), old.at[4_999], p).unwrap();
+        let step = (EPOCH_HALF_LIVES * p.half_life_s) as i64;
+        // the last case moves the reference time past the next epoch
+        let mut late = pick(&ord[5_000..5_200]);
+        late.at.iter_mut().for_each(|a| *a += step);
+        let cases = [
+            (&new, 0..1_000),
+            (&new, 2..3),
+            (&new, 10..10),
+            (&late, 0..200),
+        ];
+        for (batch, r) in cases {
+            let inc = base.updated(62, &batch.view(r.clone())).unwrap();
+            // the same lanes, with every view derived from scratch
+            let mut rebuilt = inc.clone();
+            rebuilt.derive();
+            assert_same_views(&inc, &rebuilt);
+            // a full build over old and new trips together (lane means and
+            // weights up to rounding: trips are summed in another order)
+            let all = OwnedTrips {
+                vehicle: [&old.vehicle[..], &batch.vehicle[r.clone()]].concat(),
+                olat: [&old.olat[..], &batch.olat[r.clone()]].concat(),
+                olon: [&old.olon[..], &batch.olon[r.clone()]].concat(),
+                dlat: [&old.dlat[..], &batch.dlat[r.clone()]].concat(),
+                dlon: [&old.dlon[..], &batch.dlon[r.clone()]].concat(),
+                at: [&old.at[..], &batch.at[r.clone()]].concat(),
+            };
+            let full =
+                ExpertiseIndex::build(62, &all.view(0..all.vehicle.len()), inc.as_of(), p).unwrap();
+            assert_eq!((inc.epoch, inc.scale), (full.epoch, full.scale));
+            assert_eq!(inc.n_lanes(), full.n_lanes());
+            for (a, b) in inc.lanes.iter().zip(&full.lanes) {
+                assert_eq!((a.key(), a.trips), (b.key(), b.trips));
+                assert!((a.w - b.w).abs() <= 1e-12 * b.w.max(1.0));
+                assert!((a.olat - b.olat).abs() < 1e-9 && (a.dlon - b.dlon).abs() < 1e-9);
             }
             for v in 0..62 {
-                let (a, b) = (inc.origins_of(v), reference.origins_of(v));
-                for (x, y) in a.iter().zip(b) {
-                    assert_eq!(
-                        (x.row, x.share, x.lat, x.lon),
-                        (y.row, y.share, y.lat, y.lon)
-                    );
+                assert_eq!(inc.trips_of(v), full.trips_of(v));
+                let (a, b) = (inc.weight_of(v), full.weight_of(v));
+                assert!((a - b).abs() <= 1e-12 * b.max(1.0), "{a} {b}");
+            }
+            let mut s = Scratch::new(62);
+            for q in 0..40 {
+                let (o, d) = ((t.olat[q], t.olon[q]), (t.dlat[q], t.dlon[q]));
+                inc.accumulate(o.0, o.1, d.0, d.1, &mut s);
+                for v in 0..62 {
+                    let e = full.expertise_raw(v, o.0, o.1, d.0, d.1);
+                    assert!((s.expertise_raw[v] - e).abs() <= 1e-6 * (1.0 + e));
                 }
+                s.reset();
             }
         }
         assert_eq!(base.n_vehicles(), 60, "the original is untouched");
+        // a later reference time within the epoch only changes the scale
+        let mut one = pick(&ord[5_000..5_001]);
+        one.at[0] = base.epoch + step - 1;
+        let inc = base.updated(60, &one.view(0..1)).unwrap();
+        assert_eq!(inc.epoch, base.epoch);
+        assert!(inc.scale < base.scale);
+        assert!((inc.weight_of(3) - base.weight_of(3) * inc.scale / base.scale).abs() < 1e-9);
     }
 
     #[test]

@@ -823,7 +823,7 @@ impl MatcherCore {
                     format!("index {vehicle} out of range"),
                 ));
             }
-            let mut lanes = st.index.lanes_of(vehicle).to_vec();
+            let mut lanes = st.index.lanes_of(vehicle);
             lanes.sort_by(|a, b| b.w.total_cmp(&a.w));
             lanes.truncate(top);
             Ok(lanes)
