@@ -131,6 +131,10 @@ def factor_matrix(
     return out
 
 
+#: Rows of legs tested at a time (keeps the pairwise temporaries small and reused).
+HIT_ROWS = 128
+
+
 def factor_rows(
     slowdowns: Sequence[Slowdown],
     lat: np.ndarray,
@@ -142,12 +146,15 @@ def factor_rows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`factor_matrix` restricted to the rows (legs' origins) a slowdown touches:
     ``(rows, block)`` with ``block[i]`` the multipliers of the legs leaving
-    ``rows[i]``; every other leg's multiplier is 1 (the diagonal may be > 1 here)."""
+    ``rows[i]``; every other leg's multiplier is 1 (the diagonal may be > 1 here).
+
+    Area slowdowns are tested :data:`HIT_ROWS` rows at a time."""
     n = lat.shape[0]
-    touched = np.zeros(n, dtype=bool)
-    hits: list[tuple[np.ndarray, np.ndarray, float]] = []
     pos = {nm: i for i, nm in enumerate(names)}
     every = np.arange(n)
+    legs: list[tuple[int, int, float]] = []
+    areas: list[tuple[np.ndarray, Slowdown]] = []
+    cand = np.zeros(n, dtype=bool)
     for s in slowdowns:
         if s.end < t0 or s.start > t1 or s.factor <= 1.0:
             continue
@@ -157,39 +164,49 @@ def factor_rows(
         if s.leg is not None:
             a, b = pos.get(s.leg[0]), pos.get(s.leg[1])
             if a is not None and b is not None and (rows is None or rows[a]):
-                one = np.zeros((1, n), dtype=bool)
-                one[0, b] = True
-                hits.append((np.array([a]), one, s.factor))
-                touched[a] = True
+                legs.append((a, b, float(s.factor)))
+                cand[a] = True
             continue
         if s.area is None:
             continue
         # Only the legs that may depart while the slowdown is active (rows) are tested.
         idx = every if rows is None else np.flatnonzero(rows)
-        if s.area[0] == "circle":
-            _, clat, clon, r = s.area
+        areas.append((idx, s))
+        cand[idx] = True
+    rows_c = np.flatnonzero(cand)
+    where = np.full(n, -1, dtype=np.int64)
+    where[rows_c] = np.arange(rows_c.size)
+    block = np.ones((rows_c.size, n), dtype=np.float64)
+    for idx, s in areas:
+        f = float(s.factor)
+        area = s.area
+        assert area is not None
+        if area[0] == "circle":
+            _, clat, clon, r = area
             origin = (float(clat), float(clon))  # type: ignore[arg-type]
             x, y = _xy_arrays(lat, lon, origin)
-            hit = _circle_hits(x[idx], y[idx], x, y, float(r))  # type: ignore[arg-type]
         else:
-            pts = list(s.area[1])  # type: ignore[call-overload]
+            pts = list(area[1])  # type: ignore[call-overload]
             origin = (float(pts[0][0]), float(pts[0][1]))
             x, y = _xy_arrays(lat, lon, origin)
             poly = [_local_xy((float(p[0]), float(p[1])), origin) for p in pts]
             inside = _inside_all(x, y, poly)
-            hit = _polygon_hits(x[idx], y[idx], inside[idx], x, y, inside, poly)
-        hits.append((idx, hit, float(s.factor)))
-        touched[idx] |= hit.any(axis=1)
-    rows_out = np.flatnonzero(touched)
-    where = np.full(n, -1, dtype=np.int64)
-    where[rows_out] = np.arange(rows_out.size)
-    block = np.ones((rows_out.size, n), dtype=np.float64)
-    for idx, hit, f in hits:
-        keep = touched[idx]
-        sub = where[idx[keep]]
-        cur = block[sub]
-        block[sub] = np.where(hit[keep], np.maximum(cur, f), cur)
-    return rows_out, block
+        for c in range(0, idx.size, HIT_ROWS):
+            sub = idx[c : c + HIT_ROWS]
+            if area[0] == "circle":
+                hit = _circle_hits(x[sub], y[sub], x, y, float(r))  # type: ignore[arg-type]
+            else:
+                hit = _polygon_hits(x[sub], y[sub], inside[sub], x, y, inside, poly)
+            at = where[sub]
+            cur = block[at]
+            np.maximum(cur, f, out=cur, where=hit)
+            block[at] = cur
+    for a, b, f in legs:
+        block[where[a], b] = max(block[where[a], b], f)
+    touched = (block > 1.0).any(axis=1)
+    if touched.all():
+        return rows_c, block
+    return rows_c[touched], block[touched]
 
 
 def _circle_hits(
