@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -146,14 +147,30 @@ def factor_rows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`factor_matrix` restricted to the rows (legs' origins) a slowdown touches:
     ``(rows, block)`` with ``block[i]`` the multipliers of the legs leaving
-    ``rows[i]``; every other leg's multiplier is 1 (the diagonal may be > 1 here).
+    ``rows[i]``; every other leg's multiplier is 1 (the diagonal may be > 1 here)."""
+    n = lat.shape[0]
+    parts = list(factor_blocks(slowdowns, lat, lon, names, t0, t1, depart))
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.ones((0, n), dtype=np.float64)
+    return np.concatenate([r for r, _ in parts]), np.concatenate([f for _, f in parts])
 
-    Area slowdowns are tested :data:`HIT_ROWS` rows at a time."""
+
+def factor_blocks(
+    slowdowns: Sequence[Slowdown],
+    lat: np.ndarray,
+    lon: np.ndarray,
+    names: Sequence[str],
+    t0: int,
+    t1: int,
+    depart: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """:func:`factor_rows` in blocks of at most :data:`HIT_ROWS` rows (ascending): each
+    ``(rows, block)`` holds only rows a slowdown touches. Nothing ``L×L`` is built: the
+    pairwise tests run on one block of rows at a time."""
     n = lat.shape[0]
     pos = {nm: i for i, nm in enumerate(names)}
-    every = np.arange(n)
     legs: list[tuple[int, int, float]] = []
-    areas: list[tuple[np.ndarray, Slowdown]] = []
+    areas: list[tuple[np.ndarray, Slowdown, np.ndarray, np.ndarray, Any]] = []
     cand = np.zeros(n, dtype=bool)
     for s in slowdowns:
         if s.end < t0 or s.start > t1 or s.factor <= 1.0:
@@ -170,43 +187,46 @@ def factor_rows(
         if s.area is None:
             continue
         # Only the legs that may depart while the slowdown is active (rows) are tested.
-        idx = every if rows is None else np.flatnonzero(rows)
-        areas.append((idx, s))
-        cand[idx] = True
-    rows_c = np.flatnonzero(cand)
-    where = np.full(n, -1, dtype=np.int64)
-    where[rows_c] = np.arange(rows_c.size)
-    block = np.ones((rows_c.size, n), dtype=np.float64)
-    for idx, s in areas:
-        f = float(s.factor)
-        area = s.area
-        assert area is not None
-        if area[0] == "circle":
-            _, clat, clon, r = area
+        mask = np.ones(n, dtype=bool) if rows is None else rows
+        if s.area[0] == "circle":
+            _, clat, clon, _r = s.area
             origin = (float(clat), float(clon))  # type: ignore[arg-type]
             x, y = _xy_arrays(lat, lon, origin)
+            extra: Any = None
         else:
-            pts = list(area[1])  # type: ignore[call-overload]
+            pts = list(s.area[1])  # type: ignore[call-overload]
             origin = (float(pts[0][0]), float(pts[0][1]))
             x, y = _xy_arrays(lat, lon, origin)
             poly = [_local_xy((float(p[0]), float(p[1])), origin) for p in pts]
-            inside = _inside_all(x, y, poly)
-        for c in range(0, idx.size, HIT_ROWS):
-            sub = idx[c : c + HIT_ROWS]
-            if area[0] == "circle":
-                hit = _circle_hits(x[sub], y[sub], x, y, float(r))  # type: ignore[arg-type]
+            extra = (poly, _inside_all(x, y, poly))
+        areas.append((mask, s, x, y, extra))
+        cand |= mask
+    rows_c = np.flatnonzero(cand)
+    for c in range(0, rows_c.size, HIT_ROWS):
+        rws = rows_c[c : c + HIT_ROWS]
+        block = np.ones((rws.size, n), dtype=np.float64)
+        for mask, s, x, y, extra in areas:
+            sel = mask[rws]
+            if not sel.any():
+                continue
+            sub = rws[sel]
+            area = s.area
+            assert area is not None
+            if extra is None:
+                hit = _circle_hits(x[sub], y[sub], x, y, float(area[3]))  # type: ignore[arg-type]
             else:
+                poly, inside = extra
                 hit = _polygon_hits(x[sub], y[sub], inside[sub], x, y, inside, poly)
-            at = where[sub]
-            cur = block[at]
-            np.maximum(cur, f, out=cur, where=hit)
-            block[at] = cur
-    for a, b, f in legs:
-        block[where[a], b] = max(block[where[a], b], f)
-    touched = (block > 1.0).any(axis=1)
-    if touched.all():
-        return rows_c, block
-    return rows_c[touched], block[touched]
+            cur = block[sel]
+            np.maximum(cur, float(s.factor), out=cur, where=hit)
+            block[sel] = cur
+        for a, b, f in legs:
+            i = np.searchsorted(rws, a)
+            if i < rws.size and rws[i] == a:
+                block[i, b] = max(block[i, b], f)
+        touched = (block > 1.0).any(axis=1)
+        if touched.any():
+            yield (rws, block) if touched.all() else (rws[touched], block[touched])
 
 
 def _circle_hits(

@@ -358,3 +358,24 @@ def test_cached_arcs_equal_a_build_from_scratch() -> None:
     assert sizes[-1][1] > sizes[0][1]  # grown by the new orders' sites only
     slowed = pr.durations[0] != SpeedProfile.for_type(pr.profiles[0]).seconds(pr.distance)
     assert slowed.any()
+
+
+def test_matrix_buffers_are_reused_only_when_no_problem_holds_them() -> None:
+    """A re-plan problem still referenced (a result kept by the caller) keeps its matrices:
+    the next build writes elsewhere; once it is dropped, its buffer is used again."""
+    import gc
+
+    plan = _one_truck_plan()
+    first = build_problem(plan)
+    kept = first.problem.durations.copy()
+    plan.slowdowns.append(Slowdown(3.0, NOW, NOW + 7200, area=("circle", LAT0, LON0, 9_000.0)))
+    second = build_problem(plan)
+    assert not np.shares_memory(first.problem.durations, second.problem.durations)
+    assert np.array_equal(first.problem.durations, kept)  # untouched by the second build
+    assert not np.array_equal(second.problem.durations, kept)  # the jam slows it
+    base = id(first.problem.durations.base)
+    del first
+    gc.collect()
+    third = build_problem(plan)
+    assert id(third.problem.durations.base) == base  # the first build's buffer, free again
+    assert np.array_equal(third.problem.durations, second.problem.durations)

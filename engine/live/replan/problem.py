@@ -19,9 +19,9 @@ import numpy as np
 from engine.errors import InfeasibleError
 from engine.geo import SpeedProfile, distance_matrix
 from engine.live.eta import Forecast
-from engine.live.replan.arcs import ROW_BLOCK, site_arcs
+from engine.live.replan.arcs import site_arcs
 from engine.live.state import LiveJob, LivePlan, LiveVehicle
-from engine.live.traffic import factor_rows
+from engine.live.traffic import factor_blocks
 from engine.routing.core import LiveTerms
 from engine.routing.model import Model, Problem
 
@@ -366,12 +366,8 @@ def slow(
             elif nm in plan.jobs and plan.jobs[nm].windows:
                 hi[i] = max(plan.now, plan.jobs[nm].windows[-1][1])
         depart = (lo, hi)
-    rows, block = factor_rows(active_slow, lat, lon, names, plan.now, horizon, depart)
-    block[np.arange(rows.size), rows] = 1.0  # no slowdown on the diagonal
-    for a in range(0, rows.size, ROW_BLOCK):
-        r, f = rows[a : a + ROW_BLOCK], block[a : a + ROW_BLOCK]
-        if not np.any(f > 1.0):
-            continue
+    for r, f in factor_blocks(active_slow, lat, lon, names, plan.now, horizon, depart):
+        f[np.arange(r.size), r] = 1.0  # no slowdown on the diagonal
         for d in durs:
             d[r] = np.rint(d[r] * f).astype(np.int64)
 

@@ -231,6 +231,7 @@ pub const NEAR_CACHED: usize = 24;
 /// neighbours are visited), then unused locations.
 fn locality_order(
     inp: &ProblemInput,
+    distance: &[i64],
     neighbours: &[Vec<u32>],
     mut tree: Option<KdTree<'_>>,
 ) -> Vec<usize> {
@@ -267,7 +268,7 @@ fn locality_order(
             (None, Some(t)) => t.nearest(lc, 1, None).first().map_or(0, |x| x.1 as usize),
             (None, None) => (0..nj)
                 .filter(|&o| !seen[o])
-                .min_by_key(|&o| inp.distance[lc * l + inp.job_location[o]])
+                .min_by_key(|&o| distance[lc * l + inp.job_location[o]])
                 .unwrap_or(0),
         };
     }
@@ -275,6 +276,24 @@ fn locality_order(
         label(loc, &mut index);
     }
     index
+}
+
+/// Whether the `l × l` matrix `d` equals its transpose, compared in square
+/// tiles so that both the rows and the columns read stay in cache.
+fn is_symmetric(d: &[i64], l: usize) -> bool {
+    const TILE: usize = 64;
+    for a0 in (0..l).step_by(TILE) {
+        for b0 in (0..=a0).step_by(TILE) {
+            for a in a0..(a0 + TILE).min(l) {
+                for b in b0..(b0 + TILE).min(a) {
+                    if d[a * l + b] != d[b * l + a] {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+    true
 }
 
 fn check_len(field: &str, got: usize, want: usize) -> CoreResult<()> {
@@ -292,8 +311,30 @@ impl Problem {
     ///
     /// # Errors
     /// [`CoreError::InvalidInput`] naming the first offending field.
-    #[allow(clippy::needless_range_loop)]
     pub fn new(mut inp: ProblemInput) -> CoreResult<Problem> {
+        let distance = std::mem::take(&mut inp.distance);
+        let durations = std::mem::take(&mut inp.durations);
+        Problem::with_matrices(inp, &distance, &durations)
+    }
+
+    /// [`Problem::new`] with the matrices given apart from `inp` (whose
+    /// `distance` and `durations` must then be empty), borrowed: they are read
+    /// once into the arc table, never copied whole.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidInput`] naming the first offending field.
+    #[allow(clippy::needless_range_loop)]
+    pub fn with_matrices(
+        mut inp: ProblemInput,
+        distance: &[i64],
+        durations: &[i64],
+    ) -> CoreResult<Problem> {
+        if !inp.distance.is_empty() || !inp.durations.is_empty() {
+            return Err(CoreError::invalid(
+                "distance",
+                "matrices given twice (in the input and apart)",
+            ));
+        }
         let l = inp.n_locations;
         let nd = inp.n_dims;
         if nd > MAX_DIMS {
@@ -311,7 +352,7 @@ impl Problem {
                         "need at least one location and one speed profile",
                     ));
                 }
-                if !inp.distance.is_empty() || !inp.durations.is_empty() {
+                if !distance.is_empty() || !durations.is_empty() {
                     return Err(CoreError::invalid(
                         "coordinates",
                         "give coordinates or matrices, not both",
@@ -321,21 +362,20 @@ impl Problem {
                 c.profiles.len()
             }
             None => {
-                check_len("distance", inp.distance.len(), l * l)?;
-                if l == 0 || inp.durations.is_empty() || !inp.durations.len().is_multiple_of(l * l)
-                {
+                check_len("distance", distance.len(), l * l)?;
+                if l == 0 || durations.is_empty() || !durations.len().is_multiple_of(l * l) {
                     return Err(CoreError::invalid(
                         "durations",
                         "must hold P >= 1 matrices of L × L",
                     ));
                 }
-                if inp.distance.iter().chain(&inp.durations).any(|&v| v < 0) {
+                if distance.iter().chain(durations).any(|&v| v < 0) {
                     return Err(CoreError::invalid(
                         "distance",
                         "matrices must be non-negative",
                     ));
                 }
-                inp.durations.len() / (l * l)
+                durations.len() / (l * l)
             }
         };
         let nj = inp.job_location.len();
@@ -583,31 +623,36 @@ impl Problem {
                 neighbours.push(near.into_iter().map(|x| x.1).collect());
             }
         }
+        // A symmetric matrix is read by rows only (`min(d[a][b], d[b][a])` is
+        // `d[a][b]`): reading its columns costs a cache miss per entry.
+        let symmetric_matrix = pre_arcs.is_none() && is_symmetric(distance, l);
+        let mut others: Vec<(i64, u32)> = Vec::with_capacity(nj);
         for j in (0..nj).filter(|_| pre_arcs.is_none()) {
             let lj = inp.job_location[j];
-            let mut others: Vec<(i64, u32)> = (0..nj)
-                .filter(|&o| o != j)
-                .map(|o| {
-                    let lo = inp.job_location[o];
-                    (
-                        inp.distance[lj * l + lo].min(inp.distance[lo * l + lj]),
-                        o as u32,
-                    )
-                })
-                .collect();
+            let row = &distance[lj * l..(lj + 1) * l];
+            others.clear();
+            others.extend((0..nj).filter(|&o| o != j).map(|o| {
+                let lo = inp.job_location[o];
+                let d = if symmetric_matrix {
+                    row[lo]
+                } else {
+                    row[lo].min(distance[lo * l + lj])
+                };
+                (d, o as u32)
+            }));
             if others.len() > kn {
                 others.select_nth_unstable(kn);
                 others.truncate(kn);
             }
             others.sort_unstable();
-            neighbours.push(others.into_iter().map(|x| x.1).collect());
+            neighbours.push(others.iter().map(|x| x.1).collect());
         }
         // Relabel locations for cache locality, then move the matrices into
         // the arc table.
         let tree = pre_arcs
             .as_ref()
             .map(|arcs| KdTree::new(arcs, &inp.job_location));
-        let location_index = locality_order(&inp, &neighbours, tree);
+        let location_index = locality_order(&inp, distance, &neighbours, tree);
         let (symmetric, arcs) = match &inp.coords {
             // Coordinate metrics are symmetric bit for bit ((a - b)² = (b - a)²).
             Some(c) => {
@@ -629,12 +674,10 @@ impl Problem {
                 (true, Arcs::Coords(arcs))
             }
             None => (
-                (0..l).all(|a| (0..a).all(|b| inp.distance[a * l + b] == inp.distance[b * l + a])),
-                Arcs::new(&inp.distance, &inp.durations, &location_index),
+                symmetric_matrix,
+                Arcs::new(distance, durations, &location_index),
             ),
         };
-        inp.distance = Vec::new();
-        inp.durations = Vec::new();
         for loc in inp
             .job_location
             .iter_mut()
