@@ -927,6 +927,21 @@ impl Problem {
 mod tests {
     use super::*;
 
+    #[test]
+    fn symmetry_is_checked_across_tiles() {
+        let l = 150; // tiles of 64: a partial last tile
+        let mut d: Vec<i64> = (0..l * l).map(|i| ((i / l) * (i % l)) as i64).collect();
+        assert!(is_symmetric(&d, l));
+        for (a, b) in [(149, 3), (70, 65), (1, 0), (149, 148)] {
+            d[a * l + b] += 1;
+            assert!(!is_symmetric(&d, l), "({a}, {b})");
+            d[a * l + b] -= 1;
+            d[b * l + a] += 1;
+            assert!(!is_symmetric(&d, l), "({b}, {a})");
+            d[b * l + a] -= 1;
+        }
+    }
+
     fn two_profile_input(big: i64) -> ProblemInput {
         let l = 3;
         let distance: Vec<i64> = (0..l * l).map(|i| i as i64 * 10).collect();
