@@ -579,7 +579,10 @@ fn settled_routes_skip_the_first_descent_between_them() {
     check_solution(&inp, &loose);
     check_solution(&inp, &kept);
     assert!(loose.evaluations > kept.evaluations);
-    assert!(loose.cost < kept.cost, "the descent improved the unsettled start");
+    assert!(
+        loose.cost < kept.cost,
+        "the descent improved the unsettled start"
+    );
     let mut got = kept.routes.clone();
     let mut start = rotated.clone();
     start.sort();

@@ -46,6 +46,8 @@ KEPT_BUFFERS = 3
 MIN_LIVE_SHARE = 0.5
 
 Point = tuple[float, float]
+#: A vehicle as a re-plan left it: route, delay, latitude, longitude.
+Left = tuple[tuple[str, ...], int, float, float]
 
 
 def _put(dst: npt.NDArray[np.int32], values: IntMatrix) -> None:
@@ -79,9 +81,9 @@ class SiteArcs:
         self.lock = threading.Lock()
         self._bufs: list[npt.NDArray[np.int64]] = []
         #: What the last re-plan left (see :func:`settled_routes`): per vehicle its
-        #: route and delay, and the plan's slowdowns; ``None`` until a re-plan whose
-        #: search descended its routes.
-        self.after: tuple[dict[str, tuple[tuple[str, ...], int, float, float]], list[Slowdown]] | None = None
+        #: route, delay and position, and the plan's slowdowns; ``None`` until a re-plan
+        #: took its search's routes.
+        self.after: tuple[dict[str, Left], list[Slowdown]] | None = None
 
     @property
     def capacity(self) -> int:
@@ -144,9 +146,7 @@ class SiteArcs:
                     _put(m[a:b, : n + k], sp.seconds(rows))
             for a in range(0, n, ROW_BLOCK):
                 b = min(n, a + ROW_BLOCK)
-                cols = distance_matrix(
-                    lat[a:b], lon[a:b], lat[n:], lon[n:], circuity=self.circuity
-                )
+                cols = distance_matrix(lat[a:b], lon[a:b], lat[n:], lon[n:], circuity=self.circuity)
                 _put(self.dist[a:b, n : n + k], cols)
                 for sp, m in profiles:
                     _put(m[a:b, n : n + k], sp.seconds(cols))
@@ -161,7 +161,7 @@ class SiteArcs:
             sp = SpeedProfile.for_type(name)
             for a in range(0, self.n, ROW_BLOCK):
                 b = min(self.n, a + ROW_BLOCK)
-                _put(m[a:b, : self.n], sp.seconds(self.dist[a:b, : self.n]))
+                _put(m[a:b, : self.n], sp.seconds(self.dist[a:b, : self.n].astype(np.int64)))
             self.free[name] = m
         return m
 

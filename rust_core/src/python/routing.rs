@@ -715,13 +715,15 @@ fn solve_routing(
             .iter()
             .zip(params.fixed_prefixes.iter().zip(&params.pinned))
             .zip(&params.settled)
-            .map(|(((vtype, jobs), (&fixed, &pinned)), &settled)| InitialRoute {
-                vtype: *vtype,
-                jobs: jobs.clone(),
-                fixed,
-                pinned,
-                settled,
-            })
+            .map(
+                |(((vtype, jobs), (&fixed, &pinned)), &settled)| InitialRoute {
+                    vtype: *vtype,
+                    jobs: jobs.clone(),
+                    fixed,
+                    pinned,
+                    settled,
+                },
+            )
             .collect(),
         cancel: cancel.map(|c| Arc::clone(&c.flag)),
         threads: params.threads,
