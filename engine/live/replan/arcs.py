@@ -18,9 +18,11 @@ used (a long-running plan whose jobs were served).
 
 from __future__ import annotations
 
+import mmap
 import sys
 import threading
 import weakref
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +50,15 @@ MIN_LIVE_SHARE = 0.5
 Point = tuple[float, float]
 #: A vehicle as a re-plan left it: route, delay, latitude, longitude.
 Left = tuple[tuple[str, ...], int, float, float]
+
+
+def _pages(n: int, dtype: Any) -> npt.NDArray[Any]:
+    """``n`` zeros of ``dtype`` in an anonymous memory map: plain pages, faulted in as
+    written. (NumPy advises transparent huge pages for large arrays; on a busy host the
+    kernel may then compact memory in the faulting thread, which cost seconds here.)"""
+    if n == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.frombuffer(mmap.mmap(-1, n * np.dtype(dtype).itemsize), dtype=dtype)
 
 
 def _put(dst: npt.NDArray[np.int32], values: IntMatrix) -> None:
@@ -97,11 +108,11 @@ class SiteArcs:
         lon = np.zeros(cap, dtype=np.float64)
         lat[:n], lon[:n] = self.lat[:n], self.lon[:n]
         self.lat, self.lon = lat, lon
-        dist = np.zeros((cap, cap), dtype=CELL)
+        dist = _pages(cap * cap, CELL).reshape(cap, cap)
         dist[:n, :n] = self.dist[:n, :n]
         self.dist = dist
         for p, m in self.free.items():
-            f = np.zeros((cap, cap), dtype=CELL)
+            f = _pages(cap * cap, CELL).reshape(cap, cap)
             f[:n, :n] = m[:n, :n]
             self.free[p] = f
 
@@ -115,7 +126,7 @@ class SiteArcs:
             # References: the list, ``b`` and the call's argument; a live view adds one.
             if b.size >= size and sys.getrefcount(b) <= 3:
                 return b
-        b = np.empty(int(size * (1 + SPARE)), dtype=np.int64)
+        b = _pages(int(size * (1 + SPARE)), np.int64)
         if len(self._bufs) >= KEPT_BUFFERS:
             self._bufs.pop(0)
         self._bufs.append(b)
@@ -157,7 +168,7 @@ class SiteArcs:
         """Free-flow travel times of speed profile ``name`` between the cached points."""
         m = self.free.get(name)
         if m is None:
-            m = np.zeros((self.capacity, self.capacity), dtype=CELL)
+            m = _pages(self.capacity**2, CELL).reshape(self.capacity, self.capacity)
             sp = SpeedProfile.for_type(name)
             for a in range(0, self.n, ROW_BLOCK):
                 b = min(self.n, a + ROW_BLOCK)
