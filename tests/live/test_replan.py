@@ -379,3 +379,41 @@ def test_matrix_buffers_are_reused_only_when_no_problem_holds_them() -> None:
     third = build_problem(plan)
     assert id(third.problem.durations.base) == base  # the first build's buffer, free again
     assert np.array_equal(third.problem.durations, second.problem.durations)
+
+
+def test_routes_left_by_the_last_replan_start_settled() -> None:
+    """After a re-plan, the routes it left start the next search settled, except a route
+    changed since (a cancellation), a delayed vehicle's and routes a new jam touches."""
+    from engine.live import CancelJob, Traffic, VehicleDelayed, plan_from_solution
+    from engine.live.replan.arcs import settled_routes
+    from engine.live.scenario import advance, city_day
+    from engine.routing import solve
+
+    sc = city_day(6, 60, seed=4)
+    plan = plan_from_solution(solve(sc.problem, time_limit=1.0, seed=0, max_iterations=200))
+    advance(plan, sc.day_start + 3600)
+    active = lambda: [v for v in plan.vehicles.values() if v.status == "active"]  # noqa: E731
+    assert settled_routes(plan, active()) is None  # nothing known before a re-plan
+    replan(plan, seed=0)
+    assert settled_routes(plan, active()) == [True] * len(active())
+    busy = sorted((v for v in active() if len(v.route) >= 2), key=lambda v: v.vehicle_id)
+    cancelled, delayed = busy[0], busy[1]
+    t = plan.now + 60
+    pending = [j for j in cancelled.route if plan.jobs[j].status == "pending"]
+    far = max(active(), key=lambda v: abs(v.lat - delayed.lat) + abs(v.lon - delayed.lon))
+    jam = Slowdown(2.0, t, t + 3600, area=("circle", far.lat, far.lon, 300.0))
+    apply_events(
+        plan,
+        [
+            CancelJob(t, pending[-1]),
+            VehicleDelayed(t, delayed.vehicle_id, 600),
+            Traffic(t, jam),
+        ],
+    )
+    flags = settled_routes(plan, active())
+    assert flags is not None
+    got = dict(zip([v.vehicle_id for v in active()], flags, strict=True))
+    assert got[cancelled.vehicle_id] is False
+    assert got[delayed.vehicle_id] is False
+    assert got[far.vehicle_id] is False  # its first leg leaves from inside the jam
+    assert any(got.values())  # the others are still settled

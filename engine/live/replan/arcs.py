@@ -267,11 +267,13 @@ def remember_routes(plan: LivePlan, searched: bool) -> None:
 def settled_routes(plan: LivePlan, vehicles: list[LiveVehicle]) -> list[bool] | None:
     """Per vehicle (in order): its route is settled (see ``engine.routing.core.search``)
     when it is the route the last re-plan left it, less the stops served since, with the
-    same delay and position, and no slowdown added or removed since touches a leg of it (or of the
+    same delay, and no slowdown added or removed since touches a leg of it (or of the
     way to its first stop). ``None`` when nothing is known (no earlier re-plan, or it
     kept the plan it had). A heuristic: a route the last search changed but could not
     descend within its time counts as settled too; the search still improves it by
-    ruin and recreate, and moves touching it are tried again once it changes."""
+    ruin and recreate, and moves touching it are tried again once it changes. A vehicle
+    that only moved on (served stops, reported a position) keeps its routes settled, as
+    time passing does; a delay, a changed route or a new jam unsettles them."""
     entry = _CACHE.get(id(plan))
     if entry is None or entry[0]() is not plan or entry[1].after is None:
         return None
@@ -284,7 +286,7 @@ def settled_routes(plan: LivePlan, vehicles: list[LiveVehicle]) -> list[bool] | 
         route = tuple(v.route)
         ok = (
             last is not None
-            and last[1:] == (v.delay_s, v.lat, v.lon)
+            and last[1] == v.delay_s
             and len(route) <= len(last[0])
             and last[0][len(last[0]) - len(route) :] == route
         )
