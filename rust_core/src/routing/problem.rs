@@ -100,9 +100,11 @@ impl Arcs {
             durations: &[i64],
             new_of_old: &[usize],
             conv: impl Fn(i64) -> T,
+            mut out: Vec<[T; 2]>,
         ) -> Vec<[T; 2]> {
             let l = new_of_old.len();
-            let mut out = vec![[T::default(); 2]; durations.len()];
+            out.clear();
+            out.resize(durations.len(), [T::default(); 2]);
             for prof in 0..durations.len() / (l * l).max(1) {
                 for a in 0..l {
                     let row = (prof * l + new_of_old[a]) * l;
@@ -120,9 +122,10 @@ impl Arcs {
         }
         let fits = |v: &i64| i32::try_from(*v).is_ok();
         if distance.iter().all(fits) && durations.iter().all(fits) {
-            Arcs::Small(fill(distance, durations, new_of_old, |v| v as i32))
+            let spare = take_spare(durations.len());
+            Arcs::Small(fill(distance, durations, new_of_old, |v| v as i32, spare))
         } else {
-            Arcs::Large(fill(distance, durations, new_of_old, |v| v))
+            Arcs::Large(fill(distance, durations, new_of_old, |v| v, Vec::new()))
         }
     }
 
@@ -166,6 +169,36 @@ impl Arcs {
             Arcs::Small(v) => v.len() * size_of::<[i32; 2]>(),
             Arcs::Large(v) => v.len() * size_of::<[i64; 2]>(),
             Arcs::Coords(c) => c.heap_bytes(),
+        }
+    }
+}
+
+/// The 32-bit arc table of the last problem dropped, kept for the next one:
+/// a live plan is re-planned again and again at nearly the same size, and
+/// writing into pages already touched costs far less than fresh pages (on a
+/// virtual machine the kernel may fault them in slowly). One table at most,
+/// of at most [`SPARE_MAX_CELLS`] cells.
+const SPARE_MAX_CELLS: usize = 1 << 24;
+static SPARE_TABLE: std::sync::Mutex<Vec<[i32; 2]>> = std::sync::Mutex::new(Vec::new());
+
+/// The spare table if it holds `n` cells and is not twice as large (emptied),
+/// else a new empty vector.
+fn take_spare(n: usize) -> Vec<[i32; 2]> {
+    let mut spare = SPARE_TABLE.lock().unwrap_or_else(|e| e.into_inner());
+    if spare.capacity() >= n && spare.capacity() <= 2 * n.max(1024) {
+        std::mem::take(&mut *spare)
+    } else {
+        Vec::new()
+    }
+}
+
+impl Drop for Arcs {
+    fn drop(&mut self) {
+        if let Arcs::Small(v) = self {
+            let mut spare = SPARE_TABLE.lock().unwrap_or_else(|e| e.into_inner());
+            if v.capacity() > spare.capacity() && v.capacity() <= SPARE_MAX_CELLS {
+                *spare = std::mem::take(v);
+            }
         }
     }
 }
