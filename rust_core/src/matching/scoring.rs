@@ -390,7 +390,6 @@ impl Fleet {
         let mut blocks: Vec<Block> = Vec::with_capacity(self.blocks.len() + 2 * affected.len());
         let mut cells: Vec<(u64, u32, u32)> = Vec::with_capacity(keys.len());
         let (mut oc, mut en) = (0usize, 0usize);
-        let mut members: Vec<Vehicle> = Vec::new();
         for key in keys {
             let old = match old_cells.get(oc) {
                 Some(&(k, s, e)) if k == key => {
@@ -420,19 +419,38 @@ impl Fleet {
                     bi += 1;
                 }
             } else {
-                members.clear();
-                if let Some((s, e)) = old {
-                    members.extend(self.vehicles[s..e].iter().filter(|v| !changed(v.index)));
-                }
+                // The cell's unchanged vehicles keep their order: merge the
+                // entering ones (sorted) into it, each key computed once.
+                let from = en;
                 while en < entering.len() && entering[en].0 == key {
-                    members.push(entering[en].1);
                     en += 1;
                 }
-                if members.is_empty() {
+                let mut enter = entering[from..en].iter().map(|e| e.1).peekable();
+                let mut stay = old
+                    .map_or(&[][..], |(s, e)| &self.vehicles[s..e])
+                    .iter()
+                    .filter(|v| !changed(v.index))
+                    .map(|v| ((slot_order(v), v.index), *v))
+                    .peekable();
+                let mut enter_key = enter.peek().map(|v| (slot_order(v), v.index));
+                loop {
+                    let take_stay = match (stay.peek(), enter_key) {
+                        (Some((k, _)), Some(ek)) => *k < ek,
+                        (Some(_), None) => true,
+                        (None, Some(_)) => false,
+                        (None, None) => break,
+                    };
+                    if take_stay {
+                        vehicles.push(stay.next().expect("peeked").1);
+                    } else {
+                        vehicles.push(enter.next().expect("peeked"));
+                        enter_key = enter.peek().map(|v| (slot_order(v), v.index));
+                    }
+                }
+                if vehicles.len() == start {
                     continue;
                 }
-                members.sort_unstable_by_key(|v| (slot_order(v), v.index));
-                vehicles.extend_from_slice(&members);
+                let members = &vehicles[start..];
                 if reuse {
                     origins.extend(members.iter().map(|v| *index.origins_of(v.index as usize)));
                 }
