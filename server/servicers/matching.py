@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+import numpy as np
 import polars as pl
 
 from engine.errors import InvalidInputError, NotFoundError
@@ -245,14 +246,17 @@ class MatchingServicer:
         if key[0] != old.key[0]:
             ups = [up for _, up, _ in vlog if up is not None and up.height]
             if ups:
-                rows = pl.concat(ups).unique("vehicle_id", keep="last", maintain_order=True)
-                new_ids = rows.filter(~pl.col("vehicle_id").is_in(old.vehicle_ids.implode()))
+                rows = ups[0] if len(ups) == 1 else (
+                    pl.concat(ups).unique("vehicle_id", keep="last", maintain_order=True)
+                )  # fmt: skip
+                rid = rows["vehicle_id"].to_numpy()
+                have = old.vehicle_ids.to_numpy()
+                at = np.minimum(np.searchsorted(have, rid), max(have.size - 1, 0))
+                fresh = rid[have[at] != rid] if have.size else rid
                 own = None
-                if new_ids.height and seen:
+                if fresh.size and seen:
                     # trips merged so far skipped these vehicles (unknown then)
-                    own = trips.slice(0, seen).filter(
-                        pl.col("vehicle_id").is_in(new_ids["vehicle_id"].implode())
-                    )
+                    own = trips.slice(0, seen).filter(pl.col("vehicle_id").is_in(pl.Series(fresh)))
                 m = m.with_vehicles(rows, own, validated=True)
         if merge_trips and trips.height > seen:
             new = trips.slice(seen).filter(pl.col("vehicle_id").is_in(ids.implode()))
@@ -319,7 +323,7 @@ class MatchingServicer:
                 raise NotFoundError(f"load_id: unknown load {lid}")
             return convert.recommend_rows_response(lid, [])
         # the core encodes the answer: its bytes go out as they are (see add_to_server)
-        return m.recommend_vehicles_wire(lid, k=k, release_gil=False)
+        return m.recommend_vehicles_wire(lid, k=k, release_gil=True)
 
     def RecommendVehiclesBatch(
         self, request: matching_pb2.RecommendVehiclesBatchRequest, context: grpc.ServicerContext
