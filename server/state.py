@@ -43,6 +43,18 @@ def _positions(column: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64] | Non
     return at.astype(np.int64) if bool((have[at] == want).all()) else None
 
 
+def _fold(base: pl.DataFrame, pending: _Pending) -> pl.DataFrame:
+    """``base`` with the row replacements ``pending`` applied (a later one wins)."""
+    at = np.concatenate([a for a, _ in pending])
+    rows = pl.concat([r for _, r in pending]) if len(pending) > 1 else pending[0][1]
+    if len(pending) > 1:  # a row replaced twice: the later one
+        last = np.unique(at[::-1], return_index=True)[1]
+        keep = np.sort(at.size - 1 - last)
+        at, rows = at[keep], rows[keep]
+    pos = pl.Series(at)
+    return base.with_columns(base[c].clone().scatter(pos, rows[c]) for c in base.columns)
+
+
 class FleetState:
     """Vehicles, loads, trips and live plans as last synced from ``store``.
 
@@ -102,6 +114,12 @@ class FleetState:
             self._views["vehicles"] = (df, ())
 
     @property
+    def vehicle_ids(self) -> pl.Series:
+        """The current vehicle ids (sorted), without folding pending row replacements
+        (they never change the ids)."""
+        return self._views["vehicles"][0]["vehicle_id"]
+
+    @property
     def loads(self) -> pl.DataFrame:
         """The current open loads (sorted by id)."""
         return self._view("loads")
@@ -118,14 +136,7 @@ class FleetState:
         base, pending = self._views[table]
         if not pending:
             return base
-        at = np.concatenate([a for a, _ in pending])
-        rows = pl.concat([r for _, r in pending]) if len(pending) > 1 else pending[0][1]
-        if len(pending) > 1:  # a row replaced twice: the later one
-            last = np.unique(at[::-1], return_index=True)[1]
-            keep = np.sort(at.size - 1 - last)
-            at, rows = at[keep], rows[keep]
-        pos = pl.Series(at)
-        df = base.with_columns(base[c].clone().scatter(pos, rows[c]) for c in base.columns)
+        df = _fold(base, pending)
         with self._fold_lock:
             cur_base, cur = self._views[table]
             n = len(pending)
@@ -133,6 +144,12 @@ class FleetState:
             if cur_base is base and same:
                 self._views[table] = (df, cur[n:])
         return df
+
+    def vehicles_later(self) -> Callable[[], pl.DataFrame]:
+        """The vehicles as they are now, to be folded only if called (a caller holding
+        the lock for a consistent view that may not need the whole frame)."""
+        base, pending = self._views["vehicles"]
+        return lambda: _fold(base, pending) if pending else base
 
     def frame(self, table: str) -> pl.DataFrame:
         """The current frame of ``table`` (``vehicles``, ``loads`` or ``trips``)."""

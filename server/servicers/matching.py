@@ -200,13 +200,14 @@ class MatchingServicer:
             st = self._state
             with st._lock:  # a consistent view of versions, frames and the change log
                 key = self._current_key()
-                vehicles, trips, loads = st.vehicles, st.trips, st.loads
+                ids, trips, loads = st.vehicle_ids, st.trips, st.loads
+                vehicles = st.vehicles_later()  # folded only for a full build
                 vlog = [e for e in st.log["vehicles"] if e[0] > self._snap.key[0]]
             old = self._snap
             if not merge_trips and key[0] == old.key[0] and key[2] == old.key[2]:
                 return
             t0 = time.perf_counter()
-            nxt, kind = self._next(old, key, vehicles, trips, loads, vlog, merge_trips)
+            nxt, kind = self._next(old, key, ids, vehicles, trips, loads, vlog, merge_trips)
             hook = self.before_swap
             if hook is not None:
                 hook()
@@ -219,15 +220,15 @@ class MatchingServicer:
         self,
         old: Snapshot,
         key: tuple[int, int, int],
-        vehicles: pl.DataFrame,
+        ids: pl.Series,
+        vehicles: Callable[[], pl.DataFrame],
         trips: pl.DataFrame,
         loads: pl.DataFrame,
         vlog: list[tuple[int, pl.DataFrame | None, list[int]]],
         merge_trips: bool,
     ) -> tuple[Snapshot, str]:
-        ids = vehicles["vehicle_id"]
         loads_arg = loads if loads.height else None
-        if vehicles.height == 0:
+        if ids.len() == 0:
             return Snapshot(None, loads, ids, key, trips.height), "matcher_build"
         m = old.matcher
         contiguous = bool(vlog) and vlog[0][0] == old.key[0] + 1 and vlog[-1][0] == key[0]
@@ -240,7 +241,7 @@ class MatchingServicer:
         if m is None or rebuild:
             known = ids.implode()
             history = trips.filter(pl.col("vehicle_id").is_in(known))
-            m = Matcher(vehicles, history, loads=loads_arg)
+            m = Matcher(vehicles(), history, loads=loads_arg)
             return Snapshot(m, loads, ids, key, trips.height), "matcher_build"
         seen = old.trips_seen
         if key[0] != old.key[0]:
