@@ -398,9 +398,11 @@ class Matcher:
         Rows with a known ``vehicle_id`` replace that vehicle's state (position,
         availability, status, capacity, rating); rows with a new id join the fleet,
         with a profile built from their own trips in ``trips`` (none: cold start).
-        Profiles of the other vehicles are shared, not copied or rebuilt: the cost
-        grows with the fleet's size (its arrays and spatial index) and the new
-        vehicles' trips, not with the trip history.
+        Profiles of the other vehicles are shared, not copied or rebuilt, and only
+        the spatial index's cells (and fleet blocks) that a changed vehicle leaves or
+        enters are re-indexed, the others copied as they are: the cost grows with
+        the change, the new vehicles' trips and a copy of the fleet's records, not
+        with the trip history; the result equals a build over the updated fleet.
 
         Parameters
         ----------

@@ -11,8 +11,9 @@ copy-on-write / read-copy-update scheme), in proportion to what changed, as reco
 in :attr:`server.state.FleetState.log`:
 
 - changed vehicles (a position, a status) and new vehicles: ``Matcher.with_vehicles``
-  (fleet arrays and spatial index rebuilt, profiles shared; a new vehicle's profile
-  from its own trips);
+  (only the grid cells and fleet blocks the changed vehicles leave or enter are
+  re-indexed, the rest copied; profiles shared; a new vehicle's profile from its own
+  trips);
 - newly completed trips: ``Matcher.with_trips`` (only the lanes of the vehicles that
   drove them are re-keyed), when recorded here and every ``trip_merge_interval_s`` for
   those recorded by other instances;
