@@ -325,7 +325,7 @@ class MatchingServicer:
                 raise NotFoundError(f"load_id: unknown load {lid}")
             return convert.recommend_rows_response(lid, [])
         # the core encodes the answer: its bytes go out as they are (see add_to_server)
-        return m.recommend_vehicles_wire(lid, k=k, release_gil=True)
+        return m.recommend_vehicles_wire(lid, k=k)
 
     def RecommendVehiclesBatch(
         self, request: matching_pb2.RecommendVehiclesBatchRequest, context: grpc.ServicerContext
