@@ -67,6 +67,21 @@ def main(argv: list[str] | None = None) -> int:
     ]
     out: dict[str, Any] = {"loadavg": os.getloadavg()[0]}
     out["with_vehicles_ms_wall_cpu"] = _median_ms(lambda i: m.with_vehicles(moved[i]), a.calls)
+    # the core alone: the whole fleet re-indexed, and (where the core has it) only the rows
+    from engine.matching.matcher import _fleet_arrays
+
+    core = m._core
+    full = _fleet_arrays(v)
+    out["core_with_fleet_ms_wall_cpu"] = _median_ms(lambda i: core.with_fleet(**full), a.calls)
+    if hasattr(core, "with_fleet_rows"):
+        for k in (1, 100):
+            rows = [r.head(k) for r in moved]
+            arrays = [_fleet_arrays(r) for r in rows]
+            at = [m._vid.positions(r["vehicle_id"].to_numpy())[0] for r in rows]
+            out[f"core_with_fleet_rows_{k}_ms_wall_cpu"] = _median_ms(
+                lambda i, arrays=arrays, at=at: core.with_fleet_rows(rows=at[i], **arrays[i]),
+                a.calls,
+            )
     tmp = Path(tempfile.mkdtemp(prefix="yunli-posreport-"))
     cfg = ServerConfig(db=str(tmp / "db.sqlite"), tokens=frozenset({"t"}), import_world=a.world)
     srv, _port = create_server("127.0.0.1:0", cfg)
