@@ -135,6 +135,22 @@ class MatcherCore:
         rating_count: _I64,
         offline: npt.NDArray[np.bool_],
     ) -> MatcherCore: ...
+    def with_fleet_rows(
+        self,
+        *,
+        rows: _I64,
+        lat: _F64,
+        lon: _F64,
+        home_lat: _F64,
+        home_lon: _F64,
+        capacity_kg: _I64,
+        capacity_l: _I64,
+        vehicle_type: npt.NDArray[np.uint8],
+        available_from: _I64,
+        rating: _F64,
+        rating_count: _I64,
+        offline: npt.NDArray[np.bool_],
+    ) -> MatcherCore: ...
     def with_trips(
         self,
         *,
