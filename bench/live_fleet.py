@@ -39,6 +39,7 @@ import math
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -453,11 +454,12 @@ def headroom(
         bstub = matching_grpc.MatchingStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
         bstub.RecommendVehicles(reqs[0], timeout=10)
         out: dict[str, Any] = {}
-        for _ in range(args.rounds):
-            for tag, stub, p, kw in (
-                ("bare", bstub, bare.pid, {}),
-                ("yunli", match, pid, {"metadata": md}),
-            ):
+        sides = (("bare", bstub, bare.pid, {}), ("yunli", match, pid, {"metadata": md}))
+        for rnd in range(args.rounds):
+            # paired rounds, the order alternating, so a change in the machine's load
+            # during the run (it is shared) weighs on both sides alike
+            pair: dict[str, float] = {}
+            for tag, stub, p, kw in sides if rnd % 2 == 0 else sides[::-1]:
                 r: LoadResult = run_load(
                     lambda i, stub=stub, kw=kw: stub.RecommendVehicles(
                         reqs[i % len(reqs)], timeout=10, **kw),
@@ -465,11 +467,10 @@ def headroom(
                     threads=args.threads, server_pid=p,
                 )  # fmt: skip
                 out.setdefault(f"{tag}_max", []).append(r.__dict__)
+                pair[tag] = r.rps
                 print(r.line(), flush=True)
-        for tag, stub, p, kw in (
-            ("bare", bstub, bare.pid, {}),
-            ("yunli", match, pid, {"metadata": md}),
-        ):
+            out.setdefault("round_ratios", []).append(pair["yunli"] / pair["bare"])
+        for tag, stub, p, kw in sides:
             o = open_loop(
                 lambda i, stub=stub, kw=kw: stub.RecommendVehicles.future(
                     reqs[i % len(reqs)], timeout=10, **kw),
@@ -479,8 +480,19 @@ def headroom(
             print(o, flush=True)
         bm = max(x["rps"] for x in out["bare_max"])
         ym = max(x["rps"] for x in out["yunli_max"])
-        out["ratio"] = ym / bm
-        print(f"headroom: yunli {ym:,.0f} / bare {bm:,.0f} = {ym / bm:.2f}", flush=True)
+        out["best_ratio"] = ym / bm
+        out["ratio"] = statistics.median(out["round_ratios"])
+        for tag in ("bare", "yunli"):
+            runs = out[f"{tag}_max"]
+            out[f"{tag}_median_rps"] = statistics.median(x["rps"] for x in runs)
+            out[f"{tag}_median_cpu_us"] = statistics.median(x["server_cpu_us"] for x in runs)
+        print(
+            f"headroom: median of {args.rounds} paired rounds {out['ratio']:.3f} "
+            f"(rounds {[round(x, 3) for x in out['round_ratios']]}); best rounds yunli "
+            f"{ym:,.0f} / bare {bm:,.0f} = {ym / bm:.3f}; server CPU per call, median: yunli "
+            f"{out['yunli_median_cpu_us']:.0f} us, bare {out['bare_median_cpu_us']:.0f} us",
+            flush=True,
+        )
         return out
     finally:
         bare.terminate()
@@ -493,12 +505,13 @@ def targets(res: dict[str, Any], args: argparse.Namespace, tag: str) -> str:
     h = res["headroom"]
     best = max(h["yunli_max"], key=lambda x: x["rps"])
     bare = max(h["bare_max"], key=lambda x: x["rps"])
+    worst_p99 = max(x["p99_ms"] for x in h["yunli_max"])
     ok7 = (
         rec["p99_ms"] <= 20
         and not rec["errors"]
         and pos["positions_per_s"] >= 0.99 * (args.positions)
     )
-    ok8 = h["ratio"] >= 0.8 and best["p99_ms"] <= 20
+    ok8 = h["ratio"] >= 0.8 and worst_p99 <= 20
     full = (
         args.vehicles >= 20_000
         and args.trips >= 2_000_000
@@ -520,10 +533,15 @@ def targets(res: dict[str, Any], args: argparse.Namespace, tag: str) -> str:
         f"from schedule (target <= 20 ms), errors {rec['errors'] or 0}; positions "
         f"{pos['positions_per_s']:,.0f}/s, call p50 {pos['p50_ms']:.1f} / p99 "
         f"{pos['p99_ms']:.1f} ms; server CPU {rec['server_cpu_s']:.1f} s in {args.seconds:.0f} s\n"
-        f"item 8 {verdict(ok8)}: max rate {best['rps']:,.0f} req/s (p99 "
-        f"{best['p99_ms']:.1f} ms) / bare grpcio {bare['rps']:,.0f} req/s (p99 "
-        f"{bare['p99_ms']:.1f} ms) = {h['ratio']:.3f}x (target >= 0.8x at p99 <= 20 ms); "
-        f"server CPU per call {cpu} us vs bare {bcpu} us"
+        f"item 8 {verdict(ok8)}: median of {len(h['round_ratios'])} paired max-rate rounds "
+        f"{h['ratio']:.3f}x the bare grpcio server (target >= 0.8x; rounds "
+        f"{[round(x, 3) for x in h['round_ratios']]}), Yunli p99 <= {worst_p99:.1f} ms in every "
+        f"round (target <= 20 ms); median rates {h['yunli_median_rps']:,.0f} / "
+        f"{h['bare_median_rps']:,.0f} req/s; best rounds {best['rps']:,.0f} (p99 "
+        f"{best['p99_ms']:.1f} ms) / {bare['rps']:,.0f} req/s (p99 {bare['p99_ms']:.1f} ms) = "
+        f"{h['best_ratio']:.3f}x; server CPU per call {cpu} us (median "
+        f"{h['yunli_median_cpu_us']:.0f}) vs bare {bcpu} us (median "
+        f"{h['bare_median_cpu_us']:.0f})"
     )
 
 
@@ -543,7 +561,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=20, help="vehicles per UpsertVehicles call")
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--max-seconds", type=float, default=15.0)
-    p.add_argument("--rounds", type=int, default=2, help="alternating max-rate rounds")
+    p.add_argument("--rounds", type=int, default=6, help="paired max-rate rounds (median)")
     p.add_argument("--threads", type=int, default=4)
     p.add_argument("--workers", type=int, default=32)
     p.add_argument("--interactive-workers", type=int, default=4)
@@ -555,7 +573,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     a = p.parse_args(argv)
     if a.quick:
         a.vehicles, a.trips, a.loads = 2_000, 50_000, 2_000
-        a.seconds, a.max_seconds, a.reps, a.rounds = 3.0, 2.0, 2, 1
+        a.seconds, a.max_seconds, a.reps, a.rounds = 3.0, 2.0, 2, 2
         a.rate, a.positions = 200.0, 200.0
     if a.day_trips <= 0:
         a.day_trips = max(1, a.trips // 180)

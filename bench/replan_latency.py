@@ -12,7 +12,10 @@ the same plan:
     an infeasible result, promised jobs (once on a route) left on no route after a
     re-plan (summed over the re-plans; cargo on the broken-down truck is on its route, so
     not counted), the phase split, and the plan's late stops and remaining distance after
-    the last event.
+    the last event; also the first two re-plans' wall times (``cold_wall_ms``: a build
+    with the plan's arc cache fills it and its matrix buffers then) and the p95 of the
+    others (``warm_wall_p95_ms``), both included in the overall figures. ``--detail``
+    prints one line per re-plan too (event kind, wall, CPU, phases, iterations).
 ``day``
     the day simulator (:mod:`bench.live_sim`, policy ``yunli``, 60 new orders, two
     jams, a breakdown): distance, stops served, late stops, lateness, unserved jobs.
@@ -100,8 +103,22 @@ def _events(i: int, n: int, t: int, plan: Any, sc: Any, rng: Any) -> list[Any]:
     return jam(1.8, 5_000.0)
 
 
-def events_run(n_vehicles: int, n_stops: int, n_events: int, seed: int, plan_dir: Path) -> dict:
-    """Re-plan after each of ``n_events`` mixed events at default settings."""
+def _kind(events: list[Any]) -> str:
+    """A short name for an event batch (for ``--detail``)."""
+    names = sorted({type(e).__name__ for e in events})
+    return "+".join(names) if len(events) < 4 else f"heavy({len(events)})"
+
+
+def events_run(
+    n_vehicles: int,
+    n_stops: int,
+    n_events: int,
+    seed: int,
+    plan_dir: Path,
+    detail: bool = False,
+) -> dict:
+    """Re-plan after each of ``n_events`` mixed events at default settings; with
+    ``detail``, one record per re-plan too (event kind, wall, CPU, phases, budget)."""
     from engine.live import apply_events, forecast, replan
     from engine.live.scenario import advance
 
@@ -113,11 +130,31 @@ def events_run(n_vehicles: int, n_stops: int, n_events: int, seed: int, plan_dir
     phases: dict[str, list[float]] = {}
     for i in range(n_events):
         t += 120
-        apply_events(plan, _events(i, n_events, t, plan, sc, rng))
+        evs = _events(i, n_events, t, plan, sc, rng)
+        apply_events(plan, evs)
         w0, c0 = time.perf_counter(), time.process_time()
         res = replan(plan, seed=i)
         wall.append((time.perf_counter() - w0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
+        if detail:
+            rec = {
+                "part": "event",
+                "stops": n_stops,
+                "i": i,
+                "kind": _kind(evs),
+                "wall_ms": round(wall[-1], 1),
+                "cpu_ms": round(cpu[-1], 1),
+                "feasible": res.feasible,
+                "kept_current": bool(getattr(res, "kept_current", False)),
+                "iterations": res.iterations,
+                "budget_ms": round(getattr(res, "budget_s", 0.0) * 1000, 1),
+                "phases_ms": {
+                    k: round(v * 1000, 1) for k, v in getattr(res, "phases_s", {}).items()
+                },
+                "unassigned": len(res.diff.unassigned),
+                "moved": len(res.diff.moved),
+            }
+            print(json.dumps(rec), flush=True)
         infeasible += not res.feasible
         routed = {j for v in plan.vehicles.values() for j in v.route}
         dropped += sum(
@@ -140,6 +177,10 @@ def events_run(n_vehicles: int, n_stops: int, n_events: int, seed: int, plan_dir
         "wall_max_ms": round(max(wall), 1),
         "cpu_p50_ms": pct(cpu, 50),
         "cpu_p95_ms": pct(cpu, 95),
+        # The first two re-plans of a plan fill its arc cache and matrix buffers (cold);
+        # the rest reuse them (warm). Included in the figures above.
+        "cold_wall_ms": [round(x, 1) for x in wall[:2]],
+        "warm_wall_p95_ms": pct(wall[2:], 95) if len(wall) > 2 else None,
         "infeasible": infeasible,
         "promised_left_out": dropped,
         "kept_current": kept,
@@ -184,6 +225,7 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=21)
     ap.add_argument("--days", default="0", help="simulator seeds ('' for none)")
     ap.add_argument("--skip-events", action="store_true")
+    ap.add_argument("--detail", action="store_true", help="also one line per re-plan")
     ap.add_argument("--plan-dir", type=Path, default=Path("/tmp/yunli_replan_bench"))
     a = ap.parse_args()
     a.plan_dir.mkdir(parents=True, exist_ok=True)
@@ -194,7 +236,7 @@ def main() -> None:
         for size in a.sizes.split(","):
             nv, ns = (int(x) for x in size.split("x"))
             load = os.getloadavg()
-            rec = events_run(nv, ns, a.events, 0, a.plan_dir)
+            rec = events_run(nv, ns, a.events, 0, a.plan_dir, a.detail)
             print(json.dumps({**head, **rec, "load": [round(x, 1) for x in load]}), flush=True)
     for s in filter(None, a.days.split(",")):
         load = os.getloadavg()

@@ -135,6 +135,22 @@ class MatcherCore:
         rating_count: _I64,
         offline: npt.NDArray[np.bool_],
     ) -> MatcherCore: ...
+    def with_fleet_rows(
+        self,
+        *,
+        rows: _I64,
+        lat: _F64,
+        lon: _F64,
+        home_lat: _F64,
+        home_lon: _F64,
+        capacity_kg: _I64,
+        capacity_l: _I64,
+        vehicle_type: npt.NDArray[np.uint8],
+        available_from: _I64,
+        rating: _F64,
+        rating_count: _I64,
+        offline: npt.NDArray[np.bool_],
+    ) -> MatcherCore: ...
     def with_trips(
         self,
         *,
@@ -272,6 +288,7 @@ class SearchParams:
         fixed_prefixes: Sequence[int] | None = None,
         pinned: Sequence[bool] | None = None,
         threads: int = 1,
+        settled: Sequence[bool] | None = None,
     ) -> SearchParams: ...
     @property
     def time_limit(self) -> float: ...
@@ -285,6 +302,8 @@ class SearchParams:
     def fixed_prefixes(self) -> list[int]: ...
     @property
     def pinned(self) -> list[bool]: ...
+    @property
+    def settled(self) -> list[bool]: ...
     @property
     def threads(self) -> int: ...
 

@@ -25,6 +25,13 @@ from server.store.sql import FRAME_TABLES, KeyRecord, SqlStore
 #: Changes kept per table in :attr:`FleetState.log`.
 LOG_LENGTH = 1024
 
+#: Row replacements kept beside a frame before a writer folds them in (readers fold
+#: earlier, on their own copy, when they read the frame).
+MAX_PENDING = 32
+
+#: Replaced rows: their positions in the frame and the new rows.
+_Pending = tuple[tuple[npt.NDArray[np.int64], pl.DataFrame], ...]
+
 
 def _positions(column: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64] | None:
     """Rows of ``ids`` in the sorted id ``column``, or None if one is not there."""
@@ -34,6 +41,18 @@ def _positions(column: pl.Series, ids: pl.Series) -> npt.NDArray[np.int64] | Non
     want = ids.to_numpy()
     at = np.minimum(np.searchsorted(have, want), have.size - 1)
     return at.astype(np.int64) if bool((have[at] == want).all()) else None
+
+
+def _fold(base: pl.DataFrame, pending: _Pending) -> pl.DataFrame:
+    """``base`` with the row replacements ``pending`` applied (a later one wins)."""
+    at = np.concatenate([a for a, _ in pending])
+    rows = pl.concat([r for _, r in pending]) if len(pending) > 1 else pending[0][1]
+    if len(pending) > 1:  # a row replaced twice: the later one
+        last = np.unique(at[::-1], return_index=True)[1]
+        keep = np.sort(at.size - 1 - last)
+        at, rows = at[keep], rows[keep]
+    pos = pl.Series(at)
+    return base.with_columns(base[c].clone().scatter(pos, rows[c]) for c in base.columns)
 
 
 class FleetState:
@@ -60,8 +79,13 @@ class FleetState:
         self.store = store
         self._lock = threading.RLock()
         self.changed = threading.Condition(self._lock)
-        self.vehicles = pl.DataFrame(schema=VEHICLES.polars_schema)
-        self.loads = pl.DataFrame(schema=LOADS.polars_schema)
+        # vehicles and loads: a frame and the row replacements not folded into it yet
+        # (positions, rows), swapped together; ``_fold_lock`` guards only that swap
+        self._views: dict[str, tuple[pl.DataFrame, _Pending]] = {
+            "vehicles": (pl.DataFrame(schema=VEHICLES.polars_schema), ()),
+            "loads": (pl.DataFrame(schema=LOADS.polars_schema), ()),
+        }
+        self._fold_lock = threading.Lock()
         self.trips = pl.DataFrame(schema=TRIPS.polars_schema)
         self.plans: dict[str, tuple[int, bytes]] = {}
         self.revision = 0
@@ -78,6 +102,54 @@ class FleetState:
         with self._lock:
             self.closing.set()
             self.changed.notify_all()
+
+    @property
+    def vehicles(self) -> pl.DataFrame:
+        """The current vehicles (sorted by id)."""
+        return self._view("vehicles")
+
+    @vehicles.setter
+    def vehicles(self, df: pl.DataFrame) -> None:
+        with self._fold_lock:
+            self._views["vehicles"] = (df, ())
+
+    @property
+    def vehicle_ids(self) -> pl.Series:
+        """The current vehicle ids (sorted), without folding pending row replacements
+        (they never change the ids)."""
+        return self._views["vehicles"][0]["vehicle_id"]
+
+    @property
+    def loads(self) -> pl.DataFrame:
+        """The current open loads (sorted by id)."""
+        return self._view("loads")
+
+    @loads.setter
+    def loads(self, df: pl.DataFrame) -> None:
+        with self._fold_lock:
+            self._views["loads"] = (df, ())
+
+    def _view(self, table: str) -> pl.DataFrame:
+        """The frame of ``table`` with its pending row replacements folded in: built
+        aside by the reader that needs it (never waiting for a writer) and kept for
+        the next reader unless a writer replaced the frame meanwhile."""
+        base, pending = self._views[table]
+        if not pending:
+            return base
+        df = _fold(base, pending)
+        with self._fold_lock:
+            cur_base, cur = self._views[table]
+            n = len(pending)
+            same = len(cur) >= n and all(x is y for x, y in zip(cur[:n], pending, strict=True))
+            if cur_base is base and same:
+                self._views[table] = (df, cur[n:])
+        return df
+
+    def vehicles_later(self) -> Callable[[], pl.DataFrame]:
+        """The vehicles as they are now, to be folded only if called (a caller holding
+        the lock for a consistent view that may not need the whole frame)."""
+        base, pending = self._views["vehicles"]
+        return lambda: _fold(base, pending) if pending else base
 
     def frame(self, table: str) -> pl.DataFrame:
         """The current frame of ``table`` (``vehicles``, ``loads`` or ``trips``)."""
@@ -104,19 +176,26 @@ class FleetState:
 
     def _apply(self, table: str, up: pl.DataFrame | None, gone: Sequence[int]) -> None:
         """Replace the frame of ``table`` by one with ``up`` upserted and ``gone`` deleted
-        (under the lock; readers keep the frame they took)."""
-        df = self.frame(table)
+        (under the lock; readers keep the frame they took). Rows that only replace known
+        rows of a flat table are kept beside the frame (no copy of the whole frame per
+        write) and folded in by the next reader, or by a writer every
+        :data:`MAX_PENDING` writes."""
+        view = self._views.get(table)
         idc = FRAME_TABLES[table].id_column
-        flat = not any(isinstance(t, pl.List) for t in df.schema.values())
-        in_place = flat and not gone and up is not None and table != "trips"
-        known = _positions(df[idc], up[idc]) if in_place and up is not None else None
-        if known is not None and up is not None:  # only rows replaced: written in place
-            at = pl.Series(known)
-            df = df.with_columns(df[c].clone().scatter(at, up[c]) for c in df.columns)
-            setattr(self, table, df)
-            self.versions[table] += 1
-            self.log[table].append((self.versions[table], up, []))
-            return
+        if view is not None and not gone and up is not None:
+            base = view[0]
+            flat = not any(isinstance(t, pl.List) for t in base.schema.values())
+            known = _positions(base[idc], up[idc]) if flat else None
+            if known is not None:  # only rows replaced: kept beside the frame
+                with self._fold_lock:
+                    b, pending = self._views[table]
+                    self._views[table] = (b, (*pending, (known, up)))
+                self.versions[table] += 1
+                self.log[table].append((self.versions[table], up, []))
+                if len(pending) + 1 >= MAX_PENDING:
+                    self._view(table)
+                return
+        df = self.frame(table)
         drop = list(gone) + ([] if up is None or table == "trips" else up[idc].to_list())
         if drop and df.height:
             df = df.filter(~pl.col(idc).is_in(drop))

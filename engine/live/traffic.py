@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -131,6 +132,10 @@ def factor_matrix(
     return out
 
 
+#: Rows of legs tested at a time (keeps the pairwise temporaries small and reused).
+HIT_ROWS = 128
+
+
 def factor_rows(
     slowdowns: Sequence[Slowdown],
     lat: np.ndarray,
@@ -144,10 +149,29 @@ def factor_rows(
     ``(rows, block)`` with ``block[i]`` the multipliers of the legs leaving
     ``rows[i]``; every other leg's multiplier is 1 (the diagonal may be > 1 here)."""
     n = lat.shape[0]
-    touched = np.zeros(n, dtype=bool)
-    hits: list[tuple[np.ndarray, np.ndarray, float]] = []
+    parts = list(factor_blocks(slowdowns, lat, lon, names, t0, t1, depart))
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.ones((0, n), dtype=np.float64)
+    return np.concatenate([r for r, _ in parts]), np.concatenate([f for _, f in parts])
+
+
+def factor_blocks(
+    slowdowns: Sequence[Slowdown],
+    lat: np.ndarray,
+    lon: np.ndarray,
+    names: Sequence[str],
+    t0: int,
+    t1: int,
+    depart: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """:func:`factor_rows` in blocks of at most :data:`HIT_ROWS` rows (ascending): each
+    ``(rows, block)`` holds only rows a slowdown touches. Nothing ``L×L`` is built: the
+    pairwise tests run on one block of rows at a time."""
+    n = lat.shape[0]
     pos = {nm: i for i, nm in enumerate(names)}
-    every = np.arange(n)
+    legs: list[tuple[int, int, float]] = []
+    areas: list[tuple[np.ndarray, Slowdown, np.ndarray, np.ndarray, Any]] = []
+    cand = np.zeros(n, dtype=bool)
     for s in slowdowns:
         if s.end < t0 or s.start > t1 or s.factor <= 1.0:
             continue
@@ -157,39 +181,52 @@ def factor_rows(
         if s.leg is not None:
             a, b = pos.get(s.leg[0]), pos.get(s.leg[1])
             if a is not None and b is not None and (rows is None or rows[a]):
-                one = np.zeros((1, n), dtype=bool)
-                one[0, b] = True
-                hits.append((np.array([a]), one, s.factor))
-                touched[a] = True
+                legs.append((a, b, float(s.factor)))
+                cand[a] = True
             continue
         if s.area is None:
             continue
         # Only the legs that may depart while the slowdown is active (rows) are tested.
-        idx = every if rows is None else np.flatnonzero(rows)
+        mask = np.ones(n, dtype=bool) if rows is None else rows
         if s.area[0] == "circle":
-            _, clat, clon, r = s.area
+            _, clat, clon, _r = s.area
             origin = (float(clat), float(clon))  # type: ignore[arg-type]
             x, y = _xy_arrays(lat, lon, origin)
-            hit = _circle_hits(x[idx], y[idx], x, y, float(r))  # type: ignore[arg-type]
+            extra: Any = None
         else:
             pts = list(s.area[1])  # type: ignore[call-overload]
             origin = (float(pts[0][0]), float(pts[0][1]))
             x, y = _xy_arrays(lat, lon, origin)
             poly = [_local_xy((float(p[0]), float(p[1])), origin) for p in pts]
-            inside = _inside_all(x, y, poly)
-            hit = _polygon_hits(x[idx], y[idx], inside[idx], x, y, inside, poly)
-        hits.append((idx, hit, float(s.factor)))
-        touched[idx] |= hit.any(axis=1)
-    rows_out = np.flatnonzero(touched)
-    where = np.full(n, -1, dtype=np.int64)
-    where[rows_out] = np.arange(rows_out.size)
-    block = np.ones((rows_out.size, n), dtype=np.float64)
-    for idx, hit, f in hits:
-        keep = touched[idx]
-        sub = where[idx[keep]]
-        cur = block[sub]
-        block[sub] = np.where(hit[keep], np.maximum(cur, f), cur)
-    return rows_out, block
+            extra = (poly, _inside_all(x, y, poly))
+        areas.append((mask, s, x, y, extra))
+        cand |= mask
+    rows_c = np.flatnonzero(cand)
+    for c in range(0, rows_c.size, HIT_ROWS):
+        rws = rows_c[c : c + HIT_ROWS]
+        block = np.ones((rws.size, n), dtype=np.float64)
+        for mask, s, x, y, extra in areas:
+            sel = mask[rws]
+            if not sel.any():
+                continue
+            sub = rws[sel]
+            area = s.area
+            assert area is not None
+            if extra is None:
+                hit = _circle_hits(x[sub], y[sub], x, y, float(area[3]))  # type: ignore[arg-type]
+            else:
+                poly, inside = extra
+                hit = _polygon_hits(x[sub], y[sub], inside[sub], x, y, inside, poly)
+            cur = block[sel]
+            np.maximum(cur, float(s.factor), out=cur, where=hit)
+            block[sel] = cur
+        for a, b, f in legs:
+            i = np.searchsorted(rws, a)
+            if i < rws.size and rws[i] == a:
+                block[i, b] = max(block[i, b], f)
+        touched = (block > 1.0).any(axis=1)
+        if touched.any():
+            yield (rws, block) if touched.all() else (rws[touched], block[touched])
 
 
 def _circle_hits(

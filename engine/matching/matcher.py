@@ -233,13 +233,12 @@ class Matcher:
         self._vframe: pl.DataFrame | None = v
         self._vpending: tuple[pl.DataFrame, ...] = ()
         self._vid = _IdIndex(_i64(v["vehicle_id"]))
-        self._arrays = _fleet_arrays(v)
         trip_v = self._trip_vehicle_positions(t)
         as_of = int(now) if now is not None else int(t["completed_at"].max() or 0)  # type: ignore[arg-type]
         p = self.params
         types = [VEHICLE_TYPES[n] for n in _TYPE_NAMES]
         self._core = _core.MatcherCore(
-            **self._arrays,
+            **_fleet_arrays(v),
             type_urban_kmh=np.array([x.urban_kmh for x in types], dtype=np.float64),
             type_highway_kmh=np.array([x.highway_kmh for x in types], dtype=np.float64),
             type_urban_m=np.array([x.urban_m for x in types], dtype=np.float64),
@@ -358,9 +357,7 @@ class Matcher:
                 "vehicles", "must hold exactly the vehicle ids the matcher was built with"
             )
         v = v[np.argsort(pos)]
-        arrays = _fleet_arrays(v)
-        self._core.update_fleet(**arrays)
-        self._arrays = arrays
+        self._core.update_fleet(**_fleet_arrays(v))
         self._vframe, self._vpending = v, ()
 
     @property
@@ -401,9 +398,11 @@ class Matcher:
         Rows with a known ``vehicle_id`` replace that vehicle's state (position,
         availability, status, capacity, rating); rows with a new id join the fleet,
         with a profile built from their own trips in ``trips`` (none: cold start).
-        Profiles of the other vehicles are shared, not copied or rebuilt: the cost
-        grows with the fleet's size (its arrays and spatial index) and the new
-        vehicles' trips, not with the trip history.
+        Profiles of the other vehicles are shared, not copied or rebuilt, and only
+        the spatial index's cells (and fleet blocks) that a changed vehicle leaves or
+        enters are re-indexed, the others copied as they are: the cost grows with
+        the change, the new vehicles' trips and a copy of the fleet's records, not
+        with the trip history; the result equals a build over the updated fleet.
 
         Parameters
         ----------
@@ -429,18 +428,13 @@ class Matcher:
         if np.unique(ids).size != ids.size:
             raise InvalidInputError.at("vehicles.vehicle_id", "repeats an id")
         pos, found = self._vid.positions(ids)
-        upd = _fleet_arrays(v)
         fresh = ~found
-        arrays: dict[str, Any] = {}
-        for key, col in self._arrays.items():
-            a = col.copy()
-            a[pos[found]] = upd[key][found]
-            if fresh.any():
-                a = np.concatenate([a, upd[key][fresh]])
-            arrays[key] = np.ascontiguousarray(a)
-        core = self._core.with_fleet(**arrays)
+        rows = pos.copy()
+        rows[fresh] = self._vid.ids.size + np.arange(int(fresh.sum()), dtype=np.int64)
+        # only the changed rows go to the core, which re-indexes only the grid cells
+        # they leave or enter
+        core = self._core.with_fleet_rows(rows=rows, **_fleet_arrays(v))
         m = self._derived(core)
-        m._arrays = arrays
         if fresh.any():
             m._vid = self._vid.extended(ids[fresh])
         m._vpending = (*self._vpending, v)

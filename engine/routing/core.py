@@ -159,6 +159,7 @@ def search(
     pinned: Sequence[bool] | None = None,
     cancel: CancelToken | None = None,
     threads: int = 1,
+    settled: Sequence[bool] | None = None,
 ) -> SearchResult:
     """Run the Rust search on ``data`` (the GIL is released while it runs).
 
@@ -183,6 +184,11 @@ def search(
     fixed_prefixes, pinned
         Per initial route: how many leading jobs stay in place, and whether the whole
         route must not change.
+    settled
+        Per initial route: the caller knows that no local-search move between two
+        settled routes improves (for example the descended routes of a previous search,
+        unchanged since), so the first descent only tries moves that touch an unsettled
+        route. Default: none settled.
     cancel
         A token to stop the search from elsewhere (one is made when not given); it
         stops every thread.
@@ -215,6 +221,7 @@ def search(
         fixed_prefixes=None if fixed_prefixes is None else [int(f) for f in fixed_prefixes],
         pinned=None if pinned is None else [bool(p) for p in pinned],
         threads=check_threads(threads),
+        settled=None if settled is None else [bool(s) for s in settled],
     )
     token = CancelToken() if cancel is None else cancel
     result, _ = run_cancellable(lambda: solve_routing(data, params, token), token)

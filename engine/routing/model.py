@@ -41,6 +41,10 @@ MAX_SKILLS: Final = 64
 
 def _int(value: Any, field_name: str, row: object, *, minimum: int | None = 0) -> int:
     """Coerce to a Python int, rejecting non-integral and (optionally) too small values."""
+    if type(value) is int and -(2**62) < value < 2**62:  # the common case, exact
+        if minimum is not None and value < minimum:
+            raise InvalidInputError.at(field_name, f"must be >= {minimum}, got {value}", row)
+        return value
     try:
         f = float(value)
     except (TypeError, ValueError):
@@ -457,7 +461,10 @@ class Model:
         nd = len(self.dimensions)
         if value is None:
             return (0,) * nd
-        vals = [value] if np.ndim(value) == 0 else list(value)
+        if isinstance(value, tuple | list):
+            vals = list(value)
+        else:
+            vals = [value] if np.ndim(value) == 0 else list(value)
         if len(vals) != nd:
             raise InvalidInputError.at(
                 field_name, f"{len(vals)} values for {nd} dimensions {list(self.dimensions)}", row

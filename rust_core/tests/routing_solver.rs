@@ -359,6 +359,7 @@ fn warm_start_keeps_fixed_prefix_and_pinned_route() {
             jobs: jobs.clone(),
             fixed: jobs.len().min(2),
             pinned: false,
+            settled: false,
         })
         .collect();
     initial[0].pinned = true;
@@ -400,6 +401,7 @@ fn partial_warm_start_is_completed() {
             jobs: vec![3, 1, 2],
             fixed: 1,
             pinned: false,
+            settled: false,
         }],
         ..Default::default()
     };
@@ -430,6 +432,7 @@ fn bad_warm_start_is_rejected() {
             jobs: vec![1, 1],
             fixed: 0,
             pinned: false,
+            settled: false,
         }],
         ..Default::default()
     };
@@ -501,6 +504,7 @@ fn restarts_keep_warm_start_and_determinism() {
                 jobs: jobs.clone(),
                 fixed,
                 pinned: false,
+                settled: false,
             }
         })
         .collect();
@@ -532,4 +536,56 @@ fn restarts_keep_warm_start_and_determinism() {
             .iter()
             .any(|(k, jobs)| *k == ir.vtype && jobs.starts_with(prefix)));
     }
+}
+
+#[test]
+fn settled_routes_skip_the_first_descent_between_them() {
+    // A solved plan with every route rotated (its first job moved to its end): still
+    // feasible (no windows), and the descent improves it, unless the routes are declared
+    // settled (then only ruin-and-recreate iterations, none here, would change them).
+    let inp = instance(30, 11, PLAIN);
+    let p = Problem::new(inp.clone()).unwrap();
+    let solved = run(&inp, 1, 300);
+    let rotated: Vec<(usize, Vec<usize>)> = solved
+        .routes
+        .iter()
+        .map(|(k, jobs)| {
+            let mut j = jobs.clone();
+            j.rotate_left(1);
+            (*k, j)
+        })
+        .collect();
+    let run_with = |settled: bool| {
+        let prm = SearchParams {
+            time_limit: Duration::from_secs(30),
+            seed: 3,
+            max_iterations: Some(0),
+            initial: rotated
+                .iter()
+                .map(|(k, jobs)| InitialRoute {
+                    vtype: *k,
+                    jobs: jobs.clone(),
+                    fixed: 0,
+                    pinned: false,
+                    settled,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        solve(&p, &prm).unwrap()
+    };
+    let loose = run_with(false);
+    let kept = run_with(true);
+    check_solution(&inp, &loose);
+    check_solution(&inp, &kept);
+    assert!(loose.evaluations > kept.evaluations);
+    assert!(
+        loose.cost < kept.cost,
+        "the descent improved the unsettled start"
+    );
+    let mut got = kept.routes.clone();
+    let mut start = rotated.clone();
+    start.sort();
+    got.sort();
+    assert_eq!(got, start, "settled routes left as they were");
 }

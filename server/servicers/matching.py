@@ -11,8 +11,9 @@ copy-on-write / read-copy-update scheme), in proportion to what changed, as reco
 in :attr:`server.state.FleetState.log`:
 
 - changed vehicles (a position, a status) and new vehicles: ``Matcher.with_vehicles``
-  (fleet arrays and spatial index rebuilt, profiles shared; a new vehicle's profile
-  from its own trips);
+  (only the grid cells and fleet blocks the changed vehicles leave or enter are
+  re-indexed, the rest copied; profiles shared; a new vehicle's profile from its own
+  trips);
 - newly completed trips: ``Matcher.with_trips`` (only the lanes of the vehicles that
   drove them are re-keyed), when recorded here and every ``trip_merge_interval_s`` for
   those recorded by other instances;
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+import numpy as np
 import polars as pl
 
 from engine.errors import InvalidInputError, NotFoundError
@@ -199,13 +201,14 @@ class MatchingServicer:
             st = self._state
             with st._lock:  # a consistent view of versions, frames and the change log
                 key = self._current_key()
-                vehicles, trips, loads = st.vehicles, st.trips, st.loads
+                ids, trips, loads = st.vehicle_ids, st.trips, st.loads
+                vehicles = st.vehicles_later()  # folded only for a full build
                 vlog = [e for e in st.log["vehicles"] if e[0] > self._snap.key[0]]
             old = self._snap
             if not merge_trips and key[0] == old.key[0] and key[2] == old.key[2]:
                 return
             t0 = time.perf_counter()
-            nxt, kind = self._next(old, key, vehicles, trips, loads, vlog, merge_trips)
+            nxt, kind = self._next(old, key, ids, vehicles, trips, loads, vlog, merge_trips)
             hook = self.before_swap
             if hook is not None:
                 hook()
@@ -218,15 +221,15 @@ class MatchingServicer:
         self,
         old: Snapshot,
         key: tuple[int, int, int],
-        vehicles: pl.DataFrame,
+        ids: pl.Series,
+        vehicles: Callable[[], pl.DataFrame],
         trips: pl.DataFrame,
         loads: pl.DataFrame,
         vlog: list[tuple[int, pl.DataFrame | None, list[int]]],
         merge_trips: bool,
     ) -> tuple[Snapshot, str]:
-        ids = vehicles["vehicle_id"]
         loads_arg = loads if loads.height else None
-        if vehicles.height == 0:
+        if ids.len() == 0:
             return Snapshot(None, loads, ids, key, trips.height), "matcher_build"
         m = old.matcher
         contiguous = bool(vlog) and vlog[0][0] == old.key[0] + 1 and vlog[-1][0] == key[0]
@@ -239,20 +242,23 @@ class MatchingServicer:
         if m is None or rebuild:
             known = ids.implode()
             history = trips.filter(pl.col("vehicle_id").is_in(known))
-            m = Matcher(vehicles, history, loads=loads_arg)
+            m = Matcher(vehicles(), history, loads=loads_arg)
             return Snapshot(m, loads, ids, key, trips.height), "matcher_build"
         seen = old.trips_seen
         if key[0] != old.key[0]:
             ups = [up for _, up, _ in vlog if up is not None and up.height]
             if ups:
-                rows = pl.concat(ups).unique("vehicle_id", keep="last", maintain_order=True)
-                new_ids = rows.filter(~pl.col("vehicle_id").is_in(old.vehicle_ids.implode()))
+                rows = ups[0] if len(ups) == 1 else (
+                    pl.concat(ups).unique("vehicle_id", keep="last", maintain_order=True)
+                )  # fmt: skip
+                rid = rows["vehicle_id"].to_numpy()
+                have = old.vehicle_ids.to_numpy()
+                at = np.minimum(np.searchsorted(have, rid), max(have.size - 1, 0))
+                fresh = rid[have[at] != rid] if have.size else rid
                 own = None
-                if new_ids.height and seen:
+                if fresh.size and seen:
                     # trips merged so far skipped these vehicles (unknown then)
-                    own = trips.slice(0, seen).filter(
-                        pl.col("vehicle_id").is_in(new_ids["vehicle_id"].implode())
-                    )
+                    own = trips.slice(0, seen).filter(pl.col("vehicle_id").is_in(pl.Series(fresh)))
                 m = m.with_vehicles(rows, own, validated=True)
         if merge_trips and trips.height > seen:
             new = trips.slice(seen).filter(pl.col("vehicle_id").is_in(ids.implode()))

@@ -273,3 +273,147 @@ def test_a_job_that_overfills_every_route_is_capacity() -> None:
     assert sorted(plan.vehicles["T1"].route) == ["A", "B"]
     assert res.infeasible["C"].constraint == "capacity"
     assert "exceeds the capacity on the way" in res.infeasible["C"].detail
+
+
+def test_factor_rows_in_blocks_match_the_leg_by_leg_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tested a few rows at a time (blocks that split the rows unevenly), circles,
+    polygons and named legs give the leg-by-leg multipliers."""
+    import engine.live.traffic as traffic
+
+    monkeypatch.setattr(traffic, "HIT_ROWS", 7)
+    rng = np.random.default_rng(5)
+    lat = LAT0 + rng.normal(0, 0.05, 50)
+    lon = LON0 + rng.normal(0, 0.05, 50)
+    names = [f"J{i}" for i in range(50)]
+    tri = ((LAT0, LON0), (LAT0 + 0.03, LON0), (LAT0 + 0.03, LON0 + 0.05))
+    jams = [
+        Slowdown(1.8, NOW, NOW + 3600, area=("circle", LAT0 + 0.01, LON0 - 0.02, 3_000.0)),
+        Slowdown(1.4, NOW, NOW + 3600, area=("polygon", tri)),
+        Slowdown(3.0, NOW, NOW + 3600, leg=("J3", "J9")),
+    ]
+    got = factor_matrix(jams, lat, lon, names, NOW, NOW + 3600)
+    want = np.array(
+        [
+            [
+                1.0
+                if i == j
+                else leg_factor_over(
+                    jams, (lat[i], lon[i]), (lat[j], lon[j]), names[i], names[j], NOW, NOW
+                )
+                for j in range(50)
+            ]
+            for i in range(50)
+        ]
+    )
+    assert np.array_equal(got, want)
+    assert got[3, 9] == 3.0
+
+
+def test_cached_arcs_equal_a_build_from_scratch() -> None:
+    """Over a run of re-plans (new orders, a jam, vehicles moving), the problem gathered
+    from the plan's arc cache has exactly the matrices of one computed from scratch:
+    great-circle distances of every site pair, free-flow seconds, slowed legs."""
+    import copy
+
+    from engine.geo import SpeedProfile, distance_matrix
+    from engine.live import Traffic, plan_from_solution
+    from engine.live.replan import arcs
+    from engine.live.replan.problem import slow
+    from engine.live.scenario import advance, city_day, random_new_shipment
+    from engine.routing import solve
+
+    sc = city_day(4, 40, seed=2)
+    plan = plan_from_solution(solve(sc.problem, time_limit=1.0, seed=0, max_iterations=200))
+    rng = np.random.default_rng(2)
+    advance(plan, sc.day_start + 3600)
+    sizes: list[tuple[int, int]] = []
+    for i in range(4):
+        t = plan.now + 300
+        p, d = random_new_shipment(rng, sc, t, f"N{i}")
+        events: list[object] = [NewJob(t, p, d)]
+        if i == 1:
+            v = next(iter(plan.vehicles.values()))
+            jam = Slowdown(1.7, t, t + 7200, area=("circle", v.lat, v.lon, 6_000.0))
+            events.append(Traffic(t, jam))
+        apply_events(plan, events)  # type: ignore[arg-type]
+        advance(plan, t)
+        before = forecast(plan)
+        deps = {s.job_id: s.departure for f in before.vehicles.values() for s in f.stops}
+        rp = build_problem(plan, departures=deps)
+        pr = rp.problem
+        lat = np.array([s.lat for s in pr.sites])
+        lon = np.array([s.lon for s in pr.sites])
+        dist = distance_matrix(lat, lon, circuity=plan.circuity)
+        durs = np.stack([SpeedProfile.for_type(p).seconds(dist) for p in pr.profiles])
+        active = [plan.vehicles[vid] for vid in rp.vehicle_ids]
+        slow(plan, active, lat, lon, [s.name for s in pr.sites], durs, deps)
+        assert np.array_equal(pr.distance, dist)
+        assert np.array_equal(pr.durations, durs)
+        # A copy of the plan starts its own cache, with the same result.
+        fresh = build_problem(copy.deepcopy(plan), departures=deps)
+        assert np.array_equal(fresh.problem.durations, pr.durations)
+        cached = arcs._CACHE[id(plan)][1]
+        sizes.append((id(cached), cached.n))
+    assert len({c for c, _ in sizes}) == 1  # one cache, kept over the re-plans
+    assert sizes[-1][1] > sizes[0][1]  # grown by the new orders' sites only
+    slowed = pr.durations[0] != SpeedProfile.for_type(pr.profiles[0]).seconds(pr.distance)
+    assert slowed.any()
+
+
+def test_matrix_buffers_are_reused_only_when_no_problem_holds_them() -> None:
+    """A re-plan problem still referenced (a result kept by the caller) keeps its matrices:
+    the next build writes elsewhere; once it is dropped, its buffer is used again."""
+    import gc
+
+    plan = _one_truck_plan()
+    first = build_problem(plan)
+    kept = first.problem.durations.copy()
+    plan.slowdowns.append(Slowdown(3.0, NOW, NOW + 7200, area=("circle", LAT0, LON0, 9_000.0)))
+    second = build_problem(plan)
+    assert not np.shares_memory(first.problem.durations, second.problem.durations)
+    assert np.array_equal(first.problem.durations, kept)  # untouched by the second build
+    assert not np.array_equal(second.problem.durations, kept)  # the jam slows it
+    base = id(first.problem.durations.base)
+    del first
+    gc.collect()
+    third = build_problem(plan)
+    assert id(third.problem.durations.base) == base  # the first build's buffer, free again
+    assert np.array_equal(third.problem.durations, second.problem.durations)
+
+
+def test_routes_left_by_the_last_replan_start_settled() -> None:
+    """After a re-plan, the routes it left start the next search settled, except a route
+    changed since (a cancellation), a delayed vehicle's and routes a new jam touches."""
+    from engine.live import CancelJob, Traffic, VehicleDelayed, plan_from_solution
+    from engine.live.replan.arcs import settled_routes
+    from engine.live.scenario import advance, city_day
+    from engine.routing import solve
+
+    sc = city_day(6, 60, seed=4)
+    plan = plan_from_solution(solve(sc.problem, time_limit=1.0, seed=0, max_iterations=200))
+    advance(plan, sc.day_start + 3600)
+    active = lambda: [v for v in plan.vehicles.values() if v.status == "active"]  # noqa: E731
+    assert settled_routes(plan, active()) is None  # nothing known before a re-plan
+    replan(plan, seed=0)
+    assert settled_routes(plan, active()) == [True] * len(active())
+    busy = sorted((v for v in active() if len(v.route) >= 2), key=lambda v: v.vehicle_id)
+    cancelled, delayed = busy[0], busy[1]
+    t = plan.now + 60
+    pending = [j for j in cancelled.route if plan.jobs[j].status == "pending"]
+    far = max(active(), key=lambda v: abs(v.lat - delayed.lat) + abs(v.lon - delayed.lon))
+    jam = Slowdown(2.0, t, t + 3600, area=("circle", far.lat, far.lon, 300.0))
+    apply_events(
+        plan,
+        [
+            CancelJob(t, pending[-1]),
+            VehicleDelayed(t, delayed.vehicle_id, 600),
+            Traffic(t, jam),
+        ],
+    )
+    flags = settled_routes(plan, active())
+    assert flags is not None
+    got = dict(zip([v.vehicle_id for v in active()], flags, strict=True))
+    assert got[cancelled.vehicle_id] is False
+    assert got[delayed.vehicle_id] is False
+    assert got[far.vehicle_id] is False  # its first leg leaves from inside the jam
+    assert any(got.values())  # the others are still settled

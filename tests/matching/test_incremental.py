@@ -139,3 +139,30 @@ def test_moves_and_joins_fold_in_the_matchers_order() -> None:
     own = w.trips.filter(pl.col("vehicle_id").is_in(base["vehicle_id"].implode()))
     full = Matcher(expected, own, loads=w.loads)
     _same_rankings(m.recommend_vehicles_batch(k=10), full.recommend_vehicles_batch(k=10))
+
+
+def test_position_batches_rank_like_a_full_build() -> None:
+    """Many small batches of moved vehicles (within and across grid cells, going
+    offline and back, new capacities) applied one after another through the core's
+    incremental fleet index rank like a matcher built over the final fleet."""
+    w = generate_world(400, 8_000, 150, seed=9, n_cities=30, history_days=30)
+    rng = np.random.default_rng(9)
+    m = Matcher.from_world(w)
+    cur = w.vehicles
+    for step in range(25):
+        idx = rng.choice(cur.height, int(rng.integers(1, 40)), replace=False)
+        rows = cur[idx]
+        jump = step % 3 == 0
+        rows = rows.with_columns(
+            lat=pl.col("lat") + pl.Series(rng.normal(0, 1.0 if jump else 0.01, rows.height)),
+            lon=pl.col("lon") + pl.Series(rng.normal(0, 1.0 if jump else 0.01, rows.height)),
+            status=pl.Series(rng.choice(["idle", "offline"], rows.height, p=[0.8, 0.2])),
+            capacity_kg=pl.col("capacity_kg") + (1_000 if step % 4 == 1 else 0),
+        )
+        m = m.with_vehicles(rows)
+        cur = cur.update(rows, on="vehicle_id")
+    full = Matcher(cur, w.trips, loads=w.loads, now=w.now)
+    assert m.vehicles.equals(cur)
+    _same_rankings(m.recommend_vehicles_batch(k=15), full.recommend_vehicles_batch(k=15))
+    for vid in cur["vehicle_id"].head(5).to_list():
+        _same_rankings(m.recommend_loads(vid, k=10), full.recommend_loads(vid, k=10))

@@ -19,8 +19,9 @@ import numpy as np
 from engine.errors import InfeasibleError
 from engine.geo import SpeedProfile, distance_matrix
 from engine.live.eta import Forecast
+from engine.live.replan.arcs import site_arcs
 from engine.live.state import LiveJob, LivePlan, LiveVehicle
-from engine.live.traffic import factor_rows
+from engine.live.traffic import factor_blocks
 from engine.routing.core import LiveTerms
 from engine.routing.model import Model, Problem
 
@@ -62,7 +63,8 @@ class ReplanProblem:
     initial_routes: list[tuple[int, list[int]]]
     fixed_prefixes: list[int]
     stranded: dict[str, list[str]]
-    #: Free-flow travel times per profile (before traffic), for re-timing.
+    #: Unused (kept for compatibility): re-timing gathers the free-flow travel times
+    #: from the plan's arc cache (:mod:`~engine.live.replan.arcs`).
     free_durations: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
@@ -105,11 +107,12 @@ def earliest_arrivals(
     jlat = np.array([j.lat for j in jobs])
     jlon = np.array([j.lon for j in jobs])
     dist = distance_matrix(vlat, vlon, jlat, jlon, circuity=plan.circuity)
+    t0 = np.array([max(plan.now, v.position_time) + v.delay_s for v in active], dtype=np.int64)
     best = np.full(len(jobs), np.iinfo(np.int64).max, dtype=np.int64)
-    for k, v in enumerate(active):
-        t0 = max(plan.now, v.position_time) + v.delay_s
-        secs = SpeedProfile.for_type(v.profile).seconds(dist[k])
-        best = np.minimum(best, t0 + secs)
+    for prof in sorted({v.profile for v in active}):
+        ks = np.array([k for k, v in enumerate(active) if v.profile == prof])
+        secs = SpeedProfile.for_type(prof).seconds(dist[ks])
+        best = np.minimum(best, (t0[ks, None] + secs).min(axis=0))
     return {j.job_id: int(b) for j, b in zip(jobs, best, strict=True)}
 
 
@@ -254,8 +257,9 @@ def build_problem(
         done.add(job.job_id)
     if not active:
         m.add_vehicle_type(1, capacity=(1,) * len(dims), start=m.add_depot(lat=0.0, lon=0.0))
-    free = set_matrices(m, plan, active, departures)
-    problem = m.data(name=f"replan@{plan.now}")
+    dist, durs, profiles = set_matrices(m, plan, active, departures)
+    problem = with_matrices(m.data(name=f"replan@{plan.now}", matrix_free=True), dist, durs)
+    assert problem.profiles == profiles
     initial: list[tuple[int, list[int]]] = []
     fixed: list[int] = []
     for k, v in enumerate(active):
@@ -267,7 +271,7 @@ def build_problem(
         home_type=np.array(home, dtype=np.int64),
         disruption_cost=np.full(len(job_ids), int(disruption_cost), dtype=np.int64),
     )
-    rp = ReplanProblem(problem, vehicle_ids, job_ids, terms, initial, fixed, stranded, free)
+    rp = ReplanProblem(problem, vehicle_ids, job_ids, terms, initial, fixed, stranded)
     if soft:
         set_soft(rp, soft, late_stop_cost, late_cost_per_hour)
     return rp
@@ -316,36 +320,40 @@ def set_matrices(
     plan: LivePlan,
     active: list[LiveVehicle],
     departures: Mapping[str, int] | None = None,
-) -> dict[str, np.ndarray]:
-    """Distances and per-profile durations, with traffic slowdowns on the legs they touch
-    (only when active at the leg's predicted departure, given ``departures``); returns
-    the free-flow durations (kept for re-timing)."""
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Distances and per-profile durations of the model's sites (``L×L`` and ``P×L×L``,
+    the profiles in the order :meth:`Model.data` gives them), with traffic slowdowns on
+    the legs they touch (only when active at the leg's predicted departure, given
+    ``departures``). The fixed sites' arcs come from the plan's cache
+    (:mod:`~engine.live.replan.arcs`); the vehicles' positions are computed."""
     sites = m._sites
     lat = np.array([s.lat for s in sites], dtype=np.float64)
     lon = np.array([s.lon for s in sites], dtype=np.float64)
-    profiles = sorted({v.profile for v in active}) or ["light_truck"]
     names = [s.name for s in sites]
-    dist = distance_matrix(lat, lon, circuity=plan.circuity)
-    free = {p: SpeedProfile.for_type(p).seconds(dist) for p in profiles}
-    m.set_matrix(dist, durations(plan, active, lat, lon, names, free, departures))
-    return free
+    starts = {f"@{v.vehicle_id}" for v in active}
+    moving = np.array([nm in starts for nm in names], dtype=bool)
+    profiles = tuple(dict.fromkeys(t.profile for t in m._types))
+    cache = site_arcs(plan, int(np.count_nonzero(~moving)))
+    dist, durs = cache.matrices(lat, lon, moving, list(profiles))
+    slow(plan, active, lat, lon, names, durs, departures)
+    return dist, durs, profiles
 
 
-def durations(
+def slow(
     plan: LivePlan,
     active: list[LiveVehicle],
     lat: np.ndarray,
     lon: np.ndarray,
     names: list[str],
-    free: Mapping[str, np.ndarray],
+    durs: np.ndarray,
     departures: Mapping[str, int] | None,
-) -> dict[str, np.ndarray]:
-    """Travel times per speed profile (``free``: free-flow), slowed by the traffic (see
-    :func:`build_problem`): only the rows of legs a slowdown touches are recomputed."""
+) -> None:
+    """Slow the free-flow travel times ``durs`` (``P×L×L``, in place) by the traffic (see
+    :func:`build_problem`): only the rows of legs a slowdown touches, in blocks of rows."""
     horizon = plan.now + TRAFFIC_HORIZON_S
     active_slow = [s for s in plan.slowdowns if s.end >= plan.now and s.start <= horizon]
     if not active_slow:
-        return dict(free)
+        return
     depart = None
     if departures is not None:
         start_at = {f"@{v.vehicle_id}": max(plan.now, v.position_time) + v.delay_s for v in active}
@@ -358,16 +366,16 @@ def durations(
             elif nm in plan.jobs and plan.jobs[nm].windows:
                 hi[i] = max(plan.now, plan.jobs[nm].windows[-1][1])
         depart = (lo, hi)
-    rows, block = factor_rows(active_slow, lat, lon, names, plan.now, horizon, depart)
-    block[np.arange(rows.size), rows] = 1.0  # no slowdown on the diagonal
-    if not np.any(block > 1.0):
-        return dict(free)
-    out = {}
-    for p, d in free.items():
-        slowed = d.copy()
-        slowed[rows] = np.rint(d[rows] * block).astype(np.int64)
-        out[p] = slowed
-    return out
+    for r, f in factor_blocks(active_slow, lat, lon, names, plan.now, horizon, depart):
+        f[np.arange(r.size), r] = 1.0  # no slowdown on the diagonal
+        for d in durs:
+            d[r] = np.rint(d[r] * f).astype(np.int64)
+
+
+def with_matrices(problem: Problem, dist: np.ndarray, durs: np.ndarray) -> Problem:
+    """``problem`` (built matrix-free, so that no matrix was computed) holding the dense
+    matrices ``dist`` and ``durs`` instead."""
+    return dataclasses.replace(problem, distance=dist, durations=durs, arcs=None, _arrays={})
 
 
 def retimed(rp: ReplanProblem, plan: LivePlan, departures: Mapping[str, int]) -> ReplanProblem:
@@ -376,20 +384,13 @@ def retimed(rp: ReplanProblem, plan: LivePlan, departures: Mapping[str, int]) ->
     lat = np.array([s.lat for s in pr.sites], dtype=np.float64)
     lon = np.array([s.lon for s in pr.sites], dtype=np.float64)
     active = [plan.vehicles[vid] for vid in rp.vehicle_ids]
-    free = rp.free_durations or {
-        p: SpeedProfile.for_type(p).seconds(np.asarray(pr.distance)) for p in pr.profiles
-    }
-    durs = durations(
-        plan,
-        active,
-        lat,
-        lon,
-        [s.name for s in pr.sites],
-        {p: free[p] for p in pr.profiles},
-        departures,
-    )
-    stacked = np.stack([durs[p] for p in pr.profiles]).astype(np.int64)
-    problem = dataclasses.replace(pr, durations=stacked, _arrays={})
+    names = [s.name for s in pr.sites]
+    starts = {f"@{v.vehicle_id}" for v in active}
+    moving = np.array([nm in starts for nm in names], dtype=bool)
+    cache = site_arcs(plan, int(np.count_nonzero(~moving)))
+    _, durs = cache.matrices(lat, lon, moving, list(pr.profiles))
+    slow(plan, active, lat, lon, names, durs, departures)
+    problem = dataclasses.replace(pr, durations=durs, _arrays={})
     return dataclasses.replace(rp, problem=problem)
 
 

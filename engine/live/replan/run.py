@@ -24,6 +24,7 @@ from engine.live.replan.acceptance import (
     left_out,
     score,
 )
+from engine.live.replan.arcs import remember_routes, settled_routes
 from engine.live.replan.explain import Unserved, explain
 from engine.live.replan.problem import (
     DEFAULT_DISRUPTION_COST,
@@ -248,6 +249,7 @@ def replan(
         else float("inf")
     )
     searches_ = Searches(plan, seed, searches, max_iterations, promised, memo)
+    searches_.settled = settled_routes(plan, [plan.vehicles[vid] for vid in rp.vehicle_ids])
     run = searches_.run
     t_search = time.perf_counter()
     phases["build"] = t_search - t0 - phases["forecast"]
@@ -396,6 +398,7 @@ def replan(
         for jid in jobs:
             diff.unassigned[jid] = f"on board broken-down vehicle {vid}"
     plan.version += 1
+    remember_routes(plan, not kept)
     after = Forecast(
         {
             vid: forecast_route(plan, v, v.route, memo)

@@ -37,6 +37,9 @@ class Searches:
     max_iterations: int | None
     promised: set[str]
     memo: Memo
+    #: Per initial route of the first round: settled (see
+    #: :func:`~engine.live.replan.arcs.settled_routes`), or ``None``.
+    settled: list[bool] | None = None
     _data: tuple[ReplanProblem, ProblemData] | None = None
 
     def data(self, rp: ReplanProblem) -> ProblemData:
@@ -61,6 +64,7 @@ class Searches:
             max_iterations=iterations,
             initial_routes=initial,
             fixed_prefixes=rp.fixed_prefixes,
+            settled=self.settled if initial is rp.initial_routes else None,
         )
 
     def repair(self, rp: ReplanProblem) -> SearchResult:

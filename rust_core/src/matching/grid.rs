@@ -348,6 +348,35 @@ impl PointGrid {
         &self.items
     }
 
+    /// Key of the cell holding `(lat, lon)`.
+    #[inline]
+    pub fn cell_key(&self, lat: f64, lon: f64) -> u64 {
+        self.grid.cell(lat, lon)
+    }
+
+    /// Each non-empty cell as `(key, a, b)`: its slots are `a..b` (in no
+    /// particular order; slots ascend with keys).
+    pub fn cells(&self) -> impl Iterator<Item = (u64, u32, u32)> + '_ {
+        self.cells.iter().map(|(&k, &(a, b))| (k, a, b))
+    }
+
+    /// A grid of the same geometry holding `items` (point ids in slot order)
+    /// in the cells `(key, a, b)` (slots `a..b` of `items`, keys ascending
+    /// with slots): what [`PointGrid::build_by`] gives for those points when
+    /// `items` is in its order.
+    pub fn with_cells(&self, cells: Vec<(u64, u32, u32)>, items: Vec<u32>) -> Self {
+        let mut map = FxMap::default();
+        map.reserve(cells.len());
+        for (k, a, b) in cells {
+            map.insert(k, (a, b));
+        }
+        PointGrid {
+            grid: self.grid.clone(),
+            cells: map,
+            items,
+        }
+    }
+
     /// The slot range `a..b` of each non-empty cell (in no particular order).
     pub fn cell_slots(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         self.cells.values().map(|&(a, b)| (a as usize, b as usize))

@@ -255,87 +255,8 @@ impl Fleet {
     /// or negative rating counts.
     pub fn new(a: &FleetArrays<'_>, n_types: usize, params: &ScoreParams) -> CoreResult<Self> {
         let n = a.lat.len();
-        for (f, len) in [
-            ("vehicles.lon", a.lon.len()),
-            ("vehicles.home_lat", a.home_lat.len()),
-            ("vehicles.home_lon", a.home_lon.len()),
-            ("vehicles.capacity_kg", a.capacity_kg.len()),
-            ("vehicles.capacity_l", a.capacity_l.len()),
-            ("vehicles.vehicle_type", a.vehicle_type.len()),
-            ("vehicles.available_from", a.available_from.len()),
-            ("vehicles.rating", a.rating.len()),
-            ("vehicles.rating_count", a.rating_count.len()),
-            ("vehicles.offline", a.offline.len()),
-        ] {
-            check_len(f, len, n)?;
-        }
-        if n >= u32::MAX as usize {
-            return Err(CoreError::invalid("vehicles", "too many vehicles"));
-        }
-        check_coords("vehicles.position", a.lat, a.lon)?;
-        check_coords("vehicles.home", a.home_lat, a.home_lon)?;
-        for (f, col) in [
-            ("vehicles.capacity_kg", a.capacity_kg),
-            ("vehicles.capacity_l", a.capacity_l),
-        ] {
-            if let Some(i) = col.iter().position(|&c| c <= 0) {
-                return Err(CoreError::invalid_at(
-                    f,
-                    i,
-                    format!("must be > 0, got {}", col[i]),
-                ));
-            }
-        }
-        if let Some(i) = a.vehicle_type.iter().position(|&t| t as usize >= n_types) {
-            return Err(CoreError::invalid_at(
-                "vehicles.vehicle_type",
-                i,
-                format!("type index {} is not < {n_types}", a.vehicle_type[i]),
-            ));
-        }
-        if let Some(i) = a
-            .rating
-            .iter()
-            .position(|r| !(r.is_finite() && (0.0..=5.0).contains(r)))
-        {
-            return Err(CoreError::invalid_at(
-                "vehicles.rating",
-                i,
-                format!("{} not in [0, 5]", a.rating[i]),
-            ));
-        }
-        if let Some(i) = a.rating_count.iter().position(|&c| c < 0) {
-            return Err(CoreError::invalid_at(
-                "vehicles.rating_count",
-                i,
-                "must be >= 0",
-            ));
-        }
-        let (m, mu) = (params.rating_prior_count, params.rating_prior_mean);
-        let record = |i: usize| {
-            let c = a.rating_count[i] as f64;
-            let rating_term = if c + m > 0.0 {
-                (c * a.rating[i] + m * mu) / (c + m) - mu
-            } else {
-                0.0
-            };
-            Vehicle {
-                pos: UnitVec::from_deg(a.lat[i], a.lon[i]),
-                home: UnitVec::from_deg(a.home_lat[i], a.home_lon[i]),
-                lat: a.lat[i],
-                lon: a.lon[i],
-                capacity_kg: a.capacity_kg[i],
-                capacity_l: a.capacity_l[i],
-                available_from: a.available_from[i],
-                rating_term,
-                index: i as u32,
-                slot: 0,
-                vehicle_type: a.vehicle_type[i],
-                offline: a.offline[i],
-            }
-        };
+        validate_fleet(a, n_types)?;
         let active = (0..n as u32).filter(|&i| !a.offline[i as usize]);
-        let cell = (params.search_radius_m() / 3.0).max(5_000.0);
         // Within a cell: by type, then by capacity (kg) descending, so a query
         // visits only the accepted types' vehicles that can carry the load;
         // equal capacities in Z-order, so a block of them is compact.
@@ -347,9 +268,17 @@ impl Fleet {
                 morton_key(a.lat[i], a.lon[i]),
             )
         };
-        let grid = PointGrid::build_by(a.lat, a.lon, active, cell, order);
-        let mut vehicles: Vec<Vehicle> = grid.items().iter().map(|&i| record(i as usize)).collect();
-        vehicles.extend((0..n).filter(|&i| a.offline[i]).map(record));
+        let grid = PointGrid::build_by(a.lat, a.lon, active, cell_m(params), order);
+        let mut vehicles: Vec<Vehicle> = grid
+            .items()
+            .iter()
+            .map(|&i| vehicle_record(a, i as usize, i, params))
+            .collect();
+        vehicles.extend(
+            (0..n)
+                .filter(|&i| a.offline[i])
+                .map(|i| vehicle_record(a, i, i as u32, params)),
+        );
         let mut slot_of = vec![0u32; n];
         let mut pos_of = vec![UnitVec::default(); n];
         for (slot, v) in vehicles.iter_mut().enumerate() {
@@ -367,6 +296,217 @@ impl Fleet {
             grid,
             origins: Vec::new(),
         })
+    }
+
+    /// This fleet with some vehicles changed and new ones added, equal in every
+    /// field to [`Fleet::new`] over the whole updated arrays followed by
+    /// [`Fleet::attach_origins`] with `index`, at a cost in proportion to the
+    /// change: only the cells a changed vehicle leaves or enters are re-sorted
+    /// and re-blocked; the others are copied as they are (slots shifted).
+    ///
+    /// `rows[j]` is the vehicle index that row `j` of `a` describes: an index
+    /// of this fleet (its new state) or a new vehicle; the new ones must be
+    /// exactly `len()..len() + m`, each once (in any order).
+    ///
+    /// # Errors
+    /// `InvalidInput` on a repeated or out-of-range index, invalid rows (as
+    /// [`Fleet::new`], positions counted in `a`), or an `index` profiling
+    /// fewer vehicles than the updated fleet has.
+    pub fn with_changes(
+        &self,
+        rows: &[u32],
+        a: &FleetArrays<'_>,
+        n_types: usize,
+        params: &ScoreParams,
+        index: &ExpertiseIndex,
+    ) -> CoreResult<Fleet> {
+        check_len("rows", a.lat.len(), rows.len())?;
+        validate_fleet(a, n_types)?;
+        let n_old = self.len();
+        let mut row_of: Vec<u32> = vec![u32::MAX; n_old + rows.len()];
+        for (j, &i) in rows.iter().enumerate() {
+            let i = i as usize;
+            if i >= row_of.len() || row_of[i] != u32::MAX {
+                return Err(CoreError::invalid_at(
+                    "rows",
+                    j,
+                    format!("vehicle index {i} repeated or out of range"),
+                ));
+            }
+            row_of[i] = j as u32;
+        }
+        let n = n_old + rows.iter().filter(|&&i| i as usize >= n_old).count();
+        if row_of[n..].iter().any(|&r| r != u32::MAX) || row_of[n_old..n].contains(&u32::MAX) {
+            return Err(CoreError::invalid(
+                "rows",
+                format!("new vehicles must be indices {n_old}..{n}, each once"),
+            ));
+        }
+        row_of.truncate(n);
+        if index.n_vehicles() < n {
+            return Err(CoreError::invalid(
+                "profiles",
+                format!("profile {} vehicles, fleet has {n}", index.n_vehicles()),
+            ));
+        }
+        // the profiles attached to this fleet are reused (else attached at the end)
+        let reuse = self.origins.len() == n_old;
+        let grid = &self.grid;
+        let changed = |i: u32| (i as usize) >= n_old || row_of[i as usize] != u32::MAX;
+        // The changed vehicles' new records (active ones keyed by their new cell).
+        let mut entering: Vec<(u64, Vehicle)> = Vec::new();
+        let mut offline_new: Vec<Vehicle> = Vec::new();
+        let mut affected: Vec<u64> = Vec::new();
+        for (j, &i) in rows.iter().enumerate() {
+            if (i as usize) < n_old {
+                let old = self.vehicle(i as usize);
+                if !old.offline {
+                    affected.push(grid.cell_key(old.lat, old.lon));
+                }
+            }
+            let v = vehicle_record(a, j, i, params);
+            if v.offline {
+                offline_new.push(v);
+            } else {
+                let key = grid.cell_key(v.lat, v.lon);
+                affected.push(key);
+                entering.push((key, v));
+            }
+        }
+        affected.sort_unstable();
+        affected.dedup();
+        entering.sort_unstable_by_key(|&(key, v)| (key, slot_order(&v), v.index));
+        offline_new.sort_unstable_by_key(|v| v.index);
+        // Old cells in key (= slot) order, merged with the cells vehicles enter.
+        let mut old_cells: Vec<(u64, u32, u32)> = grid.cells().collect();
+        old_cells.sort_unstable_by_key(|&(_, s, _)| s);
+        let mut keys: Vec<u64> = old_cells.iter().map(|c| c.0).collect();
+        keys.extend(entering.iter().map(|e| e.0));
+        keys.sort_unstable();
+        keys.dedup();
+        let n_active_old = grid.len();
+        let mut vehicles: Vec<Vehicle> = Vec::with_capacity(n);
+        let mut origins: Vec<Origins> = Vec::with_capacity(n);
+        let mut blocks: Vec<Block> = Vec::with_capacity(self.blocks.len() + 2 * affected.len());
+        let mut cells: Vec<(u64, u32, u32)> = Vec::with_capacity(keys.len());
+        let (mut oc, mut en) = (0usize, 0usize);
+        for key in keys {
+            let old = match old_cells.get(oc) {
+                Some(&(k, s, e)) if k == key => {
+                    oc += 1;
+                    Some((s as usize, e as usize))
+                }
+                _ => None,
+            };
+            let start = vehicles.len();
+            if affected.binary_search(&key).is_err() {
+                let (s, e) = old.expect("an unaffected cell is an old cell");
+                vehicles.extend_from_slice(&self.vehicles[s..e]);
+                if reuse {
+                    origins.extend_from_slice(&self.origins[s..e]);
+                }
+                let shift = start as i64 - s as i64;
+                let mut bi = self.block_at[s] as usize;
+                while let Some(b) = self.blocks.get(bi) {
+                    if b.start as usize >= e {
+                        break;
+                    }
+                    blocks.push(Block {
+                        start: (b.start as i64 + shift) as u32,
+                        end: (b.end as i64 + shift) as u32,
+                        ..*b
+                    });
+                    bi += 1;
+                }
+            } else {
+                // The cell's unchanged vehicles keep their order: merge the
+                // entering ones (sorted) into it, each key computed once.
+                let from = en;
+                while en < entering.len() && entering[en].0 == key {
+                    en += 1;
+                }
+                let mut enter = entering[from..en].iter().map(|e| e.1).peekable();
+                let mut stay = old
+                    .map_or(&[][..], |(s, e)| &self.vehicles[s..e])
+                    .iter()
+                    .filter(|v| !changed(v.index))
+                    .map(|v| ((slot_order(v), v.index), *v))
+                    .peekable();
+                let mut enter_key = enter.peek().map(|v| (slot_order(v), v.index));
+                loop {
+                    let take_stay = match (stay.peek(), enter_key) {
+                        (Some((k, _)), Some(ek)) => *k < ek,
+                        (Some(_), None) => true,
+                        (None, Some(_)) => false,
+                        (None, None) => break,
+                    };
+                    if take_stay {
+                        vehicles.push(stay.next().expect("peeked").1);
+                    } else {
+                        vehicles.push(enter.next().expect("peeked"));
+                        enter_key = enter.peek().map(|v| (slot_order(v), v.index));
+                    }
+                }
+                if vehicles.len() == start {
+                    continue;
+                }
+                let members = &vehicles[start..];
+                if reuse {
+                    origins.extend(members.iter().map(|v| *index.origins_of(v.index as usize)));
+                }
+                cut_blocks(&vehicles, start, vehicles.len(), &mut blocks);
+            }
+            cells.push((key, start as u32, vehicles.len() as u32));
+        }
+        // Offline vehicles after the active ones, by index.
+        let n_active = vehicles.len();
+        let mut kept = self.vehicles[n_active_old..]
+            .iter()
+            .filter(|v| !changed(v.index))
+            .peekable();
+        let mut fresh = offline_new.into_iter().peekable();
+        loop {
+            let take_kept = match (kept.peek(), fresh.peek()) {
+                (Some(k), Some(f)) => k.index < f.index,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let v = if take_kept {
+                *kept.next().expect("peeked")
+            } else {
+                fresh.next().expect("peeked")
+            };
+            if reuse {
+                origins.push(*index.origins_of(v.index as usize));
+            }
+            vehicles.push(v);
+        }
+        let mut slot_of = vec![0u32; n];
+        let mut pos_of = vec![UnitVec::default(); n];
+        for (slot, v) in vehicles.iter_mut().enumerate() {
+            v.slot = slot as u32;
+            slot_of[v.index as usize] = slot as u32;
+            pos_of[v.index as usize] = v.pos;
+        }
+        let mut block_at = vec![0u32; n_active];
+        for (bi, b) in blocks.iter().enumerate() {
+            block_at[b.start as usize] = bi as u32;
+        }
+        let items = vehicles[..n_active].iter().map(|v| v.index).collect();
+        let mut fleet = Fleet {
+            grid: grid.with_cells(cells, items),
+            vehicles,
+            slot_of,
+            pos_of,
+            blocks,
+            block_at,
+            origins,
+        };
+        if !reuse {
+            fleet.attach_origins(index)?;
+        }
+        Ok(fleet)
     }
 
     /// Number of vehicles.
@@ -518,39 +658,149 @@ impl Fleet {
     }
 }
 
+/// Cell size of the fleet's position grid.
+fn cell_m(params: &ScoreParams) -> f64 {
+    (params.search_radius_m() / 3.0).max(5_000.0)
+}
+
+/// Order of a cell's vehicles (then by index): type, capacity (kg)
+/// descending, Z-order of the position.
+#[inline]
+fn slot_order(v: &Vehicle) -> (u8, std::cmp::Reverse<i64>, u32) {
+    (
+        v.vehicle_type,
+        std::cmp::Reverse(v.capacity_kg),
+        morton_key(v.lat, v.lon),
+    )
+}
+
+/// Check the fleet arrays (lengths, coordinates, capacities, types, ratings).
+fn validate_fleet(a: &FleetArrays<'_>, n_types: usize) -> CoreResult<()> {
+    let n = a.lat.len();
+    for (f, len) in [
+        ("vehicles.lon", a.lon.len()),
+        ("vehicles.home_lat", a.home_lat.len()),
+        ("vehicles.home_lon", a.home_lon.len()),
+        ("vehicles.capacity_kg", a.capacity_kg.len()),
+        ("vehicles.capacity_l", a.capacity_l.len()),
+        ("vehicles.vehicle_type", a.vehicle_type.len()),
+        ("vehicles.available_from", a.available_from.len()),
+        ("vehicles.rating", a.rating.len()),
+        ("vehicles.rating_count", a.rating_count.len()),
+        ("vehicles.offline", a.offline.len()),
+    ] {
+        check_len(f, len, n)?;
+    }
+    if n >= u32::MAX as usize {
+        return Err(CoreError::invalid("vehicles", "too many vehicles"));
+    }
+    check_coords("vehicles.position", a.lat, a.lon)?;
+    check_coords("vehicles.home", a.home_lat, a.home_lon)?;
+    for (f, col) in [
+        ("vehicles.capacity_kg", a.capacity_kg),
+        ("vehicles.capacity_l", a.capacity_l),
+    ] {
+        if let Some(i) = col.iter().position(|&c| c <= 0) {
+            return Err(CoreError::invalid_at(
+                f,
+                i,
+                format!("must be > 0, got {}", col[i]),
+            ));
+        }
+    }
+    if let Some(i) = a.vehicle_type.iter().position(|&t| t as usize >= n_types) {
+        return Err(CoreError::invalid_at(
+            "vehicles.vehicle_type",
+            i,
+            format!("type index {} is not < {n_types}", a.vehicle_type[i]),
+        ));
+    }
+    if let Some(i) = a
+        .rating
+        .iter()
+        .position(|r| !(r.is_finite() && (0.0..=5.0).contains(r)))
+    {
+        return Err(CoreError::invalid_at(
+            "vehicles.rating",
+            i,
+            format!("{} not in [0, 5]", a.rating[i]),
+        ));
+    }
+    if let Some(i) = a.rating_count.iter().position(|&c| c < 0) {
+        return Err(CoreError::invalid_at(
+            "vehicles.rating_count",
+            i,
+            "must be >= 0",
+        ));
+    }
+    Ok(())
+}
+
+/// The record of row `i` of `a`, as vehicle `index` (slot not set).
+fn vehicle_record(a: &FleetArrays<'_>, i: usize, index: u32, params: &ScoreParams) -> Vehicle {
+    let (m, mu) = (params.rating_prior_count, params.rating_prior_mean);
+    let c = a.rating_count[i] as f64;
+    let rating_term = if c + m > 0.0 {
+        (c * a.rating[i] + m * mu) / (c + m) - mu
+    } else {
+        0.0
+    };
+    Vehicle {
+        pos: UnitVec::from_deg(a.lat[i], a.lon[i]),
+        home: UnitVec::from_deg(a.home_lat[i], a.home_lon[i]),
+        lat: a.lat[i],
+        lon: a.lon[i],
+        capacity_kg: a.capacity_kg[i],
+        capacity_l: a.capacity_l[i],
+        available_from: a.available_from[i],
+        rating_term,
+        index,
+        slot: 0,
+        vehicle_type: a.vehicle_type[i],
+        offline: a.offline[i],
+    }
+}
+
 /// Cut each cell's slots into [`Block`]s: runs of one type, at most [`BLOCK`] long.
 fn make_blocks(vehicles: &[Vehicle], grid: &PointGrid) -> (Vec<Block>, Vec<u32>) {
     let mut cells: Vec<(usize, usize)> = grid.cell_slots().collect();
     cells.sort_unstable();
     let mut blocks = Vec::with_capacity(grid.len() / BLOCK * 2 + cells.len());
-    let mut block_at = vec![0u32; grid.len()];
     for (a, b) in cells {
-        let mut s = a;
-        while s < b {
-            let t = vehicles[s].vehicle_type;
-            let mut e = s + 1;
-            while e < b && e - s < BLOCK && vehicles[e].vehicle_type == t {
-                e += 1;
-            }
-            let run = &vehicles[s..e];
-            let (center, radius) = UnitVec::ball(run.iter().map(|v| v.pos));
-            block_at[s] = blocks.len() as u32;
-            blocks.push(Block {
-                start: s as u32,
-                end: e as u32,
-                vehicle_type: t,
-                center,
-                radius,
-                min_capacity_l: run.iter().map(|v| v.capacity_l).min().unwrap_or(1),
-                max_rating_term: run
-                    .iter()
-                    .map(|v| v.rating_term)
-                    .fold(f64::NEG_INFINITY, f64::max),
-            });
-            s = e;
-        }
+        cut_blocks(vehicles, a, b, &mut blocks);
+    }
+    let mut block_at = vec![0u32; grid.len()];
+    for (bi, blk) in blocks.iter().enumerate() {
+        block_at[blk.start as usize] = bi as u32;
     }
     (blocks, block_at)
+}
+
+/// Append the blocks of the cell of slots `a..b` to `blocks`.
+fn cut_blocks(vehicles: &[Vehicle], a: usize, b: usize, blocks: &mut Vec<Block>) {
+    let mut s = a;
+    while s < b {
+        let t = vehicles[s].vehicle_type;
+        let mut e = s + 1;
+        while e < b && e - s < BLOCK && vehicles[e].vehicle_type == t {
+            e += 1;
+        }
+        let run = &vehicles[s..e];
+        let (center, radius) = UnitVec::ball(run.iter().map(|v| v.pos));
+        blocks.push(Block {
+            start: s as u32,
+            end: e as u32,
+            vehicle_type: t,
+            center,
+            radius,
+            min_capacity_l: run.iter().map(|v| v.capacity_l).min().unwrap_or(1),
+            max_rating_term: run
+                .iter()
+                .map(|v| v.rating_term)
+                .fold(f64::NEG_INFINITY, f64::max),
+        });
+        s = e;
+    }
 }
 
 /// Open loads as parallel arrays.
@@ -969,5 +1219,224 @@ impl Scorer<'_> {
             loads.dest_lon[l],
         );
         self.score(h, loads, l, e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matching::assignment::tests::Rng;
+    use crate::matching::expertise::{ExpertiseParams, Trips};
+
+    /// Owned fleet arrays.
+    #[derive(Clone)]
+    struct Arrays {
+        lat: Vec<f64>,
+        lon: Vec<f64>,
+        hlat: Vec<f64>,
+        hlon: Vec<f64>,
+        kg: Vec<i64>,
+        l: Vec<i64>,
+        t: Vec<u8>,
+        avail: Vec<i64>,
+        rating: Vec<f64>,
+        count: Vec<i64>,
+        off: Vec<bool>,
+    }
+
+    impl Arrays {
+        fn view(&self) -> FleetArrays<'_> {
+            FleetArrays {
+                lat: &self.lat,
+                lon: &self.lon,
+                home_lat: &self.hlat,
+                home_lon: &self.hlon,
+                capacity_kg: &self.kg,
+                capacity_l: &self.l,
+                vehicle_type: &self.t,
+                available_from: &self.avail,
+                rating: &self.rating,
+                rating_count: &self.count,
+                offline: &self.off,
+            }
+        }
+
+        fn push_random(&mut self, rng: &mut Rng) {
+            let u = |rng: &mut Rng, lo: f64, hi: f64| {
+                lo + (hi - lo) * (rng.next() >> 11) as f64 / (1u64 << 53) as f64
+            };
+            self.lat.push(u(rng, 29.0, 33.0));
+            self.lon.push(u(rng, 117.0, 122.0));
+            self.hlat.push(u(rng, 29.0, 33.0));
+            self.hlon.push(u(rng, 117.0, 122.0));
+            // few capacities: many equal-capacity runs (ties broken by position, index)
+            let kg = 2_000 + 1_000 * rng.below(4) as i64;
+            self.kg.push(kg);
+            self.l.push(kg * 4 - rng.below(3) as i64 * 100);
+            self.t.push(rng.below(3) as u8);
+            self.avail.push(rng.below(3) as i64 * 3_600);
+            self.rating.push(u(rng, 3.0, 5.0));
+            self.count.push(rng.below(30) as i64);
+            self.off.push(rng.below(8) == 0);
+        }
+
+        /// Row `i` as a one-row set of arrays (appended to `out`).
+        fn copy_row(&self, i: usize, out: &mut Arrays) {
+            out.lat.push(self.lat[i]);
+            out.lon.push(self.lon[i]);
+            out.hlat.push(self.hlat[i]);
+            out.hlon.push(self.hlon[i]);
+            out.kg.push(self.kg[i]);
+            out.l.push(self.l[i]);
+            out.t.push(self.t[i]);
+            out.avail.push(self.avail[i]);
+            out.rating.push(self.rating[i]);
+            out.count.push(self.count[i]);
+            out.off.push(self.off[i]);
+        }
+
+        fn empty() -> Arrays {
+            Arrays {
+                lat: vec![],
+                lon: vec![],
+                hlat: vec![],
+                hlon: vec![],
+                kg: vec![],
+                l: vec![],
+                t: vec![],
+                avail: vec![],
+                rating: vec![],
+                count: vec![],
+                off: vec![],
+            }
+        }
+    }
+
+    /// Every field of two fleets equal (bit for bit: via `Debug`).
+    fn assert_same(a: &Fleet, b: &Fleet) {
+        assert_eq!(format!("{:?}", a.vehicles), format!("{:?}", b.vehicles));
+        assert_eq!(a.slot_of, b.slot_of);
+        assert_eq!(format!("{:?}", a.pos_of), format!("{:?}", b.pos_of));
+        assert_eq!(format!("{:?}", a.blocks), format!("{:?}", b.blocks));
+        assert_eq!(a.block_at, b.block_at);
+        assert_eq!(a.grid.items(), b.grid.items());
+        let cells = |f: &Fleet| {
+            let mut c: Vec<(u64, u32, u32)> = f.grid.cells().collect();
+            c.sort_unstable();
+            c
+        };
+        assert_eq!(cells(a), cells(b));
+        assert_eq!(format!("{:?}", a.origins), format!("{:?}", b.origins));
+    }
+
+    #[test]
+    fn incremental_fleet_update_equals_a_full_build() {
+        let mut rng = Rng(7);
+        let params = ScoreParams::new(60_000, 1.3, 4.5, 10.0).unwrap();
+        let mut arr = Arrays::empty();
+        let n0 = 3_000;
+        for _ in 0..n0 {
+            arr.push_random(&mut rng);
+        }
+        let (mut tv, mut ola, mut olo, mut dla, mut dlo, mut at) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
+        for _ in 0..20_000 {
+            let v = rng.below(n0 as u64) as usize;
+            tv.push(v as u32);
+            ola.push(arr.hlat[v]);
+            olo.push(arr.hlon[v]);
+            dla.push(31.2 + 0.01 * rng.below(50) as f64);
+            dlo.push(121.4 + 0.01 * rng.below(50) as f64);
+            at.push(1_000_000 - rng.below(1_000) as i64 * 3_600);
+        }
+        let trips = Trips {
+            vehicle: &tv,
+            origin_lat: &ola,
+            origin_lon: &olo,
+            dest_lat: &dla,
+            dest_lon: &dlo,
+            completed_at: &at,
+        };
+        let ep = ExpertiseParams::new(30.0 * 86_400.0, 40_000.0, 2.0).unwrap();
+        let mut index = ExpertiseIndex::build(n0, &trips, 1_000_000, ep).unwrap();
+        index.extend_vehicles(n0 + 500).unwrap();
+        let mut fleet = Fleet::new(&arr.view(), 3, &params).unwrap();
+        fleet.attach_origins(&index).unwrap();
+        for round in 0..40 {
+            let n = arr.lat.len();
+            let mut rows: Vec<u32> = Vec::new();
+            let mut changes = Arrays::empty();
+            let k = [1usize, 5, 40, 300][round % 4];
+            for _ in 0..k {
+                let i = rng.below(n as u64) as usize;
+                if rows.contains(&(i as u32)) {
+                    continue;
+                }
+                match rng.below(6) {
+                    // a small move (mostly within its cell)
+                    0 | 1 => arr.lat[i] += 0.001 * (rng.below(21) as f64 - 10.0),
+                    // a jump across the map
+                    2 => {
+                        arr.lat[i] = 29.0 + 0.001 * rng.below(4_000) as f64;
+                        arr.lon[i] = 117.0 + 0.001 * rng.below(5_000) as f64;
+                    }
+                    3 => arr.off[i] = !arr.off[i],
+                    4 => {
+                        arr.kg[i] = 2_000 + 1_000 * rng.below(4) as i64;
+                        arr.t[i] = rng.below(3) as u8;
+                    }
+                    _ => {} // unchanged row, written again
+                }
+                rows.push(i as u32);
+                arr.copy_row(i, &mut changes);
+            }
+            for j in 0..[0usize, 0, 3, 0][round % 4] {
+                arr.push_random(&mut rng);
+                rows.push((n + j) as u32);
+                arr.copy_row(n + j, &mut changes);
+            }
+            // new rows in any order
+            if rows.len() > 2 {
+                let (a, b) = (0, rows.len() - 1);
+                rows.swap(a, b);
+                let mut swapped = Arrays::empty();
+                let order: Vec<usize> = (0..rows.len())
+                    .map(|j| {
+                        if j == a {
+                            b
+                        } else if j == b {
+                            a
+                        } else {
+                            j
+                        }
+                    })
+                    .collect();
+                for &j in &order {
+                    changes.copy_row(j, &mut swapped);
+                }
+                changes = swapped;
+            }
+            let next = fleet
+                .with_changes(&rows, &changes.view(), 3, &params, &index)
+                .unwrap();
+            let mut full = Fleet::new(&arr.view(), 3, &params).unwrap();
+            full.attach_origins(&index).unwrap();
+            assert_same(&next, &full);
+            fleet = next;
+        }
+        // refused: a repeated row, a gap in the new indices
+        let one = {
+            let mut c = Arrays::empty();
+            arr.copy_row(0, &mut c);
+            arr.copy_row(0, &mut c);
+            c
+        };
+        let n = fleet.len() as u32;
+        assert!(fleet
+            .with_changes(&[0, 0], &one.view(), 3, &params, &index)
+            .is_err());
+        assert!(fleet
+            .with_changes(&[0, n + 1], &one.view(), 3, &params, &index)
+            .is_err());
     }
 }

@@ -56,6 +56,53 @@ fn flat<T: Element + Copy>(
     Ok((s.to_vec(), shape))
 }
 
+/// A matrix for the core: borrowed from a read-only array, or a copy.
+enum Matrix<'a> {
+    Borrowed(&'a [i64]),
+    Owned(Vec<i64>),
+}
+
+impl Matrix<'_> {
+    fn as_slice(&self) -> &[i64] {
+        match self {
+            Matrix::Borrowed(s) => s,
+            Matrix::Owned(v) => v,
+        }
+    }
+}
+
+/// [`flat`] for a matrix, borrowed when the array is read-only.
+fn matrix<'a>(
+    py: Python<'_>,
+    field: &str,
+    arr: &'a PyReadonlyArrayDyn<'_, i64>,
+    ndim: usize,
+) -> PyResult<(Matrix<'a>, Vec<usize>)> {
+    let writeable: bool = arr
+        .as_any()
+        .getattr("flags")?
+        .getattr("writeable")?
+        .extract()?;
+    if writeable {
+        let (v, shape) = flat(py, field, arr, ndim)?;
+        return Ok((Matrix::Owned(v), shape));
+    }
+    let shape = arr.shape().to_vec();
+    if shape.len() != ndim {
+        return Err(to_pyerr(
+            py,
+            CoreError::invalid(
+                field,
+                format!("expected {ndim} dimensions, got {}", shape.len()),
+            ),
+        ));
+    }
+    let s = arr
+        .as_slice()
+        .map_err(|_| to_pyerr(py, CoreError::invalid(field, "array must be C-contiguous")))?;
+    Ok((Matrix::Borrowed(s), shape))
+}
+
 fn idx(field: &str, v: &[i64]) -> CoreResult<Vec<usize>> {
     v.iter()
         .map(|&x| {
@@ -256,18 +303,22 @@ impl ProblemData {
                 ))
             }
         };
+        // Read-only matrices (as `engine.routing.core.problem_data` passes them) are
+        // borrowed, not copied: read once into the arc table. Writable ones are
+        // copied first, since another thread could write them while the GIL is
+        // released.
         let (dist, dshape, durs, tshape) = match (&distance, &durations, &coords) {
             (Some(d), Some(t), None) => {
-                let (dist, dshape) = flat(py, "distance", d, 2)?;
-                let (durs, tshape) = flat(py, "durations", t, 3)?;
+                let (dist, dshape) = matrix(py, "distance", d, 2)?;
+                let (durs, tshape) = matrix(py, "durations", t, 3)?;
                 (dist, dshape, durs, tshape)
             }
             (_, _, Some(c)) => {
                 let l = c.points.len();
                 (
-                    Vec::new(),
+                    Matrix::Owned(Vec::new()),
                     vec![l, l],
-                    Vec::new(),
+                    Matrix::Owned(Vec::new()),
                     vec![c.profiles.len(), l, l],
                 )
             }
@@ -341,8 +392,8 @@ impl ProblemData {
             let jtwo = idx("job_tw_offsets", &jtwo)?;
             let tbro = idx("type_breaks_offsets", &tbro)?;
             let input = ProblemInput {
-                distance: dist,
-                durations: durs,
+                distance: Vec::new(),
+                durations: Vec::new(),
                 coords,
                 n_locations: l,
                 n_dims: nd,
@@ -385,7 +436,7 @@ impl ProblemData {
                 job_late_cost: jlate,
                 job_late_cost_per_hour: jlateh,
             };
-            Problem::new(input)
+            Problem::with_matrices(input, dist.as_slice(), durs.as_slice())
         })?;
         Ok(ProblemData {
             inner: Arc::new(problem),
@@ -452,7 +503,9 @@ impl ProblemData {
 /// iteration budget (with it a run is reproducible for a seed and thread
 /// count), the warm start: `initial_routes` as `(vehicle_type, [job, ...])`,
 /// and per initial route how many leading jobs stay in place
-/// (`fixed_prefixes`) and whether it must not change at all (`pinned`); and
+/// (`fixed_prefixes`), whether it must not change at all (`pinned`) and
+/// whether it is settled (`settled`: no local-search move between two settled
+/// routes improves, so the first descent skips those pairs); and
 /// `threads`, the cooperating searches run side by side (`1`: the single
 /// search; `0`: one per core; at most `MAX_THREADS`; the iteration budget
 /// applies to each).
@@ -475,6 +528,8 @@ pub struct SearchParams {
     fixed_prefixes: Vec<usize>,
     #[pyo3(get)]
     pinned: Vec<bool>,
+    #[pyo3(get)]
+    settled: Vec<bool>,
     #[pyo3(get)]
     threads: usize,
 }
@@ -506,7 +561,7 @@ impl SearchParams {
     #[new]
     #[pyo3(signature = (
         *, time_limit, seed = 0, max_iterations = None, initial_routes = None,
-        fixed_prefixes = None, pinned = None, threads = 1
+        fixed_prefixes = None, pinned = None, threads = 1, settled = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -518,15 +573,23 @@ impl SearchParams {
         fixed_prefixes: Option<Vec<usize>>,
         pinned: Option<Vec<bool>>,
         threads: i64,
+        settled: Option<Vec<bool>>,
     ) -> PyResult<Self> {
         let routes = initial_routes.unwrap_or_default();
         let fixed = fixed_prefixes.unwrap_or_else(|| vec![0; routes.len()]);
         let pin = pinned.unwrap_or_else(|| vec![false; routes.len()]);
+        let settled = settled.unwrap_or_else(|| vec![false; routes.len()]);
         let checked = (|| {
             if fixed.len() != routes.len() || pin.len() != routes.len() {
                 return Err(CoreError::invalid(
                     "fixed_prefixes",
                     "fixed_prefixes and pinned must match initial_routes in length",
+                ));
+            }
+            if settled.len() != routes.len() {
+                return Err(CoreError::invalid(
+                    "settled",
+                    "settled must match initial_routes in length",
                 ));
             }
             check_threads(threads)?;
@@ -540,6 +603,7 @@ impl SearchParams {
             initial_routes: routes,
             fixed_prefixes: fixed,
             pinned: pin,
+            settled,
             threads: usize::try_from(threads).unwrap_or(1),
         })
     }
@@ -650,12 +714,16 @@ fn solve_routing(
             .initial_routes
             .iter()
             .zip(params.fixed_prefixes.iter().zip(&params.pinned))
-            .map(|((vtype, jobs), (&fixed, &pinned))| InitialRoute {
-                vtype: *vtype,
-                jobs: jobs.clone(),
-                fixed,
-                pinned,
-            })
+            .zip(&params.settled)
+            .map(
+                |(((vtype, jobs), (&fixed, &pinned)), &settled)| InitialRoute {
+                    vtype: *vtype,
+                    jobs: jobs.clone(),
+                    fixed,
+                    pinned,
+                    settled,
+                },
+            )
             .collect(),
         cancel: cancel.map(|c| Arc::clone(&c.flag)),
         threads: params.threads,

@@ -100,9 +100,11 @@ impl Arcs {
             durations: &[i64],
             new_of_old: &[usize],
             conv: impl Fn(i64) -> T,
+            mut out: Vec<[T; 2]>,
         ) -> Vec<[T; 2]> {
             let l = new_of_old.len();
-            let mut out = vec![[T::default(); 2]; durations.len()];
+            out.clear();
+            out.resize(durations.len(), [T::default(); 2]);
             for prof in 0..durations.len() / (l * l).max(1) {
                 for a in 0..l {
                     let row = (prof * l + new_of_old[a]) * l;
@@ -120,9 +122,10 @@ impl Arcs {
         }
         let fits = |v: &i64| i32::try_from(*v).is_ok();
         if distance.iter().all(fits) && durations.iter().all(fits) {
-            Arcs::Small(fill(distance, durations, new_of_old, |v| v as i32))
+            let spare = take_spare(durations.len());
+            Arcs::Small(fill(distance, durations, new_of_old, |v| v as i32, spare))
         } else {
-            Arcs::Large(fill(distance, durations, new_of_old, |v| v))
+            Arcs::Large(fill(distance, durations, new_of_old, |v| v, Vec::new()))
         }
     }
 
@@ -166,6 +169,36 @@ impl Arcs {
             Arcs::Small(v) => v.len() * size_of::<[i32; 2]>(),
             Arcs::Large(v) => v.len() * size_of::<[i64; 2]>(),
             Arcs::Coords(c) => c.heap_bytes(),
+        }
+    }
+}
+
+/// The 32-bit arc table of the last problem dropped, kept for the next one:
+/// a live plan is re-planned again and again at nearly the same size, and
+/// writing into pages already touched costs far less than fresh pages (on a
+/// virtual machine the kernel may fault them in slowly). One table at most,
+/// of at most [`SPARE_MAX_CELLS`] cells.
+const SPARE_MAX_CELLS: usize = 1 << 24;
+static SPARE_TABLE: std::sync::Mutex<Vec<[i32; 2]>> = std::sync::Mutex::new(Vec::new());
+
+/// The spare table if it holds `n` cells and is not twice as large (emptied),
+/// else a new empty vector.
+fn take_spare(n: usize) -> Vec<[i32; 2]> {
+    let mut spare = SPARE_TABLE.lock().unwrap_or_else(|e| e.into_inner());
+    if spare.capacity() >= n && spare.capacity() <= 2 * n.max(1024) {
+        std::mem::take(&mut *spare)
+    } else {
+        Vec::new()
+    }
+}
+
+impl Drop for Arcs {
+    fn drop(&mut self) {
+        if let Arcs::Small(v) = self {
+            let mut spare = SPARE_TABLE.lock().unwrap_or_else(|e| e.into_inner());
+            if v.capacity() > spare.capacity() && v.capacity() <= SPARE_MAX_CELLS {
+                *spare = std::mem::take(v);
+            }
         }
     }
 }
@@ -231,6 +264,7 @@ pub const NEAR_CACHED: usize = 24;
 /// neighbours are visited), then unused locations.
 fn locality_order(
     inp: &ProblemInput,
+    distance: &[i64],
     neighbours: &[Vec<u32>],
     mut tree: Option<KdTree<'_>>,
 ) -> Vec<usize> {
@@ -267,7 +301,7 @@ fn locality_order(
             (None, Some(t)) => t.nearest(lc, 1, None).first().map_or(0, |x| x.1 as usize),
             (None, None) => (0..nj)
                 .filter(|&o| !seen[o])
-                .min_by_key(|&o| inp.distance[lc * l + inp.job_location[o]])
+                .min_by_key(|&o| distance[lc * l + inp.job_location[o]])
                 .unwrap_or(0),
         };
     }
@@ -275,6 +309,24 @@ fn locality_order(
         label(loc, &mut index);
     }
     index
+}
+
+/// Whether the `l × l` matrix `d` equals its transpose, compared in square
+/// tiles so that both the rows and the columns read stay in cache.
+fn is_symmetric(d: &[i64], l: usize) -> bool {
+    const TILE: usize = 64;
+    for a0 in (0..l).step_by(TILE) {
+        for b0 in (0..=a0).step_by(TILE) {
+            for a in a0..(a0 + TILE).min(l) {
+                for b in b0..(b0 + TILE).min(a) {
+                    if d[a * l + b] != d[b * l + a] {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+    true
 }
 
 fn check_len(field: &str, got: usize, want: usize) -> CoreResult<()> {
@@ -292,8 +344,30 @@ impl Problem {
     ///
     /// # Errors
     /// [`CoreError::InvalidInput`] naming the first offending field.
-    #[allow(clippy::needless_range_loop)]
     pub fn new(mut inp: ProblemInput) -> CoreResult<Problem> {
+        let distance = std::mem::take(&mut inp.distance);
+        let durations = std::mem::take(&mut inp.durations);
+        Problem::with_matrices(inp, &distance, &durations)
+    }
+
+    /// [`Problem::new`] with the matrices given apart from `inp` (whose
+    /// `distance` and `durations` must then be empty), borrowed: they are read
+    /// once into the arc table, never copied whole.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidInput`] naming the first offending field.
+    #[allow(clippy::needless_range_loop)]
+    pub fn with_matrices(
+        mut inp: ProblemInput,
+        distance: &[i64],
+        durations: &[i64],
+    ) -> CoreResult<Problem> {
+        if !inp.distance.is_empty() || !inp.durations.is_empty() {
+            return Err(CoreError::invalid(
+                "distance",
+                "matrices given twice (in the input and apart)",
+            ));
+        }
         let l = inp.n_locations;
         let nd = inp.n_dims;
         if nd > MAX_DIMS {
@@ -311,7 +385,7 @@ impl Problem {
                         "need at least one location and one speed profile",
                     ));
                 }
-                if !inp.distance.is_empty() || !inp.durations.is_empty() {
+                if !distance.is_empty() || !durations.is_empty() {
                     return Err(CoreError::invalid(
                         "coordinates",
                         "give coordinates or matrices, not both",
@@ -321,21 +395,20 @@ impl Problem {
                 c.profiles.len()
             }
             None => {
-                check_len("distance", inp.distance.len(), l * l)?;
-                if l == 0 || inp.durations.is_empty() || !inp.durations.len().is_multiple_of(l * l)
-                {
+                check_len("distance", distance.len(), l * l)?;
+                if l == 0 || durations.is_empty() || !durations.len().is_multiple_of(l * l) {
                     return Err(CoreError::invalid(
                         "durations",
                         "must hold P >= 1 matrices of L × L",
                     ));
                 }
-                if inp.distance.iter().chain(&inp.durations).any(|&v| v < 0) {
+                if distance.iter().chain(durations).any(|&v| v < 0) {
                     return Err(CoreError::invalid(
                         "distance",
                         "matrices must be non-negative",
                     ));
                 }
-                inp.durations.len() / (l * l)
+                durations.len() / (l * l)
             }
         };
         let nj = inp.job_location.len();
@@ -583,31 +656,36 @@ impl Problem {
                 neighbours.push(near.into_iter().map(|x| x.1).collect());
             }
         }
+        // A symmetric matrix is read by rows only (`min(d[a][b], d[b][a])` is
+        // `d[a][b]`): reading its columns costs a cache miss per entry.
+        let symmetric_matrix = pre_arcs.is_none() && is_symmetric(distance, l);
+        let mut others: Vec<(i64, u32)> = Vec::with_capacity(nj);
         for j in (0..nj).filter(|_| pre_arcs.is_none()) {
             let lj = inp.job_location[j];
-            let mut others: Vec<(i64, u32)> = (0..nj)
-                .filter(|&o| o != j)
-                .map(|o| {
-                    let lo = inp.job_location[o];
-                    (
-                        inp.distance[lj * l + lo].min(inp.distance[lo * l + lj]),
-                        o as u32,
-                    )
-                })
-                .collect();
+            let row = &distance[lj * l..(lj + 1) * l];
+            others.clear();
+            others.extend((0..nj).filter(|&o| o != j).map(|o| {
+                let lo = inp.job_location[o];
+                let d = if symmetric_matrix {
+                    row[lo]
+                } else {
+                    row[lo].min(distance[lo * l + lj])
+                };
+                (d, o as u32)
+            }));
             if others.len() > kn {
                 others.select_nth_unstable(kn);
                 others.truncate(kn);
             }
             others.sort_unstable();
-            neighbours.push(others.into_iter().map(|x| x.1).collect());
+            neighbours.push(others.iter().map(|x| x.1).collect());
         }
         // Relabel locations for cache locality, then move the matrices into
         // the arc table.
         let tree = pre_arcs
             .as_ref()
             .map(|arcs| KdTree::new(arcs, &inp.job_location));
-        let location_index = locality_order(&inp, &neighbours, tree);
+        let location_index = locality_order(&inp, distance, &neighbours, tree);
         let (symmetric, arcs) = match &inp.coords {
             // Coordinate metrics are symmetric bit for bit ((a - b)² = (b - a)²).
             Some(c) => {
@@ -629,12 +707,10 @@ impl Problem {
                 (true, Arcs::Coords(arcs))
             }
             None => (
-                (0..l).all(|a| (0..a).all(|b| inp.distance[a * l + b] == inp.distance[b * l + a])),
-                Arcs::new(&inp.distance, &inp.durations, &location_index),
+                symmetric_matrix,
+                Arcs::new(distance, durations, &location_index),
             ),
         };
-        inp.distance = Vec::new();
-        inp.durations = Vec::new();
         for loc in inp
             .job_location
             .iter_mut()
@@ -883,6 +959,21 @@ impl Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symmetry_is_checked_across_tiles() {
+        let l = 150; // tiles of 64: a partial last tile
+        let mut d: Vec<i64> = (0..l * l).map(|i| ((i / l) * (i % l)) as i64).collect();
+        assert!(is_symmetric(&d, l));
+        for (a, b) in [(149, 3), (70, 65), (1, 0), (149, 148)] {
+            d[a * l + b] += 1;
+            assert!(!is_symmetric(&d, l), "({a}, {b})");
+            d[a * l + b] -= 1;
+            d[b * l + a] += 1;
+            assert!(!is_symmetric(&d, l), "({b}, {a})");
+            d[b * l + a] -= 1;
+        }
+    }
 
     fn two_profile_input(big: i64) -> ProblemInput {
         let l = 3;

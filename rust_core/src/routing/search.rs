@@ -21,13 +21,18 @@ use super::savings;
 use super::solution::{Objective, Solution, UNASSIGNED};
 
 /// A starting route: vehicle type, jobs in order, how many leading jobs are
-/// fixed, and whether the whole route is pinned (never changed).
+/// fixed, whether the whole route is pinned (never changed), and whether it
+/// is settled: the caller knows that no local-search move between two settled
+/// routes improves (they are, for example, the descended routes of the
+/// previous search of a re-planned problem, unchanged since), so the first
+/// descent only tries moves that touch an unsettled route.
 #[derive(Clone, Debug, Default)]
 pub struct InitialRoute {
     pub vtype: usize,
     pub jobs: Vec<usize>,
     pub fixed: usize,
     pub pinned: bool,
+    pub settled: bool,
 }
 
 /// Search settings.
@@ -198,6 +203,19 @@ fn build_initial(p: &Problem, init: &[InitialRoute]) -> CoreResult<Solution> {
         sol.route_mut(r).fixed = ir.fixed;
         sol.route_mut(r).pinned = ir.pinned;
         sol.refresh(p, r);
+    }
+    // Settled routes keep stamps at or below `settled`; every other route is
+    // stamped after it, so the first descent tests the pairs touching it only.
+    // (A route changed below, repaired or split, is stamped again.)
+    if init.iter().any(|ir| ir.settled) {
+        sol.settled = sol.clock;
+        for (r, ir) in init.iter().enumerate() {
+            if !ir.settled {
+                sol.clock += 1;
+                let stamp = sol.clock;
+                sol.route_mut(r).stamp = stamp;
+            }
+        }
     }
     sol.unassigned.retain(|&j| !seen[j]);
     // A non-pinned route that is infeasible (or splits a pair across routes)

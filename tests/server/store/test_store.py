@@ -167,3 +167,28 @@ def test_concurrent_writers(opened: Callable[[], SqlStore], sample_world: Any) -
     st = FleetState(opened())
     assert st.vehicles.height == 80
     assert st.revision == max(revs)
+
+
+def test_row_replacements_fold_like_a_reload(
+    opened: Callable[[], SqlStore], sample_world: Any
+) -> None:
+    """Position writes are kept beside the vehicles frame and folded in by readers (or
+    every ``MAX_PENDING`` writes): the frame read equals the store reloaded, whether
+    read after each write, after a few, or only after more than ``MAX_PENDING``."""
+    from server.state import MAX_PENDING
+
+    st = FleetState(opened())
+    st.upsert("vehicles", sample_world.vehicles)
+    v = st.vehicles
+    for step in range(MAX_PENDING + 7):
+        rows = v.slice((step * 5) % (v.height - 8), 8).with_columns(
+            lat=pl.col("lat") + 0.001 * (step + 1), status=pl.lit("busy")
+        )
+        st.upsert("vehicles", rows)
+        if step in (0, 3, 4, MAX_PENDING + 6):
+            assert st.vehicles.equals(FleetState(opened()).vehicles)
+    assert len(st._views["vehicles"][1]) == 0  # read last: nothing pending
+    held = st.vehicles
+    st.upsert("vehicles", v.head(2).with_columns(lat=pl.col("lat") - 0.5))
+    assert not held.equals(FleetState(opened()).vehicles)  # a reader keeps the frame it took
+    assert st.vehicles.equals(FleetState(opened()).vehicles)

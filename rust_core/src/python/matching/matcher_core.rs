@@ -476,6 +476,68 @@ impl MatcherCore {
         })
     }
 
+    /// A new matcher with some vehicles' state replaced and new vehicles
+    /// added, built aside while this one keeps answering (GIL released): row
+    /// `j` of the arrays is vehicle index `rows[j]`, an existing vehicle or a
+    /// new one (new ones are exactly the indices from the current count on,
+    /// each once; they start with empty profiles). Equal to `with_fleet` over
+    /// the whole updated arrays, at a cost in proportion to the change: only
+    /// the grid cells a changed vehicle leaves or enters are re-indexed.
+    #[pyo3(signature = (
+        *, rows, lat, lon, home_lat, home_lon, capacity_kg, capacity_l, vehicle_type,
+        available_from, rating, rating_count, offline,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn with_fleet_rows<'py>(
+        &self,
+        py: Python<'py>,
+        rows: I64Array<'py>,
+        lat: F64Array<'py>,
+        lon: F64Array<'py>,
+        home_lat: F64Array<'py>,
+        home_lon: F64Array<'py>,
+        capacity_kg: I64Array<'py>,
+        capacity_l: I64Array<'py>,
+        vehicle_type: PyReadonlyArray1<'py, u8>,
+        available_from: I64Array<'py>,
+        rating: F64Array<'py>,
+        rating_count: I64Array<'py>,
+        offline: PyReadonlyArray1<'py, bool>,
+    ) -> PyResult<MatcherCore> {
+        let rows = slice(py, "rows", &rows)?;
+        let fa = fleet_from(
+            py,
+            &lat,
+            &lon,
+            &home_lat,
+            &home_lon,
+            &capacity_kg,
+            &capacity_l,
+            &vehicle_type,
+            &available_from,
+            &rating,
+            &rating_count,
+            &offline,
+        )?;
+        run_detached(py, || {
+            let (fleet, index, weights) = {
+                let st = self.read();
+                (Arc::clone(&st.fleet), Arc::clone(&st.index), st.weights)
+            };
+            let rows = to_u32("rows", rows, fleet.len() + rows.len())?;
+            let n = fleet.len() + rows.iter().filter(|&&i| i as usize >= fleet.len()).count();
+            let index = if n <= index.n_vehicles() {
+                index
+            } else {
+                let mut grown = (*index).clone();
+                grown.extend_vehicles(n + (n / 8).max(1024))?;
+                Arc::new(grown)
+            };
+            let next = fleet.with_changes(&rows, &fa, self.types.len(), &self.params, &index)?;
+            Ok(self.derived(Arc::new(next), index, weights))
+        })
+    }
+
     /// A new matcher with newly completed trips merged into copies of the
     /// profiles, built aside while this one keeps answering (GIL released);
     /// equal to a full build over the old and new trips together.
