@@ -33,7 +33,7 @@
 
 use rayon::prelude::*;
 
-use super::grid::{biweight, CellGrid, FxMap, LocalPoint, UnitVec};
+use super::grid::{biweight, CellGrid, FxMap, LocalPoint};
 use crate::error::{CoreError, CoreResult};
 use crate::geo::check_coords;
 
@@ -186,9 +186,7 @@ pub struct Scratch {
     /// Raw expertise per vehicle (zero where untouched).
     pub expertise_raw: Vec<f64>,
     touched: Vec<u32>,
-    /// A query's lane terms and their vehicles, before the scatter.
     buf: Vec<f32>,
-    buf_v: Vec<u32>,
 }
 
 impl Scratch {
@@ -198,7 +196,6 @@ impl Scratch {
             expertise_raw: vec![0.0; n],
             touched: Vec::new(),
             buf: Vec::new(),
-            buf_v: Vec::new(),
         }
     }
 
@@ -718,44 +715,6 @@ impl ExpertiseIndex {
     /// Accumulate the raw expertise of every vehicle with a lane near the
     /// load into `s` (same values as [`ExpertiseIndex::expertise_raw`]).
     pub fn accumulate(&self, olat: f64, olon: f64, dlat: f64, dlon: f64, s: &mut Scratch) {
-        self.accumulate_within(olat, olon, dlat, dlon, None, s);
-    }
-
-    /// Each inverted-view entry's vehicle position (see [`LanePositions`]),
-    /// from `position(vehicle)` (`None`: the vehicle never qualifies).
-    pub fn lane_positions(
-        &self,
-        position: impl Fn(u32) -> Option<[f32; 3]> + Sync + Send,
-    ) -> LanePositions {
-        LanePositions {
-            pos: self
-                .by_pair
-                .par_iter()
-                .with_min_len(4096)
-                .map(|p| position(p.vehicle).unwrap_or([FAR; 3]))
-                .collect(),
-        }
-    }
-
-    /// [`ExpertiseIndex::accumulate`], leaving out (or not) the vehicles
-    /// farther than the chord `max_chord` (unit sphere) from `origin` in
-    /// `within`'s positions: the same values for every vehicle kept (and the
-    /// cut is conservative: a vehicle is left out only if it is farther than
-    /// `max_chord` by more than the `f32` rounding).
-    pub fn accumulate_within(
-        &self,
-        olat: f64,
-        olon: f64,
-        dlat: f64,
-        dlon: f64,
-        within: Option<(&LanePositions, &UnitVec, f64)>,
-        s: &mut Scratch,
-    ) {
-        let cut = within.map(|(lp, o, max_chord)| {
-            // f32 positions differ from the f64 ones by < 1e-7 per component.
-            let c = (max_chord + 1e-6) as f32;
-            (&lp.pos[..], o.to_f32(), c * c)
-        });
         let r = self.params.radius_m;
         let q = LaneQuery::new(olat, olon, dlat, dlon, r);
         let mut dspans: Vec<(u64, u64)> = Vec::with_capacity(8);
@@ -765,10 +724,6 @@ impl ExpertiseIndex {
             CellGrid::row_of_key(dspans[0].0),
             CellGrid::row_of_key(dspans[dspans.len() - 1].0),
         );
-        let mut terms = std::mem::take(&mut s.buf);
-        let mut vehicles = std::mem::take(&mut s.buf_v);
-        terms.clear();
-        vehicles.clear();
         self.igrid.for_each_cell_near(olat, olon, r, |oc| {
             let Some(&(a, b)) = self.pair_ocells.get(&oc) else {
                 return;
@@ -794,51 +749,19 @@ impl ExpertiseIndex {
                     (a, a + keys[a..].partition_point(|&k| k <= hi))
                 };
                 let posts = &self.by_pair[from + a..from + b];
-                // The kernels vectorize; the scatter comes after all ranges.
-                match cut {
-                    None => terms.extend(posts.iter().map(|p| lane_term(p, &q))),
-                    Some((pos, o, c2)) => {
-                        terms.extend(posts.iter().zip(&pos[from + a..from + b]).map(|(p, x)| {
-                            let (dx, dy, dz) = (x[0] - o[0], x[1] - o[1], x[2] - o[2]);
-                            let t = lane_term(p, &q);
-                            if dx * dx + dy * dy + dz * dz <= c2 {
-                                t
-                            } else {
-                                0.0
-                            }
-                        }))
+                // Two passes: the kernels vectorize, the scatter stays scalar.
+                let mut buf = std::mem::take(&mut s.buf);
+                buf.clear();
+                buf.extend(posts.iter().map(|p| lane_term(p, &q)));
+                for (p, &t) in posts.iter().zip(&buf) {
+                    if t > 0.0 {
+                        s.add(p.vehicle, f64::from(t) * self.scale);
                     }
                 }
-                vehicles.extend(posts.iter().map(|p| p.vehicle));
+                s.buf = buf;
             }
         });
-        // Keep the positive terms without a branch per term, then scatter them.
-        let mut m = 0usize;
-        for j in 0..terms.len() {
-            let t = terms[j];
-            terms[m] = t;
-            vehicles[m] = vehicles[j];
-            m += usize::from(t > 0.0);
-        }
-        for (&v, &t) in vehicles[..m].iter().zip(&terms[..m]) {
-            s.add(v, f64::from(t) * self.scale);
-        }
-        s.buf = terms;
-        s.buf_v = vehicles;
     }
-}
-
-/// A position far from every point of the unit sphere.
-const FAR: f32 = 4.0;
-
-/// The vehicle position of each entry of an index's inverted view (unit
-/// vectors in `f32`), made once for a batch of queries on one fleet state so
-/// that [`ExpertiseIndex::accumulate_within`] can leave out, in the
-/// vectorized kernel pass, the vehicles too far from a load's pickup, without
-/// a per-vehicle lookup.
-#[derive(Clone, Debug)]
-pub struct LanePositions {
-    pos: Vec<[f32; 3]>,
 }
 
 /// A load's endpoints prepared for lane kernels in `f32` (the precision the

@@ -51,12 +51,6 @@ pub struct UnitVec {
 }
 
 impl UnitVec {
-    /// The components in `f32` (for vectorized distance cuts with a margin).
-    #[inline]
-    pub fn to_f32(&self) -> [f32; 3] {
-        [self.x as f32, self.y as f32, self.z as f32]
-    }
-
     /// From degrees of latitude and longitude.
     pub fn from_deg(lat: f64, lon: f64) -> Self {
         let (slat, clat) = lat.to_radians().sin_cos();

@@ -12,7 +12,7 @@ use std::collections::BinaryHeap;
 
 use rayon::prelude::*;
 
-use super::expertise::{LanePositions, Scratch};
+use super::expertise::Scratch;
 use super::scoring::{Components, Loads, Scorer};
 
 /// A scored candidate: the index of the other side and its components.
@@ -181,37 +181,17 @@ pub fn vehicles_for_load(
     q: Query,
     s: &mut Scratch,
 ) -> Vec<Ranked> {
-    vehicles_for_load_in(sc, loads, l, q, s, None)
-}
-
-/// [`vehicles_for_load`]; with `lanes_at` (the lane index's vehicle positions
-/// for this fleet), experts out of reach of the pickup are left out while
-/// their lanes are read (the same result, less work).
-fn vehicles_for_load_in(
-    sc: &Scorer<'_>,
-    loads: &Loads,
-    l: usize,
-    q: Query,
-    s: &mut Scratch,
-    lanes_at: Option<&LanePositions>,
-) -> Vec<Ranked> {
     const EPS: f64 = 1e-9;
     if q.k == 0 {
         return Vec::new();
     }
     let (ol, oo) = (loads.origin_lat[l], loads.origin_lon[l]);
-    let max_chord2 = sc.params.max_chord2();
-    let origin = loads.origin(l);
-    sc.expertise.accumulate_within(
-        ol,
-        oo,
-        loads.dest_lat[l],
-        loads.dest_lon[l],
-        lanes_at.map(|lp| (lp, origin, max_chord2.sqrt())),
-        s,
-    );
+    sc.expertise
+        .accumulate(ol, oo, loads.dest_lat[l], loads.dest_lon[l], s);
     let lb = sc.load_bounds(loads, l);
     let max_dh = sc.params.max_deadhead_m as f64;
+    let max_chord2 = sc.params.max_chord2();
+    let origin = loads.origin(l);
     let key = |ub: f64, dh_lb: f64| match q.rank {
         Rank::Score => ub,
         Rank::Deadhead => -dh_lb,
@@ -362,21 +342,12 @@ pub fn vehicles_for_loads(
         })
         .collect();
     order.sort_unstable();
-    // Where each lane's vehicle is (offline ones nowhere): experts out of
-    // reach are cut in the lanes' kernel pass.
-    let lanes_at = sc.expertise.lane_positions(|v| {
-        let v = v as usize;
-        (v < sc.fleet.len() && !sc.fleet.vehicle(v).offline).then(|| sc.fleet.position(v).to_f32())
-    });
     let sorted: Vec<Vec<Ranked>> = order
         .par_iter()
         .with_min_len(16)
         .map_init(
             || Scratch::new(n),
-            |s, &(_, _, i)| {
-                let l = rows[i as usize] as usize;
-                vehicles_for_load_in(sc, loads, l, q, s, Some(&lanes_at))
-            },
+            |s, &(_, _, i)| vehicles_for_load(sc, loads, rows[i as usize] as usize, q, s),
         )
         .collect();
     let mut out: Vec<Vec<Ranked>> = (0..rows.len()).map(|_| Vec::new()).collect();
@@ -745,44 +716,6 @@ pub(crate) mod tests {
             }
         }
         assert!(any || w.fleet.vehicle(v).offline);
-    }
-
-    #[test]
-    fn lanes_cut_by_position_leave_out_only_vehicles_out_of_reach() {
-        let w = world(8, 500, 300, 20_000);
-        let sc = w.scorer(default_weights());
-        let lanes_at = w.index.lane_positions(|v| {
-            let v = v as usize;
-            (!w.fleet.vehicle(v).offline).then(|| w.fleet.position(v).to_f32())
-        });
-        let max_chord2 = w.params.max_chord2();
-        let (mut s, mut all) = (Scratch::new(500), Scratch::new(500));
-        let (mut kept, mut cut) = (0, 0);
-        for l in 0..w.loads.len() {
-            let (o, d) = (
-                (w.loads.origin_lat[l], w.loads.origin_lon[l]),
-                (w.loads.dest_lat[l], w.loads.dest_lon[l]),
-            );
-            let origin = w.loads.origin(l);
-            let within = Some((&lanes_at, origin, max_chord2.sqrt()));
-            sc.expertise
-                .accumulate_within(o.0, o.1, d.0, d.1, within, &mut s);
-            sc.expertise.accumulate(o.0, o.1, d.0, d.1, &mut all);
-            for v in 0..500 {
-                let (a, b) = (s.expertise_raw[v], all.expertise_raw[v]);
-                if a == b {
-                    kept += usize::from(b > 0.0);
-                } else {
-                    assert_eq!(a, 0.0);
-                    let h = w.fleet.vehicle(v);
-                    assert!(h.offline || w.fleet.beyond(v, origin, max_chord2), "{v}");
-                    cut += 1;
-                }
-            }
-            s.reset();
-            all.reset();
-        }
-        assert!(kept > 50 && cut > 100, "{kept} {cut}");
     }
 
     #[test]

@@ -637,12 +637,6 @@ impl Fleet {
         &self.blocks[b]
     }
 
-    /// Position of vehicle `v` (an index).
-    #[inline]
-    pub fn position(&self, v: usize) -> &UnitVec {
-        &self.pos_of[v]
-    }
-
     /// True if vehicle `v` (an index) is certainly farther than the chord
     /// `sqrt(max_chord2)` (unit sphere) from `p`: a cut on a compact array.
     #[inline]
