@@ -236,6 +236,20 @@ pub struct Fleet {
     origins: Vec<Origins>,
 }
 
+/// `InvalidInput` naming the first column (and row) holding a value `<= 0`.
+fn check_positive(cols: &[(&str, &[i64])]) -> CoreResult<()> {
+    for &(f, col) in cols {
+        if let Some(i) = col.iter().position(|&c| c <= 0) {
+            return Err(CoreError::invalid_at(
+                f,
+                i,
+                format!("must be > 0, got {}", col[i]),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_len(field: &str, len: usize, n: usize) -> CoreResult<()> {
     if len != n {
         return Err(CoreError::invalid(
@@ -690,18 +704,10 @@ fn validate_fleet(a: &FleetArrays<'_>, n_types: usize) -> CoreResult<()> {
     }
     check_coords("vehicles.position", a.lat, a.lon)?;
     check_coords("vehicles.home", a.home_lat, a.home_lon)?;
-    for (f, col) in [
+    check_positive(&[
         ("vehicles.capacity_kg", a.capacity_kg),
         ("vehicles.capacity_l", a.capacity_l),
-    ] {
-        if let Some(i) = col.iter().position(|&c| c <= 0) {
-            return Err(CoreError::invalid_at(
-                f,
-                i,
-                format!("must be > 0, got {}", col[i]),
-            ));
-        }
-    }
+    ])?;
     if let Some(i) = a.vehicle_type.iter().position(|&t| t as usize >= n_types) {
         return Err(CoreError::invalid_at(
             "vehicles.vehicle_type",
@@ -862,18 +868,10 @@ impl Loads {
         }
         check_coords("loads.origin", a.origin_lat, a.origin_lon)?;
         check_coords("loads.dest", a.dest_lat, a.dest_lon)?;
-        for (f, col) in [
+        check_positive(&[
             ("loads.weight_kg", a.weight_kg),
             ("loads.volume_l", a.volume_l),
-        ] {
-            if let Some(i) = col.iter().position(|&c| c <= 0) {
-                return Err(CoreError::invalid_at(
-                    f,
-                    i,
-                    format!("must be > 0, got {}", col[i]),
-                ));
-            }
-        }
+        ])?;
         if let Some(i) = a.price_fen.iter().position(|&c| c < 0) {
             return Err(CoreError::invalid_at("loads.price_fen", i, "must be >= 0"));
         }

@@ -98,6 +98,19 @@ fn fleet_from<'a, 'py>(
     })
 }
 
+/// The profiles with a slot for each of `n` vehicles: shared as they are when
+/// they have room (joining vehicles take spare, lane-less slots), else copied
+/// once with spare slots for an eighth more (at least 1,024), so the next
+/// joining vehicles share the copy.
+fn with_room(index: Arc<ExpertiseIndex>, n: usize) -> CoreResult<Arc<ExpertiseIndex>> {
+    if n <= index.n_vehicles() {
+        return Ok(index);
+    }
+    let mut grown = (*index).clone();
+    grown.extend_vehicles(n + (n / 8).max(1024))?;
+    Ok(Arc::new(grown))
+}
+
 fn objective(s: &str) -> CoreResult<Objective> {
     Objective::parse(s)
 }
@@ -461,15 +474,7 @@ impl MatcherCore {
                 let st = self.read();
                 (Arc::clone(&st.index), st.weights)
             };
-            let n = fa.lat.len();
-            let index = if n <= index.n_vehicles() {
-                index // vehicles joining take spare (lane-less) slots: profiles shared
-            } else {
-                // grow with spare slots, so the next joining vehicles share the copy
-                let mut grown = (*index).clone();
-                grown.extend_vehicles(n + (n / 8).max(1024))?;
-                Arc::new(grown)
-            };
+            let index = with_room(index, fa.lat.len())?;
             let mut fleet = Fleet::new(&fa, self.types.len(), &self.params)?;
             fleet.attach_origins(&index)?;
             Ok(self.derived(Arc::new(fleet), index, weights))
@@ -526,13 +531,7 @@ impl MatcherCore {
             };
             let rows = to_u32("rows", rows, fleet.len() + rows.len())?;
             let n = fleet.len() + rows.iter().filter(|&&i| i as usize >= fleet.len()).count();
-            let index = if n <= index.n_vehicles() {
-                index
-            } else {
-                let mut grown = (*index).clone();
-                grown.extend_vehicles(n + (n / 8).max(1024))?;
-                Arc::new(grown)
-            };
+            let index = with_room(index, n)?;
             let next = fleet.with_changes(&rows, &fa, self.types.len(), &self.params, &index)?;
             Ok(self.derived(Arc::new(next), index, weights))
         })
