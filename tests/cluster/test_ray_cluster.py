@@ -180,11 +180,18 @@ def test_node_killed_mid_run_partitions_are_retried(cluster: Any) -> None:
     """One worker node is killed while it runs a partition (when the first partition
     finishes on one node, the other node is still running its first); every routing
     partition still completes (the dead node's retried on the other) with feasible,
-    complete plans. A fresh worker node replaces the killed one afterwards."""
+    complete plans. A fresh worker node replaces the killed one afterwards.
+
+    The first partition has a shorter time limit than the rest (each runs to its
+    limit), so the first to finish is that one and the other node is then 2.5 s from
+    the end of its own: with equal limits both could finish within the driver's
+    reaction time, leaving nothing running on the node that is killed."""
     nodes = {n.node_id: n for n in cluster.worker_nodes}
     killed: list[str] = []
     problems = cr.city_problems(6, 40, 6, seed=5)
-    tasks = [cr.RouteTask(n, p, 2.0, seed=1) for n, p in problems]
+    tasks = [
+        cr.RouteTask(n, p, 0.5 if i == 0 else 3.0, seed=1) for i, (n, p) in enumerate(problems)
+    ]
     seen: list[PartitionRun[Any]] = []
 
     def on_done(run: PartitionRun[Any], done: int, total: int) -> None:
