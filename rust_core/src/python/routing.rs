@@ -33,13 +33,13 @@ pub const MAX_TIME_LIMIT_S: f64 = 30.0 * 86_400.0;
 
 type I64Dyn<'py> = PyReadonlyArrayDyn<'py, i64>;
 
-/// Copy an array out after checking it is C-contiguous with `ndim` dimensions.
-fn flat<T: Element + Copy>(
+/// The array's data and shape, after checking it is C-contiguous with `ndim` dimensions.
+fn checked<'a, T: Element>(
     py: Python<'_>,
     field: &str,
-    arr: &PyReadonlyArrayDyn<'_, T>,
+    arr: &'a PyReadonlyArrayDyn<'_, T>,
     ndim: usize,
-) -> PyResult<(Vec<T>, Vec<usize>)> {
+) -> PyResult<(&'a [T], Vec<usize>)> {
     let shape = arr.shape().to_vec();
     if shape.len() != ndim {
         return Err(to_pyerr(
@@ -53,6 +53,17 @@ fn flat<T: Element + Copy>(
     let s = arr
         .as_slice()
         .map_err(|_| to_pyerr(py, CoreError::invalid(field, "array must be C-contiguous")))?;
+    Ok((s, shape))
+}
+
+/// Copy an array out after checking it is C-contiguous with `ndim` dimensions.
+fn flat<T: Element + Copy>(
+    py: Python<'_>,
+    field: &str,
+    arr: &PyReadonlyArrayDyn<'_, T>,
+    ndim: usize,
+) -> PyResult<(Vec<T>, Vec<usize>)> {
+    let (s, shape) = checked(py, field, arr, ndim)?;
     Ok((s.to_vec(), shape))
 }
 
@@ -83,24 +94,13 @@ fn matrix<'a>(
         .getattr("flags")?
         .getattr("writeable")?
         .extract()?;
-    if writeable {
-        let (v, shape) = flat(py, field, arr, ndim)?;
-        return Ok((Matrix::Owned(v), shape));
-    }
-    let shape = arr.shape().to_vec();
-    if shape.len() != ndim {
-        return Err(to_pyerr(
-            py,
-            CoreError::invalid(
-                field,
-                format!("expected {ndim} dimensions, got {}", shape.len()),
-            ),
-        ));
-    }
-    let s = arr
-        .as_slice()
-        .map_err(|_| to_pyerr(py, CoreError::invalid(field, "array must be C-contiguous")))?;
-    Ok((Matrix::Borrowed(s), shape))
+    let (s, shape) = checked(py, field, arr, ndim)?;
+    let m = if writeable {
+        Matrix::Owned(s.to_vec())
+    } else {
+        Matrix::Borrowed(s)
+    };
+    Ok((m, shape))
 }
 
 fn idx(field: &str, v: &[i64]) -> CoreResult<Vec<usize>> {
