@@ -190,6 +190,8 @@ pub struct Scratch {
     touched: Vec<u32>,
     n_touched: usize,
     buf: Vec<f32>,
+    /// A query's own list of vehicles (kept to reuse its allocation).
+    pub near: Vec<u32>,
 }
 
 impl Scratch {
@@ -200,6 +202,7 @@ impl Scratch {
             touched: vec![0; n + 1],
             n_touched: 0,
             buf: Vec::new(),
+            near: Vec::new(),
         }
     }
 

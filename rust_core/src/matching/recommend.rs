@@ -198,16 +198,21 @@ pub fn vehicles_for_load(
     };
     let mut queue = QUEUE.with(|c| std::mem::take(&mut *c.borrow_mut()));
     queue.clear();
-    // Vehicles with expertise for the load, one by one.
+    // Vehicles with expertise for the load, one by one: first those within
+    // reach that pass the filters without a distance, without a branch per
+    // vehicle (which pass is unpredictable), then their bounds.
+    let mut near = std::mem::take(&mut s.near);
+    near.clear();
+    near.resize(s.touched().len() + 1, 0);
+    let mut m = 0;
     for &v in s.touched() {
-        if sc.fleet.beyond(v as usize, origin, max_chord2) {
-            continue;
-        }
-        let h = sc.fleet.vehicle(v as usize);
-        if Scorer::prefilter(h, loads, l).is_err() {
-            continue;
-        }
-        let (ub, dh_lb) = sc.bounds_with(&lb, h, loads, l, s.expertise_raw[v as usize]);
+        let h = sc.fleet.probe(v as usize);
+        near[m] = v;
+        m += usize::from((h.pos.chord2(origin) <= max_chord2) & Scorer::passes(h, loads, l));
+    }
+    for &v in &near[..m] {
+        let h = sc.fleet.probe(v as usize);
+        let (ub, dh_lb) = sc.bounds_probe(&lb, h, loads, l, s.expertise_raw[v as usize]);
         if ub + EPS < q.min_score || dh_lb > max_dh {
             continue;
         }
@@ -219,6 +224,7 @@ pub fn vehicles_for_load(
             fit: 0,
         });
     }
+    s.near = near;
     // Every other vehicle near the pickup, by block.
     let (mask, kg) = (loads.type_mask[l], loads.weight_kg[l]);
     sc.fleet.for_each_block_near(
