@@ -768,11 +768,12 @@ impl ExpertiseIndex {
                 let (lo, hi) = dspans[(row - row_lo) as usize];
                 let (from, to) = (from as usize, to as usize);
                 let keys = &self.pair_dkeys[from..to];
-                // Keys are sorted: short ranges are cut by counting (no
-                // branch per key, sequential reads), long ones by bisection.
-                let (a, b) = if keys.len() <= 64 {
-                    let a = keys.iter().map(|&k| usize::from(k < lo)).sum::<usize>();
-                    let b = keys.iter().map(|&k| usize::from(k <= hi)).sum::<usize>();
+                let (a, b) = if keys.len() <= 24 {
+                    let a = keys.iter().position(|&k| k >= lo).unwrap_or(keys.len());
+                    let b = a + keys[a..]
+                        .iter()
+                        .position(|&k| k > hi)
+                        .unwrap_or(keys.len() - a);
                     (a, b)
                 } else {
                     let a = keys.partition_point(|&k| k < lo);
