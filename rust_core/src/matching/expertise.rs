@@ -717,29 +717,15 @@ impl ExpertiseIndex {
     /// Backhaul (origin-profile) credit of an origin profile for a load ending at `(dlat, dlon)`.
     #[inline]
     pub fn backhaul_from(&self, origins: &Origins, dlat: f64, dlon: f64) -> f64 {
-        self.backhaul_at(origins, &self.backhaul_query(dlat, dlon))
-    }
-
-    /// What [`ExpertiseIndex::backhaul_from`] computes of a load's
-    /// destination alone (once per load, for many vehicles).
-    pub fn backhaul_query(&self, dlat: f64, dlon: f64) -> BackhaulQuery {
+        let r2 = self.params.radius_m * self.params.radius_m;
+        let d = LocalPoint::new(dlat, dlon);
         // Rows within the kernel radius, one row of slack each side.
         let dl = self.params.radius_m / super::grid::M_PER_DEG;
-        BackhaulQuery {
-            d: LocalPoint::new(dlat, dlon),
-            r0: self.grid.row(dlat - dl) - 1,
-            r1: self.grid.row(dlat + dl) + 1,
-            r2: self.params.radius_m * self.params.radius_m,
-        }
-    }
-
-    /// [`ExpertiseIndex::backhaul_from`] with the destination's [`BackhaulQuery`].
-    #[inline]
-    pub fn backhaul_at(&self, origins: &Origins, q: &BackhaulQuery) -> f64 {
+        let (r0, r1) = (self.grid.row(dlat - dl) - 1, self.grid.row(dlat + dl) + 1);
         origins
             .iter()
-            .filter(|p| p.share > 0.0 && (q.r0..=q.r1).contains(&i64::from(p.row)))
-            .map(|p| origin_term(p, &q.d, q.r2))
+            .filter(|p| p.share > 0.0 && (r0..=r1).contains(&i64::from(p.row)))
+            .map(|p| origin_term(p, &d, r2))
             .sum()
     }
 
@@ -789,16 +775,6 @@ impl ExpertiseIndex {
             }
         });
     }
-}
-
-/// A load's destination prepared for backhaul credits (see
-/// [`ExpertiseIndex::backhaul_query`]).
-#[derive(Clone, Copy, Debug)]
-pub struct BackhaulQuery {
-    d: LocalPoint,
-    r0: i64,
-    r1: i64,
-    r2: f64,
 }
 
 /// A load's endpoints prepared for lane kernels in `f32` (the precision the

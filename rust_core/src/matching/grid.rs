@@ -84,7 +84,7 @@ impl UnitVec {
     /// Road distance in integer metres (arc × radius × circuity, rounded).
     #[inline]
     pub fn road_m(&self, o: &UnitVec, circuity: f64) -> i64 {
-        round_i64(self.arc(o) * EARTH_RADIUS_M * circuity)
+        (self.arc(o) * EARTH_RADIUS_M * circuity).round() as i64
     }
 
     /// A ball around `points` (non-empty): their mean (a point inside the
@@ -108,20 +108,6 @@ impl UnitVec {
         let r = points.map(|p| c.chord2(&p).sqrt()).fold(0.0, f64::max);
         // Slack for rounding: a millionth of a millimetre on Earth.
         (c, r * (1.0 + 1e-12) + 1e-16)
-    }
-}
-
-/// `x.round() as i64` (halves away from zero) without the library call:
-/// below 2^52 in magnitude the fraction `x - trunc(x)` is exact, so the
-/// result is the same for every `x` (NaN gives 0, as the cast does).
-#[inline]
-pub fn round_i64(x: f64) -> i64 {
-    if x.abs() < 4_503_599_627_370_496.0 {
-        let t = x as i64;
-        let f = x - t as f64;
-        t + i64::from(f >= 0.5) - i64::from(f <= -0.5)
-    } else {
-        x.round() as i64
     }
 }
 
@@ -440,41 +426,6 @@ mod tests {
 
     fn uniform(rng: &mut Rng, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * (rng.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    #[test]
-    fn round_i64_equals_the_library_round() {
-        let mut rng = Rng(17);
-        let mut xs: Vec<f64> = vec![
-            0.0,
-            -0.0,
-            0.5,
-            -0.5,
-            1.5,
-            2.5,
-            -2.5,
-            0.49999999999999994,
-            -0.49999999999999994,
-            4_503_599_627_370_495.5,
-            4_503_599_627_370_496.0,
-            -4_503_599_627_370_497.0,
-            9.3e18,
-            -9.3e18,
-            f64::MAX,
-            f64::MIN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NAN,
-            f64::MIN_POSITIVE,
-        ];
-        for _ in 0..200_000 {
-            let scale = [1.0, 1e3, 1e6, 1e12, 1e16][rng.below(5) as usize];
-            let x = uniform(&mut rng, -scale, scale);
-            xs.extend([x, x.trunc() + 0.5, x.trunc() - 0.5, x.trunc()]);
-        }
-        for x in xs {
-            assert_eq!(round_i64(x), x.round() as i64, "{x:e}");
-        }
     }
 
     #[test]

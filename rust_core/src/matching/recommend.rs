@@ -127,12 +127,14 @@ impl Rank {
 
 /// An entry of a query's best-first queue: a candidate vehicle (slot) that
 /// passed the cheap filters, or a block of the fleet not yet looked into;
-/// `key` orders the queue and bounds every vehicle it stands for: the
-/// score's upper bound, or minus the deadhead's lower bound when ranking by
-/// deadhead (16 bytes, so the heap moves little).
+/// `key` orders the queue (score upper bound, or minus the deadhead lower
+/// bound when ranking by deadhead), `ub` and `dh_lb` bound every vehicle it
+/// stands for.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     key: f64,
+    ub: f64,
+    dh_lb: f64,
     /// Slot of a vehicle, or index of a block.
     at: u32,
     /// For a block: the end of its slots that can carry the load; 0 for a vehicle.
@@ -187,9 +189,6 @@ pub fn vehicles_for_load(
     sc.expertise
         .accumulate(ol, oo, loads.dest_lat[l], loads.dest_lon[l], s);
     let lb = sc.load_bounds(loads, l);
-    let bq = sc
-        .expertise
-        .backhaul_query(loads.dest_lat[l], loads.dest_lon[l]);
     let max_dh = sc.params.max_deadhead_m as f64;
     let max_chord2 = sc.params.max_chord2();
     let origin = loads.origin(l);
@@ -219,6 +218,8 @@ pub fn vehicles_for_load(
         }
         queue.push(Entry {
             key: key(ub, dh_lb),
+            ub,
+            dh_lb,
             at: h.slot,
             fit: 0,
         });
@@ -239,6 +240,8 @@ pub fn vehicles_for_load(
             }
             queue.push(Entry {
                 key: key(ub, dh_lb),
+                ub,
+                dh_lb,
                 at: bi as u32,
                 fit: fit as u32,
             });
@@ -250,8 +253,8 @@ pub fn vehicles_for_load(
         heap.len() == q.k && {
             let worst = &heap.peek().expect("full heap").r;
             match q.rank {
-                Rank::Score => e.key + EPS < worst.c.score,
-                Rank::Deadhead => -e.key > worst.c.deadhead_m as f64,
+                Rank::Score => e.ub + EPS < worst.c.score,
+                Rank::Deadhead => e.dh_lb > worst.c.deadhead_m as f64,
             }
         }
     };
@@ -271,6 +274,8 @@ pub fn vehicles_for_load(
                 let (ub, dh_lb) = sc.bounds_with(&lb, h, loads, l, 0.0);
                 let c = Entry {
                     key: key(ub, dh_lb),
+                    ub,
+                    dh_lb,
                     at: h.slot,
                     fit: 0,
                 };
@@ -282,7 +287,7 @@ pub fn vehicles_for_load(
             continue;
         }
         let h = sc.fleet.at_slot(e.at as usize);
-        if let Ok(comp) = sc.score_at(h, loads, l, s.expertise_raw[h.index as usize], &bq) {
+        if let Ok(comp) = sc.score(h, loads, l, s.expertise_raw[h.index as usize]) {
             if comp.score > q.min_score {
                 let r = Ranked {
                     index: h.index,

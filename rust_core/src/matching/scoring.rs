@@ -22,7 +22,7 @@
 //!
 //! `score = w_e·expertise + w_b·backhaul − w_d·deadhead_m/100 km + w_u·utilization + w_r·rating + w_p·price`.
 
-use super::expertise::{BackhaulQuery, ExpertiseIndex, Origins};
+use super::expertise::{ExpertiseIndex, Origins};
 use super::grid::{morton_key, PointGrid, UnitVec};
 use crate::error::{CoreError, CoreResult};
 use crate::geo::{check_coords, SpeedProfile};
@@ -1076,21 +1076,6 @@ impl Scorer<'_> {
         l: usize,
         expertise_raw: f64,
     ) -> Result<Components, Reject> {
-        let bq = self
-            .expertise
-            .backhaul_query(loads.dest_lat[l], loads.dest_lon[l]);
-        self.score_at(h, loads, l, expertise_raw, &bq)
-    }
-
-    /// [`Scorer::score`] with the load's [`BackhaulQuery`] computed once.
-    pub fn score_at(
-        &self,
-        h: &Vehicle,
-        loads: &Loads,
-        l: usize,
-        expertise_raw: f64,
-        bq: &BackhaulQuery,
-    ) -> Result<Components, Reject> {
         let c = self.params.circuity;
         if h.pos.chord2(&loads.origin[l]) > self.params.max_chord2() {
             return Err(Reject::TooFar);
@@ -1113,11 +1098,10 @@ impl Scorer<'_> {
         let home_o = h.home.road_m(&loads.origin[l], c) as f64;
         let home_d = h.home.road_m(&loads.dest[l], c) as f64;
         let homeward = ((home_o - home_d) / (load_m.max(1) as f64)).clamp(0.0, 1.0);
+        let (dl, dn) = (loads.dest_lat[l], loads.dest_lon[l]);
         let lanes = match self.fleet.origins.get(h.slot as usize) {
-            Some(o) => self.expertise.backhaul_at(o, bq),
-            None => self
-                .expertise
-                .backhaul_at(self.expertise.origins_of(h.index as usize), bq),
+            Some(o) => self.expertise.backhaul_from(o, dl, dn),
+            None => self.expertise.backhaul_lanes(h.index as usize, dl, dn),
         };
         let backhaul = homeward.max(lanes.min(1.0));
         let utilization = (loads.weight_kg[l] as f64 / h.capacity_kg as f64)
