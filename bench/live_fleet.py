@@ -69,29 +69,40 @@ def _pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, max(0, math.ceil(p * len(xs)) - 1))] * 1e3 if xs else math.nan
 
 
-def canned_server(port_file: str, response_file: str, workers: int, interactive: int) -> None:
+def canned_server(
+    port_file: str, response_file: str, workers: int, interactive: int, intercept: bool = False
+) -> None:
     """A bare grpcio server answering ``RecommendVehicles`` with a canned response (the
-    ceiling): the server threads, pool and options of ``yunli serve``, no interceptor."""
+    ceiling): the server threads, pool and options of ``yunli serve``, no interceptor.
+    ``intercept``: with ``yunli serve``'s interceptor (token check, metrics, the
+    interactive pool) around it, for :mod:`bench.headroom_breakdown`."""
     from concurrent import futures
 
     import grpc
 
+    from server.config import INTERACTIVE_METHODS
+    from server.interceptors import ServiceInterceptor
+    from server.observability import Metrics
     from server.proto import matching_pb2
 
     resp = matching_pb2.RecommendResponse.FromString(Path(response_file).read_bytes())
-    server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=workers),
-        options=[("grpc.so_reuseport", 0)],
-        maximum_concurrent_rpcs=workers * 8,
-    )
 
     def recommend(request: Any, context: Any) -> Any:
         return resp
 
-    if interactive > 0:
-        recommend.experimental_thread_pool = futures.ThreadPoolExecutor(  # type: ignore[attr-defined]
-            max_workers=interactive
-        )
+    pool = futures.ThreadPoolExecutor(max_workers=interactive) if interactive > 0 else None
+    interceptors: list[Any] = []
+    if intercept:
+        pools = dict.fromkeys(INTERACTIVE_METHODS, pool) if pool is not None else {}
+        interceptors.append(ServiceInterceptor(frozenset({TOKEN}), Metrics(), pools))
+    elif pool is not None:
+        recommend.experimental_thread_pool = pool  # type: ignore[attr-defined]
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=workers),
+        interceptors=interceptors,
+        options=[("grpc.so_reuseport", 0)],
+        maximum_concurrent_rpcs=workers * 8,
+    )
     handler = grpc.unary_unary_rpc_method_handler(
         recommend,
         request_deserializer=matching_pb2.RecommendVehiclesRequest.FromString,
@@ -594,6 +605,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--json")
     p.add_argument("--canned-server", nargs=2, metavar=("PORT_FILE", "RESPONSE"),
                    help=argparse.SUPPRESS)  # fmt: skip
+    p.add_argument("--canned-intercept", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.quick:
         a.vehicles, a.trips, a.loads = 2_000, 50_000, 2_000
@@ -609,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.canned_server:
         canned_server(args.canned_server[0], args.canned_server[1], args.workers,
-                      args.interactive_workers)  # fmt: skip
+                      args.interactive_workers, args.canned_intercept)  # fmt: skip
         return 0
     out = run(args)
     for tag in ("yunli", "baseline"):
