@@ -198,21 +198,16 @@ pub fn vehicles_for_load(
     };
     let mut queue = QUEUE.with(|c| std::mem::take(&mut *c.borrow_mut()));
     queue.clear();
-    // Vehicles with expertise for the load, one by one: first those within
-    // reach that pass the filters without a distance, without a branch per
-    // vehicle (which pass is unpredictable), then their bounds.
-    let mut near = std::mem::take(&mut s.near);
-    near.clear();
-    near.resize(s.touched().len() + 1, 0);
-    let mut m = 0;
+    // Vehicles with expertise for the load, one by one.
     for &v in s.touched() {
-        let h = sc.fleet.probe(v as usize);
-        near[m] = v;
-        m += usize::from((h.pos.chord2(origin) <= max_chord2) & Scorer::passes(h, loads, l));
-    }
-    for &v in &near[..m] {
-        let h = sc.fleet.probe(v as usize);
-        let (ub, dh_lb) = sc.bounds_probe(&lb, h, loads, l, s.expertise_raw[v as usize]);
+        if sc.fleet.beyond(v as usize, origin, max_chord2) {
+            continue;
+        }
+        let h = sc.fleet.vehicle(v as usize);
+        if Scorer::prefilter(h, loads, l).is_err() {
+            continue;
+        }
+        let (ub, dh_lb) = sc.bounds_with(&lb, h, loads, l, s.expertise_raw[v as usize]);
         if ub + EPS < q.min_score || dh_lb > max_dh {
             continue;
         }
@@ -224,7 +219,6 @@ pub fn vehicles_for_load(
             fit: 0,
         });
     }
-    s.near = near;
     // Every other vehicle near the pickup, by block.
     let (mask, kg) = (loads.type_mask[l], loads.weight_kg[l]);
     sc.fleet.for_each_block_near(
@@ -630,56 +624,6 @@ pub(crate) mod tests {
                 top_k(&mut want, q.k, rank);
                 same(&got, &want);
             }
-        }
-    }
-
-    #[test]
-    fn top_k_after_an_incremental_fleet_update_equals_brute_force() {
-        // Moved, re-typed and offline-toggled vehicles: the experts' cut reads
-        // their probes, so stale probes would drop (or admit) the wrong ones.
-        let mut w = world(8, 400, 200, 20_000);
-        let mut rng = Rng(81);
-        let rows: Vec<u32> = (0..60).map(|i| i * 6 + 1).collect();
-        let m = rows.len();
-        let mut g = |lo, hi| (0..m).map(|_| u(&mut rng, lo, hi)).collect::<Vec<f64>>();
-        let (lat, lon, hlat, hlon) = (
-            g(29.0, 33.0),
-            g(117.0, 122.0),
-            g(29.0, 33.0),
-            g(117.0, 122.0),
-        );
-        let rating = g(3.0, 5.0);
-        let cap_kg: Vec<i64> = (0..m).map(|j| 2_000 + 1_000 * (j as i64 % 20)).collect();
-        let cap_l: Vec<i64> = cap_kg.iter().map(|c| c * 4).collect();
-        let vtype: Vec<u8> = (0..m).map(|j| (j % 3) as u8).collect();
-        let avail = vec![1_000_000_000i64; m];
-        let rcount: Vec<i64> = (0..m).map(|j| j as i64).collect();
-        let offline: Vec<bool> = (0..m).map(|j| j % 4 == 0).collect();
-        let a = FleetArrays {
-            lat: &lat,
-            lon: &lon,
-            home_lat: &hlat,
-            home_lon: &hlon,
-            capacity_kg: &cap_kg,
-            capacity_l: &cap_l,
-            vehicle_type: &vtype,
-            available_from: &avail,
-            rating: &rating,
-            rating_count: &rcount,
-            offline: &offline,
-        };
-        w.fleet = w
-            .fleet
-            .with_changes(&rows, &a, w.types.len(), &w.params, &w.index)
-            .unwrap();
-        let sc = w.scorer(default_weights());
-        let q = Query::top(10);
-        let all: Vec<u32> = (0..w.loads.len() as u32).collect();
-        for (l, got) in vehicles_for_loads(&sc, &w.loads, &all, q)
-            .iter()
-            .enumerate()
-        {
-            same(got, &brute_vehicles(&sc, &w.loads, l, q));
         }
     }
 

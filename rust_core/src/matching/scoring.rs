@@ -194,37 +194,6 @@ pub struct Vehicle {
     pub lon: f64,
 }
 
-/// What a load's query reads of a vehicle with expertise for its lane before
-/// bounding it (its distance cut, the hard filters without a distance, the
-/// score bound), by vehicle index: one cache line per vehicle, so the query
-/// reads one line where the fleet's slot order would cost a slot lookup and
-/// a record spread over two lines.
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C, align(64))]
-pub struct Probe {
-    pub pos: UnitVec,
-    pub capacity_kg: i64,
-    pub capacity_l: i64,
-    pub rating_term: f64,
-    pub slot: u32,
-    pub vehicle_type: u8,
-    pub offline: bool,
-}
-
-impl Probe {
-    fn of(v: &Vehicle) -> Self {
-        Probe {
-            pos: v.pos,
-            capacity_kg: v.capacity_kg,
-            capacity_l: v.capacity_l,
-            rating_term: v.rating_term,
-            slot: v.slot,
-            vehicle_type: v.vehicle_type,
-            offline: v.offline,
-        }
-    }
-}
-
 /// Most vehicles in one [`Block`].
 pub const BLOCK: usize = 16;
 
@@ -253,8 +222,8 @@ pub struct Fleet {
     vehicles: Vec<Vehicle>,
     /// Slot in `vehicles` of each vehicle index.
     slot_of: Vec<u32>,
-    /// Each vehicle's [`Probe`], by index.
-    probes: Vec<Probe>,
+    /// Position of each vehicle index (a compact copy for distance cuts).
+    pos_of: Vec<UnitVec>,
     /// The blocks of the grid's cells, in slot order.
     blocks: Vec<Block>,
     /// Index in `blocks` of the block starting at each slot of a vehicle
@@ -325,12 +294,17 @@ impl Fleet {
                 .map(|i| vehicle_record(a, i, i as u32, params)),
         );
         let mut slot_of = vec![0u32; n];
-        let probes = index_vehicles(&mut vehicles, &mut slot_of);
+        let mut pos_of = vec![UnitVec::default(); n];
+        for (slot, v) in vehicles.iter_mut().enumerate() {
+            v.slot = slot as u32;
+            slot_of[v.index as usize] = slot as u32;
+            pos_of[v.index as usize] = v.pos;
+        }
         let (blocks, block_at) = make_blocks(&vehicles, &grid);
         Ok(Fleet {
             vehicles,
             slot_of,
-            probes,
+            pos_of,
             blocks,
             block_at,
             grid,
@@ -523,7 +497,12 @@ impl Fleet {
             vehicles.push(v);
         }
         let mut slot_of = vec![0u32; n];
-        let probes = index_vehicles(&mut vehicles, &mut slot_of);
+        let mut pos_of = vec![UnitVec::default(); n];
+        for (slot, v) in vehicles.iter_mut().enumerate() {
+            v.slot = slot as u32;
+            slot_of[v.index as usize] = slot as u32;
+            pos_of[v.index as usize] = v.pos;
+        }
         let mut block_at = vec![0u32; n_active];
         for (bi, b) in blocks.iter().enumerate() {
             block_at[b.start as usize] = bi as u32;
@@ -533,7 +512,7 @@ impl Fleet {
             grid: grid.with_cells(cells, items),
             vehicles,
             slot_of,
-            probes,
+            pos_of,
             blocks,
             block_at,
             origins,
@@ -672,10 +651,11 @@ impl Fleet {
         &self.blocks[b]
     }
 
-    /// The [`Probe`] of vehicle `v` (an index).
+    /// True if vehicle `v` (an index) is certainly farther than the chord
+    /// `sqrt(max_chord2)` (unit sphere) from `p`: a cut on a compact array.
     #[inline]
-    pub fn probe(&self, v: usize) -> &Probe {
-        &self.probes[v]
+    pub fn beyond(&self, v: usize, p: &UnitVec, max_chord2: f64) -> bool {
+        self.pos_of[v].chord2(p) > max_chord2
     }
 
     /// Call `f` with every non-offline vehicle in the cells near a point (a
@@ -684,17 +664,6 @@ impl Fleet {
         self.grid
             .for_each_slot_near(lat, lon, radius_m, |slot| f(&self.vehicles[slot]));
     }
-}
-
-/// Number the slots of `vehicles` and fill `slot_of`; the probes by index.
-fn index_vehicles(vehicles: &mut [Vehicle], slot_of: &mut [u32]) -> Vec<Probe> {
-    let mut probes = vec![Probe::default(); slot_of.len()];
-    for (slot, v) in vehicles.iter_mut().enumerate() {
-        v.slot = slot as u32;
-        slot_of[v.index as usize] = slot as u32;
-        probes[v.index as usize] = Probe::of(v);
-    }
-    probes
 }
 
 /// Cell size of the fleet's position grid.
@@ -1057,16 +1026,6 @@ impl Scorer<'_> {
         Ok(())
     }
 
-    /// [`Scorer::prefilter`] from a vehicle's [`Probe`]: true if it passes.
-    #[inline]
-    pub fn passes(h: &Probe, loads: &Loads, l: usize) -> bool {
-        let mask = loads.type_mask[l];
-        !h.offline
-            & ((mask == 0) | (mask & (1u64 << h.vehicle_type) != 0))
-            & (loads.weight_kg[l] <= h.capacity_kg)
-            & (loads.volume_l[l] <= h.capacity_l)
-    }
-
     /// Score a pair that passed [`Scorer::prefilter`], given its raw
     /// expertise (the backhaul credit is computed here).
     pub fn score(
@@ -1157,19 +1116,6 @@ impl Scorer<'_> {
         &self,
         lb: &LoadBounds,
         h: &Vehicle,
-        loads: &Loads,
-        l: usize,
-        expertise_raw: f64,
-    ) -> (f64, f64) {
-        self.bounds_probe(lb, &Probe::of(h), loads, l, expertise_raw)
-    }
-
-    /// [`Scorer::bounds_with`] from a vehicle's [`Probe`] (the same values).
-    #[inline]
-    pub fn bounds_probe(
-        &self,
-        lb: &LoadBounds,
-        h: &Probe,
         loads: &Loads,
         l: usize,
         expertise_raw: f64,
@@ -1362,7 +1308,7 @@ mod tests {
     fn assert_same(a: &Fleet, b: &Fleet) {
         assert_eq!(format!("{:?}", a.vehicles), format!("{:?}", b.vehicles));
         assert_eq!(a.slot_of, b.slot_of);
-        assert_eq!(format!("{:?}", a.probes), format!("{:?}", b.probes));
+        assert_eq!(format!("{:?}", a.pos_of), format!("{:?}", b.pos_of));
         assert_eq!(format!("{:?}", a.blocks), format!("{:?}", b.blocks));
         assert_eq!(a.block_at, b.block_at);
         assert_eq!(a.grid.items(), b.grid.items());
