@@ -185,8 +185,13 @@ pub struct OriginPosting {
 pub struct Scratch {
     /// Raw expertise per vehicle (zero where untouched).
     pub expertise_raw: Vec<f64>,
+    /// The vehicles with a non-zero entry are `touched[..n_touched]`; one
+    /// slot per vehicle and a spare, so a branch-free append always has room.
     touched: Vec<u32>,
+    n_touched: usize,
     buf: Vec<f32>,
+    /// A query's own list of vehicles (kept to reuse its allocation).
+    pub near: Vec<u32>,
 }
 
 impl Scratch {
@@ -194,32 +199,44 @@ impl Scratch {
     pub fn new(n: usize) -> Self {
         Scratch {
             expertise_raw: vec![0.0; n],
-            touched: Vec::new(),
+            touched: vec![0; n + 1],
+            n_touched: 0,
             buf: Vec::new(),
+            near: Vec::new(),
         }
     }
 
-    /// Add `t > 0` to vehicle `v`.
+    /// Add each `terms[i] * scale` to vehicle `vehicles[i]` (terms and
+    /// scale `>= 0`), without a branch per term: whether a term is zero and
+    /// whether its vehicle is new are unpredictable, so every term is added
+    /// (adding 0 leaves a sum as it is) and every vehicle is written at the
+    /// end of `touched`, kept only if its entry turns non-zero (each
+    /// vehicle at most once: `touched` never overflows).
     #[inline]
-    fn add(&mut self, v: u32, t: f64) {
-        let e = &mut self.expertise_raw[v as usize];
-        if *e == 0.0 {
-            self.touched.push(v);
+    fn add_all(&mut self, vehicles: impl Iterator<Item = u32>, terms: &[f32], scale: f64) {
+        let (raw, touched) = (&mut self.expertise_raw, &mut self.touched);
+        let mut m = self.n_touched;
+        for (v, &t) in vehicles.zip(terms) {
+            let e = raw[v as usize];
+            let x = e + f64::from(t) * scale;
+            touched[m] = v;
+            m += usize::from((e == 0.0) & (x > 0.0));
+            raw[v as usize] = x;
         }
-        *e += t;
+        self.n_touched = m;
     }
 
     /// Zero every touched entry.
     pub fn reset(&mut self) {
-        for &v in &self.touched {
+        for &v in &self.touched[..self.n_touched] {
             self.expertise_raw[v as usize] = 0.0;
         }
-        self.touched.clear();
+        self.n_touched = 0;
     }
 
     /// Vehicles with a non-zero entry since the last reset.
     pub fn touched(&self) -> &[u32] {
-        &self.touched
+        &self.touched[..self.n_touched]
     }
 }
 
@@ -749,15 +766,11 @@ impl ExpertiseIndex {
                     (a, a + keys[a..].partition_point(|&k| k <= hi))
                 };
                 let posts = &self.by_pair[from + a..from + b];
-                // Two passes: the kernels vectorize, the scatter stays scalar.
+                // Two passes: the kernels vectorize, the scatter is branch-free.
                 let mut buf = std::mem::take(&mut s.buf);
                 buf.clear();
                 buf.extend(posts.iter().map(|p| lane_term(p, &q)));
-                for (p, &t) in posts.iter().zip(&buf) {
-                    if t > 0.0 {
-                        s.add(p.vehicle, f64::from(t) * self.scale);
-                    }
-                }
+                s.add_all(posts.iter().map(|p| p.vehicle), &buf, self.scale);
                 s.buf = buf;
             }
         });

@@ -13,7 +13,7 @@ use std::collections::BinaryHeap;
 use rayon::prelude::*;
 
 use super::expertise::Scratch;
-use super::scoring::{Components, Loads, Scorer};
+use super::scoring::{Components, Loads, Probe, Scorer};
 
 /// A scored candidate: the index of the other side and its components.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -181,6 +181,19 @@ pub fn vehicles_for_load(
     q: Query,
     s: &mut Scratch,
 ) -> Vec<Ranked> {
+    top_vehicles(sc, loads, l, q, s, None)
+}
+
+/// [`vehicles_for_load`], reading the experts from a batch's `probes`
+/// ([`super::scoring::Fleet::probes`] of `sc.fleet`) when given.
+fn top_vehicles(
+    sc: &Scorer<'_>,
+    loads: &Loads,
+    l: usize,
+    q: Query,
+    s: &mut Scratch,
+    probes: Option<&[Probe]>,
+) -> Vec<Ranked> {
     const EPS: f64 = 1e-9;
     if q.k == 0 {
         return Vec::new();
@@ -199,25 +212,48 @@ pub fn vehicles_for_load(
     let mut queue = QUEUE.with(|c| std::mem::take(&mut *c.borrow_mut()));
     queue.clear();
     // Vehicles with expertise for the load, one by one.
-    for &v in s.touched() {
-        if sc.fleet.beyond(v as usize, origin, max_chord2) {
-            continue;
+    let mut expert = |ub: f64, dh_lb: f64, slot: u32| {
+        if ub + EPS >= q.min_score && dh_lb <= max_dh {
+            queue.push(Entry {
+                key: key(ub, dh_lb),
+                ub,
+                dh_lb,
+                at: slot,
+                fit: 0,
+            });
         }
-        let h = sc.fleet.vehicle(v as usize);
-        if Scorer::prefilter(h, loads, l).is_err() {
-            continue;
+    };
+    if let Some(probes) = probes {
+        // A batch's table: first those within reach that pass the filters
+        // without a distance, with no branch per vehicle (which pass is
+        // unpredictable), then their bounds.
+        let mut near = std::mem::take(&mut s.near);
+        near.clear();
+        near.resize(s.touched().len() + 1, 0);
+        let mut m = 0;
+        for &v in s.touched() {
+            let h = &probes[v as usize];
+            near[m] = v;
+            m += usize::from((h.pos.chord2(origin) <= max_chord2) & Scorer::passes(h, loads, l));
         }
-        let (ub, dh_lb) = sc.bounds_with(&lb, h, loads, l, s.expertise_raw[v as usize]);
-        if ub + EPS < q.min_score || dh_lb > max_dh {
-            continue;
+        for &v in &near[..m] {
+            let h = &probes[v as usize];
+            let (ub, dh_lb) = sc.bounds_probe(&lb, h, loads, l, s.expertise_raw[v as usize]);
+            expert(ub, dh_lb, h.slot);
         }
-        queue.push(Entry {
-            key: key(ub, dh_lb),
-            ub,
-            dh_lb,
-            at: h.slot,
-            fit: 0,
-        });
+        s.near = near;
+    } else {
+        for &v in s.touched() {
+            if sc.fleet.beyond(v as usize, origin, max_chord2) {
+                continue;
+            }
+            let h = sc.fleet.vehicle(v as usize);
+            if Scorer::prefilter(h, loads, l).is_err() {
+                continue;
+            }
+            let (ub, dh_lb) = sc.bounds_with(&lb, h, loads, l, s.expertise_raw[v as usize]);
+            expert(ub, dh_lb, h.slot);
+        }
     }
     // Every other vehicle near the pickup, by block.
     let (mask, kg) = (loads.type_mask[l], loads.weight_kg[l]);
@@ -342,12 +378,13 @@ pub fn vehicles_for_loads(
         })
         .collect();
     order.sort_unstable();
+    let probes = sc.fleet.probes();
     let sorted: Vec<Vec<Ranked>> = order
         .par_iter()
         .with_min_len(16)
         .map_init(
             || Scratch::new(n),
-            |s, &(_, _, i)| vehicles_for_load(sc, loads, rows[i as usize] as usize, q, s),
+            |s, &(_, _, i)| top_vehicles(sc, loads, rows[i as usize] as usize, q, s, Some(&probes)),
         )
         .collect();
     let mut out: Vec<Vec<Ranked>> = (0..rows.len()).map(|_| Vec::new()).collect();
@@ -624,6 +661,56 @@ pub(crate) mod tests {
                 top_k(&mut want, q.k, rank);
                 same(&got, &want);
             }
+        }
+    }
+
+    #[test]
+    fn top_k_after_an_incremental_fleet_update_equals_brute_force() {
+        // Moved, re-typed and offline-toggled vehicles: the experts' cut reads
+        // their probes, so stale probes would drop (or admit) the wrong ones.
+        let mut w = world(8, 400, 200, 20_000);
+        let mut rng = Rng(81);
+        let rows: Vec<u32> = (0..60).map(|i| i * 6 + 1).collect();
+        let m = rows.len();
+        let mut g = |lo, hi| (0..m).map(|_| u(&mut rng, lo, hi)).collect::<Vec<f64>>();
+        let (lat, lon, hlat, hlon) = (
+            g(29.0, 33.0),
+            g(117.0, 122.0),
+            g(29.0, 33.0),
+            g(117.0, 122.0),
+        );
+        let rating = g(3.0, 5.0);
+        let cap_kg: Vec<i64> = (0..m).map(|j| 2_000 + 1_000 * (j as i64 % 20)).collect();
+        let cap_l: Vec<i64> = cap_kg.iter().map(|c| c * 4).collect();
+        let vtype: Vec<u8> = (0..m).map(|j| (j % 3) as u8).collect();
+        let avail = vec![1_000_000_000i64; m];
+        let rcount: Vec<i64> = (0..m).map(|j| j as i64).collect();
+        let offline: Vec<bool> = (0..m).map(|j| j % 4 == 0).collect();
+        let a = FleetArrays {
+            lat: &lat,
+            lon: &lon,
+            home_lat: &hlat,
+            home_lon: &hlon,
+            capacity_kg: &cap_kg,
+            capacity_l: &cap_l,
+            vehicle_type: &vtype,
+            available_from: &avail,
+            rating: &rating,
+            rating_count: &rcount,
+            offline: &offline,
+        };
+        w.fleet = w
+            .fleet
+            .with_changes(&rows, &a, w.types.len(), &w.params, &w.index)
+            .unwrap();
+        let sc = w.scorer(default_weights());
+        let q = Query::top(10);
+        let all: Vec<u32> = (0..w.loads.len() as u32).collect();
+        for (l, got) in vehicles_for_loads(&sc, &w.loads, &all, q)
+            .iter()
+            .enumerate()
+        {
+            same(got, &brute_vehicles(&sc, &w.loads, l, q));
         }
     }
 

@@ -194,6 +194,38 @@ pub struct Vehicle {
     pub lon: f64,
 }
 
+/// What a batch query reads of a vehicle with expertise for its lane before
+/// bounding it (its distance cut, the hard filters without a distance, the
+/// score bound), by vehicle index: one cache line per vehicle, where the
+/// fleet's slot order costs a position lookup, a slot lookup and a record
+/// spread over two lines. A batch builds the table once ([`Fleet::probes`]);
+/// the live fleet keeps none, so its updates cost what they did.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(64))]
+pub struct Probe {
+    pub pos: UnitVec,
+    pub capacity_kg: i64,
+    pub capacity_l: i64,
+    pub rating_term: f64,
+    pub slot: u32,
+    pub vehicle_type: u8,
+    pub offline: bool,
+}
+
+impl Probe {
+    fn of(v: &Vehicle) -> Self {
+        Probe {
+            pos: v.pos,
+            capacity_kg: v.capacity_kg,
+            capacity_l: v.capacity_l,
+            rating_term: v.rating_term,
+            slot: v.slot,
+            vehicle_type: v.vehicle_type,
+            offline: v.offline,
+        }
+    }
+}
+
 /// Most vehicles in one [`Block`].
 pub const BLOCK: usize = 16;
 
@@ -651,6 +683,15 @@ impl Fleet {
         &self.blocks[b]
     }
 
+    /// Every vehicle's [`Probe`], by index (a table for one batch).
+    pub fn probes(&self) -> Vec<Probe> {
+        let mut probes = vec![Probe::default(); self.slot_of.len()];
+        for v in &self.vehicles {
+            probes[v.index as usize] = Probe::of(v);
+        }
+        probes
+    }
+
     /// True if vehicle `v` (an index) is certainly farther than the chord
     /// `sqrt(max_chord2)` (unit sphere) from `p`: a cut on a compact array.
     #[inline]
@@ -1026,6 +1067,17 @@ impl Scorer<'_> {
         Ok(())
     }
 
+    /// [`Scorer::prefilter`] from a vehicle's [`Probe`], without a branch:
+    /// true if it passes.
+    #[inline]
+    pub fn passes(h: &Probe, loads: &Loads, l: usize) -> bool {
+        let mask = loads.type_mask[l];
+        !h.offline
+            & ((mask == 0) | (mask & (1u64 << h.vehicle_type) != 0))
+            & (loads.weight_kg[l] <= h.capacity_kg)
+            & (loads.volume_l[l] <= h.capacity_l)
+    }
+
     /// Score a pair that passed [`Scorer::prefilter`], given its raw
     /// expertise (the backhaul credit is computed here).
     pub fn score(
@@ -1116,6 +1168,19 @@ impl Scorer<'_> {
         &self,
         lb: &LoadBounds,
         h: &Vehicle,
+        loads: &Loads,
+        l: usize,
+        expertise_raw: f64,
+    ) -> (f64, f64) {
+        self.bounds_probe(lb, &Probe::of(h), loads, l, expertise_raw)
+    }
+
+    /// [`Scorer::bounds_with`] from a vehicle's [`Probe`] (the same values).
+    #[inline]
+    pub fn bounds_probe(
+        &self,
+        lb: &LoadBounds,
+        h: &Probe,
         loads: &Loads,
         l: usize,
         expertise_raw: f64,
