@@ -325,13 +325,7 @@ impl Fleet {
                 .filter(|&i| a.offline[i])
                 .map(|i| vehicle_record(a, i, i as u32, params)),
         );
-        let mut slot_of = vec![0u32; n];
-        let mut pos_of = vec![UnitVec::default(); n];
-        for (slot, v) in vehicles.iter_mut().enumerate() {
-            v.slot = slot as u32;
-            slot_of[v.index as usize] = slot as u32;
-            pos_of[v.index as usize] = v.pos;
-        }
+        let (slot_of, pos_of) = index_vehicles(&mut vehicles, n);
         let (blocks, block_at) = make_blocks(&vehicles, &grid);
         Ok(Fleet {
             vehicles,
@@ -528,13 +522,7 @@ impl Fleet {
             }
             vehicles.push(v);
         }
-        let mut slot_of = vec![0u32; n];
-        let mut pos_of = vec![UnitVec::default(); n];
-        for (slot, v) in vehicles.iter_mut().enumerate() {
-            v.slot = slot as u32;
-            slot_of[v.index as usize] = slot as u32;
-            pos_of[v.index as usize] = v.pos;
-        }
+        let (slot_of, pos_of) = index_vehicles(&mut vehicles, n);
         let mut block_at = vec![0u32; n_active];
         for (bi, b) in blocks.iter().enumerate() {
             block_at[b.start as usize] = bi as u32;
@@ -705,6 +693,18 @@ impl Fleet {
         self.grid
             .for_each_slot_near(lat, lon, radius_m, |slot| f(&self.vehicles[slot]));
     }
+}
+
+/// Number the slots of `vehicles`; each vehicle index's slot and position.
+fn index_vehicles(vehicles: &mut [Vehicle], n: usize) -> (Vec<u32>, Vec<UnitVec>) {
+    let mut slot_of = vec![0u32; n];
+    let mut pos_of = vec![UnitVec::default(); n];
+    for (slot, v) in vehicles.iter_mut().enumerate() {
+        v.slot = slot as u32;
+        slot_of[v.index as usize] = slot as u32;
+        pos_of[v.index as usize] = v.pos;
+    }
+    (slot_of, pos_of)
 }
 
 /// Cell size of the fleet's position grid.
