@@ -36,6 +36,7 @@ from typing import Any
 
 from bench.live_fleet import ROOT, _start_server, _startup
 from bench.server_load import TOKEN, _wait_port, run_load, write_world
+from server.config import usable_cores
 
 
 def _cpu_split(pid: int) -> tuple[float, float]:
@@ -83,7 +84,7 @@ def paced(args: argparse.Namespace, tmp: Path, world: Any) -> dict[str, list[dic
     md = (("authorization", f"Bearer {TOKEN}"),)
     procs: list[Any] = []
     try:
-        opts = argparse.Namespace(workers=32, interactive_workers=4)
+        opts = argparse.Namespace(workers=32, interactive_workers=usable_cores())
         proc, port_file, t0 = _start_server(opts, tmp, Path(args.tree), "yunli")
         procs.append(proc)
         port, *_ = _startup(proc, port_file, t0)

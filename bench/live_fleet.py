@@ -60,6 +60,7 @@ from bench.server_load import (
     run_load,
     write_world,
 )
+from server.config import usable_cores
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -599,7 +600,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=6, help="paired max-rate rounds (median)")
     p.add_argument("--threads", type=int, default=4)
     p.add_argument("--workers", type=int, default=32)
-    p.add_argument("--interactive-workers", type=int, default=4)
+    p.add_argument(
+        "--interactive-workers",
+        type=int,
+        default=usable_cores(),
+        help="both servers' pool for single recommendations (yunli serve's default: one per core)",
+    )
     p.add_argument("--baseline", help="source tree of a baseline server run in the same session")
     p.add_argument("--engine-day", action="store_true", help="also the in-process day update")
     p.add_argument("--json")

@@ -36,6 +36,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from server.config import usable_cores
+
 TOKEN = "bench-token"
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -579,8 +581,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--interactive-workers",
         type=int,
-        default=4,
-        help="server threads for single recommendations (yunli serve's default)",
+        default=usable_cores(),
+        help="server threads for single recommendations (yunli serve's default: one per core)",
     )
     p.add_argument(
         "--solver-nice", type=int, default=10, help="solver processes' nice (yunli serve's default)"

@@ -11,6 +11,7 @@ import os
 from typing import Any
 
 from engine.errors import InvalidInputError
+from server.config import usable_cores
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -42,6 +43,8 @@ def _serve(args: argparse.Namespace) -> int:
         )
     if args.workers < 1:
         raise InvalidInputError.at("--workers", f"must be at least 1, got {args.workers}")
+    if args.interactive_workers is None:
+        args.interactive_workers = usable_cores()
     if args.interactive_workers < 0:
         raise InvalidInputError.at(
             "--interactive-workers", f"must be at least 0, got {args.interactive_workers}"
@@ -164,9 +167,10 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--interactive-workers",
         type=int,
-        default=4,
+        default=None,
         help="threads of the separate pool for single recommendations (RecommendVehicles, "
-        "RecommendLoads); about two per core (default %(default)s; 0: use the main pool)",
+        f"RecommendLoads); default one per usable core ({usable_cores()} here); 0: use the "
+        "main pool",
     )
     p.add_argument(
         "--solver-workers", type=int, default=1, help="processes running optimizations in parallel"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -11,6 +12,14 @@ INTERACTIVE_METHODS: Final = (
     "/yunli.v1.Matching/RecommendVehicles",
     "/yunli.v1.Matching/RecommendLoads",
 )
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # (no affinity on this platform)
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -39,9 +48,13 @@ class ServerConfig:
         Threads serving calls (also the bound on concurrent calls).
     interactive_workers
         Threads of the separate pool serving the short interactive calls
-        (:data:`INTERACTIVE_METHODS`: single recommendations). A few threads, about
-        two per core, keep them off the queue of long calls (streams, dispatch,
-        optimizations) and keep GIL contention low; 0 serves them from the main pool.
+        (:data:`INTERACTIVE_METHODS`: single recommendations), by default one per
+        usable core (:func:`usable_cores`). The pool keeps them off the queue of long
+        calls (streams, dispatch, optimizations); the core scores with the GIL released,
+        so one thread per core runs the queries in parallel, and more threads than cores
+        only time-slice them (on 2 cores, 2 threads answered about 20% more calls per
+        second than 4: ``bench/RESULTS.md``, "Session 10"). 0 serves them from the
+        main pool.
     solver_workers
         Processes running optimizations (OR-Tools holds the GIL, so solves run in
         their own processes and never stall recommendation calls).
@@ -98,7 +111,7 @@ class ServerConfig:
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     max_workers: int = 32
-    interactive_workers: int = 4
+    interactive_workers: int = field(default_factory=usable_cores)
     solver_workers: int = 1
     solver_nice: int = 10
     max_message_bytes: int = 64 * 1024 * 1024
