@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 
 #: Short calls served by their own thread pool (``ServerConfig.interactive_workers``).
@@ -14,12 +16,59 @@ INTERACTIVE_METHODS: Final = (
 )
 
 
-def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity), at least 1."""
+def cgroup_cpu_limit(
+    root: Path = Path("/sys/fs/cgroup"), self_cgroup: Path = Path("/proc/self/cgroup")
+) -> float | None:
+    """CPUs this process's cgroup may use per second (a container's CPU limit: cgroup v2
+    ``cpu.max`` or v1 ``cpu.cfs_quota_us / cpu.cfs_period_us``), or ``None`` if unlimited
+    or unknown. The process's own cgroup is read first, then the root's."""
+    v2, v1 = "/", "/"
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        for line in self_cgroup.read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controllers == "":
+                v2 = path
+            elif "cpu" in controllers.split(","):
+                v1 = path
+    except (OSError, ValueError):
+        pass
+
+    def read(path: Path) -> str | None:
+        try:
+            return path.read_text().strip()
+        except OSError:
+            return None
+
+    for base in dict.fromkeys((root / v2.lstrip("/"), root)):
+        text = read(base / "cpu.max")
+        if text is not None:
+            quota, _, period = text.partition(" ")
+            try:
+                return int(quota) / int(period) if int(period) > 0 else None
+            except ValueError:  # "max ...": no limit
+                return None
+    for base in dict.fromkeys((root / "cpu" / v1.lstrip("/"), root / "cpu")):
+        q, p = read(base / "cpu.cfs_quota_us"), read(base / "cpu.cfs_period_us")
+        if q is not None and p is not None:
+            try:
+                cfs_quota, cfs_period = int(q), int(p)
+            except ValueError:
+                return None
+            return cfs_quota / cfs_period if cfs_quota > 0 and cfs_period > 0 else None
+    return None
+
+
+def usable_cores() -> int:
+    """Cores this process may run on: its CPU affinity, capped by its cgroup's CPU limit
+    (rounded up), at least 1."""
+    try:
+        n = len(os.sched_getaffinity(0))
     except AttributeError:  # (no affinity on this platform)
-        return max(1, os.cpu_count() or 1)
+        n = os.cpu_count() or 1
+    limit = cgroup_cpu_limit()
+    if limit is not None:
+        n = min(n, math.ceil(limit))
+    return max(1, n)
 
 
 @dataclass(frozen=True)
