@@ -27,15 +27,13 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.live_fleet import ROOT, _start_server, _startup
-from bench.server_load import TOKEN, _wait_port, run_load, write_world
+from bench.live_fleet import ROOT, _start_server, _startup, start_canned
+from bench.server_load import TOKEN, run_load, stop_all, write_world
 from server.config import usable_cores
 
 
@@ -60,14 +58,6 @@ def _switches(pid: int) -> tuple[int, int]:
             elif line.startswith("nonvoluntary_ctxt_switches"):
                 invol += int(line.split()[1])
     return vol, invol
-
-
-def _canned(tmp: Path, tag: str, response: Path, intercept: bool) -> tuple[Any, int]:
-    port_file = tmp / f"{tag}.port"
-    cmd = [sys.executable, "-m", "bench.live_fleet", "--canned-server", str(port_file),
-           str(response)] + (["--canned-intercept"] if intercept else [])  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT)
-    return proc, _wait_port(proc, port_file, 60)
 
 
 def paced(args: argparse.Namespace, tmp: Path, world: Any) -> dict[str, list[dict[str, float]]]:
@@ -95,7 +85,7 @@ def paced(args: argparse.Namespace, tmp: Path, world: Any) -> dict[str, list[dic
         response = tmp / "canned.bin"
         response.write_bytes(answer.SerializeToString())
         for tag, intercept in (("bare", False), ("bare+interceptor", True)):
-            cproc, cport = _canned(tmp, tag.replace("+", "_"), response, intercept)
+            cproc, cport = start_canned(tmp, tag.replace("+", "_"), response, intercept=intercept)
             procs.append(cproc)
             cstub = matching_grpc.MatchingStub(grpc.insecure_channel(f"127.0.0.1:{cport}"))
             kw: dict[str, Any] = {"metadata": md} if intercept else {}
@@ -136,13 +126,7 @@ def paced(args: argparse.Namespace, tmp: Path, world: Any) -> dict[str, list[dic
                 )
         return out
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)
 
 
 def in_process(args: argparse.Namespace, world: Any) -> dict[str, float]:

@@ -119,6 +119,29 @@ def canned_server(
     server.wait_for_termination()
 
 
+def start_canned(
+    tmp: Path,
+    tag: str,
+    response: Path,
+    *,
+    workers: int = 32,
+    interactive: int | None = None,
+    intercept: bool = False,
+) -> tuple[Any, int]:
+    """Start :func:`canned_server` answering ``response`` in its own process; (process,
+    port). ``interactive``: its pool for single recommendations (None: the default)."""
+    port_file = tmp / f"{tag}.port"
+    port_file.unlink(missing_ok=True)  # (a port file left by an earlier server)
+    cmd = [sys.executable, "-m", "bench.live_fleet", "--canned-server", str(port_file),
+           str(response), "--workers", str(workers)]  # fmt: skip
+    if interactive is not None:
+        cmd += ["--interactive-workers", str(interactive)]
+    if intercept:
+        cmd.append("--canned-intercept")
+    proc = subprocess.Popen(cmd, cwd=ROOT)
+    return proc, _wait_port(proc, port_file, 60)
+
+
 def open_loop(
     issue: Callable[[int], Any], rate: float, seconds: float, *, name: str, server_pid: int
 ) -> dict[str, Any]:
@@ -455,16 +478,11 @@ def headroom(
 
     from server.proto import matching_grpc
 
-    port_file = tmp / "canned.port"
-    port_file.unlink(missing_ok=True)  # (a second server's run: not the last bare server's)
-    bare = subprocess.Popen(
-        [sys.executable, "-m", "bench.live_fleet", "--canned-server", str(port_file),
-         str(tmp / "canned.bin"), "--workers", str(args.workers),
-         "--interactive-workers", str(args.interactive_workers)],
-        cwd=ROOT,
+    bare, port = start_canned(
+        tmp, "canned", tmp / "canned.bin", workers=args.workers,
+        interactive=args.interactive_workers,
     )  # fmt: skip
     try:
-        port = _wait_port(bare, port_file, 60)
         bstub = matching_grpc.MatchingStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
         bstub.RecommendVehicles(reqs[0], timeout=10)
         out: dict[str, Any] = {}

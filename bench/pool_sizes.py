@@ -20,14 +20,12 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.live_fleet import ROOT, _start_server, _startup
-from bench.server_load import TOKEN, _wait_port, run_load, write_world
+from bench.live_fleet import ROOT, _start_server, _startup, start_canned
+from bench.server_load import TOKEN, run_load, stop_all, write_world
 
 
 def _servers(args: argparse.Namespace, tmp: Path, reqs: list[Any]) -> tuple[list[Any], list[Any]]:
@@ -51,13 +49,8 @@ def _servers(args: argparse.Namespace, tmp: Path, reqs: list[Any]) -> tuple[list
             canned.write_bytes(answer.SerializeToString())
         sides.append((f"yunli pool {p}", stub, proc.pid, {"metadata": md}))
     for p in args.pools:
-        port_file = tmp / f"bare{p}.port"
-        cmd = [sys.executable, "-m", "bench.live_fleet", "--canned-server", str(port_file),
-               str(canned), "--workers", str(args.workers),
-               "--interactive-workers", str(p)]  # fmt: skip
-        proc = subprocess.Popen(cmd, cwd=ROOT)
+        proc, port = start_canned(tmp, f"bare{p}", canned, workers=args.workers, interactive=p)
         procs.append(proc)
-        port = _wait_port(proc, port_file, 60)
         stub = matching_grpc.MatchingStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
         stub.RecommendVehicles(reqs[0], timeout=10)
         sides.append((f"bare pool {p}", stub, proc.pid, {}))
@@ -95,13 +88,7 @@ def measure(args: argparse.Namespace, tmp: Path, world: Any) -> dict[str, list[d
                       f"server {r.server_cpu_us:4.0f} us CPU/call", flush=True)  # fmt: skip
         return out
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)
 
 
 def report(args: argparse.Namespace, out: dict[str, list[dict[str, float]]]) -> str:

@@ -256,6 +256,17 @@ def measure_ceiling(tmp: Path, seconds: float, threads: int, workers: int) -> Lo
         proc.wait(30)
 
 
+def stop_all(procs: list[Any]) -> None:
+    """Terminate every process, then wait for each (killing one that does not end in 30 s)."""
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
 def write_world(n_vehicles: int, n_trips: int, n_loads: int, seed: int, out: Path) -> Any:
     """Generate a world and write it where ``yunli serve --import-world`` reads it."""
     from engine.data.generator import generate_world
